@@ -1,0 +1,692 @@
+"""The conversation engine: a pure function of (session state, event) -> (state, replies, effects).
+
+No I/O happens here. Work that needs the outside world (running an action, handing off to a
+person) is returned as an effect; the driver carries it out and, for actions, feeds the result
+back in as an :class:`~flows.events.ActionResult` event. The engine never raises for anything a
+shopper or a flow author can do: a failing template or a bug in a flow ends in a polite reply
+and a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .compiled import Jump, LText, Project, Step
+from .events import (
+    ActionResult,
+    ChoiceInput,
+    ContactInput,
+    Event,
+    ImageInput,
+    LocationInput,
+    SetLocaleInput,
+    StartInput,
+    TextInput,
+)
+from .replies import (
+    ActionCall,
+    Choice,
+    Effect,
+    Handoff,
+    ImageReply,
+    ProductCard,
+    ProductCards,
+    Reply,
+    TextReply,
+)
+from .slots import InvalidAnswer, parse_answer
+from .state import Frame, SessionState
+from .system_texts import LOCALE_NAMES
+from .templates import TemplateError, money
+from .text import fold, fold_message, parse_int
+
+log = logging.getLogger("shopchat.engine")
+
+MAX_STEPS_PER_TURN = 500
+CONTINUE, MENU, LANG = "@continue", "@menu", "@lang:"
+
+
+@dataclass
+class Turn:
+    """What one event produced."""
+
+    state: SessionState
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    @property
+    def action(self) -> ActionCall | None:
+        """The action the driver must run before the turn can go on, if any."""
+        for effect in self.effects:
+            if isinstance(effect, ActionCall):
+                return effect
+        return None
+
+
+class FlowRuntimeError(Exception):
+    """A flow did something impossible at run time (a loop, a missing value)."""
+
+
+class Engine:
+    """Runs a compiled :class:`Project`. Safe to share: it keeps no per-conversation state."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._slot_defaults = {name: None for name in project.slot_names}
+        self._shop = {"name": project.shop.name, "currency": project.shop.currency}
+
+    # -- public API ------------------------------------------------------------------------
+    def new_session(
+        self,
+        conversation_id: str,
+        *,
+        now: datetime,
+        locale: str | None = None,
+        user: dict[str, Any] | None = None,
+        channel: str = "",
+    ) -> SessionState:
+        profile = {"id": None, "name": None, "first_name": None}
+        profile.update(user or {})
+        return SessionState(
+            conversation_id=conversation_id,
+            locale=self.project.pick_locale(locale),
+            channel=channel,
+            user=profile,
+            last_active=now.timestamp(),
+        )
+
+    def advance(self, state: SessionState, event: Event, now: datetime) -> Turn:
+        """Apply ``event`` to ``state`` (mutated and returned in the Turn)."""
+        turn = _Run(self, state, now)
+        try:
+            turn.handle(event)
+        except Exception as exc:  # never let a turn crash the conversation
+            log.exception("turn failed in conversation %s: %s", state.conversation_id, exc)
+            turn.reset(keep_slots=True)
+            turn.say_system("error")
+        return Turn(state, turn.replies, turn.effects)
+
+
+class _Run:
+    """One turn in progress."""
+
+    def __init__(self, engine: Engine, state: SessionState, now: datetime) -> None:
+        self.engine = engine
+        self.project = engine.project
+        self.state = state
+        self.now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        self.replies: list[Reply] = []
+        self.effects: list[Effect] = []
+        self.steps_run = 0
+
+    # -- context and texts ---------------------------------------------------------------
+    def ctx(self, **extra: Any) -> dict[str, Any]:
+        s = self.state
+        ctx = dict(self.engine._slot_defaults)
+        ctx.update(s.slots)
+        ctx["user"] = s.user
+        ctx["locale"] = s.locale
+        ctx["shop"] = self.engine._shop
+        ctx["channel"] = s.channel
+        ctx["now"] = self.now.astimezone(self.project.tz)
+        ctx.update(extra)
+        return ctx
+
+    def render(self, text: LText, **extra: Any) -> str:
+        return text.render(self.state.locale, self.ctx(**extra))
+
+    def system(self, key: str) -> str:
+        return self.project.system[key].render(self.state.locale, self.ctx())
+
+    def say(self, text: str, choices: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+        self.replies.append(
+            TextReply(text=text, choices=tuple(Choice(label=label, payload=p) for label, p in choices))
+        )
+
+    def say_system(self, key: str) -> None:
+        self.say(self.system(key))
+
+    def offer(self, text: str, options: list[tuple[str, str]]) -> None:
+        self.state.offered = [[label, payload] for label, payload in options]
+        self.say(text, options)
+
+    # -- state helpers -------------------------------------------------------------------
+    def reset(self, *, keep_slots: bool) -> None:
+        s = self.state
+        s.stack.clear()
+        s.waiting = None
+        s.overlay = None
+        s.offered = []
+        if not keep_slots:
+            s.slots.clear()
+
+    def current_step(self) -> Step | None:
+        frame = self.state.frame
+        if frame is None:
+            return None
+        flow = self.project.flows.get(frame.flow)
+        if flow is None or frame.step >= len(flow.steps):
+            return None
+        return flow.steps[frame.step]
+
+    def start(self, flow_id: str | None) -> None:
+        self.reset(keep_slots=True)
+        if flow_id is None:
+            return
+        self.push(flow_id, 0)
+        self.run()
+
+    def push(self, flow_id: str, step: int) -> None:
+        flow = self.project.flows[flow_id]
+        self.state.stack.append(Frame(flow_id, step, flow.steps[step].id, flow.version))
+
+    def goto(self, jump: Jump) -> None:
+        s = self.state
+        frame = s.frame
+        assert frame is not None
+        if jump.step is None:
+            self.end_flow()
+            return
+        if jump.leaves_flow and jump.flow != frame.flow:
+            s.stack.pop()
+            self.push(jump.flow, jump.step)
+            return
+        flow = self.project.flows[jump.flow]
+        frame.flow, frame.step, frame.step_id = jump.flow, jump.step, flow.steps[jump.step].id
+        frame.version, frame.attempts = flow.version, 0
+
+    def move_on(self, step: Step) -> None:
+        """Continue after ``step``: its ``next:`` if it has one, else the following step."""
+        if step.next is not None:
+            self.goto(step.next)
+            return
+        frame = self.state.frame
+        assert frame is not None
+        flow = self.project.flows[frame.flow]
+        if step.index + 1 >= len(flow.steps):
+            self.end_flow()
+        else:
+            frame.step = step.index + 1
+            frame.step_id = flow.steps[frame.step].id
+            frame.attempts = 0
+
+    def end_flow(self) -> None:
+        s = self.state
+        s.stack.pop()
+        s.waiting = None
+        if s.stack:
+            caller = self.current_step()
+            if caller is not None:
+                self.move_on(caller)
+
+    # -- the turn ------------------------------------------------------------------------
+    def handle(self, event: Event) -> None:
+        s = self.state
+        if isinstance(event, ActionResult):
+            self.action_result(event)
+            return
+        if isinstance(event, SetLocaleInput):
+            s.locale = self.project.pick_locale(event.locale)
+            return
+        self.expire_if_idle()
+        s.last_active = self.now.timestamp()
+        self.check_versions()
+        if isinstance(event, StartInput):
+            target = self.project.triggers.payloads.get(event.payload or "")
+            self.start(target or self.project.start_flow or self.project.fallback_flow)
+            return
+        if s.waiting == "action":
+            # The previous action never reported back (the driver died): drop it politely.
+            self.reset(keep_slots=True)
+        if isinstance(event, TextInput | ChoiceInput):
+            self.handle_message(event)
+        elif isinstance(event, ContactInput) and self.asking_type() in ("phone", "text"):
+            self.answer(TextInput(text=event.phone))
+        elif isinstance(event, LocationInput) and self.asking_type() == "text":
+            self.answer(TextInput(text=event.address or f"{event.latitude},{event.longitude}"))
+        elif isinstance(event, ImageInput) and event.caption:
+            self.handle_message(TextInput(text=event.caption))
+        elif s.waiting == "ask":
+            self.reject(None, self.system("invalid_text"))
+        else:
+            self.fallback()
+
+    def asking_type(self) -> str | None:
+        step = self.current_step()
+        if self.state.waiting == "ask" and step is not None and step.kind == "ask":
+            return step.slot_type
+        return None
+
+    def expire_if_idle(self) -> None:
+        s = self.state
+        if not s.last_active:
+            return
+        idle = self.now.timestamp() - s.last_active
+        if idle > self.project.idle_timeout.total_seconds():
+            in_progress = bool(s.stack) or s.overlay is not None
+            self.reset(keep_slots=False)
+            s.handoff = False
+            if in_progress:
+                self.say_system("session_expired")
+
+    def check_versions(self) -> None:
+        """Re-anchor frames whose flow file changed since they started; never crash on it."""
+        s = self.state
+        for i, frame in enumerate(list(s.stack)):
+            flow = self.project.flows.get(frame.flow)
+            if flow is not None and flow.version == frame.version:
+                continue
+            if flow is not None and not frame.step_id.startswith("#") and frame.step_id in flow.by_id:
+                frame.step = flow.by_id[frame.step_id]
+                frame.version = flow.version
+                continue
+            self.say_system("flow_changed")
+            del s.stack[i:]
+            s.waiting, s.overlay, s.offered = None, None, []
+            if flow is not None:
+                self.push(flow.id, 0)
+                self.run()
+            elif not s.stack:
+                self.start(self.project.start_flow)
+            return
+
+    def handle_message(self, event: TextInput | ChoiceInput) -> None:
+        s = self.state
+        text = event.text if isinstance(event, TextInput) else event.payload
+        if s.overlay == "language" and self.pick_language(event):
+            return
+        name = self.interruption(event)
+        if name is not None:
+            self.interrupt(name)
+            return
+        if s.overlay == "resume":
+            s.overlay = None
+            picked = self.picked(event)
+            if picked == CONTINUE:
+                s.offered = []
+                self.reprompt()
+                return
+            if picked == MENU:
+                self.start(self.project.start_flow)
+                return
+        s.overlay = None
+        target = self.explicit_trigger(event)
+        if target is not None:
+            self.start(target)
+            return
+        if s.waiting == "ask":
+            self.answer(event)
+            return
+        target = self.project.triggers.match_text(text) if isinstance(event, TextInput) else None
+        if target is not None:
+            self.start(target)
+        else:
+            self.fallback()
+
+    def explicit_trigger(self, event: TextInput | ChoiceInput) -> str | None:
+        """Commands and button payloads always start their flow, even mid-question."""
+        triggers = self.project.triggers
+        if isinstance(event, ChoiceInput):
+            if any(p == event.payload for _l, p in self.state.offered):
+                return None
+            return triggers.payloads.get(event.payload)
+        if event.text.strip().startswith("/"):
+            return triggers.match_text(event.text)
+        return None
+
+    def fallback(self) -> None:
+        if self.project.fallback_flow:
+            self.start(self.project.fallback_flow)
+        else:
+            self.say_system("not_understood")
+
+    # -- interruptions -------------------------------------------------------------------
+    def interruption(self, event: TextInput | ChoiceInput) -> str | None:
+        if isinstance(event, ChoiceInput):
+            p = event.payload
+            name = p[1:] if p.startswith("@") and p[1:] in _INTERRUPTIONS else None
+        else:
+            name = self.project.interruptions.match(event.text)
+        if name is None:
+            return None
+        step = self.current_step()
+        if self.state.waiting == "ask" and step is not None and name not in step.interruptions:
+            return None
+        return name
+
+    def interrupt(self, name: str) -> None:
+        s = self.state
+        asking = s.waiting == "ask"
+        if name == "cancel":
+            self.reset(keep_slots=True)
+            self.say_system("cancelled")
+            self.start(self.project.start_flow)
+        elif name == "restart":
+            self.reset(keep_slots=False)
+            self.say_system("restarted")
+            self.start(self.project.start_flow)
+        elif name == "help":
+            step = self.current_step()
+            flow = self.project.flows.get(s.frame.flow) if s.frame else None
+            text = (step.help if step and step.help else None) or (flow.help if flow else None)
+            self.say(self.render(text) if text else self.system("help"))
+            if asking:
+                self.offer_resume()
+        elif name == "human":
+            frame = s.frame
+            self.effects.append(
+                Handoff(
+                    reason="shopper_request",
+                    flow=frame.flow if frame else None,
+                    step=frame.step_id if frame else None,
+                )
+            )
+            s.handoff = True
+            self.say_system("handoff")
+            if asking:
+                self.offer_resume(self.system("handoff_resume"))
+        elif name == "language":
+            options = [
+                (LOCALE_NAMES.get(loc, loc), f"{LANG}{loc}") for loc in self.project.locales
+            ]
+            s.overlay = "language"
+            self.offer(self.system("language_prompt"), options)
+
+    def offer_resume(self, lead: str | None = None) -> None:
+        self.state.overlay = "resume"
+        text = self.system("resume_offer")
+        if lead:
+            text = f"{lead} {text}"
+        self.offer(text, [(self.system("continue"), CONTINUE), (self.system("main_menu"), MENU)])
+
+    def pick_language(self, event: TextInput | ChoiceInput) -> bool:
+        s = self.state
+        picked = self.picked(event)
+        locale: str | None = None
+        if picked and picked.startswith(LANG):
+            locale = picked[len(LANG) :]
+        elif isinstance(event, TextInput):
+            raw = fold_message(event.text)
+            for loc in self.project.locales:
+                if raw in (loc.lower(), fold(LOCALE_NAMES.get(loc, loc))):
+                    locale = loc
+        if locale is None or locale not in self.project.locales:
+            s.overlay = None
+            s.offered = []
+            return False
+        s.locale = locale
+        s.overlay = None
+        s.offered = []
+        self.say_system("language_changed")
+        if s.waiting == "ask":
+            self.reprompt()
+        return True
+
+    def picked(self, event: TextInput | ChoiceInput) -> str | None:
+        """The payload of the offered option the shopper chose: by button, number or label."""
+        offered = self.state.offered
+        if not offered:
+            return None
+        if isinstance(event, ChoiceInput):
+            return next((p for _l, p in offered if p == event.payload), None)
+        n = parse_int(event.text)
+        if n is not None:
+            return offered[n - 1][1] if 1 <= n <= len(offered) else None
+        raw = fold_message(event.text)
+        for label, payload in offered:
+            if raw and raw in (fold_message(label), fold_message(payload)):
+                return payload
+        return None
+
+    # -- asking --------------------------------------------------------------------------
+    def prompt(self, step: Step) -> None:
+        s = self.state
+        s.waiting = "ask"
+        text = self.render(step.text) if step.text else ""
+        options = self.options(step)
+        if step.products is not None:
+            products = self.products(step.products)
+            s.offered = [[p["title"], p["id"]] for p in products]
+            self.say(text)
+            choose = self.system("choose")
+            self.replies.append(
+                ProductCards(
+                    cards=tuple(
+                        self.card(p, Choice(label=choose, payload=p["id"])) for p in products
+                    )
+                )
+            )
+            return
+        if options:
+            self.offer(text, options)
+        else:
+            s.offered = []
+            self.say(text)
+
+    def reprompt(self) -> None:
+        step = self.current_step()
+        if step is not None and step.kind == "ask":
+            self.prompt(step)
+
+    def options(self, step: Step) -> list[tuple[str, str]]:
+        if step.choices:
+            return [(self.render(o.label), _payload(o.value)) for o in step.choices]
+        if step.choices_from is not None:
+            raw = step.choices_from(self.ctx())
+            out = []
+            for item in raw or []:
+                if isinstance(item, dict):
+                    value = item.get("value", item.get("id"))
+                    out.append((str(item.get("label", item.get("title", value))), _payload(value)))
+                else:
+                    out.append((str(item), _payload(item)))
+            return out
+        return []
+
+    def products(self, expr: Any) -> list[dict[str, Any]]:
+        raw = expr(self.ctx())
+        if raw is None:
+            return []
+        if isinstance(raw, dict):
+            raw = [raw]
+        return [p for p in raw if isinstance(p, dict) and "id" in p and "title" in p]
+
+    def card(self, p: dict[str, Any], button: Choice | None = None) -> ProductCard:
+        price = p.get("price_text")
+        if not price and p.get("price") is not None:
+            price = money(p["price"], p.get("currency") or self.project.shop.currency, self.state.locale)
+        subtitle = str(p.get("description") or "")
+        if len(subtitle) > 80:
+            subtitle = subtitle[:79] + "…"
+        return ProductCard(
+            id=str(p["id"]),
+            title=str(p["title"]),
+            subtitle=subtitle,
+            price=str(price or ""),
+            image_url=p.get("image"),
+            url=p.get("url"),
+            button=button,
+        )
+
+    def answer(self, event: TextInput | ChoiceInput) -> None:
+        s = self.state
+        step = self.current_step()
+        if step is None or step.kind != "ask":
+            s.waiting = None
+            self.fallback()
+            return
+        text = event.text if isinstance(event, TextInput) else event.payload
+        chosen = None
+        try:
+            if step.slot_type == "choice":
+                payload = self.picked(event)
+                if payload is None:
+                    raise InvalidAnswer("invalid_choice")
+                chosen = next((o for o in step.choices if _payload(o.value) == payload), None)
+                value: Any = chosen.value if chosen is not None else payload
+            else:
+                value = parse_answer(
+                    step.slot_type,
+                    text,
+                    currency=self.project.shop.currency,
+                    today=self.now.astimezone(self.project.tz).date(),
+                    minimum=step.minimum,
+                    maximum=step.maximum,
+                )
+            for rule in step.rules:
+                if not rule.check(self.ctx(value=value)):
+                    self.reject(event, self.render(rule.error, value=value))
+                    return
+        except InvalidAnswer as exc:
+            self.reject(event, self.render(step.error) if step.error else self.system(exc.reason))
+            return
+        s.slots[step.slot] = value
+        s.waiting = None
+        s.offered = []
+        if chosen is not None and chosen.next is not None:
+            self.goto(chosen.next)
+        else:
+            self.move_on(step)
+        self.run()
+
+    def reject(self, event: TextInput | ChoiceInput | None, message: str) -> None:
+        """A wrong answer: maybe the shopper changed the subject; else re-ask or give up."""
+        s = self.state
+        if isinstance(event, TextInput):
+            target = self.project.triggers.match_text(event.text)
+            frame = s.frame
+            if target is not None and (frame is None or target != frame.flow):
+                self.start(target)
+                return
+        step = self.current_step()
+        frame = s.frame
+        assert step is not None and frame is not None
+        frame.attempts += 1
+        if frame.attempts >= step.attempts:
+            s.waiting = None
+            s.offered = []
+            if step.on_fail is not None:
+                self.say(message)
+                self.goto(step.on_fail)
+                self.run()
+            else:
+                self.say_system("too_many_attempts")
+                self.start(self.project.start_flow)
+            return
+        self.say(message)
+        self.prompt(step)
+
+    # -- running steps -------------------------------------------------------------------
+    def action_result(self, event: ActionResult) -> None:
+        s = self.state
+        step = self.current_step()
+        if s.waiting != "action" or step is None or step.kind != "action":
+            log.warning("conversation %s: unexpected action result ignored", s.conversation_id)
+            return
+        s.waiting = None
+        if event.ok:
+            if step.result:
+                s.slots[step.result] = event.value
+            self.move_on(step)
+        elif step.on_error is not None:
+            log.warning("action %s failed: %s", step.action, event.error)
+            self.goto(step.on_error)
+        else:
+            log.warning("action %s failed with no on_error: %s", step.action, event.error)
+            self.reset(keep_slots=True)
+            self.say_system("error")
+            return
+        self.run()
+
+    def run(self) -> None:
+        s = self.state
+        while s.stack:
+            step = self.current_step()
+            if step is None:
+                self.end_flow()
+                continue
+            self.steps_run += 1
+            if self.steps_run > MAX_STEPS_PER_TURN:
+                raise FlowRuntimeError(
+                    f"more than {MAX_STEPS_PER_TURN} steps in one turn: a loop without a question "
+                    f"in flow {s.frame.flow if s.frame else '?'}"
+                )
+            if not self.execute(step):
+                return
+
+    def execute(self, step: Step) -> bool:
+        """Run one step; False when the turn must stop (waiting for the shopper or an action)."""
+        s = self.state
+        kind = step.kind
+        if kind == "say":
+            if step.text is not None:
+                self.say(self.render(step.text))
+            if step.image is not None:
+                url = str(step.image(self.ctx()))
+                if url:
+                    self.replies.append(ImageReply(url=url))
+            if step.products is not None:
+                cards = tuple(self.card(p) for p in self.products(step.products))
+                if cards:
+                    self.replies.append(ProductCards(cards=cards))
+            self.move_on(step)
+        elif kind == "ask":
+            if step.skip_if_set and s.slots.get(step.slot) is not None:
+                self.move_on(step)
+                return True
+            self.prompt(step)
+            return False
+        elif kind == "set":
+            ctx = self.ctx()
+            for name, value in step.values.items():
+                s.slots[name] = value(ctx)
+            self.move_on(step)
+        elif kind == "branch":
+            ctx = self.ctx()
+            for check, jump in step.arms:
+                if check is None or check(ctx):
+                    self.goto(jump)
+                    return True
+            self.move_on(step)
+        elif kind == "call":
+            ctx = self.ctx()
+            for name, value in step.values.items():
+                s.slots[name] = value(ctx)
+            self.push(step.target_flow, 0)
+        elif kind == "goto":
+            assert step.next is not None
+            self.goto(step.next)
+        elif kind == "action":
+            ctx = self.ctx()
+            args = {name: value(ctx) for name, value in step.args.items()}
+            self.effects.append(ActionCall(name=step.action, args=args))
+            s.waiting = "action"
+            return False
+        elif kind == "handoff":
+            frame = s.frame
+            self.effects.append(
+                Handoff(reason=step.reason, flow=frame.flow if frame else None, step=step.id)
+            )
+            s.handoff = True
+            self.say(self.render(step.text) if step.text else self.system("handoff"))
+            self.move_on(step)
+        elif kind == "end":
+            if step.text is not None:
+                self.say(self.render(step.text))
+            self.end_flow()
+        return True
+
+
+_INTERRUPTIONS = frozenset({"help", "cancel", "restart", "human", "language"})
+
+
+def _payload(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+__all__ = ["Engine", "FlowRuntimeError", "TemplateError", "Turn"]

@@ -1,0 +1,168 @@
+"""Whole-project checks that need every flow loaded: triggers, reachability, channel limits."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from . import model as m
+from .compiled import Flow, Project, Step
+from .text import fold, fold_message, words
+from .yamlpos import PathKey, YamlDoc
+
+if TYPE_CHECKING:
+    from .loader import _Loader
+
+# The tightest limits of the channels shopchat renders to (../shared/reference/platforms.md):
+# WhatsApp reply buttons and Messenger quick replies cut titles at 20 characters, and a
+# WhatsApp list holds at most 10 rows.
+MAX_CHOICE_LABEL = 20
+MAX_CHOICES = 10
+
+Parsed = list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]]
+
+
+def lint_project(loader: _Loader, parsed: Parsed, project: Project) -> None:
+    _index_triggers(loader, parsed, project)
+    for flow in project.flows.values():
+        _check_reachability(loader, flow, project)
+        for step in flow.steps:
+            _check_choices(loader, step, project)
+
+
+def _index_triggers(loader: _Loader, parsed: Parsed, project: Project) -> None:
+    index = project.triggers
+    seen: dict[tuple[str, str], tuple[str, YamlDoc, PathKey]] = {}
+    interruption_words = set(project.interruptions.phrases)
+
+    def claim(kind: str, key: str, flow_id: str, doc: YamlDoc, loc: PathKey) -> bool:
+        if (kind, key) in seen:
+            other_flow, other_doc, other_loc = seen[(kind, key)]
+            line, _ = other_doc.pos(other_loc)
+            where = f"{other_doc.path.name}:{line}"
+            loader.error(doc, loc, f"duplicate trigger {key!r}: flow {other_flow!r} already uses it ({where})")
+            return False
+        seen[(kind, key)] = (flow_id, doc, loc)
+        if kind in ("phrase", "keyword") and key in interruption_words:
+            name = project.interruptions.phrases[key]
+            loader.error(doc, loc, f"trigger {key!r} is taken by the built-in '{name}' interruption", True)
+        return True
+
+    for doc, header, _steps in parsed:
+        flow_id = header.id or ""
+        t = header.triggers
+        base: PathKey = ("triggers",)
+        for i, command in enumerate(t.commands):
+            key = command.lower()
+            if claim("command", key, flow_id, doc, (*base, "commands", i)):
+                index.commands[key] = flow_id
+        for i, payload in enumerate(t.payloads):
+            if claim("payload", payload, flow_id, doc, (*base, "payloads", i)):
+                index.payloads[payload] = flow_id
+        for locale, phrases in t.phrases.items():
+            _check_locale(loader, doc, (*base, "phrases", locale), locale)
+            for i, phrase in enumerate(phrases):
+                key = fold_message(phrase)
+                if claim("phrase", key, flow_id, doc, (*base, "phrases", locale, i)):
+                    index.phrases[key] = flow_id
+        for locale, keywords in t.keywords.items():
+            _check_locale(loader, doc, (*base, "keywords", locale), locale)
+            for i, keyword in enumerate(keywords):
+                folded = words(keyword)
+                loc = (*base, "keywords", locale, i)
+                if not folded:
+                    loader.error(doc, loc, f"keyword {keyword!r} has no letters or digits")
+                    continue
+                key = " ".join(folded)
+                if not claim("keyword", key, flow_id, doc, loc):
+                    continue
+                if len(folded) == 1:
+                    index.keywords[key] = flow_id
+                else:
+                    index.multiword.append((key, flow_id))
+        for i, pattern in enumerate(t.regex):
+            try:
+                index.regexes.append((re.compile(pattern, re.IGNORECASE), flow_id))
+            except re.error as exc:
+                loader.error(doc, (*base, "regex", i), f"invalid regex: {exc}")
+
+
+def _check_locale(loader: _Loader, doc: YamlDoc, loc: PathKey, locale: str) -> None:
+    if locale not in project_locales(loader):
+        loader.error(doc, loc, f"locale {locale!r} is not declared in shop.yaml", True)
+
+
+def project_locales(loader: _Loader) -> list[str]:
+    return loader.locales
+
+
+def _successors(step: Step, flow: Flow) -> list[int]:
+    out: list[int] = []
+    jumps = [step.next, step.on_fail, step.on_error, *(c.next for c in step.choices)]
+    jumps += [j for _cond, j in step.arms]
+    for jump in jumps:
+        if jump is not None and jump.flow == flow.id and jump.step is not None:
+            out.append(jump.step)
+    falls_through = step.kind not in ("goto", "end") and step.next is None
+    if step.kind == "branch" and any(cond is None for cond, _j in step.arms):
+        falls_through = False
+    if step.kind == "ask" and step.choices and all(c.next is not None for c in step.choices):
+        falls_through = False
+    if falls_through and step.index + 1 < len(flow.steps):
+        out.append(step.index + 1)
+    return out
+
+
+def _check_reachability(loader: _Loader, flow: Flow, project: Project) -> None:
+    if not flow.steps:
+        return
+    entries = {0}
+    for other in project.flows.values():
+        for step in other.steps:
+            jumps = [step.next, step.on_fail, step.on_error, *(c.next for c in step.choices)]
+            jumps += [j for _c, j in step.arms]
+            for jump in jumps:
+                if jump is not None and jump.flow == flow.id and jump.step is not None and other.id != flow.id:
+                    entries.add(jump.step)
+    reached: set[int] = set()
+    todo = list(entries)
+    while todo:
+        i = todo.pop()
+        if i in reached:
+            continue
+        reached.add(i)
+        todo.extend(_successors(flow.steps[i], flow))
+    for step in flow.steps:
+        if step.index not in reached:
+            name = f"step {step.id!r}" if step.explicit_id else f"step {step.id} ({step.kind})"
+            loader.error(step.doc, step.loc, f"{name} is unreachable: no step leads to it")
+
+
+def _check_choices(loader: _Loader, step: Step, project: Project) -> None:
+    if step.kind != "ask" or not step.choices:
+        return
+    if len(step.choices) > MAX_CHOICES:
+        loader.error(
+            step.doc,
+            (*step.loc, "choices"),
+            f"{len(step.choices)} choices: a WhatsApp list shows at most {MAX_CHOICES}; split the question",
+        )
+    ctx: dict[str, Any] = {name: None for name in project.slot_names}
+    ctx.update(user={}, locale="", shop={}, channel="", now=None)
+    for i, option in enumerate(step.choices):
+        for locale, render in option.label.by_locale.items():
+            try:
+                label = str(render(ctx))
+            except Exception:
+                continue  # labels with slot values can only be measured at run time
+            if len(label) > MAX_CHOICE_LABEL:
+                loader.error(
+                    step.doc,
+                    (*step.loc, "choices", i),
+                    f"choice label {label!r} ({locale}) is {len(label)} characters: WhatsApp "
+                    f"buttons and Messenger quick replies allow {MAX_CHOICE_LABEL}",
+                )
+
+
+__all__ = ["MAX_CHOICES", "MAX_CHOICE_LABEL", "lint_project"]
+_ = fold

@@ -1,0 +1,235 @@
+"""The flow language's schema: what a flow file and shop.yaml may contain.
+
+These pydantic models validate the YAML (unknown keys are errors, so typos surface) and
+produce the JSON Schema that editors use for completion (``shopchat schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Text = str | dict[str, str]
+"""A user-facing text: a default-locale string (also the translation msgid) or a locale map."""
+
+SlotType = Literal["text", "number", "integer", "money", "email", "phone", "date", "choice"]
+InterruptionName = Literal["help", "cancel", "restart", "human", "language"]
+INTERRUPTIONS: tuple[str, ...] = ("help", "cancel", "restart", "human", "language")
+
+IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TargetRef(_Strict):
+    """Where to go: a flow (from its start) or a step of another flow."""
+
+    flow: str
+    step: str | None = None
+
+
+Target = str | TargetRef
+"""``step_id`` | ``end`` | ``{flow: id}`` | ``{flow: id, step: id}``"""
+
+
+class Triggers(_Strict):
+    keywords: dict[str, list[str]] = Field(default_factory=dict)
+    phrases: dict[str, list[str]] = Field(default_factory=dict)
+    regex: list[str] = Field(default_factory=list)
+    commands: list[str] = Field(default_factory=list)
+    payloads: list[str] = Field(default_factory=list)
+
+    @field_validator("commands")
+    @classmethod
+    def _slash(cls, value: list[str]) -> list[str]:
+        for command in value:
+            if not command.startswith("/") or " " in command:
+                raise ValueError(f"a command looks like /name, not {command!r}")
+        return value
+
+
+class _Step(_Strict):
+    id: str | None = Field(default=None, pattern=IDENT)
+    interruptions: bool | list[InterruptionName] = True
+    help: Text | None = None
+
+
+class _Continues(_Step):
+    next: Target | None = None
+
+
+class ChoiceDef(_Strict):
+    value: str | int | bool
+    label: Text | None = None
+    next: Target | None = None
+
+
+class Rule(_Strict):
+    if_: str = Field(alias="if")
+    error: Text
+
+
+class SayStep(_Continues):
+    say: Text | None
+    image: str | None = None
+    products: str | None = None
+
+
+class AskStep(_Continues):
+    ask: str = Field(pattern=IDENT)
+    text: Text
+    type: SlotType | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[ChoiceDef | str] | None = None
+    choices_from: str | None = None
+    products: str | None = None
+    error: Text | None = None
+    validate_: list[Rule] = Field(default_factory=list, alias="validate")
+    attempts: int = Field(default=3, ge=1, le=20)
+    on_fail: Target | None = None
+    skip_if_set: bool = False
+
+
+class SetStep(_Continues):
+    set: dict[str, Any]
+
+    @field_validator("set")
+    @classmethod
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        import re
+
+        for name in value:
+            if not re.match(IDENT, name):
+                raise ValueError(f"{name!r} is not a valid slot name")
+        return value
+
+
+class BranchArm(_Strict):
+    if_: str | None = Field(default=None, alias="if")
+    elif_: str | None = Field(default=None, alias="elif")
+    else_: Target | None = Field(default=None, alias="else")
+    next: Target | None = None
+
+
+class BranchStep(_Step):
+    branch: list[BranchArm] = Field(min_length=1)
+
+
+class CallStep(_Continues):
+    call: str
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
+
+
+class GotoStep(_Step):
+    goto: Target
+
+
+class ActionStep(_Continues):
+    action: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    result: str | None = Field(default=None, pattern=IDENT)
+    on_error: Target | None = None
+
+
+class HandoffStep(_Continues):
+    handoff: str
+    text: Text | None = None
+
+
+class EndStep(_Step):
+    end: Text | None
+
+
+Step = SayStep | AskStep | SetStep | BranchStep | CallStep | GotoStep | ActionStep | HandoffStep | EndStep
+
+STEP_KINDS: dict[str, type[_Step]] = {
+    "say": SayStep,
+    "ask": AskStep,
+    "set": SetStep,
+    "branch": BranchStep,
+    "call": CallStep,
+    "goto": GotoStep,
+    "action": ActionStep,
+    "handoff": HandoffStep,
+    "end": EndStep,
+}
+
+
+class FlowHeader(_Strict):
+    """Everything in a flow file but its steps (steps are validated one by one)."""
+
+    id: str | None = Field(default=None, pattern=IDENT)
+    description: str | None = None
+    triggers: Triggers = Field(default_factory=Triggers)
+    help: Text | None = None
+    fallback: bool = False
+
+
+class FlowFile(FlowHeader):
+    """One flow file (``flows/*.yaml``)."""
+
+    steps: list[Step] = Field(min_length=1)
+
+
+class SessionSettings(_Strict):
+    idle_timeout: str = "30m"
+
+
+class CatalogSettings(_Strict):
+    feed: str | None = None
+
+
+class ShopFile(_Strict):
+    """``shop.yaml``."""
+
+    name: str
+    default_locale: str = "en"
+    locales: list[str] = Field(default_factory=list)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    timezone: str = "UTC"
+    start_flow: str | None = None
+    fallback_flow: str | None = None
+    session: SessionSettings = Field(default_factory=SessionSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    texts: dict[str, Text] = Field(default_factory=dict)
+    interruptions: dict[InterruptionName, dict[str, list[str]]] = Field(default_factory=dict)
+    channels: dict[str, Any] = Field(default_factory=dict)
+
+
+def flow_json_schema() -> dict[str, Any]:
+    """JSON Schema for flow files, for editor completion."""
+    schema = FlowFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "shopchat flow"
+    return schema
+
+
+__all__ = [
+    "INTERRUPTIONS",
+    "STEP_KINDS",
+    "ActionStep",
+    "AskStep",
+    "BranchArm",
+    "BranchStep",
+    "CallStep",
+    "ChoiceDef",
+    "EndStep",
+    "FlowFile",
+    "FlowHeader",
+    "GotoStep",
+    "HandoffStep",
+    "Rule",
+    "SayStep",
+    "SetStep",
+    "ShopFile",
+    "Step",
+    "Target",
+    "TargetRef",
+    "Text",
+    "Triggers",
+    "flow_json_schema",
+]

@@ -1,0 +1,258 @@
+"""Built-in texts the engine says on its own, in the locales shopchat ships.
+
+A shop overrides any of them per locale under ``texts:`` in shop.yaml. Locales beyond these
+fall back to the shop's default locale, then to English.
+"""
+
+from __future__ import annotations
+
+LOCALE_NAMES: dict[str, str] = {
+    "en": "English",
+    "pl": "Polski",
+    "es": "Español",
+    "ru": "Русский",
+    "fa": "فارسی",
+    "de": "Deutsch",
+    "fr": "Français",
+    "uk": "Українська",
+}
+
+RTL_LOCALES = frozenset({"fa", "ar", "he", "ur"})
+
+SYSTEM_TEXTS: dict[str, dict[str, str]] = {
+    "invalid_choice": {
+        "en": "Please pick one of the options (you can type its number).",
+        "pl": "Wybierz jedną z opcji (możesz wpisać jej numer).",
+        "es": "Elige una de las opciones (puedes escribir su número).",
+        "ru": "Пожалуйста, выберите один из вариантов (можно ввести его номер).",
+        "fa": "لطفاً یکی از گزینه‌ها را انتخاب کنید (می‌توانید شماره‌اش را بنویسید).",
+    },
+    "invalid_integer": {
+        "en": "Please send a whole number, like 8.",
+        "pl": "Podaj liczbę całkowitą, np. 8.",
+        "es": "Envía un número entero, por ejemplo 8.",
+        "ru": "Пожалуйста, отправьте целое число, например 8.",
+        "fa": "لطفاً یک عدد صحیح بفرستید، مثلاً ۸.",
+    },
+    "invalid_number": {
+        "en": "Please send a number, like 12.5.",
+        "pl": "Podaj liczbę, np. 12,5.",
+        "es": "Envía un número, por ejemplo 12,5.",
+        "ru": "Пожалуйста, отправьте число, например 12,5.",
+        "fa": "لطفاً یک عدد بفرستید، مثلاً ۱۲٫۵.",
+    },
+    "invalid_money": {
+        "en": "Please send an amount, like 150.",
+        "pl": "Podaj kwotę, np. 150.",
+        "es": "Envía una cantidad, por ejemplo 150.",
+        "ru": "Пожалуйста, укажите сумму, например 150.",
+        "fa": "لطفاً یک مبلغ بفرستید، مثلاً ۱۵۰.",
+    },
+    "invalid_email": {
+        "en": "That doesn't look like an email address. Please try again.",
+        "pl": "To nie wygląda na adres e-mail. Spróbuj ponownie.",
+        "es": "Eso no parece un correo electrónico. Inténtalo de nuevo.",
+        "ru": "Это не похоже на адрес электронной почты. Попробуйте ещё раз.",
+        "fa": "این شبیه نشانی ایمیل نیست. لطفاً دوباره امتحان کنید.",
+    },
+    "invalid_phone": {
+        "en": "That doesn't look like a phone number. Please try again.",
+        "pl": "To nie wygląda na numer telefonu. Spróbuj ponownie.",
+        "es": "Eso no parece un número de teléfono. Inténtalo de nuevo.",
+        "ru": "Это не похоже на номер телефона. Попробуйте ещё раз.",
+        "fa": "این شبیه شماره تلفن نیست. لطفاً دوباره امتحان کنید.",
+    },
+    "invalid_date": {
+        "en": "Please send a date, like 24.12.2026.",
+        "pl": "Podaj datę, np. 24.12.2026.",
+        "es": "Envía una fecha, por ejemplo 24.12.2026.",
+        "ru": "Пожалуйста, отправьте дату, например 24.12.2026.",
+        "fa": "لطفاً یک تاریخ بفرستید، مثلاً 24.12.2026.",
+    },
+    "invalid_text": {
+        "en": "Please type your answer.",
+        "pl": "Wpisz swoją odpowiedź.",
+        "es": "Escribe tu respuesta.",
+        "ru": "Пожалуйста, напишите ответ.",
+        "fa": "لطفاً پاسخ خود را بنویسید.",
+    },
+    "too_small": {
+        "en": "That's too low, please try again.",
+        "pl": "To za mało, spróbuj ponownie.",
+        "es": "Es demasiado bajo, inténtalo de nuevo.",
+        "ru": "Слишком мало, попробуйте ещё раз.",
+        "fa": "این خیلی کم است، لطفاً دوباره امتحان کنید.",
+    },
+    "too_big": {
+        "en": "That's too high, please try again.",
+        "pl": "To za dużo, spróbuj ponownie.",
+        "es": "Es demasiado alto, inténtalo de nuevo.",
+        "ru": "Слишком много, попробуйте ещё раз.",
+        "fa": "این خیلی زیاد است، لطفاً دوباره امتحان کنید.",
+    },
+    "too_many_attempts": {
+        "en": "Sorry, I still didn't get that. Let's start again from the menu.",
+        "pl": "Niestety nadal nie rozumiem. Zacznijmy od menu.",
+        "es": "Lo siento, sigo sin entenderlo. Empecemos de nuevo desde el menú.",
+        "ru": "Извините, я всё ещё не понял. Давайте начнём с меню.",
+        "fa": "متأسفم، هنوز متوجه نشدم. بیایید از منو دوباره شروع کنیم.",
+    },
+    "resume_offer": {
+        "en": "Shall we continue where we left off?",
+        "pl": "Czy wracamy do tego, na czym skończyliśmy?",
+        "es": "¿Seguimos donde lo dejamos?",
+        "ru": "Продолжим с того места, где остановились?",
+        "fa": "از همان جایی که بودیم ادامه دهیم؟",
+    },
+    "continue": {
+        "en": "Continue",
+        "pl": "Kontynuuj",
+        "es": "Continuar",
+        "ru": "Продолжить",
+        "fa": "ادامه",
+    },
+    "main_menu": {
+        "en": "Main menu",
+        "pl": "Menu główne",
+        "es": "Menú principal",
+        "ru": "Главное меню",
+        "fa": "منوی اصلی",
+    },
+    "cancelled": {
+        "en": "OK, cancelled.",
+        "pl": "W porządku, anulowane.",
+        "es": "De acuerdo, cancelado.",
+        "ru": "Хорошо, отменено.",
+        "fa": "باشه، لغو شد.",
+    },
+    "restarted": {
+        "en": "Let's start over.",
+        "pl": "Zacznijmy od nowa.",
+        "es": "Empecemos de nuevo.",
+        "ru": "Начнём сначала.",
+        "fa": "بیایید از اول شروع کنیم.",
+    },
+    "handoff": {
+        "en": "I'm passing you to a person from our team. They'll reply here soon.",
+        "pl": "Przekazuję rozmowę osobie z naszego zespołu. Wkrótce odpisze tutaj.",
+        "es": "Te paso con una persona de nuestro equipo. Te responderá aquí en breve.",
+        "ru": "Передаю вас сотруднику нашей команды. Скоро он ответит здесь.",
+        "fa": "گفتگو را به یکی از همکارانمان می‌سپارم. به‌زودی همین‌جا پاسخ می‌دهد.",
+    },
+    "handoff_resume": {
+        "en": "Meanwhile, you can carry on with me.",
+        "pl": "W międzyczasie możesz kontynuować ze mną.",
+        "es": "Mientras tanto, puedes seguir conmigo.",
+        "ru": "А пока можно продолжить со мной.",
+        "fa": "در این فاصله می‌توانید با من ادامه دهید.",
+    },
+    "help": {
+        "en": "I can help you find a gift, track an order or sort out a payment. "
+        "Type 'menu' for the options, 'cancel' to stop, 'language' to switch language "
+        "or 'human' to talk to a person.",
+        "pl": "Pomogę znaleźć prezent, śledzić zamówienie lub rozwiązać sprawę płatności. "
+        "Napisz 'menu', aby zobaczyć opcje, 'anuluj', aby przerwać, 'język', aby zmienić "
+        "język, lub 'konsultant', aby porozmawiać z człowiekiem.",
+        "es": "Puedo ayudarte a encontrar un regalo, seguir un pedido o resolver un pago. "
+        "Escribe 'menú' para ver las opciones, 'cancelar' para parar, 'idioma' para cambiar "
+        "de idioma o 'humano' para hablar con una persona.",
+        "ru": "Я помогу выбрать подарок, отследить заказ или разобраться с оплатой. "
+        "Напишите 'меню', чтобы увидеть варианты, 'отмена', чтобы прервать, 'язык', чтобы "
+        "сменить язык, или 'оператор', чтобы поговорить с человеком.",
+        "fa": "می‌توانم در پیدا کردن هدیه، پیگیری سفارش یا مشکل پرداخت کمک کنم. "
+        "برای دیدن گزینه‌ها «منو»، برای توقف «لغو»، برای تغییر زبان «زبان» و برای گفتگو "
+        "با یک نفر «اپراتور» را بنویسید.",
+    },
+    "language_prompt": {
+        "en": "Which language would you like?",
+        "pl": "W jakim języku mam pisać?",
+        "es": "¿Qué idioma prefieres?",
+        "ru": "На каком языке вам удобнее?",
+        "fa": "به چه زبانی ادامه دهیم؟",
+    },
+    "language_changed": {
+        "en": "Done, I'll write in English.",
+        "pl": "Gotowe, będę pisać po polsku.",
+        "es": "Listo, te escribiré en español.",
+        "ru": "Готово, буду писать по-русски.",
+        "fa": "انجام شد، از این پس فارسی می‌نویسم.",
+    },
+    "session_expired": {
+        "en": "It's been a while, so let's start fresh.",
+        "pl": "Minęło trochę czasu, więc zacznijmy od nowa.",
+        "es": "Ha pasado un tiempo, así que empecemos de nuevo.",
+        "ru": "Прошло немало времени, давайте начнём заново.",
+        "fa": "مدتی گذشته است، پس از نو شروع کنیم.",
+    },
+    "flow_changed": {
+        "en": "Sorry, this conversation was updated in the meantime, so we have to start "
+        "this part again.",
+        "pl": "Przepraszam, ta rozmowa została w międzyczasie zaktualizowana, więc musimy "
+        "zacząć ten etap od nowa.",
+        "es": "Lo siento, esta conversación se actualizó mientras tanto, así que tenemos que "
+        "empezar esta parte de nuevo.",
+        "ru": "Извините, за это время диалог обновился, поэтому начнём этот шаг заново.",
+        "fa": "متأسفم، این گفتگو در این فاصله به‌روز شده است و باید این بخش را از نو شروع کنیم.",
+    },
+    "error": {
+        "en": "Sorry, something went wrong on our side. Let's try again from the menu.",
+        "pl": "Przepraszam, coś poszło nie tak po naszej stronie. Spróbujmy jeszcze raz od menu.",
+        "es": "Lo siento, algo falló por nuestra parte. Intentémoslo de nuevo desde el menú.",
+        "ru": "Извините, у нас что-то пошло не так. Давайте попробуем снова из меню.",
+        "fa": "متأسفم، مشکلی از طرف ما پیش آمد. بیایید دوباره از منو شروع کنیم.",
+    },
+    "not_understood": {
+        "en": "Sorry, I didn't understand that. Type 'help' to see what I can do.",
+        "pl": "Przepraszam, nie zrozumiałem. Napisz 'pomoc', aby zobaczyć, co potrafię.",
+        "es": "Lo siento, no lo entendí. Escribe 'ayuda' para ver lo que puedo hacer.",
+        "ru": "Извините, я не понял. Напишите 'помощь', чтобы узнать, что я умею.",
+        "fa": "متأسفم، متوجه نشدم. برای دیدن کارهایی که می‌توانم انجام دهم «کمک» را بنویسید.",
+    },
+    "choose": {
+        "en": "Choose",
+        "pl": "Wybieram",
+        "es": "Elegir",
+        "ru": "Выбрать",
+        "fa": "انتخاب",
+    },
+}
+
+INTERRUPTION_TRIGGERS: dict[str, dict[str, list[str]]] = {
+    "help": {
+        "en": ["help", "what can you do", "?"],
+        "pl": ["pomoc", "pomocy", "co potrafisz"],
+        "es": ["ayuda", "que puedes hacer"],
+        "ru": ["помощь", "помоги", "что ты умеешь"],
+        "fa": ["کمک", "راهنما", "راهنمایی"],
+    },
+    "cancel": {
+        "en": ["cancel", "stop", "quit"],
+        "pl": ["anuluj", "stop", "przerwij"],
+        "es": ["cancelar", "parar", "detener"],
+        "ru": ["отмена", "отменить", "стоп"],
+        "fa": ["لغو", "توقف"],
+    },
+    "restart": {
+        "en": ["restart", "start over", "reset"],
+        "pl": ["od nowa", "zacznij od nowa", "restart"],
+        "es": ["reiniciar", "empezar de nuevo"],
+        "ru": ["заново", "начать заново", "сначала"],
+        "fa": ["شروع دوباره", "از اول"],
+    },
+    "human": {
+        "en": ["human", "agent", "person", "talk to a person", "talk to a human", "operator"],
+        "pl": ["konsultant", "człowiek", "rozmowa z człowiekiem", "operator"],
+        "es": ["humano", "agente", "persona", "hablar con una persona"],
+        "ru": ["оператор", "человек", "менеджер", "поговорить с человеком"],
+        "fa": ["اپراتور", "پشتیبان", "انسان", "صحبت با یک نفر"],
+    },
+    "language": {
+        "en": ["language", "change language"],
+        "pl": ["język", "zmień język"],
+        "es": ["idioma", "cambiar idioma"],
+        "ru": ["язык", "сменить язык"],
+        "fa": ["زبان", "تغییر زبان"],
+    },
+}
+
+__all__ = ["INTERRUPTION_TRIGGERS", "LOCALE_NAMES", "RTL_LOCALES", "SYSTEM_TEXTS"]
