@@ -233,7 +233,8 @@ class _Run:
             return
         self.expire_if_idle()
         s.last_active = self.now.timestamp()
-        self.check_versions()
+        if self.check_versions():
+            return  # the message went to restarting the changed flow
         if isinstance(event, StartInput):
             target = self.project.triggers.payloads.get(event.payload or "")
             self.start(target or self.project.start_flow or self.project.fallback_flow)
@@ -272,8 +273,8 @@ class _Run:
             if in_progress:
                 self.say_system("session_expired")
 
-    def check_versions(self) -> None:
-        """Re-anchor frames whose flow file changed since they started; never crash on it."""
+    def check_versions(self) -> bool:
+        """Re-anchor frames whose flow changed since they started; True if one restarted."""
         s = self.state
         for i, frame in enumerate(list(s.stack)):
             flow = self.project.flows.get(frame.flow)
@@ -291,7 +292,8 @@ class _Run:
                 self.run()
             elif not s.stack:
                 self.start(self.project.start_flow)
-            return
+            return True
+        return False
 
     def handle_message(self, event: TextInput | ChoiceInput) -> None:
         s = self.state

@@ -38,6 +38,8 @@ def _index_triggers(loader: _Loader, parsed: Parsed, project: Project) -> None:
     def claim(kind: str, key: str, flow_id: str, doc: YamlDoc, loc: PathKey) -> bool:
         if (kind, key) in seen:
             other_flow, other_doc, other_loc = seen[(kind, key)]
+            if other_flow == flow_id:
+                return True  # the same word in two locales of one flow
             line, _ = other_doc.pos(other_loc)
             where = f"{other_doc.path.name}:{line}"
             loader.error(doc, loc, f"duplicate trigger {key!r}: flow {other_flow!r} already uses it ({where})")

@@ -135,8 +135,14 @@ class _Loader:
             self.shop = m.ShopFile.model_validate(data)
         except ValidationError as exc:
             self.validation_errors(doc, (), exc, m.ShopFile)
-            name = data.get("name") if isinstance(data.get("name"), str) else "shop"
-            self.shop = m.ShopFile(name=name)
+            # Keep every valid setting so later checks still run against them.
+            bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
+            kept = {k: v for k, v in data.items() if k not in bad}
+            kept.setdefault("name", "shop")
+            try:
+                self.shop = m.ShopFile.model_validate(kept)
+            except ValidationError:
+                self.shop = m.ShopFile(name="shop")
         locales = list(dict.fromkeys([self.shop.default_locale, *self.shop.locales]))
         self.locales = locales
         try:

@@ -147,21 +147,16 @@ SYSTEM_TEXTS: dict[str, dict[str, str]] = {
         "fa": "در این فاصله می‌توانید با من ادامه دهید.",
     },
     "help": {
-        "en": "I can help you find a gift, track an order or sort out a payment. "
-        "Type 'menu' for the options, 'cancel' to stop, 'language' to switch language "
-        "or 'human' to talk to a person.",
-        "pl": "Pomogę znaleźć prezent, śledzić zamówienie lub rozwiązać sprawę płatności. "
-        "Napisz 'menu', aby zobaczyć opcje, 'anuluj', aby przerwać, 'język', aby zmienić "
-        "język, lub 'konsultant', aby porozmawiać z człowiekiem.",
-        "es": "Puedo ayudarte a encontrar un regalo, seguir un pedido o resolver un pago. "
-        "Escribe 'menú' para ver las opciones, 'cancelar' para parar, 'idioma' para cambiar "
-        "de idioma o 'humano' para hablar con una persona.",
-        "ru": "Я помогу выбрать подарок, отследить заказ или разобраться с оплатой. "
-        "Напишите 'меню', чтобы увидеть варианты, 'отмена', чтобы прервать, 'язык', чтобы "
-        "сменить язык, или 'оператор', чтобы поговорить с человеком.",
-        "fa": "می‌توانم در پیدا کردن هدیه، پیگیری سفارش یا مشکل پرداخت کمک کنم. "
-        "برای دیدن گزینه‌ها «منو»، برای توقف «لغو»، برای تغییر زبان «زبان» و برای گفتگو "
-        "با یک نفر «اپراتور» را بنویسید.",
+        "en": "At any time you can type 'cancel' to stop, 'restart' to start over, "
+        "'language' to change the language or 'human' to talk to a person.",
+        "pl": "W każdej chwili możesz napisać 'anuluj', aby przerwać, 'od nowa', aby zacząć "
+        "od początku, 'język', aby zmienić język, lub 'konsultant', aby porozmawiać z człowiekiem.",
+        "es": "En cualquier momento puedes escribir 'cancelar' para parar, 'reiniciar' para "
+        "empezar de nuevo, 'idioma' para cambiar de idioma o 'humano' para hablar con una persona.",
+        "ru": "В любой момент можно написать 'отмена', чтобы прервать, 'заново', чтобы начать "
+        "сначала, 'язык', чтобы сменить язык, или 'оператор', чтобы поговорить с человеком.",
+        "fa": "هر زمان می‌توانید برای توقف «لغو»، برای شروع دوباره «از اول»، برای تغییر زبان "
+        "«زبان» و برای گفتگو با یک نفر «اپراتور» را بنویسید.",
     },
     "language_prompt": {
         "en": "Which language would you like?",

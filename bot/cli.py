@@ -1,0 +1,249 @@
+"""The ``shopchat`` command line: chat, check, test, demo, schema, actions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from flows import ChoiceInput, Diagnostic, ProductCards, Reply, StartInput, TextInput, TextReply
+from flows import ImageReply, flow_json_schema
+from flows.system_texts import RTL_LOCALES
+from flows.testing import collect, describe, run_all
+
+from .conversations import Conversations
+from .project import OpenedProject, open_project
+from .settings import Settings
+from .storage import SessionStore, StorageError
+
+app = typer.Typer(
+    name="shopchat",
+    help="Conversational commerce: YAML shopping flows for Messenger, WhatsApp, Telegram and the web.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ProjectArg = Annotated[Path, typer.Argument(help="The bot project folder (with shop.yaml).")]
+
+
+def _print_diagnostics(opened: OpenedProject, diags: list[Diagnostic]) -> None:
+    cwd = Path.cwd()
+    for d in diags:
+        path = d.path
+        try:
+            path = d.path.relative_to(cwd)
+        except ValueError:
+            pass
+        prefix = "warning: " if d.severity == "warning" else ""
+        err.print(f"{path}:{d.line}:{d.col}: {prefix}{d.message}", markup=False)
+
+
+def _open(project_dir: Path) -> OpenedProject:
+    opened = open_project(project_dir, Settings())
+    if opened.project is None:
+        _print_diagnostics(opened, opened.diagnostics)
+        errors = sum(1 for d in opened.diagnostics if d.severity == "error")
+        err.print(f"{errors} error(s): fix them and try again (shopchat check {project_dir}).")
+        raise typer.Exit(1)
+    return opened
+
+
+@app.command()
+def check(project_dir: ProjectArg) -> None:
+    """Load and lint a bot project; print problems as path:line:col: message."""
+    opened = open_project(project_dir, Settings())
+    _print_diagnostics(opened, opened.diagnostics)
+    cases, test_diags = collect(opened.root) if opened.root.is_dir() else ([], [])
+    _print_diagnostics(opened, test_diags)
+    errors = sum(1 for d in [*opened.diagnostics, *test_diags] if d.severity == "error")
+    if errors or opened.project is None:
+        err.print(f"{errors} error(s).")
+        raise typer.Exit(1)
+    p = opened.project
+    steps = sum(len(f.steps) for f in p.flows.values())
+    out.print(
+        f"OK: {len(p.flows)} flows, {steps} steps, {len(p.locales)} locales "
+        f"({', '.join(p.locales)}), {len(opened.actions.names())} actions, {len(cases)} conversation tests."
+    )
+
+
+@app.command("test")
+def test_cmd(
+    project_dir: ProjectArg,
+    keyword: Annotated[str | None, typer.Option("-k", help="Run only tests whose name contains this.")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print every test's name.")] = False,
+) -> None:
+    """Run the project's YAML conversation tests (tests/*.yaml)."""
+    opened = _open(project_dir)
+    assert opened.project is not None
+    cases, diags = collect(opened.root)
+    if diags:
+        _print_diagnostics(opened, diags)
+        raise typer.Exit(1)
+    if keyword:
+        cases = [c for c in cases if keyword.lower() in c.name.lower()]
+    if not cases:
+        err.print(f"no conversation tests found in {opened.root / 'tests'}")
+        raise typer.Exit(1)
+
+    def report(case, failure) -> None:  # type: ignore[no-untyped-def]
+        if verbose:
+            mark = "[red]FAIL[/]" if failure else "[green]ok[/]"
+            out.print(f"{mark} {case.id}")
+
+    failures = run_all(opened.project, opened.actions, cases, report)
+    for failure in failures:
+        out.print(failure.format(), markup=False)
+        out.print()
+    passed = len(cases) - len(failures)
+    out.print(f"{passed} passed, {len(failures)} failed")
+    if failures:
+        raise typer.Exit(1)
+
+
+def _render_plain(replies: list[Reply]) -> str:
+    return describe(replies)
+
+
+def _render_rich(replies: list[Reply], locale: str) -> None:
+    justify = "right" if locale.split("-")[0] in RTL_LOCALES else "left"
+    for reply in replies:
+        if isinstance(reply, TextReply):
+            body = reply.text
+            if reply.choices:
+                body += "\n" + "\n".join(f"[bold cyan]{i}.[/] {c.label}" for i, c in enumerate(reply.choices, 1))
+            out.print(Panel(body, border_style="green", expand=False), justify=justify)  # type: ignore[arg-type]
+        elif isinstance(reply, ProductCards):
+            table = Table(show_header=False, border_style="magenta")
+            for i, card in enumerate(reply.cards, 1):
+                table.add_row(f"[bold cyan]{i}.[/]", f"[bold]{card.title}[/]\n{card.subtitle}", card.price)
+            out.print(table, justify=justify)  # type: ignore[arg-type]
+        elif isinstance(reply, ImageReply):
+            out.print(f"[dim]🖼  {reply.url}[/] {reply.caption}")
+
+
+def _conversations(opened: OpenedProject) -> Conversations:
+    assert opened.project is not None
+    url = Settings().database_url_for(opened.root)
+    try:
+        store = SessionStore(url)
+        store.migrate()
+    except StorageError as exc:
+        err.print(f"cannot open the session database: {exc}")
+        raise typer.Exit(1) from None
+    return Conversations(opened.project, opened.actions, store)
+
+
+@app.command()
+def chat(
+    project_dir: ProjectArg,
+    locale: Annotated[str | None, typer.Option(help="The shopper's language, as a channel would report it (e.g. pl).")] = None,
+    name: Annotated[str | None, typer.Option(help="The shopper's first name.")] = None,
+    session: Annotated[str | None, typer.Option(help="Continue this conversation id instead of a new one.")] = None,
+) -> None:
+    """Talk to the bot in the terminal. With piped stdin: one message per line, plain output."""
+    opened = _open(project_dir)
+    convos = _conversations(opened)
+    cid = session or f"terminal:{uuid.uuid4().hex[:12]}"
+    user = {"id": cid, "first_name": name, "name": name}
+    interactive = sys.stdin.isatty()
+    if not interactive:
+        first = True
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            result = convos.handle(cid, TextInput(text=text), locale=locale, user=user, channel="terminal")
+            if not first:
+                print()
+            first = False
+            print(_render_plain(result.replies), flush=True)
+        return
+    assert opened.project is not None
+    out.print(f"[bold]{opened.project.shop.name}[/] — type your message; Ctrl-D or /quit to leave.\n")
+    result = convos.handle(cid, StartInput(), locale=locale, user=user, channel="terminal")
+    _render_rich(result.replies, result.state.locale)
+    offered = result.state.offered
+    while True:
+        try:
+            text = out.input("[bold yellow]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        if text.strip() in ("/quit", "/exit"):
+            return
+        if not text.strip():
+            continue
+        event = TextInput(text=text)
+        if offered and text.strip().isdigit() is False:
+            event = TextInput(text=text)
+        result = convos.handle(cid, event, locale=locale, user=user, channel="terminal")
+        offered = result.state.offered
+        _render_rich(result.replies, result.state.locale)
+    _ = ChoiceInput
+
+
+def _example_shop() -> Path:
+    here = Path(__file__).resolve().parent.parent / "examples" / "shop"
+    if (here / "shop.yaml").exists():
+        return here
+    local = Path.cwd() / "examples" / "shop"
+    if (local / "shop.yaml").exists():
+        return local
+    err.print("the example shop was not found: run shopchat demo from a checkout of shopchat "
+              "(pip install -e .), or use shopchat chat PROJECT")
+    raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    locale: Annotated[str | None, typer.Option(help="Start in this language (en, pl, es, ru, fa).")] = None,
+    name: Annotated[str | None, typer.Option(help="Your first name, as a channel would report it.")] = None,
+) -> None:
+    """Run the example toy-and-gift shop in the terminal."""
+    chat(_example_shop(), locale=locale, name=name, session=None)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of flow files, for editor completion."""
+    text = json.dumps(flow_json_schema(), indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        print(text)
+
+
+@app.command()
+def actions(project_dir: ProjectArg) -> None:
+    """List the actions a project's flows can call, with their parameters."""
+    opened = open_project(project_dir, Settings())
+    table = Table("action", "parameters", "description")
+    for spec in opened.actions:
+        params = ", ".join(
+            f"{p.name}: {p.annotation}" + ("" if p.required else " (optional)") for p in spec.params.values()
+        )
+        table.add_row(spec.name, params, spec.description)
+    out.print(table)
+
+
+def main() -> None:
+    logging.basicConfig(level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,100 @@
+"""Opening a bot project: its actions, its compiled flows and its session store, wired once."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalog import SampleCatalog, register_catalog_actions
+from checkout import SampleOrders, register_order_actions
+from flows import ActionRegistry, Diagnostic, Project, load_project
+from flows.yamlpos import YamlSyntaxError, load_yaml
+
+from .settings import Settings
+
+
+@dataclass
+class OpenedProject:
+    root: Path
+    project: Project | None
+    actions: ActionRegistry
+    diagnostics: list[Diagnostic]
+
+
+def build_actions(root: Path, settings: Settings) -> tuple[ActionRegistry, list[Diagnostic]]:
+    """The built-in actions over the project's data, plus the project's own ``actions.py``."""
+    registry = ActionRegistry()
+    diags: list[Diagnostic] = []
+    feed = settings.catalog.feed if settings.catalog and settings.catalog.feed else None
+    try:
+        shop = load_yaml(root / "shop.yaml").data
+    except (YamlSyntaxError, OSError):
+        shop = {}  # load_project reports it
+    if feed is None and isinstance(shop, dict) and isinstance(shop.get("catalog"), dict):
+        feed = shop["catalog"].get("feed")
+    catalog = SampleCatalog.empty()
+    if feed:
+        feed_path = (root / feed).resolve()
+        if feed_path.exists():
+            catalog = SampleCatalog.from_jsonl(feed_path)
+            for problem in catalog.rejected:
+                diags.append(
+                    Diagnostic(feed_path, problem.line, 1, f"catalog row skipped: {problem.reason}", "warning")
+                )
+        else:
+            diags.append(Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found"))
+    register_catalog_actions(registry, catalog)
+    orders_path = root / "orders.jsonl"
+    orders = SampleOrders.from_jsonl(orders_path) if orders_path.exists() else SampleOrders([])
+    register_order_actions(registry, orders)
+    diags.extend(_project_actions(root, registry))
+    return registry, diags
+
+
+def _project_actions(root: Path, registry: ActionRegistry) -> list[Diagnostic]:
+    path = root / "actions.py"
+    if not path.exists():
+        return []
+    name = f"shopchat_project_actions_{abs(hash(root))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return [Diagnostic(path, 1, 1, "cannot import actions.py")]
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        register = getattr(module, "register", None)
+        if register is None:
+            return [Diagnostic(path, 1, 1, "actions.py must define register(registry)")]
+        register(registry)
+    except Exception as exc:  # the project's code: report, don't crash the CLI
+        line = _error_line(exc, path)
+        return [Diagnostic(path, line, 1, f"actions.py failed: {type(exc).__name__}: {exc}")]
+    return []
+
+
+def _error_line(exc: BaseException, path: Path) -> int:
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return exc.lineno
+    tb = exc.__traceback__
+    line = 1
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def open_project(root: Path | str, settings: Settings | None = None) -> OpenedProject:
+    settings = settings or Settings()
+    path = Path(root).resolve()
+    actions, diags = build_actions(path, settings) if path.is_dir() else (ActionRegistry(), [])
+    project, more = load_project(path, actions, shop_overrides=settings.shop_overrides())
+    if any(d.severity == "error" for d in diags):
+        project = None
+    return OpenedProject(path, project, actions, sorted(set(diags + more)))
+
+
+__all__ = ["OpenedProject", "build_actions", "open_project"]
