@@ -430,3 +430,19 @@ steps:
     cards = [r for r in shopper.replies if isinstance(r, ProductCards)][0].cards
     assert [c.button.payload for c in cards] == ["p1", "p2"]
     assert shopper.says("plush fox") == "You picked p2"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.text(max_size=30), st.sampled_from(["hi", "1", "2", "help", "/gift", "language", "order", "8", "cancel"])), max_size=12))
+def test_no_sequence_of_messages_crashes_a_conversation(make_project, messages):
+    project, _, _ = make_project(FLOWS)
+    shopper = Shopper(project)
+    for text in messages:
+        said = shopper.says(text)
+        assert "went wrong" not in said, (text, said)
+        assert all(isinstance(r, TextReply | ProductCards) for r in shopper.replies)
+        SessionState.from_json(shopper.state.to_json())
