@@ -86,7 +86,9 @@ def main() -> None:
                         if stored
                         else engine.new_session(cid, now=now, locale=loc)
                     )
-                run_turn(engine, opened.actions, state, TextInput(text=text), now + timedelta(seconds=1))
+                run_turn(
+                    engine, opened.actions, state, TextInput(text=text), now + timedelta(seconds=1)
+                )
                 pending[cid] = (state.to_json(), versions.get(cid))
             new_versions = store.save_many((cid, data, v) for cid, (data, v) in pending.items())
             versions.update(zip(pending, new_versions, strict=True))

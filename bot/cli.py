@@ -14,8 +14,17 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from flows import ChoiceInput, Diagnostic, ProductCards, Reply, StartInput, TextInput, TextReply
-from flows import ImageReply, flow_json_schema
+from flows import (
+    ChoiceInput,
+    Diagnostic,
+    ImageReply,
+    ProductCards,
+    Reply,
+    StartInput,
+    TextInput,
+    TextReply,
+    flow_json_schema,
+)
 from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 
@@ -26,7 +35,7 @@ from .storage import SessionStore, StorageError
 
 app = typer.Typer(
     name="shopchat",
-    help="Conversational commerce: YAML shopping flows for Messenger, WhatsApp, Telegram and the web.",
+    help="Conversational commerce: YAML shopping flows for Messenger, WhatsApp, Telegram, web.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -38,15 +47,8 @@ ProjectArg = Annotated[Path, typer.Argument(help="The bot project folder (with s
 
 
 def _print_diagnostics(opened: OpenedProject, diags: list[Diagnostic]) -> None:
-    cwd = Path.cwd()
     for d in diags:
-        path = d.path
-        try:
-            path = d.path.relative_to(cwd)
-        except ValueError:
-            pass
-        prefix = "warning: " if d.severity == "warning" else ""
-        err.print(f"{path}:{d.line}:{d.col}: {prefix}{d.message}", markup=False)
+        err.print(d.format(Path.cwd()), markup=False)
 
 
 def _open(project_dir: Path) -> OpenedProject:
@@ -74,15 +76,20 @@ def check(project_dir: ProjectArg) -> None:
     steps = sum(len(f.steps) for f in p.flows.values())
     out.print(
         f"OK: {len(p.flows)} flows, {steps} steps, {len(p.locales)} locales "
-        f"({', '.join(p.locales)}), {len(opened.actions.names())} actions, {len(cases)} conversation tests."
+        f"({', '.join(p.locales)}), {len(opened.actions.names())} actions, "
+        f"{len(cases)} conversation tests."
     )
 
 
 @app.command("test")
 def test_cmd(
     project_dir: ProjectArg,
-    keyword: Annotated[str | None, typer.Option("-k", help="Run only tests whose name contains this.")] = None,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print every test's name.")] = False,
+    keyword: Annotated[
+        str | None, typer.Option("-k", help="Run only tests whose name contains this.")
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Print every test's name.")
+    ] = False,
 ) -> None:
     """Run the project's YAML conversation tests (tests/*.yaml)."""
     opened = _open(project_dir)
@@ -122,12 +129,16 @@ def _render_rich(replies: list[Reply], locale: str) -> None:
         if isinstance(reply, TextReply):
             body = reply.text
             if reply.choices:
-                body += "\n" + "\n".join(f"[bold cyan]{i}.[/] {c.label}" for i, c in enumerate(reply.choices, 1))
+                body += "\n" + "\n".join(
+                    f"[bold cyan]{i}.[/] {c.label}" for i, c in enumerate(reply.choices, 1)
+                )
             out.print(Panel(body, border_style="green", expand=False), justify=justify)  # type: ignore[arg-type]
         elif isinstance(reply, ProductCards):
             table = Table(show_header=False, border_style="magenta")
             for i, card in enumerate(reply.cards, 1):
-                table.add_row(f"[bold cyan]{i}.[/]", f"[bold]{card.title}[/]\n{card.subtitle}", card.price)
+                table.add_row(
+                    f"[bold cyan]{i}.[/]", f"[bold]{card.title}[/]\n{card.subtitle}", card.price
+                )
             out.print(table, justify=justify)  # type: ignore[arg-type]
         elif isinstance(reply, ImageReply):
             out.print(f"[dim]🖼  {reply.url}[/] {reply.caption}")
@@ -148,9 +159,14 @@ def _conversations(opened: OpenedProject) -> Conversations:
 @app.command()
 def chat(
     project_dir: ProjectArg,
-    locale: Annotated[str | None, typer.Option(help="The shopper's language, as a channel would report it (e.g. pl).")] = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(help="The shopper's language, as a channel would report it (e.g. pl)."),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="The shopper's first name.")] = None,
-    session: Annotated[str | None, typer.Option(help="Continue this conversation id instead of a new one.")] = None,
+    session: Annotated[
+        str | None, typer.Option(help="Continue this conversation id instead of a new one.")
+    ] = None,
 ) -> None:
     """Talk to the bot in the terminal. With piped stdin: one message per line, plain output."""
     opened = _open(project_dir)
@@ -164,14 +180,18 @@ def chat(
             text = line.rstrip("\n")
             if not text.strip():
                 continue
-            result = convos.handle(cid, TextInput(text=text), locale=locale, user=user, channel="terminal")
+            result = convos.handle(
+                cid, TextInput(text=text), locale=locale, user=user, channel="terminal"
+            )
             if not first:
                 print()
             first = False
             print(_render_plain(result.replies), flush=True)
         return
     assert opened.project is not None
-    out.print(f"[bold]{opened.project.shop.name}[/] — type your message; Ctrl-D or /quit to leave.\n")
+    out.print(
+        f"[bold]{opened.project.shop.name}[/] — type your message; Ctrl-D or /quit to leave.\n"
+    )
     result = convos.handle(cid, StartInput(), locale=locale, user=user, channel="terminal")
     _render_rich(result.replies, result.state.locale)
     offered = result.state.offered
@@ -201,15 +221,21 @@ def _example_shop() -> Path:
     local = Path.cwd() / "examples" / "shop"
     if (local / "shop.yaml").exists():
         return local
-    err.print("the example shop was not found: run shopchat demo from a checkout of shopchat "
-              "(pip install -e .), or use shopchat chat PROJECT")
+    err.print(
+        "the example shop was not found: run shopchat demo from a checkout of shopchat "
+        "(pip install -e .), or use shopchat chat PROJECT"
+    )
     raise typer.Exit(1)
 
 
 @app.command()
 def demo(
-    locale: Annotated[str | None, typer.Option(help="Start in this language (en, pl, es, ru, fa).")] = None,
-    name: Annotated[str | None, typer.Option(help="Your first name, as a channel would report it.")] = None,
+    locale: Annotated[
+        str | None, typer.Option(help="Start in this language (en, pl, es, ru, fa).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Your first name, as a channel would report it.")
+    ] = None,
 ) -> None:
     """Run the example toy-and-gift shop in the terminal."""
     chat(_example_shop(), locale=locale, name=name, session=None)
@@ -217,7 +243,9 @@ def demo(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of flow files, for editor completion."""
     text = json.dumps(flow_json_schema(), indent=2, ensure_ascii=False)
@@ -235,14 +263,17 @@ def actions(project_dir: ProjectArg) -> None:
     table = Table("action", "parameters", "description")
     for spec in opened.actions:
         params = ", ".join(
-            f"{p.name}: {p.annotation}" + ("" if p.required else " (optional)") for p in spec.params.values()
+            f"{p.name}: {p.annotation}" + ("" if p.required else " (optional)")
+            for p in spec.params.values()
         )
         table.add_row(spec.name, params, spec.description)
     out.print(table)
 
 
 def main() -> None:
-    logging.basicConfig(level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     app()
 
 

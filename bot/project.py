@@ -41,7 +41,13 @@ def build_actions(root: Path, settings: Settings) -> tuple[ActionRegistry, list[
             catalog = SampleCatalog.from_jsonl(feed_path)
             for problem in catalog.rejected:
                 diags.append(
-                    Diagnostic(feed_path, problem.line, 1, f"catalog row skipped: {problem.reason}", "warning")
+                    Diagnostic(
+                        feed_path,
+                        problem.line,
+                        1,
+                        f"catalog row skipped: {problem.reason}",
+                        "warning",
+                    )
                 )
         else:
             diags.append(Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found"))

@@ -61,9 +61,7 @@ def _spec_for(name: str, func: Callable[..., Any], description: str) -> ActionSp
     params: dict[str, ActionParam] = {}
     accepts_any = False
     positional = [
-        p
-        for p in sig.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     if len(positional) != 1:
         raise TypeError(

@@ -15,13 +15,11 @@ class Diagnostic:
     message: str
     severity: Literal["error", "warning"] = "error"
 
-    def format(self, root: Path | None = None) -> str:
+    def format(self, relative_to: Path | None = None) -> str:
+        """``path:line:col: message``, the path relative to ``relative_to`` when inside it."""
         path = self.path
-        if root is not None:
-            try:
-                path = self.path.relative_to(root.parent if root.is_dir() else root)
-            except ValueError:
-                pass
+        if relative_to is not None and self.path.is_relative_to(relative_to):
+            path = self.path.relative_to(relative_to)
         prefix = "" if self.severity == "error" else "warning: "
         return f"{path}:{self.line}:{self.col}: {prefix}{self.message}"
 

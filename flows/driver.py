@@ -43,9 +43,7 @@ def _lookup(actions: ActionRegistry, call: ActionCall) -> ActionSpec | ActionRes
     return spec
 
 
-def _collect(
-    turn: Turn, replies: list[Reply], effects: list[Effect]
-) -> ActionCall | None:
+def _collect(turn: Turn, replies: list[Reply], effects: list[Effect]) -> ActionCall | None:
     replies.extend(turn.replies)
     effects.extend(e for e in turn.effects if not isinstance(e, ActionCall))
     return turn.action
@@ -75,7 +73,9 @@ def run_turn(
                 result = _failure(call, exc)
         else:
             try:
-                result = ActionResult(ok=True, value=spec.func(_context(engine, state), **call.args))
+                result = ActionResult(
+                    ok=True, value=spec.func(_context(engine, state), **call.args)
+                )
             except Exception as exc:
                 result = _failure(call, exc)
         call = _collect(engine.advance(state, result, now), replies, effects)

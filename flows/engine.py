@@ -75,7 +75,7 @@ class Engine:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._slot_defaults = {name: None for name in project.slot_names}
+        self._slot_defaults: dict[str, Any] = dict.fromkeys(project.slot_names)
         self._shop = {"name": project.shop.name, "currency": project.shop.currency}
 
     # -- public API ------------------------------------------------------------------------
@@ -125,7 +125,7 @@ class _Run:
     # -- context and texts ---------------------------------------------------------------
     def ctx(self, **extra: Any) -> dict[str, Any]:
         s = self.state
-        ctx = dict(self.engine._slot_defaults)
+        ctx: dict[str, Any] = dict(self.engine._slot_defaults)
         ctx.update(s.slots)
         ctx["user"] = s.user
         ctx["locale"] = s.locale
@@ -143,7 +143,9 @@ class _Run:
 
     def say(self, text: str, choices: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
         self.replies.append(
-            TextReply(text=text, choices=tuple(Choice(label=label, payload=p) for label, p in choices))
+            TextReply(
+                text=text, choices=tuple(Choice(label=label, payload=p) for label, p in choices)
+            )
         )
 
     def say_system(self, key: str) -> None:
@@ -280,7 +282,11 @@ class _Run:
             flow = self.project.flows.get(frame.flow)
             if flow is not None and flow.version == frame.version:
                 continue
-            if flow is not None and not frame.step_id.startswith("#") and frame.step_id in flow.by_id:
+            if (
+                flow is not None
+                and not frame.step_id.startswith("#")
+                and frame.step_id in flow.by_id
+            ):
                 frame.step = flow.by_id[frame.step_id]
                 frame.version = flow.version
                 continue
@@ -391,9 +397,7 @@ class _Run:
             if asking:
                 self.offer_resume(self.system("handoff_resume"))
         elif name == "language":
-            options = [
-                (LOCALE_NAMES.get(loc, loc), f"{LANG}{loc}") for loc in self.project.locales
-            ]
+            options = [(LOCALE_NAMES.get(loc, loc), f"{LANG}{loc}") for loc in self.project.locales]
             s.overlay = "language"
             self.offer(self.system("language_prompt"), options)
 
@@ -499,7 +503,9 @@ class _Run:
     def card(self, p: dict[str, Any], button: Choice | None = None) -> ProductCard:
         price = p.get("price_text")
         if not price and p.get("price") is not None:
-            price = money(p["price"], p.get("currency") or self.project.shop.currency, self.state.locale)
+            price = money(
+                p["price"], p.get("currency") or self.project.shop.currency, self.state.locale
+            )
         subtitle = str(p.get("description") or "")
         if len(subtitle) > 80:
             subtitle = subtitle[:79] + "…"

@@ -42,12 +42,18 @@ def _index_triggers(loader: _Loader, parsed: Parsed, project: Project) -> None:
                 return True  # the same word in two locales of one flow
             line, _ = other_doc.pos(other_loc)
             where = f"{other_doc.path.name}:{line}"
-            loader.error(doc, loc, f"duplicate trigger {key!r}: flow {other_flow!r} already uses it ({where})")
+            loader.error(
+                doc,
+                loc,
+                f"duplicate trigger {key!r}: flow {other_flow!r} already uses it ({where})",
+            )
             return False
         seen[(kind, key)] = (flow_id, doc, loc)
         if kind in ("phrase", "keyword") and key in interruption_words:
             name = project.interruptions.phrases[key]
-            loader.error(doc, loc, f"trigger {key!r} is taken by the built-in '{name}' interruption", True)
+            loader.error(
+                doc, loc, f"trigger {key!r} is taken by the built-in '{name}' interruption", True
+            )
         return True
 
     for doc, header, _steps in parsed:
@@ -124,7 +130,12 @@ def _check_reachability(loader: _Loader, flow: Flow, project: Project) -> None:
             jumps = [step.next, step.on_fail, step.on_error, *(c.next for c in step.choices)]
             jumps += [j for _c, j in step.arms]
             for jump in jumps:
-                if jump is not None and jump.flow == flow.id and jump.step is not None and other.id != flow.id:
+                if (
+                    jump is not None
+                    and jump.flow == flow.id
+                    and jump.step is not None
+                    and other.id != flow.id
+                ):
                     entries.add(jump.step)
     reached: set[int] = set()
     todo = list(entries)
@@ -147,7 +158,8 @@ def _check_choices(loader: _Loader, step: Step, project: Project) -> None:
         loader.error(
             step.doc,
             (*step.loc, "choices"),
-            f"{len(step.choices)} choices: a WhatsApp list shows at most {MAX_CHOICES}; split the question",
+            f"{len(step.choices)} choices: a WhatsApp list shows at most {MAX_CHOICES}; "
+            "split the question",
         )
     ctx: dict[str, Any] = {name: None for name in project.slot_names}
     ctx.update(user={}, locale="", shop={}, channel="", now=None)

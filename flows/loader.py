@@ -64,7 +64,9 @@ class _Loader:
         self.locales: list[str] = ["en"]
         # Collected while compiling, checked once everything is known.
         self.templates_to_check: list[tuple[YamlDoc, PathKey, str, bool, frozenset[str]]] = []
-        self.pending_jumps: list[tuple[YamlDoc, PathKey, m.Target, str, Callable[[Jump], None]]] = []
+        self.pending_jumps: list[
+            tuple[YamlDoc, PathKey, m.Target, str, Callable[[Jump], None]]
+        ] = []
         self.slot_names: set[str] = set()
 
     # -- reporting -------------------------------------------------------------------------
@@ -207,7 +209,9 @@ class _Loader:
                     sources[locale] = translated
             for locale in value:
                 if locale not in self.locales:
-                    self.error(doc, (*loc, locale), f"locale {locale!r} is not declared in shop.yaml", True)
+                    self.error(
+                        doc, (*loc, locale), f"locale {locale!r} is not declared in shop.yaml", True
+                    )
         renderers = {}
         for locale, source in sources.items():
             where = (*loc, locale) if isinstance(value, dict) else loc
@@ -217,7 +221,12 @@ class _Loader:
         return LText(renderers, default)
 
     def template(
-        self, doc: YamlDoc, loc: PathKey, source: str, expression: bool, extra: frozenset[str] = frozenset()
+        self,
+        doc: YamlDoc,
+        loc: PathKey,
+        source: str,
+        expression: bool,
+        extra: frozenset[str] = frozenset(),
     ) -> Callable[[Any], Any]:
         try:
             if expression:
@@ -227,7 +236,12 @@ class _Loader:
         except TemplateSyntaxError as exc:
             line, col = doc.pos((*loc, "__value__"))
             self.diags.append(
-                Diagnostic(doc.path, line + max(exc.lineno - 1, 0), col, f"template syntax error: {exc.message}")
+                Diagnostic(
+                    doc.path,
+                    line + max(exc.lineno - 1, 0),
+                    col,
+                    f"template syntax error: {exc.message}",
+                )
             )
             return lambda _ctx: ""
         self.templates_to_check.append((doc, loc, source, expression, extra))
@@ -243,15 +257,26 @@ class _Loader:
             self.templates_to_check.append((doc, loc, source, is_expr, frozenset()))
         return self.templates.compile_value(value)
 
-    def jump(self, doc: YamlDoc, loc: PathKey, target: m.Target, flow_id: str, setter: Callable[[Jump], None]) -> None:
+    def jump(
+        self,
+        doc: YamlDoc,
+        loc: PathKey,
+        target: m.Target,
+        flow_id: str,
+        setter: Callable[[Jump], None],
+    ) -> None:
         self.pending_jumps.append((doc, loc, target, flow_id, setter))
 
     # -- flows -----------------------------------------------------------------------------
-    def load_flows(self) -> tuple[dict[str, Flow], list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]]]:
+    def load_flows(
+        self,
+    ) -> tuple[dict[str, Flow], list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]]]:
         folder = self.root / "flows"
         parsed: list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]] = []
         if not folder.is_dir():
-            self.diags.append(Diagnostic(folder, 1, 1, "no flows/ folder: a bot project needs at least one flow"))
+            self.diags.append(
+                Diagnostic(folder, 1, 1, "no flows/ folder: a bot project needs at least one flow")
+            )
             return {}, parsed
         seen: dict[str, Path] = {}
         for path in sorted(folder.glob("*.y*ml")):
@@ -269,15 +294,23 @@ class _Loader:
                 header = m.FlowHeader(id=path.stem if re.match(m.IDENT, path.stem) else None)
             flow_id = header.id or path.stem
             if not re.match(m.IDENT, flow_id):
-                self.error(doc, (), f"flow id {flow_id!r}: use letters, digits and _ (set id: in the file)")
+                self.error(
+                    doc, (), f"flow id {flow_id!r}: use letters, digits and _ (set id: in the file)"
+                )
             if flow_id in seen:
-                self.error(doc, ("id",), f"flow id {flow_id!r} is already used by {seen[flow_id].name}")
+                self.error(
+                    doc, ("id",), f"flow id {flow_id!r} is already used by {seen[flow_id].name}"
+                )
                 continue
             seen[flow_id] = path
             header.id = flow_id
             steps_raw = doc.data.get("steps")
             if not isinstance(steps_raw, list) or not steps_raw:
-                self.error(doc, ("steps",) if "steps" in doc.data else (), "a flow needs a non-empty 'steps:' list")
+                self.error(
+                    doc,
+                    ("steps",) if "steps" in doc.data else (),
+                    "a flow needs a non-empty 'steps:' list",
+                )
                 steps_raw = []
             steps: list[tuple[int, m.Step]] = []
             for i, raw in enumerate(steps_raw):
@@ -297,10 +330,14 @@ class _Loader:
         if not kinds:
             close = difflib.get_close_matches(next(iter(raw), ""), list(m.STEP_KINDS), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            self.error(doc, loc, f"step has no kind: expected one of {', '.join(m.STEP_KINDS)}{hint}")
+            self.error(
+                doc, loc, f"step has no kind: expected one of {', '.join(m.STEP_KINDS)}{hint}"
+            )
             return None
         if len(kinds) > 1:
-            self.error(doc, loc, f"step has several kinds ({', '.join(kinds)}): split it into steps")
+            self.error(
+                doc, loc, f"step has several kinds ({', '.join(kinds)}): split it into steps"
+            )
             return None
         cls = m.STEP_KINDS[kinds[0]]
         try:
@@ -309,7 +346,9 @@ class _Loader:
             self.validation_errors(doc, loc, exc, cls)
             return None
 
-    def compile_flows(self, parsed: list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]]) -> dict[str, Flow]:
+    def compile_flows(
+        self, parsed: list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]]
+    ) -> dict[str, Flow]:
         flows: dict[str, Flow] = {}
         # First: ids, so that targets across flows resolve regardless of file order.
         for doc, header, steps in parsed:
@@ -319,13 +358,17 @@ class _Loader:
             for pos, (i, s) in enumerate(steps):
                 sid = s.id or f"#{i + 1}"
                 if s.id and s.id in by_id:
-                    self.error(doc, ("steps", i, "id"), f"step id {s.id!r} is used twice in this flow")
+                    self.error(
+                        doc, ("steps", i, "id"), f"step id {s.id!r} is used twice in this flow"
+                    )
                 by_id.setdefault(sid, pos)
                 kind = next(k for k in m.STEP_KINDS if isinstance(s, m.STEP_KINDS[k]))
                 compiled.append(Step(pos, sid, bool(s.id), kind, doc, ("steps", i)))
                 self.collect_slot_names(s)
             version = hashlib.sha256(doc.path.read_bytes()).hexdigest()[:12]
-            flows[header.id] = Flow(header.id, doc.path, version, compiled, by_id, description=header.description or "")
+            flows[header.id] = Flow(
+                header.id, doc.path, version, compiled, by_id, description=header.description or ""
+            )
         for doc, header, steps in parsed:
             assert header.id is not None
             flow = flows[header.id]
@@ -352,7 +395,7 @@ class _Loader:
         if s.help is not None:
             c.help = self.text(doc, (*loc, "help"), s.help)
         if isinstance(s, m._Continues) and s.next is not None:
-            self.jump(doc, (*loc, "next"), s.next, flow.id, lambda j, c=c: setattr(c, "next", j))
+            self.jump(doc, (*loc, "next"), s.next, flow.id, _setter(c, "next"))
         if isinstance(s, m.SayStep):
             if s.say is not None:
                 c.text = self.text(doc, (*loc, "say"), s.say)
@@ -369,9 +412,11 @@ class _Loader:
         elif isinstance(s, m.CallStep):
             c.target_flow = s.call
             c.values = {str(k): self.value(doc, (*loc, "with", k), v) for k, v in s.with_.items()}
-            self.pending_jumps.append((doc, (*loc, "call"), m.TargetRef(flow=s.call), flow.id, lambda _j: None))
+            self.pending_jumps.append(
+                (doc, (*loc, "call"), m.TargetRef(flow=s.call), flow.id, lambda _j: None)
+            )
         elif isinstance(s, m.GotoStep):
-            self.jump(doc, (*loc, "goto"), s.goto, flow.id, lambda j, c=c: setattr(c, "next", j))
+            self.jump(doc, (*loc, "goto"), s.goto, flow.id, _setter(c, "next"))
         elif isinstance(s, m.ActionStep):
             self.compile_action(flow, c, s)
         elif isinstance(s, m.HandoffStep):
@@ -399,7 +444,9 @@ class _Loader:
         if c.slot_type == "choice" and not has_options:
             self.error(doc, (*loc, "type"), "type: choice needs choices, choices_from or products")
         if has_options and c.slot_type != "choice":
-            self.error(doc, (*loc, "type"), f"a question with choices has type choice, not {c.slot_type}")
+            self.error(
+                doc, (*loc, "type"), f"a question with choices has type choice, not {c.slot_type}"
+            )
         c.minimum, c.maximum = s.min, s.max
         if c.slot_type == "money":
             # min/max for money are written in major units (150 = 150 zł); compare in minor units.
@@ -414,9 +461,20 @@ class _Loader:
                 option = ChoiceOption(raw, self.text(doc, cl, raw))
             else:
                 label = raw.label if raw.label is not None else str(raw.value)
-                option = ChoiceOption(raw.value, self.text(doc, (*cl, "label") if raw.label is not None else (*cl, "value"), label))
+                option = ChoiceOption(
+                    raw.value,
+                    self.text(
+                        doc, (*cl, "label") if raw.label is not None else (*cl, "value"), label
+                    ),
+                )
                 if raw.next is not None:
-                    self.jump(doc, (*cl, "next"), raw.next, flow.id, lambda j, o=option: setattr(o, "next", j))
+                    self.jump(
+                        doc,
+                        (*cl, "next"),
+                        raw.next,
+                        flow.id,
+                        _setter(option, "next"),
+                    )
             c.choices.append(option)
         if s.choices_from:
             c.choices_from = self.expression_field(doc, (*loc, "choices_from"), s.choices_from)
@@ -428,11 +486,13 @@ class _Loader:
         for i, rule in enumerate(s.validate_):
             rl = (*loc, "validate", i)
             check = self.template(doc, (*rl, "if"), rule.if_, True, value_scope)
-            c.rules.append(Rule(check, self.text(doc, (*rl, "error"), rule.error, value_scope), rule.if_))
+            c.rules.append(
+                Rule(check, self.text(doc, (*rl, "error"), rule.error, value_scope), rule.if_)
+            )
         c.attempts = s.attempts
         c.skip_if_set = s.skip_if_set
         if s.on_fail is not None:
-            self.jump(doc, (*loc, "on_fail"), s.on_fail, flow.id, lambda j, c=c: setattr(c, "on_fail", j))
+            self.jump(doc, (*loc, "on_fail"), s.on_fail, flow.id, _setter(c, "on_fail"))
 
     def compile_branch(self, flow: Flow, c: Step, s: m.BranchStep) -> None:
         doc, loc = c.doc, c.loc
@@ -452,10 +512,14 @@ class _Loader:
             if arm.next is None:
                 self.error(doc, al, "this branch arm has no 'next:' target")
                 continue
-            check = self.template(doc, (*al, "if" if arm.if_ is not None else "elif"), str(condition), True)
+            check = self.template(
+                doc, (*al, "if" if arm.if_ is not None else "elif"), str(condition), True
+            )
             self.add_arm(flow, c, doc, (*al, "next"), check, arm.next)
 
-    def add_arm(self, flow: Flow, c: Step, doc: YamlDoc, loc: PathKey, check: Any, target: m.Target) -> None:
+    def add_arm(
+        self, flow: Flow, c: Step, doc: YamlDoc, loc: PathKey, check: Any, target: m.Target
+    ) -> None:
         index = len(c.arms)
         c.arms.append((check, Jump(flow.id, None)))
 
@@ -469,7 +533,13 @@ class _Loader:
         c.action, c.result = s.action, s.result
         c.args = {k: self.value(doc, (*loc, "args", k), v) for k, v in s.args.items()}
         if s.on_error is not None:
-            self.jump(doc, (*loc, "on_error"), s.on_error, flow.id, lambda j, c=c: setattr(c, "on_error", j))
+            self.jump(
+                doc,
+                (*loc, "on_error"),
+                s.on_error,
+                flow.id,
+                _setter(c, "on_error"),
+            )
         if self.actions is None:
             return
         spec = self.actions.get(s.action)
@@ -481,7 +551,11 @@ class _Loader:
         for name in s.args:
             if name not in spec.params and not spec.accepts_any:
                 known = ", ".join(spec.params) or "none"
-                self.error(doc, (*loc, "args", name), f"action {s.action!r} has no parameter {name!r} (parameters: {known})")
+                self.error(
+                    doc,
+                    (*loc, "args", name),
+                    f"action {s.action!r} has no parameter {name!r} (parameters: {known})",
+                )
         for name, param in spec.params.items():
             if param.required and name not in s.args:
                 self.error(doc, (*loc, "action"), f"action {s.action!r} needs argument {name!r}")
@@ -501,7 +575,9 @@ class _Loader:
                 if target in flows:
                     hint = f" ('{target}' is a flow: write {{flow: {target}}})"
                 else:
-                    close = difflib.get_close_matches(target, [k for k in flow.by_id if not k.startswith("#")], n=1)
+                    close = difflib.get_close_matches(
+                        target, [k for k in flow.by_id if not k.startswith("#")], n=1
+                    )
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                 self.error(doc, loc, f"unknown step {target!r} in flow {flow_id!r}{hint}")
                 continue
@@ -548,7 +624,11 @@ class _Loader:
         if doc is not None:
             for key in self.shop.texts:
                 if key not in SYSTEM_TEXTS:
-                    self.error(doc, ("texts", key), f"unknown system text {key!r} (known: {', '.join(SYSTEM_TEXTS)})")
+                    self.error(
+                        doc,
+                        ("texts", key),
+                        f"unknown system text {key!r} (known: {', '.join(SYSTEM_TEXTS)})",
+                    )
         return out
 
     def interruption_index(self) -> InterruptionIndex:
@@ -559,6 +639,15 @@ class _Loader:
                 for word in words_:
                     index.phrases.setdefault(fold_message(word) or word, name)
         return index
+
+
+def _setter(obj: object, attr: str) -> Callable[[Jump], None]:
+    """A callback that stores a resolved jump on ``obj.attr`` once every flow is known."""
+
+    def store(jump: Jump) -> None:
+        setattr(obj, attr, jump)
+
+    return store
 
 
 def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -144,7 +144,17 @@ class EndStep(_Step):
     end: Text | None
 
 
-Step = SayStep | AskStep | SetStep | BranchStep | CallStep | GotoStep | ActionStep | HandoffStep | EndStep
+Step = (
+    SayStep
+    | AskStep
+    | SetStep
+    | BranchStep
+    | CallStep
+    | GotoStep
+    | ActionStep
+    | HandoffStep
+    | EndStep
+)
 
 STEP_KINDS: dict[str, type[_Step]] = {
     "say": SayStep,

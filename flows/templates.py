@@ -104,7 +104,7 @@ class Templates:
         return evaluate
 
     def compile_value(self, value: Any) -> Callable[[Mapping[str, Any]], Any]:
-        """A ``set:``/``args:`` value: ``"{{ expr }}"`` keeps the type, other ``{{`` text renders."""
+        """A ``set:``/``args:`` value: ``"{{ expr }}"`` keeps its type, other templates render."""
         if isinstance(value, str):
             inner = _single_expression(value)
             if inner is not None:

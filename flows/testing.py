@@ -224,7 +224,9 @@ class ConversationRunner:
             cards = [c.title for r in replies if isinstance(r, ProductCards) for c in r.cards]
             if isinstance(turn.cards, int):
                 if len(cards) != turn.cards:
-                    problems.append(f"expected {turn.cards} product cards, got {len(cards)}: {cards}")
+                    problems.append(
+                        f"expected {turn.cards} product cards, got {len(cards)}: {cards}"
+                    )
             else:
                 for title in turn.cards:
                     if not any(title in c for c in cards):
@@ -254,7 +256,10 @@ def _offered_labels(replies: list[Reply]) -> list[str]:
 
 
 def run_all(
-    project: Project, actions: ActionRegistry, cases: list[Case], on_result: Callable[[Case, Failure | None], None] | None = None
+    project: Project,
+    actions: ActionRegistry,
+    cases: list[Case],
+    on_result: Callable[[Case, Failure | None], None] | None = None,
 ) -> list[Failure]:
     runner = ConversationRunner(project, actions)
     failures = []

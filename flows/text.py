@@ -41,7 +41,7 @@ def fold(text: str) -> str:
 
 
 def fold_message(text: str) -> str:
-    """Folded form of a whole message, with punctuation at either end dropped ("Help!" -> "help")."""
+    """Folded whole message, punctuation at either end dropped ("Help!" -> "help")."""
     return _PUNCT_EDGES.sub("", fold(text))
 
 

@@ -48,7 +48,9 @@ steps:
 
 
 def test_check_reports_errors_as_path_line_col_and_exits_1(tmp_path):
-    project = write_project(tmp_path / "p", {"menu": MENU, "bad": "steps:\n  - goto: nowhere\n  - say: [unclosed\n"})
+    project = write_project(
+        tmp_path / "p", {"menu": MENU, "bad": "steps:\n  - goto: nowhere\n  - say: [unclosed\n"}
+    )
     result = shopchat("check", str(project))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
@@ -70,7 +72,12 @@ def test_check_on_a_missing_folder_is_a_clean_error(tmp_path):
 
 def test_piped_chat_prints_plain_replies_with_numbered_choices(tmp_path):
     project = write_project(tmp_path / "p", {"menu": MENU})
-    result = shopchat("chat", str(project), stdin="hi\ngreen\n", env={"SHOPCHAT_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"})
+    result = shopchat(
+        "chat",
+        str(project),
+        stdin="hi\ngreen\n",
+        env={"SHOPCHAT_DATABASE_URL": f"sqlite:///{tmp_path}/s.db"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Which colour?\n1. Red\n2. Green\n3. Blue\n\nYou chose Green.\n"
 

@@ -29,7 +29,12 @@ def test_the_example_shop_passes_its_own_check() -> None:
     opened = open_project(SHOP, Settings(_env_file=None))
     assert [d.format() for d in opened.diagnostics if d.severity == "error"] == []
     assert [d.format() for d in PROBLEMS] == []
-    assert set(opened.project.flows) >= {"main_menu", "gift_finder", "order_tracking", "payment_help"}
+    assert set(opened.project.flows) >= {
+        "main_menu",
+        "gift_finder",
+        "order_tracking",
+        "payment_help",
+    }
     assert opened.project.locales == ["en", "pl", "es", "ru", "fa"]
 
 

@@ -52,7 +52,9 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         if locales:
             (root / "locales").mkdir(exist_ok=True)
             for loc, text in locales.items():
-                (root / "locales" / f"{loc}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+                (root / "locales" / f"{loc}.yaml").write_text(
+                    textwrap.dedent(text), encoding="utf-8"
+                )
         project, diags = load_project(root, make_actions())
         return project, diags, root
 

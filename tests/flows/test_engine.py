@@ -119,7 +119,14 @@ steps:
     say: {en: "Our order system is down, sorry.", pl: "System nie działa."}
 """
 
-FLOWS = {"menu": MENU, "gift": GIFT, "wrap": WRAP, "track": TRACK, "broken": BROKEN, "rescued": RESCUED}
+FLOWS = {
+    "menu": MENU,
+    "gift": GIFT,
+    "wrap": WRAP,
+    "track": TRACK,
+    "broken": BROKEN,
+    "rescued": RESCUED,
+}
 
 
 class Shopper:
@@ -436,8 +443,18 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(st.text(max_size=30), st.sampled_from(["hi", "1", "2", "help", "/gift", "language", "order", "8", "cancel"])), max_size=12))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=30),
+            st.sampled_from(["hi", "1", "2", "help", "/gift", "language", "order", "8", "cancel"]),
+        ),
+        max_size=12,
+    )
+)
 def test_no_sequence_of_messages_crashes_a_conversation(make_project, messages):
     project, _, _ = make_project(FLOWS)
     shopper = Shopper(project)

@@ -58,7 +58,10 @@ steps:
 def test_step_without_a_kind(make_project):
     flow = "steps:\n  - sya: hello\n"
     _, diags, root = make_project({"menu": MENU, "f": flow})
-    assert "flows/f.yaml:2:5: step has no kind: expected one of say, ask, set, branch, call, goto, action, handoff, end (did you mean 'say'?)" in only(diags, root)
+    assert (
+        "flows/f.yaml:2:5: step has no kind: expected one of say, ask, set, branch, call, goto, action, handoff, end (did you mean 'say'?)"
+        in only(diags, root)
+    )
 
 
 def test_unknown_step_and_flow_references(make_project):
@@ -83,7 +86,10 @@ steps:
 def test_a_flow_name_used_as_a_step_target_gets_a_hint(make_project):
     flow = "steps:\n  - goto: menu\n"
     _, diags, root = make_project({"menu": MENU, "f": flow})
-    assert "flows/f.yaml:2:11: unknown step 'menu' in flow 'f' ('menu' is a flow: write {flow: menu})" in only(diags, root)
+    assert (
+        "flows/f.yaml:2:11: unknown step 'menu' in flow 'f' ('menu' is a flow: write {flow: menu})"
+        in only(diags, root)
+    )
 
 
 def test_unknown_action_and_bad_arguments(make_project):
@@ -99,7 +105,10 @@ steps:
     _, diags, root = make_project({"menu": MENU, "f": flow})
     errors = only(diags, root)
     assert "flows/f.yaml:2:13: unknown action 'shop.lookp' (did you mean 'shop.lookup'?)" in errors
-    assert "flows/f.yaml:5:14: action 'shop.lookup' has no parameter 'numbr' (parameters: number, verbose)" in errors
+    assert (
+        "flows/f.yaml:5:14: action 'shop.lookup' has no parameter 'numbr' (parameters: number, verbose)"
+        in errors
+    )
     assert "flows/f.yaml:3:13: action 'shop.lookup' needs argument 'number'" in errors
 
 
@@ -112,7 +121,9 @@ steps:
     say: {en: Never, pl: Nigdy}
 """
     _, diags, root = make_project({"menu": MENU, "f": flow})
-    assert "flows/f.yaml:4:5: step 'orphan' is unreachable: no step leads to it" in only(diags, root)
+    assert "flows/f.yaml:4:5: step 'orphan' is unreachable: no step leads to it" in only(
+        diags, root
+    )
 
 
 def test_undefined_variable_in_a_template(make_project):
@@ -130,8 +141,13 @@ steps:
 """
     _, diags, root = make_project({"menu": MENU, "f": flow})
     errors = only(diags, root)
-    assert "flows/f.yaml:6:11: undefined variable 'budgett': no step sets this slot (did you mean 'budget'?)" in errors
-    assert any(e.startswith("flows/f.yaml:9:13: undefined variable 'colour'") for e in errors), errors
+    assert (
+        "flows/f.yaml:6:11: undefined variable 'budgett': no step sets this slot (did you mean 'budget'?)"
+        in errors
+    )
+    assert any(e.startswith("flows/f.yaml:9:13: undefined variable 'colour'") for e in errors), (
+        errors
+    )
 
 
 def test_template_syntax_error(make_project):
@@ -172,7 +188,10 @@ steps:
 """
     _, diags, root = make_project({"menu": MENU, "other": other})
     errors = only(diags, root)
-    assert "flows/other.yaml:2:19: duplicate trigger 'menu': flow 'menu' already uses it (menu.yaml:2)" in errors
+    assert (
+        "flows/other.yaml:2:19: duplicate trigger 'menu': flow 'menu' already uses it (menu.yaml:2)"
+        in errors
+    )
 
 
 def test_choice_label_over_the_whatsapp_limit(make_project):
@@ -195,14 +214,18 @@ steps:
 
 
 def test_too_many_choices(make_project):
-    choices = "\n".join(f"      - {{value: c{i}, label: {{en: C{i}, pl: C{i}}}}}" for i in range(11))
+    choices = "\n".join(
+        f"      - {{value: c{i}, label: {{en: C{i}, pl: C{i}}}}}" for i in range(11)
+    )
     flow = f"steps:\n  - ask: pick\n    text: {{en: Pick, pl: Wybierz}}\n    choices:\n{choices}\n"
     _, diags, root = make_project({"menu": MENU, "f": flow})
     assert any("11 choices: a WhatsApp list shows at most 10" in e for e in only(diags, root))
 
 
 def test_bad_shop_settings_are_reported(make_project):
-    shop = "name: X\ndefault_locale: en\ncurrency: zloty\ntimezone: Mars/Olympus\nstart_flow: nope\n"
+    shop = (
+        "name: X\ndefault_locale: en\ncurrency: zloty\ntimezone: Mars/Olympus\nstart_flow: nope\n"
+    )
     _, diags, root = make_project({"menu": MENU}, shop=shop)
     errors = only(diags, root)
     assert any(e.startswith("shop.yaml:3:11: currency:") for e in errors), errors

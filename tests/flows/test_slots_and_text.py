@@ -20,7 +20,14 @@ def parse(kind: str, text: str, **kw):
 
 @pytest.mark.parametrize(
     ("text", "minor"),
-    [("150", 15000), ("150 zł", 15000), ("150,50", 15050), ("PLN 150.50", 15050), ("1 299", 129900), ("1.299,99", 129999)],
+    [
+        ("150", 15000),
+        ("150 zł", 15000),
+        ("150,50", 15050),
+        ("PLN 150.50", 15050),
+        ("1 299", 129900),
+        ("1.299,99", 129999),
+    ],
 )
 def test_money_in_the_ways_shoppers_write_it(text, minor):
     assert parse("money", text) == minor
@@ -71,7 +78,10 @@ def test_folding_handles_letters_nfkd_leaves_alone():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=40), st.sampled_from(["integer", "number", "money", "email", "phone", "date", "text"]))
+@given(
+    st.text(max_size=40),
+    st.sampled_from(["integer", "number", "money", "email", "phone", "date", "text"]),
+)
 def test_any_input_parses_or_is_refused_cleanly(text, kind):
     try:
         parse(kind, text)
