@@ -1,0 +1,326 @@
+"""Conversation sessions in SQL with optimistic concurrency: SQLite on one box, PostgreSQL on many.
+
+Every session row carries a version. A save names the version it read; if another writer got
+there first the save is refused with `StaleSessionError` instead of silently losing their turn.
+The store is synchronous (SQLAlchemy Core, no ORM, for speed); async callers run it in a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+__all__ = [
+    "SessionStore",
+    "StaleSessionError",
+    "StorageError",
+    "StorageUnavailable",
+    "StoredSession",
+]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_MAX_ID_LENGTH = 255
+_BUSY_TIMEOUT_MS = 5000
+_PG_CONNECT_TIMEOUT_S = 10
+
+
+class StorageError(Exception):
+    """Base of every error the session store raises.
+
+    StorageError                the schema is missing or another database error
+    ├── StaleSessionError       someone else saved the conversation first; reload and retry
+    └── StorageUnavailable      the database can't be reached or the URL can't be used
+    """
+
+
+class StaleSessionError(StorageError):
+    """A save named a version that is no longer the stored one (or a new row that exists)."""
+
+    def __init__(self, conversation_id: str, expected_version: int | None) -> None:
+        self.conversation_id = conversation_id
+        self.expected_version = expected_version
+        wanted = "no session yet" if expected_version is None else f"version {expected_version}"
+        super().__init__(
+            f"session {conversation_id!r} changed since it was read (expected {wanted}); "
+            "reload it and apply the turn again"
+        )
+
+
+class StorageUnavailable(StorageError):
+    """The database can't be reached, or its URL names no usable database."""
+
+
+class _UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; SQLite keeps no offset, so naive values read back are UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Mirrors what the migrations build; the migrations, not this, create the schema.
+_metadata = MetaData()
+_sessions = Table(
+    "sessions",
+    _metadata,
+    Column("conversation_id", String(_MAX_ID_LENGTH), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", _UTCDateTime, nullable=False),
+)
+
+# Built once at import: SQLAlchemy then reuses their compiled SQL from its cache on every call.
+# Bind names differ from column names because UPDATE reserves those for its SET clause.
+_c = _sessions.c
+_LOAD = select(_c.data, _c.version, _c.updated_at).where(_c.conversation_id == bindparam("cid"))
+_INSERT = insert(_sessions)
+_UPDATE = (
+    update(_sessions)
+    .where(_c.conversation_id == bindparam("cid"), _c.version == bindparam("expected"))
+    .values(
+        data=bindparam("new_data"), version=bindparam("new_version"), updated_at=bindparam("at")
+    )
+)
+_DELETE = delete(_sessions).where(_c.conversation_id == bindparam("cid"))
+_COUNT = select(func.count()).select_from(_sessions)
+_PING = text("SELECT 1")
+_MIGRATION_LOCK = text("SELECT pg_advisory_xact_lock(7408150421)")  # arbitrary, shopchat's own
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """One conversation's saved state as read from the store."""
+
+    conversation_id: str
+    data: str
+    version: int
+    updated_at: datetime
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SessionStore:
+    """Conversation sessions in a SQLite file or a PostgreSQL database, addressed by URL."""
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utcnow) -> None:
+        self._clock = clock
+        try:
+            parsed = _normalise_url(make_url(url))
+        except sa_exc.ArgumentError as exc:
+            # Don't echo the string: an unparsable URL may still hold a password.
+            raise StorageUnavailable(
+                "the session database URL can't be parsed; expected e.g. "
+                "sqlite:///var/shopchat/sessions.db or postgresql://user:password@host/dbname"
+            ) from exc
+        self._safe_url = parsed.render_as_string(hide_password=True)
+        try:
+            if parsed.get_backend_name() == "sqlite":
+                self._engine = _sqlite_engine(parsed)
+            elif (
+                parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
+            ):
+                # libpq waits forever for a host that drops packets; fail readiness instead.
+                connect_args = {"connect_timeout": _PG_CONNECT_TIMEOUT_S}
+                self._engine = create_engine(parsed, connect_args=connect_args)
+            else:
+                self._engine = create_engine(parsed)
+        except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, OSError) as exc:
+            raise StorageUnavailable(f"can't use database {self._safe_url}: {exc}") from None
+
+    def migrate(self) -> None:
+        """Bring the schema up to the newest revision; safe to run on every start."""
+        config = Config()
+        # A path next to this file, not "bot:migrations": that resolves whatever `bot` is on
+        # sys.path first, which under pytest can be tests/bot.
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self._errors(), self._engine.begin() as connection:
+            # Workers or replicas starting together would race to create the same tables; the
+            # lock makes the rest wait, then find the schema already at head.
+            if connection.dialect.name == "postgresql":
+                connection.execute(_MIGRATION_LOCK)
+            elif connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def load(self, conversation_id: str) -> StoredSession | None:
+        """Return the conversation's session, or None if it has none yet."""
+        with self._errors(), self._engine.connect() as connection:
+            row = connection.execute(_LOAD, {"cid": conversation_id}).first()
+        if row is None:
+            return None
+        return StoredSession(conversation_id, row[0], row[1], row[2])
+
+    def save(self, conversation_id: str, data: str, expected_version: int | None) -> int:
+        """Store `data` if the session is at `expected_version` (None: new); return new version."""
+        return self.save_many([(conversation_id, data, expected_version)])[0]
+
+    def save_many(self, items: Iterable[tuple[str, str, int | None]]) -> list[int]:
+        """Save `(conversation_id, data, expected_version)` items in one transaction, in order.
+
+        One commit for many saves is what makes the store fast. If any item is stale nothing is
+        saved and `StaleSessionError` names that conversation. A conversation id longer than 255
+        characters raises ValueError.
+        """
+        batch = list(items)
+        if not batch:
+            return []
+        now = self._clock()
+        with self._errors(), self._engine.begin() as connection:
+            return [_write(connection, *item, now) for item in batch]
+
+    def delete(self, conversation_id: str) -> None:
+        """Forget the conversation's session; nothing happens if it has none."""
+        with self._errors(), self._engine.begin() as connection:
+            connection.execute(_DELETE, {"cid": conversation_id})
+
+    def count(self) -> int:
+        """Return how many conversations have a stored session."""
+        with self._errors(), self._engine.connect() as connection:
+            return int(connection.execute(_COUNT).scalar_one())
+
+    def ping(self) -> bool:
+        """Return whether the database answers a query (for readiness checks)."""
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(_PING)
+        except sa_exc.SQLAlchemyError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close every pooled connection; the store reconnects if used again."""
+        self._engine.dispose()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn driver errors into the storage tree, naming the database without its password."""
+        try:
+            yield
+        except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+            if _is_missing_table(exc):
+                raise StorageError(_missing_schema(self._safe_url)) from exc
+            raise StorageUnavailable(
+                f"session database {self._safe_url} is unavailable: {_reason(exc)}"
+            ) from exc
+        except sa_exc.DBAPIError as exc:
+            if _is_missing_table(exc):
+                raise StorageError(_missing_schema(self._safe_url)) from exc
+            raise StorageError(f"session database {self._safe_url}: {_reason(exc)}") from exc
+
+
+def _write(
+    connection: Connection, conversation_id: str, data: str, expected: int | None, now: datetime
+) -> int:
+    """Insert a new session or update the one at `expected`, inside the caller's transaction."""
+    if len(conversation_id) > _MAX_ID_LENGTH:
+        # SQLite would store it and PostgreSQL refuse it; refuse it the same way on both.
+        raise ValueError(f"conversation id longer than {_MAX_ID_LENGTH}: {conversation_id[:40]!r}…")
+    if expected is None:
+        try:
+            # No savepoint: a conflict aborts the whole batch anyway, and each costs a round trip.
+            connection.execute(
+                _INSERT,
+                {"conversation_id": conversation_id, "data": data, "version": 1, "updated_at": now},
+            )
+        except sa_exc.IntegrityError:
+            raise StaleSessionError(conversation_id, None) from None
+        return 1
+    params: dict[str, Any] = {
+        "cid": conversation_id,
+        "expected": expected,
+        "new_data": data,
+        "new_version": expected + 1,
+        "at": now,
+    }
+    # The WHERE on version makes check-and-write one atomic statement; no row means stale.
+    if connection.execute(_UPDATE, params).rowcount != 1:
+        raise StaleSessionError(conversation_id, expected)
+    return expected + 1
+
+
+def _normalise_url(url: URL) -> URL:
+    # Bare postgresql:// means psycopg2, not a dependency; postgres:// is Heroku's spelling.
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database
+    if not database or database == ":memory:":
+        # One shared connection, else every thread (asyncio.to_thread too) sees its own empty
+        # database. Fine for tests and demos; use a file for anything concurrent.
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        if not url.query.get("uri"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+    event.listen(engine, "connect", _tune_sqlite)
+    return engine
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run while one writer commits; with it, synchronous=NORMAL survives an app
+    # crash and only risks the last commits on power loss, for far fewer fsyncs.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # Writers queue for the lock instead of failing at once with "database is locked".
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _reason(exc: sa_exc.DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+
+
+def _is_missing_table(exc: sa_exc.DBAPIError) -> bool:
+    reason = _reason(exc)
+    return "no such table" in reason or ("relation" in reason and "does not exist" in reason)
+
+
+def _missing_schema(safe_url: str) -> str:
+    return f"session database {safe_url} has no sessions table; run SessionStore.migrate() first"
