@@ -84,8 +84,12 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDoc:
         node = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context_mark is not None and "<stream end>" in problem:
+            # An unclosed bracket or quote: the useful place is where it was opened.
+            mark = exc.context_mark
+            problem = f"{exc.context}: never closed ({problem})"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlSyntaxError(path, line, col, f"YAML syntax error: {problem}") from exc
     except YAMLError as exc:
         raise YamlSyntaxError(path, 1, 1, f"YAML error: {exc}") from exc

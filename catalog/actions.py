@@ -1,0 +1,178 @@
+"""The catalog's flow actions: ``catalog.search``, ``catalog.recommend`` and ``catalog.product``.
+
+Each returns products as plain dicts resolved for the shopper's locale (see
+:func:`product_for_locale`). Arguments often arrive from templates as text ("8", "true"), so
+numbers and flags are read leniently; anything unreadable is an :class:`ActionError` that a
+flow can catch with ``on_error:``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.l10n import format_price
+from catalog.models import Product
+from catalog.sample import SampleCatalog
+from catalog.text import fold
+from flows.actions import ActionContext, ActionError, ActionRegistry
+
+MAX_LIMIT = 20
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+_EMPTY = {"", "none", "null"}
+
+
+def product_for_locale(product: Product, locale: str) -> dict[str, Any]:
+    """A product as flows and product cards see it, texts and prices for ``locale``."""
+    return {
+        "id": product.id,
+        "title": product.title_for(locale),
+        "description": product.description_for(locale),
+        "brand": product.brand,
+        "category": product.category,
+        "price": product.price,
+        "currency": product.currency,
+        "price_text": format_price(product.price, product.currency, locale),
+        "image": product.image,
+        "url": product.url,
+        "in_stock": product.in_stock,
+        "availability": product.availability,
+        "variants": [
+            {
+                "id": variant.id,
+                "title": variant.title_for(locale),
+                "price": product.variant_price(variant),
+                "price_text": format_price(
+                    product.variant_price(variant), product.currency, locale
+                ),
+                "in_stock": variant.in_stock,
+                "attributes": dict(variant.attributes),
+            }
+            for variant in product.variants
+        ],
+    }
+
+
+def _int_arg(name: str, value: object) -> int | None:
+    """``8``, ``"8"``, ``" ۸ "`` -> 8; ``None``/``""`` -> None; anything else is an error."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ActionError(f"{name}: expected a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = fold(value).strip().replace(" ", "")
+        if text in _EMPTY:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    raise ActionError(f"{name}: expected a whole number, got {value!r}")
+
+
+def _bool_arg(name: str, value: object, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = fold(str(value)).strip()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if text in _EMPTY:
+        return default
+    raise ActionError(f"{name}: expected true or false, got {value!r}")
+
+
+def _limit_arg(value: object) -> int:
+    limit = _int_arg("limit", value)
+    if limit is None:
+        return 6
+    if limit < 1:
+        raise ActionError(f"limit: must be at least 1, got {limit}")
+    return min(limit, MAX_LIMIT)
+
+
+def _text_arg(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(str(item) for item in value)
+    return str(value)
+
+
+def _optional_text(value: object) -> str | None:
+    text = _text_arg(value).strip()
+    return None if fold(text) in _EMPTY else text
+
+
+def register_catalog_actions(registry: ActionRegistry, catalog: SampleCatalog) -> None:
+    """Register ``catalog.search``, ``catalog.recommend`` and ``catalog.product``."""
+
+    def search(
+        ctx: ActionContext,
+        *,
+        query: str = "",
+        max_price: int | None = None,
+        min_price: int | None = None,
+        age: int | None = None,
+        in_stock: bool = True,
+        limit: int = 6,
+    ) -> list[dict[str, Any]]:
+        """Search products by words, price (minor units), age and stock."""
+        found = catalog.search(
+            _text_arg(query),
+            locale=ctx.locale,
+            min_price=_int_arg("min_price", min_price),
+            max_price=_int_arg("max_price", max_price),
+            age=_int_arg("age", age),
+            in_stock=_bool_arg("in_stock", in_stock, True),
+            limit=_limit_arg(limit),
+        )
+        return [product_for_locale(product, ctx.locale) for product in found]
+
+    def recommend(
+        ctx: ActionContext,
+        *,
+        recipient: str | None = None,
+        age: int | None = None,
+        gender: str | None = None,
+        budget: int | None = None,
+        interests: str | list | None = None,
+        limit: int = 6,
+    ) -> list[dict[str, Any]]:
+        """Suggest varied in-stock gifts by recipient, age, gender, budget and interests."""
+        if isinstance(interests, list | tuple):
+            wanted: str | list[str] | None = [str(item) for item in interests]
+        else:
+            wanted = _optional_text(interests)
+        try:
+            found = catalog.recommend(
+                locale=ctx.locale,
+                recipient=_optional_text(recipient),
+                age=_int_arg("age", age),
+                gender=_optional_text(gender),
+                budget=_int_arg("budget", budget),
+                interests=wanted,
+                limit=_limit_arg(limit),
+            )
+        except ValueError as exc:
+            raise ActionError(str(exc)) from None
+        return [product_for_locale(product, ctx.locale) for product in found]
+
+    def product(ctx: ActionContext, *, id: str) -> dict[str, Any] | None:
+        """One product by id, or None when there is no such product."""
+        found = catalog.get(_text_arg(id))
+        return product_for_locale(found, ctx.locale) if found else None
+
+    registry.register("catalog.search", search)
+    registry.register("catalog.recommend", recommend)
+    registry.register("catalog.product", product)
+
+
+__all__ = ["product_for_locale", "register_catalog_actions"]

@@ -1,0 +1,127 @@
+"""Text folding for search: case, accents and look-alike letters, so "Łódź" finds "lodz".
+
+NFKD plus dropping combining marks handles most Latin and Cyrillic accents (``ó``, ``ñ``,
+``ё``); a few letters are not decompositions and are mapped by hand: Polish ``ł``, Nordic
+``ø``, and the Arabic-keyboard forms of Persian letters (``ي``/``ك`` -> ``ی``/``ک``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_SPECIAL = {
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "þ": "th",
+    "ı": "i",
+    "ё": "е",
+    "й": "й",  # a letter of its own in Russian, not "и" with a mark: keep it
+    "ي": "ی",  # Arabic yeh -> Persian yeh
+    "ى": "ی",  # alef maksura
+    "ك": "ک",  # Arabic kaf -> Persian keheh
+    "ة": "ه",
+    "ە": "ه",  # what NFKD leaves of "ۀ"
+    "ـ": "",  # tatweel, a stretching stroke
+}
+
+# Characters that join the parts of one written word: "t-shirt", "تی‌شرت" (ZWNJ), "rock'n'roll".
+_JOINERS = "-\u200c'’"
+_WORD = re.compile(rf"[^\W_]+(?:[{_JOINERS}][^\W_]+)*")
+_JOINER = re.compile(rf"[{_JOINERS}]")
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    digit = unicodedata.decimal(ch, None)
+    if digit is not None:  # "۸" and "٨" -> "8"
+        return str(digit)
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(_SPECIAL.get(c, c) for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip accents for comparison: ``"Łódź Ёлка"`` -> ``"lodz елка"``."""
+    return "".join(_fold_char(ch) for ch in text.casefold())
+
+
+def index_terms(text: str) -> set[str]:
+    """The folded words of a product text; a joined word counts whole and by its parts."""
+    terms: set[str] = set()
+    for word in _WORD.findall(fold(text)):
+        parts = _JOINER.split(word)
+        terms.update(parts)
+        if len(parts) > 1:
+            terms.add("".join(parts))
+    return terms
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One word the shopper typed; it matches a product when any of ``forms`` does."""
+
+    text: str
+    forms: tuple[str, ...]
+
+
+def query_terms(text: str, *, stopwords: frozenset[str] = frozenset()) -> list[QueryTerm]:
+    """The words of a query, folded; stop words are dropped unless nothing else is left."""
+    terms: list[QueryTerm] = []
+    seen: set[str] = set()
+    for word in _WORD.findall(fold(text)):
+        parts = _JOINER.split(word)
+        joined = "".join(parts)
+        if joined in seen:
+            continue
+        seen.add(joined)
+        # "t-shirt" matches "tshirt" or "shirt"; "کتاب‌ها" (books) matches "کتابها" or "کتاب".
+        forms = (joined, *(p for p in parts if len(p) >= 3 and p != joined))
+        terms.append(QueryTerm(word, forms))
+    meaningful = [t for t in terms if t.forms[0] not in stopwords]
+    return meaningful or terms
+
+
+def match_quality(query: str, term: str) -> float:
+    """How well a typed word matches an indexed word: 1 exact, less for prefixes and inflections.
+
+    A prefix covers words still being typed ("leg" -> "lego"); a long shared stem covers
+    inflection without a stemmer per language ("klocków" ~ "klocki", "книги" ~ "книга").
+    """
+    if query == term:
+        return 1.0
+    if query.isdigit() or term.isdigit():
+        return 0.0
+    if len(query) >= 2 and term.startswith(query):
+        return 0.8 if len(query) >= 3 else 0.5
+    common = 0
+    for a, b in zip(query, term, strict=False):
+        if a != b:
+            break
+        common += 1
+    if common >= 4 and common >= max(len(query), len(term)) - 3:
+        return 0.6
+    return 0.0
+
+
+def best_match(term: QueryTerm, indexed: set[str] | frozenset[str]) -> float:
+    """The best :func:`match_quality` of any form of ``term`` against a set of indexed words."""
+    best = 0.0
+    for form in term.forms:
+        if form in indexed:
+            return 1.0
+        for word in indexed:
+            quality = match_quality(form, word)
+            if quality > best:
+                best = quality
+    return best
+
+
+__all__ = ["QueryTerm", "best_match", "fold", "index_terms", "match_quality", "query_terms"]

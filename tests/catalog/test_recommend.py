@@ -1,0 +1,91 @@
+"""Gift recommendations: in stock, within budget and age, matching interests, varied."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from catalog import SampleCatalog
+
+from .conftest import make_product
+
+
+def test_an_8_year_old_who_likes_science_gets_science_first_and_a_varied_list(shop_catalog):
+    ideas = shop_catalog.recommend(locale="en", age=8, budget=15000, interests="science")
+    assert len(ideas) == 6
+    assert all(p.in_stock and p.price <= 15000 and p.suits_age(8) for p in ideas)
+    assert all("science" in p.tags for p in ideas[:4])
+    assert ideas[0].category == "science"
+    categories = Counter(p.category for p in ideas)
+    assert len(categories) >= 4
+    assert max(categories.values()) <= 2
+
+
+@pytest.mark.parametrize("interest", ["nauka", "ciencia", "наука", "علم", ["Science"]])
+def test_interests_may_be_named_in_any_shop_language(shop_catalog, interest):
+    english = shop_catalog.recommend(locale="en", age=8, budget=15000, interests="science")
+    other = shop_catalog.recommend(locale="pl", age=8, budget=15000, interests=interest)
+    assert [p.id for p in other[:4]] == [p.id for p in english[:4]]
+
+
+def test_several_interests_are_all_served(shop_catalog):
+    ideas = shop_catalog.recommend(locale="en", age=30, budget=30000, interests="tea, music")
+    tags = [set(p.tags) for p in ideas[:3]]
+    assert any("tea" in t for t in tags) and any("music" in t for t in tags)
+
+
+def test_no_matching_interest_falls_back_to_good_in_budget_picks(shop_catalog):
+    ideas = shop_catalog.recommend(locale="en", age=40, budget=10000, interests="dinosaurs")
+    assert len(ideas) == 6
+    assert all(p.price <= 10000 and p.suits_age(40) and p.in_stock for p in ideas)
+    assert len({p.category for p in ideas}) == 6
+    surprise = shop_catalog.recommend(locale="en", age=40, budget=10000, interests="surprise")
+    assert [p.id for p in surprise] == [p.id for p in ideas]
+
+
+def test_a_recipient_without_an_age_keeps_to_their_age_group(shop_catalog):
+    for product in shop_catalog.recommend(locale="en", recipient="adult", budget=50000):
+        assert product.age_max >= 18
+    for product in shop_catalog.recommend(locale="en", recipient="child", limit=10):
+        assert product.age_min <= 12
+
+
+def test_an_exact_age_wins_over_the_recipient_group(shop_catalog):
+    ideas = shop_catalog.recommend(locale="en", recipient="teen", age=2, limit=10)
+    assert ideas and all(p.suits_age(2) for p in ideas)
+
+
+def test_gender_leaves_out_products_for_the_other_gender(shop_catalog):
+    for_him = shop_catalog.recommend(locale="en", gender="male", age=35, limit=20)
+    for_her = shop_catalog.recommend(locale="en", recipient="mum", limit=20)
+    assert "cs-beard-kit" in {p.id for p in for_him}
+    assert all(p.gender in ("any", "male") for p in for_him)
+    assert all(p.gender in ("any", "female") for p in for_her)
+    assert "cs-beard-kit" not in {p.id for p in for_her}
+
+
+def test_out_of_stock_products_are_never_recommended(shop_catalog):
+    ideas = shop_catalog.recommend(locale="en", age=10, interests="lego science", limit=20)
+    assert ideas and all(p.in_stock for p in ideas)
+    assert not {"bw-castle", "sc-magnet-lab"} & {p.id for p in ideas}
+
+
+def test_a_budget_below_every_price_gives_nothing(shop_catalog):
+    assert shop_catalog.recommend(locale="en", budget=100) == []
+
+
+def test_at_most_two_per_category_unless_nothing_else_fits():
+    catalog = SampleCatalog(
+        [make_product(f"bear-{n}", category="plush") for n in range(4)]
+        + [make_product("kite", category="outdoor", tags=["outdoor"])]
+    )
+    ideas = catalog.recommend(locale="en", interests="animals", limit=4)
+    assert [p.category for p in ideas] == ["plush", "plush", "outdoor", "plush"]
+
+
+def test_unknown_recipient_or_gender_is_an_error(shop_catalog):
+    with pytest.raises(ValueError, match="unknown recipient 'alien'"):
+        shop_catalog.recommend(locale="en", recipient="alien")
+    with pytest.raises(ValueError, match="unknown gender"):
+        shop_catalog.recommend(locale="en", gender="robot")
