@@ -76,19 +76,23 @@ def main() -> None:
         for start in range(0, len(turns), args.batch):
             batch = turns[start : start + args.batch]
             pending: dict[str, tuple[str, int | None]] = {}
+            # As a group-committing dispatcher does: one read for the batch's sessions, the
+            # turns in order, one transaction for every save.
+            stored = store.load_many(cid for cid, _l, _t in batch)
+            live: dict[str, SessionState] = {}
             for cid, loc, text in batch:
-                if cid in pending:
-                    state = SessionState.from_json(pending[cid][0])
-                else:
-                    stored = store.load(cid)
+                state = live.get(cid)
+                if state is None:
+                    row = stored.get(cid)
                     state = (
-                        SessionState.from_json(stored.data)
-                        if stored
+                        SessionState.from_json(row.data)
+                        if row
                         else engine.new_session(cid, now=now, locale=loc)
                     )
-                run_turn(
-                    engine, opened.actions, state, TextInput(text=text), now + timedelta(seconds=1)
-                )
+                    live[cid] = state
+                later = now + timedelta(seconds=1)
+                run_turn(engine, opened.actions, state, TextInput(text=text), later)
+            for cid, state in live.items():
                 pending[cid] = (state.to_json(), versions.get(cid))
             new_versions = store.save_many((cid, data, v) for cid, (data, v) in pending.items())
             versions.update(zip(pending, new_versions, strict=True))

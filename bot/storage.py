@@ -7,6 +7,7 @@ The store is synchronous (SQLAlchemy Core, no ORM, for speed); async callers run
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ __all__ = [
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _MAX_ID_LENGTH = 255
 _BUSY_TIMEOUT_MS = 5000
+_MIGRATE_ATTEMPTS = 8
 _PG_CONNECT_TIMEOUT_S = 10
 
 
@@ -112,6 +114,9 @@ _sessions = Table(
 # Bind names differ from column names because UPDATE reserves those for its SET clause.
 _c = _sessions.c
 _LOAD = select(_c.data, _c.version, _c.updated_at).where(_c.conversation_id == bindparam("cid"))
+_LOAD_MANY = select(_c.conversation_id, _c.data, _c.version, _c.updated_at).where(
+    _c.conversation_id.in_(bindparam("cids", expanding=True))
+)
 _INSERT = insert(_sessions)
 _UPDATE = (
     update(_sessions)
@@ -174,15 +179,24 @@ class SessionStore:
         # A path next to this file, not "bot:migrations": that resolves whatever `bot` is on
         # sys.path first, which under pytest can be tests/bot.
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self._errors(), self._engine.begin() as connection:
-            # Workers or replicas starting together would race to create the same tables; the
-            # lock makes the rest wait, then find the schema already at head.
-            if connection.dialect.name == "postgresql":
-                connection.execute(_MIGRATION_LOCK)
-            elif connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        for attempt in range(_MIGRATE_ATTEMPTS):
+            try:
+                with self._errors(), self._engine.begin() as connection:
+                    # Workers or replicas starting together would race to create the same
+                    # tables; the lock makes the rest wait, then find the schema at head.
+                    if connection.dialect.name == "postgresql":
+                        connection.execute(_MIGRATION_LOCK)
+                    elif connection.dialect.name == "sqlite":
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                return
+            except StorageUnavailable as exc:
+                # SQLite answers "locked" at once, without waiting, when several connections
+                # open a brand-new file together; the next try finds it set up.
+                if "locked" not in str(exc) or attempt == _MIGRATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def load(self, conversation_id: str) -> StoredSession | None:
         """Return the conversation's session, or None if it has none yet."""
@@ -191,6 +205,15 @@ class SessionStore:
         if row is None:
             return None
         return StoredSession(conversation_id, row[0], row[1], row[2])
+
+    def load_many(self, conversation_ids: Iterable[str]) -> dict[str, StoredSession]:
+        """The sessions of several conversations in one query (those without one are absent)."""
+        cids = list(dict.fromkeys(conversation_ids))
+        if not cids:
+            return {}
+        with self._errors(), self._engine.connect() as connection:
+            rows = connection.execute(_LOAD_MANY, {"cids": cids}).all()
+        return {row[0]: StoredSession(row[0], row[1], row[2], row[3]) for row in rows}
 
     def save(self, conversation_id: str, data: str, expected_version: int | None) -> int:
         """Store `data` if the session is at `expected_version` (None: new); return new version."""
@@ -303,12 +326,13 @@ def _sqlite_engine(url: URL) -> Engine:
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # Writers queue for the lock instead of failing at once with "database is locked". First,
+    # because switching a new file to WAL below takes the lock too.
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     # WAL lets readers run while one writer commits; with it, synchronous=NORMAL survives an app
     # crash and only risks the last commits on power loss, for far fewer fsyncs.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Writers queue for the lock instead of failing at once with "database is locked".
-    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

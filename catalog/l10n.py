@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_precision
+
+from flows.money import format_money
 
 FALLBACK_LOCALE = "en"
 
@@ -43,8 +43,7 @@ def _babel_locale(locale: str) -> Locale:
 
 def format_price(minor: int, currency: str, locale: str) -> str:
     """``14999, "PLN", "pl"`` -> ``"149,99 zł"`` (Babel's spacing, a no-break space here)."""
-    amount = Decimal(minor).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale=_babel_locale(locale))
+    return format_money(minor, currency, locale)
 
 
 __all__ = ["FALLBACK_LOCALE", "format_price", "pick_text"]

@@ -113,8 +113,21 @@ def match_quality(query: str, term: str) -> float:
 
 def best_match(term: QueryTerm, indexed: set[str] | frozenset[str]) -> float:
     """The best :func:`match_quality` of any form of ``term`` against a set of indexed words."""
+    if isinstance(indexed, frozenset):
+        return _best_match_cached(term.forms, indexed)
+    return _best_match(term.forms, indexed)
+
+
+@lru_cache(maxsize=200_000)
+def _best_match_cached(forms: tuple[str, ...], indexed: frozenset[str]) -> float:
+    # Product word sets are frozen at load time and shoppers repeat the same interests, so
+    # the fuzzy comparison of one word against one product is worth remembering.
+    return _best_match(forms, indexed)
+
+
+def _best_match(forms: tuple[str, ...], indexed: set[str] | frozenset[str]) -> float:
     best = 0.0
-    for form in term.forms:
+    for form in forms:
         if form in indexed:
             return 1.0
         for word in indexed:

@@ -6,11 +6,11 @@ Deliberately a twin of ``catalog.l10n``: catalog and checkout do not import each
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_precision
+
+from flows.money import format_money as _format_money
 
 FALLBACK_LOCALE = "en"
 
@@ -45,8 +45,7 @@ def _babel_locale(locale: str) -> Locale:
 
 def format_money(minor: int, currency: str, locale: str) -> str:
     """``25998, "PLN", "pl"`` -> ``"259,98 zł"``."""
-    amount = Decimal(minor).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale=_babel_locale(locale))
+    return _format_money(minor, currency, locale)
 
 
 __all__ = ["FALLBACK_LOCALE", "format_money", "pick_text"]

@@ -40,7 +40,7 @@ from .replies import (
 from .slots import InvalidAnswer, parse_answer
 from .state import Frame, SessionState
 from .system_texts import LOCALE_NAMES
-from .templates import TemplateError, money
+from .templates import TemplateError, Templates, money
 from .text import fold, fold_message, parse_int
 
 log = logging.getLogger("shopchat.engine")
@@ -75,7 +75,9 @@ class Engine:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._slot_defaults: dict[str, Any] = dict.fromkeys(project.slot_names)
+        # Jinja's globals, then every slot any flow sets (None until set): a template that
+        # reads a slot this path never set sees None, while a typo is caught by the linter.
+        self._base_ctx: dict[str, Any] = Templates().context(dict.fromkeys(project.slot_names))
         self._shop = {"name": project.shop.name, "currency": project.shop.currency}
 
     # -- public API ------------------------------------------------------------------------
@@ -121,19 +123,31 @@ class _Run:
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
         self.steps_run = 0
+        self.now_local = self.now.astimezone(self.project.tz)
+        self._ctx: dict[str, Any] | None = None
 
     # -- context and texts ---------------------------------------------------------------
     def ctx(self, **extra: Any) -> dict[str, Any]:
-        s = self.state
-        ctx: dict[str, Any] = dict(self.engine._slot_defaults)
-        ctx.update(s.slots)
-        ctx["user"] = s.user
-        ctx["locale"] = s.locale
-        ctx["shop"] = self.engine._shop
-        ctx["channel"] = s.channel
-        ctx["now"] = self.now.astimezone(self.project.tz)
-        ctx.update(extra)
-        return ctx
+        """The names templates see. Built once per turn and rebuilt only after a change."""
+        if self._ctx is None:
+            s = self.state
+            ctx: dict[str, Any] = dict(self.engine._base_ctx)
+            ctx.update(s.slots)
+            ctx["user"] = s.user
+            ctx["locale"] = s.locale
+            ctx["shop"] = self.engine._shop
+            ctx["channel"] = s.channel
+            ctx["now"] = self.now_local
+            self._ctx = ctx
+        return {**self._ctx, **extra} if extra else self._ctx
+
+    def set_slot(self, name: str, value: Any) -> None:
+        self.state.slots[name] = value
+        self._ctx = None
+
+    def set_locale(self, locale: str) -> None:
+        self.state.locale = locale
+        self._ctx = None
 
     def render(self, text: LText, **extra: Any) -> str:
         return text.render(self.state.locale, self.ctx(**extra))
@@ -142,11 +156,7 @@ class _Run:
         return self.project.system[key].render(self.state.locale, self.ctx())
 
     def say(self, text: str, choices: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
-        self.replies.append(
-            TextReply(
-                text=text, choices=tuple(Choice(label=label, payload=p) for label, p in choices)
-            )
-        )
+        self.replies.append(TextReply(text, tuple(Choice(label, p) for label, p in choices)))
 
     def say_system(self, key: str) -> None:
         self.say(self.system(key))
@@ -164,6 +174,7 @@ class _Run:
         s.offered = []
         if not keep_slots:
             s.slots.clear()
+            self._ctx = None
 
     def current_step(self) -> Step | None:
         frame = self.state.frame
@@ -231,7 +242,7 @@ class _Run:
             self.action_result(event)
             return
         if isinstance(event, SetLocaleInput):
-            s.locale = self.project.pick_locale(event.locale)
+            self.set_locale(self.project.pick_locale(event.locale))
             return
         self.expire_if_idle()
         s.last_active = self.now.timestamp()
@@ -423,7 +434,7 @@ class _Run:
             s.overlay = None
             s.offered = []
             return False
-        s.locale = locale
+        self.set_locale(locale)
         s.overlay = None
         s.offered = []
         self.say_system("language_changed")
@@ -551,7 +562,7 @@ class _Run:
         except InvalidAnswer as exc:
             self.reject(event, self.render(step.error) if step.error else self.system(exc.reason))
             return
-        s.slots[step.slot] = value
+        self.set_slot(step.slot, value)
         s.waiting = None
         s.offered = []
         if chosen is not None and chosen.next is not None:
@@ -597,7 +608,7 @@ class _Run:
         s.waiting = None
         if event.ok:
             if step.result:
-                s.slots[step.result] = event.value
+                self.set_slot(step.result, event.value)
             self.move_on(step)
         elif step.on_error is not None:
             log.warning("action %s failed: %s", step.action, event.error)
@@ -648,9 +659,9 @@ class _Run:
             self.prompt(step)
             return False
         elif kind == "set":
-            ctx = self.ctx()
-            for name, value in step.values.items():
-                s.slots[name] = value(ctx)
+            values = {name: value(self.ctx()) for name, value in step.values.items()}
+            for name, v in values.items():
+                self.set_slot(name, v)
             self.move_on(step)
         elif kind == "branch":
             ctx = self.ctx()
@@ -660,9 +671,9 @@ class _Run:
                     return True
             self.move_on(step)
         elif kind == "call":
-            ctx = self.ctx()
-            for name, value in step.values.items():
-                s.slots[name] = value(ctx)
+            values = {name: value(self.ctx()) for name, value in step.values.items()}
+            for name, v in values.items():
+                self.set_slot(name, v)
             self.push(step.target_flow, 0)
         elif kind == "goto":
             assert step.next is not None

@@ -7,35 +7,37 @@ action, hand the conversation to a person); the engine itself does no I/O.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+# Plain frozen dataclasses, not pydantic models: the engine builds several per turn and never
+# from untrusted input, so validation would only cost time (it was a third of a turn).
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Choice(_Model):
+@dataclass(frozen=True, slots=True)
+class Choice:
     """One offered option. Pressing it sends ``payload`` back as a ChoiceInput."""
 
     label: str
     payload: str
 
 
-class TextReply(_Model):
-    kind: Literal["text"] = "text"
+@dataclass(frozen=True, slots=True)
+class TextReply:
     text: str
     choices: tuple[Choice, ...] = ()
+    kind: Literal["text"] = "text"
 
 
-class ImageReply(_Model):
-    kind: Literal["image"] = "image"
+@dataclass(frozen=True, slots=True)
+class ImageReply:
     url: str
     caption: str = ""
+    kind: Literal["image"] = "image"
 
 
-class ProductCard(_Model):
+@dataclass(frozen=True, slots=True)
+class ProductCard:
     id: str
     title: str
     subtitle: str = ""
@@ -45,31 +47,34 @@ class ProductCard(_Model):
     button: Choice | None = None
 
 
-class ProductCards(_Model):
+@dataclass(frozen=True, slots=True)
+class ProductCards:
     """A carousel of products (Telegram: photo + caption each; Messenger: generic template)."""
 
-    kind: Literal["products"] = "products"
     cards: tuple[ProductCard, ...]
+    kind: Literal["products"] = "products"
 
 
 Reply = TextReply | ImageReply | ProductCards
 
 
-class ActionCall(_Model):
+@dataclass(frozen=True, slots=True)
+class ActionCall:
     """Run the registered action ``name`` with ``args``; feed the result back as ActionResult."""
 
-    kind: Literal["action"] = "action"
     name: str
-    args: dict[str, Any]
+    args: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["action"] = "action"
 
 
-class Handoff(_Model):
+@dataclass(frozen=True, slots=True)
+class Handoff:
     """Hand the conversation to a person."""
 
-    kind: Literal["handoff"] = "handoff"
     reason: str
     flow: str | None = None
     step: str | None = None
+    kind: Literal["handoff"] = "handoff"
 
 
 Effect = ActionCall | Handoff

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
@@ -41,7 +41,7 @@ class SessionState:
         return self.stack[-1] if self.stack else None
 
     def to_json(self) -> str:
-        return orjson.dumps(asdict(self)).decode()
+        return orjson.dumps(self).decode()  # orjson serialises dataclasses natively
 
     @classmethod
     def from_json(cls, data: str | bytes) -> SessionState:

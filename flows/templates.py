@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2.parser import Parser
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .money import format_money
 
 MAX_OUTPUT = 8000
 
@@ -37,12 +39,7 @@ def money(amount: Any, currency: str | None = None, locale: str = "en") -> str:
     if isinstance(amount, Mapping):
         currency = amount.get("currency", currency)
         amount = amount.get("amount", amount.get("price"))
-    cur = currency or "USD"
-    value = Decimal(int(amount)).scaleb(-get_currency_precision(cur))
-    try:
-        return format_currency(value, cur, locale=_babel_locale(locale))
-    except Exception:  # unknown locale for babel: fall back to English formatting
-        return format_currency(value, cur, locale="en")
+    return format_money(int(amount), currency or "USD", locale)
 
 
 def format_day(value: Any, locale: str = "en", fmt: str = "medium") -> str:
@@ -76,16 +73,28 @@ class Templates:
             source = "{{ (" + source + ") }}"
         return set(meta.find_undeclared_variables(self.env.parse(source)))
 
+    def context(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A render context: Jinja's globals (range, namespace, ...) plus ``values``.
+
+        Renderers use a context as it is, without copying it (Jinja's ``shared`` mode), which
+        makes a render about three times faster; the engine builds one per turn.
+        """
+        return {**self.env.globals, **values}
+
+    def _context(self, template: Template, ctx: Mapping[str, Any]) -> Context:
+        if "namespace" not in ctx:  # a plain mapping, not from context(): add the globals
+            ctx = self.context(ctx)
+        return template.new_context(dict(ctx) if not isinstance(ctx, dict) else ctx, shared=True)
+
     def compile_text(self, source: str) -> Callable[[Mapping[str, Any]], str]:
         if "{{" not in source and "{%" not in source:
             return lambda _ctx: source
         template = self.env.from_string(source)
+        concat = self.env.concat
 
         def render(ctx: Mapping[str, Any]) -> str:
             try:
-                out = template.render(ctx)
-            except TemplateSyntaxError:
-                raise
+                out = concat(template.root_render_func(self._context(template, ctx)))  # type: ignore[attr-defined]
             except Exception as exc:
                 raise TemplateError(f"{type(exc).__name__}: {exc}") from exc
             return out if len(out) <= MAX_OUTPUT else out[: MAX_OUTPUT - 1] + "…"
@@ -93,11 +102,22 @@ class Templates:
         return render
 
     def compile_expression(self, source: str) -> Callable[[Mapping[str, Any]], Any]:
-        expr = self.env.compile_expression(source, undefined_to_none=False)
+        # What Environment.compile_expression does, keeping the template so that evaluation
+        # can run in a shared context instead of copying it on every call.
+        parser = Parser(self.env, source, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+        expr.set_environment(self.env)
+        body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+        template = self.env.from_string(nodes.Template(body, lineno=1))
 
         def evaluate(ctx: Mapping[str, Any]) -> Any:
             try:
-                return expr(**ctx)
+                context = self._context(template, ctx)
+                for _ in template.root_render_func(context):
+                    pass
+                return context.vars["result"]
             except Exception as exc:
                 raise TemplateError(f"{type(exc).__name__}: {exc}") from exc
 

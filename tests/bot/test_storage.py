@@ -289,3 +289,13 @@ def _any_time(store: SessionStore, conversation_id: str) -> datetime:
     stored = store.load(conversation_id)
     assert stored is not None
     return stored.updated_at
+
+
+def test_load_many_returns_only_stored_sessions(store):
+    store.save("a", '{"n": 1}', None)
+    store.save("b", '{"n": 2}', None)
+    store.save("b", '{"n": 3}', 1)
+    found = store.load_many(["a", "b", "missing", "a"])
+    assert set(found) == {"a", "b"}
+    assert (found["b"].data, found["b"].version) == ('{"n": 3}', 2)
+    assert store.load_many([]) == {}
