@@ -121,6 +121,11 @@ class TriggerIndex:
     multiword: list[tuple[str, str]] = field(default_factory=list)
     regexes: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
 
+    def match_whole(self, text: str) -> str | None:
+        """The flow whose phrase or single keyword is the entire message, if any."""
+        folded = fold_message(text)
+        return self.phrases.get(folded) or self.keywords.get(folded)
+
     def match_text(self, text: str) -> str | None:
         folded = fold_message(text)
         if not folded:

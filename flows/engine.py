@@ -575,9 +575,14 @@ class _Run:
         """A wrong answer: maybe the shopper changed the subject; else re-ask or give up."""
         s = self.state
         if isinstance(event, TextInput):
-            target = self.project.triggers.match_text(event.text)
+            triggers = self.project.triggers
+            target = triggers.match_text(event.text)
             frame = s.frame
-            if target is not None and (frame is None or target != frame.flow):
+            # Another flow's trigger means the shopper changed the subject. The current flow's
+            # own trigger restarts it only when it is the whole message ("hi" at the menu).
+            if target is not None and (
+                frame is None or target != frame.flow or triggers.match_whole(event.text)
+            ):
                 self.start(target)
                 return
         step = self.current_step()
@@ -587,13 +592,18 @@ class _Run:
         if frame.attempts >= step.attempts:
             s.waiting = None
             s.offered = []
+            self.say(message)
             if step.on_fail is not None:
-                self.say(message)
                 self.goto(step.on_fail)
-                self.run()
             else:
+                # Give up on this flow only: a flow that called it carries on (and can offer
+                # a person); with nothing left, the shopper is back at the start.
                 self.say_system("too_many_attempts")
-                self.start(self.project.start_flow)
+                self.end_flow()
+                if not s.stack:
+                    self.start(self.project.start_flow)
+                    return
+            self.run()
             return
         self.say(message)
         self.prompt(step)

@@ -91,11 +91,11 @@ SYSTEM_TEXTS: dict[str, dict[str, str]] = {
         "fa": "این خیلی زیاد است، لطفاً دوباره امتحان کنید.",
     },
     "too_many_attempts": {
-        "en": "Sorry, I still didn't get that. Let's start again from the menu.",
-        "pl": "Niestety nadal nie rozumiem. Zacznijmy od menu.",
-        "es": "Lo siento, sigo sin entenderlo. Empecemos de nuevo desde el menú.",
-        "ru": "Извините, я всё ещё не понял. Давайте начнём с меню.",
-        "fa": "متأسفم، هنوز متوجه نشدم. بیایید از منو دوباره شروع کنیم.",
+        "en": "Sorry, I still didn't get that.",
+        "pl": "Niestety nadal tego nie rozumiem.",
+        "es": "Lo siento, sigo sin entenderlo.",
+        "ru": "Извините, я всё ещё не понял.",
+        "fa": "متأسفم، هنوز متوجه نشدم.",
     },
     "resume_offer": {
         "en": "Shall we continue where we left off?",

@@ -463,3 +463,32 @@ def test_no_sequence_of_messages_crashes_a_conversation(make_project, messages):
         assert "went wrong" not in said, (text, said)
         assert all(isinstance(r, TextReply | ProductCards) for r in shopper.replies)
         SessionState.from_json(shopper.state.to_json())
+
+
+def test_a_whole_message_trigger_restarts_the_current_flow(shopper):
+    shopper.says("hi")
+    assert shopper.says("menu").startswith("Hi Ana! What do you need?")
+
+
+def test_giving_up_in_a_called_flow_returns_to_the_caller(make_project):
+    outer = """\
+triggers:
+  commands: [/outer]
+steps:
+  - call: inner
+  - say: {en: "Back in outer, code={{ code }}", pl: "Z powrotem"}
+"""
+    inner = """\
+steps:
+  - ask: code
+    type: integer
+    attempts: 2
+    text: {en: Code?, pl: Kod?}
+"""
+    project, diags, _ = make_project({**FLOWS, "outer": outer, "inner": inner})
+    assert project is not None, diags
+    shopper = Shopper(project)
+    shopper.says("/outer")
+    shopper.says("x")
+    said = shopper.says("y")
+    assert said == "Please send a whole number, like 8.\nSorry, I still didn't get that.\nBack in outer, code=None"
