@@ -11,11 +11,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from flows import (
-    ChoiceInput,
     Diagnostic,
     ImageReply,
     ProductCards,
@@ -119,29 +119,27 @@ def test_cmd(
         raise typer.Exit(1)
 
 
-def _render_plain(replies: list[Reply]) -> str:
-    return describe(replies)
-
-
 def _render_rich(replies: list[Reply], locale: str) -> None:
+    # Bot texts are shop data, not rich markup: escape them so "[sale]" prints as it is.
     justify = "right" if locale.split("-")[0] in RTL_LOCALES else "left"
     for reply in replies:
         if isinstance(reply, TextReply):
-            body = reply.text
-            if reply.choices:
-                body += "\n" + "\n".join(
-                    f"[bold cyan]{i}.[/] {c.label}" for i, c in enumerate(reply.choices, 1)
-                )
-            out.print(Panel(body, border_style="green", expand=False), justify=justify)  # type: ignore[arg-type]
+            lines = [escape(reply.text)]
+            lines += [
+                f"[bold cyan]{i}.[/] {escape(c.label)}" for i, c in enumerate(reply.choices, 1)
+            ]
+            out.print(Panel("\n".join(lines), border_style="green", expand=False), justify=justify)  # type: ignore[arg-type]
         elif isinstance(reply, ProductCards):
             table = Table(show_header=False, border_style="magenta")
             for i, card in enumerate(reply.cards, 1):
                 table.add_row(
-                    f"[bold cyan]{i}.[/]", f"[bold]{card.title}[/]\n{card.subtitle}", card.price
+                    f"[bold cyan]{i}.[/]",
+                    f"[bold]{escape(card.title)}[/]\n{escape(card.subtitle)}",
+                    escape(card.price),
                 )
             out.print(table, justify=justify)  # type: ignore[arg-type]
         elif isinstance(reply, ImageReply):
-            out.print(f"[dim]🖼  {reply.url}[/] {reply.caption}")
+            out.print(f"[dim]🖼  {escape(reply.url)}[/] {escape(reply.caption)}")
 
 
 def _conversations(opened: OpenedProject) -> Conversations:
@@ -186,7 +184,7 @@ def chat(
             if not first:
                 print()
             first = False
-            print(_render_plain(result.replies), flush=True)
+            print(describe(result.replies), flush=True)
         return
     assert opened.project is not None
     out.print(
@@ -194,7 +192,6 @@ def chat(
     )
     result = convos.handle(cid, StartInput(), locale=locale, user=user, channel="terminal")
     _render_rich(result.replies, result.state.locale)
-    offered = result.state.offered
     while True:
         try:
             text = out.input("[bold yellow]you>[/] ")
@@ -205,13 +202,10 @@ def chat(
             return
         if not text.strip():
             continue
-        event = TextInput(text=text)
-        if offered and text.strip().isdigit() is False:
-            event = TextInput(text=text)
-        result = convos.handle(cid, event, locale=locale, user=user, channel="terminal")
-        offered = result.state.offered
+        result = convos.handle(
+            cid, TextInput(text=text), locale=locale, user=user, channel="terminal"
+        )
         _render_rich(result.replies, result.state.locale)
-    _ = ChoiceInput
 
 
 def _example_shop() -> Path:

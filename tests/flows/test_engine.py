@@ -491,4 +491,7 @@ steps:
     shopper.says("/outer")
     shopper.says("x")
     said = shopper.says("y")
-    assert said == "Please send a whole number, like 8.\nSorry, I still didn't get that.\nBack in outer, code=None"
+    assert (
+        said
+        == "Please send a whole number, like 8.\nSorry, I still didn't get that.\nBack in outer, code=None"
+    )
