@@ -1,0 +1,99 @@
+"""Sending platform API calls over one shared httpx.AsyncClient, with retries done right.
+
+Retry 429 and 5xx (and network errors) with exponential backoff, honouring the platform's
+``retry_after`` / ``Retry-After``; never retry a 4xx that will fail again. Each platform
+subclass says how to build the request and how to read its error bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from .base import OutboundCall, SendResult
+
+log = logging.getLogger("shopchat.adapters")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class ApiSender:
+    """Base class: ``send`` with the retry policy; subclasses implement ``request``/``classify``."""
+
+    name = "api"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        max_attempts: int = 5,
+        base_delay: float = 0.5,
+        max_delay: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.sleep = sleep
+
+    def request(self, call: OutboundCall) -> httpx.Request:
+        raise NotImplementedError
+
+    def classify(self, response: httpx.Response) -> SendResult:
+        raise NotImplementedError
+
+    async def send(self, call: OutboundCall) -> SendResult:
+        result = SendResult(ok=False, error="not sent")
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                response = await self.client.send(self.request(call))
+            except httpx.TransportError as exc:
+                result = SendResult(ok=False, status=0, error=f"{type(exc).__name__}: {exc}")
+            else:
+                result = self.classify(response)
+                if result.ok or result.permanent or result.unreachable:
+                    return result
+                if response.status_code != 429 and response.status_code < 500:
+                    return result
+            if attempt == self.max_attempts:
+                break
+            delay = result.retry_after
+            if delay is None:
+                delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+                delay *= 0.5 + random.random() / 2  # jitter: retries from many chats spread out
+            log.info(
+                "%s %s failed (%s %s), retry %d in %.1fs",
+                self.name,
+                call.method,
+                result.status,
+                result.error,
+                attempt,
+                delay,
+            )
+            await self.sleep(min(delay, self.max_delay))
+        log.warning(
+            "%s %s gave up after %d attempts: %s",
+            self.name,
+            call.method,
+            self.max_attempts,
+            result.error,
+        )
+        return result
+
+
+def retry_after_header(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+__all__ = ["ApiSender", "Sleep", "retry_after_header"]
