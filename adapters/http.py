@@ -47,6 +47,14 @@ class ApiSender:
     def classify(self, response: httpx.Response) -> SendResult:
         raise NotImplementedError
 
+    def retryable(self, response: httpx.Response, result: SendResult) -> bool:
+        """Whether a failure ``classify`` marked neither permanent nor unreachable is retried.
+
+        By default 429 and 5xx; a platform that reports rate limits as a 400 with an error
+        code (Meta's Graph API) overrides this.
+        """
+        return response.status_code == 429 or response.status_code >= 500
+
     async def send(self, call: OutboundCall) -> SendResult:
         result = SendResult(ok=False, error="not sent")
         for attempt in range(1, self.max_attempts + 1):
@@ -58,7 +66,7 @@ class ApiSender:
                 result = self.classify(response)
                 if result.ok or result.permanent or result.unreachable:
                     return result
-                if response.status_code != 429 and response.status_code < 500:
+                if not self.retryable(response, result):
                     return result
             if attempt == self.max_attempts:
                 break

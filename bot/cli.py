@@ -223,16 +223,126 @@ def _example_shop() -> Path:
 
 
 @app.command()
+def serve(
+    project_dir: ProjectArg,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve a bot project: channel webhooks, health checks and the web chat at /chat."""
+    import uvicorn
+
+    from .app import ProjectUnusable, create_app
+
+    try:
+        web = create_app(project_dir, Settings())
+    except ProjectUnusable as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+    except StorageError as exc:
+        err.print(f"cannot open the session database: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    settings = Settings()
+    channels = ["web chat"]
+    channels += [
+        n
+        for n, on in (
+            ("telegram", settings.telegram_enabled),
+            ("whatsapp", settings.whatsapp_enabled),
+            ("messenger", settings.messenger_enabled),
+        )
+        if on
+    ]
+    err.print(
+        f"serving on http://{host}:{port} — channels: {', '.join(channels)}; web chat: http://{host}:{port}/chat"
+    )
+    uvicorn.run(web, host=host, port=port, log_level=settings.log_level.lower())
+
+
+@app.command()
 def demo(
+    terminal: Annotated[
+        bool, typer.Option("--terminal", help="Chat in this terminal instead of the browser.")
+    ] = False,
     locale: Annotated[
-        str | None, typer.Option(help="Start in this language (en, pl, es, ru, fa).")
+        str | None, typer.Option(help="Start in this language (en, pl, es, ru, fa); terminal only.")
     ] = None,
     name: Annotated[
-        str | None, typer.Option(help="Your first name, as a channel would report it.")
+        str | None,
+        typer.Option(help="Your first name, as a channel would report it; terminal only."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port for the web chat.")] = 8000,
+) -> None:
+    """Run the example toy-and-gift shop: the web chat at http://127.0.0.1:8000/chat."""
+    shop = _example_shop()
+    if terminal or not sys.stdin.isatty():
+        chat(shop, locale=locale, name=name, session=None)
+        return
+    serve(shop, host="127.0.0.1", port=port)
+
+
+@app.command()
+def webhook(
+    action: Annotated[str, typer.Argument(help="'set' (register) or 'delete'.")],
+    channel: Annotated[str, typer.Argument(help="The channel: telegram.")],
+    url: Annotated[
+        str | None, typer.Argument(help="The public https URL of /webhooks/telegram.")
     ] = None,
 ) -> None:
-    """Run the example toy-and-gift shop in the terminal."""
-    chat(_example_shop(), locale=locale, name=name, session=None)
+    """Register the Telegram webhook (with the secret token) or remove it."""
+    import asyncio
+
+    import httpx
+
+    settings = Settings()
+    if channel != "telegram":
+        err.print(
+            "only Telegram webhooks are registered through the API; WhatsApp and Messenger "
+            "webhooks are set in the Meta app dashboard (callback URL + SHOPCHAT_META_VERIFY_TOKEN)"
+        )
+        raise typer.Exit(2)
+    if not settings.telegram_enabled:
+        err.print("set SHOPCHAT_TELEGRAM_TOKEN and SHOPCHAT_TELEGRAM_SECRET_TOKEN first")
+        raise typer.Exit(2)
+    if action not in ("set", "delete") or (action == "set" and not url):
+        err.print(
+            "usage: shopchat webhook set telegram https://your.host/webhooks/telegram\n"
+            "       shopchat webhook delete telegram"
+        )
+        raise typer.Exit(2)
+    from adapters.base import OutboundCall
+    from adapters.telegram import TelegramSender
+
+    async def run() -> None:
+        async with httpx.AsyncClient(timeout=settings.http_timeout) as client:
+            assert settings.telegram_token is not None
+            sender = TelegramSender(
+                client, settings.telegram_token, api_base=settings.telegram_api_base, max_attempts=3
+            )
+            if action == "set":
+                assert url is not None and settings.telegram_secret_token is not None
+                payload = {
+                    "url": url,
+                    "secret_token": settings.telegram_secret_token,
+                    "allowed_updates": [
+                        "message",
+                        "callback_query",
+                        "pre_checkout_query",
+                        "my_chat_member",
+                    ],
+                }
+                result = await sender.send(OutboundCall("setWebhook", payload))
+            else:
+                result = await sender.send(OutboundCall("deleteWebhook", {}))
+            if not result.ok:
+                err.print(f"Telegram refused: {result.error}")
+                raise typer.Exit(1)
+            out.print(
+                f"Telegram webhook set to {url}."
+                if action == "set"
+                else "Telegram webhook deleted."
+            )
+
+    asyncio.run(run())
 
 
 @app.command()

@@ -30,6 +30,35 @@ class Settings(BaseSettings):
     database_url: str | None = None
     log_level: str = "WARNING"
 
+    # Channels. A channel without its credentials is off: its routes answer 404.
+    telegram_token: str | None = None
+    telegram_secret_token: str | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_window_template: str | None = None  # approved template sent outside 24 hours
+    whatsapp_template_language: str = "en"
+    messenger_page_token: str | None = None
+    graph_api_base: str = "https://graph.facebook.com"
+    graph_api_version: str = "v23.0"
+    max_body_bytes: int = 1_048_576  # a larger webhook body gets 413
+    http_timeout: float = 10.0
+    max_concurrency: int = 64  # conversations processed at once
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token and self.telegram_secret_token)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.meta_app_secret and self.whatsapp_token and self.whatsapp_phone_number_id)
+
+    @property
+    def messenger_enabled(self) -> bool:
+        return bool(self.meta_app_secret and self.messenger_page_token)
+
     # shop.yaml overrides
     name: str | None = None
     default_locale: str | None = None

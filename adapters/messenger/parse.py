@@ -1,0 +1,167 @@
+"""Messenger webhook body -> Inbound events, in the order Meta sent them."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from flows import ChoiceInput, Event, ImageInput, LocationInput, StartInput, TextInput
+
+from ..base import BadPayload, Inbound, InboundKind
+from ..meta import load_object, validation_summary
+from .payload import Message, Messaging, Notification, Postback, Referral
+
+log = logging.getLogger("shopchat.adapters.messenger")
+
+CHANNEL = "messenger"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_body(body: bytes, page_id: str | None) -> list[Inbound]:
+    """Every ``messaging`` event in ``body`` for ``page_id`` (None: for any page)."""
+    data = load_object(body, "page")
+    try:
+        notification = Notification.model_validate(data)
+        events: list[Inbound] = []
+        for entry in notification.entry:
+            if page_id is not None and entry.id != page_id:
+                log.warning(
+                    "dropping %d event(s) for page %s: this channel serves page %s",
+                    len(entry.messaging),
+                    entry.id,
+                    page_id,
+                )
+                continue
+            for raw in entry.messaging:
+                events.append(_event(Messaging.model_validate(raw), raw, entry.id))
+    except ValidationError as exc:
+        raise BadPayload(f"not a Messenger notification: {validation_summary(exc)}") from None
+    return events
+
+
+def _time(ms: int | None) -> datetime | None:
+    """Messenger timestamps are Unix milliseconds."""
+    if ms is None:
+        return None
+    try:
+        return _EPOCH + timedelta(milliseconds=ms)
+    except OverflowError:
+        raise BadPayload(f"timestamp {ms} is out of range") from None
+
+
+def _event(item: Messaging, raw: dict[str, Any], page: str) -> Inbound:
+    psid = item.sender.id
+    common: dict[str, Any] = {
+        "channel": CHANNEL,
+        "conversation_id": f"{CHANNEL}:{psid}",
+        "recipient": psid,
+        "user": {"id": psid},
+        "sent_at": _time(item.timestamp),
+    }
+    meta: dict[str, Any] = {"page_id": page}
+    if item.message is not None and item.message.is_echo:
+        return _echo(item.message, item.recipient.id, page, item.timestamp)
+    if item.message is not None:
+        m = item.message
+        if m.reply_to and m.reply_to.mid:
+            meta["reply_to"] = m.reply_to.mid
+        event = _message_event(m, meta)
+        kind: InboundKind = "message" if event is not None else "unknown"
+        return Inbound(event_id=m.mid, kind=kind, event=event, meta=meta, **common)
+    if item.postback is not None:
+        event_id = item.postback.mid or f"postback:{psid}:{item.timestamp}"
+        event = _postback_event(item.postback, meta)
+        kind = "message" if event is not None else "unknown"
+        return Inbound(event_id=event_id, kind=kind, event=event, meta=meta, **common)
+    if item.referral is not None:
+        # A shopper already talking to the page followed an m.me link or ad again.
+        referral = item.referral
+        meta.update(_referral_meta(referral))
+        event_id = f"referral:{psid}:{item.timestamp}"
+        return Inbound(
+            event_id=event_id,
+            kind="message",
+            event=StartInput(payload=referral.ref),
+            meta=meta,
+            **common,
+        )
+    if item.delivery is not None:
+        d = item.delivery
+        meta.update(status="delivered", watermark=d.watermark, mids=list(d.mids))
+        return Inbound(
+            event_id=f"delivery:{psid}:{d.watermark}", kind="status", meta=meta, **common
+        )
+    if item.read is not None:
+        meta.update(status="read", watermark=item.read.watermark)
+        event_id = f"read:{psid}:{item.read.watermark}"
+        return Inbound(event_id=event_id, kind="status", meta=meta, **common)
+    # optins, reactions, account linking, policy enforcement...: acknowledged, not handled.
+    fields = sorted(k for k in raw if k not in ("sender", "recipient", "timestamp"))
+    meta["fields"] = fields
+    digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
+    return Inbound(event_id=f"unknown:{digest}", kind="unknown", meta=meta, **common)
+
+
+def _echo(m: Message, psid: str, page: str, timestamp: int | None) -> Inbound:
+    """The page's own message (sent by us, another app or a person in the Page inbox)."""
+    meta: dict[str, Any] = {"page_id": page, "app_id": m.app_id}
+    if m.text is not None:
+        meta["text"] = m.text
+    if m.metadata is not None:
+        meta["metadata"] = m.metadata
+    return Inbound(
+        channel=CHANNEL,
+        event_id=m.mid,
+        kind="echo",
+        conversation_id=f"{CHANNEL}:{psid}",
+        recipient=psid,
+        sent_at=_time(timestamp),
+        meta=meta,
+    )
+
+
+def _message_event(m: Message, meta: dict[str, Any]) -> Event | None:
+    if m.quick_reply is not None:
+        return ChoiceInput(payload=m.quick_reply.payload, label=m.text or None)
+    if m.text:
+        return TextInput(text=m.text)
+    if not m.attachments:
+        return None
+    if len(m.attachments) > 1:
+        meta["attachments"] = len(m.attachments)
+    first = m.attachments[0]
+    meta["attachment_type"] = first.type
+    payload = first.payload
+    if first.type == "image" and payload is not None:
+        if payload.sticker_id is not None:
+            meta["sticker_id"] = payload.sticker_id
+        return ImageInput(url=payload.url)
+    if first.type == "location" and payload is not None and payload.coordinates is not None:
+        c = payload.coordinates
+        return LocationInput(latitude=c.lat, longitude=c.long, name=first.title)
+    return None
+
+
+def _postback_event(p: Postback, meta: dict[str, Any]) -> Event | None:
+    if p.referral is not None:
+        # "Get Started" pressed after following an m.me?ref= link: the ref starts the talk.
+        meta.update(_referral_meta(p.referral))
+        if p.payload:
+            meta["postback_payload"] = p.payload
+        return StartInput(payload=p.referral.ref)
+    if p.payload is None:
+        return None
+    return ChoiceInput(payload=p.payload, label=p.title or None)
+
+
+def _referral_meta(referral: Referral) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in (("referral_source", referral.source), ("referral_type", referral.type))
+        if value
+    }

@@ -1,0 +1,314 @@
+"""Telegram Update JSON -> :class:`~adapters.base.Inbound`.
+
+Telegram posts one Update per request. A body that is not an Update (no JSON object with an
+integer ``update_id``) is :class:`~adapters.base.BadPayload`. An Update whose inner shape we
+cannot read becomes kind ``"unknown"`` instead: answering 400 would make Telegram retry it and
+hold back the updates queued behind it, for an event we could never use anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from adapters.base import BadPayload, Inbound, InboundKind, PayloadMap
+from flows import (
+    ChoiceInput,
+    ContactInput,
+    Event,
+    ImageInput,
+    LocationInput,
+    StartInput,
+    TextInput,
+)
+
+from .shapes import CallbackQuery, Chat, ChatMemberUpdated, Message, PreCheckoutQuery, User
+
+CHANNEL = "telegram"
+
+# The update types this adapter reads, in the order it looks for them; pass them to setWebhook.
+UPDATE_TYPES = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "callback_query",
+    "pre_checkout_query",
+    "my_chat_member",
+)
+
+# "/start", "/start PAYLOAD" (a t.me/<bot>?start=PAYLOAD deep link), "/start@ShopBot" in groups
+_START = re.compile(r"/start(?:@\w+)?(?:\s+(?P<payload>.*))?", re.IGNORECASE | re.DOTALL)
+
+# What a message we cannot answer carried, for the log ("sticker", "voice", ...)
+_OTHER_CONTENT = (
+    "animation",
+    "audio",
+    "document",
+    "sticker",
+    "video",
+    "video_note",
+    "voice",
+    "dice",
+    "poll",
+    "game",
+    "story",
+    "invoice",
+    "refunded_payment",
+    "new_chat_members",
+    "left_chat_member",
+    "pinned_message",
+)
+
+# A bot removed from a group is "left"; a private chat that blocked the bot reads "kicked".
+_GONE = frozenset({"kicked", "left"})
+
+
+def parse_update(body: bytes, payloads: PayloadMap | None = None) -> list[Inbound]:
+    """The one event in a webhook body; raises BadPayload if the body is not an Update."""
+    update = _load(body)
+    update_id: int = update["update_id"]
+    update_type = next((key for key in UPDATE_TYPES if key in update), None)
+    if update_type is None:
+        other = next((key for key in update if key != "update_id"), None)
+        return [_unknown(update_id, other, "update type not handled")]
+    raw = update[update_type]
+    try:
+        if update_type == "callback_query":
+            inbound = _callback(update_id, CallbackQuery.model_validate(raw), payloads)
+        elif update_type == "pre_checkout_query":
+            inbound = _pre_checkout(update_id, PreCheckoutQuery.model_validate(raw))
+        elif update_type == "my_chat_member":
+            inbound = _member(update_id, ChatMemberUpdated.model_validate(raw))
+        else:
+            inbound = _message(update_id, update_type, Message.model_validate(raw), raw)
+    except ValidationError as exc:
+        return [_unknown(update_id, update_type, f"unreadable {update_type}: {_first_error(exc)}")]
+    return [inbound]
+
+
+def _load(body: bytes) -> dict[str, Any]:
+    try:
+        update = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BadPayload(f"Telegram webhook body is not JSON: {exc}") from None
+    if not isinstance(update, dict):
+        raise BadPayload(f"Telegram webhook body is a JSON {type(update).__name__}, not an object")
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise BadPayload("Telegram webhook body has no integer update_id: not an Update")
+    return update
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "value"
+    return f"{where}: {error['msg']}"
+
+
+def _meta(update_id: int, update_type: str | None, **extra: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {"update_id": update_id, "update_type": update_type}
+    meta.update({key: value for key, value in extra.items() if value is not None})
+    return meta
+
+
+def _unknown(update_id: int, update_type: str | None, reason: str) -> Inbound:
+    return Inbound(
+        channel=CHANNEL,
+        event_id=str(update_id),
+        kind="unknown",
+        meta=_meta(update_id, update_type, reason=reason),
+    )
+
+
+def _user(user: User) -> dict[str, Any]:
+    name = " ".join(part for part in (user.first_name, user.last_name) if part)
+    return {
+        "id": user.id,
+        "name": name,
+        "first_name": user.first_name,
+        "username": user.username,
+    }
+
+
+def _chat_as_user(chat: Chat) -> dict[str, Any]:
+    """A channel or anonymous admin speaks as the chat itself."""
+    name = chat.title or " ".join(part for part in (chat.first_name, chat.last_name) if part)
+    return {"id": chat.id, "name": name, "first_name": name, "username": chat.username}
+
+
+def _at(timestamp: int) -> datetime | None:
+    """The aware UTC time of a Unix timestamp; None for 0 (an inaccessible message) or nonsense."""
+    try:
+        return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp > 0 else None
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _conversation_id(chat_id: int) -> str:
+    return f"{CHANNEL}:{chat_id}"
+
+
+def _message(update_id: int, update_type: str, message: Message, raw: Any) -> Inbound:
+    sender = message.from_
+    if sender is not None:
+        user = _user(sender)
+    else:
+        user = _chat_as_user(message.sender_chat or message.chat)
+    meta = _meta(update_id, update_type, message_id=message.message_id, chat_type=message.chat.type)
+    kind: InboundKind = "message"
+    event: Event | None = None
+    if update_type in ("edited_message", "edited_channel_post"):
+        kind = "unknown"  # an edit is not a new answer; acknowledge it and move on
+    elif message.successful_payment is not None:
+        kind = "payment"
+        meta.update(message.successful_payment.model_dump(exclude_none=True))
+    else:
+        event = _message_event(message)
+        if event is None:
+            kind = "unknown"
+            meta["content"] = next((key for key in _OTHER_CONTENT if key in raw), None)
+        elif message.contact is not None:
+            meta["contact_user_id"] = message.contact.user_id
+        elif message.photo:
+            meta["file_id"] = max(message.photo, key=lambda size: size.width * size.height).file_id
+    return Inbound(
+        channel=CHANNEL,
+        event_id=str(update_id),
+        kind=kind,
+        event=event,
+        user=user,
+        locale=sender.language_code if sender is not None else None,
+        sent_at=_at(message.date),
+        meta=meta,
+        conversation_id=_conversation_id(message.chat.id),
+        recipient=str(message.chat.id),
+    )
+
+
+def _message_event(message: Message) -> Event | None:
+    if message.text is not None:
+        start = _START.fullmatch(message.text.strip())
+        if start is not None:
+            return StartInput(payload=(start.group("payload") or "").strip() or None)
+        return TextInput(text=message.text)
+    if message.photo:
+        # Telegram gives a file_id, not a URL: the download URL embeds the bot token, so it is
+        # left to whoever fetches the file (meta["file_id"], getFile).
+        return ImageInput(caption=message.caption)
+    if message.contact is not None:
+        contact = message.contact
+        name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+        return ContactInput(phone=contact.phone_number, name=name or None)
+    if message.venue is not None:
+        venue = message.venue
+        return LocationInput(
+            latitude=venue.location.latitude,
+            longitude=venue.location.longitude,
+            name=venue.title or None,
+            address=venue.address or None,
+        )
+    if message.location is not None:
+        return LocationInput(
+            latitude=message.location.latitude, longitude=message.location.longitude
+        )
+    return None
+
+
+def _button_label(message: Message | None, data: str) -> str | None:
+    """The text of the pressed button, read back from the keyboard it sat on."""
+    markup = message.reply_markup if message is not None else None
+    rows = markup.get("inline_keyboard") if markup else None
+    if not isinstance(rows, list):
+        return None
+    for row in rows:
+        for button in row if isinstance(row, list) else ():
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                text = button.get("text")
+                return text if isinstance(text, str) else None
+    return None
+
+
+def _callback(update_id: int, query: CallbackQuery, payloads: PayloadMap | None) -> Inbound:
+    message = query.message
+    # Without a message (inline mode) the private chat with the presser is the only address.
+    chat_id = message.chat.id if message is not None else query.from_.id
+    meta = _meta(
+        update_id,
+        "callback_query",
+        callback_query_id=query.id,
+        message_id=message.message_id if message is not None else None,
+    )
+    event: Event | None = None
+    if query.data is not None:
+        payload = payloads.expand(query.data) if payloads is not None else None
+        if payload is not None:
+            meta["callback_data"] = query.data
+        event = ChoiceInput(
+            payload=payload if payload is not None else query.data,
+            label=_button_label(message, query.data),
+        )
+    return Inbound(
+        channel=CHANNEL,
+        event_id=str(update_id),
+        kind="message" if event is not None else "unknown",
+        event=event,
+        user=_user(query.from_),
+        locale=query.from_.language_code,
+        meta=meta,
+        conversation_id=_conversation_id(chat_id),
+        recipient=str(chat_id),
+    )
+
+
+def _pre_checkout(update_id: int, query: PreCheckoutQuery) -> Inbound:
+    return Inbound(
+        channel=CHANNEL,
+        event_id=str(update_id),
+        kind="pre_checkout",
+        user=_user(query.from_),
+        locale=query.from_.language_code,
+        meta=_meta(
+            update_id,
+            "pre_checkout_query",
+            pre_checkout_query_id=query.id,
+            currency=query.currency,
+            total_amount=query.total_amount,
+            invoice_payload=query.invoice_payload,
+            shipping_option_id=query.shipping_option_id,
+            order_info=query.order_info,
+        ),
+        conversation_id=_conversation_id(
+            query.from_.id
+        ),  # pre-checkout comes from the buyer's private chat
+        recipient=str(query.from_.id),
+    )
+
+
+def _member(update_id: int, change: ChatMemberUpdated) -> Inbound:
+    new, old = change.new_chat_member.status, change.old_chat_member.status
+    return Inbound(
+        channel=CHANNEL,
+        event_id=str(update_id),
+        kind="status",
+        user=_user(change.from_),
+        locale=change.from_.language_code,
+        sent_at=_at(change.date),
+        meta=_meta(
+            update_id,
+            "my_chat_member",
+            blocked=new in _GONE,
+            old_status=old,
+            new_status=new,
+            chat_type=change.chat.type,
+        ),
+        conversation_id=_conversation_id(change.chat.id),
+        recipient=str(change.chat.id),
+    )
+
+
+__all__ = ["UPDATE_TYPES", "parse_update"]

@@ -1,0 +1,106 @@
+"""The web chat channel: a page on the shop's site talking to the engine over a WebSocket.
+
+The browser sends JSON frames::
+
+    {"id": "<uuid>", "type": "text", "text": "hi"}
+    {"id": "<uuid>", "type": "choice", "payload": "gift", "label": "Find a gift"}
+    {"id": "<uuid>", "type": "start"}
+
+and receives one frame per reply: ``{"type": "text", "text", "choices": [{label, payload}]}``,
+``{"type": "products", "cards": [...]}``, ``{"type": "image", "url", "caption"}``. The frame id
+is the dedupe key: a browser that resends after a reconnect is answered once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from flows import ChoiceInput, ImageReply, ProductCards, Reply, StartInput, TextInput, TextReply
+
+from ..base import BadPayload, Inbound, OutboundCall, RenderContext
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_TEXT = 4000
+
+
+class WebChannel:
+    name = "web"
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        """The socket itself is the session; frames are checked by ``parse_frame``."""
+
+    def parse(self, body: bytes) -> list[Inbound]:
+        raise BadPayload("the web channel receives frames over its WebSocket")
+
+    def parse_frame(
+        self, session_id: str, frame: str | bytes, *, locale: str | None = None
+    ) -> Inbound:
+        """One browser frame of the chat ``session_id``; BadPayload if it is not one."""
+        try:
+            data = orjson.loads(frame)
+        except orjson.JSONDecodeError as exc:
+            raise BadPayload(f"not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise BadPayload("a frame is a JSON object")
+        frame_id = data.get("id")
+        if not isinstance(frame_id, str) or not _ID.match(frame_id):
+            raise BadPayload("a frame needs an 'id' of 8-64 letters, digits, '-' or '_'")
+        kind = data.get("type")
+        event: Any
+        if kind == "text":
+            text = data.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise BadPayload("a text frame needs a non-empty 'text'")
+            event = TextInput(text=text[:MAX_TEXT])
+        elif kind == "choice":
+            payload = data.get("payload")
+            label = data.get("label")
+            if not isinstance(payload, str) or not payload:
+                raise BadPayload("a choice frame needs a 'payload'")
+            event = ChoiceInput(
+                payload=payload[:1000], label=label if isinstance(label, str) else None
+            )
+        elif kind == "start":
+            payload = data.get("payload")
+            event = StartInput(payload=payload if isinstance(payload, str) else None)
+        else:
+            raise BadPayload(f"unknown frame type {kind!r}")
+        return Inbound(
+            channel=self.name,
+            event_id=f"{session_id}:{frame_id}",
+            kind="message",
+            conversation_id=f"web:{session_id}",
+            recipient=session_id,
+            event=event,
+            locale=locale,
+            sent_at=datetime.now(UTC),
+        )
+
+    def render(
+        self, recipient: str, replies: list[Reply], ctx: RenderContext
+    ) -> list[OutboundCall]:
+        return [OutboundCall("reply", frame(reply), f"web:{recipient}") for reply in replies]
+
+
+def frame(reply: Reply) -> dict[str, Any]:
+    """The JSON frame for one reply."""
+    if isinstance(reply, TextReply):
+        return {"type": "text", "text": reply.text, "choices": [asdict(c) for c in reply.choices]}
+    if isinstance(reply, ProductCards):
+        cards = []
+        for card in reply.cards:
+            data = asdict(card)
+            cards.append(data)
+        return {"type": "products", "cards": cards}
+    if isinstance(reply, ImageReply):
+        return {"type": "image", "url": reply.url, "caption": reply.caption}
+    raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+__all__ = ["WebChannel", "frame"]

@@ -1,0 +1,179 @@
+"""WhatsApp webhook body -> Inbound events, in the order Meta sent them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from flows import ChoiceInput, ContactInput, Event, ImageInput, LocationInput, TextInput
+
+from ..base import BadPayload, Inbound
+from ..meta import load_object, validation_summary
+from .payload import Message, Notification, Status, Value
+
+log = logging.getLogger("shopchat.adapters.whatsapp")
+
+CHANNEL = "whatsapp"
+#: error codes of a failed status meaning "outside the 24-hour window" / "cannot be reached".
+WINDOW_CLOSED = frozenset({131047})
+UNREACHABLE = frozenset({131026, 131051})
+
+
+def parse_body(body: bytes, phone_number_id: str | None) -> list[Inbound]:
+    """Every message and status in ``body`` for ``phone_number_id`` (None: for any number)."""
+    data = load_object(body, "whatsapp_business_account")
+    try:
+        notification = Notification.model_validate(data)
+        events: list[Inbound] = []
+        for entry in notification.entry:
+            for change in entry.changes:
+                if change.field != "messages":
+                    log.debug("ignoring a %r change", change.field)
+                    continue
+                value = Value.model_validate(change.value)
+                number = value.metadata.phone_number_id
+                if phone_number_id is not None and number != phone_number_id:
+                    log.warning(
+                        "dropping %d event(s) for phone_number_id %s: this channel serves %s",
+                        len(value.messages) + len(value.statuses),
+                        number,
+                        phone_number_id,
+                    )
+                    continue
+                events.extend(_value_events(value))
+    except ValidationError as exc:
+        raise BadPayload(f"not a WhatsApp notification: {validation_summary(exc)}") from None
+    return events
+
+
+def _value_events(value: Value) -> list[Inbound]:
+    names = {c.wa_id: c.profile.name for c in value.contacts if c.profile and c.profile.name}
+    number = value.metadata.phone_number_id
+    events = [_message(m, names.get(m.sender), number) for m in value.messages]
+    events.extend(_status(s, number) for s in value.statuses)
+    return events
+
+
+def _time(raw: str | int | None) -> datetime | None:
+    """Meta's timestamps: strings of Unix seconds."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        if not raw.strip().isdigit():
+            raise BadPayload(f"timestamp {raw[:20]!r} is not Unix seconds")
+        raw = int(raw)
+    try:
+        return datetime.fromtimestamp(raw, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise BadPayload(f"timestamp {raw} is out of range") from None
+
+
+def _message(m: Message, name: str | None, number: str) -> Inbound:
+    meta: dict[str, Any] = {"phone_number_id": number, "type": m.type}
+    if m.context and m.context.id:
+        meta["reply_to"] = m.context.id
+    event = _event(m, meta)
+    user: dict[str, Any] = {"id": m.sender}
+    if name:
+        user["name"] = name
+    return Inbound(
+        channel=CHANNEL,
+        event_id=m.id,
+        kind="message" if event is not None else "unknown",
+        conversation_id=f"{CHANNEL}:{m.sender}",
+        recipient=m.sender,
+        event=event,
+        user=user,
+        sent_at=_time(m.timestamp),
+        meta=meta,
+    )
+
+
+def _event(m: Message, meta: dict[str, Any]) -> Event | None:
+    """The engine input of message ``m``; None (kind "unknown") for what we don't handle."""
+    if m.type == "text" and m.text is not None:
+        return TextInput(text=m.text.body)
+    if m.type == "interactive" and m.interactive is not None:
+        reply = m.interactive.button_reply or m.interactive.list_reply
+        if reply is not None:
+            if reply.description:
+                meta["description"] = reply.description
+            return ChoiceInput(payload=reply.id, label=reply.title or None)
+        meta["interactive_type"] = m.interactive.type
+        return None
+    if m.type == "button" and m.button is not None:
+        # A template's quick-reply button: the payload the template defined, else its text.
+        return ChoiceInput(payload=m.button.payload or m.button.text, label=m.button.text or None)
+    if m.type == "location" and m.location is not None:
+        loc = m.location
+        return LocationInput(
+            latitude=loc.latitude, longitude=loc.longitude, name=loc.name, address=loc.address
+        )
+    if m.type == "image" and m.image is not None:
+        # Cloud API media come as an id to download with the token, never as a public URL.
+        if m.image.id:
+            meta["media_id"] = m.image.id
+        if m.image.mime_type:
+            meta["mime_type"] = m.image.mime_type
+        return ImageInput(url=None, caption=m.image.caption or None)
+    if m.type == "contacts" and m.contacts:
+        return _contact(m, meta)
+    if m.type == "order" and m.order is not None:
+        order = m.order
+        meta["order"] = {
+            "catalog_id": order.catalog_id,
+            "text": order.text,
+            "product_items": [
+                {
+                    "product_retailer_id": item.product_retailer_id,
+                    "quantity": item.quantity,
+                    "item_price": str(item.item_price),
+                    "currency": item.currency,
+                }
+                for item in order.product_items
+            ],
+        }
+        return None
+    if m.errors:
+        meta["errors"] = [e.summary() for e in m.errors]
+    return None
+
+
+def _contact(m: Message, meta: dict[str, Any]) -> Event | None:
+    assert m.contacts
+    card = m.contacts[0]
+    phone = next((p.phone or p.wa_id for p in card.phones if p.phone or p.wa_id), None)
+    if phone is None:
+        return None
+    name = card.name.formatted_name or card.name.first_name if card.name else None
+    if len(m.contacts) > 1:
+        meta["contacts"] = len(m.contacts)
+    return ContactInput(phone=phone, name=name)
+
+
+def _status(s: Status, number: str) -> Inbound:
+    codes = {e.code for e in s.errors}
+    meta: dict[str, Any] = {
+        "phone_number_id": number,
+        "message_id": s.id,
+        "status": s.status,
+        "recipient_id": s.recipient_id,
+        "errors": [e.summary() for e in s.errors],
+    }
+    if codes & WINDOW_CLOSED:
+        meta["window_closed"] = True
+    if codes & UNREACHABLE:
+        meta["unreachable"] = True
+    return Inbound(
+        channel=CHANNEL,
+        # sent, delivered and read of one message are distinct events, not duplicates
+        event_id=f"{s.id}:{s.status}",
+        kind="status",
+        conversation_id=f"{CHANNEL}:{s.recipient_id}" if s.recipient_id else "",
+        recipient=s.recipient_id,
+        sent_at=_time(s.timestamp),
+        meta=meta,
+    )

@@ -1,0 +1,221 @@
+"""The FastAPI application: webhooks in, health checks, the web chat.
+
+``create_app`` is the one composition root: it opens the project, the store and the channels
+in the lifespan and keeps them on ``app.state``; nothing is a module-level singleton.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from adapters.base import BadPayload, WebhookRejected
+from adapters.web import WebChannel
+
+from .channels import Channels, build_channels
+from .contacts import Contacts, PayloadTokens
+from .conversations import Conversations
+from .inbox import Journal
+from .project import open_project
+from .service import ChatService
+from .settings import Settings
+from .storage import SessionStore, StorageError
+
+log = logging.getLogger("shopchat.app")
+
+STATIC = Path(__file__).with_name("static")
+RETRY_INTERVAL = 30.0
+
+
+class ProjectUnusable(Exception):
+    """The bot project has errors; the message lists them."""
+
+
+def create_app(
+    project_dir: Path | str,
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    typing_delay: float = 1.0,
+) -> FastAPI:
+    settings = settings or Settings()
+    opened = open_project(project_dir, settings)
+    if opened.project is None:
+        errors = [d.format(Path.cwd()) for d in opened.diagnostics if d.severity == "error"]
+        raise ProjectUnusable("the bot project has errors:\n" + "\n".join(errors))
+    project = opened.project
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = SessionStore(settings.database_url_for(project.root))
+        await asyncio.to_thread(store.migrate)
+        tokens = PayloadTokens(store)
+        channels = build_channels(settings, tokens, transport=transport)
+        service = ChatService(
+            Conversations(project, opened.actions, store),
+            Journal(store),
+            Contacts(store),
+            channels.links,
+            tokens=tokens,
+            typing_delay=typing_delay,
+            max_concurrency=settings.max_concurrency,
+        )
+        app.state.store, app.state.service, app.state.channels = store, service, channels
+        await service.recover()
+        retry = asyncio.create_task(_retry_forever(service))
+        try:
+            yield
+        finally:
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
+            await service.close()
+            await channels.aclose()
+            store.close()
+
+    app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.project = project
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        ok = await asyncio.to_thread(request.app.state.store.ping)
+        return JSONResponse(
+            {"status": "ready" if ok else "storage unreachable"}, 200 if ok else 503
+        )
+
+    async def webhook(request: Request, name: str) -> Response:
+        service: ChatService = request.app.state.service
+        if name not in service.links:
+            return JSONResponse({"detail": f"the {name} channel is not configured"}, 404)
+        body = await _read_body(request, settings.max_body_bytes)
+        if body is None:
+            return JSONResponse({"detail": "body too large"}, 413)
+        try:
+            await service.receive(name, request.headers, body)
+        except WebhookRejected as exc:
+            log.warning("%s webhook rejected: %s", name, exc.reason)
+            return JSONResponse({"detail": exc.reason}, exc.status)
+        except BadPayload as exc:
+            log.warning("%s webhook: bad payload: %s", name, exc)
+            return JSONResponse({"detail": f"bad payload: {exc}"}, 400)
+        except StorageError as exc:
+            # Not acknowledged: the platform will deliver it again.
+            log.error("%s webhook not stored: %s", name, exc)
+            return JSONResponse({"detail": "temporarily unavailable"}, 503)
+        return JSONResponse({"ok": True})
+
+    async def handshake(request: Request, name: str) -> Response:
+        service: ChatService = request.app.state.service
+        link = service.links.get(name)
+        if link is None or link.handshake is None:
+            return JSONResponse({"detail": f"the {name} channel is not configured"}, 404)
+        try:
+            return PlainTextResponse(link.handshake(request.query_params))
+        except WebhookRejected as exc:
+            return JSONResponse({"detail": exc.reason}, exc.status)
+
+    @app.post("/webhooks/telegram")
+    async def telegram(request: Request) -> Response:
+        return await webhook(request, "telegram")
+
+    @app.post("/webhooks/whatsapp")
+    async def whatsapp(request: Request) -> Response:
+        return await webhook(request, "whatsapp")
+
+    @app.get("/webhooks/whatsapp")
+    async def whatsapp_handshake(request: Request) -> Response:
+        return await handshake(request, "whatsapp")
+
+    @app.post("/webhooks/messenger")
+    async def messenger(request: Request) -> Response:
+        return await webhook(request, "messenger")
+
+    @app.get("/webhooks/messenger")
+    async def messenger_handshake(request: Request) -> Response:
+        return await handshake(request, "messenger")
+
+    @app.get("/chat", response_class=HTMLResponse)
+    async def chat_page() -> HTMLResponse:
+        page = (STATIC / "chat.html").read_text(encoding="utf-8")
+        return HTMLResponse(page.replace("{{SHOP_NAME}}", _html(project.shop.name)))
+
+    @app.websocket("/chat/ws")
+    async def chat_socket(socket: WebSocket) -> None:
+        await _serve_chat(socket)
+
+    return app
+
+
+async def _serve_chat(socket: WebSocket) -> None:
+    service: ChatService = socket.app.state.service
+    channels: Channels = socket.app.state.channels
+    web: WebChannel = service.links["web"].adapter  # type: ignore[assignment]
+    session = socket.query_params.get("session") or ""
+    if not (16 <= len(session) <= 64 and session.replace("-", "").isalnum()):
+        session = secrets.token_hex(16)
+    locale = socket.query_params.get("locale")
+    await socket.accept()
+    await socket.send_json({"type": "session", "session": session})
+    channels.hub.connect(session, socket)
+    try:
+        await service.flush(f"web:{session}")  # replies that waited for this browser
+        while True:
+            frame = await socket.receive_text()
+            try:
+                inbound = web.parse_frame(session, frame, locale=locale)
+            except BadPayload as exc:
+                await socket.send_json({"type": "error", "error": str(exc)})
+                continue
+            await service.accept([inbound])
+    except WebSocketDisconnect:
+        pass
+    finally:
+        channels.hub.disconnect(session, socket)
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is over ``limit`` bytes (checked before and while reading)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _retry_forever(service: ChatService) -> None:
+    """Replies that could not be sent (platform down, browser away) are tried again."""
+    while True:
+        await asyncio.sleep(RETRY_INTERVAL)
+        try:
+            await service.flush()
+        except Exception as exc:  # keep retrying: a bad minute must not end the loop
+            log.warning("retrying unsent replies failed: %s", exc)
+
+
+def _html(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+__all__ = ["ProjectUnusable", "create_app"]

@@ -1,0 +1,134 @@
+"""What the runtime remembers about each channel contact, and long button payloads.
+
+Contacts: when the shopper last wrote (the WhatsApp and Messenger 24-hour windows) and
+whether they can be reached (a Telegram user who blocked the bot). Payload tokens: Telegram's
+callback_data holds 64 bytes; longer payloads are kept here under a short token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Text, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.base import Inbound
+
+from .storage import SessionStore, _UTCDateTime
+
+_metadata = MetaData()
+contacts_table = Table(
+    "contacts",
+    _metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("recipient", String(255), nullable=False),
+    Column("name", String(255)),
+    Column("locale", String(35)),
+    Column("last_inbound_at", _UTCDateTime),
+    Column("unreachable", Boolean, nullable=False),
+)
+tokens_table = Table(
+    "payload_tokens",
+    _metadata,
+    Column("token", String(64), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("created_at", _UTCDateTime, nullable=False),
+)
+
+TOKEN_PREFIX = "~"
+
+
+@dataclass(frozen=True)
+class Contact:
+    conversation_id: str
+    channel: str
+    recipient: str
+    name: str | None
+    locale: str | None
+    last_inbound_at: datetime | None
+    unreachable: bool
+
+
+class Contacts:
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self._pg = store.engine.dialect.name == "postgresql"
+
+    def _upsert(self):  # type: ignore[no-untyped-def]
+        return (postgresql.insert if self._pg else sqlite.insert)(contacts_table)
+
+    def seen(self, conn: Connection, inbound: Inbound, at: datetime) -> None:
+        """The shopper wrote: open the messaging window and mark them reachable."""
+        name = inbound.user.get("name") or inbound.user.get("first_name")
+        stmt = self._upsert().values(
+            conversation_id=inbound.conversation_id,
+            channel=inbound.channel,
+            recipient=inbound.recipient,
+            name=name,
+            locale=inbound.locale,
+            last_inbound_at=at,
+            unreachable=False,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["conversation_id"],
+            set_={"last_inbound_at": at, "unreachable": False, "recipient": inbound.recipient},
+        )
+        conn.execute(stmt)
+
+    def get(self, conversation_id: str) -> Contact | None:
+        with self.store.connection() as conn:
+            row = conn.execute(
+                select(contacts_table).where(contacts_table.c.conversation_id == conversation_id)
+            ).first()
+        return Contact(*row) if row is not None else None
+
+    def set_unreachable(self, conversation_id: str, unreachable: bool = True) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                update(contacts_table)
+                .where(contacts_table.c.conversation_id == conversation_id)
+                .values(unreachable=unreachable)
+            )
+
+
+class PayloadTokens:
+    """A :class:`adapters.base.PayloadMap` in the database: the same payload, the same token."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self._pg = store.engine.dialect.name == "postgresql"
+        self._cache: dict[str, str] = {}
+
+    def shorten(self, payload: str) -> str:
+        token = TOKEN_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:40]
+        if token in self._cache:
+            return token
+        insert = (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
+        with self.store.transaction() as conn:
+            conn.execute(
+                insert.values(
+                    token=token, payload=payload, created_at=datetime.now(UTC)
+                ).on_conflict_do_nothing(index_elements=["token"])
+            )
+        self._cache[token] = payload
+        return token
+
+    def expand(self, token: str) -> str | None:
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        if token in self._cache:
+            return self._cache[token]
+        with self.store.connection() as conn:
+            row = conn.execute(
+                select(tokens_table.c.payload).where(tokens_table.c.token == token)
+            ).first()
+        if row is None:
+            return None
+        self._cache[token] = row[0]
+        return str(row[0])
+
+
+__all__ = ["Contact", "Contacts", "PayloadTokens", "contacts_table", "tokens_table"]

@@ -1,0 +1,229 @@
+"""The durable journal of a channel conversation: an inbox of acknowledged events, an outbox
+of replies still to send.
+
+A webhook answers 200 only after its events are committed to the inbox, so a crash after
+the 200 never loses one: on restart, pending events are processed. The unique (channel,
+event_id) key makes a retried or concurrent duplicate delivery a no-op. A processed event's
+replies are queued in the outbox in the same transaction as the new session state, and sent
+afterwards; unsent replies are sent after a restart too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.base import Inbound, OutboundCall
+
+from .storage import SessionStore, _UTCDateTime
+
+_metadata = MetaData()
+inbox_table = Table(
+    "inbox",
+    _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("conversation_id", String(255), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("received_at", _UTCDateTime, nullable=False),
+    Column("processed_at", _UTCDateTime),
+    Column("error", Text),
+    UniqueConstraint("channel", "event_id", name="uq_inbox_channel_event"),
+)
+outbox_table = Table(
+    "outbox",
+    _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("conversation_id", String(255), nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", _UTCDateTime, nullable=False),
+    Column("sent_at", _UTCDateTime),
+    Column("error", Text),
+)
+
+PENDING, DONE, FAILED, RECORDED = "pending", "done", "failed", "recorded"
+SENT = "sent"
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    id: int
+    inbound: Inbound
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    channel: str
+    call: OutboundCall
+    attempts: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Journal:
+    """Inbox and outbox over the session store's database."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        dialect = store.engine.dialect.name
+        self._insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            inbox_table
+        )
+
+    # -- inbox ---------------------------------------------------------------------------
+    def accept(self, events: list[Inbound], *, answerable: frozenset[str]) -> list[InboxEntry]:
+        """Commit ``events`` (one transaction); return the new ones whose kind needs work.
+
+        Duplicates (same channel and event id, already stored or earlier in the same body)
+        are skipped. Events of other kinds are stored as ``recorded`` and need nothing more.
+        """
+        now = _now()
+        fresh: list[InboxEntry] = []
+        with self.store.transaction() as conn:
+            for event in events:
+                status = PENDING if event.kind in answerable else RECORDED
+                stmt = (
+                    self._insert.values(
+                        channel=event.channel,
+                        event_id=event.event_id[:255],
+                        conversation_id=event.conversation_id[:255],
+                        kind=event.kind,
+                        body=event.model_dump_json(),
+                        status=status,
+                        received_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+                    .returning(inbox_table.c.id)
+                )
+                row = conn.execute(stmt).first()
+                if row is not None and status == PENDING:
+                    fresh.append(InboxEntry(int(row[0]), event))
+        return fresh
+
+    def pending(self) -> list[InboxEntry]:
+        """Acknowledged events not processed yet, oldest first (for recovery after a crash)."""
+        with self.store.connection() as conn:
+            rows = conn.execute(
+                select(inbox_table.c.id, inbox_table.c.body)
+                .where(inbox_table.c.status == PENDING)
+                .order_by(inbox_table.c.id)
+            ).all()
+        return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
+
+    def pending_for(self, conversation_id: str) -> list[InboxEntry]:
+        """A conversation's acknowledged, unprocessed events, oldest first."""
+        with self.store.connection() as conn:
+            rows = conn.execute(
+                select(inbox_table.c.id, inbox_table.c.body)
+                .where(
+                    inbox_table.c.status == PENDING,
+                    inbox_table.c.conversation_id == conversation_id,
+                )
+                .order_by(inbox_table.c.id)
+            ).all()
+        return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
+
+    def finish(self, conn: Connection, entry_id: int, *, error: str | None = None) -> None:
+        """Mark an inbox event processed, inside the caller's transaction."""
+        conn.execute(
+            update(inbox_table)
+            .where(inbox_table.c.id == entry_id)
+            .values(status=FAILED if error else DONE, processed_at=_now(), error=error)
+        )
+
+    def mark(self, entry_id: int, *, error: str | None = None) -> None:
+        with self.store.transaction() as conn:
+            self.finish(conn, entry_id, error=error)
+
+    def status_counts(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        with self.store.connection() as conn:
+            rows = conn.execute(
+                select(inbox_table.c.status, func.count()).group_by(inbox_table.c.status)
+            ).all()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    # -- outbox --------------------------------------------------------------------------
+    def queue(self, conn: Connection, channel: str, calls: list[OutboundCall]) -> None:
+        """Queue API calls inside the caller's transaction."""
+        if not calls:
+            return
+        import orjson
+
+        now = _now()
+        conn.execute(
+            outbox_table.insert(),
+            [
+                {
+                    "channel": channel,
+                    "conversation_id": call.conversation_id,
+                    "method": call.method,
+                    "payload": orjson.dumps(call.payload).decode(),
+                    "status": PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for call in calls
+            ],
+        )
+
+    def unsent(self, conversation_id: str | None = None) -> list[OutboxEntry]:
+        """Queued calls not sent yet, in order (of one conversation, or all)."""
+        import orjson
+
+        query = select(
+            outbox_table.c.id,
+            outbox_table.c.channel,
+            outbox_table.c.conversation_id,
+            outbox_table.c.method,
+            outbox_table.c.payload,
+            outbox_table.c.attempts,
+        ).where(outbox_table.c.status == PENDING)
+        if conversation_id is not None:
+            query = query.where(outbox_table.c.conversation_id == conversation_id)
+        with self.store.connection() as conn:
+            rows = conn.execute(query.order_by(outbox_table.c.id)).all()
+        return [
+            OutboxEntry(int(r[0]), r[1], OutboundCall(r[3], orjson.loads(r[4]), r[2]), int(r[5]))
+            for r in rows
+        ]
+
+    def sent(self, entry_id: int, *, error: str | None = None, give_up: bool = False) -> None:
+        values: dict[str, Any] = {"attempts": outbox_table.c.attempts + 1}
+        if error is None:
+            values.update(status=SENT, sent_at=_now(), error=None)
+        else:
+            values.update(error=error[:2000])
+            if give_up:
+                values.update(status=FAILED)
+        with self.store.transaction() as conn:
+            conn.execute(update(outbox_table).where(outbox_table.c.id == entry_id).values(**values))
+
+
+__all__ = ["InboxEntry", "Journal", "OutboxEntry", "inbox_table", "outbox_table"]
