@@ -168,7 +168,7 @@ class ChatService:
             if inbound.kind == "message" and inbound.event is not None:
                 self._turn(link, entry, now)
             elif inbound.kind == "pre_checkout":
-                calls = [c for c in [link.pre_checkout(inbound)] if c is not None]
+                calls = _owned([c for c in [link.pre_checkout(inbound)] if c is not None], inbound)
                 with self.journal.store.transaction() as conn:
                     self._finish(conn, entry.id)
                     self.journal.queue(conn, link.name, calls)
@@ -193,13 +193,8 @@ class ChatService:
                 payloads=self.tokens,
                 reply_to=inbound,
             )
-            calls = first + link.adapter.render(inbound.recipient, result.replies, ctx)
-            calls = [
-                c
-                if c.conversation_id
-                else OutboundCall(c.method, c.payload, inbound.conversation_id)
-                for c in calls
-            ]
+            rendered = link.adapter.render(inbound.recipient, result.replies, ctx)
+            calls = _owned(first + rendered, inbound)
 
             def write(conn: Connection) -> None:
                 self._finish(conn, entry.id)
@@ -281,6 +276,14 @@ class ChatService:
 
     async def close(self) -> None:
         await self.dispatcher.close()
+
+
+def _owned(calls: list[OutboundCall], inbound: Inbound) -> list[OutboundCall]:
+    """Calls tagged with the conversation they answer, so the outbox keeps their order."""
+    return [
+        c if c.conversation_id else OutboundCall(c.method, c.payload, inbound.conversation_id)
+        for c in calls
+    ]
 
 
 def _order_key(inbound: Inbound) -> int:
