@@ -34,12 +34,16 @@ class ApiSender:
         base_delay: float = 0.5,
         max_delay: float = 30.0,
         sleep: Sleep = asyncio.sleep,
+        max_in_flight: int = 16,
     ) -> None:
         self.client = client
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.sleep = sleep
+        # httpcore scans its whole queue for every request it assigns to a connection; a
+        # short queue keeps that cheap when thousands of replies go out at once.
+        self._gate = asyncio.Semaphore(max_in_flight)
 
     def request(self, call: OutboundCall) -> httpx.Request:
         raise NotImplementedError
@@ -59,7 +63,8 @@ class ApiSender:
         result = SendResult(ok=False, error="not sent")
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = await self.client.send(self.request(call))
+                async with self._gate:
+                    response = await self.client.send(self.request(call))
             except httpx.TransportError as exc:
                 result = SendResult(ok=False, status=0, error=f"{type(exc).__name__}: {exc}")
             else:

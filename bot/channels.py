@@ -44,7 +44,7 @@ def build_channels(
         c = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(settings.http_timeout),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
         )
         clients.append(c)
         return c

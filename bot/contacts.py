@@ -8,6 +8,8 @@ callback_data holds 64 bytes; longer payloads are kept here under a short token.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -78,20 +80,34 @@ class Contacts:
         )
         conn.execute(stmt)
 
-    def get(self, conversation_id: str) -> Contact | None:
-        with self.store.connection() as conn:
-            row = conn.execute(
-                select(contacts_table).where(contacts_table.c.conversation_id == conversation_id)
-            ).first()
+    def get(self, conversation_id: str, conn: Connection | None = None) -> Contact | None:
+        query = select(contacts_table).where(contacts_table.c.conversation_id == conversation_id)
+        if conn is not None:
+            row = conn.execute(query).first()
+        else:
+            with self.store.connection() as own:
+                row = own.execute(query).first()
         return Contact(*row) if row is not None else None
 
-    def set_unreachable(self, conversation_id: str, unreachable: bool = True) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                update(contacts_table)
-                .where(contacts_table.c.conversation_id == conversation_id)
-                .values(unreachable=unreachable)
+    def unreachable_among(self, conn: Connection, conversation_ids: set[str]) -> set[str]:
+        if not conversation_ids:
+            return set()
+        rows = conn.execute(
+            select(contacts_table.c.conversation_id).where(
+                contacts_table.c.conversation_id.in_(conversation_ids),
+                contacts_table.c.unreachable.is_(True),
             )
+        ).all()
+        return {str(r[0]) for r in rows}
+
+    def set_unreachable(
+        self, conn: Connection, conversation_id: str, unreachable: bool = True
+    ) -> None:
+        conn.execute(
+            update(contacts_table)
+            .where(contacts_table.c.conversation_id == conversation_id)
+            .values(unreachable=unreachable)
+        )
 
 
 class PayloadTokens:
@@ -101,18 +117,31 @@ class PayloadTokens:
         self.store = store
         self._pg = store.engine.dialect.name == "postgresql"
         self._cache: dict[str, str] = {}
+        self._conn: Connection | None = None
+
+    @contextmanager
+    def using(self, conn: Connection) -> Iterator[None]:
+        """Write new tokens on ``conn`` (the transaction that also queues the replies)."""
+        self._conn = conn
+        try:
+            yield
+        finally:
+            self._conn = None
 
     def shorten(self, payload: str) -> str:
         token = TOKEN_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:40]
         if token in self._cache:
             return token
-        insert = (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
-        with self.store.transaction() as conn:
-            conn.execute(
-                insert.values(
-                    token=token, payload=payload, created_at=datetime.now(UTC)
-                ).on_conflict_do_nothing(index_elements=["token"])
-            )
+        stmt = (
+            (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
+            .values(token=token, payload=payload, created_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=["token"])
+        )
+        if self._conn is not None:
+            self._conn.execute(stmt)
+        else:
+            with self.store.transaction() as conn:
+                conn.execute(stmt)
         self._cache[token] = payload
         return token
 

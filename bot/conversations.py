@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from flows import ActionRegistry, Effect, Engine, Event, Project, Reply, SessionState, run_turn
 
-from .storage import SessionStore, StaleSessionError
+from .storage import SessionStore, StaleSessionError, StoredSession
 
 
 def utcnow() -> datetime:
@@ -54,7 +54,24 @@ class Conversations:
         user: dict[str, Any] | None = None,
         channel: str = "",
     ) -> tuple[SessionState, int | None]:
-        stored = self.store.load(conversation_id)
+        return self.resume(
+            self.store.load(conversation_id),
+            conversation_id,
+            locale=locale,
+            user=user,
+            channel=channel,
+        )
+
+    def resume(
+        self,
+        stored: StoredSession | None,
+        conversation_id: str,
+        *,
+        locale: str | None = None,
+        user: dict[str, Any] | None = None,
+        channel: str = "",
+    ) -> tuple[SessionState, int | None]:
+        """The session to run the next event on: the stored one, or a new one."""
         if stored is None:
             state = self.engine.new_session(
                 conversation_id, now=self.clock(), locale=locale, user=user, channel=channel

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Column,
     Connection,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     select,
     update,
 )
@@ -86,7 +88,7 @@ def _now() -> datetime:
 
 
 class Journal:
-    """Inbox and outbox over the session store's database."""
+    """Inbox and outbox queries. Each takes the connection of the caller's transaction."""
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
@@ -96,73 +98,61 @@ class Journal:
         )
 
     # -- inbox ---------------------------------------------------------------------------
-    def accept(self, events: list[Inbound], *, answerable: frozenset[str]) -> list[InboxEntry]:
-        """Commit ``events`` (one transaction); return the new ones whose kind needs work.
+    def accept(
+        self, conn: Connection, events: list[Inbound], *, answerable: frozenset[str]
+    ) -> list[InboxEntry]:
+        """Store ``events``; return the new ones whose kind needs work.
 
         Duplicates (same channel and event id, already stored or earlier in the same body)
         are skipped. Events of other kinds are stored as ``recorded`` and need nothing more.
         """
         now = _now()
         fresh: list[InboxEntry] = []
-        with self.store.transaction() as conn:
-            for event in events:
-                status = PENDING if event.kind in answerable else RECORDED
-                stmt = (
-                    self._insert.values(
-                        channel=event.channel,
-                        event_id=event.event_id[:255],
-                        conversation_id=event.conversation_id[:255],
-                        kind=event.kind,
-                        body=event.model_dump_json(),
-                        status=status,
-                        received_at=now,
-                    )
-                    .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-                    .returning(inbox_table.c.id)
+        for event in events:
+            status = PENDING if event.kind in answerable else RECORDED
+            stmt = (
+                self._insert.values(
+                    channel=event.channel,
+                    event_id=event.event_id[:255],
+                    conversation_id=event.conversation_id[:255],
+                    kind=event.kind,
+                    body=event.model_dump_json(),
+                    status=status,
+                    received_at=now,
                 )
-                row = conn.execute(stmt).first()
-                if row is not None and status == PENDING:
-                    fresh.append(InboxEntry(int(row[0]), event))
+                .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+                .returning(inbox_table.c.id)
+            )
+            row = conn.execute(stmt).first()
+            if row is not None and status == PENDING:
+                fresh.append(InboxEntry(int(row[0]), event))
         return fresh
 
-    def pending(self) -> list[InboxEntry]:
-        """Acknowledged events not processed yet, oldest first (for recovery after a crash)."""
-        with self.store.connection() as conn:
-            rows = conn.execute(
-                select(inbox_table.c.id, inbox_table.c.body)
-                .where(inbox_table.c.status == PENDING)
-                .order_by(inbox_table.c.id)
-            ).all()
+    def pending(self, conn: Connection, conversation_id: str | None = None) -> list[InboxEntry]:
+        """Acknowledged, unprocessed events (of one conversation, or all), oldest first."""
+        query = select(inbox_table.c.id, inbox_table.c.body).where(inbox_table.c.status == PENDING)
+        if conversation_id is not None:
+            query = query.where(inbox_table.c.conversation_id == conversation_id)
+        rows = conn.execute(query.order_by(inbox_table.c.id)).all()
         return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
 
-    def pending_for(self, conversation_id: str) -> list[InboxEntry]:
-        """A conversation's acknowledged, unprocessed events, oldest first."""
-        with self.store.connection() as conn:
-            rows = conn.execute(
-                select(inbox_table.c.id, inbox_table.c.body)
-                .where(
-                    inbox_table.c.status == PENDING,
-                    inbox_table.c.conversation_id == conversation_id,
-                )
-                .order_by(inbox_table.c.id)
-            ).all()
-        return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
+    def claim(self, conn: Connection, entry_id: int) -> bool:
+        """Mark a pending event done; False if it was not pending (someone else had it)."""
+        done = conn.execute(
+            update(inbox_table)
+            .where(inbox_table.c.id == entry_id, inbox_table.c.status == PENDING)
+            .values(status=DONE, processed_at=_now())
+        )
+        return bool(done.rowcount == 1)
 
-    def finish(self, conn: Connection, entry_id: int, *, error: str | None = None) -> None:
-        """Mark an inbox event processed, inside the caller's transaction."""
+    def fail(self, conn: Connection, entry_id: int, error: str) -> None:
         conn.execute(
             update(inbox_table)
             .where(inbox_table.c.id == entry_id)
-            .values(status=FAILED if error else DONE, processed_at=_now(), error=error)
+            .values(status=FAILED, processed_at=_now(), error=error[:2000])
         )
 
-    def mark(self, entry_id: int, *, error: str | None = None) -> None:
-        with self.store.transaction() as conn:
-            self.finish(conn, entry_id, error=error)
-
     def status_counts(self) -> dict[str, int]:
-        from sqlalchemy import func
-
         with self.store.connection() as conn:
             rows = conn.execute(
                 select(inbox_table.c.status, func.count()).group_by(inbox_table.c.status)
@@ -170,15 +160,13 @@ class Journal:
         return {str(r[0]): int(r[1]) for r in rows}
 
     # -- outbox --------------------------------------------------------------------------
-    def queue(self, conn: Connection, channel: str, calls: list[OutboundCall]) -> None:
-        """Queue API calls inside the caller's transaction."""
+    def queue(self, conn: Connection, channel: str, calls: list[OutboundCall]) -> list[OutboxEntry]:
+        """Queue API calls inside the caller's transaction; return them with their ids."""
         if not calls:
-            return
-        import orjson
-
+            return []
         now = _now()
-        conn.execute(
-            outbox_table.insert(),
+        rows = conn.execute(
+            outbox_table.insert().returning(outbox_table.c.id, sort_by_parameter_order=True),
             [
                 {
                     "channel": channel,
@@ -191,12 +179,14 @@ class Journal:
                 }
                 for call in calls
             ],
-        )
+        ).all()
+        return [
+            OutboxEntry(int(row[0]), channel, call, 0)
+            for row, call in zip(rows, calls, strict=True)
+        ]
 
-    def unsent(self, conversation_id: str | None = None) -> list[OutboxEntry]:
+    def unsent(self, conn: Connection, conversation_id: str | None = None) -> list[OutboxEntry]:
         """Queued calls not sent yet, in order (of one conversation, or all)."""
-        import orjson
-
         query = select(
             outbox_table.c.id,
             outbox_table.c.channel,
@@ -207,23 +197,32 @@ class Journal:
         ).where(outbox_table.c.status == PENDING)
         if conversation_id is not None:
             query = query.where(outbox_table.c.conversation_id == conversation_id)
-        with self.store.connection() as conn:
-            rows = conn.execute(query.order_by(outbox_table.c.id)).all()
+        rows = conn.execute(query.order_by(outbox_table.c.id)).all()
         return [
             OutboxEntry(int(r[0]), r[1], OutboundCall(r[3], orjson.loads(r[4]), r[2]), int(r[5]))
             for r in rows
         ]
 
-    def sent(self, entry_id: int, *, error: str | None = None, give_up: bool = False) -> None:
-        values: dict[str, Any] = {"attempts": outbox_table.c.attempts + 1}
-        if error is None:
-            values.update(status=SENT, sent_at=_now(), error=None)
-        else:
-            values.update(error=error[:2000])
-            if give_up:
-                values.update(status=FAILED)
-        with self.store.transaction() as conn:
-            conn.execute(update(outbox_table).where(outbox_table.c.id == entry_id).values(**values))
+    def record_sends(self, conn: Connection, outcomes: list[SendOutcome]) -> None:
+        now = _now()
+        for outcome in outcomes:
+            values: dict[str, Any] = {"attempts": outbox_table.c.attempts + 1}
+            if outcome.error is None:
+                values.update(status=SENT, sent_at=now, error=None)
+            else:
+                values.update(error=outcome.error[:2000])
+                if outcome.give_up:
+                    values.update(status=FAILED)
+            conn.execute(
+                update(outbox_table).where(outbox_table.c.id == outcome.id).values(**values)
+            )
 
 
-__all__ = ["InboxEntry", "Journal", "OutboxEntry", "inbox_table", "outbox_table"]
+@dataclass(frozen=True)
+class SendOutcome:
+    id: int
+    error: str | None = None
+    give_up: bool = False
+
+
+__all__ = ["InboxEntry", "Journal", "OutboxEntry", "SendOutcome", "inbox_table", "outbox_table"]

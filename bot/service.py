@@ -5,8 +5,9 @@
     flush():   send the conversation's queued calls in order; keep what fails for a retry
 
 Everything acknowledged is processed exactly once, even across a crash: an inbox entry is
-marked done in the same transaction as the session it produced, and that transaction is
-refused if another worker got there first.
+claimed (pending -> done) in the same transaction as the session it produced and the replies
+it queued, and a worker that finds it already claimed writes nothing. All database work goes
+through one group-committing thread (bot/committer.py).
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from adapters.base import Inbound, OutboundCall, RenderContext, SendResult
+from flows import SessionState, run_turn
 
+from .committer import Committer
 from .contacts import Contacts, PayloadTokens
-from .conversations import Conversations, TurnResult
+from .conversations import Conversations
 from .dispatcher import Dispatcher
-from .inbox import PENDING, InboxEntry, Journal, inbox_table
+from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 
 log = logging.getLogger("shopchat.service")
 
@@ -63,10 +66,6 @@ class ChannelLink:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class AlreadyProcessed(Exception):
-    """Another worker finished this inbox entry first; this attempt is rolled back."""
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -91,6 +90,9 @@ class ChatService:
         self.tokens = tokens
         self.clock = clock
         self.typing_delay = typing_delay
+        self.db = Committer(conversations.store)
+        # Conversations with replies that could not be sent yet: their next replies wait.
+        self._backlog: set[str] = set()
         self.dispatcher: Dispatcher[InboxEntry] = Dispatcher(
             self._process, max_concurrency=max_concurrency
         )
@@ -108,15 +110,19 @@ class ChatService:
         return await self.accept(events)
 
     async def accept(self, events: list[Inbound]) -> int:
-        entries = await asyncio.to_thread(self.journal.accept, events, answerable=ANSWERABLE)
-        for event in events:
-            # Telegram says when a user blocks (or unblocks) the bot; WhatsApp says in a
-            # failed status that a number cannot receive messages.
-            flag = event.meta.get("blocked", event.meta.get("unreachable"))
-            if event.kind == "status" and flag is not None and event.conversation_id:
-                await asyncio.to_thread(
-                    self.contacts.set_unreachable, event.conversation_id, bool(flag)
-                )
+        """Commit ``events`` to the inbox, then dispatch the new ones. Returns how many."""
+
+        def job(conn: Connection) -> list[InboxEntry]:
+            fresh = self.journal.accept(conn, events, answerable=ANSWERABLE)
+            for event in events:
+                # Telegram says when a user blocks (or unblocks) the bot; WhatsApp says in
+                # a failed status that a number cannot receive messages.
+                flag = event.meta.get("blocked", event.meta.get("unreachable"))
+                if event.kind == "status" and flag is not None and event.conversation_id:
+                    self.contacts.set_unreachable(conn, event.conversation_id, bool(flag))
+            return fresh
+
+        entries = await self.db.run(job)
         for entry in entries:
             await self.dispatcher.submit(entry.inbound.conversation_id, entry)
         return len(entries)
@@ -126,12 +132,15 @@ class ChatService:
         link = self.links.get(entry.inbound.channel)
         typing = asyncio.create_task(self._typing_later(link, entry.inbound))
         try:
-            await asyncio.to_thread(self._run_pending, conversation_id, entry)
+            queued = await self.db.run(lambda conn: self._run_pending(conn, conversation_id, entry))
         finally:
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await typing
-        await self.flush(conversation_id)
+        if conversation_id in self._backlog:
+            await self.flush(conversation_id)  # earlier replies still wait: keep the order
+        else:
+            await self._send(queued, set())
 
     async def _typing_later(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
@@ -142,129 +151,152 @@ class ChatService:
             with contextlib.suppress(Exception):
                 await link.sender.send(call)
 
-    def _run_pending(self, conversation_id: str, entry: InboxEntry) -> None:
+    def _run_pending(
+        self, conn: Connection, conversation_id: str, entry: InboxEntry
+    ) -> list[OutboxEntry]:
         """Process ``entry`` and any earlier-ordered entries of the conversation still pending.
 
         Telegram may deliver one chat's updates over parallel connections; ordering by
         update_id here restores the order the shopper wrote in.
         """
-        batch = [e for e in self.journal.pending_for(conversation_id) if e.id <= entry.id]
-        if not any(e.id == entry.id for e in batch):
-            return  # already processed along with an earlier entry
+        batch = [e for e in self.journal.pending(conn, conversation_id) if e.id <= entry.id]
         batch.sort(key=lambda e: (_order_key(e.inbound), e.id))
+        queued: list[OutboxEntry] = []
         for item in batch:
-            self._run_one(item)
+            queued += self._run_one(conn, item)
+        return queued
 
-    def _run_one(self, entry: InboxEntry) -> None:
+    def _run_one(self, conn: Connection, entry: InboxEntry) -> list[OutboxEntry]:
         inbound = entry.inbound
         link = self.links.get(inbound.channel)
         if link is None:
             log.warning(
                 "inbox %s: channel %s is not configured; left pending", entry.id, inbound.channel
             )
-            return
+            return []
         now = self.clock()
         try:
+            # Compute first, write after: a failure here leaves nothing half-written.
             if inbound.kind == "message" and inbound.event is not None:
-                self._turn(link, entry, now)
+                state, version, calls = self._turn(conn, link, inbound, now)
             elif inbound.kind == "pre_checkout":
+                state, version = None, None
                 calls = _owned([c for c in [link.pre_checkout(inbound)] if c is not None], inbound)
-                with self.journal.store.transaction() as conn:
-                    self._finish(conn, entry.id)
-                    self.journal.queue(conn, link.name, calls)
             else:
-                self.journal.mark(entry.id)
-        except AlreadyProcessed:
-            log.info("inbox %s was processed by another worker", entry.id)
-        except Exception as exc:  # a bug must not wedge the conversation: record and move on
+                state, version, calls = None, None, []
+        except Exception as exc:  # a bug must not wedge the conversation: record, move on
             log.exception("inbox %s failed: %s", entry.id, exc)
-            self.journal.mark(entry.id, error=f"{type(exc).__name__}: {exc}")
+            self.journal.fail(conn, entry.id, f"{type(exc).__name__}: {exc}")
+            return []
+        if not self.journal.claim(conn, entry.id):
+            log.info("inbox %s was processed by another worker", entry.id)
+            return []
+        if state is not None:
+            store = self.conversations.store
+            store.write_in(conn, inbound.conversation_id, state.to_json(), version)
+            self.contacts.seen(conn, inbound, now)
+        return self.journal.queue(conn, link.name, calls)
 
-    def _turn(self, link: ChannelLink, entry: InboxEntry, now: datetime) -> None:
-        inbound = entry.inbound
+    def _turn(
+        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
+    ) -> tuple[SessionState, int | None, list[OutboundCall]]:
         assert inbound.event is not None
-        first = link.acknowledge(inbound)
-
-        def also(result: TurnResult) -> Callable[[Connection], None]:
-            ctx = RenderContext(
-                now=now,
-                locale=result.state.locale,
-                last_inbound_at=now,
-                payloads=self.tokens,
-                reply_to=inbound,
-            )
-            rendered = link.adapter.render(inbound.recipient, result.replies, ctx)
-            calls = _owned(first + rendered, inbound)
-
-            def write(conn: Connection) -> None:
-                self._finish(conn, entry.id)
-                self.contacts.seen(conn, inbound, now)
-                self.journal.queue(conn, link.name, calls)
-
-            return write
-
-        self.conversations.handle(
+        convos = self.conversations
+        state, version = convos.resume(
+            convos.store.load_in(conn, inbound.conversation_id),
             inbound.conversation_id,
-            inbound.event,
             locale=inbound.locale,
             user=inbound.user,
             channel=link.name,
-            also=also,
         )
-
-    def _finish(self, conn: Connection, entry_id: int) -> None:
-        done = conn.execute(
-            update(inbox_table)
-            .where(inbox_table.c.id == entry_id, inbox_table.c.status == PENDING)
-            .values(status="done", processed_at=self.clock())
+        replies, _effects = run_turn(convos.engine, convos.actions, state, inbound.event, now)
+        ctx = RenderContext(
+            now=now,
+            locale=state.locale,
+            last_inbound_at=now,
+            payloads=self.tokens,
+            reply_to=inbound,
         )
-        if done.rowcount != 1:
-            raise AlreadyProcessed(entry_id)
+        if self.tokens is not None:
+            with self.tokens.using(conn):
+                rendered = link.adapter.render(inbound.recipient, replies, ctx)
+        else:
+            rendered = link.adapter.render(inbound.recipient, replies, ctx)
+        return state, version, _owned(link.acknowledge(inbound) + rendered, inbound)
 
     # -- out -----------------------------------------------------------------------------
     async def flush(self, conversation_id: str | None = None) -> None:
-        """Send queued calls in order; stop a conversation at the first call that must wait."""
-        entries = await asyncio.to_thread(self.journal.unsent, conversation_id)
-        blocked: set[str] = set()
+        """Send every queued call (of one conversation, or all) still unsent, in order."""
+
+        def load(conn: Connection) -> tuple[list[OutboxEntry], set[str]]:
+            entries = self.journal.unsent(conn, conversation_id)
+            cids = {e.call.conversation_id for e in entries}
+            return entries, self.contacts.unreachable_among(conn, cids)
+
+        entries, unreachable = await self.db.run(load)
+        if conversation_id is not None:
+            self._backlog.discard(conversation_id)
+        else:
+            self._backlog.clear()
+        await self._send(entries, unreachable)
+
+    async def _send(self, entries: list[OutboxEntry], unreachable: set[str]) -> None:
+        """Send calls in order per conversation; stop a conversation at a call that must wait."""
+        if not entries:
+            return
+        by_conversation: dict[str, list[OutboxEntry]] = {}
         for entry in entries:
-            cid = entry.call.conversation_id
-            if cid in blocked:
-                continue
-            link = self.links.get(entry.channel)
-            if link is None:
-                blocked.add(cid)
-                continue
-            contact = await asyncio.to_thread(self.contacts.get, cid) if cid else None
-            if contact is not None and contact.unreachable:
-                await asyncio.to_thread(
-                    self.journal.sent, entry.id, error="unreachable", give_up=True
-                )
-                continue
-            result = await link.sender.send(entry.call)
-            if result.ok:
-                await asyncio.to_thread(self.journal.sent, entry.id)
-            elif result.unreachable:
-                log.info("%s is unreachable (%s): not messaging them again", cid, result.error)
-                await asyncio.to_thread(self.contacts.set_unreachable, cid)
-                await asyncio.to_thread(
-                    self.journal.sent, entry.id, error=result.error, give_up=True
-                )
-            elif result.permanent:
-                log.warning(
-                    "%s %s refused for %s: %s", entry.channel, entry.call.method, cid, result.error
-                )
-                await asyncio.to_thread(
-                    self.journal.sent, entry.id, error=result.error, give_up=True
-                )
-            else:
-                # Keep it, and everything after it in this conversation, for the next flush.
-                await asyncio.to_thread(self.journal.sent, entry.id, error=result.error)
-                blocked.add(cid)
+            by_conversation.setdefault(entry.call.conversation_id, []).append(entry)
+        outcomes: list[SendOutcome] = []
+        newly_unreachable: list[str] = []
+
+        async def send_in_order(cid: str, queue: list[OutboxEntry]) -> None:
+            for entry in queue:
+                link = self.links.get(entry.channel)
+                if link is None:
+                    self._backlog.add(cid)
+                    return
+                if cid in unreachable:
+                    outcomes.append(SendOutcome(entry.id, "unreachable", give_up=True))
+                    continue
+                result = await link.sender.send(entry.call)
+                if result.ok:
+                    outcomes.append(SendOutcome(entry.id))
+                elif result.unreachable:
+                    log.info("%s is unreachable (%s): not messaging them again", cid, result.error)
+                    unreachable.add(cid)
+                    newly_unreachable.append(cid)
+                    outcomes.append(
+                        SendOutcome(entry.id, result.error or "unreachable", give_up=True)
+                    )
+                elif result.permanent:
+                    log.warning(
+                        "%s %s refused for %s: %s",
+                        entry.channel,
+                        entry.call.method,
+                        cid,
+                        result.error,
+                    )
+                    outcomes.append(SendOutcome(entry.id, result.error or "refused", give_up=True))
+                else:
+                    # Keep it, and what follows it in this conversation, for the next flush.
+                    outcomes.append(SendOutcome(entry.id, result.error or "not sent"))
+                    self._backlog.add(cid)
+                    return
+
+        await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
+
+        def record(conn: Connection) -> None:
+            self.journal.record_sends(conn, outcomes)
+            for cid in newly_unreachable:
+                self.contacts.set_unreachable(conn, cid)
+
+        await self.db.run(record)
 
     async def recover(self) -> int:
         """After a (re)start: send what was queued, then process what was acknowledged."""
         await self.flush()
-        pending = await asyncio.to_thread(self.journal.pending)
+        pending = await self.db.run(lambda conn: self.journal.pending(conn))
         for entry in pending:
             await self.dispatcher.submit(entry.inbound.conversation_id, entry)
         if pending:
@@ -276,6 +308,7 @@ class ChatService:
 
     async def close(self) -> None:
         await self.dispatcher.close()
+        self.db.close()
 
 
 def _owned(calls: list[OutboundCall], inbound: Inbound) -> list[OutboundCall]:
@@ -291,4 +324,4 @@ def _order_key(inbound: Inbound) -> int:
     return key if isinstance(key, int) else 0
 
 
-__all__ = ["ANSWERABLE", "AlreadyProcessed", "ChannelLink", "ChatService", "Sender"]
+__all__ = ["ANSWERABLE", "ChannelLink", "ChatService", "Sender"]

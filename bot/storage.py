@@ -206,6 +206,17 @@ class SessionStore:
             return None
         return StoredSession(conversation_id, row[0], row[1], row[2])
 
+    def load_in(self, connection: Connection, conversation_id: str) -> StoredSession | None:
+        """Like `load`, on the caller's connection (inside its transaction)."""
+        row = connection.execute(_LOAD, {"cid": conversation_id}).first()
+        return None if row is None else StoredSession(conversation_id, row[0], row[1], row[2])
+
+    def write_in(
+        self, connection: Connection, conversation_id: str, data: str, expected_version: int | None
+    ) -> int:
+        """Like `save`, inside the caller's transaction."""
+        return _write(connection, conversation_id, data, expected_version, self._clock())
+
     def load_many(self, conversation_ids: Iterable[str]) -> dict[str, StoredSession]:
         """The sessions of several conversations in one query (those without one are absent)."""
         cids = list(dict.fromkeys(conversation_ids))

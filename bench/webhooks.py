@@ -1,0 +1,252 @@
+"""Webhook throughput: shopchat vs python-telegram-bot, side by side, on this machine.
+
+2,000 shoppers each walk a three-step dialogue (/start -> name -> age) by Telegram webhook
+against a local fake Bot API. An update counts as handled when its reply reached the fake
+API. The same load goes to python-telegram-bot's own webhook server running the same
+dialogue as a ConversationHandler. Like Telegram (max_connections 40), at most 40 webhook
+requests are in flight at once. Prints updates/s and p50/p99 from POST to 200.
+
+    pip install -e '.[bench]' && python bench/webhooks.py [--shoppers 2000] [--only shopchat]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret"
+STEPS = ["/start", "Ana", "30"]
+IN_FLIGHT = 40
+
+
+class FakeBotApi(asyncio.Protocol):
+    """A minimal HTTP/1.1 keep-alive server answering like the Bot API; counts replies."""
+
+    replies: dict[int, int] = defaultdict(int)
+    methods: dict[str, int] = defaultdict(int)
+    waiters: dict[tuple[int, int], asyncio.Future[None]] = {}
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buffer[:head_end].decode("latin-1")
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+            if len(self.buffer) < head_end + 4 + length:
+                return
+            body = self.buffer[head_end + 4 : head_end + 4 + length]
+            self.buffer = self.buffer[head_end + 4 + length :]
+            path = head.split(" ", 2)[1]
+            self.respond(path.rsplit("/", 1)[-1].split("?")[0], body)
+
+    def respond(self, method: str, body: bytes) -> None:
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            # python-telegram-bot posts form-encoded parameters.
+            from urllib.parse import parse_qsl
+
+            payload = dict(parse_qsl(body.decode()))
+        result: object = True
+        FakeBotApi.methods[method] += 1
+        if method == "getMe":
+            result = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+        elif method == "sendMessage":
+            chat = int(payload.get("chat_id", 0))
+            FakeBotApi.replies[chat] += 1
+            waiter = FakeBotApi.waiters.pop((chat, FakeBotApi.replies[chat]), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            result = {
+                "message_id": FakeBotApi.replies[chat],
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private"},
+                "text": payload.get("text", ""),
+            }
+        data = json.dumps({"ok": True, "result": result}).encode()
+        self.transport.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(data)).encode()
+            + b"\r\n\r\n"
+            + data
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def update(update_id: int, chat: int, text: str) -> dict[str, object]:
+    message: dict[str, object] = {
+        "message_id": update_id,
+        "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": "en"},
+        "chat": {"id": chat, "first_name": "Ana", "type": "private"},
+        "date": int(time.time()),
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    return {"update_id": update_id, "message": message}
+
+
+async def wait_up(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+async def drive(port: int, shoppers: int, chat_base: int) -> dict[str, float]:
+    """Run the load; return handled updates/s and POST latencies."""
+    url = f"http://127.0.0.1:{port}/webhooks/telegram"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    latencies: list[float] = []
+    counter = iter(range(1, 10**9))
+    failures = 0
+    loop = asyncio.get_running_loop()
+
+    async with httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT),
+        timeout=30,
+    ) as client:
+
+        async def shopper(chat: int) -> int:
+            nonlocal failures
+            handled = 0
+            for step, text in enumerate(STEPS, 1):
+                reply = loop.create_future()
+                FakeBotApi.waiters[(chat, step)] = reply
+                body = json.dumps(update(next(counter), chat, text)).encode()
+                async with gate:
+                    started = time.perf_counter()
+                    response = await client.post(url, content=body, headers=headers)
+                    latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    failures += 1
+                    return handled
+                try:
+                    await asyncio.wait_for(reply, timeout=60)
+                except TimeoutError:
+                    failures += 1
+                    return handled
+                handled += 1
+            return handled
+
+        started = time.perf_counter()
+        handled = sum(await asyncio.gather(*(shopper(chat_base + i) for i in range(shoppers))))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "handled": handled,
+        "failures": failures,
+        "rate": handled / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "elapsed": elapsed,
+    }
+
+
+def start_shopchat(port: int, api: str, tmp: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SHOPCHAT_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        "SHOPCHAT_TELEGRAM_TOKEN": "123456:BENCH",
+        "SHOPCHAT_TELEGRAM_SECRET_TOKEN": SECRET,
+        "SHOPCHAT_TELEGRAM_API_BASE": api,
+        "SHOPCHAT_LOG_LEVEL": "WARNING",
+    }
+    cmd = [
+        sys.executable,
+        "-c",
+        "from bot.cli import main; main()",
+        "serve",
+        str(ROOT / "bench" / "project"),
+        "--port",
+        str(port),
+    ]
+    if os.environ.get("BENCH_PROFILE"):
+        cmd = [sys.executable, os.environ["BENCH_PROFILE"], str(port)]
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def start_ptb(port: int, api: str) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, str(ROOT / "bench" / "ptb_bot.py"), str(port), api, SECRET]
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shoppers", type=int, default=2000)
+    ap.add_argument("--only", choices=["shopchat", "ptb"])
+    args = ap.parse_args()
+    loop = asyncio.get_running_loop()
+    api_port = free_port()
+    server = await loop.create_server(FakeBotApi, "127.0.0.1", api_port)
+    api = f"http://127.0.0.1:{api_port}"
+    results: dict[str, dict[str, float]] = {}
+    targets = [args.only] if args.only else ["shopchat", "python-telegram-bot"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, name in enumerate(targets):
+            port = free_port()
+            proc = start_shopchat(port, api, tmp) if name == "shopchat" else start_ptb(port, api)
+            try:
+                await wait_up(port)
+                await asyncio.sleep(1.0)
+                results[name] = await drive(port, args.shoppers, chat_base=1_000_000 * (n + 1))
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    server.close()
+    print("Bot API calls:", dict(FakeBotApi.methods))
+    total = args.shoppers * len(STEPS)
+    print(
+        f"{args.shoppers} shoppers x {len(STEPS)} updates = {total} updates, {IN_FLIGHT} in flight"
+    )
+    print(f"{'server':<22}{'handled/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'handled':>9}{'failed':>8}")
+    for name, r in results.items():
+        print(
+            f"{name:<22}{r['rate']:>10,.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{int(r['handled']):>9}{int(r['failures']):>8}"
+        )
+    if len(results) == 2 and results["python-telegram-bot"]["rate"]:
+        a, b = results["shopchat"]["rate"], results["python-telegram-bot"]["rate"]
+        print(f"shopchat / python-telegram-bot: {a / b:.2f}x  (target: 2x, and >= 1,000/s)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
