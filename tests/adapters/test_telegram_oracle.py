@@ -26,6 +26,8 @@ from adapters.base import OutboundCall
 DATA = Path(__file__).resolve().parent.parent / "data" / "telegram"
 SPEC_CANDIDATES = (
     os.environ.get("SHOPCHAT_TELEGRAM_API_SPEC", ""),
+    # The team's shared reference folder sits beside the repository checkout.
+    str(Path(__file__).resolve().parents[3] / "shared" / "reference" / "telegram-bot-api.json"),
     "/work/shared/reference/telegram-bot-api.json",
 )
 
