@@ -17,6 +17,7 @@ from catalog.feed import read_jsonl
 from catalog.models import Product
 from catalog.text import QueryTerm, best_match, index_terms, query_terms
 from catalog.vocabulary import INTEREST_WORDS, STOPWORDS
+from flows.l10n import language as language_of
 
 # How much a matching word counts, by where it matched.
 _TITLE_OWN_LOCALE = 3.0
@@ -33,10 +34,6 @@ _PART_OF_NAME = 0.8  # a word of a category or brand, not a whole tag
 # another category comes first, but not so much that a product matching nothing does.
 _INTEREST_WEIGHT = 8.0
 _SAME_CATEGORY_PENALTY = 4.0
-
-
-def _language(locale: str) -> str:
-    return locale.replace("_", "-").split("-", 1)[0].lower()
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class _Entry:
     def build(cls, product: Product, position: int) -> _Entry:
         titles: dict[str, set[str]] = {}
         for tag, text in product.title.items():
-            titles.setdefault(_language(tag), set()).update(index_terms(text))
+            titles.setdefault(language_of(tag), set()).update(index_terms(text))
         labels = index_terms(" ".join((product.brand, product.category, *product.tags)))
         names = {t.replace("_", "") for t in (product.category, *product.tags)}
         labels |= names
@@ -172,7 +169,7 @@ class SampleCatalog:
         # prefer a "1:8 scale" model over every other lego set.
         counted = [term for term in terms if not term.forms[0].isdigit()] or terms
         whole = " ".join(sorted(index_terms(query)))
-        language = _language(locale)
+        language = language_of(locale)
         hits: list[tuple[int, float, _Entry]] = []
         for entry in self._entries:
             product = entry.product
