@@ -7,12 +7,14 @@ for the shopper. One synchronous driver (CLI, conversation tests) and one async 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Generator
 from datetime import datetime
 from typing import Any
 
 from .actions import ActionContext, ActionRegistry, ActionSpec
-from .engine import Engine, Turn
+from .engine import Engine
 from .events import ActionResult, Event
 from .replies import ActionCall, Effect, Reply
 from .state import SessionState
@@ -43,69 +45,74 @@ def _lookup(actions: ActionRegistry, call: ActionCall) -> ActionSpec | ActionRes
     return spec
 
 
-def _collect(turn: Turn, replies: list[Reply], effects: list[Effect]) -> ActionCall | None:
-    replies.extend(turn.replies)
-    effects.extend(e for e in turn.effects if not isinstance(e, ActionCall))
-    return turn.action
+def turn_flow(
+    engine: Engine, state: SessionState, event: Event, now: datetime
+) -> Generator[ActionCall, ActionResult, tuple[list[Reply], list[Effect]]]:
+    """The protocol of a turn as a generator (the httpx ``Auth.auth_flow`` pattern).
+
+    It yields each action to run and is sent its result; it returns the turn's replies and
+    other effects. The sync and async drivers below only carry out the actions.
+    """
+    replies: list[Reply] = []
+    effects: list[Effect] = []
+    turn = engine.advance(state, event, now)
+    for _ in range(MAX_ACTIONS_PER_TURN + 1):
+        replies.extend(turn.replies)
+        effects.extend(e for e in turn.effects if not isinstance(e, ActionCall))
+        call = turn.action
+        if call is None:
+            break
+        result = yield call
+        turn = engine.advance(state, result, now)
+    return replies, effects
 
 
 def run_turn(
     engine: Engine, actions: ActionRegistry, state: SessionState, event: Event, now: datetime
 ) -> tuple[list[Reply], list[Effect]]:
     """Advance one shopper event through to the next question, running actions inline."""
-    replies: list[Reply] = []
-    effects: list[Effect] = []
-    call = _collect(engine.advance(state, event, now), replies, effects)
-    for _ in range(MAX_ACTIONS_PER_TURN):
-        if call is None:
-            break
-        spec = _lookup(actions, call)
-        result: ActionResult
-        if isinstance(spec, ActionResult):
-            result = spec
-        elif spec.is_async:
-            import asyncio
-
-            try:
-                value: Any = asyncio.run(spec.func(_context(engine, state), **call.args))
-                result = ActionResult(ok=True, value=value)
-            except Exception as exc:
-                result = _failure(call, exc)
-        else:
-            try:
-                result = ActionResult(
-                    ok=True, value=spec.func(_context(engine, state), **call.args)
-                )
-            except Exception as exc:
-                result = _failure(call, exc)
-        call = _collect(engine.advance(state, result, now), replies, effects)
-    return replies, effects
+    flow = turn_flow(engine, state, event, now)
+    try:
+        call = next(flow)
+        while True:
+            spec = _lookup(actions, call)
+            if isinstance(spec, ActionResult):
+                result = spec
+            else:
+                try:
+                    value: Any = spec.func(_context(engine, state), **call.args)
+                    if spec.is_async:
+                        value = asyncio.run(value)
+                    result = ActionResult(ok=True, value=value)
+                except Exception as exc:
+                    result = _failure(call, exc)
+            call = flow.send(result)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
 async def arun_turn(
     engine: Engine, actions: ActionRegistry, state: SessionState, event: Event, now: datetime
 ) -> tuple[list[Reply], list[Effect]]:
     """The async twin of :func:`run_turn`, for the server."""
-    replies: list[Reply] = []
-    effects: list[Effect] = []
-    call = _collect(engine.advance(state, event, now), replies, effects)
-    for _ in range(MAX_ACTIONS_PER_TURN):
-        if call is None:
-            break
-        spec = _lookup(actions, call)
-        result: ActionResult
-        if isinstance(spec, ActionResult):
-            result = spec
-        else:
-            try:
-                value = spec.func(_context(engine, state), **call.args)
-                if spec.is_async:
-                    value = await value
-                result = ActionResult(ok=True, value=value)
-            except Exception as exc:
-                result = _failure(call, exc)
-        call = _collect(engine.advance(state, result, now), replies, effects)
-    return replies, effects
+    flow = turn_flow(engine, state, event, now)
+    try:
+        call = next(flow)
+        while True:
+            spec = _lookup(actions, call)
+            if isinstance(spec, ActionResult):
+                result = spec
+            else:
+                try:
+                    value = spec.func(_context(engine, state), **call.args)
+                    if spec.is_async:
+                        value = await value
+                    result = ActionResult(ok=True, value=value)
+                except Exception as exc:
+                    result = _failure(call, exc)
+            call = flow.send(result)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
-__all__ = ["arun_turn", "run_turn"]
+__all__ = ["arun_turn", "run_turn", "turn_flow"]

@@ -311,15 +311,16 @@ def post_signed(client: TestClient, path: str, payload: dict[str, Any]) -> None:
     assert response.status_code == 200, response.text
 
 
-def _shown_title(row_title: str, titles: list[str]) -> str | None:
-    """The one product ``row_title`` names, reading a cut title ('Fire Station B…') as a prefix."""
-    if row_title in titles:
-        return row_title
-    if not row_title.endswith("…"):
-        return None
-    prefix = row_title[:-1]
-    found = [t for t in titles if t.startswith(prefix)]
-    return found[0] if len(found) == 1 else None
+def _named(row: Option, titles: list[str]) -> str | None:
+    """The one product title a list row names, or None if a shopper could not tell which.
+
+    A row names a product by its whole title, in the row's title or its description, or by a
+    title cut to fit ('Fire Station Building B…') that begins only that product's title.
+    """
+    named = {t for t in titles if t == row.label or t in row.press.get("description", "")}
+    if not named and row.label.endswith("…"):
+        named = {t for t in titles if t.startswith(row.label[:-1])}
+    return named.pop() if len(named) == 1 else None
 
 
 class WhatsAppShopper(Shopper):
@@ -403,7 +404,7 @@ class WhatsAppShopper(Shopper):
             titles = [c.title.removeprefix(f"{n}. ") for n, c in enumerate(turn.cards, 1)]
             by_title = {}
             for option in chooser:
-                title = _shown_title(option.label, titles)
+                title = _named(option, titles)
                 if title is not None:
                     by_title[title] = option
             turn.cards = [
