@@ -148,11 +148,17 @@ async def drive(port: int, shoppers: int, chat_base: int) -> dict[str, float]:
                 reply = loop.create_future()
                 FakeBotApi.waiters[(chat, step)] = reply
                 body = json.dumps(update(next(counter), chat, text)).encode()
-                async with gate:
-                    started = time.perf_counter()
-                    response = await client.post(url, content=body, headers=headers)
-                    latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
+                response = None
+                for _attempt in range(3):  # as Telegram does, deliver again on a broken connection
+                    async with gate:
+                        started = time.perf_counter()
+                        try:
+                            response = await client.post(url, content=body, headers=headers)
+                        except httpx.TransportError:
+                            continue
+                        latencies.append(time.perf_counter() - started)
+                        break
+                if response is None or response.status_code != 200:
                     failures += 1
                     return handled
                 try:

@@ -519,7 +519,9 @@ class _Run:
             )
         subtitle = str(p.get("description") or "")
         if len(subtitle) > 80:
-            subtitle = subtitle[:79] + "…"
+            cut = subtitle[:79]
+            cut = cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut  # end on a whole word
+            subtitle = cut.rstrip(" ,.;:") + "…"
         return ProductCard(
             id=str(p["id"]),
             title=str(p["title"]),

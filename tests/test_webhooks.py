@@ -313,6 +313,7 @@ def test_whatsapp_message_is_answered_with_reply_buttons(client, platform):
     settle(client)
     [sent] = platform.calls("/106540352242922/messages")
     assert sent["to"] == "48600123456" and sent["type"] == "interactive"
+    assert sent["interactive"]["body"]["text"] == "Hi Zofia! Pick <b>one</b>:"  # profile name
     assert [b["reply"]["title"] for b in sent["interactive"]["action"]["buttons"]] == [
         "Red",
         "Green",

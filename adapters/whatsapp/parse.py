@@ -79,6 +79,8 @@ def _message(m: Message, name: str | None, number: str) -> Inbound:
     user: dict[str, Any] = {"id": m.sender}
     if name:
         user["name"] = name
+        # The profile name is what the shopper chose to show; its first word greets them.
+        user["first_name"] = name.split()[0]
     return Inbound(
         channel=CHANNEL,
         event_id=m.id,

@@ -154,6 +154,15 @@ def _details(card: ProductCard) -> str:
     return " · ".join(part for part in (card.price, card.subtitle) if part)
 
 
+def _row_details(card: ProductCard) -> str:
+    """A list row's description: when the title is cut, the whole title comes first, so
+    two gifts whose names begin alike ("Bloques de construcción…") stay tell-apart-able."""
+    title = card.title or card.id
+    if len(title) > ROW_TITLE:
+        return " · ".join(part for part in (title, card.price) if part)
+    return _details(card)
+
+
 def products(to: str, cards: Sequence[ProductCard], list_button: str) -> list[Payload]:
     """Each card with an image as an image message, then one message to choose among them."""
     if not cards:
@@ -162,7 +171,7 @@ def products(to: str, cards: Sequence[ProductCard], list_button: str) -> list[Pa
         return texts(to, "\n\n".join(_card_text(n, c) for n, c in enumerate(cards, 1)))
     choosable = [c for c in cards if c.button is not None]
     options = [
-        Option(c.button.payload, c.title or c.id, _details(c)) for c in choosable if c.button
+        Option(c.button.payload, c.title or c.id, _row_details(c)) for c in choosable if c.button
     ]
     prompt = next((c.button.label for c in choosable if c.button and c.button.label), "")
     prompt = prompt or list_button

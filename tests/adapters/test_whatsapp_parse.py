@@ -73,7 +73,7 @@ def test_a_text_message() -> None:
     assert event.conversation_id == "whatsapp:33612345678"
     assert event.recipient == "33612345678"
     assert event.event == TextInput(text="Un café crème, s'il vous plaît 😀")
-    assert event.user == {"id": "33612345678", "name": "Renée Dupré"}
+    assert event.user == {"id": "33612345678", "name": "Renée Dupré", "first_name": "Renée"}
     assert event.sent_at == datetime(2025, 6, 8, 20, 59, 43, tzinfo=UTC)
     assert event.meta["phone_number_id"] == PHONE_NUMBER_ID
 

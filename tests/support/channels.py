@@ -22,6 +22,7 @@ import itertools
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,11 @@ class Platform:
             n = len(self.requests)
         if request.url.host == "api.telegram.org":
             return httpx.Response(200, json={"ok": True, "result": {"message_id": n}})
-        return httpx.Response(200, json={"messages": [{"id": f"wamid.OUT{n}"}]})
+        if request.url.path.endswith("/me/messages"):
+            return httpx.Response(200, json={"recipient_id": "1", "message_id": f"m_OUT{n}"})
+        return httpx.Response(
+            200, json={"messaging_product": "whatsapp", "messages": [{"id": f"wamid.OUT{n}"}]}
+        )
 
     def count(self) -> int:
         with self.lock:
@@ -95,7 +100,7 @@ class Option:
 
     label: str  # the words on it
     payload: str  # what the bot put on it; the platform sends it back when it is tapped
-    press: dict[str, Any] = field(default_factory=dict, compare=False)  # channel details
+    press: dict[str, Any] = field(default_factory=dict, compare=False)  # how to send the tap
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,6 @@ class Shopper:
         self.client = client
         self.platform = platform
         self.last = Turn([])
-        self.turns: list[Turn] = []
 
     def say(self, text: str) -> Turn:
         return self._turn(lambda: self.send_text(text))
@@ -167,7 +171,7 @@ class Shopper:
         choose = card.choose
         return self._turn(lambda: self.send_press(choose))
 
-    def _turn(self, send: Any) -> Turn:
+    def _turn(self, send: Callable[[], None]) -> Turn:
         start = self.platform.count()
         send()
         settle(self.client)
@@ -178,7 +182,6 @@ class Shopper:
         ]
         self.last = self.read([body for _m, body in calls])
         self.last.methods = [method for method, _body in calls]
-        self.turns.append(self.last)
         return self.last
 
     # channel specifics
@@ -328,7 +331,12 @@ class WhatsAppShopper(Shopper):
     _ids = itertools.count(1)
 
     def __init__(
-        self, client: TestClient, platform: Platform, *, wa_id: str = "48600123456", name="Zofia"
+        self,
+        client: TestClient,
+        platform: Platform,
+        *,
+        wa_id: str = "48600123456",
+        name: str = "Zofia",
     ) -> None:
         super().__init__(client, platform)
         self.wa_id = wa_id
@@ -343,13 +351,18 @@ class WhatsAppShopper(Shopper):
         }
         value = {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": DISPLAY_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
+            "metadata": {
+                "display_phone_number": DISPLAY_NUMBER,
+                "phone_number_id": PHONE_NUMBER_ID,
+            },
             "contacts": [{"profile": {"name": self.name}, "wa_id": self.wa_id}],
             "messages": [message],
         }
         notification = {
             "object": "whatsapp_business_account",
-            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}],
+            "entry": [
+                {"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}
+            ],
         }
         post_signed(self.client, "/webhooks/whatsapp", notification)
 
@@ -417,7 +430,9 @@ class MessengerShopper(Shopper):
     channel = "messenger"
     _ids = itertools.count(1)
 
-    def __init__(self, client: TestClient, platform: Platform, *, psid: str = "6998441213545698"):
+    def __init__(
+        self, client: TestClient, platform: Platform, *, psid: str = "6998441213545698"
+    ) -> None:
         super().__init__(client, platform)
         self.psid = psid
 
@@ -502,7 +517,7 @@ class WebShopper(Shopper):
     def send_press(self, option: Option) -> None:
         self._send({"type": "choice", "payload": option.payload, "label": option.label})
 
-    def _turn(self, send: Any) -> Turn:
+    def _turn(self, send: Callable[[], None]) -> Turn:
         send()
         # The socket reads frames in order: once the barrier is answered the frame was
         # accepted; once the service is drained every reply frame has been written.
@@ -511,7 +526,6 @@ class WebShopper(Shopper):
         frames += self._until_barrier()
         self.last = self.read(frames)
         self.last.methods = ["frame"] * len(frames)
-        self.turns.append(self.last)
         return self.last
 
     def read(self, calls: list[dict[str, Any]]) -> Turn:
@@ -532,7 +546,7 @@ class WebShopper(Shopper):
 class Shop:
     """The running app with every channel on; makes shoppers."""
 
-    def __init__(self, client: TestClient, platform: Platform, stack: contextlib.ExitStack):
+    def __init__(self, client: TestClient, platform: Platform, stack: contextlib.ExitStack) -> None:
         self.client = client
         self.platform = platform
         self.stack = stack
