@@ -13,7 +13,6 @@ through one group-committing thread (bot/committer.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -93,6 +92,7 @@ class ChatService:
         self.db = Committer(conversations.store)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
+        self._typing: set[asyncio.Task[SendResult]] = set()  # keeps typing sends alive
         self.dispatcher: Dispatcher[InboxEntry] = Dispatcher(
             self._process, max_concurrency=max_concurrency
         )
@@ -130,26 +130,27 @@ class ChatService:
     # -- processing ----------------------------------------------------------------------
     async def _process(self, conversation_id: str, entry: InboxEntry) -> None:
         link = self.links.get(entry.inbound.channel)
-        typing = asyncio.create_task(self._typing_later(link, entry.inbound))
+        # A timer, not a task: most turns finish long before the typing indicator is due.
+        timer = asyncio.get_running_loop().call_later(
+            self.typing_delay, self._show_typing, link, entry.inbound
+        )
         try:
             queued = await self.db.run(lambda conn: self._run_pending(conn, conversation_id, entry))
         finally:
-            typing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await typing
+            timer.cancel()
         if conversation_id in self._backlog:
             await self.flush(conversation_id)  # earlier replies still wait: keep the order
         else:
             await self._send(queued, set())
 
-    async def _typing_later(self, link: ChannelLink | None, inbound: Inbound) -> None:
+    def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
             return
-        await asyncio.sleep(self.typing_delay)
         call = link.typing(inbound)
         if call is not None:
-            with contextlib.suppress(Exception):
-                await link.sender.send(call)
+            task = asyncio.create_task(link.sender.send(call))
+            self._typing.add(task)
+            task.add_done_callback(self._typing.discard)
 
     def _run_pending(
         self, conn: Connection, conversation_id: str, entry: InboxEntry
@@ -304,7 +305,10 @@ class ChatService:
         return len(pending)
 
     async def drain(self) -> None:
+        """Wait until everything accepted so far is processed and sent."""
         await self.dispatcher.drain()
+        if self._typing:
+            await asyncio.gather(*self._typing, return_exceptions=True)
 
     async def close(self) -> None:
         await self.dispatcher.close()

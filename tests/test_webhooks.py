@@ -76,9 +76,8 @@ def platform() -> Platform:
     return Platform()
 
 
-@pytest.fixture
-def client(tmp_path, platform):
-    s = Settings(
+def channel_settings(tmp_path) -> Settings:
+    return Settings(
         _env_file=None,
         database_url=f"sqlite:///{tmp_path}/hooks.db",
         telegram_token="123:ABC",
@@ -90,11 +89,38 @@ def client(tmp_path, platform):
         messenger_page_token="page-token",
         max_body_bytes=64_000,
     )
+
+
+@pytest.fixture
+def client(tmp_path, platform):
     app = create_app(
-        make_project(tmp_path), s, transport=httpx.MockTransport(platform.handler), typing_delay=60
+        make_project(tmp_path),
+        channel_settings(tmp_path),
+        transport=httpx.MockTransport(platform.handler),
+        typing_delay=60,
     )
     with TestClient(app) as c:
         yield c
+
+
+def test_a_slow_reply_shows_the_typing_indicator_first(tmp_path, platform):
+    app = create_app(
+        make_project(tmp_path),
+        channel_settings(tmp_path),
+        transport=httpx.MockTransport(platform.handler),
+        typing_delay=0,
+    )
+    with TestClient(app) as client:
+        tg(client, text_update(60, 48))
+        settle(client)
+    assert platform.calls("/sendChatAction") == [{"chat_id": 48, "action": "typing"}]
+    assert len(platform.calls("/sendMessage")) == 1
+
+
+def test_a_quick_reply_shows_no_typing_indicator(client, platform):
+    tg(client, text_update(61, 49))
+    settle(client)
+    assert platform.calls("/sendChatAction") == []
 
 
 def settle(client) -> None:
