@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from flows import ActionRegistry, Effect, Engine, Event, Project, Reply, SessionState, run_turn
 
 from .storage import SessionStore, StaleSessionError, StoredSession
@@ -91,24 +89,16 @@ class Conversations:
         locale: str | None = None,
         user: dict[str, Any] | None = None,
         channel: str = "",
-        also: Callable[[TurnResult], Callable[[Connection], None]] | None = None,
     ) -> TurnResult:
-        """Process one event and commit the new session before returning the replies.
-
-        ``also(result)`` may prepare work outside the transaction (rendering) and returns a
-        writer that runs inside it, so the new session and, say, the queued replies and the
-        inbox entry marked done commit together or not at all.
-        """
+        """Process one event and commit the new session before returning the replies."""
         for _attempt in range(3):
             state, version = self.load(conversation_id, locale=locale, user=user, channel=channel)
             replies, effects = run_turn(self.engine, self.actions, state, event, self.clock())
-            result = TurnResult(replies, effects, state)
-            writer = also(result) if also is not None else None
             try:
-                self.store.save(conversation_id, state.to_json(), version, also=writer)
+                self.store.save(conversation_id, state.to_json(), version)
             except StaleSessionError:
                 continue  # another process moved this conversation on: replay on its state
-            return result
+            return TurnResult(replies, effects, state)
         raise StaleSessionError(conversation_id, version)
 
 

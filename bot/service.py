@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
-from adapters.base import Inbound, OutboundCall, RenderContext, SendResult
+from adapters.base import Channel, Inbound, OutboundCall, RenderContext, SendResult
 from flows import SessionState, run_turn
 
 from .committer import Committer
@@ -39,24 +39,12 @@ class Sender(Protocol):
     async def send(self, call: OutboundCall) -> SendResult: ...
 
 
-class Adapter(Protocol):
-    name: str
-
-    def verify(self, headers: Mapping[str, str], body: bytes) -> None: ...
-
-    def parse(self, body: bytes) -> list[Inbound]: ...
-
-    def render(
-        self, recipient: str, replies: list[Any], ctx: RenderContext
-    ) -> list[OutboundCall]: ...
-
-
 @dataclass
 class ChannelLink:
     """A channel as the service uses it: its adapter, its sender and its extras."""
 
     name: str
-    adapter: Adapter
+    adapter: Channel
     sender: Sender
     acknowledge: Callable[[Inbound], list[OutboundCall]] = lambda _i: []
     typing: Callable[[Inbound], OutboundCall | None] = lambda _i: None

@@ -226,26 +226,9 @@ class SessionStore:
             rows = connection.execute(_LOAD_MANY, {"cids": cids}).all()
         return {row[0]: StoredSession(row[0], row[1], row[2], row[3]) for row in rows}
 
-    def save(
-        self,
-        conversation_id: str,
-        data: str,
-        expected_version: int | None,
-        *,
-        also: Callable[[Connection], None] | None = None,
-    ) -> int:
-        """Store `data` if the session is at `expected_version` (None: new); return new version.
-
-        `also` runs in the same transaction, after the session write: the runtime records the
-        inbox event as done and queues the replies atomically with the new session state.
-        """
-        if also is None:
-            return self.save_many([(conversation_id, data, expected_version)])[0]
-        now = self._clock()
-        with self._errors(), self._engine.begin() as connection:
-            version = _write(connection, conversation_id, data, expected_version, now)
-            also(connection)
-            return version
+    def save(self, conversation_id: str, data: str, expected_version: int | None) -> int:
+        """Store `data` if the session is at `expected_version` (None: new); return new version."""
+        return self.save_many([(conversation_id, data, expected_version)])[0]
 
     @property
     def engine(self) -> Engine:
