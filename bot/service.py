@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 
 from adapters.base import Channel, Inbound, OutboundCall, RenderContext, SendResult
 from flows import SessionState, run_turn
+from flows.replies import Reply
 
 from .committer import Committer
 from .contacts import Contacts, PayloadTokens
@@ -57,6 +58,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class TurnHook(Protocol):
+    """A feature that sees every acknowledged event inside its processing transaction.
+
+    ``before_turn`` may take an event over: returning a list of calls (maybe empty) means the
+    hook answered it and the bot does not run (a person owns the conversation; a payment event
+    was applied). ``None`` lets the next hook, then the bot, handle it. ``after_turn`` sees what
+    the bot did (the transcript, hand-off effects). Both run in the transaction that claims the
+    event, so what they write commits with it, exactly once.
+    """
+
+    def before_turn(
+        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
+    ) -> list[OutboundCall] | None: ...
+
+    def after_turn(
+        self,
+        conn: Connection,
+        inbound: Inbound,
+        state: SessionState,
+        replies: Sequence[Reply],
+        effects: Sequence[Any],
+        now: datetime,
+    ) -> None: ...
+
+
+class UnknownConversation(LookupError):
+    """push() to a conversation the service has never heard from."""
+
+
 class ChatService:
     def __init__(
         self,
@@ -69,6 +99,7 @@ class ChatService:
         clock: Callable[[], datetime] = utcnow,
         typing_delay: float = 1.0,
         max_concurrency: int = 64,
+        hooks: Sequence[TurnHook] = (),
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -77,6 +108,7 @@ class ChatService:
         self.tokens = tokens
         self.clock = clock
         self.typing_delay = typing_delay
+        self.hooks = list(hooks)
         self.db = Committer(conversations.store)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
@@ -164,15 +196,21 @@ class ChatService:
             )
             return []
         now = self.clock()
+        turn: tuple[SessionState, Sequence[Reply], Sequence[Any]] | None = None
         try:
             # Compute first, write after: a failure here leaves nothing half-written.
-            if inbound.kind == "message" and inbound.event is not None:
-                state, version, calls = self._turn(conn, link, inbound, now)
+            calls = self._hooked(conn, link, inbound, now)
+            state: SessionState | None = None
+            version: int | None = None
+            if calls is not None:
+                pass
+            elif inbound.kind == "message" and inbound.event is not None:
+                state, version, calls, replies, effects = self._turn(conn, link, inbound, now)
+                turn = (state, replies, effects)
             elif inbound.kind == "pre_checkout":
-                state, version = None, None
                 calls = _owned([c for c in [link.pre_checkout(inbound)] if c is not None], inbound)
             else:
-                state, version, calls = None, None, []
+                calls = []
         except Exception as exc:  # a bug must not wedge the conversation: record, move on
             log.exception("inbox %s failed: %s", entry.id, exc)
             self.journal.fail(conn, entry.id, f"{type(exc).__name__}: {exc}")
@@ -183,12 +221,25 @@ class ChatService:
         if state is not None:
             store = self.conversations.store
             store.write_in(conn, inbound.conversation_id, state.to_json(), version)
+        if inbound.kind == "message" and inbound.conversation_id:
             self.contacts.seen(conn, inbound, now)
+        if turn is not None:
+            for hook in self.hooks:
+                hook.after_turn(conn, inbound, *turn, now)
         return self.journal.queue(conn, link.name, calls)
+
+    def _hooked(
+        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
+    ) -> list[OutboundCall] | None:
+        for hook in self.hooks:
+            calls = hook.before_turn(conn, link, inbound, now)
+            if calls is not None:
+                return _owned(calls, inbound)
+        return None
 
     def _turn(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
-    ) -> tuple[SessionState, int | None, list[OutboundCall]]:
+    ) -> tuple[SessionState, int | None, list[OutboundCall], list[Reply], list[Any]]:
         assert inbound.event is not None
         convos = self.conversations
         state, version = convos.resume(
@@ -198,7 +249,7 @@ class ChatService:
             user=inbound.user,
             channel=link.name,
         )
-        replies, _effects = run_turn(convos.engine, convos.actions, state, inbound.event, now)
+        replies, effects = run_turn(convos.engine, convos.actions, state, inbound.event, now)
         ctx = RenderContext(
             now=now,
             locale=state.locale,
@@ -211,7 +262,51 @@ class ChatService:
                 rendered = link.adapter.render(inbound.recipient, replies, ctx)
         else:
             rendered = link.adapter.render(inbound.recipient, replies, ctx)
-        return state, version, _owned(link.acknowledge(inbound) + rendered, inbound)
+        calls = _owned(link.acknowledge(inbound) + rendered, inbound)
+        return state, version, calls, list(replies), list(effects)
+
+    # -- pushed messages -----------------------------------------------------------------
+    async def push(
+        self, conversation_id: str, replies: Sequence[Reply], *, human_agent: bool = False
+    ) -> int:
+        """Send ``replies`` to a conversation outside a turn: an agent's answer, an order update.
+
+        Rendered for the shopper's channel with its messaging windows (``human_agent`` allows
+        Messenger's HUMAN_AGENT tag for 7 days); queued in the outbox, so a failed send is
+        retried like any reply and keeps its place in the conversation's order. Returns how
+        many API calls were queued: 0 when the window is closed and nothing may be sent.
+        Raises :class:`UnknownConversation` for a conversation never heard from.
+        """
+
+        def job(conn: Connection) -> tuple[list[OutboxEntry], set[str]]:
+            contact = self.contacts.get(conversation_id, conn)
+            if contact is None:
+                raise UnknownConversation(conversation_id)
+            link = self.links.get(contact.channel)
+            if link is None:
+                raise UnknownConversation(f"{conversation_id} (channel {contact.channel} is off)")
+            ctx = RenderContext(
+                now=self.clock(),
+                locale=contact.locale or "en",
+                last_inbound_at=contact.last_inbound_at,
+                human_agent=human_agent,
+                payloads=self.tokens,
+            )
+            if self.tokens is not None:
+                with self.tokens.using(conn):
+                    rendered = link.adapter.render(contact.recipient, list(replies), ctx)
+            else:
+                rendered = link.adapter.render(contact.recipient, list(replies), ctx)
+            calls = [OutboundCall(c.method, c.payload, conversation_id) for c in rendered]
+            unreachable = {conversation_id} if contact.unreachable else set()
+            return self.journal.queue(conn, link.name, calls), unreachable
+
+        queued, unreachable = await self.db.run(job)
+        if conversation_id in self._backlog:
+            await self.flush(conversation_id)
+        else:
+            await self._send(queued, unreachable)
+        return len(queued)
 
     # -- out -----------------------------------------------------------------------------
     async def flush(self, conversation_id: str | None = None) -> None:
@@ -316,4 +411,11 @@ def _order_key(inbound: Inbound) -> int:
     return key if isinstance(key, int) else 0
 
 
-__all__ = ["ANSWERABLE", "ChannelLink", "ChatService", "Sender"]
+__all__ = [
+    "ANSWERABLE",
+    "ChannelLink",
+    "ChatService",
+    "Sender",
+    "TurnHook",
+    "UnknownConversation",
+]
