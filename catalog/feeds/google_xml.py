@@ -1,0 +1,338 @@
+"""Google Merchant Center XML: RSS 2.0 ``<item>`` or Atom ``<entry>`` with ``g:`` attributes.
+
+Streams with ``lxml.etree.iterparse`` and drops each item once read, so memory stays flat for a
+million items. Plain RSS ``<title>``, ``<link>`` and ``<description>`` are used when the ``g:``
+ones are absent; an Atom ``<link href>`` is the link. HTML may come in CDATA or escaped.
+
+Translations (a shopchat extension, ignored by Google): repeat ``g:title`` / ``g:description``
+(or plain ``title`` / ``description``) with ``xml:lang``::
+
+    <g:title>Fire Station Bricks</g:title>
+    <g:title xml:lang="pl">Klocki Remiza strażacka</g:title>
+    <g:title xml:lang="ru">Конструктор «Пожарная станция»</g:title>
+
+The element without ``xml:lang`` is the item's ``title``; when every one has a language, the
+first is. Every element with a language also lands in ``title_i18n`` / ``description_i18n``.
+
+Safety: entity declarations in a DOCTYPE are refused before parsing (billion laughs, external
+entities); lxml runs with ``resolve_entities=False, no_network=True, load_dtd=False,
+huge_tree=False``. Invalid UTF-8 bytes reject only the item that holds them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from catalog.feeds.errors import FeedError
+from catalog.feeds.offers import OfferBuilder
+from catalog.records import FeedItem
+
+G = "{http://base.google.com/ns/1.0}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+HEAD_BYTES = 65_536
+
+GOOGLE_ATTRIBUTES = (
+    "id",
+    "title",
+    "description",
+    "link",
+    "image_link",
+    "additional_image_link",
+    "availability",
+    "availability_date",
+    "price",
+    "sale_price",
+    "sale_price_effective_date",
+    "brand",
+    "gtin",
+    "mpn",
+    "condition",
+    "google_product_category",
+    "product_type",
+    "item_group_id",
+    "age_group",
+    "gender",
+    "color",
+    "size",
+    "size_type",
+    "size_system",
+    "material",
+    "pattern",
+    "custom_label_0",
+    "custom_label_1",
+    "custom_label_2",
+    "custom_label_3",
+    "custom_label_4",
+    "quantity_to_sell_on_facebook",
+    "rich_text_description",
+    "status",
+)
+# g:title wins over RSS <title>: plain names are parked under "~name" and used only as fallbacks.
+_TAGS: dict[str, str] = {G + name: name for name in GOOGLE_ATTRIBUTES}
+_TAGS.update(
+    {name: name for name in GOOGLE_ATTRIBUTES if name not in ("title", "link", "description")}
+)
+_TAGS.update({"title": "~title", "link": "~link", "description": "~description"})
+_TAGS.update(
+    {
+        ATOM + "title": "~title",
+        ATOM + "link": "~link",
+        ATOM + "summary": "~description",
+        ATOM + "content": "~description",
+    }
+)
+_FALLBACKS = (("~title", "title"), ("~link", "link"), ("~description", "description"))
+_TEXTS = frozenset({"title", "description", "~title", "~description"})
+_REPEATED = frozenset({"additional_image_link"})
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_UTF8 = ("utf-8", "utf8")
+_REPLACEMENT = "\ufffd".encode()
+
+
+def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterator[FeedItem]:
+    """Yield the feed's items; ``counter[0]`` counts items seen, kept or not."""
+    name = builder.file
+    with path.open("rb") as raw:
+        head = raw.read(HEAD_BYTES)
+        check_prolog(head, name)
+        root = _root_name(head, name)
+        _check_not_truncated(raw, root, name)
+        raw.seek(0)
+        declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
+        utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
+        source: IO[bytes] | _Utf8Guard = _Utf8Guard(raw) if utf8 else raw
+        parser = etree.iterparse(
+            source,
+            events=("end",),
+            tag=("item", ATOM + "entry"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        unknown: set[str] = set()
+        tags = _TAGS
+        number = 0
+        try:
+            for _, elem in parser:
+                number += 1
+                counter[0] = number
+                row: dict[str, str] = {}
+                images: list[str] = []
+                titles: dict[str, str] | None = None
+                descriptions: dict[str, str] | None = None
+                from_lang: set[str] | None = None
+                for child in elem:
+                    field = tags.get(child.tag)
+                    if field is None:
+                        if len(unknown) < 40:
+                            unknown.add(child.tag)
+                        continue
+                    text = child.text if len(child) == 0 else _inner_markup(child)
+                    if field in _TEXTS:
+                        if not text:
+                            continue
+                        lang = child.get(XML_LANG)
+                        if lang:
+                            if field[-5:] == "title":
+                                titles = titles if titles is not None else {}
+                                titles.setdefault(lang, text)
+                            else:
+                                descriptions = descriptions if descriptions is not None else {}
+                                descriptions.setdefault(lang, text)
+                            if field not in row:
+                                row[field] = text
+                                from_lang = (from_lang or set()) | {field}
+                            continue
+                        if field in row and not (from_lang and field in from_lang):
+                            continue  # a second untranslated title: the first one stands
+                        row[field] = text
+                        if from_lang:
+                            from_lang.discard(field)
+                        continue
+                    if field == "~link" and text is None:
+                        text = child.get("href")
+                    if not text:
+                        continue
+                    if field in _REPEATED:
+                        images.append(text.strip())
+                    elif field not in row:
+                        row[field] = text
+                if "~title" in row or "~link" in row or "~description" in row:
+                    for plain, google in _FALLBACKS:
+                        if plain in row:
+                            text = row.pop(plain)
+                            row.setdefault(google, text)
+                item = builder.build(
+                    row,
+                    number,
+                    images=images,
+                    title_i18n=titles,
+                    description_i18n=descriptions,
+                    source_line=elem.sourceline,
+                )
+                if isinstance(source, _Utf8Guard) and source.replaced:
+                    builder.check_replacement = True
+                elem.clear(keep_tail=True)
+                parent = elem.getparent()
+                if parent is not None:
+                    while elem.getprevious() is not None:
+                        del parent[0]
+                if item is not None:
+                    yield item
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(exc, name, path) from None
+        if unknown:
+            shown = ", ".join(sorted(_short(tag) for tag in unknown if isinstance(tag, str)))
+            builder.warn(0, None, f"elements not imported: {shown}")
+
+
+def _inner_markup(child: etree._Element) -> str:
+    """Raw HTML written straight into the element (no CDATA, not escaped)."""
+    parts = [child.text or ""]
+    for sub in child:
+        parts.append(etree.tostring(sub, encoding="unicode", with_tail=True))
+    return "".join(parts)
+
+
+def _short(tag: str) -> str:
+    if tag.startswith(G):
+        return "g:" + tag[len(G) :]
+    if tag.startswith(ATOM):
+        return "atom:" + tag[len(ATOM) :]
+    return tag
+
+
+def check_prolog(head: bytes, name: str) -> None:
+    """Refuse DOCTYPEs that declare entities, before the parser sees them."""
+    doctype = _DOCTYPE.search(head)
+    if doctype is None:
+        return
+    root = _ROOT.search(head, doctype.end())
+    end = head.find(b"]>", doctype.end())
+    if b"[" in head[doctype.end() : (root.start() if root else len(head))] and end < 0:
+        raise FeedError(
+            name,
+            "the DOCTYPE is larger than 64 KB; remove the DOCTYPE from the feed",
+            head.count(b"\n", 0, doctype.start()) + 1,
+        )
+    declaration = head[doctype.start() : end if end >= 0 else len(head)]
+    if b"<!ENTITY" in declaration:
+        raise FeedError(
+            name,
+            "the DOCTYPE declares entities (<!ENTITY>); shopchat refuses them because they can "
+            "expand to gigabytes or read local files; remove the DOCTYPE and import again",
+            head.count(b"\n", 0, doctype.start()) + 1,
+        )
+
+
+def _root_name(head: bytes, name: str) -> bytes:
+    position = 0
+    while True:
+        start = head.find(b"<", position)
+        if start < 0:
+            raise FeedError(name, "no XML element in the first 64 KB; is this a product feed?")
+        if head.startswith((b"<?", b"<!--"), start):
+            position = head.find(b"?>" if head[start + 1] == 0x3F else b"-->", start) + 2
+            if position < 2:
+                raise FeedError(name, "the XML prolog does not end; is the file cut short?")
+            continue
+        if head.startswith(b"<!", start):
+            close = head.find(b"]>", start)
+            position = (close + 2) if close >= 0 else head.find(b">", start) + 1
+            continue
+        match = _ROOT.match(head, start)
+        if match is None:
+            raise FeedError(name, "not well-formed XML at the start of the file")
+        return (match.group(1) or b"") + match.group(2)
+
+
+def _check_not_truncated(raw: IO[bytes], root: bytes, name: str) -> None:
+    """A cut-short download is the common breakage: say so before importing anything."""
+    size = raw.seek(0, 2)
+    raw.seek(max(0, size - 4096))
+    tail = raw.read().rstrip()
+    if not tail.endswith(b">") or b"</" + root not in tail:
+        raw.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b"")) + 1
+        raise FeedError(
+            name,
+            f"the file ends before </{root.decode()}>; it looks truncated (an interrupted "
+            "download or export?); nothing was imported, fetch or export the feed again",
+            lines,
+        )
+
+
+def _syntax_error(exc: etree.XMLSyntaxError, name: str, path: Path) -> FeedError:
+    line = exc.lineno or None
+    message = exc.msg or str(exc)
+    if "Entity" in message or "no element found" in message:
+        message += (
+            " (XML knows only &amp; &lt; &gt; &quot; &apos; and &#NNN;; write &#160; for &nbsp;)"
+        )
+    return FeedError(
+        name,
+        f"malformed XML: {message}; nothing was imported, fix the feed and import again",
+        line,
+    )
+
+
+class _Utf8Guard:
+    """A file wrapper that turns undecodable bytes into U+FFFD so only their item is rejected.
+
+    Valid UTF-8 (the normal case) is passed through after one ``bytes.decode`` check.
+    """
+
+    def __init__(self, raw: IO[bytes]):
+        self._raw = raw
+        self._carry = b""
+        self.replaced = 0
+
+    def read(self, size: int = -1) -> bytes:
+        while True:
+            data = self._raw.read(size if size > 0 else 1 << 16)
+            buf = self._carry + data
+            self._carry = b""
+            if not data:
+                if buf:
+                    self.replaced += 1
+                    return buf.decode("utf-8", "replace").encode()
+                return b""
+            out = self._clean(buf)
+            if out:
+                return out
+
+    def _clean(self, buf: bytes) -> bytes:
+        parts = []
+        start = 0
+        while True:
+            try:
+                buf[start:].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad_start, bad_end = start + exc.start, start + exc.end
+                if bad_end == len(buf) and len(buf) - bad_start < 4 and "end" in exc.reason:
+                    # A character split across two reads: finish it with the next read.
+                    parts.append(buf[start:bad_start])
+                    self._carry = buf[bad_start:]
+                    return b"".join(parts)
+                parts.append(buf[start:bad_start])
+                parts.append(_REPLACEMENT)
+                self.replaced += 1
+                start = bad_end
+            else:
+                parts.append(buf[start:])
+                return b"".join(parts)
+
+
+__all__ = ["GOOGLE_ATTRIBUTES", "check_prolog", "read_google_xml"]
