@@ -139,8 +139,10 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
                         if len(unknown) < 40:
                             unknown.add(child.tag)
                         continue
-                    text = child.text if len(child) == 0 else _inner_markup(child)
+                    text = child.text
                     if field in _TEXTS:
+                        if len(child):
+                            text = _inner_markup(child)
                         if not text:
                             continue
                         lang = child.get(XML_LANG)

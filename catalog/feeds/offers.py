@@ -80,16 +80,16 @@ class OfferBuilder:
         get = row.get
         id = get("id", "").strip()
         shown_id = id or None
-        for name, text in row.items():
-            if len(text) > FIELD_LIMIT:
-                self.error(
-                    line,
-                    shown_id,
-                    f"{name} is {len(text):,} characters; a feed cell may hold at most "
-                    f"{FIELD_LIMIT:,} (is a quote left open?)",
-                    source_line,
-                )
-                return None
+        if max(map(len, row.values()), default=0) > FIELD_LIMIT:
+            name, text = max(row.items(), key=lambda pair: len(pair[1]))
+            self.error(
+                line,
+                shown_id,
+                f"{name} is {len(text):,} characters; a feed cell may hold at most "
+                f"{FIELD_LIMIT:,} (is a quote left open?)",
+                source_line,
+            )
+            return None
         if self.check_replacement and _has_bad_bytes(row, title_i18n, description_i18n):
             self.error(
                 line,
@@ -111,18 +111,19 @@ class OfferBuilder:
             )
             return None
 
-        for name in _FIXABLE:
-            value = get(name)
-            if value:
-                fixed = values.fix_double_encoding(value)
-                if fixed is not None:
-                    row[name] = fixed
-                    self.warn(
-                        line,
-                        id,
-                        f"{name} was UTF-8 encoded twice; repaired to {fixed[:40]!r}",
-                        source_line,
-                    )
+        if values.maybe_double_encoded(row):
+            for name in _FIXABLE:
+                value = get(name)
+                if value:
+                    fixed = values.fix_double_encoding(value)
+                    if fixed is not None:
+                        row[name] = fixed
+                        self.warn(
+                            line,
+                            id,
+                            f"{name} was UTF-8 encoded twice; repaired to {fixed[:40]!r}",
+                            source_line,
+                        )
         title = values.collapse(get("title", ""))
         if not title:
             self.error(line, id, "missing title", source_line)
@@ -230,17 +231,12 @@ class OfferBuilder:
             item.image = image.strip()
         if brand := get("brand"):
             item.brand = values.collapse(brand)
-        product_type = values.collapse(get("product_type", ""))
-        item.product_type = product_type
-        google = values.collapse(get("google_product_category", ""))
-        parts: tuple[str, ...] = ()
-        if google and not google.isdigit():  # a bare number is a taxonomy id, not a path
-            parts = values.split_path(google)
-        if product_type:
-            parts += tuple(p for p in values.split_path(product_type) if p not in parts)
-        item.categories = parts
-        tags = [values.collapse(get(label, "")) for label in _LABELS]
-        if any(tags):
+        google = get("google_product_category", "")
+        product_type = get("product_type", "")
+        if google or product_type:
+            item.product_type, item.categories = values.categories(google, product_type)
+        if "custom_label_0" in row or any(label in row for label in _LABELS):
+            tags = [values.collapse(get(label, "")) for label in _LABELS]
             item.tags = tuple(tag for tag in tags if tag)
 
     def _offer(
@@ -325,7 +321,7 @@ class OfferBuilder:
         for name in _ATTRIBUTES:
             text = get(name)
             if text and (text := values.collapse(text)):
-                attributes[name] = text
+                attributes[name] = text if name != "gtin" else text.lstrip("'")
         if condition := get("condition"):
             try:
                 attributes["condition"] = values.parse_condition(condition)

@@ -69,8 +69,21 @@ def check_currency(code: str) -> str:
     return code
 
 
-@lru_cache(maxsize=4096)
+_PLAIN_PRICE = re.compile(r"(\d{1,12})\.(\d\d) ([A-Z]{3})")
+
+
 def parse_money(text: str, shop_currency: str | None) -> tuple[int, str | None]:
+    """``"1 234,56 zł"`` -> ``(123456, "PLN")``; the currency is None when the text has none."""
+    plain = _PLAIN_PRICE.fullmatch(text)  # Google's own spelling, "15.00 USD": the fast path
+    if plain is not None:
+        code = plain[3]
+        if _EXPONENT.get(code, 2) == 2 and code in _CURRENCIES:
+            return int(plain[1]) * 100 + int(plain[2]), code
+    return _parse_money(text, shop_currency)
+
+
+@lru_cache(maxsize=4096)
+def _parse_money(text: str, shop_currency: str | None) -> tuple[int, str | None]:
     """``"1 234,56 zł"`` -> ``(123456, "PLN")``; the currency is None when the text has none.
 
     Separators: the last of ``.``/``,`` followed by 1-2 digits (or as many as the currency
@@ -187,9 +200,13 @@ _GENDER = {
     "unisex": Gender.UNISEX,
 }
 CONDITIONS = frozenset({"new", "refurbished", "used"})
+_AVAILABILITY_EXACT = {**_AVAILABILITY, **{a.value: a for a in Availability}}
 
 
 def parse_availability(text: str) -> Availability:
+    known = _AVAILABILITY_EXACT.get(text)
+    if known is not None:
+        return known
     key = _key(text)
     if key.startswith(("http://schema.org/", "https://schema.org/")):
         key = _key(key.rsplit("/", 1)[1])
@@ -200,6 +217,9 @@ def parse_availability(text: str) -> Availability:
 
 
 def parse_age_group(text: str) -> AgeGroup:
+    known = _AGE.get(text)
+    if known is not None:
+        return known
     try:
         return _AGE[_key(text)]
     except KeyError:
@@ -207,6 +227,9 @@ def parse_age_group(text: str) -> AgeGroup:
 
 
 def parse_gender(text: str) -> Gender:
+    known = _GENDER.get(text)
+    if known is not None:
+        return known
     try:
         return _GENDER[_key(text)]
     except KeyError:
@@ -214,6 +237,8 @@ def parse_gender(text: str) -> Gender:
 
 
 def parse_condition(text: str) -> str:
+    if text in CONDITIONS:
+        return text
     key = _key(text)
     if key not in CONDITIONS:
         raise ValueError(f"unknown condition {text.strip()!r}")
@@ -223,6 +248,23 @@ def parse_condition(text: str) -> str:
 def split_path(text: str) -> tuple[str, ...]:
     """``"Toys & Games > Toys > Building Toys"`` -> its parts, most general first."""
     return tuple(part for part in (" ".join(p.split()) for p in text.split(">")) if part)
+
+
+@lru_cache(maxsize=1024)
+def categories(google: str, product_type: str) -> tuple[str, tuple[str, ...]]:
+    """``(product_type, categories)``: Google's path first, then product_type's new parts.
+
+    A bare-number ``google_product_category`` is a taxonomy id, not a path: it is left out
+    (it stays in ``attributes``). Cached: a feed has few distinct categories.
+    """
+    product_type = collapse(product_type)
+    google = collapse(google)
+    parts: tuple[str, ...] = ()
+    if google and not google.isdigit():
+        parts = split_path(google)
+    if product_type:
+        parts += tuple(p for p in split_path(product_type) if p not in parts)
+    return product_type, parts
 
 
 def collapse(text: str) -> str:
@@ -267,6 +309,11 @@ _MOJIBAKE = re.compile(
 )
 
 
+def maybe_double_encoded(row: dict[str, str]) -> bool:
+    """Cheap pre-check over a whole row before looking at each text."""
+    return _MOJIBAKE.search("\n".join(row.values())) is not None
+
+
 def fix_double_encoding(text: str) -> str | None:
     """The repaired text when ``text`` is UTF-8 decoded twice ("Å¼Ã³Å‚w"), else None."""
     if _MOJIBAKE.search(text) is None:
@@ -283,7 +330,9 @@ __all__ = [
     "check_currency",
     "collapse",
     "currency_exponent",
+    "categories",
     "fix_double_encoding",
+    "maybe_double_encoded",
     "html_to_text",
     "looks_like_html",
     "parse_age_group",
