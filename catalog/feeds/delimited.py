@@ -42,8 +42,11 @@ _COLUMNS.update(
 _IGNORED_QUIETLY = frozenset({"fb_product_category"})
 
 
-def read_rows(path: Path, delimiter: str, builder: OfferBuilder) -> Iterator[tuple[int, list[str]]]:
-    """``(line, cells)`` for each non-blank row; bad rows are reported to ``builder``."""
+def read_rows(
+    path: Path, delimiter: str, builder: OfferBuilder
+) -> Iterator[tuple[int, list[str] | None]]:
+    """``(line, cells)`` for each non-blank row; ``cells`` is None for a row already reported
+    to ``builder`` (bad quoting, bad bytes), so callers still count it."""
     name = builder.file
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
         reader = csv.reader(text, delimiter=delimiter, strict=True)
@@ -71,6 +74,7 @@ def read_rows(path: Path, delimiter: str, builder: OfferBuilder) -> Iterator[tup
                         start,
                     ) from None
                 builder.error(start, None, f"malformed quoting ({message}); row skipped")
+                yield start, None
                 continue
             start, previous = previous + 1, reader.line_num
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -79,6 +83,7 @@ def read_rows(path: Path, delimiter: str, builder: OfferBuilder) -> Iterator[tup
                 "".join(row).encode("utf-8")
             except UnicodeEncodeError:
                 builder.error(start, _guess_id(row), "invalid UTF-8 bytes; save the feed as UTF-8")
+                yield start, None
                 continue
             yield start, row
 
@@ -104,7 +109,9 @@ def read_delimited(
     first = next(rows, None)
     if first is None:
         return
-    _, cells = first
+    if first[1] is None:
+        raise FeedError(builder.file, "the header row cannot be read; save the feed as UTF-8", 1)
+    cells = first[1]
     header = header_names(cells)
     fields = [
         _COLUMNS.get(name.removeprefix("g:").replace(" ", "_")) or _COLUMNS.get(name)
@@ -123,9 +130,12 @@ def read_delimited(
     width = len(fields)
     named = [(i, f) for i, f in enumerate(fields) if f is not None]
     count = 0
-    for line, cells in rows:
+    for line, row_cells in rows:
         count += 1
         counter[0] = count
+        if row_cells is None:
+            continue
+        cells = row_cells
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             builder.error(
                 line,

@@ -95,6 +95,7 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _UTF8 = ("utf-8", "utf8")
+_XMLNS = re.compile(r"""\s+xmlns(?::[\w.-]+)?=(?:"[^"]*"|'[^']*')""")
 _REPLACEMENT = "\ufffd".encode()
 
 
@@ -109,7 +110,8 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
         raw.seek(0)
         declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
         utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
-        source: IO[bytes] | _Utf8Guard = _Utf8Guard(raw) if utf8 else raw
+        guard = _Utf8Guard(raw) if utf8 else None
+        source: IO[bytes] | _Utf8Guard = guard or raw
         parser = etree.iterparse(
             source,
             events=("end",),
@@ -176,6 +178,8 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
                         if plain in row:
                             text = row.pop(plain)
                             row.setdefault(google, text)
+                if guard is not None and guard.replaced:
+                    builder.check_replacement = True  # the guard reads ahead of the parser
                 item = builder.build(
                     row,
                     number,
@@ -184,8 +188,6 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
                     description_i18n=descriptions,
                     source_line=elem.sourceline,
                 )
-                if isinstance(source, _Utf8Guard) and source.replaced:
-                    builder.check_replacement = True
                 elem.clear(keep_tail=True)
                 parent = elem.getparent()
                 if parent is not None:
@@ -205,7 +207,7 @@ def _inner_markup(child: etree._Element) -> str:
     parts = [child.text or ""]
     for sub in child:
         parts.append(etree.tostring(sub, encoding="unicode", with_tail=True))
-    return "".join(parts)
+    return _XMLNS.sub("", "".join(parts))
 
 
 def _short(tag: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from catalog.feeds.offers import OfferBuilder
-from catalog.feeds.values import currency_exponent
+from catalog.feeds.values import currency_exponent, split_path
 from catalog.records import FeedItem
 
 _TEXT_FIELDS = {
@@ -128,11 +128,6 @@ def _item(obj: dict[str, Any], number: int, builder: OfferBuilder) -> FeedItem |
     start, end = obj.get("sale_start"), obj.get("sale_end")
     if start or end:
         row["sale_price_effective_date"] = f"{start or ''}/{end or ''}"
-    categories = obj.get("categories")
-    if isinstance(categories, list):
-        row["google_product_category"] = " > ".join(str(c) for c in categories)
-    elif isinstance(categories, str):
-        row["google_product_category"] = categories
     if obj.get("quantity") is not None:
         row["quantity"] = str(obj["quantity"])
     images = obj.get("additional_images")
@@ -151,6 +146,11 @@ def _item(obj: dict[str, Any], number: int, builder: OfferBuilder) -> FeedItem |
             **item.attributes,
             **{str(k): str(v) for k, v in attributes.items() if v is not None},
         }
+    categories = obj.get("categories")
+    if isinstance(categories, list):
+        item.categories = tuple(str(c).strip() for c in categories if str(c).strip())
+    elif isinstance(categories, str):
+        item.categories = split_path(categories)
     tags = obj.get("tags")
     if isinstance(tags, list):
         item.tags = tuple(str(t) for t in tags) + item.tags

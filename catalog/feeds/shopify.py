@@ -77,11 +77,14 @@ def read_shopify_csv(path: Path, builder: OfferBuilder, counter: list[int]) -> I
     first = next(rows, None)
     if first is None:
         return
-    header = header_names(first[1])
+    if first[1] is None:
+        raise FeedError(builder.file, "the header row cannot be read; save the file as UTF-8", 1)
+    head_cells = first[1]
+    header = header_names(head_cells)
     fields = [_ALIASES.get(name) for name in header]
     if "handle" not in fields:
         raise FeedError(builder.file, "no Handle column; is this a Shopify product export?", 1)
-    unknown = [first[1][i].strip() for i, f in enumerate(fields) if f is None and header[i]]
+    unknown = [head_cells[i].strip() for i, f in enumerate(fields) if f is None and header[i]]
     if unknown:
         builder.warn(first[0], None, "columns not imported: " + ", ".join(unknown))
     named = [(i, f) for i, f in enumerate(fields) if f is not None]
@@ -90,6 +93,8 @@ def read_shopify_csv(path: Path, builder: OfferBuilder, counter: list[int]) -> I
     for line, cells in rows:
         count += 1
         counter[0] = count
+        if cells is None:
+            continue
         row = {f: cells[i].strip() for i, f in named if i < len(cells) and cells[i].strip()}
         handle = row.get("handle")
         if not handle:

@@ -130,9 +130,10 @@ def _decimal_point(number: str, exponent: int) -> str:
     mark = number[point]
     other = "," if mark == "." else "."
     decimals = len(number) - point - 1
-    # "1,234" and "1.234.567" group thousands; "15,00" and "15.5" have a decimal mark.
+    # "1,234" and "1.234.567" group thousands; "15,00", "15.5" and "15.001" have a decimal
+    # mark (a lone dot always does, as in Google's spelling, so a typo is refused, not x1000).
     is_grouping = number.count(mark) > 1 or (
-        decimals == 3 and exponent != 3 and other not in number
+        mark == "," and decimals == 3 and exponent != 3 and other not in number
     )
     if is_grouping:
         return number.replace(mark, "").replace(other, "")
