@@ -22,8 +22,13 @@ from make_feed import write_google_xml  # noqa: E402
 from catalog.feeds import read_feed  # noqa: E402
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def _cpu_s(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{_peak_rss_mb():.0f} MB"
         )
         reader = read_feed(feed, currency="PLN")
+        cpu_self, cpu_children = _cpu_s(resource.RUSAGE_SELF), _cpu_s(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         kept = 0
         groups: set[str] = set()
@@ -56,7 +62,15 @@ def main(argv: list[str] | None = None) -> None:
             f"kept {kept:,} in {len(groups):,} groups; errors {severities['error']}, "
             f"warnings {severities['warning']}"
         )
-        print(f"peak RSS: {_peak_rss_mb():.0f} MB (includes the set of {len(groups):,} group ids)")
+        print(
+            f"CPU: this process {_cpu_s(resource.RUSAGE_SELF) - cpu_self:.1f} s, parser process "
+            f"{_cpu_s(resource.RUSAGE_CHILDREN) - cpu_children:.1f} s"
+        )
+        print(
+            f"peak RSS: this process {_peak_rss_mb():.0f} MB (includes the bench's set of "
+            f"{len(groups):,} group ids), parser process "
+            f"{_peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,12 @@ huge_tree=False``. Invalid UTF-8 bytes reject only the item that holds them.
 
 from __future__ import annotations
 
+import marshal
+import multiprocessing
+import os
 import re
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO
 
@@ -99,6 +103,17 @@ _XMLNS = re.compile(r"""\s+xmlns(?::[\w.-]+)?=(?:"[^"]*"|'[^']*')""")
 _REPLACEMENT = "\ufffd".encode()
 
 
+# Above this size the XML is parsed in a second process while this one builds the items
+# (a pipeline: order, item numbers and duplicate detection stay exactly as inline).
+PARALLEL_BYTES = 32 << 20
+_BATCH = 1000
+
+# (item number, source line, row, additional images, titles, descriptions, bad bytes seen)
+Extracted = tuple[
+    int, int | None, dict[str, str], list[str], dict[str, str] | None, dict[str, str] | None, bool
+]
+
+
 def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterator[FeedItem]:
     """Yield the feed's items; ``counter[0]`` counts items seen, kept or not."""
     name = builder.file
@@ -106,10 +121,38 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
         head = raw.read(HEAD_BYTES)
         check_prolog(head, name)
         root = _root_name(head, name)
-        _check_not_truncated(raw, root, name)
-        raw.seek(0)
-        declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
-        utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
+        size = _check_not_truncated(raw, root, name)
+    declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
+    utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
+    unknown: set[str] = set()
+    parallel = size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+    records = _from_worker(path, utf8, unknown) if parallel else extract(path, utf8, unknown)
+    build = builder.build
+    try:
+        for number, source_line, row, images, titles, descriptions, bad_bytes in records:
+            counter[0] = number
+            if bad_bytes:
+                builder.check_replacement = True
+            item = build(
+                row,
+                number,
+                images=images,
+                title_i18n=titles,
+                description_i18n=descriptions,
+                source_line=source_line,
+            )
+            if item is not None:
+                yield item
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc.lineno, exc.msg or str(exc), name) from None
+    if unknown:
+        shown = ", ".join(sorted(_short(tag) for tag in unknown))
+        builder.warn(0, None, f"elements not imported: {shown}")
+
+
+def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
+    """The raw fields of each item, by Google attribute name; drops each item once read."""
+    with path.open("rb") as raw:
         guard = _Utf8Guard(raw) if utf8 else None
         source: IO[bytes] | _Utf8Guard = guard or raw
         parser = etree.iterparse(
@@ -123,83 +166,126 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
             remove_comments=True,
             remove_pis=True,
         )
-        unknown: set[str] = set()
         tags = _TAGS
         number = 0
-        try:
-            for _, elem in parser:
-                number += 1
-                counter[0] = number
-                row: dict[str, str] = {}
-                images: list[str] = []
-                titles: dict[str, str] | None = None
-                descriptions: dict[str, str] | None = None
-                from_lang: set[str] | None = None
-                for child in elem:
-                    field = tags.get(child.tag)
-                    if field is None:
-                        if len(unknown) < 40:
-                            unknown.add(child.tag)
-                        continue
-                    text = child.text
-                    if field in _TEXTS:
-                        if len(child):
-                            text = _inner_markup(child)
-                        if not text:
-                            continue
-                        lang = child.get(XML_LANG)
-                        if lang:
-                            if field[-5:] == "title":
-                                titles = titles if titles is not None else {}
-                                titles.setdefault(lang, text)
-                            else:
-                                descriptions = descriptions if descriptions is not None else {}
-                                descriptions.setdefault(lang, text)
-                            if field not in row:
-                                row[field] = text
-                                from_lang = (from_lang or set()) | {field}
-                            continue
-                        if field in row and not (from_lang and field in from_lang):
-                            continue  # a second untranslated title: the first one stands
-                        row[field] = text
-                        if from_lang:
-                            from_lang.discard(field)
-                        continue
-                    if field == "~link" and text is None:
-                        text = child.get("href")
+        for _, elem in parser:
+            number += 1
+            row: dict[str, str] = {}
+            images: list[str] = []
+            titles: dict[str, str] | None = None
+            descriptions: dict[str, str] | None = None
+            from_lang: set[str] | None = None
+            for child in elem:
+                field = tags.get(child.tag)
+                if field is None:
+                    if len(unknown) < 40:
+                        unknown.add(child.tag)
+                    continue
+                text = child.text
+                if field in _TEXTS:
+                    if len(child):
+                        text = _inner_markup(child)
                     if not text:
                         continue
-                    if field in _REPEATED:
-                        images.append(text.strip())
-                    elif field not in row:
-                        row[field] = text
-                if "~title" in row or "~link" in row or "~description" in row:
-                    for plain, google in _FALLBACKS:
-                        if plain in row:
-                            text = row.pop(plain)
-                            row.setdefault(google, text)
-                if guard is not None and guard.replaced:
-                    builder.check_replacement = True  # the guard reads ahead of the parser
-                item = builder.build(
-                    row,
-                    number,
-                    images=images,
-                    title_i18n=titles,
-                    description_i18n=descriptions,
-                    source_line=elem.sourceline,
-                )
-                elem.clear(keep_tail=True)
-                parent = elem.getparent()
-                if parent is not None:
-                    while elem.getprevious() is not None:
-                        del parent[0]
-                if item is not None:
-                    yield item
-        except etree.XMLSyntaxError as exc:
-            raise _syntax_error(exc, name, path) from None
-        if unknown:
-            shown = ", ".join(sorted(_short(tag) for tag in unknown if isinstance(tag, str)))
-            builder.warn(0, None, f"elements not imported: {shown}")
+                    lang = child.get(XML_LANG)
+                    if lang:
+                        if field[-5:] == "title":
+                            titles = titles if titles is not None else {}
+                            titles.setdefault(lang, text)
+                        else:
+                            descriptions = descriptions if descriptions is not None else {}
+                            descriptions.setdefault(lang, text)
+                        if field not in row:
+                            row[field] = text
+                            from_lang = (from_lang or set()) | {field}
+                        continue
+                    if field in row and not (from_lang and field in from_lang):
+                        continue  # a second untranslated title: the first one stands
+                    row[field] = text
+                    if from_lang:
+                        from_lang.discard(field)
+                    continue
+                if field == "~link" and text is None:
+                    text = child.get("href")
+                if not text:
+                    continue
+                if field in _REPEATED:
+                    images.append(text.strip())
+                elif field not in row:
+                    row[field] = text
+            if "~title" in row or "~link" in row or "~description" in row:
+                for plain, google in _FALLBACKS:
+                    if plain in row:
+                        text = row.pop(plain)
+                        row.setdefault(google, text)
+            # The guard reads ahead of the parser, so it has seen this item's bytes by now.
+            bad_bytes = guard is not None and guard.replaced > 0
+            yield number, elem.sourceline, row, images, titles, descriptions, bad_bytes
+            elem.clear(keep_tail=True)
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+
+
+def _from_worker(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
+    """:func:`extract` run in a child process, its records streamed back in marshal batches.
+
+    The pipe's buffer bounds memory: the child blocks while this process is busy.
+    """
+    context = multiprocessing.get_context("spawn")  # fork is unsafe in threaded servers
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_worker, args=(str(path), utf8, sender), name="shopchat-feed-parser", daemon=True
+    )
+    process.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                message = marshal.loads(receiver.recv_bytes())
+            except EOFError:
+                raise FeedError(path, "the feed parser process stopped unexpectedly") from None
+            if isinstance(message, list):
+                yield from message
+                continue
+            kind, first, second = message
+            if kind == "end":
+                unknown.update(first)
+                return
+            if kind == "xml":
+                raise _syntax_error(first, second, str(path))
+            raise FeedError(path, f"the feed parser process failed: {second}")
+    finally:
+        receiver.close()
+        process.join(timeout=5)
+        if process.is_alive():  # the consumer stopped early: the child is ours to end
+            process.terminate()
+            process.join()
+
+
+def _worker(path: str, utf8: bool, sender: Connection) -> None:
+    unknown: set[str] = set()
+    batch: list[Extracted] = []
+    try:
+        for record in extract(Path(path), utf8, unknown):
+            batch.append(record)
+            if len(batch) >= _BATCH:
+                sender.send_bytes(marshal.dumps(batch))
+                batch = []
+        if batch:
+            sender.send_bytes(marshal.dumps(batch))
+        sender.send_bytes(marshal.dumps(("end", sorted(unknown), None)))
+    except etree.XMLSyntaxError as exc:
+        if batch:
+            sender.send_bytes(marshal.dumps(batch))
+        sender.send_bytes(marshal.dumps(("xml", exc.lineno, exc.msg or str(exc))))
+    except (BrokenPipeError, EOFError):
+        pass  # the reader went away
+    except Exception as exc:
+        sender.send_bytes(marshal.dumps(("crash", None, f"{exc.__class__.__name__}: {exc}")))
+    finally:
+        sender.close()
 
 
 def _inner_markup(child: etree._Element) -> str:
@@ -262,8 +348,10 @@ def _root_name(head: bytes, name: str) -> bytes:
         return (match.group(1) or b"") + match.group(2)
 
 
-def _check_not_truncated(raw: IO[bytes], root: bytes, name: str) -> None:
-    """A cut-short download is the common breakage: say so before importing anything."""
+def _check_not_truncated(raw: IO[bytes], root: bytes, name: str) -> int:
+    """A cut-short download is the common breakage: say so before importing anything.
+
+    Returns the file size."""
     size = raw.seek(0, 2)
     raw.seek(max(0, size - 4096))
     tail = raw.read().rstrip()
@@ -276,11 +364,11 @@ def _check_not_truncated(raw: IO[bytes], root: bytes, name: str) -> None:
             "download or export?); nothing was imported, fetch or export the feed again",
             lines,
         )
+    return size
 
 
-def _syntax_error(exc: etree.XMLSyntaxError, name: str, path: Path) -> FeedError:
-    line = exc.lineno or None
-    message = exc.msg or str(exc)
+def _syntax_error(lineno: int | None, message: str, name: str) -> FeedError:
+    line = lineno or None
     if "Entity" in message or "no element found" in message:
         message += (
             " (XML knows only &amp; &lt; &gt; &quot; &apos; and &#NNN;; write &#160; for &nbsp;)"
@@ -295,38 +383,54 @@ def _syntax_error(exc: etree.XMLSyntaxError, name: str, path: Path) -> FeedError
 class _Utf8Guard:
     """A file wrapper that turns undecodable bytes into U+FFFD so only their item is rejected.
 
-    Valid UTF-8 (the normal case) is passed through after one ``bytes.decode`` check.
+    Reads 1 MB blocks and checks each with one ``bytes.decode`` (libxml2 asks for a few KB at a
+    time; checking those one by one cost more than the parse). Valid UTF-8 passes unchanged.
     """
+
+    BLOCK = 1 << 20
 
     def __init__(self, raw: IO[bytes]):
         self._raw = raw
         self._carry = b""
+        self._buf = b""
+        self._pos = 0
         self.replaced = 0
 
     def read(self, size: int = -1) -> bytes:
+        if self._pos >= len(self._buf) and not self._refill():
+            return b""
+        if size < 0:
+            size = len(self._buf) - self._pos
+        out = self._buf[self._pos : self._pos + size]
+        self._pos += len(out)
+        return out
+
+    def _refill(self) -> bool:
         while True:
-            data = self._raw.read(size if size > 0 else 1 << 16)
-            buf = self._carry + data
+            data = self._raw.read(self.BLOCK)
+            buf = self._carry + data if self._carry else data
             self._carry = b""
             if not data:
-                if buf:
-                    self.replaced += 1
-                    return buf.decode("utf-8", "replace").encode()
-                return b""
-            out = self._clean(buf)
-            if out:
-                return out
+                if not buf:
+                    return False
+                self.replaced += 1  # the file ends inside a character
+                self._buf, self._pos = buf.decode("utf-8", "replace").encode(), 0
+                return True
+            cleaned = self._clean(buf)
+            if cleaned:
+                self._buf, self._pos = cleaned, 0
+                return True
 
     def _clean(self, buf: bytes) -> bytes:
         parts = []
         start = 0
         while True:
             try:
-                buf[start:].decode("utf-8")
+                (buf[start:] if start else buf).decode("utf-8")
             except UnicodeDecodeError as exc:
                 bad_start, bad_end = start + exc.start, start + exc.end
                 if bad_end == len(buf) and len(buf) - bad_start < 4 and "end" in exc.reason:
-                    # A character split across two reads: finish it with the next read.
+                    # A character split across two blocks: finish it with the next block.
                     parts.append(buf[start:bad_start])
                     self._carry = buf[bad_start:]
                     return b"".join(parts)
@@ -335,8 +439,8 @@ class _Utf8Guard:
                 self.replaced += 1
                 start = bad_end
             else:
-                parts.append(buf[start:])
-                return b"".join(parts)
+                parts.append(buf[start:] if start else buf)
+                return b"".join(parts) if len(parts) > 1 else parts[0]
 
 
 __all__ = ["GOOGLE_ATTRIBUTES", "check_prolog", "read_google_xml"]

@@ -166,12 +166,13 @@ def _offers(rows: list[tuple[int, Row]], builder: OfferBuilder) -> Iterator[Feed
                 fields["availability"] = "in_stock"
             else:
                 fields["availability"] = "backorder" if keep_selling else "out_of_stock"
+        options = {}
         for n in (1, 2, 3):
             name = head.get(f"option{n}_name", "")
             value = row.get(f"option{n}_value", "")
             if name and value and not (name == "Title" and value == "Default Title"):
-                fields["option:" + " ".join(name.lower().split())] = value
-        item = builder.build(fields, line)
+                options[" ".join(name.lower().split())] = " ".join(value.split())
+        item = builder.build(fields, line, options=options)
         if item is None:
             continue
         own = row.get("variant_image")

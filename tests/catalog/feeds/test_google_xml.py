@@ -235,3 +235,32 @@ def test_undefined_html_entity_is_malformed_xml_with_a_hint(feed):
 def test_header_only_feed_is_empty_not_fatal(feed):
     items, reader = feed(xml())
     assert items == [] and reader.problems == [] and reader.rows == 0
+
+
+def test_big_feeds_parsed_in_a_second_process_give_the_same_result(feed, monkeypatch):
+    inline_items, inline = feed(EDGE_FEED, currency="PLN")
+    monkeypatch.setattr("catalog.feeds.google_xml.PARALLEL_BYTES", 0)
+    monkeypatch.setattr("catalog.feeds.google_xml._BATCH", 3)
+    items, reader = feed(EDGE_FEED, currency="PLN")
+    assert items == inline_items
+    assert reader.problems == inline.problems and reader.rows == inline.rows == 16
+
+
+def test_malformed_xml_found_by_the_second_process_is_reported_the_same(feed, monkeypatch):
+    monkeypatch.setattr("catalog.feeds.google_xml.PARALLEL_BYTES", 0)
+    content = (
+        HEAD
+        + item("A1")
+        + "<item><g:id>A2</g:id><g:title>a < b</g:title></item>\n"
+        + item("A3")
+        + TAIL
+    )
+    with pytest.raises(FeedError, match="malformed XML") as caught:
+        feed(content)
+    assert caught.value.line == 4
+
+
+def test_characters_split_between_read_blocks_survive(feed, monkeypatch):
+    monkeypatch.setattr("catalog.feeds.google_xml._Utf8Guard.BLOCK", 7)
+    items, reader = feed(xml(item("Z1", title="Żółta strzała ёлка هدیه")))
+    assert items[0].title == "Żółta strzała ёлка هدیه" and reader.problems == []

@@ -70,3 +70,14 @@ def test_sale_date_range_with_offsets_and_open_ends():
 def test_html_to_text_drops_scripts_and_unescapes_twice():
     assert html_to_text("<p>A&nbsp;<b>b</b></p><script>alert(1)</script><li>c</li>") == "A b c"
     assert html_to_text("&lt;p&gt;Tom &amp;amp; Jerry&lt;/p&gt;") == "Tom & Jerry"
+
+
+def test_first_lines_remembers_a_million_ids_compactly():
+    from catalog.feeds.offers import FirstLines
+
+    seen = FirstLines(capacity=8)  # grows as it fills
+    for line in range(1, 20_001):
+        assert seen.first(hash(f"SKU-{line}"), line) == line
+    assert seen.first(hash("SKU-7"), 30_000) == 7
+    assert seen.first(hash("SKU-20000"), 30_001) == 20_000
+    assert seen.first(0, 5) == 5 and seen.first(0, 6) == 5  # hash 0 is not the empty slot
