@@ -21,9 +21,9 @@ huge_tree=False``. Invalid UTF-8 bytes reject only the item that holds them.
 
 from __future__ import annotations
 
-import marshal
 import multiprocessing
 import os
+import pickle
 import re
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
@@ -91,6 +91,12 @@ _TAGS.update(
         ATOM + "content": "~description",
     }
 )
+_SIMPLE = {
+    tag: name
+    for tag, name in _TAGS.items()
+    if name not in ("title", "description", "~title", "~description", "~link")
+    and name != "additional_image_link"
+}
 _FALLBACKS = (("~title", "title"), ("~link", "link"), ("~description", "description"))
 _TEXTS = frozenset({"title", "description", "~title", "~description"})
 _REPEATED = frozenset({"additional_image_link"})
@@ -107,6 +113,13 @@ _REPLACEMENT = "\ufffd".encode()
 # (a pipeline: order, item numbers and duplicate detection stay exactly as inline).
 PARALLEL_BYTES = 32 << 20
 _BATCH = 1000
+
+
+def _dumps(message: object) -> bytes:
+    # pickle over marshal: its loads is twice as fast, and loading happens in the process
+    # that also runs the consumer (the store's inserts). The pipe is private to the two.
+    return pickle.dumps(message, protocol=5)
+
 
 # (item number, source line, row, additional images, titles, descriptions, bad bytes seen)
 Extracted = tuple[
@@ -167,6 +180,7 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
             remove_pis=True,
         )
         tags = _TAGS
+        simple = _SIMPLE
         number = 0
         for _, elem in parser:
             number += 1
@@ -176,10 +190,18 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
             descriptions: dict[str, str] | None = None
             from_lang: set[str] | None = None
             for child in elem:
-                field = tags.get(child.tag)
+                tag = child.tag
+                field = simple.get(tag)
+                if field is not None:  # most elements: first one wins
+                    if field not in row:
+                        text = child.text
+                        if text:
+                            row[field] = text
+                    continue
+                field = tags.get(tag)
                 if field is None:
                     if len(unknown) < 40:
-                        unknown.add(child.tag)
+                        unknown.add(tag)
                     continue
                 text = child.text
                 if field in _TEXTS:
@@ -207,12 +229,11 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
                     continue
                 if field == "~link" and text is None:
                     text = child.get("href")
-                if not text:
-                    continue
-                if field in _REPEATED:
-                    images.append(text.strip())
-                elif field not in row:
-                    row[field] = text
+                if text:
+                    if field in _REPEATED:
+                        images.append(text.strip())
+                    elif field not in row:
+                        row[field] = text
             if "~title" in row or "~link" in row or "~description" in row:
                 for plain, google in _FALLBACKS:
                     if plain in row:
@@ -229,7 +250,7 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
 
 
 def _from_worker(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
-    """:func:`extract` run in a child process, its records streamed back in marshal batches.
+    """:func:`extract` run in a child process, its records streamed back in pickled batches.
 
     The pipe's buffer bounds memory: the child blocks while this process is busy.
     """
@@ -243,7 +264,7 @@ def _from_worker(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracte
     try:
         while True:
             try:
-                message = marshal.loads(receiver.recv_bytes())
+                message = pickle.loads(receiver.recv_bytes())
             except EOFError:
                 raise FeedError(path, "the feed parser process stopped unexpectedly") from None
             if isinstance(message, list):
@@ -271,19 +292,19 @@ def _worker(path: str, utf8: bool, sender: Connection) -> None:
         for record in extract(Path(path), utf8, unknown):
             batch.append(record)
             if len(batch) >= _BATCH:
-                sender.send_bytes(marshal.dumps(batch))
+                sender.send_bytes(_dumps(batch))
                 batch = []
         if batch:
-            sender.send_bytes(marshal.dumps(batch))
-        sender.send_bytes(marshal.dumps(("end", sorted(unknown), None)))
+            sender.send_bytes(_dumps(batch))
+        sender.send_bytes(_dumps(("end", sorted(unknown), None)))
     except etree.XMLSyntaxError as exc:
         if batch:
-            sender.send_bytes(marshal.dumps(batch))
-        sender.send_bytes(marshal.dumps(("xml", exc.lineno, exc.msg or str(exc))))
+            sender.send_bytes(_dumps(batch))
+        sender.send_bytes(_dumps(("xml", exc.lineno, exc.msg or str(exc))))
     except (BrokenPipeError, EOFError):
         pass  # the reader went away
     except Exception as exc:
-        sender.send_bytes(marshal.dumps(("crash", None, f"{exc.__class__.__name__}: {exc}")))
+        sender.send_bytes(_dumps(("crash", None, f"{exc.__class__.__name__}: {exc}")))
     finally:
         sender.close()
 
