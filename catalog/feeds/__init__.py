@@ -58,17 +58,33 @@ class FeedReader:
         self.problems = []
         self._counter = [0]
         builder = OfferBuilder(str(self.path), limits, self.currency, self.problems)
+        if _is_empty(self.path):
+            # Not fatal: zero products is a catalog the store may refuse or accept.
+            builder.warn(0, None, "the feed file is empty: no products")
+            return
         try:
             yield from reader(self.path, builder, self._counter)
         except OSError as exc:
             raise FeedError(self.path, f"cannot read the feed: {exc.strerror or exc}") from None
 
 
+_EMPTY_FORMAT = "jsonl"  # any format reads an empty file as no rows
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(64)
+    except OSError:
+        return False  # reported when read
+    return not head.removeprefix(b"\xef\xbb\xbf").strip()
+
+
 def read_feed(path: Path, *, format: str | None = None, currency: str | None = None) -> FeedReader:
     """A reader for ``path``; ``format`` is sniffed when None, ``currency`` is the shop's."""
     path = Path(path)
     if format is None:
-        format = detect_format(path)
+        format = _EMPTY_FORMAT if _is_empty(path) else detect_format(path)
     elif format not in FORMATS:
         raise FeedError(path, f"unknown feed format {format!r}; use one of {', '.join(FORMATS)}")
     if currency is not None:

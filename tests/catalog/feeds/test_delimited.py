@@ -121,3 +121,20 @@ def test_double_encoded_csv_text_is_repaired_with_a_warning(feed):
     items, reader = feed("id,title,price\nZ1,Å¼Ã³Å‚w Ã³,1.00 PLN\n", name="feed.csv")
     assert items[0].title == "żółw ó"
     assert_problems(warnings(reader), [(2, "Z1", "title was UTF-8 encoded twice")])
+
+
+def test_a_cell_over_a_megabyte_is_an_unclosed_quote_and_fatal(feed):
+    content = (
+        'id,title,price\nM1,"Never closed,1.00 PLN\n' + ("M2,Ball,1.00 PLN\n" * 70_000) + '"\n'
+    )
+    with pytest.raises(FeedError, match="probably a quote that is never closed") as caught:
+        feed(content, name="feed.csv")
+    assert caught.value.line == 2
+
+
+def test_missing_title_and_whitespace_only_cells(feed):
+    items, reader = feed(
+        "id,title,price\nM1,   ,1.00 PLN\nM2,  Two \t words ,1.00 PLN\n", name="feed.csv"
+    )
+    assert [i.title for i in items] == ["Two words"]
+    assert_problems(errors(reader), [(2, "M1", "missing title")])

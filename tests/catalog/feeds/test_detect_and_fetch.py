@@ -93,3 +93,15 @@ async def test_fetch_http_error_is_a_feed_error_and_keeps_the_old_copy(tmp_path:
             )
     assert dest.read_bytes() == b"old"
     assert not (tmp_path / "feed.xml.part").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf\r\n", b"  \n"])
+def test_an_empty_file_is_zero_products_with_a_warning_not_an_error(tmp_path, content):
+    path = tmp_path / "feed.xml"
+    path.write_bytes(content)
+    for format in (None, "google_xml", "shopify_csv"):
+        reader = read_feed(path, format=format)
+        assert list(reader) == []
+        assert [(p.line, p.severity, p.reason) for p in reader.problems] == [
+            (0, "warning", "the feed file is empty: no products")
+        ]
