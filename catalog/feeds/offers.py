@@ -200,6 +200,12 @@ class OfferBuilder:
         except ValueError as exc:
             self.error(line, id, str(exc), source_line)
             return None
+        # Last of the checks that reject a row, so a rejected row does not claim its id; what
+        # follows only warns.
+        first = self._first_line.first(hash(id), line)
+        if first != line:
+            self.error(line, id, f"duplicate id (first on line {first})", source_line)
+            return None
 
         item = FeedItem(
             id=id,
@@ -227,11 +233,6 @@ class OfferBuilder:
             item.additional_images = tuple(images)
         elif extra := get("additional_image_link"):
             item.additional_images = tuple(u.strip() for u in extra.split(",") if u.strip())
-
-        first = self._first_line.first(hash(id), line)
-        if first != line:
-            self.error(line, id, f"duplicate id (first on line {first})", source_line)
-            return None
         return item
 
     def _money(self, text: str) -> tuple[int, str]:

@@ -280,7 +280,7 @@ _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def looks_like_html(text: str) -> bool:
-    return _LOOKS_HTML.search(text) is not None
+    return ("<" in text or "&" in text) and _LOOKS_HTML.search(text) is not None
 
 
 def html_to_text(markup: str) -> str:
