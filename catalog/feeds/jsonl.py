@@ -1,0 +1,171 @@
+"""JSON Lines: one object a line with :class:`FeedItem`'s field names (shopchat's own format).
+
+``title`` and ``description`` may be a string or texts by locale, ``{"en": "...", "pl": "..."}``:
+the first entry is the default text and every entry also lands in ``title_i18n`` /
+``description_i18n``. ``price`` and ``sale_price`` are whole minor units (``18999``) with
+``currency``, or text like ``"189.99 PLN"``; a JSON float is refused (it cannot hold money
+exactly). ``sale_start`` / ``sale_end`` / ``availability_date`` are ISO 8601. ``categories`` is a
+list or ``"A > B"``. ``url`` and ``category`` (the sample catalog's names) are read as ``link``
+and ``product_type``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from catalog.feeds.offers import OfferBuilder
+from catalog.feeds.values import currency_exponent, split_path
+from catalog.records import FeedItem
+
+_TEXT_FIELDS = {
+    "id": "id",
+    "group_id": "item_group_id",
+    "availability": "availability",
+    "description_html": "rich_text_description",
+    "link": "link",
+    "url": "link",
+    "image": "image_link",
+    "brand": "brand",
+    "product_type": "product_type",
+    "category": "product_type",
+    "age_group": "age_group",
+    "gender": "gender",
+    "status": "status",
+    "availability_date": "availability_date",
+}
+_HANDLED = frozenset(
+    {
+        *_TEXT_FIELDS,
+        "title",
+        "description",
+        "price",
+        "sale_price",
+        "currency",
+        "sale_start",
+        "sale_end",
+        "additional_images",
+        "categories",
+        "attributes",
+        "tags",
+        "quantity",
+        "title_i18n",
+        "description_i18n",
+        "line",
+    }
+)
+
+
+def read_jsonl(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterator[FeedItem]:
+    unknown: set[str] = set()
+    count = 0
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if not raw.strip():
+                continue
+            count += 1
+            counter[0] = count
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                reason = str(exc)
+                if "UTF-8" in reason:
+                    builder.error(number, None, "invalid UTF-8 bytes; save the feed as UTF-8")
+                else:
+                    builder.error(number, None, f"not valid JSON ({reason})")
+                continue
+            if not isinstance(obj, dict):
+                builder.error(number, None, f"expected a JSON object, got {type(obj).__name__}")
+                continue
+            unknown.update(key for key in obj if key not in _HANDLED)
+            item = _item(obj, number, builder)
+            if item is not None:
+                yield item
+    if unknown:
+        builder.warn(0, None, "fields not imported: " + ", ".join(sorted(unknown)))
+
+
+def _item(obj: dict[str, Any], number: int, builder: OfferBuilder) -> FeedItem | None:
+    shown_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+    row: dict[str, str] = {}
+    for key, name in _TEXT_FIELDS.items():
+        value = obj.get(key)
+        if value is not None and name not in row:
+            row[name] = str(value)
+    titles = _localized(obj.get("title"), row, "title")
+    descriptions = _localized(obj.get("description"), row, "description")
+    for key, texts in (("title_i18n", titles), ("description_i18n", descriptions)):
+        if isinstance(obj.get(key), dict):
+            texts.update({str(k): str(v) for k, v in obj[key].items() if v})
+    currency = obj.get("currency") if isinstance(obj.get("currency"), str) else None
+    for key in ("price", "sale_price"):
+        value = obj.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool | float):
+            builder.error(
+                number,
+                shown_id,
+                f"{key} {value!r} must be whole minor units (14999 for 149.99) or text "
+                "like '149.99 PLN'",
+            )
+            return None
+        if isinstance(value, int):
+            code = currency or builder.currency
+            if code is None:
+                builder.error(number, shown_id, f"{key} has no currency; pass --currency")
+                return None
+            value = f"{Decimal(value).scaleb(-currency_exponent(code))} {code}"
+        elif currency and not any(c.isalpha() for c in str(value)):
+            value = f"{value} {currency}"
+        row[key] = str(value)
+    start, end = obj.get("sale_start"), obj.get("sale_end")
+    if start or end:
+        row["sale_price_effective_date"] = f"{start or ''}/{end or ''}"
+    if obj.get("quantity") is not None:
+        row["quantity"] = str(obj["quantity"])
+    images = obj.get("additional_images")
+    item = builder.build(
+        row,
+        number,
+        images=[str(u) for u in images] if isinstance(images, list) else None,
+        title_i18n=titles or None,
+        description_i18n=descriptions or None,
+    )
+    if item is None:
+        return None
+    attributes = obj.get("attributes")
+    if isinstance(attributes, dict):
+        item.attributes = {
+            **item.attributes,
+            **{str(k): str(v) for k, v in attributes.items() if v is not None},
+        }
+    categories = obj.get("categories")
+    if isinstance(categories, list):
+        item.categories = tuple(str(c).strip() for c in categories if str(c).strip())
+    elif isinstance(categories, str):
+        item.categories = split_path(categories)
+    tags = obj.get("tags")
+    if isinstance(tags, list):
+        item.tags = tuple(str(t) for t in tags) + item.tags
+    return item
+
+
+def _localized(value: Any, row: dict[str, str], name: str) -> dict[str, str]:
+    if isinstance(value, dict):
+        texts = {str(k): str(v) for k, v in value.items() if isinstance(v, str) and v.strip()}
+        if texts:
+            row[name] = next(iter(texts.values()))
+        return texts
+    if isinstance(value, str):
+        row[name] = value
+    return {}
+
+
+__all__ = ["read_jsonl"]
