@@ -35,6 +35,7 @@ class SessionState:
     offered: list[list[str]] = field(default_factory=list)  # [label, payload] pairs
     last_active: float = 0.0  # Unix seconds, UTC
     handoff: bool = False
+    fallbacks: int = 0  # messages in a row that nothing understood (the fallback ran)
 
     @property
     def frame(self) -> Frame | None:
