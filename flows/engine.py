@@ -595,6 +595,7 @@ class _Run:
         step = self.current_step()
         frame = s.frame
         assert step is not None and frame is not None
+        s.fallbacks = self.prior_fallbacks + 1  # not understood, like a fallback
         frame.attempts += 1
         if frame.attempts >= step.attempts:
             s.waiting = None

@@ -370,7 +370,8 @@ class HandoffDesk:
             await self._run(lambda conn: self._auto_assign(conn, self.now()))
 
     def subscribe(self) -> AsyncIterator[DeskEvent]:
-        """Live updates (ticket created/changed, new message) for server-sent events."""
+        """Live updates (ticket created/changed, new message) for server-sent events: from
+        this call on; read with ``async for``, end with ``close()`` or ``async with``."""
         return self.events.subscribe()
 
     async def metrics(self) -> DeskMetrics:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from .models import DeskEvent
 
@@ -45,20 +46,45 @@ class DeskEvents:
                     queue.get_nowait()
             queue.put_nowait(event)
 
-    async def subscribe(self) -> AsyncIterator[DeskEvent]:
+    def subscribe(self) -> Subscription:
+        """Events from now on (the subscription starts here, not at the first read)."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         queue: asyncio.Queue[DeskEvent] = asyncio.Queue(MAX_BACKLOG)
         self._queues.add(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._queues.discard(queue)
+        return Subscription(queue, self._queues)
 
     @property
     def subscribers(self) -> int:
         return len(self._queues)
 
 
-__all__ = ["DeskEvents"]
+class Subscription(AsyncIterator[DeskEvent]):
+    """An endless async iterator of events; ``close()`` (or ``async with``) ends it."""
+
+    def __init__(self, queue: asyncio.Queue[DeskEvent], registry: set[Any]) -> None:
+        self._queue = queue
+        self._registry = registry
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> DeskEvent:
+        if self._queue not in self._registry:
+            raise StopAsyncIteration
+        return await self._queue.get()
+
+    def close(self) -> None:
+        self._registry.discard(self._queue)
+
+    async def aclose(self) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["DeskEvents", "Subscription"]
