@@ -9,7 +9,14 @@ import re
 
 import pytest
 
-from bot.handoff import NotYourTicket, TicketClosed, TicketTaken, UnknownFlow, UnknownTicket
+from bot.handoff import (
+    NotYourTicket,
+    TicketClosed,
+    TicketTaken,
+    UnknownFlow,
+    UnknownTicket,
+    WindowClosed,
+)
 from tests.handoff_support import (
     WEBHOOK_SECRET,
     Clock,
@@ -39,7 +46,7 @@ def test_asking_for_a_person_gets_one_acknowledgement_with_name_and_wait(shop):
     turn = ana.say("human")
     assert len(turn.texts) == 1, turn.texts  # the engine's generic text was replaced
     assert turn.texts[0].startswith("Thanks, Ana! I'm passing you to a person")
-    assert "about 5 min" in turn.texts[0]
+    assert "about 5 min" in turn.texts[0]  # the configured figure: no waits yet
     ticket = only_ticket(shop)
     assert (ticket.state, ticket.reason, ticket.channel) == (
         "waiting",
@@ -162,7 +169,9 @@ def test_a_transfer_loses_nothing_the_shopper_writes(shop):
     ana.say("order TG-10234")
     assert only_ticket(shop).agent == "bob"
     call(shop, desk(shop).reply, ticket.id, "bob", "Looking at TG-10234 now")
-    lines = [(line.direction, line.text) for line in call(shop, desk(shop).ticket, ticket.id).transcript]
+    lines = [
+        (line.direction, line.text) for line in call(shop, desk(shop).ticket, ticket.id).transcript
+    ]
     assert ("in", "my order is late") in lines and ("in", "order TG-10234") in lines
     assert lines[-1][0] == "agent"
 
@@ -403,3 +412,32 @@ def test_metrics_are_served_in_the_prometheus_text_format(shop):
     assert "shopchat_handoff_first_response_seconds_mean 60.0" in lines
     assert 'shopchat_handoff_created_total{reason="shopper_request"} 1' in lines
     assert 'shopchat_handoff_rate{flow="main_menu"} 1.0' in lines
+
+
+# -- messaging windows ---------------------------------------------------------------------
+
+
+def test_an_agent_answers_on_messenger_after_a_day_with_the_human_agent_tag(shop):
+    sam = shop.messenger()
+    sam.say("human")
+    ticket = only_ticket(shop)
+    call(shop, desk(shop).claim, ticket.id, "ann")
+    shop.clock.advance(days=2)
+    start = shop.platform.count()
+    call(shop, desk(shop).reply, ticket.id, "ann", "Sorry for the wait!")
+    settle(shop.client)
+    sent = [b for _h, p, b in shop.platform.since(start) if p.endswith("/me/messages")]
+    assert sent[-1]["tag"] == "HUMAN_AGENT" and sent[-1]["messaging_type"] == "MESSAGE_TAG"
+
+
+def test_an_agent_cannot_write_on_whatsapp_after_24_hours_without_a_template(shop):
+    wanda = shop.whatsapp()
+    wanda.say("human")
+    ticket = only_ticket(shop)
+    call(shop, desk(shop).claim, ticket.id, "ann")
+    shop.clock.advance(hours=25)
+    with pytest.raises(WindowClosed, match="messaging window is closed"):
+        call(shop, desk(shop).reply, ticket.id, "ann", "Still there?")
+    view = call(shop, desk(shop).ticket, ticket.id)
+    assert view.ticket.first_response_at is None
+    assert all(line.direction != "agent" for line in view.transcript)

@@ -41,6 +41,7 @@ from .errors import (
     TicketTaken,
     UnknownFlow,
     UnknownTicket,
+    WindowClosed,
 )
 from .events import DeskEvents
 from .hook import HandoffHook
@@ -205,7 +206,9 @@ class HandoffDesk:
 
     async def reply(self, ticket_id: int, agent: str, text: str) -> None:
         """Send ``text`` to the shopper through their channel as ``agent`` (signed when a
-        signature is configured), with Messenger's HUMAN_AGENT tag allowed."""
+        signature is configured), with Messenger's HUMAN_AGENT tag allowed (7 days); on
+        WhatsApp after 24 hours the configured template goes instead. :class:`WindowClosed`
+        when the channel allows nothing: then nothing is sent or recorded."""
         text = text.strip()
         if not text:
             raise HandoffError("an empty reply cannot be sent")
@@ -214,11 +217,16 @@ class HandoffDesk:
             shown = (self.display_name(agent) if self.display_name else None) or agent
             signed = f"{text}\n\n{self.config.signature.format(name=shown)}"
 
+        held = await self._run(lambda conn: self._held(conn, ticket_id, agent))
+        queued = await self.service.push(
+            held.conversation_id, [TextReply(signed)], human_agent=True
+        )
+        if queued == 0:
+            raise WindowClosed(ticket_id, held.channel)
+
         def job(conn: Connection) -> TicketSummary | _Failed:
             now = self.now()
-            t = self._held(conn, ticket_id, agent)
-            if isinstance(t, _Failed):
-                return t
+            t = queue.get(conn, ticket_id) or held
             values: dict[str, Any] = {"last_agent_reply_at": now, "updated_at": now}
             if t.first_response_at is None:
                 values["first_response_at"] = now
@@ -235,9 +243,8 @@ class HandoffDesk:
             self.events.publish(DeskEvent("message", t.id, t.conversation_id, t.state, agent, line))
             return t
 
-        t = await self._run(job)
+        await self._run(job)
         self.counters["agent_replies"] += 1
-        await self.service.push(t.conversation_id, [TextReply(signed)], human_agent=True)
 
     async def note(self, ticket_id: int, agent: str, text: str) -> None:
         """An internal note on the ticket (never sent to the shopper); any agent may add one."""

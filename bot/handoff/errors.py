@@ -48,6 +48,15 @@ class UnknownFlow(HandoffError, LookupError):
         super().__init__(f"there is no flow {flow!r} (flows: {', '.join(sorted(known))})")
 
 
+class WindowClosed(HandoffError):
+    def __init__(self, ticket_id: int, channel: str) -> None:
+        self.ticket_id, self.channel = ticket_id, channel
+        super().__init__(
+            f"ticket #{ticket_id}: {channel} allows no message to this shopper now (their "
+            "messaging window is closed); nothing was sent; wait for them to write again"
+        )
+
+
 class HandoffConfigError(ValueError):
     """shop.yaml's ``handoff:`` section is invalid; the message names the key and the fix."""
 
@@ -60,4 +69,5 @@ __all__ = [
     "TicketTaken",
     "UnknownFlow",
     "UnknownTicket",
+    "WindowClosed",
 ]
