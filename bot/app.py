@@ -128,6 +128,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await desk.close()
             await service.close()
             await channels.aclose()
             await notify_client.aclose()

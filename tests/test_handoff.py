@@ -441,3 +441,22 @@ def test_an_agent_cannot_write_on_whatsapp_after_24_hours_without_a_template(sho
     view = call(shop, desk(shop).ticket, ticket.id)
     assert view.ticket.first_response_at is None
     assert all(line.direction != "agent" for line in view.transcript)
+
+
+def test_no_typing_indicator_shows_while_a_person_owns_the_conversation(tmp_path):
+    with running_shop(tmp_path, typing_delay=0) as shop:
+        ana = shop.telegram()
+        assert "sendChatAction" in ana.say("hi").methods  # the bot types when it answers
+        ana.say("human")
+        call(shop, desk(shop).claim, only_ticket(shop).id, "ann")
+        turn = ana.say("hello?")
+        assert turn.methods == []
+
+
+def test_a_new_ticket_is_announced_without_waiting_for_the_sweeper(shop):
+    shop.telegram(first_name="Ana").say("human")
+    for _ in range(100):  # delivered on the app's loop right after the turn committed
+        if len(shop.hooks.received) == 2:
+            break
+        shop.client.portal.call(asyncio.sleep, 0.01)
+    assert sorted(shop.hooks.hosts()) == ["desk.test", "hooks.slack.test"]

@@ -96,6 +96,8 @@ class HandoffDesk:
         self.events: DeskEvents = hook.events
         self.counters = hook.counters
         self.counters.update({"reassigned": 0, "auto_assigned": 0, "agent_replies": 0})
+        self._deliveries: set[asyncio.Task[None]] = set()
+        hook.nudge = self._nudge
 
     @property
     def config(self) -> HandoffConfig:
@@ -439,6 +441,30 @@ class HandoffDesk:
             ):
                 self.counters["auto_assigned"] += 1
                 self._changed(conn, t.id)
+
+    def _nudge(self) -> None:
+        loop = self.events._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._deliver_soon)
+
+    def _deliver_soon(self) -> None:
+        # Queued behind the turn that opened the ticket on the one database thread, so the
+        # notification rows are committed by the time delivery reads them.
+        task = asyncio.create_task(self._deliver_now())
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver_now(self) -> None:
+        try:
+            await self.notifier.deliver(self.service.db.run, self.now())
+        except Exception as exc:  # the sweeper retries
+            log.warning("delivering hand-off notifications failed: %s", exc)
+
+    async def close(self) -> None:
+        """Stop deliveries in flight (before the chat service closes its database thread)."""
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
 
     async def run_sweeper(self) -> None:
         """Sweep forever, every ``sweep_interval`` (the lifespan runs this as a task)."""

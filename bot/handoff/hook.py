@@ -100,7 +100,9 @@ class HandoffHook:
         self.events = events
         self.detector = AngerDetector(config.angry)
         self._silent: set[str] = set()  # conversations a person owns (no typing indicator)
-        self.on_created: Callable[[TicketSummary], None] | None = None
+        # Called (from the database thread) when a ticket opens: the desk delivers its
+        # notifications right after the turn commits instead of at the next sweep.
+        self.nudge: Callable[[], None] | None = None
         self.counters = {"handoffs": 0, "messages_to_agents": 0, "reopened": 0}
 
     # -- ownership --------------------------------------------------------------------------
@@ -294,6 +296,8 @@ class HandoffHook:
             self.events.publish(
                 DeskEvent("ticket_created", ticket.id, cid, ticket.state, ticket.agent)
             )
+            if self.nudge is not None:
+                self.nudge()
         self.note_state(ticket, cid)
 
     def _open(
