@@ -74,7 +74,7 @@ def test_the_bot_stays_silent_on_telegram_while_a_person_owns_the_conversation(s
     assert sent[-1]["text"].endswith("— kasia")  # signed
 
     view = call(shop, desk(shop).ticket, ticket.id)
-    shopper_lines = [line.text for line in view.transcript if line.direction == "in"]
+    shopper_lines = [line.text for line in view.transcript if line.author == "shopper"]
     assert shopper_lines[-4:] == ["hello?", "menu", "gift", "help"]
 
 
@@ -170,9 +170,9 @@ def test_a_transfer_loses_nothing_the_shopper_writes(shop):
     assert only_ticket(shop).agent == "bob"
     call(shop, desk(shop).reply, ticket.id, "bob", "Looking at TG-10234 now")
     lines = [
-        (line.direction, line.text) for line in call(shop, desk(shop).ticket, ticket.id).transcript
+        (line.author, line.text) for line in call(shop, desk(shop).ticket, ticket.id).transcript
     ]
-    assert ("in", "my order is late") in lines and ("in", "order TG-10234") in lines
+    assert ("shopper", "my order is late") in lines and ("shopper", "order TG-10234") in lines
     assert lines[-1][0] == "agent"
 
 
@@ -183,18 +183,18 @@ def test_the_transcript_has_the_bot_part_the_shopper_and_the_agent(shop):
     ana.press("Talk to a person")
     ticket = only_ticket(shop)
     assert (ticket.reason, ticket.flow, ticket.step) == ("payment_help", "payment_help", "person")
-    assert ticket.priority == 2
+    assert ticket.priority == 1
     call(shop, desk(shop).claim, ticket.id, "ann")
     ana.say("I paid twice")
     call(shop, desk(shop).reply, ticket.id, "ann", "I'll refund one")
     call(shop, desk(shop).note, ticket.id, "ann", "double BLIK payment")
     view = call(shop, desk(shop).ticket, ticket.id)
-    directions = [line.direction for line in view.transcript]
+    directions = [line.author for line in view.transcript]
     texts = "\n".join(line.text for line in view.transcript)
-    assert directions[:2] == ["in", "bot"]
+    assert directions[:2] == ["shopper", "bot"]
     assert "Hi Ana! Welcome" in texts and "How can I help with your payment?" in texts
     assert "Expected wait" in texts  # the acknowledgement, after the flow's own text
-    assert directions[-2:] == ["in", "agent"]
+    assert directions[-2:] == ["shopper", "agent"]
     assert [n.text for n in view.notes] == ["double BLIK payment"]
     assert view.profile.name == "Ana" and view.profile.channel == "telegram"
     assert (view.flow, view.step) == ("payment_help", "person")
@@ -223,7 +223,7 @@ def test_an_angry_message_calls_a_person_with_high_priority(shop):
     turn = ana.say("TO JEST SKANDAL!!! Gdzie jest moja paczka")
     assert "Przekazuję rozmowę" in turn.said
     ticket = only_ticket(shop)
-    assert (ticket.reason, ticket.priority) == ("angry", 3)
+    assert (ticket.reason, ticket.priority) == ("angry", 2)
 
 
 def test_the_shopper_writing_soon_after_resolution_reopens_the_ticket(shop):
@@ -315,7 +315,7 @@ def test_live_events_tell_the_console_about_tickets_and_messages(shop):
     call(shop, d.reply, ticket.id, "ann", "yes!")
     task.result(timeout=5)
     assert [e.kind for e in seen] == ["message", "ticket_changed", "message"]
-    assert seen[0].message.text == "still there?" and seen[2].message.direction == "agent"
+    assert seen[0].message.text == "still there?" and seen[2].message.author == "agent"
 
 
 async def _subscribed(d):
@@ -440,7 +440,7 @@ def test_an_agent_cannot_write_on_whatsapp_after_24_hours_without_a_template(sho
         call(shop, desk(shop).reply, ticket.id, "ann", "Still there?")
     view = call(shop, desk(shop).ticket, ticket.id)
     assert view.ticket.first_response_at is None
-    assert all(line.direction != "agent" for line in view.transcript)
+    assert all(line.author != "agent" for line in view.transcript)
 
 
 def test_no_typing_indicator_shows_while_a_person_owns_the_conversation(tmp_path):
@@ -460,3 +460,32 @@ def test_a_new_ticket_is_announced_without_waiting_for_the_sweeper(shop):
             break
         shop.client.portal.call(asyncio.sleep, 0.01)
     assert sorted(shop.hooks.hosts()) == ["desk.test", "hooks.slack.test"]
+
+
+class Orders:
+    """A ContextProvider like checkout's: async, what the shop knows about the shopper."""
+
+    async def context(self, conversation_id):
+        return {"orders": [{"number": "TG-10234", "status": "shipped"}], "cart": ["LEGO City"]}
+
+
+def test_the_agent_sees_the_shoppers_orders_past_tickets_and_signs_with_a_display_name(tmp_path):
+    names = {"ann": "Ann Kowalska"}.get
+    with running_shop(tmp_path, handoff_context=Orders(), agent_names=names) as shop:
+        ana = shop.telegram(first_name="Ana")
+        ana.say("human")
+        first = only_ticket(shop)
+        call(shop, desk(shop).claim, first.id, "ann")
+        call(shop, desk(shop).return_to_bot, first.id, "ann")
+        ana.say("human")
+        second = call(shop, desk(shop).tickets, state="waiting")[0]
+        view = call(shop, desk(shop).ticket, second.id)
+        assert view.profile.orders == [{"number": "TG-10234", "status": "shipped"}]
+        assert view.profile.cart == ["LEGO City"] and view.profile.first_name == "Ana"
+        assert [t.id for t in view.profile.past_tickets] == [first.id]
+        call(shop, desk(shop).claim, second.id, "ann")
+        call(shop, desk(shop).reply, second.id, "ann", "Hello again")
+        assert view.transcript[-1].author == "bot"
+        last = call(shop, desk(shop).ticket, second.id).transcript[-1]
+        assert (last.author, last.agent) == ("agent", "ann")
+        assert last.text == "Hello again\n\n— Ann Kowalska"

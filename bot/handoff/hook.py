@@ -304,7 +304,7 @@ class HandoffHook:
         self, conn: Connection, inbound: Inbound, handoff: Handoff, now: datetime
     ) -> TicketSummary:
         p = self.config.priorities
-        priority = max(p.get(handoff.reason, 1), p.get(handoff.flow or "", 1), 1)
+        priority = max(p.get(handoff.reason, 0), p.get(handoff.flow or "", 0), 0)
         ticket_id = queue.open_ticket(
             conn,
             conversation_id=inbound.conversation_id,
@@ -336,7 +336,7 @@ class HandoffHook:
         line = queue.record(
             conn,
             conversation_id=inbound.conversation_id,
-            direction="in",
+            direction="shopper",
             text=event_text(inbound),
             at=now,
             ticket_id=ticket.id if ticket else None,
