@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     http_timeout: float = 10.0
     max_concurrency: int = 64  # conversations processed at once
 
+    # Human hand-off notifications (bot/handoff/notify.py): a Slack incoming webhook and a
+    # generic webhook signed with HMAC-SHA256. Unset: no notification of that kind.
+    slack_webhook_url: str | None = None
+    handoff_webhook_url: str | None = None
+    handoff_webhook_secret: str | None = None
+    console_url: str | None = None  # the agent console's address, for links in notifications
+
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token and self.telegram_secret_token)
