@@ -64,8 +64,9 @@ class TurnHook(Protocol):
     ``before_turn`` may take an event over: returning a list of calls (maybe empty) means the
     hook answered it and the bot does not run (a person owns the conversation; a payment event
     was applied). ``None`` lets the next hook, then the bot, handle it. ``after_turn`` sees what
-    the bot did (the transcript, hand-off effects). Both run in the transaction that claims the
-    event, so what they write commits with it, exactly once.
+    the bot did (the transcript, hand-off effects) and may return calls to send after the
+    turn's replies (a Telegram invoice the turn asked for). Both run in the transaction that
+    claims the event, so what they write commits with it, exactly once.
     """
 
     def before_turn(
@@ -80,7 +81,7 @@ class TurnHook(Protocol):
         replies: Sequence[Reply],
         effects: Sequence[Any],
         now: datetime,
-    ) -> None: ...
+    ) -> list[OutboundCall] | None: ...
 
 
 class UnknownConversation(LookupError):
@@ -225,7 +226,9 @@ class ChatService:
             self.contacts.seen(conn, inbound, now)
         if turn is not None:
             for hook in self.hooks:
-                hook.after_turn(conn, inbound, *turn, now)
+                more = hook.after_turn(conn, inbound, *turn, now)
+                if more:
+                    calls = calls + _owned(list(more), inbound)
         return self.journal.queue(conn, link.name, calls)
 
     def _hooked(
