@@ -120,7 +120,7 @@ def register_checkout_actions(
         return {
             "empty": not cart.lines,
             "count": sum(line.quantity for line in cart.lines),
-            "items": items,
+            "lines": items,
             "problems": [i for i in items if i["problem"]],
             "currency": cur,
             "subtotal": totals.subtotal,

@@ -145,6 +145,11 @@ class OrderBook:
         row = conn.execute(select(carts).where(carts.c.conversation_id == cid)).first()
         if row is None:
             return Cart(cid, None)
+        if row.order_number is not None:
+            # The cart became an order: it reads as empty until something new is added.
+            return Cart(
+                cid, row.token, [], row.discount_code, row.shipping_option, row.order_number
+            )
         lines = conn.execute(
             select(cart_lines)
             .where(cart_lines.c.conversation_id == cid)
