@@ -33,7 +33,8 @@ from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 
 log = logging.getLogger("shopchat.service")
 
-ANSWERABLE = frozenset({"message", "pre_checkout"})
+# payment: a Telegram successful_payment, applied by the checkout hook.
+ANSWERABLE = frozenset({"message", "pre_checkout", "payment"})
 
 
 class Sender(Protocol):
