@@ -20,8 +20,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from adapters.base import BadPayload, WebhookRejected
 from adapters.web import WebChannel
+from checkout import Checkout
 
+from . import orders_api
 from .channels import Channels, build_channels
+from .checkout_hook import CheckoutHook
 from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .handoff import (
@@ -83,6 +86,9 @@ def create_app(
         await asyncio.to_thread(store.migrate)
         tokens = PayloadTokens(store)
         channels = build_channels(settings, tokens, transport=transport)
+        checkout = opened.checkout
+        if checkout is not None:
+            await asyncio.to_thread(_use_store, checkout, store)
         notify_client = httpx.AsyncClient(transport=transport, timeout=settings.http_timeout)
         notifier = Notifier(
             NotifyTargets(
@@ -104,7 +110,7 @@ def create_app(
             tokens=tokens,
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
-            hooks=[hook],
+            hooks=[CheckoutHook(checkout), hook] if checkout is not None else [hook],
         )
         desk = HandoffDesk(
             service,
@@ -116,6 +122,7 @@ def create_app(
             display_name=agent_names,
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
+        app.state.checkout = checkout
         app.state.handoff = desk
         await desk.start()
         await service.recover()
@@ -137,6 +144,8 @@ def create_app(
     app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    app.state.checkout = None
+    orders_api.install(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -225,6 +234,13 @@ def create_app(
         await _serve_chat(socket)
 
     return app
+
+
+def _use_store(checkout: Checkout, store: SessionStore) -> None:
+    """Checkout writes to the app's database from now on; demo orders are imported once."""
+    checkout.db.use(store.engine)
+    with store.transaction() as conn:
+        checkout.book.seed(conn, checkout.seeds, checkout.clock())
 
 
 async def _serve_chat(socket: WebSocket) -> None:

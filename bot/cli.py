@@ -148,6 +148,10 @@ def _conversations(opened: OpenedProject) -> Conversations:
     try:
         store = SessionStore(url)
         store.migrate()
+        if opened.checkout is not None:  # carts and orders live beside the sessions
+            opened.checkout.db.use(store.engine)
+            with store.transaction() as conn:
+                opened.checkout.book.seed(conn, opened.checkout.seeds, opened.checkout.clock())
     except StorageError as exc:
         err.print(f"cannot open the session database: {exc}")
         raise typer.Exit(1) from None

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalog import SampleCatalog, register_catalog_actions
-from checkout import SampleOrders, register_order_actions
+from checkout import (
+    Checkout,
+    CheckoutConfig,
+    CheckoutError,
+    Database,
+    OrderBook,
+    SampleOffers,
+    SampleOrders,
+    StripeCheckout,
+    register_checkout_actions,
+)
 from flows import ActionRegistry, Diagnostic, Project, load_project
 from flows.yamlpos import YamlSyntaxError, load_yaml
 
@@ -21,10 +31,19 @@ class OpenedProject:
     project: Project | None
     actions: ActionRegistry
     diagnostics: list[Diagnostic]
+    checkout: Checkout | None = None
 
 
 def build_actions(root: Path, settings: Settings) -> tuple[ActionRegistry, list[Diagnostic]]:
     """The built-in actions over the project's data, plus the project's own ``actions.py``."""
+    registry, diags, _checkout = build_services(root, settings)
+    return registry, diags
+
+
+def build_services(
+    root: Path, settings: Settings
+) -> tuple[ActionRegistry, list[Diagnostic], Checkout | None]:
+    """The actions, the diagnostics, and the checkout the actions use."""
     registry = ActionRegistry()
     diags: list[Diagnostic] = []
     feed = settings.catalog.feed if settings.catalog and settings.catalog.feed else None
@@ -52,11 +71,42 @@ def build_actions(root: Path, settings: Settings) -> tuple[ActionRegistry, list[
         else:
             diags.append(Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found"))
     register_catalog_actions(registry, catalog)
-    orders_path = root / "orders.jsonl"
-    orders = SampleOrders.from_jsonl(orders_path) if orders_path.exists() else SampleOrders([])
-    register_order_actions(registry, orders)
+    checkout = _checkout(root, settings, shop, catalog, diags)
+    if checkout is not None:
+        register_checkout_actions(registry, checkout)
     diags.extend(_project_actions(root, registry))
-    return registry, diags
+    return registry, diags, checkout
+
+
+def _checkout(
+    root: Path, settings: Settings, shop: object, catalog: SampleCatalog, diags: list[Diagnostic]
+) -> Checkout | None:
+    """The order book on a private database until the app binds the real one."""
+    try:
+        config = CheckoutConfig.load(root / "checkout.yaml")
+    except CheckoutError as exc:
+        diags.append(Diagnostic(root / "checkout.yaml", 1, 1, str(exc)))
+        return None
+    currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
+    book = OrderBook(SampleOffers(catalog), config, shop_currency=str(currency or "EUR"))
+    stripe = (
+        StripeCheckout(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+        if settings.stripe_secret_key
+        else None
+    )
+    checkout = Checkout(
+        book,
+        Database.in_memory(),
+        stripe=stripe,
+        telegram_provider_token=settings.telegram_payment_provider_token,
+    )
+    # Demo orders (the example shop's orders.jsonl) so tracking has something to find.
+    orders_path = root / "orders.jsonl"
+    if orders_path.exists():
+        checkout.seeds = list(SampleOrders.from_jsonl(orders_path))
+        with checkout.db.transaction() as conn:
+            book.seed(conn, checkout.seeds, checkout.clock())
+    return checkout
 
 
 def _project_actions(root: Path, registry: ActionRegistry) -> list[Diagnostic]:
@@ -96,11 +146,15 @@ def _error_line(exc: BaseException, path: Path) -> int:
 def open_project(root: Path | str, settings: Settings | None = None) -> OpenedProject:
     settings = settings or Settings()
     path = Path(root).resolve()
-    actions, diags = build_actions(path, settings) if path.is_dir() else (ActionRegistry(), [])
+    checkout: Checkout | None = None
+    if path.is_dir():
+        actions, diags, checkout = build_services(path, settings)
+    else:
+        actions, diags = ActionRegistry(), []
     project, more = load_project(path, actions, shop_overrides=settings.shop_overrides())
     if any(d.severity == "error" for d in diags):
         project = None
-    return OpenedProject(path, project, actions, sorted(set(diags + more)))
+    return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout)
 
 
-__all__ = ["OpenedProject", "build_actions", "open_project"]
+__all__ = ["OpenedProject", "build_actions", "build_services", "open_project"]

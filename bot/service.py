@@ -33,7 +33,8 @@ from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 
 log = logging.getLogger("shopchat.service")
 
-ANSWERABLE = frozenset({"message", "pre_checkout"})
+# payment: a Telegram successful_payment, applied by the checkout hook.
+ANSWERABLE = frozenset({"message", "pre_checkout", "payment"})
 
 
 class Sender(Protocol):
@@ -64,8 +65,9 @@ class TurnHook(Protocol):
     ``before_turn`` may take an event over: returning a list of calls (maybe empty) means the
     hook answered it and the bot does not run (a person owns the conversation; a payment event
     was applied). ``None`` lets the next hook, then the bot, handle it. ``after_turn`` sees what
-    the bot did (the transcript, hand-off effects). Both run in the transaction that claims the
-    event, so what they write commits with it, exactly once.
+    the bot did (the transcript, hand-off effects) and may return calls to send after the
+    turn's replies (a Telegram invoice the turn asked for). Both run in the transaction that
+    claims the event, so what they write commits with it, exactly once.
 
     Two optional methods (looked up by name, so existing hooks need not define them):
     ``reshape(conn, inbound, state, replies, effects, now) -> list[Reply]`` may replace the
@@ -87,7 +89,7 @@ class TurnHook(Protocol):
         replies: Sequence[Reply],
         effects: Sequence[Any],
         now: datetime,
-    ) -> None: ...
+    ) -> list[OutboundCall] | None: ...
 
 
 class UnknownConversation(LookupError):
@@ -236,7 +238,9 @@ class ChatService:
             self.contacts.seen(conn, inbound, now)
         if turn is not None:
             for hook in self.hooks:
-                hook.after_turn(conn, inbound, *turn, now)
+                more = hook.after_turn(conn, inbound, *turn, now)
+                if more:
+                    calls = calls + _owned(list(more), inbound)
         return self.journal.queue(conn, link.name, calls)
 
     def _hooked(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,6 +53,34 @@ class Settings(BaseSettings):
     handoff_webhook_url: str | None = None
     handoff_webhook_secret: str | None = None
     console_url: str | None = None  # the agent console's address, for links in notifications
+
+    # Checkout. Without a payment provider the shop takes manual payment (transfer, COD).
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    telegram_payment_provider_token: str | None = None
+    orders_api_token: str | None = None  # bearer token of the merchant API (/api/orders)
+
+    @field_validator("stripe_secret_key")
+    @classmethod
+    def _stripe_key(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sk_", "rk_")):
+            raise ValueError(
+                "SHOPCHAT_STRIPE_SECRET_KEY must be a Stripe secret key (sk_live_..., "
+                "sk_test_...) or a restricted key (rk_...), never the publishable pk_ key"
+            )
+        return value or None
+
+    @field_validator("orders_api_token")
+    @classmethod
+    def _orders_token(cls, value: str | None) -> str | None:
+        if value and len(value) < 16:
+            raise ValueError("SHOPCHAT_ORDERS_API_TOKEN must be at least 16 characters")
+        return value or None
+
+    @property
+    def stripe_enabled(self) -> bool:
+        return bool(self.stripe_secret_key)
 
     @property
     def telegram_enabled(self) -> bool:

@@ -1,12 +1,28 @@
-"""Checkout: orders and, for now, a sample order source for the tracking flows.
+"""Checkout: carts, discount codes and shipping, orders with a status history, payments.
 
-orders = SampleOrders.from_jsonl("examples/shop/orders.jsonl")
-orders.lookup("#tg 10234", "anna.kowalska@example.com")
-register_order_actions(registry, orders)
+    book = OrderBook(SampleOffers(catalog), CheckoutConfig.load(root / "checkout.yaml"),
+                     shop_currency="PLN")
+    checkout = Checkout(book, Database.in_memory(), stripe=StripeCheckout("sk_test_..."))
+    register_checkout_actions(registry, checkout)
+
+``SampleOrders`` reads demo orders from a JSON Lines file; they are imported into the book.
 """
 
-from checkout.errors import CheckoutError, OrderFileError, OrderRowError
+from checkout.actions import money, order_view, register_checkout_actions
+from checkout.book import TRANSITIONS, Cart, OrderBook, PaymentResult, customer_key
+from checkout.config import CheckoutConfig, DiscountCode, ShippingOption
+from checkout.db import Database
+from checkout.errors import (
+    CheckoutConfigError,
+    CheckoutError,
+    IllegalTransition,
+    OrderFileError,
+    OrderRowError,
+    PaymentProviderError,
+)
 from checkout.l10n import format_money
+from checkout.messages import message
+from checkout.offers import OfferSource, SampleOffers
 from checkout.orders import (
     Order,
     OrderItem,
@@ -22,21 +38,49 @@ from checkout.sample_orders import (
     order_for_locale,
     register_order_actions,
 )
+from checkout.shop import Checkout, PaymentStart
+from checkout.stripe import SignatureInvalid, StripeCheckout, sign, verify_signature
+from checkout.tables import metadata
 
 __all__ = [
     "PAYMENT_LINK",
+    "TRANSITIONS",
+    "Cart",
+    "Checkout",
+    "CheckoutConfig",
+    "CheckoutConfigError",
     "CheckoutError",
+    "Database",
+    "DiscountCode",
+    "IllegalTransition",
+    "OfferSource",
     "Order",
+    "OrderBook",
     "OrderFileError",
     "OrderItem",
     "OrderRowError",
     "OrderStatus",
     "PaymentMethod",
+    "PaymentProviderError",
+    "PaymentResult",
+    "PaymentStart",
     "PaymentStatus",
+    "SampleOffers",
     "SampleOrders",
+    "ShippingOption",
+    "SignatureInvalid",
+    "StripeCheckout",
+    "customer_key",
     "format_money",
+    "message",
+    "metadata",
+    "money",
     "order_for_locale",
     "order_number_key",
+    "order_view",
     "phone_digits",
+    "register_checkout_actions",
     "register_order_actions",
+    "sign",
+    "verify_signature",
 ]

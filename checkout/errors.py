@@ -1,8 +1,11 @@
 """What can go wrong in checkout.
 
 CheckoutError
- ├── OrderFileError   the sample orders file cannot be read at all (raised)
- └── OrderRowError    one order row is malformed (reported, skipped, kept in ``.rejected``)
+ ├── OrderFileError       the sample orders file cannot be read at all (raised)
+ ├── OrderRowError        one order row is malformed (reported, skipped, kept in ``.rejected``)
+ ├── CheckoutConfigError  checkout.yaml is unreadable or invalid (names the file and field)
+ ├── IllegalTransition    an order status change the order's state does not allow
+ └── PaymentProviderError a payment provider refused or could not be reached
 """
 
 from __future__ import annotations
@@ -35,4 +38,23 @@ class OrderRowError(CheckoutError):
         return self.message
 
 
-__all__ = ["CheckoutError", "OrderFileError", "OrderRowError"]
+class CheckoutConfigError(CheckoutError):
+    """checkout.yaml cannot be used; the message names the file and what to fix."""
+
+
+class IllegalTransition(CheckoutError):
+    """The order cannot move from its status to the one asked for."""
+
+
+class PaymentProviderError(CheckoutError):
+    """A payment provider answered with an error or not at all."""
+
+
+__all__ = [
+    "CheckoutConfigError",
+    "CheckoutError",
+    "IllegalTransition",
+    "OrderFileError",
+    "OrderRowError",
+    "PaymentProviderError",
+]

@@ -14,7 +14,7 @@ OrderStatus = Literal[
     "pending_payment", "paid", "packed", "shipped", "delivered", "cancelled", "refunded"
 ]
 PaymentStatus = Literal["paid", "pending", "failed"]
-PaymentMethod = Literal["card", "blik", "transfer", "cod"]
+PaymentMethod = Literal["card", "blik", "transfer", "cod", "telegram", "stripe"]
 
 MinorUnits = Annotated[int, Field(ge=0)]
 
@@ -68,11 +68,13 @@ class OrderItem(_Row):
 
 
 class Order(_Row):
-    """A placed order with its payment and delivery state."""
+    """A placed order with its payment and delivery state. Email or phone, at least one."""
 
     number: Annotated[str, Field(min_length=1)]
-    email: str
-    phone: str
+    email: str = ""
+    phone: str = ""
+    name: str = ""
+    address: str = ""
     status: OrderStatus
     payment_status: PaymentStatus
     payment_method: PaymentMethod
@@ -80,12 +82,19 @@ class Order(_Row):
     tracking_number: str | None = None
     tracking_url: str | None = None
     items: Annotated[tuple[OrderItem, ...], Field(min_length=1)]
+    discount: MinorUnits = 0
+    discount_code: str | None = None
     shipping: MinorUnits = 0
+    shipping_option: str | None = None
     total: MinorUnits
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     created_at: datetime
+    conversation_id: str | None = None
+    locale: str = "en"
+    payment_link: str | None = None
+    flag: str | None = None
 
-    @field_validator("total", "shipping", mode="before")
+    @field_validator("total", "shipping", "discount", mode="before")
     @classmethod
     def _money(cls, value: Any) -> Any:
         return _check_money(value)
@@ -93,6 +102,8 @@ class Order(_Row):
     @field_validator("email", mode="after")
     @classmethod
     def _email(cls, value: str) -> str:
+        if not value.strip():
+            return ""
         if not _EMAIL.match(value.strip()):
             raise ValueError(f"{value!r} is not an email address")
         return value.strip()
@@ -100,6 +111,8 @@ class Order(_Row):
     @field_validator("phone", mode="after")
     @classmethod
     def _phone(cls, value: str) -> str:
+        if not value.strip():
+            return ""
         if not 7 <= len(phone_digits(value)) <= 15:
             raise ValueError(f"{value!r} is not a phone number (7 to 15 digits)")
         return value
@@ -113,18 +126,20 @@ class Order(_Row):
 
     @model_validator(mode="after")
     def _consistent(self) -> Order:
-        if self.status in _SHIPPED and not (
-            self.carrier and self.tracking_number and self.tracking_url
-        ):
+        if not (self.email or self.phone):
+            raise ValueError("an order needs an email or a phone number")
+        if self.status in _SHIPPED and not (self.carrier and self.tracking_number):
+            raise ValueError(f"a {self.status} order needs carrier and tracking_number")
+        if self.total != self.subtotal - self.discount + self.shipping:
+            less = f" - discount {self.discount}" if self.discount else ""
             raise ValueError(
-                f"a {self.status} order needs carrier, tracking_number and tracking_url"
-            )
-        subtotal = sum(item.price * item.quantity for item in self.items)
-        if self.total != subtotal + self.shipping:
-            raise ValueError(
-                f"total {self.total} is not items {subtotal} + shipping {self.shipping}"
+                f"total {self.total} is not items {self.subtotal}{less} + shipping {self.shipping}"
             )
         return self
+
+    @property
+    def subtotal(self) -> int:
+        return sum(item.price * item.quantity for item in self.items)
 
     @property
     def awaiting_payment(self) -> bool:
@@ -139,9 +154,11 @@ class Order(_Row):
         """The order's email (any case) or phone (digits, with or without country code)."""
         contact = contact.strip()
         if "@" in contact:
+            if not self.email:
+                return False
             return _same(contact.casefold(), self.email.casefold())
         given, known = phone_digits(contact), phone_digits(self.phone)
-        if len(given) < 7:
+        if len(given) < 7 or not known:
             return False
         if len(given) == len(known):
             return _same(given, known)

@@ -95,8 +95,8 @@ EN = Words(
     gift_price="PLN189.99",
     too_dear="Space Shuttle Building Bricks Set",
     confirmation="Great choice! Fire Station Building Bricks Set costs PLN189.99.",
-    after="Ordering right here in the chat is coming soon. What would you like to do now?",
-    after_labels=["Other ideas", "New search", "Main menu"],
+    after="What would you like to do now?",
+    after_labels=["Add to cart", "Other ideas", "New search", "Main menu"],
 )
 
 PL = Words(
@@ -126,8 +126,8 @@ PL = Words(
     gift_price=f"189,99{NBSP}zł",
     too_dear="Klocki Prom kosmiczny",
     confirmation=f"Świetny wybór! Klocki Remiza strażacka – cena: 189,99{NBSP}zł.",
-    after="Już wkrótce zamówisz prosto na czacie. Co chcesz teraz zrobić?",
-    after_labels=["Inne pomysły", "Nowe wyszukiwanie", "Menu główne"],
+    after="Co chcesz teraz zrobić?",
+    after_labels=["Dodaj do koszyka", "Inne pomysły", "Nowe wyszukiwanie", "Menu główne"],
 )
 
 
@@ -284,7 +284,7 @@ def test_whatsapp_uses_buttons_for_three_choices_a_list_for_more_and_pictures_fo
         assert_whatsapp_limits(turn)
 
     assert whatsapp_interactive(w.who)["type"] == "button"  # 3 recipients
-    assert whatsapp_interactive(w.done)["type"] == "button"  # 3 ways on
+    assert whatsapp_interactive(w.done)["type"] == "list"  # 4 ways on
     menu = whatsapp_interactive(w.menu)  # 4 topics
     assert menu["type"] == "list" and menu["action"]["button"] == "Options"
     assert whatsapp_interactive(w.interests)["type"] == "list"  # 10 interests, one list

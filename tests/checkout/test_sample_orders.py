@@ -93,7 +93,7 @@ def test_bad_order_rows_are_reported_with_their_line_and_skipped(write_orders):
     problems = {p.line: p.reason for p in orders.rejected}
     assert set(problems) == {2, 3, 4, 5, 6}
     assert "total 9999 is not items 2000 + shipping 500" in problems[2]
-    assert "carrier, tracking_number and tracking_url" in problems[3]
+    assert "carrier and tracking_number" in problems[3]
     assert "not valid JSON" in problems[4]
     assert "duplicate order number" in problems[5]
     assert "time zone" in problems[6]

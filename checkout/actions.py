@@ -1,0 +1,408 @@
+"""The checkout actions flows call: the cart, checkout, payment and order look-ups.
+
+Every action re-prices the cart from the offer source, so what a shopper sees is what is true
+now. Actions answer with plain data; problems are codes (``sold_out``, ``bad_quantity``...)
+that the flow turns into words in the shopper's language.
+
+    cart.add(product_id, variant_id?, quantity=1)   cart.update(item, quantity)
+    cart.remove(item)   cart.show()   cart.apply_code(code)
+    cart.shipping_options()   cart.set_shipping(option)
+    checkout.start(name, contact, address?, channel?)   checkout.pay(number, method, channel?)
+    orders.lookup(number, contact)   orders.list()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from checkout.book import Cart, PricedLine, customer_key, split_key
+from checkout.l10n import format_money, pick_text
+from checkout.orders import Order
+from checkout.shop import Checkout
+from flows.actions import ActionContext, ActionError, ActionRegistry
+
+_EMAIL_AT = "@"
+
+
+def money(amount: int, currency: str, locale: str) -> str:
+    if currency == "XTR":  # Telegram Stars: Babel does not know it
+        return f"{amount} ⭐"
+    return format_money(amount, currency, locale)
+
+
+def _quantity(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    if text.lstrip("-").isdigit() and len(text) <= 12:
+        return int(text)
+    return None
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _line(line: PricedLine, locale: str) -> dict[str, Any]:
+    offer = line.offer
+    price = offer.price if offer else line.price_seen
+    currency = offer.currency if offer else ""
+    each = money(price, currency, locale) if currency else ""
+    total = money(price * line.quantity, currency, locale) if currency else ""
+    return {
+        "id": line.key,
+        "product_id": line.product_id,
+        "variant_id": line.variant_id,
+        "title": offer.title if offer else line.product_id,
+        "quantity": line.quantity,
+        "price": price,
+        "currency": currency,
+        "price_text": f"{line.quantity} × {each}" if currency else "",
+        "line_total_text": total,
+        "description": f"{line.quantity} × {each} = {total}" if currency else "",
+        "image": offer.image if offer else None,
+        "problem": line.problem,
+        "previous_price_text": money(line.price_seen, currency, locale) if currency else "",
+    }
+
+
+def order_view(order: Order, checkout: Checkout, locale: str) -> dict[str, Any]:
+    """An order as the tracking, payment-help and checkout flows see it."""
+    link = order.payment_link
+    template = checkout.config.payment_link
+    if link is None and template and order.awaiting_payment and order.payment_method != "stripe":
+        link = template.format(number=order.number)
+    return {
+        "number": order.number,
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "payment_method": order.payment_method,
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "tracking_url": order.tracking_url,
+        "name": order.name,
+        "total": order.total,
+        "currency": order.currency,
+        "total_text": money(order.total, order.currency, locale),
+        "subtotal_text": money(order.subtotal, order.currency, locale),
+        "discount": order.discount,
+        "discount_text": money(order.discount, order.currency, locale),
+        "shipping_text": money(order.shipping, order.currency, locale),
+        "items": [
+            {"title": pick_text(item.title, locale), "quantity": item.quantity}
+            for item in order.items
+        ],
+        "payment_link": link,
+        "bank_transfer": pick_text(checkout.config.bank_transfer, locale)
+        if checkout.config.bank_transfer
+        else "",
+    }
+
+
+def register_checkout_actions(
+    registry: ActionRegistry, checkout: Checkout, *, now: Callable[[], datetime] | None = None
+) -> None:
+    """Register the cart, checkout and orders actions over ``checkout``."""
+    book = checkout.book
+    clock = now or checkout.clock
+
+    def view(conn: Connection, cart: Cart, locale: str) -> dict[str, Any]:
+        totals = book.totals(conn, cart, now=clock())
+        cur = totals.currency
+        items = [_line(line, locale) for line in cart.lines]
+        option = book.config.shipping_option(cart.shipping_option or "")
+        return {
+            "empty": not cart.lines,
+            "count": sum(line.quantity for line in cart.lines),
+            "lines": items,
+            "problems": [i for i in items if i["problem"]],
+            "currency": cur,
+            "subtotal": totals.subtotal,
+            "discount": totals.discount,
+            "shipping": totals.shipping,
+            "total": totals.total,
+            "subtotal_text": money(totals.subtotal, cur, locale),
+            "discount_text": money(totals.discount, cur, locale),
+            "shipping_text": money(totals.shipping, cur, locale),
+            "total_text": money(totals.total, cur, locale),
+            "code": cart.discount_code,
+            "code_problem": totals.code_problem,
+            "shipping_option": cart.shipping_option,
+            "shipping_label": pick_text(option.label, locale) if option else "",
+            "needs_shipping": bool(book.config.shipping) and option is None,
+        }
+
+    def current(conn: Connection, ctx: ActionContext) -> Cart:
+        return book.cart(conn, ctx.conversation_id, locale=ctx.locale, now=clock())
+
+    def add(
+        ctx: ActionContext, *, product_id: str, variant_id: str | None = None, quantity: Any = 1
+    ) -> dict[str, Any]:
+        """Put a product (or one of its variants) in the cart."""
+        qty = _quantity(quantity)
+        with checkout.db.transaction() as conn:
+            problem: str | None
+            if qty is None:
+                problem, offer = "bad_quantity", None
+            else:
+                product, variant = _text(product_id), _text(variant_id) or None
+                problem, offer = book.add(
+                    conn,
+                    ctx.conversation_id,
+                    product,
+                    variant,
+                    qty,
+                    locale=ctx.locale,
+                    now=clock(),
+                )
+            return {
+                "ok": problem is None,
+                "problem": problem,
+                "title": offer.title if offer else "",
+                "available": offer.quantity if offer else None,
+                "cart": view(conn, current(conn, ctx), ctx.locale),
+            }
+
+    def update_line(ctx: ActionContext, *, item: str, quantity: Any) -> dict[str, Any]:
+        """Change a cart line's quantity (0 removes it)."""
+        qty = _quantity(quantity)
+        product, variant = split_key(_text(item))
+        with checkout.db.transaction() as conn:
+            problem = (
+                "bad_quantity"
+                if qty is None
+                else book.set_quantity(
+                    conn,
+                    ctx.conversation_id,
+                    product,
+                    variant,
+                    qty,
+                    locale=ctx.locale,
+                    now=clock(),
+                )
+            )
+            cart = view(conn, current(conn, ctx), ctx.locale)
+            return {"ok": problem is None, "problem": problem, "cart": cart}
+
+    def remove(ctx: ActionContext, *, item: str) -> dict[str, Any]:
+        """Take a line out of the cart."""
+        product, variant = split_key(_text(item))
+        with checkout.db.transaction() as conn:
+            removed = book.remove(conn, ctx.conversation_id, product, variant)
+            return {"ok": removed, "cart": view(conn, current(conn, ctx), ctx.locale)}
+
+    def show(ctx: ActionContext) -> dict[str, Any]:
+        """The cart with every line re-priced, and its totals."""
+        with checkout.db.transaction() as conn:
+            return view(conn, current(conn, ctx), ctx.locale)
+
+    def apply_code(ctx: ActionContext, *, code: str) -> dict[str, Any]:
+        """Use a discount code on the cart (``problem``: unknown, expired, used_up...)."""
+        with checkout.db.transaction() as conn:
+            cart = current(conn, ctx)
+            if not cart.lines:
+                return {"ok": False, "problem": "empty", "cart": view(conn, cart, ctx.locale)}
+            found = book.config.discount(_text(code))
+            subtotal = book.totals(conn, cart, now=clock()).subtotal
+            customer = f"chat:{ctx.conversation_id}"
+            problem = book.code_problem(conn, found, subtotal, customer, clock())
+            if problem is None and found is not None:
+                book.set_cart_field(conn, ctx.conversation_id, discount_code=found.code)
+                cart = current(conn, ctx)
+            return {"ok": problem is None, "problem": problem, "cart": view(conn, cart, ctx.locale)}
+
+    def shipping_options(ctx: ActionContext) -> list[dict[str, str]]:
+        """The shipping options as choices, with their prices."""
+        with checkout.db.transaction() as conn:
+            cart = current(conn, ctx)
+            totals = book.totals(conn, cart, now=clock())
+        base = totals.subtotal - totals.discount
+        return [
+            {
+                "value": option.id,
+                "label": f"{pick_text(option.label, ctx.locale)} "
+                f"({money(option.price_for(base), book.currency, ctx.locale)})",
+            }
+            for option in book.config.shipping
+        ]
+
+    def set_shipping(ctx: ActionContext, *, option: str) -> dict[str, Any]:
+        """Choose a shipping option for the cart."""
+        with checkout.db.transaction() as conn:
+            found = book.config.shipping_option(_text(option))
+            if found is not None and current(conn, ctx).token is not None:
+                book.set_cart_field(conn, ctx.conversation_id, shipping_option=found.id)
+            cart = view(conn, current(conn, ctx), ctx.locale)
+            return {"ok": found is not None, "cart": cart}
+
+    def start(
+        ctx: ActionContext, *, name: str, contact: str, address: str = "", channel: str = ""
+    ) -> dict[str, Any]:
+        """Turn the cart into an order (once: asking again gives the same order).
+
+        ``problem``: empty, sold_out (those lines were removed), price_changed (the new prices
+        are now in the cart), code (the discount no longer applies and was removed),
+        shipping (choose a shipping option first).
+        """
+        contact_text = _text(contact)
+        email = contact_text if _EMAIL_AT in contact_text else ""
+        phone = "" if email else contact_text
+        when = clock()
+        with checkout.db.transaction() as conn:
+            cart = current(conn, ctx)
+
+            def refused(problem: str, **more: Any) -> dict[str, Any]:
+                fresh = view(conn, current(conn, ctx), ctx.locale)
+                return {"ok": False, "problem": problem, "order": None, "cart": fresh, **more}
+
+            if cart.order_number is not None:
+                order = book.order(conn, cart.order_number)
+                if order is not None:
+                    return {
+                        "ok": True,
+                        "problem": None,
+                        "order": order_view(order, checkout, ctx.locale),
+                        "cart": view(conn, cart, ctx.locale),
+                        "payment_options": _options(checkout, channel, order.currency, ctx.locale),
+                    }
+            if not cart.lines:
+                return refused("empty")
+            gone = book.drop_unavailable(conn, cart)
+            if gone:
+                titles = [line.offer.title if line.offer else line.product_id for line in gone]
+                return refused("sold_out", titles=titles)
+            if any(line.problem == "short" for line in cart.lines):
+                return refused(
+                    "sold_out",
+                    titles=[
+                        line.offer.title
+                        for line in cart.lines
+                        if line.problem == "short" and line.offer
+                    ],
+                )
+            if any(line.problem == "price_changed" for line in cart.lines):
+                book.accept_prices(conn, cart)
+                return refused("price_changed")
+            if book.config.shipping and cart.shipping_option is None:
+                return refused("shipping")
+            customer = customer_key(email, phone, ctx.conversation_id)
+            totals = book.totals(conn, cart, now=when, customer=customer)
+            if totals.code_problem is not None:
+                book.set_cart_field(conn, ctx.conversation_id, discount_code=None)
+                return refused("code", code_problem=totals.code_problem)
+            methods = checkout.methods(channel, book.currency)
+            order = book.place(
+                conn,
+                cart,
+                name=_text(name),
+                email=email,
+                phone=phone,
+                address=_text(address),
+                locale=ctx.locale,
+                now=when,
+                payment_method=methods[0] if methods else "transfer",
+            )
+            return {
+                "ok": True,
+                "problem": None,
+                "order": order_view(order, checkout, ctx.locale),
+                "cart": view(conn, cart, ctx.locale),
+                "payment_options": _options(checkout, channel, order.currency, ctx.locale),
+            }
+
+    def pay(ctx: ActionContext, *, number: str, method: str, channel: str = "") -> dict[str, Any]:
+        """Start paying an order of this conversation: a Telegram invoice, a Stripe link, or
+        manual payment. ``problem``: unknown, not_pending, method, sold_out, price_changed,
+        provider_down."""
+        with checkout.db.transaction() as conn:
+            order = book.order(conn, _text(number))
+            if order is None or order.conversation_id != ctx.conversation_id:
+                return {"ok": False, "problem": "unknown", "method": method, "link": None}
+            started = checkout.start_payment(
+                conn, order, _text(method), channel=_text(channel), now=clock()
+            )
+            fresh = book.order(conn, order.number)
+            assert fresh is not None
+            return {
+                "ok": started.ok,
+                "problem": started.problem,
+                "method": started.method,
+                "link": started.link,
+                "order": order_view(fresh, checkout, ctx.locale),
+            }
+
+    def lookup(ctx: ActionContext, *, number: str, contact: str) -> dict[str, Any] | None:
+        """Find an order by its number and the email or phone it was placed with.
+
+        Too many failed look-ups from one conversation fail the action (``on_error:``)."""
+        with checkout.db.transaction() as conn:
+            found = book.lookup(
+                conn, _text(number), _text(contact), who=ctx.conversation_id, now=clock()
+            )
+        if found == "limited":
+            raise ActionError("too many failed order look-ups; try again later")
+        return order_view(found, checkout, ctx.locale) if found is not None else None
+
+    def list_orders(ctx: ActionContext) -> list[dict[str, Any]]:
+        """The orders placed from this conversation, newest first."""
+        with checkout.db.transaction() as conn:
+            found = book.orders_of(conn, ctx.conversation_id)
+        return [order_view(order, checkout, ctx.locale) for order in found]
+
+    registry.register("cart.add", add)
+    registry.register("cart.update", update_line)
+    registry.register("cart.remove", remove)
+    registry.register("cart.show", show)
+    registry.register("cart.apply_code", apply_code)
+    registry.register("cart.shipping_options", shipping_options)
+    registry.register("cart.set_shipping", set_shipping)
+    registry.register("checkout.start", start)
+    registry.register("checkout.pay", pay)
+    registry.register("orders.lookup", lookup)
+    registry.register("orders.list", list_orders)
+
+
+def _options(checkout: Checkout, channel: str, currency: str, locale: str) -> list[dict[str, str]]:
+    labels = {
+        "telegram": {
+            "en": "Pay in Telegram",
+            "pl": "Zapłać w Telegramie",
+            "es": "Pagar en Telegram",
+            "ru": "Оплатить в Telegram",
+            "fa": "پرداخت در تلگرام",
+        },
+        "stripe": {
+            "en": "Card (payment link)",
+            "pl": "Karta (link do płatności)",
+            "es": "Tarjeta (enlace de pago)",
+            "ru": "Картой (ссылка на оплату)",
+            "fa": "کارت (لینک پرداخت)",
+        },
+        "transfer": {
+            "en": "Bank transfer",
+            "pl": "Przelew bankowy",
+            "es": "Transferencia bancaria",
+            "ru": "Банковский перевод",
+            "fa": "انتقال بانکی",
+        },
+        "cod": {
+            "en": "Cash on delivery",
+            "pl": "Płatność przy odbiorze",
+            "es": "Contra reembolso",
+            "ru": "Оплата при получении",
+            "fa": "پرداخت هنگام تحویل",
+        },
+    }
+    return [
+        {"value": method, "label": pick_text(labels[method], locale)}
+        for method in checkout.methods(channel, currency)
+    ]
+
+
+__all__ = ["money", "order_view", "register_checkout_actions"]

@@ -1,0 +1,141 @@
+"""Checkout as one object: the order book, its database and the configured payment providers.
+
+``Checkout`` is what the flow actions, the Telegram payment hook and the merchant API share.
+Which way a shopper can pay depends on the channel and on what is configured:
+
+* Telegram with a payment provider token (or a shop priced in Stars, ``XTR``): an invoice;
+* a Stripe secret key: a Stripe Checkout link;
+* always: the manual methods of checkout.yaml (bank transfer, cash on delivery).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from checkout.book import OrderBook
+from checkout.db import Database
+from checkout.errors import PaymentProviderError
+from checkout.orders import Order
+from checkout.stripe import StripeCheckout
+from checkout.tables import order_events
+
+ONLINE_METHODS = ("telegram", "stripe")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """What starting a payment produced: a link to send, an invoice queued, or instructions."""
+
+    method: str
+    ok: bool = True
+    link: str | None = None
+    problem: str | None = None
+
+
+class Checkout:
+    def __init__(
+        self,
+        book: OrderBook,
+        db: Database,
+        *,
+        stripe: StripeCheckout | None = None,
+        telegram_provider_token: str | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.book = book
+        self.db = db
+        self.stripe = stripe
+        self.telegram_provider_token = telegram_provider_token
+        self.clock = clock
+        self._turn = threading.local()
+        self.seeds: list[Order] = []  # demo orders imported into whichever database is used
+
+    @property
+    def config(self) -> Any:
+        return self.book.config
+
+    # -- payment methods -----------------------------------------------------------------
+    def methods(self, channel: str, currency: str) -> list[str]:
+        """The ways to pay offered on ``channel``, the preferred first."""
+        found: list[str] = []
+        if channel == "telegram" and (self.telegram_provider_token or currency == "XTR"):
+            found.append("telegram")
+        if self.stripe is not None and currency != "XTR":
+            found.append("stripe")
+        found.extend(self.book.config.manual_methods)
+        return found
+
+    def start_payment(
+        self, conn: Connection, order: Order, method: str, *, channel: str, now: datetime
+    ) -> PaymentStart:
+        """Begin paying ``order`` by ``method``; re-checks stock and prices first."""
+        if order.status != "pending_payment":
+            return PaymentStart(method, ok=False, problem="not_pending")
+        if method not in self.methods(channel, order.currency):
+            return PaymentStart(method, ok=False, problem="method")
+        problem = self.book.recheck(order, now=now)
+        if problem is not None:
+            return PaymentStart(method, ok=False, problem=problem)
+        if method == "telegram":
+            self.book.set_payment(conn, order.number, method=method, now=now)
+            self.request_invoice(order.conversation_id or "", order.number)
+            return PaymentStart(method)
+        if method == "stripe":
+            assert self.stripe is not None
+            if order.payment_method == "stripe" and order.payment_link:
+                return PaymentStart(method, link=order.payment_link)  # still open: resend it
+            attempt = conn.execute(
+                select(func.count()).where(
+                    (order_events.c.order_number == order.number)
+                    & order_events.c.note.like("stripe session%")
+                )
+            ).scalar_one()
+            try:
+                # In the turn's transaction, but bounded by the client's short timeout; the
+                # idempotency key makes a retry of this very attempt return the same session.
+                session = self.stripe.create_session(
+                    order,
+                    title=f"Order {order.number}",
+                    success_url=self.book.config.success_url,
+                    cancel_url=self.book.config.cancel_url,
+                    idempotency_key=f"shopchat-{order.number}-{attempt + 1}",
+                    now=now,
+                )
+            except PaymentProviderError:
+                return PaymentStart(method, ok=False, problem="provider_down")
+            self.book.set_payment(
+                conn, order.number, method=method, ref=session.id, link=session.url, now=now
+            )
+            self.book.mark_payment_status(
+                conn, order.number, "pending", f"stripe session {session.id}", now
+            )
+            return PaymentStart(method, link=session.url)
+        self.book.set_payment(conn, order.number, method=method, now=now)
+        return PaymentStart(method)
+
+    # -- invoices asked for during a turn (sent by the Telegram hook after it) ------------
+    def request_invoice(self, conversation_id: str, number: str) -> None:
+        pending: list[tuple[str, str]] = getattr(self._turn, "invoices", [])
+        pending.append((conversation_id, number))
+        self._turn.invoices = pending
+
+    def take_invoices(self, conversation_id: str) -> list[str]:
+        pending: list[tuple[str, str]] = getattr(self._turn, "invoices", [])
+        self._turn.invoices = [p for p in pending if p[0] != conversation_id]
+        return [number for cid, number in pending if cid == conversation_id]
+
+    def reset_turn(self) -> None:
+        self._turn.invoices = []
+
+
+__all__ = ["ONLINE_METHODS", "Checkout", "PaymentStart"]
