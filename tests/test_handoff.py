@@ -274,14 +274,30 @@ def test_a_silent_agent_loses_the_ticket_to_the_least_busy_online_one(shop):
     assert call(shop, d.ticket, first.id).ticket.agent == "bob"
 
 
-def test_a_silent_agent_with_nobody_online_puts_the_ticket_back_in_the_queue(shop):
+def test_a_silent_agent_keeps_the_ticket_when_nobody_else_is_online(shop):
     d = desk(shop)
     call(shop, d.set_online, "ann", True)
     shop.telegram().say("human")
     shop.clock.advance(minutes=4)  # ann's heartbeat expired too
     call(shop, d.sweep)
     ticket = only_ticket(shop)
-    assert (ticket.state, ticket.agent) == ("waiting", None)
+    assert (ticket.state, ticket.agent) == ("assigned", "ann")
+    call(shop, d.set_online, "bob", True)  # someone who can answer
+    call(shop, d.sweep)
+    assert only_ticket(shop).agent == "bob"
+
+
+def test_agents_without_a_heartbeat_get_no_new_tickets(shop):
+    d = desk(shop)
+    call(shop, d.set_online, "ann", True)
+    shop.clock.advance(minutes=3)
+    shop.telegram().say("human")
+    assert only_ticket(shop).state == "waiting"
+    call(shop, d.set_online, "ann", True)  # the heartbeat: back, and given the waiting ticket
+    assert only_ticket(shop).agent == "ann"
+    call(shop, d.set_online, "ann", False)
+    shop.telegram(chat_id=5).say("human")
+    assert call(shop, d.tickets, state="waiting")[0].conversation_id == "telegram:5"
 
 
 def test_live_events_tell_the_console_about_tickets_and_messages(shop):

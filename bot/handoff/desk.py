@@ -398,24 +398,20 @@ class HandoffDesk:
         cfg = self.config
         if cfg.reassign_after is not None:
             for t in queue.unanswered_assigned(conn, now - cfg.reassign_after):
+                # Only to someone who can answer: with nobody else online, taking the ticket
+                # away would only make its agent claim it again.
                 other = queue.least_busy(conn, now, cfg.presence_ttl, exclude=t.agent)
-                values: dict[str, Any] = (
-                    {"agent": other, "assigned_at": now}
-                    if other is not None
-                    else {"state": "waiting", "agent": None, "assigned_at": None}
-                )
-                if queue.transition(
+                if other is not None and queue.transition(
                     conn,
                     t.id,
                     when_state=["assigned"],
                     when_agent=t.agent,
+                    agent=other,
+                    assigned_at=now,
                     updated_at=now,
-                    **values,
                 ):
                     self.counters["reassigned"] += 1
-                    log.info(
-                        "ticket #%s: %s did not answer; now %s", t.id, t.agent, other or "waiting"
-                    )
+                    log.info("ticket #%s: %s did not answer; now %s", t.id, t.agent, other)
                     self._changed(conn, t.id)
         if cfg.auto_assign:
             self._auto_assign(conn, now)
