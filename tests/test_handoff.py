@@ -505,3 +505,26 @@ def test_the_agent_sees_the_shoppers_orders_past_tickets_and_signs_with_a_displa
         last = call(shop, desk(shop).ticket, second.id).transcript[-1]
         assert (last.author, last.agent) == ("agent", "ann")
         assert last.text == "Hello again\n\n— Ann Kowalska"
+
+
+class Accounts:
+    """The console's account store, as far as the desk uses it."""
+
+    def display_name(self, name):
+        return {"ann": "Ann from Support"}.get(name)
+
+
+def test_replies_are_signed_with_the_consoles_display_name_when_it_has_accounts(shop):
+    shop.client.app.state.agents = Accounts()
+    shop.telegram().say("human")
+    ticket = only_ticket(shop)
+    call(shop, desk(shop).claim, ticket.id, "ann")
+    call(shop, desk(shop).reply, ticket.id, "ann", "Hi")
+    call(shop, desk(shop).transfer, ticket.id, "ann", "bob")
+    call(shop, desk(shop).reply, ticket.id, "bob", "Bob here")
+    agent_lines = [
+        line.text
+        for line in call(shop, desk(shop).ticket, ticket.id).transcript
+        if line.author == "agent"
+    ]
+    assert agent_lines == ["Hi\n\n— Ann from Support", "Bob here\n\n— bob"]
