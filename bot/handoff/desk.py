@@ -416,7 +416,9 @@ class HandoffDesk:
         if cfg.auto_assign:
             self._auto_assign(conn, now)
         for t in queue.unanswered(conn):
-            due = t.waiting_since + cfg.first_response_target
+            # A ticket opened while the team is away is due after the next opening.
+            start = cfg.hours.next_opening(t.waiting_since) or t.waiting_since
+            due = start + cfg.first_response_target
             if now >= due - cfg.warn_before:
                 self.notifier.enqueue(conn, t, "first_response_due", now, due_at=due)
         return None
