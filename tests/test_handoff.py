@@ -528,3 +528,15 @@ def test_replies_are_signed_with_the_consoles_display_name_when_it_has_accounts(
         if line.author == "agent"
     ]
     assert agent_lines == ["Hi\n\n— Ann from Support", "Bob here\n\n— bob"]
+
+
+def test_the_announced_wait_follows_recent_waits_and_the_queue(shop):
+    d = desk(shop)
+    for chat, minutes in ((1, 2), (2, 10), (3, 4)):
+        shop.telegram(chat_id=chat).say("human")
+        shop.clock.advance(minutes=minutes)
+        ticket = call(shop, d.tickets, state="waiting")[0]
+        call(shop, d.claim, ticket.id, "ann")
+    assert "about 4 min" in shop.telegram(chat_id=4).say("human").said  # the median
+    # One shopper already waiting and nobody online to share it: twice as long.
+    assert "about 8 min" in shop.telegram(chat_id=5).say("human").said
