@@ -540,3 +540,18 @@ def test_the_announced_wait_follows_recent_waits_and_the_queue(shop):
     assert "about 4 min" in shop.telegram(chat_id=4).say("human").said  # the median
     # One shopper already waiting and nobody online to share it: twice as long.
     assert "about 8 min" in shop.telegram(chat_id=5).say("human").said
+
+
+def test_returning_to_the_bot_without_a_flow_tells_the_shopper_and_the_bot_answers_again(shop):
+    ana = shop.telegram(first_name="Ana", language_code="es")
+    ana.say("humano")
+    ticket = only_ticket(shop)
+    call(shop, desk(shop).claim, ticket.id, "ann")
+    start = shop.platform.count()
+    call(shop, desk(shop).return_to_bot, ticket.id, "ann")
+    settle(shop.client)
+    pushed = [b["text"] for _h, p, b in shop.platform.since(start) if p.endswith("/sendMessage")]
+    assert pushed == ["Vuelves a hablar conmigo, el asistente de la tienda."]
+    assert "¿En qué puedo ayudarte hoy?" in ana.say("hola").said
+    with pytest.raises(TicketClosed, match="returned"):
+        call(shop, desk(shop).claim, ticket.id, "bob")
