@@ -555,3 +555,21 @@ def test_returning_to_the_bot_without_a_flow_tells_the_shopper_and_the_bot_answe
     assert "¿En qué puedo ayudarte hoy?" in ana.say("hola").said
     with pytest.raises(TicketClosed, match="returned"):
         call(shop, desk(shop).claim, ticket.id, "bob")
+
+
+def test_tickets_and_the_bots_silence_survive_a_restart(tmp_path):
+    clock = Clock()
+    with running_shop(tmp_path, clock=clock) as shop:
+        ana = shop.telegram(first_name="Ana")
+        ana.say("human")
+        ticket = only_ticket(shop)
+        call(shop, desk(shop).claim, ticket.id, "ann")
+        call(shop, desk(shop).note, ticket.id, "ann", "VIP")
+    with running_shop(tmp_path, clock=clock) as shop:
+        assert desk(shop).hook.silences("telegram:4242")
+        ana = shop.telegram(first_name="Ana")
+        assert ana.say("hello after the restart").texts == []
+        view = call(shop, desk(shop).ticket, ticket.id)
+        assert (view.ticket.state, view.ticket.agent) == ("assigned", "ann")
+        assert [n.text for n in view.notes] == ["VIP"]
+        assert view.transcript[-1].text == "hello after the restart"
