@@ -119,7 +119,7 @@ def create_app(
             engine=conversations.engine,
             actions=opened.actions,
             context=handoff_context,
-            display_name=agent_names,
+            display_name=agent_names or (lambda agent: _display_name(app, agent)),
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
         app.state.checkout = checkout
@@ -293,6 +293,13 @@ async def _retry_forever(service: ChatService) -> None:
             await service.flush()
         except Exception as exc:  # keep retrying: a bad minute must not end the loop
             log.warning("retrying unsent replies failed: %s", exc)
+
+
+def _display_name(app: FastAPI, agent: str) -> str | None:
+    """The agent's display name from the console's accounts (``app.state.agents``), if any."""
+    accounts = getattr(app.state, "agents", None)
+    lookup = getattr(accounts, "display_name", None)
+    return lookup(agent) if callable(lookup) else None
 
 
 def _html(text: str) -> str:

@@ -274,14 +274,30 @@ def test_a_silent_agent_loses_the_ticket_to_the_least_busy_online_one(shop):
     assert call(shop, d.ticket, first.id).ticket.agent == "bob"
 
 
-def test_a_silent_agent_with_nobody_online_puts_the_ticket_back_in_the_queue(shop):
+def test_a_silent_agent_keeps_the_ticket_when_nobody_else_is_online(shop):
     d = desk(shop)
     call(shop, d.set_online, "ann", True)
     shop.telegram().say("human")
     shop.clock.advance(minutes=4)  # ann's heartbeat expired too
     call(shop, d.sweep)
     ticket = only_ticket(shop)
-    assert (ticket.state, ticket.agent) == ("waiting", None)
+    assert (ticket.state, ticket.agent) == ("assigned", "ann")
+    call(shop, d.set_online, "bob", True)  # someone who can answer
+    call(shop, d.sweep)
+    assert only_ticket(shop).agent == "bob"
+
+
+def test_agents_without_a_heartbeat_get_no_new_tickets(shop):
+    d = desk(shop)
+    call(shop, d.set_online, "ann", True)
+    shop.clock.advance(minutes=3)
+    shop.telegram().say("human")
+    assert only_ticket(shop).state == "waiting"
+    call(shop, d.set_online, "ann", True)  # the heartbeat: back, and given the waiting ticket
+    assert only_ticket(shop).agent == "ann"
+    call(shop, d.set_online, "ann", False)
+    shop.telegram(chat_id=5).say("human")
+    assert call(shop, d.tickets, state="waiting")[0].conversation_id == "telegram:5"
 
 
 def test_live_events_tell_the_console_about_tickets_and_messages(shop):
@@ -489,3 +505,71 @@ def test_the_agent_sees_the_shoppers_orders_past_tickets_and_signs_with_a_displa
         last = call(shop, desk(shop).ticket, second.id).transcript[-1]
         assert (last.author, last.agent) == ("agent", "ann")
         assert last.text == "Hello again\n\n— Ann Kowalska"
+
+
+class Accounts:
+    """The console's account store, as far as the desk uses it."""
+
+    def display_name(self, name):
+        return {"ann": "Ann from Support"}.get(name)
+
+
+def test_replies_are_signed_with_the_consoles_display_name_when_it_has_accounts(shop):
+    shop.client.app.state.agents = Accounts()
+    shop.telegram().say("human")
+    ticket = only_ticket(shop)
+    call(shop, desk(shop).claim, ticket.id, "ann")
+    call(shop, desk(shop).reply, ticket.id, "ann", "Hi")
+    call(shop, desk(shop).transfer, ticket.id, "ann", "bob")
+    call(shop, desk(shop).reply, ticket.id, "bob", "Bob here")
+    agent_lines = [
+        line.text
+        for line in call(shop, desk(shop).ticket, ticket.id).transcript
+        if line.author == "agent"
+    ]
+    assert agent_lines == ["Hi\n\n— Ann from Support", "Bob here\n\n— bob"]
+
+
+def test_the_announced_wait_follows_recent_waits_and_the_queue(shop):
+    d = desk(shop)
+    for chat, minutes in ((1, 2), (2, 10), (3, 4)):
+        shop.telegram(chat_id=chat).say("human")
+        shop.clock.advance(minutes=minutes)
+        ticket = call(shop, d.tickets, state="waiting")[0]
+        call(shop, d.claim, ticket.id, "ann")
+    assert "about 4 min" in shop.telegram(chat_id=4).say("human").said  # the median
+    # One shopper already waiting and nobody online to share it: twice as long.
+    assert "about 8 min" in shop.telegram(chat_id=5).say("human").said
+
+
+def test_returning_to_the_bot_without_a_flow_tells_the_shopper_and_the_bot_answers_again(shop):
+    ana = shop.telegram(first_name="Ana", language_code="es")
+    ana.say("humano")
+    ticket = only_ticket(shop)
+    call(shop, desk(shop).claim, ticket.id, "ann")
+    start = shop.platform.count()
+    call(shop, desk(shop).return_to_bot, ticket.id, "ann")
+    settle(shop.client)
+    pushed = [b["text"] for _h, p, b in shop.platform.since(start) if p.endswith("/sendMessage")]
+    assert pushed == ["Vuelves a hablar conmigo, el asistente de la tienda."]
+    assert "¿En qué puedo ayudarte hoy?" in ana.say("hola").said
+    with pytest.raises(TicketClosed, match="returned"):
+        call(shop, desk(shop).claim, ticket.id, "bob")
+
+
+def test_tickets_and_the_bots_silence_survive_a_restart(tmp_path):
+    clock = Clock()
+    with running_shop(tmp_path, clock=clock) as shop:
+        ana = shop.telegram(first_name="Ana")
+        ana.say("human")
+        ticket = only_ticket(shop)
+        call(shop, desk(shop).claim, ticket.id, "ann")
+        call(shop, desk(shop).note, ticket.id, "ann", "VIP")
+    with running_shop(tmp_path, clock=clock) as shop:
+        assert desk(shop).hook.silences("telegram:4242")
+        ana = shop.telegram(first_name="Ana")
+        assert ana.say("hello after the restart").texts == []
+        view = call(shop, desk(shop).ticket, ticket.id)
+        assert (view.ticket.state, view.ticket.agent) == ("assigned", "ann")
+        assert [n.text for n in view.notes] == ["VIP"]
+        assert view.transcript[-1].text == "hello after the restart"

@@ -398,29 +398,27 @@ class HandoffDesk:
         cfg = self.config
         if cfg.reassign_after is not None:
             for t in queue.unanswered_assigned(conn, now - cfg.reassign_after):
+                # Only to someone who can answer: with nobody else online, taking the ticket
+                # away would only make its agent claim it again.
                 other = queue.least_busy(conn, now, cfg.presence_ttl, exclude=t.agent)
-                values: dict[str, Any] = (
-                    {"agent": other, "assigned_at": now}
-                    if other is not None
-                    else {"state": "waiting", "agent": None, "assigned_at": None}
-                )
-                if queue.transition(
+                if other is not None and queue.transition(
                     conn,
                     t.id,
                     when_state=["assigned"],
                     when_agent=t.agent,
+                    agent=other,
+                    assigned_at=now,
                     updated_at=now,
-                    **values,
                 ):
                     self.counters["reassigned"] += 1
-                    log.info(
-                        "ticket #%s: %s did not answer; now %s", t.id, t.agent, other or "waiting"
-                    )
+                    log.info("ticket #%s: %s did not answer; now %s", t.id, t.agent, other)
                     self._changed(conn, t.id)
         if cfg.auto_assign:
             self._auto_assign(conn, now)
         for t in queue.unanswered(conn):
-            due = t.waiting_since + cfg.first_response_target
+            # A ticket opened while the team is away is due after the next opening.
+            start = cfg.hours.next_opening(t.waiting_since) or t.waiting_since
+            due = start + cfg.first_response_target
             if now >= due - cfg.warn_before:
                 self.notifier.enqueue(conn, t, "first_response_due", now, due_at=due)
         return None
