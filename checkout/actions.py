@@ -226,8 +226,9 @@ def register_checkout_actions(
         return [
             {
                 "value": option.id,
-                "label": f"{pick_text(option.label, ctx.locale)} "
-                f"({money(option.price_for(base), book.currency, ctx.locale)})",
+                # "Courier: PLN14.99", short enough for a WhatsApp button (20 characters).
+                "label": f"{pick_text(option.label, ctx.locale)}: "
+                f"{money(option.price_for(base), book.currency, ctx.locale)}",
             }
             for option in book.config.shipping
         ]
@@ -379,21 +380,21 @@ def _options(checkout: Checkout, channel: str, currency: str, locale: str) -> li
         },
         "stripe": {
             "en": "Card (payment link)",
-            "pl": "Karta (link do płatności)",
-            "es": "Tarjeta (enlace de pago)",
-            "ru": "Картой (ссылка на оплату)",
+            "pl": "Karta (link)",
+            "es": "Tarjeta (enlace)",
+            "ru": "Картой по ссылке",
             "fa": "کارت (لینک پرداخت)",
         },
         "transfer": {
             "en": "Bank transfer",
             "pl": "Przelew bankowy",
-            "es": "Transferencia bancaria",
+            "es": "Transferencia",
             "ru": "Банковский перевод",
             "fa": "انتقال بانکی",
         },
         "cod": {
             "en": "Cash on delivery",
-            "pl": "Płatność przy odbiorze",
+            "pl": "Za pobraniem",
             "es": "Contra reembolso",
             "ru": "Оплата при получении",
             "fa": "پرداخت هنگام تحویل",

@@ -260,11 +260,12 @@ def test_a_telegram_payment_of_the_wrong_amount_is_refused_and_flagged(shop):
 # -- WhatsApp: a Stripe link, paid by the webhook -----------------------------------------
 
 
-def test_whatsapp_gift_to_paid_order_by_stripe_link_then_tracking(shop, stripe):
-    zofia = shop.whatsapp()
-    number = to_payment(zofia)
-    assert zofia.last.labels == ["Card (payment link)", "Bank transfer", "Cash on delivery"]
-    link = zofia.press("Card (payment link)")
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger", "web"])
+def test_gift_to_paid_order_by_stripe_link_then_tracking(shop, stripe, channel):
+    shopper = shop.shopper(channel)
+    number = to_payment(shopper)
+    assert shopper.last.labels == ["Card (payment link)", "Bank transfer", "Cash on delivery"]
+    link = shopper.press("Card (payment link)")
     assert "https://checkout.stripe.test/c/pay/cs_test_1" in link.said
     [request] = stripe.calls
     form = dict(httpx.QueryParams(request.request.content.decode()))
@@ -279,8 +280,12 @@ def test_whatsapp_gift_to_paid_order_by_stripe_link_then_tracking(shop, stripe):
         shop.client, stripe_event("checkout.session.completed", "cs_test_1", number, 20498)
     )
     assert response.status_code == 200 and response.json()["outcome"] == "paid"
-    assert f"We've received the payment for order {number}" in texts_since(shop.platform, start)
-    assert f"Order {number} is paid" in track(zofia, number, "ana@example.com")
+    if channel == "web":
+        told = json.dumps(shopper._until_barrier(), ensure_ascii=False)
+    else:
+        told = texts_since(shop.platform, start)
+    assert f"We've received the payment for order {number}" in told
+    assert f"Order {number} is paid" in track(shopper, number, "ana@example.com")
 
 
 def test_a_resent_link_for_an_open_session_is_the_same_link(shop, stripe):
