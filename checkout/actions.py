@@ -365,8 +365,52 @@ def register_checkout_actions(
     registry.register("cart.set_shipping", set_shipping)
     registry.register("checkout.start", start)
     registry.register("checkout.pay", pay)
+
+    def methods(ctx: ActionContext, *, channel: str = "") -> str:
+        """The ways to pay on this channel, one line each, in the shopper's language."""
+        return "\n".join(
+            pick_text(_METHOD_LINES[method], ctx.locale)
+            for method in checkout.methods(_text(channel), book.currency)
+        )
+
+    registry.register("checkout.methods", methods)
     registry.register("orders.lookup", lookup)
     registry.register("orders.list", list_orders)
+
+
+_METHOD_LINES: dict[str, dict[str, str]] = {
+    "telegram": {
+        "en": "💳 In Telegram: pay by card right here in the chat.",
+        "pl": "💳 W Telegramie: zapłać kartą tutaj, na czacie.",
+        "es": "💳 En Telegram: paga con tarjeta aquí mismo, en el chat.",
+        "ru": "💳 В Telegram: оплата картой прямо в чате.",
+        "fa": "💳 در تلگرام: همین‌جا در گفتگو با کارت پرداخت کنید.",
+    },
+    "stripe": {
+        "en": "💳 Card: Visa, Mastercard and more, paid securely on the payment page.",
+        "pl": "💳 Karta: Visa, Mastercard i inne, bezpiecznie na stronie płatności.",
+        "es": "💳 Tarjeta: Visa, Mastercard y más, de forma segura en la página de pago.",
+        "ru": "💳 Картой: Visa, Mastercard и другие, безопасно на странице оплаты.",
+        "fa": "💳 کارت: ویزا، مسترکارت و غیره، با امنیت در صفحه پرداخت.",
+    },
+    "transfer": {
+        "en": "🏦 Bank transfer: we ship as soon as the money arrives, usually the next "
+        "business day.",
+        "pl": "🏦 Przelew: wysyłamy, gdy tylko pieniądze dotrą, zwykle następnego dnia roboczego.",
+        "es": "🏦 Transferencia: enviamos en cuanto llega el dinero, normalmente al día "
+        "hábil siguiente.",
+        "ru": "🏦 Банковский перевод: отправим, как только придут деньги, обычно на "
+        "следующий рабочий день.",
+        "fa": "🏦 انتقال بانکی: به محض رسیدن وجه ارسال می‌کنیم، معمولاً روز کاری بعد.",
+    },
+    "cod": {
+        "en": "📦 Cash on delivery: pay the courier when the parcel arrives.",
+        "pl": "📦 Za pobraniem: płacisz kurierowi przy odbiorze paczki.",
+        "es": "📦 Contra reembolso: pagas al mensajero cuando llega el paquete.",
+        "ru": "📦 Оплата при получении: платите курьеру, когда придёт посылка.",
+        "fa": "📦 پرداخت هنگام تحویل: هنگام رسیدن بسته به پیک پرداخت کنید.",
+    },
+}
 
 
 def _options(checkout: Checkout, channel: str, currency: str, locale: str) -> list[dict[str, str]]:

@@ -300,6 +300,51 @@ def test_a_resent_link_for_an_open_session_is_the_same_link(shop, stripe):
     assert len(stripe.calls) == 1
 
 
+def test_payment_help_sends_a_fresh_link_once_the_last_one_expired(shop, stripe):
+    zofia = shop.whatsapp()
+    number = to_payment(zofia)
+    zofia.press("Card (payment link)")
+    expired = stripe_event(
+        "checkout.session.expired", "cs_test_1", number, 20498, payment_status="unpaid"
+    )
+    assert post_stripe(shop.client, expired).status_code == 200
+    zofia.say("/payment")
+    zofia.press("Resend payment link")
+    zofia.say(number)
+    again = zofia.say("ana@example.com")
+    assert "https://checkout.stripe.test/c/pay/cs_test_2" in again.said
+    assert stripe.calls[-1].request.headers["Idempotency-Key"] == f"shopchat-{number}-2"
+    # The old session still pays the order if the shopper completes it after all.
+    late = stripe_event("checkout.session.completed", "cs_test_1", number, 20498)
+    assert post_stripe(shop.client, late).json()["outcome"] == "paid"
+
+
+def test_payment_help_explains_the_configured_ways_and_resends_a_telegram_invoice(shop):
+    ana = shop.telegram()
+    number = to_payment(ana)
+    ana.press("Pay in Telegram")
+    ana.say("/payment")
+    ways = ana.press("Ways to pay")
+    assert "In Telegram: pay by card" in ways.said and "Cash on delivery" in ways.said
+    ana.press("Another question")
+    ana.press("Resend payment link")
+    ana.say(number)
+    again = ana.say("ana@example.com")
+    assert f"I've sent you the invoice for order {number} again" in again.said
+    assert [b["payload"] for b in again.bodies("sendInvoice")] == [f"order:{number}"]
+
+
+def test_payment_help_hands_over_when_someone_else_asks_for_the_link(shop, stripe):
+    number = stripe_order(shop)
+    stranger = shop.messenger()
+    stranger.say("/payment")
+    stranger.press("Resend payment link")
+    stranger.say(number)
+    answer = stranger.say("ana@example.com")
+    assert "I can't sort out the payment" in answer.said
+    assert "checkout.stripe.test" not in answer.said
+
+
 # -- Stripe webhooks: verified, idempotent, never a 5xx -----------------------------------
 
 
