@@ -88,6 +88,8 @@ def create_app(
                 await retry
             await service.close()
             await channels.aclose()
+            if checkout is not None and checkout.stripe is not None:
+                checkout.stripe.close()
             store.close()
 
     app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)

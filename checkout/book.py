@@ -533,6 +533,12 @@ class OrderBook:
             return "limited"
         order = self.order_by_key(conn, number)
         if order is None or not order.has_contact(contact or ""):
+            # Forget what no longer counts, so the table stays as small as the window.
+            conn.execute(
+                delete(lookup_failures).where(
+                    (lookup_failures.c.who == who) & (lookup_failures.c.at <= since)
+                )
+            )
             conn.execute(insert(lookup_failures).values(who=who, at=now))
             return None
         return order
