@@ -373,7 +373,21 @@ def register_checkout_actions(
             for method in checkout.methods(_text(channel), book.currency)
         )
 
+    def payment_options(ctx: ActionContext, *, channel: str = "") -> list[dict[str, str]]:
+        """The ways to pay on this channel as choices (``value``: telegram, stripe, ...)."""
+        return _options(checkout, _text(channel), book.currency, ctx.locale)
+
+    def set_address(ctx: ActionContext, *, number: str, address: str) -> bool:
+        """Give a placed, unpaid order of this conversation its delivery address."""
+        with checkout.db.transaction() as conn:
+            order = book.order(conn, _text(number))
+            if order is None or order.conversation_id != ctx.conversation_id:
+                return False
+            return book.set_address(conn, order.number, _text(address), now=clock())
+
     registry.register("checkout.methods", methods)
+    registry.register("checkout.payment_options", payment_options)
+    registry.register("checkout.set_address", set_address)
     registry.register("orders.lookup", lookup)
     registry.register("orders.list", list_orders)
 

@@ -559,6 +559,20 @@ class OrderBook:
             .values(payment_method=method, payment_ref=ref, payment_link=link, updated_at=now)
         )
 
+    def set_address(self, conn: Connection, number: str, address: str, *, now: datetime) -> bool:
+        """Set the delivery address of an order not yet shipped; False if it cannot be."""
+        if not address:
+            return False
+        done = conn.execute(
+            update(orders)
+            .where(
+                (orders.c.number == number)
+                & orders.c.status.in_(("pending_payment", "paid", "packed"))
+            )
+            .values(address=address, updated_at=now)
+        )
+        return done.rowcount == 1
+
     def set_status(
         self,
         conn: Connection,
