@@ -139,6 +139,8 @@ def create_app(
             await service.close()
             await channels.aclose()
             await notify_client.aclose()
+            if checkout is not None and checkout.stripe is not None:
+                checkout.stripe.close()
             store.close()
 
     app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)

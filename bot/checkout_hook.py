@@ -102,6 +102,10 @@ class CheckoutHook:
             return self._payment(conn, link, inbound, now)
         return None
 
+    def end_turn(self) -> None:
+        """The event is done (answered by the bot, by a hook, or failed): unbind its transaction."""
+        self.checkout.db.bind(None)
+
     def after_turn(
         self,
         conn: Connection,

@@ -74,7 +74,8 @@ class TurnHook(Protocol):
     bot's replies before they are rendered (the hand-off desk puts its acknowledgement in
     place of the engine's generic hand-off text) and append effects; it must only read.
     ``silences(conversation_id) -> bool`` says, without the database, that no typing
-    indicator may be shown (a person owns the conversation).
+    indicator may be shown (a person owns the conversation). ``end_turn()`` is called after
+    every event, however it went, to drop per-turn state.
     """
 
     def before_turn(
@@ -201,6 +202,17 @@ class ChatService:
         return queued
 
     def _run_one(self, conn: Connection, entry: InboxEntry) -> list[OutboxEntry]:
+        try:
+            return self._run_hooked(conn, entry)
+        finally:
+            # Whatever happened (a hook took the event over, the turn failed), hooks holding
+            # per-turn state (checkout binds the turn's transaction) let go of it here.
+            for hook in self.hooks:
+                end = getattr(hook, "end_turn", None)
+                if end is not None:
+                    end()
+
+    def _run_hooked(self, conn: Connection, entry: InboxEntry) -> list[OutboxEntry]:
         inbound = entry.inbound
         link = self.links.get(inbound.channel)
         if link is None:

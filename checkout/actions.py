@@ -226,8 +226,9 @@ def register_checkout_actions(
         return [
             {
                 "value": option.id,
-                "label": f"{pick_text(option.label, ctx.locale)} "
-                f"({money(option.price_for(base), book.currency, ctx.locale)})",
+                # "Courier: PLN14.99", short enough for a WhatsApp button (20 characters).
+                "label": f"{pick_text(option.label, ctx.locale)}: "
+                f"{money(option.price_for(base), book.currency, ctx.locale)}",
             }
             for option in book.config.shipping
         ]
@@ -364,8 +365,66 @@ def register_checkout_actions(
     registry.register("cart.set_shipping", set_shipping)
     registry.register("checkout.start", start)
     registry.register("checkout.pay", pay)
+
+    def methods(ctx: ActionContext, *, channel: str = "") -> str:
+        """The ways to pay on this channel, one line each, in the shopper's language."""
+        return "\n".join(
+            pick_text(_METHOD_LINES[method], ctx.locale)
+            for method in checkout.methods(_text(channel), book.currency)
+        )
+
+    def payment_options(ctx: ActionContext, *, channel: str = "") -> list[dict[str, str]]:
+        """The ways to pay on this channel as choices (``value``: telegram, stripe, ...)."""
+        return _options(checkout, _text(channel), book.currency, ctx.locale)
+
+    def set_address(ctx: ActionContext, *, number: str, address: str) -> bool:
+        """Give a placed, unpaid order of this conversation its delivery address."""
+        with checkout.db.transaction() as conn:
+            order = book.order(conn, _text(number))
+            if order is None or order.conversation_id != ctx.conversation_id:
+                return False
+            return book.set_address(conn, order.number, _text(address), now=clock())
+
+    registry.register("checkout.methods", methods)
+    registry.register("checkout.payment_options", payment_options)
+    registry.register("checkout.set_address", set_address)
     registry.register("orders.lookup", lookup)
     registry.register("orders.list", list_orders)
+
+
+_METHOD_LINES: dict[str, dict[str, str]] = {
+    "telegram": {
+        "en": "💳 In Telegram: pay by card right here in the chat.",
+        "pl": "💳 W Telegramie: zapłać kartą tutaj, na czacie.",
+        "es": "💳 En Telegram: paga con tarjeta aquí mismo, en el chat.",
+        "ru": "💳 В Telegram: оплата картой прямо в чате.",
+        "fa": "💳 در تلگرام: همین‌جا در گفتگو با کارت پرداخت کنید.",
+    },
+    "stripe": {
+        "en": "💳 Card: Visa, Mastercard and more, paid securely on the payment page.",
+        "pl": "💳 Karta: Visa, Mastercard i inne, bezpiecznie na stronie płatności.",
+        "es": "💳 Tarjeta: Visa, Mastercard y más, de forma segura en la página de pago.",
+        "ru": "💳 Картой: Visa, Mastercard и другие, безопасно на странице оплаты.",
+        "fa": "💳 کارت: ویزا، مسترکارت و غیره، با امنیت در صفحه پرداخت.",
+    },
+    "transfer": {
+        "en": "🏦 Bank transfer: we ship as soon as the money arrives, usually the next "
+        "business day.",
+        "pl": "🏦 Przelew: wysyłamy, gdy tylko pieniądze dotrą, zwykle następnego dnia roboczego.",
+        "es": "🏦 Transferencia: enviamos en cuanto llega el dinero, normalmente al día "
+        "hábil siguiente.",
+        "ru": "🏦 Банковский перевод: отправим, как только придут деньги, обычно на "
+        "следующий рабочий день.",
+        "fa": "🏦 انتقال بانکی: به محض رسیدن وجه ارسال می‌کنیم، معمولاً روز کاری بعد.",
+    },
+    "cod": {
+        "en": "📦 Cash on delivery: pay the courier when the parcel arrives.",
+        "pl": "📦 Za pobraniem: płacisz kurierowi przy odbiorze paczki.",
+        "es": "📦 Contra reembolso: pagas al mensajero cuando llega el paquete.",
+        "ru": "📦 Оплата при получении: платите курьеру, когда придёт посылка.",
+        "fa": "📦 پرداخت هنگام تحویل: هنگام رسیدن بسته به پیک پرداخت کنید.",
+    },
+}
 
 
 def _options(checkout: Checkout, channel: str, currency: str, locale: str) -> list[dict[str, str]]:
@@ -379,21 +438,21 @@ def _options(checkout: Checkout, channel: str, currency: str, locale: str) -> li
         },
         "stripe": {
             "en": "Card (payment link)",
-            "pl": "Karta (link do płatności)",
-            "es": "Tarjeta (enlace de pago)",
-            "ru": "Картой (ссылка на оплату)",
+            "pl": "Karta (link)",
+            "es": "Tarjeta (enlace)",
+            "ru": "Картой по ссылке",
             "fa": "کارت (لینک پرداخت)",
         },
         "transfer": {
             "en": "Bank transfer",
             "pl": "Przelew bankowy",
-            "es": "Transferencia bancaria",
+            "es": "Transferencia",
             "ru": "Банковский перевод",
             "fa": "انتقال بانکی",
         },
         "cod": {
             "en": "Cash on delivery",
-            "pl": "Płatność przy odbiorze",
+            "pl": "Za pobraniem",
             "es": "Contra reembolso",
             "ru": "Оплата при получении",
             "fa": "پرداخت هنگام تحویل",

@@ -533,6 +533,12 @@ class OrderBook:
             return "limited"
         order = self.order_by_key(conn, number)
         if order is None or not order.has_contact(contact or ""):
+            # Forget what no longer counts, so the table stays as small as the window.
+            conn.execute(
+                delete(lookup_failures).where(
+                    (lookup_failures.c.who == who) & (lookup_failures.c.at <= since)
+                )
+            )
             conn.execute(insert(lookup_failures).values(who=who, at=now))
             return None
         return order
@@ -552,6 +558,20 @@ class OrderBook:
             .where(orders.c.number == number)
             .values(payment_method=method, payment_ref=ref, payment_link=link, updated_at=now)
         )
+
+    def set_address(self, conn: Connection, number: str, address: str, *, now: datetime) -> bool:
+        """Set the delivery address of an order not yet shipped; False if it cannot be."""
+        if not address:
+            return False
+        done = conn.execute(
+            update(orders)
+            .where(
+                (orders.c.number == number)
+                & orders.c.status.in_(("pending_payment", "paid", "packed"))
+            )
+            .values(address=address, updated_at=now)
+        )
+        return done.rowcount == 1
 
     def set_status(
         self,

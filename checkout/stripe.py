@@ -74,6 +74,8 @@ class StripeCheckout:
         }
         if order.email:
             form["customer_email"] = order.email
+        if self.client.is_closed:  # the app was stopped and started again
+            self.client = httpx.Client(timeout=self.timeout)
         try:
             response = self.client.post(
                 f"{self.api_base}/v1/checkout/sessions",

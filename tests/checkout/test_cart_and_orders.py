@@ -220,7 +220,7 @@ def test_a_shipping_option_is_needed_when_the_shop_has_them(shop):
     act, *_ = shop
     act("cart.add", product_id="kite")
     assert act("checkout.start", **details())["problem"] == "shipping"
-    assert act("cart.shipping_options") == [{"value": "post", "label": "Post (PLN10.00)"}]
+    assert act("cart.shipping_options") == [{"value": "post", "label": "Post: PLN10.00"}]
 
 
 def test_checking_out_twice_gives_the_same_order_and_the_cart_then_reads_empty(shop):

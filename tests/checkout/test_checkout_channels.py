@@ -98,8 +98,9 @@ def to_payment(shopper: Shopper) -> str:
     assert "How should we deliver it?" in delivery.said
     shopper.press(next(label for label in delivery.labels if label.startswith("Courier")))
     shopper.say("Ana Kowalska")
-    shopper.say("ana@example.com")
-    review = shopper.say("ul. Długa 5, 00-001 Warszawa")
+    review = shopper.say("ana@example.com")
+    if "delivery address" in review.said:  # not on Telegram: its invoice asks for it
+        review = shopper.say("ul. Długa 5, 00-001 Warszawa")
     assert "Total: PLN204.98" in review.said  # 189.99 + 14.99 courier
     pay = shopper.press("Place order")
     found = NUMBER.search(pay.said)
@@ -196,12 +197,24 @@ def test_telegram_gift_to_paid_order_by_invoice_then_tracking(shop):
     assert answer == {"pre_checkout_query_id": "pcq-9001", "ok": True}
     assert_valid_calls(spec, [OutboundCall("answerPreCheckoutQuery", answer)])
 
+    assert invoice["need_shipping_address"] is True
     paid = dict(
         currency="PLN",
         total_amount=20498,
         invoice_payload=f"order:{number}",
         telegram_payment_charge_id="tg-charge-1",
         provider_payment_charge_id="prov-1",
+        order_info={
+            "name": "Ana Kowalska",
+            "shipping_address": {
+                "country_code": "PL",
+                "state": "",
+                "city": "Warszawa",
+                "street_line1": "ul. Długa 5",
+                "street_line2": "",
+                "post_code": "00-001",
+            },
+        },
     )
     start = shop.platform.count()
     ana.post(telegram_payment_update(ana, 9002, **paid))
@@ -214,6 +227,23 @@ def test_telegram_gift_to_paid_order_by_invoice_then_tracking(shop):
     assert "We've received the payment for order" in confirmations[0]["text"]
 
     assert f"Order {number} is paid and we're getting it ready" in track(ana, number)
+    order = shop.client.get(
+        f"/api/orders/{number}", headers={"Authorization": f"Bearer {ORDERS_TOKEN}"}
+    ).json()
+    assert order["address"] == "Ana Kowalska, ul. Długa 5, 00-001 Warszawa, PL"
+
+
+def test_on_telegram_a_manual_payment_asks_for_the_address_the_invoice_would_have(shop):
+    ana = shop.telegram(chat_id=5151)
+    number = to_payment(ana)
+    asked = ana.press("Cash on delivery")
+    assert "delivery address" in asked.said
+    done = ana.say("ul. Krótka 1, 30-001 Kraków")
+    assert f"Order {number} is placed. You'll pay PLN204.98 to the courier" in done.said
+    order = shop.client.get(
+        f"/api/orders/{number}", headers={"Authorization": f"Bearer {ORDERS_TOKEN}"}
+    ).json()
+    assert order["address"] == "ul. Krótka 1, 30-001 Kraków"
 
 
 def test_telegram_pre_checkout_is_refused_for_an_unknown_invoice_and_a_changed_total(shop):
@@ -260,11 +290,12 @@ def test_a_telegram_payment_of_the_wrong_amount_is_refused_and_flagged(shop):
 # -- WhatsApp: a Stripe link, paid by the webhook -----------------------------------------
 
 
-def test_whatsapp_gift_to_paid_order_by_stripe_link_then_tracking(shop, stripe):
-    zofia = shop.whatsapp()
-    number = to_payment(zofia)
-    assert zofia.last.labels == ["Card (payment link)", "Bank transfer", "Cash on delivery"]
-    link = zofia.press("Card (payment link)")
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger", "web"])
+def test_gift_to_paid_order_by_stripe_link_then_tracking(shop, stripe, channel):
+    shopper = shop.shopper(channel)
+    number = to_payment(shopper)
+    assert shopper.last.labels == ["Card (payment link)", "Bank transfer", "Cash on delivery"]
+    link = shopper.press("Card (payment link)")
     assert "https://checkout.stripe.test/c/pay/cs_test_1" in link.said
     [request] = stripe.calls
     form = dict(httpx.QueryParams(request.request.content.decode()))
@@ -279,8 +310,12 @@ def test_whatsapp_gift_to_paid_order_by_stripe_link_then_tracking(shop, stripe):
         shop.client, stripe_event("checkout.session.completed", "cs_test_1", number, 20498)
     )
     assert response.status_code == 200 and response.json()["outcome"] == "paid"
-    assert f"We've received the payment for order {number}" in texts_since(shop.platform, start)
-    assert f"Order {number} is paid" in track(zofia, number, "ana@example.com")
+    if channel == "web":
+        told = json.dumps(shopper._until_barrier(), ensure_ascii=False)
+    else:
+        told = texts_since(shop.platform, start)
+    assert f"We've received the payment for order {number}" in told
+    assert f"Order {number} is paid" in track(shopper, number, "ana@example.com")
 
 
 def test_a_resent_link_for_an_open_session_is_the_same_link(shop, stripe):
@@ -293,6 +328,51 @@ def test_a_resent_link_for_an_open_session_is_the_same_link(shop, stripe):
     again = zofia.say("ana@example.com")
     assert "https://checkout.stripe.test/c/pay/cs_test_1" in again.said
     assert len(stripe.calls) == 1
+
+
+def test_payment_help_sends_a_fresh_link_once_the_last_one_expired(shop, stripe):
+    zofia = shop.whatsapp()
+    number = to_payment(zofia)
+    zofia.press("Card (payment link)")
+    expired = stripe_event(
+        "checkout.session.expired", "cs_test_1", number, 20498, payment_status="unpaid"
+    )
+    assert post_stripe(shop.client, expired).status_code == 200
+    zofia.say("/payment")
+    zofia.press("Resend payment link")
+    zofia.say(number)
+    again = zofia.say("ana@example.com")
+    assert "https://checkout.stripe.test/c/pay/cs_test_2" in again.said
+    assert stripe.calls[-1].request.headers["Idempotency-Key"] == f"shopchat-{number}-2"
+    # The old session still pays the order if the shopper completes it after all.
+    late = stripe_event("checkout.session.completed", "cs_test_1", number, 20498)
+    assert post_stripe(shop.client, late).json()["outcome"] == "paid"
+
+
+def test_payment_help_explains_the_configured_ways_and_resends_a_telegram_invoice(shop):
+    ana = shop.telegram()
+    number = to_payment(ana)
+    ana.press("Pay in Telegram")
+    ana.say("/payment")
+    ways = ana.press("Ways to pay")
+    assert "In Telegram: pay by card" in ways.said and "Cash on delivery" in ways.said
+    ana.press("Another question")
+    ana.press("Resend payment link")
+    ana.say(number)
+    again = ana.say("ana@example.com")
+    assert f"I've sent you the invoice for order {number} again" in again.said
+    assert [b["payload"] for b in again.bodies("sendInvoice")] == [f"order:{number}"]
+
+
+def test_payment_help_hands_over_when_someone_else_asks_for_the_link(shop, stripe):
+    number = stripe_order(shop)
+    stranger = shop.messenger()
+    stranger.say("/payment")
+    stranger.press("Resend payment link")
+    stranger.say(number)
+    answer = stranger.say("ana@example.com")
+    assert "I can't sort out the payment" in answer.said
+    assert "checkout.stripe.test" not in answer.said
 
 
 # -- Stripe webhooks: verified, idempotent, never a 5xx -----------------------------------
