@@ -118,7 +118,7 @@ def create_app(
             notifier,
             engine=conversations.engine,
             actions=opened.actions,
-            context=handoff_context,
+            context=handoff_context or checkout,
             display_name=agent_names or (lambda agent: _display_name(app, agent)),
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select
 from checkout.book import OrderBook
 from checkout.db import Database
 from checkout.errors import PaymentProviderError
+from checkout.l10n import format_money
 from checkout.orders import Order
 from checkout.stripe import StripeCheckout
 from checkout.tables import order_events
@@ -63,6 +64,34 @@ class Checkout:
     @property
     def config(self) -> Any:
         return self.book.config
+
+    # -- what an agent sees ----------------------------------------------------------------
+    def context(self, conversation_id: str) -> dict[str, Any]:
+        """The shopper's cart and recent orders, for the agent console's context panel."""
+        with self.db.transaction() as conn:
+            placed = self.book.orders_of(conn, conversation_id, limit=5)
+            locale = placed[0].locale if placed else "en"
+            cart = self.book.cart(conn, conversation_id, locale=locale, now=self.clock())
+        cart_lines = [
+            f"{line.quantity} × {line.offer.title if line.offer else line.product_id}"
+            + (
+                f" — {format_money(line.offer.price * line.quantity, line.offer.currency, locale)}"
+                if line.offer
+                else " (no longer sold)"
+            )
+            for line in cart.lines
+        ]
+        return {
+            "cart": cart_lines,
+            "orders": [
+                {
+                    "number": order.number,
+                    "status": order.status.replace("_", " "),
+                    "total": format_money(order.total, order.currency, order.locale),
+                }
+                for order in placed
+            ],
+        }
 
     # -- payment methods -----------------------------------------------------------------
     def methods(self, channel: str, currency: str) -> list[str]:

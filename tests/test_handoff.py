@@ -573,3 +573,18 @@ def test_tickets_and_the_bots_silence_survive_a_restart(tmp_path):
         assert (view.ticket.state, view.ticket.agent) == ("assigned", "ann")
         assert [n.text for n in view.notes] == ["VIP"]
         assert view.transcript[-1].text == "hello after the restart"
+
+
+def test_the_agent_sees_the_cart_and_orders_checkout_knows(shop):
+    ana = shop.telegram(first_name="Ana")
+    ana.say("/gift")
+    ana.press("A child")
+    ana.say("8")
+    ana.say("200")
+    ana.press("LEGO")
+    ana.pick("Fire Station Building Bricks Set")
+    ana.press("Add to cart")
+    ana.say("human")
+    view = call(shop, desk(shop).ticket, only_ticket(shop).id)
+    assert view.profile.cart == ["1 × Fire Station Building Bricks Set — PLN189.99"]
+    assert view.profile.orders == []
