@@ -22,6 +22,7 @@ from adapters.base import BadPayload, WebhookRejected
 from adapters.web import WebChannel
 
 from .channels import Channels, build_channels
+from .console import AgentStore, mount_console
 from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .inbox import Journal
@@ -70,6 +71,7 @@ def create_app(
             max_concurrency=settings.max_concurrency,
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
+        app.state.agents = AgentStore(store)
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
         try:
@@ -85,6 +87,7 @@ def create_app(
     app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    mount_console(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
