@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -152,4 +153,24 @@ def remove(
     out.print(f"agent {name} deactivated; their sessions and API tokens ended", markup=False)
 
 
-__all__ = ["agent_app", "open_agents"]
+def demo_agent(project: Path, console_url: str) -> None:
+    """For ``shopchat demo``: say where the console is; create agent ``demo`` if none exists."""
+    agents = open_agents(project)
+    if agents.all():
+        err.print(
+            f"agent console: {console_url} (log in as one of: "
+            f"{', '.join(a.name for a in agents.all() if a.active)}; "
+            f"new password: shopchat agent password NAME -p {project})",
+            markup=False,
+        )
+        return
+    password = secrets.token_urlsafe(12)
+    agents.add("demo", password, "Demo Agent")
+    err.print(
+        f"agent console: {console_url} — log in as demo / {password} "
+        "(shown once; shopchat agent add NAME creates more)",
+        markup=False,
+    )
+
+
+__all__ = ["agent_app", "demo_agent", "open_agents"]

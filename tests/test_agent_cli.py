@@ -85,3 +85,18 @@ def test_without_a_project_or_database_url_it_says_what_to_do(tmp_path, monkeypa
     result = runner.invoke(app, ["agent", "list"])
     assert result.exit_code == 2
     assert "not a bot project" in result.output
+
+
+def test_the_demo_creates_one_demo_agent_and_prints_its_password(db, tmp_path, capsys):
+    from bot.agent_cli import demo_agent
+
+    (tmp_path / "shop.yaml").write_text("name: X\n")
+    demo_agent(tmp_path, "http://127.0.0.1:8000/agent")
+    printed = capsys.readouterr().err
+    assert "http://127.0.0.1:8000/agent" in printed
+    password = printed.split("log in as demo / ")[1].split(" ")[0]
+    assert agents(db).authenticate("demo", password) is not None
+    demo_agent(tmp_path, "http://127.0.0.1:8000/agent")
+    again = capsys.readouterr().err
+    assert "log in as one of: demo" in again
+    assert password not in again

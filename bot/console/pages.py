@@ -406,6 +406,8 @@ async def ticket_action(
         await _flash(request, viewer, refused.message)
         return _back(here)
     await _flash(request, viewer, DONE[action].format(id=ticket_id, to=to))
+    if action == "claim":
+        return _back(f"/agent/tickets/{ticket_id}?view=mine")  # the queue the ticket is in now
     return _back(here)
 
 
