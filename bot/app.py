@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -25,6 +25,17 @@ from .channels import Channels, build_channels
 from .console import AgentStore, mount_console
 from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
+from .handoff import (
+    ContextProvider,
+    DeskEvents,
+    HandoffConfig,
+    HandoffConfigError,
+    HandoffDesk,
+    HandoffHook,
+    Notifier,
+    NotifyTargets,
+    prometheus,
+)
 from .inbox import Journal
 from .project import open_project
 from .service import ChatService
@@ -47,13 +58,25 @@ def create_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     typing_delay: float = 1.0,
+    handoff_context: ContextProvider | None = None,
+    agent_names: Callable[[str], str | None] | None = None,
 ) -> FastAPI:
+    """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
+    ``agent_names`` turns an agent id into the name that signs their replies."""
     settings = settings or Settings()
     opened = open_project(project_dir, settings)
     if opened.project is None:
         errors = [d.format(Path.cwd()) for d in opened.diagnostics if d.severity == "error"]
         raise ProjectUnusable("the bot project has errors:\n" + "\n".join(errors))
     project = opened.project
+    try:
+        handoff_config = HandoffConfig.parse(
+            project.shop.handoff,
+            default_timezone=project.shop.timezone,
+            source=project.root / "shop.yaml",
+        )
+    except HandoffConfigError as exc:
+        raise ProjectUnusable(f"the bot project has errors:\n{exc}") from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,27 +84,56 @@ def create_app(
         await asyncio.to_thread(store.migrate)
         tokens = PayloadTokens(store)
         channels = build_channels(settings, tokens, transport=transport)
+        notify_client = httpx.AsyncClient(transport=transport, timeout=settings.http_timeout)
+        notifier = Notifier(
+            NotifyTargets(
+                settings.slack_webhook_url,
+                settings.handoff_webhook_url,
+                settings.handoff_webhook_secret,
+            ),
+            notify_client,
+            shop_name=project.shop.name,
+            console_url=settings.console_url,
+        )
+        hook = HandoffHook(project, handoff_config, notifier, DeskEvents())
+        conversations = Conversations(project, opened.actions, store)
         service = ChatService(
-            Conversations(project, opened.actions, store),
+            conversations,
             Journal(store),
             Contacts(store),
             channels.links,
             tokens=tokens,
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
+            hooks=[hook],
+        )
+        agents = AgentStore(store)  # the console's accounts; their display names sign replies
+        desk = HandoffDesk(
+            service,
+            hook,
+            notifier,
+            engine=conversations.engine,
+            actions=opened.actions,
+            context=handoff_context,
+            display_name=agent_names or agents.display_name,
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
-        app.state.agents = AgentStore(store)
+        app.state.agents = agents
+        app.state.handoff = desk
+        await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
+        sweeper = asyncio.create_task(desk.run_sweeper())
         try:
             yield
         finally:
-            retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retry
+            for task in (retry, sweeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await service.close()
             await channels.aclose()
+            await notify_client.aclose()
             store.close()
 
     app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
@@ -150,6 +202,21 @@ def create_app(
     @app.get("/webhooks/messenger")
     async def messenger_handshake(request: Request) -> Response:
         return await handshake(request, "messenger")
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> PlainTextResponse:
+        """Prometheus text format: the hand-off desk's figures and a few runtime gauges."""
+        service: ChatService = request.app.state.service
+        desk: HandoffDesk = request.app.state.handoff
+        runtime = {
+            "db_batches": float(service.db.batches),
+            "db_jobs": float(service.db.jobs),
+            "handoff_subscribers": float(desk.events.subscribers),
+        }
+        return PlainTextResponse(
+            prometheus(await desk.metrics(), runtime),
+            media_type="text/plain; version=0.0.4; charset=utf-8",
+        )
 
     @app.get("/chat", response_class=HTMLResponse)
     async def chat_page() -> HTMLResponse:

@@ -66,6 +66,13 @@ class TurnHook(Protocol):
     was applied). ``None`` lets the next hook, then the bot, handle it. ``after_turn`` sees what
     the bot did (the transcript, hand-off effects). Both run in the transaction that claims the
     event, so what they write commits with it, exactly once.
+
+    Two optional methods (looked up by name, so existing hooks need not define them):
+    ``reshape(conn, inbound, state, replies, effects, now) -> list[Reply]`` may replace the
+    bot's replies before they are rendered (the hand-off desk puts its acknowledgement in
+    place of the engine's generic hand-off text) and append effects; it must only read.
+    ``silences(conversation_id) -> bool`` says, without the database, that no typing
+    indicator may be shown (a person owns the conversation).
     """
 
     def before_turn(
@@ -166,6 +173,10 @@ class ChatService:
     def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
             return
+        for hook in self.hooks:
+            silences = getattr(hook, "silences", None)
+            if silences is not None and silences(inbound.conversation_id):
+                return
         call = link.typing(inbound)
         if call is not None:
             task = asyncio.create_task(link.sender.send(call))
@@ -250,6 +261,10 @@ class ChatService:
             channel=link.name,
         )
         replies, effects = run_turn(convos.engine, convos.actions, state, inbound.event, now)
+        for hook in self.hooks:
+            reshape = getattr(hook, "reshape", None)
+            if reshape is not None:
+                replies = reshape(conn, inbound, state, replies, effects, now)
         ctx = RenderContext(
             now=now,
             locale=state.locale,

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     http_timeout: float = 10.0
     max_concurrency: int = 64  # conversations processed at once
 
+    # Human hand-off notifications (bot/handoff/notify.py): a Slack incoming webhook and a
+    # generic webhook signed with HMAC-SHA256. Unset: no notification of that kind.
+    slack_webhook_url: str | None = None
+    handoff_webhook_url: str | None = None
+    handoff_webhook_secret: str | None = None
+    console_url: str | None = None  # the agent console's address, for links in notifications
+
     # Agent console (/agent): idle minutes before a login expires (each request slides it);
     # the Secure cookie flag (None: set when the request came over https, as behind a proxy
     # that sends X-Forwarded-Proto with uvicorn --proxy-headers); wrong passwords allowed per

@@ -125,6 +125,7 @@ class _Run:
         self.steps_run = 0
         self.now_local = self.now.astimezone(self.project.tz)
         self._ctx: dict[str, Any] | None = None
+        self.prior_fallbacks = state.fallbacks
 
     # -- context and texts ---------------------------------------------------------------
     def ctx(self, **extra: Any) -> dict[str, Any]:
@@ -246,10 +247,12 @@ class _Run:
             return
         self.expire_if_idle()
         s.last_active = self.now.timestamp()
+        s.fallbacks = 0  # fallback() counts this message again if nothing understands it
         if self.check_versions():
             return  # the message went to restarting the changed flow
         if isinstance(event, StartInput):
-            target = self.project.triggers.payloads.get(event.payload or "")
+            target = event.flow if event.flow in self.project.flows else None
+            target = target or self.project.triggers.payloads.get(event.payload or "")
             self.start(target or self.project.start_flow or self.project.fallback_flow)
             return
         if s.waiting == "action":
@@ -357,6 +360,7 @@ class _Run:
         return None
 
     def fallback(self) -> None:
+        self.state.fallbacks = self.prior_fallbacks + 1
         if self.project.fallback_flow:
             self.start(self.project.fallback_flow)
         else:
@@ -401,6 +405,7 @@ class _Run:
                     reason="shopper_request",
                     flow=frame.flow if frame else None,
                     step=frame.step_id if frame else None,
+                    reply=len(self.replies),
                 )
             )
             s.handoff = True
@@ -590,6 +595,7 @@ class _Run:
         step = self.current_step()
         frame = s.frame
         assert step is not None and frame is not None
+        s.fallbacks = self.prior_fallbacks + 1  # not understood, like a fallback
         frame.attempts += 1
         if frame.attempts >= step.attempts:
             s.waiting = None
@@ -699,7 +705,13 @@ class _Run:
         elif kind == "handoff":
             frame = s.frame
             self.effects.append(
-                Handoff(reason=step.reason, flow=frame.flow if frame else None, step=step.id)
+                Handoff(
+                    reason=step.reason,
+                    flow=frame.flow if frame else None,
+                    step=step.id,
+                    reply=len(self.replies),
+                    custom_text=step.text is not None,
+                )
             )
             s.handoff = True
             self.say(self.render(step.text) if step.text else self.system("handoff"))

@@ -34,6 +34,9 @@ class StartInput(_Event):
 
     kind: Literal["start"] = "start"
     payload: str | None = None
+    # Set by the server only (an agent hands the conversation back into a flow); adapters
+    # never fill it, so a shopper cannot start a flow that has no trigger.
+    flow: str | None = None
 
 
 class LocationInput(_Event):

@@ -208,6 +208,8 @@ class ShopFile(_Strict):
     texts: dict[str, Text] = Field(default_factory=dict)
     interruptions: dict[InterruptionName, dict[str, list[str]]] = Field(default_factory=dict)
     channels: dict[str, Any] = Field(default_factory=dict)
+    # The human hand-off desk's settings; bot/handoff/config.py validates them.
+    handoff: dict[str, Any] = Field(default_factory=dict)
 
 
 def flow_json_schema() -> dict[str, Any]:

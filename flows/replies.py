@@ -74,6 +74,10 @@ class Handoff:
     reason: str
     flow: str | None = None
     step: str | None = None
+    # Which of the turn's replies says the hand-off text (the hand-off desk replaces it with
+    # its acknowledgement), and whether the flow wrote that text itself.
+    reply: int | None = None
+    custom_text: bool = False
     kind: Literal["handoff"] = "handoff"
 
 

@@ -35,6 +35,8 @@ class SessionState:
     offered: list[list[str]] = field(default_factory=list)  # [label, payload] pairs
     last_active: float = 0.0  # Unix seconds, UTC
     handoff: bool = False
+    # Messages in a row the bot did not understand: the fallback ran or an answer was refused.
+    fallbacks: int = 0
 
     @property
     def frame(self) -> Frame | None:

@@ -146,6 +146,58 @@ SYSTEM_TEXTS: dict[str, dict[str, str]] = {
         "ru": "А пока можно продолжить со мной.",
         "fa": "در این فاصله می‌توانید با من ادامه دهید.",
     },
+    # The hand-off desk (bot/handoff) says these; templates see name (the shopper's first
+    # name, maybe empty), minutes (the expected wait) and opens (when the team is back).
+    "handoff_ack": {
+        "en": "Thanks{% if name %}, {{ name }}{% endif %}! I'm passing you to a person from our "
+        "team. Expected wait: about {{ minutes }} min.",
+        "pl": "Dziękuję{% if name %}, {{ name }}{% endif %}! Przekazuję rozmowę osobie z naszego "
+        "zespołu. Przewidywany czas oczekiwania: około {{ minutes }} min.",
+        "es": "¡Gracias{% if name %}, {{ name }}{% endif %}! Te paso con una persona de nuestro "
+        "equipo. Espera estimada: unos {{ minutes }} min.",
+        "ru": "Спасибо{% if name %}, {{ name }}{% endif %}! Передаю вас сотруднику нашей команды. "
+        "Ожидание: около {{ minutes }} мин.",
+        "fa": "ممنون{% if name %} {{ name }}{% endif %}! گفتگو را به یکی از همکارانمان می‌سپارم. "
+        "زمان تقریبی انتظار: حدود {{ minutes }} دقیقه.",
+    },
+    "handoff_wait": {
+        "en": "Expected wait: about {{ minutes }} min.",
+        "pl": "Przewidywany czas oczekiwania: około {{ minutes }} min.",
+        "es": "Espera estimada: unos {{ minutes }} min.",
+        "ru": "Ожидание: около {{ minutes }} мин.",
+        "fa": "زمان تقریبی انتظار: حدود {{ minutes }} دقیقه.",
+    },
+    "handoff_away": {
+        "en": "Thanks{% if name %}, {{ name }}{% endif %}! Our team is away right now; someone "
+        "will answer here when we open ({{ opens }}).",
+        "pl": "Dziękuję{% if name %}, {{ name }}{% endif %}! Naszego zespołu teraz nie ma; ktoś "
+        "odpowie tutaj po otwarciu ({{ opens }}).",
+        "es": "¡Gracias{% if name %}, {{ name }}{% endif %}! Nuestro equipo no está disponible "
+        "ahora; alguien te responderá aquí cuando abramos ({{ opens }}).",
+        "ru": "Спасибо{% if name %}, {{ name }}{% endif %}! Сейчас наша команда не на связи; вам "
+        "ответят здесь, когда мы откроемся ({{ opens }}).",
+        "fa": "ممنون{% if name %} {{ name }}{% endif %}! همکاران ما اکنون در دسترس نیستند؛ "
+        "پس از بازگشایی ({{ opens }}) همین‌جا پاسخ می‌دهند.",
+    },
+    "handoff_queued": {
+        "en": "You're in the queue{% if name %}, {{ name }}{% endif %}: a person from our team "
+        "will reply here soon.",
+        "pl": "Czekasz w kolejce{% if name %}, {{ name }}{% endif %}: wkrótce odpisze tu osoba z "
+        "naszego zespołu.",
+        "es": "Estás en la cola{% if name %}, {{ name }}{% endif %}: una persona de nuestro "
+        "equipo te responderá aquí en breve.",
+        "ru": "Вы в очереди{% if name %}, {{ name }}{% endif %}: скоро здесь ответит сотрудник "
+        "нашей команды.",
+        "fa": "{% if name %}{{ name }}، {% endif %}در صف هستید: به‌زودی یکی از همکارانمان همین‌جا "
+        "پاسخ می‌دهد.",
+    },
+    "handoff_returned": {
+        "en": "You're chatting with me, the shop's assistant, again.",
+        "pl": "Znów rozmawiasz ze mną, asystentem sklepu.",
+        "es": "Vuelves a hablar conmigo, el asistente de la tienda.",
+        "ru": "Вы снова общаетесь со мной, помощником магазина.",
+        "fa": "دوباره با من، دستیار فروشگاه، گفتگو می‌کنید.",
+    },
     "help": {
         "en": "At any time you can type 'cancel' to stop, 'restart' to start over, "
         "'language' to change the language or 'human' to talk to a person.",

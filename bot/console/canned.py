@@ -2,7 +2,8 @@
 
 Templates are written by agents, so they run in Jinja's sandbox (no attribute tricks reach
 Python internals) and see plain values only: ``customer.name``, ``customer.first_name``,
-``order.number``, ``order.status``, ``agent.name``, ``shop.name``, ``ticket.id``.
+``order.number``, ``order.status``, ``agent.name``, ``shop.name``, ``ticket.id``. A name the
+channel did not give is empty, so ``{{ customer.first_name or "there" }}`` reads well.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def template_values(detail: Detail | None, agent_display: str, shop: str) -> dic
     order = detail.orders[0] if detail and detail.orders else {"number": "", "status": ""}
     return {
         "customer": {
-            "name": detail.customer_name if detail else "",
+            "name": detail.known_name if detail else "",
             "first_name": detail.first_name if detail else "",
             "locale": detail.locale if detail else "",
             "channel": detail.channel if detail else "",

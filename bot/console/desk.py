@@ -13,32 +13,46 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ..handoff import (
+    DeskEvent,
+    DeskMetrics,
+    HandoffError,
+    NotYourTicket,
+    TicketClosed,
+    TicketSummary,
+    TicketTaken,
+    TicketView,
+    TranscriptLine,
+    UnknownFlow,
+    UnknownTicket,
+)
+
 
 class Desk(Protocol):
     """The hand-off desk's interface, as the console calls it."""
 
-    async def tickets(self, *, state: str | None = None, agent: str | None = None) -> list[Any]: ...
-    async def ticket(self, ticket_id: int) -> Any: ...
-    async def claim(self, ticket_id: int, agent: str) -> Any: ...
+    async def tickets(
+        self, *, state: str | None = None, agent: str | None = None
+    ) -> list[TicketSummary]: ...
+    async def ticket(self, ticket_id: int) -> TicketView: ...
+    async def claim(self, ticket_id: int, agent: str) -> TicketSummary: ...
     async def reply(self, ticket_id: int, agent: str, text: str) -> None: ...
     async def note(self, ticket_id: int, agent: str, text: str) -> None: ...
     async def transfer(self, ticket_id: int, agent: str, to_agent: str) -> None: ...
     async def resolve(self, ticket_id: int, agent: str) -> None: ...
     async def return_to_bot(self, ticket_id: int, agent: str, flow: str | None = None) -> None: ...
     async def set_online(self, agent: str, online: bool) -> None: ...
-    def subscribe(self) -> AsyncIterator[Any]: ...
-    async def metrics(self) -> Any: ...
+    def subscribe(self) -> AsyncIterator[DeskEvent]: ...
+    async def metrics(self) -> DeskMetrics: ...
 
 
-# The desk's error tree (bot.handoff): HandoffError -> TicketTaken, NotYourTicket,
-# UnknownTicket, UnknownFlow, TicketClosed. Matched by class name so the console does not
-# import the desk's internals; each maps to an HTTP status and a sentence for the agent.
-_STATUS = {
-    "TicketTaken": 409,
-    "NotYourTicket": 403,
-    "UnknownTicket": 404,
-    "UnknownFlow": 422,
-    "TicketClosed": 409,
+# The desk's errors as HTTP statuses and sentences for the agent.
+_STATUS: dict[type[HandoffError], int] = {
+    TicketTaken: 409,
+    NotYourTicket: 403,
+    UnknownTicket: 404,
+    UnknownFlow: 422,
+    TicketClosed: 409,
 }
 
 
@@ -51,33 +65,31 @@ class DeskRefusal:
 
 def refusal(exc: BaseException, ticket_id: int | None = None) -> DeskRefusal | None:
     """The status and message for a desk error, or None when it is not one."""
-    names = [k.__name__ for k in type(exc).__mro__]
-    if "HandoffError" not in names and not any(n in _STATUS for n in names):
+    if not isinstance(exc, HandoffError):
         return None
-    kind = next((n for n in names if n in _STATUS), "HandoffError")
-    status = _STATUS.get(kind, 409)
     what = f"Ticket #{ticket_id}" if ticket_id is not None else "This ticket"
-    holder = _first(exc, "holder", "agent", "by", "assigned_to")
-    text = str(exc).strip()
-    if kind == "TicketTaken":
+    if isinstance(exc, TicketTaken):
         message = (
-            f"{what} is already claimed by {holder}." if holder else f"{what} is already claimed."
+            f"{what} is already claimed by {exc.agent}."
+            if exc.agent
+            else f"{what} is already claimed."
         )
-    elif kind == "NotYourTicket":
+    elif isinstance(exc, NotYourTicket):
         message = (
-            f"{what} is held by {holder}; claim it or ask them to transfer it."
-            if holder
-            else f"{what} is not yours: claim it first."
+            f"{what} is held by {exc.holder}; ask them to transfer it to you."
+            if exc.holder
+            else f"{what} is not assigned to anyone: claim it first."
         )
-    elif kind == "UnknownTicket":
+    elif isinstance(exc, UnknownTicket):
         message = f"{what} does not exist."
-    elif kind == "TicketClosed":
-        message = f"{what} is already closed (resolved or back with the bot)."
-    elif kind == "UnknownFlow":
-        message = text or "There is no such flow."
+    elif isinstance(exc, TicketClosed):
+        done = "back with the bot" if exc.state == "returned" else exc.state
+        message = f"{what} is already closed ({done}): nothing more can be done with it."
     else:
-        message = text or "The hand-off desk refused that."
-    return DeskRefusal(status, kind, message)
+        text = str(exc).strip()
+        message = (text[:1].upper() + text[1:]) if text else "The hand-off desk refused that."
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 409)
+    return DeskRefusal(status, type(exc).__name__, message)
 
 
 # -- views ---------------------------------------------------------------------------------
@@ -95,15 +107,16 @@ class Card:
     waiting_since: datetime | None
     preview: str
     conversation_id: str
+    away: bool = False
 
     @property
     def urgent(self) -> bool:
-        return self.priority > 0
+        return self.priority >= 3
 
 
 @dataclass
 class Line:
-    """One transcript entry: who (shopper, bot, agent, note, system), when and what."""
+    """One transcript entry: who (shopper, bot, agent, note), when and what."""
 
     author: str
     text: str
@@ -115,136 +128,102 @@ class Line:
 class Detail:
     card: Card
     lines: list[Line]
-    customer_name: str
+    customer_name: str  # for showing: "Shopper" when the channel gave no name
+    known_name: str  # for templates: "" when unknown
     first_name: str
     locale: str
     channel: str
     past: list[Card] = field(default_factory=list)
-    cart: list[str] = field(default_factory=list)
+    facts: list[tuple[str, list[str]]] = field(default_factory=list)  # orders, cart, ...
     orders: list[dict[str, str]] = field(default_factory=list)
     flow: str | None = None
     step: str | None = None
+    slots: dict[str, str] = field(default_factory=dict)
 
 
-_MISSING = object()
+_AUTHORS = {"in": "shopper", "bot": "bot", "agent": "agent"}
+REASONS = {
+    "shopper_request": "asked for a person",
+    "fallbacks": "the bot did not understand",
+    "angry": "upset shopper",
+}
 
 
-def _first(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = (
-            obj.get(name, _MISSING) if isinstance(obj, Mapping) else getattr(obj, name, _MISSING)
-        )
-        if value is not _MISSING and value is not None:
-            return value
-    return default
-
-
-def _aware(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def card(summary: Any) -> Card:
-    """Read a desk ticket summary."""
-    cid = str(_first(summary, "conversation_id", "conversation", default=""))
+def card(t: TicketSummary) -> Card:
+    """A desk ticket summary as a queue row."""
     return Card(
-        id=int(_first(summary, "id", "ticket_id", default=0)),
-        state=str(_first(summary, "state", "status", default="waiting")),
-        reason=str(_first(summary, "reason", default="") or ""),
-        channel=str(_first(summary, "channel", default=cid.split(":", 1)[0] or "?")),
-        customer=str(_first(summary, "customer_name", "customer", "name", default="") or "")
-        or "Shopper",
-        priority=int(_first(summary, "priority", default=0) or 0),
-        agent=_first(summary, "agent", "assigned_to", "assignee"),
-        waiting_since=_aware(_first(summary, "waiting_since", "opened_at", "created_at")),
-        preview=str(_first(summary, "last_message", "preview", default="") or ""),
-        conversation_id=cid,
+        id=t.id,
+        state=t.state,
+        reason=REASONS.get(t.reason, t.reason.replace("_", " ")),
+        channel=t.channel,
+        customer=t.customer_name or "Shopper",
+        priority=t.priority,
+        agent=t.agent,
+        waiting_since=t.waiting_since,
+        preview=t.last_message or "",
+        conversation_id=t.conversation_id,
+        away=t.away,
     )
 
 
-def _line(entry: Any) -> Line:
-    author = str(_first(entry, "author", "role", "sender", "kind", default="system"))
-    author = {"user": "shopper", "customer": "shopper", "human": "agent"}.get(author, author)
-    return Line(
-        author=author,
-        text=str(_first(entry, "text", "body", default="")),
-        at=_aware(_first(entry, "at", "created_at", "time")),
-        agent=_first(entry, "agent", "agent_name"),
-    )
+def _line(entry: TranscriptLine) -> Line:
+    return Line(_AUTHORS.get(entry.direction, entry.direction), entry.text, entry.at, entry.author)
 
 
-def detail(view: Any) -> Detail:
-    """Read a desk ticket view: the ticket, its transcript and notes, the shopper's context."""
-    summary = _first(view, "ticket", "summary", default=view)
-    base = card(summary)
-    lines = [_line(e) for e in _first(view, "transcript", "messages", default=[])]
-    for note in _first(view, "notes", default=[]):
-        line = _line(note)
-        line.author = "note"
-        lines.append(line)
+def detail(view: TicketView) -> Detail:
+    """A desk ticket view: the ticket, its transcript and notes, the shopper's context."""
+    base = card(view.ticket)
+    lines = [_line(e) for e in view.transcript]
+    lines += [Line("note", n.text, n.at, n.agent) for n in view.notes]
     epoch = datetime.min.replace(tzinfo=UTC)
     lines.sort(key=lambda line: line.at or epoch)
-    profile = _first(view, "profile", "context", "customer", default=view)
-    name = str(_first(profile, "name", "customer_name", default=base.customer) or base.customer)
-    past = [
-        card(t)
-        for t in _first(profile, "past_tickets", default=_first(view, "past_tickets", default=[]))
+    profile = view.profile
+    name = profile.name or ""
+    context = dict(profile.context)
+    orders = [_order(o) for o in _as_list(context.get("orders"))]
+    facts = [
+        (key.replace("_", " ").capitalize(), [_fact(v) for v in _as_list(value)])
+        for key, value in context.items()
+        if key != "orders" and value not in (None, "", [], {})
     ]
-    cart = [
-        str(item)
-        for item in _first(profile, "cart", default=_first(view, "cart", default=[])) or []
-    ]
-    orders = [
-        _order(o)
-        for o in _first(profile, "orders", default=_first(view, "orders", default=[])) or []
-    ]
-    position = _first(view, "flow_position", "position", default=None)
-    flow = _first(position, "flow", default=None) if position is not None else _first(view, "flow")
-    step = _first(position, "step", default=None) if position is not None else _first(view, "step")
     return Detail(
         card=base,
         lines=lines,
-        customer_name=name,
-        first_name=str(_first(profile, "first_name", default=name.split(" ")[0] if name else "")),
-        locale=str(_first(profile, "locale", default=_first(view, "locale", default="")) or ""),
-        channel=str(_first(profile, "channel", default=base.channel)),
-        past=[p for p in past if p.id != base.id],
-        cart=cart,
+        customer_name=name or base.customer,
+        known_name=name,
+        first_name=name.split(" ")[0] if name else "",
+        locale=profile.locale or "",
+        channel=profile.channel,
+        past=[card(p) for p in profile.past_tickets if p.id != base.id],
+        facts=facts,
         orders=orders,
-        flow=str(flow) if flow else None,
-        step=str(step) if step else None,
+        flow=view.flow,
+        step=view.step,
+        slots={str(k): _fact(v) for k, v in view.slots.items()},
     )
 
 
-def _order(order: Any) -> dict[str, str]:
-    if isinstance(order, str):
-        return {"number": order, "status": ""}
-    return {
-        "number": str(_first(order, "number", "id", "order_id", default="?")),
-        "status": str(_first(order, "status", default="")),
-        "total": str(_first(order, "total", default="")),
-    }
-
-
-def event_ticket_id(event: Any) -> int | None:
-    value = _first(event, "ticket_id", "id")
+def _as_list(value: Any) -> list[Any]:
     if value is None:
-        ticket = _first(event, "ticket")
-        value = _first(ticket, "id") if ticket is not None else None
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def event_kind(event: Any) -> str:
-    return str(_first(event, "kind", "type", "name", default="changed"))
+def _fact(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _order(order: Any) -> dict[str, str]:
+    if not isinstance(order, Mapping):
+        return {"number": str(order), "status": "", "total": ""}
+    number = next((order[k] for k in ("number", "id", "order_id") if order.get(k)), "?")
+    return {
+        "number": str(number),
+        "status": str(order.get("status") or ""),
+        "total": str(order.get("total") or ""),
+    }
 
 
 def jsonable(value: Any) -> Any:
@@ -308,8 +287,6 @@ __all__ = [
     "Line",
     "card",
     "detail",
-    "event_kind",
-    "event_ticket_id",
     "jsonable",
     "metric_rows",
     "refusal",

@@ -17,8 +17,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
+from ..handoff import DeskEvent
 from .auth import Viewer, page_viewer
-from .desk import Desk, event_kind, event_ticket_id
+from .desk import Desk
 
 log = logging.getLogger("shopchat.console")
 router = APIRouter(prefix="/agent")
@@ -44,8 +45,8 @@ class Presence:
                 await desk.set_online(agent, False)
 
 
-def _frame(event: Any) -> str:
-    data = {"kind": event_kind(event), "ticket": event_ticket_id(event)}
+def _frame(event: DeskEvent) -> str:
+    data = {"kind": event.kind, "ticket": event.ticket_id, "state": event.state}
     return f"event: desk\ndata: {json.dumps(data)}\n\n"
 
 

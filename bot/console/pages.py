@@ -37,7 +37,9 @@ from .auth import (
 from .desk import Card, Desk, Detail, card, detail, metric_rows, refusal
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-VIEWS = ("waiting", "mine", "all")
+# inbox: my open tickets, then everyone's waiting ones: all an agent has to look at.
+VIEWS = ("inbox", "waiting", "mine", "all")
+DEFAULT_VIEW = "inbox"
 MAX_TEXT = 4000
 
 router = APIRouter(prefix="/agent")
@@ -199,17 +201,17 @@ async def logout(request: Request, viewer: Viewer = Depends(page_viewer)) -> Res
 
 # -- queue and conversation ----------------------------------------------------------------
 async def _queue(desk: Desk, view: str, agent: str) -> list[Card]:
-    if view == "mine":
+    if view in ("mine", "inbox"):
         rows = await desk.tickets(agent=agent)
         cards = [card(r) for r in rows]
         cards = [c for c in cards if c.state == "assigned"]
+        if view == "inbox":
+            cards += [card(r) for r in await desk.tickets(state="waiting")]
     elif view == "waiting":
         cards = [card(r) for r in await desk.tickets(state="waiting")]
     else:
         cards = [card(r) for r in await desk.tickets()]
-    epoch = datetime.max.replace(tzinfo=UTC)
-    cards.sort(key=lambda c: (-c.priority, c.waiting_since or epoch, c.id))
-    return cards
+    return cards  # in the desk's order: open first, most urgent, then oldest
 
 
 async def _counts(desk: Desk, agent: str) -> dict[str, int]:
@@ -233,7 +235,7 @@ async def _console(
     desk = desk_of(request)
     if desk is None:
         return render(request, "unavailable.html", viewer, status=503)
-    view = view if view in VIEWS else "waiting"
+    view = view if view in VIEWS else DEFAULT_VIEW
     cards = await _queue(desk, view, viewer.agent.name)
     opened: Detail | None = None
     flash = viewer.flash
@@ -263,14 +265,17 @@ async def _console(
 
 @router.get("", response_class=HTMLResponse)
 async def console(
-    request: Request, view: str = "waiting", viewer: Viewer = Depends(page_viewer)
+    request: Request, view: str = DEFAULT_VIEW, viewer: Viewer = Depends(page_viewer)
 ) -> Response:
     return await _console(request, viewer, view, None)
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 async def ticket_page(
-    request: Request, ticket_id: int, view: str = "waiting", viewer: Viewer = Depends(page_viewer)
+    request: Request,
+    ticket_id: int,
+    view: str = DEFAULT_VIEW,
+    viewer: Viewer = Depends(page_viewer),
 ) -> Response:
     return await _console(request, viewer, view, ticket_id)
 
@@ -278,14 +283,14 @@ async def ticket_page(
 @router.get("/partials/queue", response_class=HTMLResponse)
 async def queue_partial(
     request: Request,
-    view: str = "waiting",
+    view: str = DEFAULT_VIEW,
     current: int | None = None,
     viewer: Viewer = Depends(page_viewer),
 ) -> Response:
     desk = desk_of(request)
     if desk is None:
         return HTMLResponse("", 503)
-    view = view if view in VIEWS else "waiting"
+    view = view if view in VIEWS else DEFAULT_VIEW
     return render(
         request,
         "_queue.html",
@@ -299,7 +304,10 @@ async def queue_partial(
 
 @router.get("/partials/tickets/{ticket_id}", response_class=HTMLResponse)
 async def ticket_partial(
-    request: Request, ticket_id: int, view: str = "waiting", viewer: Viewer = Depends(page_viewer)
+    request: Request,
+    ticket_id: int,
+    view: str = DEFAULT_VIEW,
+    viewer: Viewer = Depends(page_viewer),
 ) -> Response:
     desk = desk_of(request)
     if desk is None:
@@ -362,8 +370,8 @@ async def ticket_action(
 ) -> Response:
     form = await request.form()
     check_csrf(request, viewer.csrf, form.get(CSRF_FIELD))
-    view = str(form.get("view") or "waiting")
-    here = f"/agent/tickets/{ticket_id}?view={quote(view if view in VIEWS else 'waiting')}"
+    view = str(form.get("view") or DEFAULT_VIEW)
+    here = f"/agent/tickets/{ticket_id}?view={quote(view if view in VIEWS else DEFAULT_VIEW)}"
     desk = desk_of(request)
     if action not in ACTIONS:
         return Response("unknown action", 404, media_type="text/plain")
@@ -406,7 +414,7 @@ async def ticket_action(
         await _flash(request, viewer, refused.message)
         return _back(here)
     await _flash(request, viewer, DONE[action].format(id=ticket_id, to=to))
-    if action == "claim":
+    if action == "claim" and view == "waiting":
         return _back(f"/agent/tickets/{ticket_id}?view=mine")  # the queue the ticket is in now
     return _back(here)
 

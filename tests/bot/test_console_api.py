@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.support.console import Console, add_agent, install_desk, make_app
+from tests.support.console import Console, console_shop
 
 
 @pytest.fixture
 def console(tmp_path):
-    with TestClient(make_app(tmp_path)) as client:
-        desk = install_desk(client)
-        add_agent(client, "alice", "Alice Smith")
-        add_agent(client, "bob", "Bob Jones")
-        yield Console(client, desk)
+    with console_shop(tmp_path) as console:
+        yield console
 
 
 def bearer(console: Console, name: str = "alice") -> dict[str, str]:
@@ -30,11 +26,12 @@ def test_me_names_the_token_s_agent(console):
 
 
 def test_list_claim_reply_and_return(console):
-    tid = console.call(console.desk.open, "web:s", name="Ana")
+    shopper, tid = console.ask_for_person("Ana")
     alice = bearer(console)
     c = console.client
     listed = c.get("/agent/api/tickets?state=waiting", headers=alice).json()["tickets"]
     assert [(t["id"], t["customer"], t["state"]) for t in listed] == [(tid, "Ana", "waiting")]
+    assert listed[0]["reason"] == "asked for a person"
     claimed = c.post(f"/agent/api/tickets/{tid}/claim", headers=alice)
     assert claimed.status_code == 200
     assert claimed.json()["ticket"]["agent"] == "alice"
@@ -47,20 +44,21 @@ def test_list_claim_reply_and_return(console):
     )
     view = c.get(f"/agent/api/tickets/{tid}", headers=alice).json()
     assert [(line["author"], line["text"]) for line in view["lines"]][-2:] == [
-        ("agent", "Hi!"),
+        ("agent", "Hi!\n\n— Alice Smith"),  # signed with the agent's display name
         ("note", "n"),
     ]
+    assert view["lines"][0]["author"] == "shopper"
     assert view["orders"][0]["number"] == "A-1001"
     mine = c.get("/agent/api/tickets?mine=true", headers=alice).json()["tickets"]
     assert [t["id"] for t in mine] == [tid]
-    assert c.post(f"/agent/api/tickets/{tid}/return", json={"flow": "menu"}, headers=alice).json()[
-        "ok"
-    ]
-    assert console.desk.returned == [(tid, "menu")]
+    back = c.post(f"/agent/api/tickets/{tid}/return", json={"flow": "main_menu"}, headers=alice)
+    assert back.json() == {"ok": True}
+    assert console.view(tid).ticket.state == "returned"
+    assert shopper.say("hi").texts
 
 
 def test_a_second_claim_is_a_409_naming_the_holder(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     console.client.post(f"/agent/api/tickets/{tid}/claim", headers=bearer(console))
     response = console.client.post(
         f"/agent/api/tickets/{tid}/claim", headers=bearer(console, "bob")
@@ -73,7 +71,7 @@ def test_a_second_claim_is_a_409_naming_the_holder(console):
 
 
 def test_replying_to_someone_else_s_ticket_is_a_403(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     console.client.post(f"/agent/api/tickets/{tid}/claim", headers=bearer(console))
     response = console.client.post(
         f"/agent/api/tickets/{tid}/reply", json={"text": "me too"}, headers=bearer(console, "bob")
@@ -96,7 +94,7 @@ def test_unknown_tickets_are_404(console):
 
 
 def test_closed_tickets_are_409(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     alice = bearer(console)
     console.client.post(f"/agent/api/tickets/{tid}/claim", headers=alice)
     assert (
@@ -110,7 +108,7 @@ def test_closed_tickets_are_409(console):
 
 
 def test_bad_bodies_are_422_not_500(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     alice = bearer(console)
     c = console.client
     assert (
@@ -130,7 +128,7 @@ def test_bad_bodies_are_422_not_500(console):
 
 
 def test_unknown_flow_and_unknown_transfer_target(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     alice = bearer(console)
     c = console.client
     c.post(f"/agent/api/tickets/{tid}/claim", headers=alice)
@@ -143,7 +141,7 @@ def test_unknown_flow_and_unknown_transfer_target(console):
     assert response.status_code == 404
     response = c.post(f"/agent/api/tickets/{tid}/transfer", json={"to_agent": "bob"}, headers=alice)
     assert response.status_code == 200
-    assert console.call(lambda: console.desk._tickets[tid].agent) == "bob"
+    assert console.view(tid).ticket.agent == "bob"
 
 
 def test_canned_responses_over_the_api(console):
@@ -164,7 +162,7 @@ def test_canned_responses_over_the_api(console):
         c.post("/agent/api/canned", json={"title": "B", "body": "{{ x"}, headers=alice).status_code
         == 422
     )
-    tid = console.call(console.desk.open, "web:q", name="Ana Lopez")
+    _, tid = console.ask_for_person("Ana")
     rendered = c.get(f"/agent/api/canned/{cid}/render?ticket={tid}", headers=alice).json()
     assert rendered == {"text": "Hi Ana, order A-1001", "template_error": None}
     assert (
@@ -185,9 +183,9 @@ def test_canned_responses_over_the_api(console):
 
 
 def test_metrics_over_the_api(console):
-    console.call(console.desk.open)
+    console.ask_for_person()
     body = console.client.get("/agent/api/metrics", headers=bearer(console)).json()
-    assert body["waiting"] == 1
+    assert body["waiting_now"] == 1
 
 
 def test_a_deactivated_agent_s_token_stops_working(console):

@@ -8,23 +8,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.console import (
-    PASSWORD,
-    Console,
-    add_agent,
-    install_desk,
-    login,
-    make_app,
-    page_csrf,
-)
+from tests.support.console import PASSWORD, console_shop, login, page_csrf
 
 
 @pytest.fixture
 def console(tmp_path):
-    with TestClient(make_app(tmp_path)) as client:
-        desk = install_desk(client)
-        add_agent(client, "alice")
-        yield Console(client, desk)
+    with console_shop(tmp_path) as console:
+        yield console
+
+
+def https_client(console) -> TestClient:
+    """A second browser on the same running app, reaching it over https."""
+    client = TestClient(console.client.app, base_url="https://console.example")
+    client.portal = console.client.portal
+    return client
 
 
 def _concrete(path: str) -> str:
@@ -74,26 +71,21 @@ def test_the_right_password_opens_a_session_with_a_safe_cookie(console):
     assert "Secure" not in cookie  # plain http in tests; https or the setting turns it on
     page = console.client.get("/agent")
     assert page.status_code == 200
-    assert "Alice" in page.text
+    assert "Alice Smith" in page.text
 
 
-def test_the_secure_flag_follows_the_setting(tmp_path):
-    # Behind a TLS proxy that does not say so, the setting forces it on.
-    with TestClient(make_app(tmp_path, console_secure_cookie=True)) as client:
-        assert "Secure" in client.get("/agent/login").headers["set-cookie"]
-    with TestClient(
-        make_app(tmp_path / "b", console_secure_cookie=False), base_url="https://console.example"
-    ) as client:
-        add_agent(client, "bob")
-        assert "Secure" not in login(client, "bob").headers["set-cookie"]
+def test_the_cookie_is_secure_over_https(console):
+    response = login(https_client(console))
+    assert response.status_code == 303
+    assert "Secure" in response.headers["set-cookie"]
 
 
-def test_the_cookie_is_secure_over_https(tmp_path):
-    with TestClient(make_app(tmp_path), base_url="https://console.example") as client:
-        add_agent(client, "alice")
-        response = login(client)
-        assert response.status_code == 303
-        assert "Secure" in response.headers["set-cookie"]
+def test_the_secure_flag_follows_the_setting(console):
+    settings = console.client.app.state.settings
+    settings.console_secure_cookie = False  # TLS ends elsewhere and the app cannot tell
+    assert "Secure" not in login(https_client(console)).headers["set-cookie"]
+    settings.console_secure_cookie = True
+    assert "Secure" in console.client.get("/agent/login").headers["set-cookie"]
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(console):
@@ -129,16 +121,16 @@ def test_many_wrong_passwords_from_one_address_pause_it_for_every_name(console):
 
 
 def test_a_form_without_the_csrf_token_is_refused(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     login(console.client)
     response = console.client.post(f"/agent/tickets/{tid}/claim", data={}, follow_redirects=False)
     assert response.status_code == 403
     assert "not sent from the agent console" in response.text
-    assert console.call(lambda: console.desk._tickets[tid].state) == "waiting"
+    assert console.view(tid).ticket.state == "waiting"
 
 
 def test_a_stale_csrf_token_is_refused(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     login(console.client)
     response = console.client.post(
         f"/agent/tickets/{tid}/claim", data={"csrf_token": "forged"}, follow_redirects=False
@@ -147,7 +139,7 @@ def test_a_stale_csrf_token_is_refused(console):
 
 
 def test_a_cross_site_post_is_refused_even_with_the_token(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     login(console.client)
     token = page_csrf(console.client)
     for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
@@ -158,7 +150,7 @@ def test_a_cross_site_post_is_refused_even_with_the_token(console):
             follow_redirects=False,
         )
         assert response.status_code == 403, headers
-    assert console.call(lambda: console.desk._tickets[tid].state) == "waiting"
+    assert console.view(tid).ticket.state == "waiting"
 
 
 def test_a_login_post_without_the_login_form_is_refused(console):

@@ -1,28 +1,20 @@
-"""The console pages an agent uses all day: queue, conversation, actions, canned, metrics."""
+"""The console pages an agent uses all day, on the demo shop with the real hand-off desk:
+queue, conversation, actions, canned responses, metrics."""
 
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.console import (
-    Console,
-    add_agent,
-    install_desk,
-    login,
-    make_app,
-    page_csrf,
-)
+from tests.support.channels import settle
+from tests.support.console import Console, console_shop, login, page_csrf
 
 
 @pytest.fixture
 def console(tmp_path):
-    with TestClient(make_app(tmp_path)) as client:
-        desk = install_desk(client)
-        add_agent(client, "alice", "Alice Smith")
-        add_agent(client, "bob", "Bob Jones")
-        login(client, "alice")
-        yield Console(client, desk)
+    with console_shop(tmp_path) as console:
+        login(console.client, "alice")
+        yield console
 
 
 def act(console: Console, ticket_id: int, action: str, client: TestClient | None = None, **data):
@@ -34,62 +26,81 @@ def act(console: Console, ticket_id: int, action: str, client: TestClient | None
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    settle(console.client)
     return client.get(response.headers["location"])
 
 
-def second_agent(tmp_console: Console) -> TestClient:
-    other = TestClient(tmp_console.client.app)
-    other.portal = tmp_console.client.portal  # share the running app and its loop
-    login(other, "bob")
+def sent_texts(console: Console) -> list[str]:
+    """Every text the bot or an agent sent on Telegram."""
+    return [
+        body.get("text", "")
+        for _host, path, body in console.shop.platform.since(0)
+        if path.endswith("/sendMessage")
+    ]
+
+
+def second_agent(console: Console, name: str = "bob") -> TestClient:
+    """Another agent's browser on the same running app."""
+    other = TestClient(console.client.app)
+    other.portal = console.client.portal
+    login(other, name)
     return other
 
 
 def test_the_queue_shows_waiting_tickets_with_reason_channel_and_wait(console):
-    console.call(console.desk.open, "web:s1", reason="payment_help", name="Ana Lopez", priority=0)
+    console.ask_for_person("Ana")
     page = console.client.get("/agent")
     assert page.status_code == 200
-    assert "Ana Lopez" in page.text
-    assert "payment_help" in page.text
-    assert "chan-web" in page.text
+    assert "Ana" in page.text
+    assert "asked for a person" in page.text
+    assert "chan-telegram" in page.text
     assert 'id="count-waiting">1<' in page.text
 
 
-def test_urgent_tickets_come_first(console):
-    console.call(console.desk.open, "web:a", name="Calm Carl")
-    console.call(console.desk.open, "web:b", name="Urgent Una", priority=2)
-    page = console.client.get("/agent").text
-    assert page.index("Urgent Una") < page.index("Calm Carl")
-
-
-def test_an_agent_claims_replies_notes_and_returns_a_ticket_to_the_bot(console):
-    tid = console.call(console.desk.open)
+def test_an_agent_claims_replies_notes_and_returns_the_shopper_to_the_bot(console):
+    shopper, tid = console.ask_for_person("Ana")
     page = act(console, tid, "claim")
     assert "You took ticket" in page.text
     assert "held by <b>alice</b> (you)" in page.text
     page = act(console, tid, "reply", text="Hello Ana, I am here.")
     assert "Reply sent." in page.text
-    assert "Hello Ana, I am here." in page.text
+    assert "Hello Ana, I am here." in page.text.split('id="transcript"')[1]
+    assert any("Hello Ana, I am here." in text for text in sent_texts(console))
     page = act(console, tid, "note", text="VIP customer, be nice")
-    assert "VIP customer, be nice" in page.text
     assert 'class="msg note"' in page.text
-    page = act(console, tid, "return", flow="menu")
+    assert "VIP customer, be nice" in page.text
+    assert not any("VIP" in text for text in sent_texts(console))
+    page = act(console, tid, "return", flow="main_menu")
     assert "handed back to the bot" in page.text
-    assert console.desk.returned == [(tid, "menu")]
+    assert console.view(tid).ticket.state == "returned"
+    assert shopper.say("hi").texts  # the bot answers again
+
+
+def test_while_a_person_holds_the_ticket_the_shopper_s_messages_appear_live(console):
+    shopper, tid = console.ask_for_person("Ana")
+    act(console, tid, "claim")
+    assert shopper.say("are you there?").texts == []  # the bot keeps quiet
+    part = console.client.get(f"/agent/partials/tickets/{tid}")
+    assert "are you there?" in part.text
+    assert "Ana" in console.client.get("/agent/partials/queue?view=mine").text
+    assert console.client.get("/agent/partials/tickets/7777").status_code == 404
 
 
 def test_the_conversation_shows_the_customer_context(console):
-    tid = console.call(console.desk.open, "web:ctx", name="Ana Lopez")
-    page = console.client.get(f"/agent/tickets/{tid}").text
-    assert "A-1001" in page  # orders
-    assert "main_menu" in page and "topic" in page  # flow position
-    assert "web:ctx" in page
+    _, tid = console.ask_for_person("Ana")
     page = act(console, tid, "claim").text
-    assert '<option value="menu">menu</option>' in page  # return-to-bot flows
+    assert "A-1001" in page and "shipped" in page  # orders from the shop's context
+    assert "Wooden train set" in page  # the cart
+    assert f"telegram:{console.view(tid).ticket.conversation_id.split(':')[1]}" in page
+    view = console.view(tid)
+    if view.flow:
+        assert view.flow in page
+    assert '<option value="main_menu">main_menu</option>' in page  # return-to-bot flows
     assert '<option value="bob">Bob Jones</option>' in page  # transfer targets
 
 
 def test_two_agents_claiming_at_once_the_loser_sees_who_won(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     bob = second_agent(console)
     act(console, tid, "claim")
     page = act(console, tid, "claim", client=bob)
@@ -97,32 +108,34 @@ def test_two_agents_claiming_at_once_the_loser_sees_who_won(console):
 
 
 def test_acting_on_a_ticket_another_agent_holds_is_explained(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     act(console, tid, "claim")
     bob = second_agent(console)
     page = act(console, tid, "reply", client=bob, text="Hi, Bob here")
-    assert "is held by alice" in page.text
+    assert f"Ticket #{tid} is held by alice" in page.text
     assert "Hi, Bob here" not in page.text.split('id="transcript"')[1]
+    assert "you can read and add notes" in page.text
 
 
 def test_a_resolved_ticket_refuses_replies_clearly(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     act(console, tid, "claim")
     page = act(console, tid, "resolve")
-    assert "resolved" in page.text
+    assert f"Ticket #{tid} resolved." in page.text
+    assert "This ticket is closed" in page.text
     page = act(console, tid, "reply", text="one more thing")
-    assert "already closed" in page.text
+    assert "already closed (resolved)" in page.text
 
 
 def test_an_empty_reply_is_not_sent(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     act(console, tid, "claim")
     page = act(console, tid, "reply", text="   ")
     assert "it is empty" in page.text
 
 
 def test_transfer_hands_the_ticket_to_another_agent(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     act(console, tid, "claim")
     page = act(console, tid, "transfer", to_agent="bob")
     assert "transferred to bob" in page.text
@@ -132,17 +145,18 @@ def test_transfer_hands_the_ticket_to_another_agent(console):
 
 
 def test_transfer_to_nobody_is_explained(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     act(console, tid, "claim")
     page = act(console, tid, "transfer", to_agent="ghost")
     assert "Pick the agent" in page.text
 
 
 def test_return_to_an_unknown_flow_is_explained(console):
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     act(console, tid, "claim")
     page = act(console, tid, "return", flow="no_such_flow")
-    assert "no flow named" in page.text
+    assert "no flow" in page.text and "no_such_flow" in page.text
+    assert console.view(tid).ticket.state == "assigned"
 
 
 def test_an_unknown_ticket_page_says_so(console):
@@ -151,20 +165,11 @@ def test_an_unknown_ticket_page_says_so(console):
     assert "Ticket #999 does not exist." in page.text
 
 
-def test_shop_text_is_escaped(console):
-    tid = console.call(console.desk.open, "web:x", name="<script>alert(1)</script>")
-    page = console.client.get(f"/agent/tickets/{tid}").text
+def test_shopper_text_is_escaped(console):
+    console.ask_for_person("<script>alert(1)</script>")
+    page = console.client.get("/agent?view=waiting").text
     assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;" in page
-
-
-def test_partials_refresh_the_queue_and_the_conversation(console):
-    tid = console.call(console.desk.open)
-    assert "Ana Lopez" in console.client.get("/agent/partials/queue?view=waiting").text
-    console.call(console.desk.shopper_says, tid, "are you there?")
-    part = console.client.get(f"/agent/partials/tickets/{tid}")
-    assert "are you there?" in part.text
-    assert console.client.get("/agent/partials/tickets/77").status_code == 404
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_canned_responses_are_managed_and_fill_in_the_customer(console):
@@ -183,16 +188,14 @@ def test_canned_responses_are_managed_and_fill_in_the_customer(console):
     page = client.get("/agent/canned").text
     assert "Greeting" in page
     canned_id = int(page.split("/agent/canned?edit=")[1].split('"')[0])
-    tid = console.call(console.desk.open, "web:c", name="Ana Lopez")
+    _, tid = console.ask_for_person("Ana")
     filled = client.get(f"/agent/tickets/{tid}/canned/{canned_id}")
     assert filled.text == "Hi Ana, Alice Smith here about A-1001."
-    # edit
     client.post(
         "/agent/canned",
         data={"csrf_token": token, "id": canned_id, "title": "Greeting", "body": "Hello!"},
     )
     assert client.get(f"/agent/tickets/{tid}/canned/{canned_id}").text == "Hello!"
-    # delete
     client.post(f"/agent/canned/{canned_id}/delete", data={"csrf_token": token})
     assert "Greeting" not in client.get("/agent/canned").text
 
@@ -207,11 +210,11 @@ def test_a_canned_template_with_a_syntax_error_is_refused(console):
 
 
 def test_canned_templates_run_in_a_sandbox(console):
-    agents = console.client.app.state.agents
-    cid = agents.save_canned(
-        "Hooks", "Evil", "{{ ''.__class__.__mro__[1].__subclasses__() }}", "alice"
+    state = console.client.app.state
+    cid = state.agents.save_canned(
+        state.project.shop.name, "Evil", "{{ ''.__class__.__mro__[1].__subclasses__() }}", "alice"
     )
-    tid = console.call(console.desk.open)
+    _, tid = console.ask_for_person()
     filled = console.client.get(f"/agent/tickets/{tid}/canned/{cid}")
     assert "subclasses" in filled.text  # the raw template back, not Python's classes
     assert "template error" in filled.headers["x-template-error"]
@@ -228,21 +231,31 @@ def test_duplicate_canned_titles_are_explained(console):
 
 
 def test_the_metrics_page_shows_the_desk_figures(console):
-    tid = console.call(console.desk.open)
-    console.call(console.desk.open, "web:2")
+    _, tid = console.ask_for_person("Ana")
+    console.ask_for_person("Ola")
     act(console, tid, "claim")
     page = console.client.get("/agent/metrics").text
-    assert "Median wait seconds" in page
-    assert "42s" in page
-    assert "Waiting" in page
+    assert "Waiting now" in page
+    assert "Handoffs by reason" in page and "shopper_request: 2" in page
 
 
-def test_without_a_desk_the_console_says_so(tmp_path):
-    with TestClient(make_app(tmp_path)) as client:
-        if getattr(client.app.state, "handoff", None) is not None:
-            pytest.skip("this app starts a hand-off desk")
-        add_agent(client, "alice")
-        login(client)
-        page = client.get("/agent")
-        assert page.status_code == 503
-        assert "hand-off desk is not running" in page.text
+def test_the_events_stream_marks_the_agent_online_and_carries_desk_events(console):
+    from bot.console.events import _stream
+
+    class Request:  # what the stream reads from the request
+        app = console.client.app
+
+        async def is_disconnected(self) -> bool:
+            return False
+
+    stream = _stream(Request(), console.desk, "alice")  # type: ignore[arg-type]
+    try:
+        assert console.client.portal.call(stream.__anext__) == "retry: 3000\n\n"
+        assert console.call(console.desk.metrics).agents_online == 1
+        _, tid = console.ask_for_person("Ana")
+        frame = console.client.portal.call(stream.__anext__)
+        assert frame.startswith("event: desk\ndata: {")
+        assert f'"ticket": {tid}' in frame
+    finally:
+        console.client.portal.call(stream.aclose)
+    assert console.call(console.desk.metrics).agents_online == 0

@@ -1,54 +1,70 @@
-"""Helpers for console tests: an app with a fake hand-off desk, agents, logging in."""
+"""The demo shop with the hand-off desk and two console agents, for the console's tests.
+
+Shoppers are Telegram users (tests/support/channels.py); asking for a person opens a real
+ticket on the real desk. The shop's context provider is a fake with one order and a cart.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
-from bot.settings import Settings
-from tests.support.fake_desk import FakeDesk
-from tests.test_webhooks import make_project
+from bot.handoff import HandoffDesk, TicketView
+from tests.handoff_support import running_shop
+from tests.support.channels import Shop, TelegramShopper, settle
 
 PASSWORD = "correct horse battery"
+ORDER = {"number": "A-1001", "status": "shipped", "total": "129.00 PLN"}
 
 
-@dataclass
+class ShopContext:
+    """What checkout would tell the agent about a shopper."""
+
+    def context(self, conversation_id: str) -> dict[str, Any]:
+        return {"orders": [ORDER], "cart": ["Wooden train set × 1"]}
+
+
 class Console:
-    client: TestClient
-    desk: FakeDesk
+    def __init__(self, shop: Shop) -> None:
+        self.shop = shop
+        self.client: TestClient = shop.client
+        self.desk: HandoffDesk = shop.client.app.state.handoff
+        self._chats = iter(range(5000, 6000))
 
-    def call(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        """Run a desk helper on the app's event loop (the desk is not thread-safe)."""
+    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a desk coroutine on the app's event loop."""
+        return self.client.portal.call(lambda: fn(*args, **kwargs))
 
-        async def run():  # type: ignore[no-untyped-def]
-            return fn(*args, **kwargs)
+    def ask_for_person(self, first_name: str = "Ana") -> tuple[TelegramShopper, int]:
+        """A Telegram shopper who says hi, then asks for a person: their waiting ticket."""
+        shopper = self.shop.telegram(first_name=first_name, chat_id=next(self._chats))
+        shopper.say("hi")
+        shopper.say("human")
+        settle(self.client)
+        cid = f"telegram:{shopper.chat_id}"
+        tickets = [t for t in self.call(self.desk.tickets) if t.conversation_id == cid]
+        assert tickets, f"no ticket for {cid}"
+        return shopper, tickets[0].id
 
-        return self.client.portal.call(run)
-
-
-def console_settings(tmp_path: Path, **extra) -> Settings:  # type: ignore[no-untyped-def]
-    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/console.db", **extra)
-
-
-def make_app(tmp_path: Path, **extra):  # type: ignore[no-untyped-def]
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    return create_app(make_project(tmp_path), console_settings(tmp_path, **extra), typing_delay=60)
-
-
-def install_desk(client: TestClient, *, push: bool = False) -> FakeDesk:
-    """A fake desk on the app; with ``push`` replies reach the shopper through the service."""
-    state = client.app.state  # type: ignore[attr-defined]
-    desk = FakeDesk(state.service if push else None, set(state.project.flows))
-    state.handoff = desk
-    return desk
+    def view(self, ticket_id: int) -> TicketView:
+        return self.call(self.desk.ticket, ticket_id)  # type: ignore[no-any-return]
 
 
-def add_agent(client: TestClient, name: str = "alice", display: str | None = None) -> None:
-    client.app.state.agents.add(name, PASSWORD, display or name.capitalize())  # type: ignore[attr-defined]
+@contextlib.contextmanager
+def console_shop(tmp_path: Path, **settings: Any) -> Iterator[Console]:
+    """The running demo shop with agents alice (Alice Smith) and bob (Bob Jones)."""
+    with running_shop(tmp_path, handoff_context=ShopContext()) as shop:
+        for name, value in settings.items():
+            setattr(shop.client.app.state.settings, name, value)
+        agents = shop.client.app.state.agents
+        agents.add("alice", PASSWORD, "Alice Smith")
+        agents.add("bob", PASSWORD, "Bob Jones")
+        yield Console(shop)
 
 
 def csrf_of(html: str) -> str:
@@ -57,7 +73,7 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def login(client: TestClient, name: str = "alice", password: str = PASSWORD, **headers):  # type: ignore[no-untyped-def]
+def login(client: TestClient, name: str = "alice", password: str = PASSWORD, **headers: str) -> Any:
     page = client.get("/agent/login")
     return client.post(
         "/agent/login",

@@ -13,7 +13,7 @@
   if (flash) setTimeout(() => flash.remove(), 8000);
 
   if (!desk) return;
-  const view = desk.dataset.view || "waiting";
+  const view = desk.dataset.view || "inbox";
   const ticket = desk.dataset.ticket || "";
 
   async function fetchHtml(url) {

@@ -1,0 +1,456 @@
+"""The hand-off desk: the service the agent console is built on (``app.state.handoff``).
+
+Agents are named by a string (the console's account id). A ``display_name(agent)`` callable,
+given by the console (it owns accounts), turns that into the name that signs replies; without
+one, or when it returns None, the agent string itself is shown.
+
+Ticket lifecycle::
+
+    waiting --claim/auto-assign--> assigned --resolve--> resolved --shopper writes within
+       ^                              |                             reopen_within--> waiting
+       +----reassign (no answer)------+--return_to_bot--> returned   (the same ticket, reopened+1)
+
+Every method raises from the :mod:`bot.handoff.errors` tree; nothing else for an agent's
+mistake. An agent acting on a ticket another agent holds gets :class:`NotYourTicket`; a
+waiting ticket that nobody holds may be resolved or returned to the bot by any agent.
+Notes may be added by any agent (they are internal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Connection
+
+from bot.service import ChatService
+from flows import ActionRegistry, Project, Reply, SessionState, StartInput, TextReply, run_turn
+from flows.engine import Engine
+
+from . import queue
+from .config import HandoffConfig
+from .errors import (
+    HandoffError,
+    NotYourTicket,
+    TicketClosed,
+    TicketTaken,
+    UnknownFlow,
+    UnknownTicket,
+)
+from .events import DeskEvents
+from .hook import HandoffHook
+from .metrics import collect
+from .models import (
+    CLOSED_STATES,
+    CustomerProfile,
+    DeskEvent,
+    DeskMetrics,
+    TicketSummary,
+    TicketView,
+)
+from .notify import Notifier
+
+log = logging.getLogger("shopchat.handoff")
+T = TypeVar("T")
+
+
+class ContextProvider(Protocol):
+    """What else the shop knows about a shopper (orders, cart); checkout implements it.
+
+    ``context`` may be a plain or an async method; what it returns is shown to the agent.
+    """
+
+    def context(self, conversation_id: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class _Failed:
+    error: HandoffError
+
+
+class HandoffDesk:
+    def __init__(
+        self,
+        service: ChatService,
+        hook: HandoffHook,
+        notifier: Notifier,
+        *,
+        engine: Engine,
+        actions: ActionRegistry,
+        context: ContextProvider | None = None,
+        display_name: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.service = service
+        self.hook = hook
+        self.notifier = notifier
+        self.engine = engine
+        self.actions = actions
+        self.context_provider = context
+        self.display_name = display_name
+        self.events: DeskEvents = hook.events
+        self.counters = hook.counters
+        self.counters.update({"reassigned": 0, "auto_assigned": 0, "agent_replies": 0})
+
+    @property
+    def config(self) -> HandoffConfig:
+        return self.hook.config
+
+    @property
+    def project(self) -> Project:
+        return self.hook.project
+
+    def now(self) -> datetime:
+        return self.service.clock()
+
+    async def _run(self, job: Callable[[Connection], T | _Failed]) -> T:
+        # Errors come back as values: raising inside the job would roll back the whole
+        # group-committed batch it shares with other conversations' turns.
+        result = await self.service.db.run(job)
+        if isinstance(result, _Failed):
+            raise result.error
+        return result
+
+    # -- reading ----------------------------------------------------------------------------
+    async def tickets(
+        self, *, state: str | None = None, agent: str | None = None
+    ) -> list[TicketSummary]:
+        """The queue, most urgent first (open before closed, priority, then oldest)."""
+        return await self._run(lambda conn: queue.find(conn, state=state, agent=agent))
+
+    async def ticket(self, ticket_id: int) -> TicketView:
+        def job(conn: Connection) -> Any:
+            t = queue.get(conn, ticket_id)
+            if t is None:
+                return _Failed(UnknownTicket(ticket_id))
+            transcript = queue.transcript(conn, t.conversation_id)
+            notes = queue.notes_of(conn, ticket_id)
+            past = [p for p in queue.find(conn, conversation_id=t.conversation_id) if p.id != t.id]
+            stored = self.service.conversations.store.load_in(conn, t.conversation_id)
+            state = SessionState.from_json(stored.data) if stored else None
+            return t, transcript, notes, past, state
+
+        t, transcript, notes, past, state = await self._run(job)
+        context: dict[str, Any] = {}
+        if self.context_provider is not None:
+            try:
+                got = self.context_provider.context(t.conversation_id)
+                context = dict(await got if inspect.isawaitable(got) else got)
+            except Exception as exc:  # the shop's provider failing must not hide the ticket
+                log.warning("context for %s failed: %s", t.conversation_id, exc)
+                context = {"error": f"{type(exc).__name__}: {exc}"}
+        frame = state.frame if state else None
+        profile = CustomerProfile(
+            name=t.customer_name or (state.user.get("name") if state else None),
+            locale=t.locale or (state.locale if state else None),
+            channel=t.channel,
+            conversation_id=t.conversation_id,
+            past_tickets=past,
+            context=context,
+        )
+        return TicketView(
+            ticket=t,
+            transcript=transcript,
+            notes=notes,
+            profile=profile,
+            flow=t.flow or (frame.flow if frame else None),
+            step=t.step or (frame.step_id if frame else None),
+            slots=dict(state.slots) if state else {},
+        )
+
+    # -- acting -----------------------------------------------------------------------------
+    def _held(
+        self, conn: Connection, ticket_id: int, agent: str, *, anyone_if_waiting: bool = False
+    ) -> TicketSummary | _Failed:
+        t = queue.get(conn, ticket_id)
+        if t is None:
+            return _Failed(UnknownTicket(ticket_id))
+        if t.state in CLOSED_STATES:
+            return _Failed(TicketClosed(ticket_id, t.state))
+        if t.agent != agent and not (anyone_if_waiting and t.state == "waiting"):
+            return _Failed(NotYourTicket(ticket_id, agent, t.agent))
+        return t
+
+    async def claim(self, ticket_id: int, agent: str) -> TicketSummary:
+        """Take a waiting ticket. Exactly one of two agents claiming together wins; the other
+        gets :class:`TicketTaken`. Claiming one's own ticket again is a no-op."""
+
+        def job(conn: Connection) -> TicketSummary | _Failed:
+            now = self.now()
+            t = queue.get(conn, ticket_id)
+            if t is None:
+                return _Failed(UnknownTicket(ticket_id))
+            if t.state in CLOSED_STATES:
+                return _Failed(TicketClosed(ticket_id, t.state))
+            if t.state == "assigned" and t.agent == agent:
+                return t
+            if not queue.transition(
+                conn,
+                ticket_id,
+                when_state=["waiting"],
+                state="assigned",
+                agent=agent,
+                assigned_at=now,
+                updated_at=now,
+            ):
+                latest = queue.get(conn, ticket_id)
+                return _Failed(TicketTaken(ticket_id, latest.agent if latest else None))
+            return self._changed(conn, ticket_id)
+
+        return await self._run(job)
+
+    async def reply(self, ticket_id: int, agent: str, text: str) -> None:
+        """Send ``text`` to the shopper through their channel as ``agent`` (signed when a
+        signature is configured), with Messenger's HUMAN_AGENT tag allowed."""
+        text = text.strip()
+        if not text:
+            raise HandoffError("an empty reply cannot be sent")
+        signed = text
+        if self.config.signature:
+            shown = (self.display_name(agent) if self.display_name else None) or agent
+            signed = f"{text}\n\n{self.config.signature.format(name=shown)}"
+
+        def job(conn: Connection) -> TicketSummary | _Failed:
+            now = self.now()
+            t = self._held(conn, ticket_id, agent)
+            if isinstance(t, _Failed):
+                return t
+            values: dict[str, Any] = {"last_agent_reply_at": now, "updated_at": now}
+            if t.first_response_at is None:
+                values["first_response_at"] = now
+            queue.transition(conn, ticket_id, when_state=["assigned"], when_agent=agent, **values)
+            line = queue.record(
+                conn,
+                conversation_id=t.conversation_id,
+                direction="agent",
+                text=signed,
+                at=now,
+                ticket_id=t.id,
+                author=agent,
+            )
+            self.events.publish(DeskEvent("message", t.id, t.conversation_id, t.state, agent, line))
+            return t
+
+        t = await self._run(job)
+        self.counters["agent_replies"] += 1
+        await self.service.push(t.conversation_id, [TextReply(signed)], human_agent=True)
+
+    async def note(self, ticket_id: int, agent: str, text: str) -> None:
+        """An internal note on the ticket (never sent to the shopper); any agent may add one."""
+
+        def job(conn: Connection) -> None | _Failed:
+            t = queue.get(conn, ticket_id)
+            if t is None:
+                return _Failed(UnknownTicket(ticket_id))
+            queue.add_note(conn, ticket_id, agent, text, self.now())
+            self.events.publish(
+                DeskEvent("ticket_changed", t.id, t.conversation_id, t.state, t.agent)
+            )
+            return None
+
+        await self._run(job)
+
+    async def transfer(self, ticket_id: int, agent: str, to_agent: str) -> None:
+        """Hand a ticket one holds to another agent (the reassignment timer starts again)."""
+
+        def job(conn: Connection) -> TicketSummary | _Failed:
+            now = self.now()
+            t = self._held(conn, ticket_id, agent)
+            if isinstance(t, _Failed):
+                return t
+            if not queue.transition(
+                conn,
+                ticket_id,
+                when_state=["assigned"],
+                when_agent=agent,
+                agent=to_agent,
+                assigned_at=now,
+                updated_at=now,
+            ):
+                return _Failed(NotYourTicket(ticket_id, agent, None))
+            return self._changed(conn, ticket_id)
+
+        await self._run(job)
+
+    async def resolve(self, ticket_id: int, agent: str) -> None:
+        """Close the ticket; the bot answers the conversation again, unless the shopper writes
+        within ``reopen_within``, which re-opens it."""
+
+        def job(conn: Connection) -> TicketSummary | _Failed:
+            now = self.now()
+            t = self._held(conn, ticket_id, agent, anyone_if_waiting=True)
+            if isinstance(t, _Failed):
+                return t
+            queue.transition(
+                conn,
+                ticket_id,
+                when_state=[t.state],
+                when_agent=t.agent,
+                state="resolved",
+                agent=t.agent or agent,
+                resolved_at=now,
+                updated_at=now,
+            )
+            self._clear_handoff(conn, t.conversation_id)
+            return self._changed(conn, ticket_id)
+
+        await self._run(job)
+
+    async def return_to_bot(self, ticket_id: int, agent: str, flow: str | None = None) -> None:
+        """Give the conversation back to the bot, optionally starting ``flow`` at once (its
+        first replies are pushed to the shopper). :class:`UnknownFlow` for a bad name."""
+        if flow is not None and flow not in self.project.flows:
+            raise UnknownFlow(flow, list(self.project.flows))
+
+        def job(conn: Connection) -> tuple[TicketSummary, list[Reply]] | _Failed:
+            now = self.now()
+            t = self._held(conn, ticket_id, agent, anyone_if_waiting=True)
+            if isinstance(t, _Failed):
+                return t
+            queue.transition(
+                conn,
+                ticket_id,
+                when_state=[t.state],
+                when_agent=t.agent,
+                state="returned",
+                agent=t.agent or agent,
+                resolved_at=now,
+                updated_at=now,
+            )
+            replies = self._resume_bot(conn, t, flow, now)
+            self.hook._keep_replies(conn, t.conversation_id, replies, t.id, now, flow)
+            return self._changed(conn, ticket_id), replies
+
+        t, replies = await self._run(job)
+        if replies:
+            await self.service.push(t.conversation_id, replies)
+
+    def _resume_bot(
+        self, conn: Connection, t: TicketSummary, flow: str | None, now: datetime
+    ) -> list[Reply]:
+        store = self.service.conversations.store
+        stored = store.load_in(conn, t.conversation_id)
+        state, version = self.service.conversations.resume(stored, t.conversation_id)
+        state.handoff, state.overlay, state.offered, state.fallbacks = False, None, [], 0
+        locale = state.locale
+        replies: list[Reply] = [TextReply(self.hook.system("handoff_returned", locale))]
+        if flow is not None:
+            more, _effects = run_turn(self.engine, self.actions, state, StartInput(flow=flow), now)
+            replies += more
+        store.write_in(conn, t.conversation_id, state.to_json(), version)
+        return replies
+
+    def _clear_handoff(self, conn: Connection, conversation_id: str) -> None:
+        store = self.service.conversations.store
+        stored = store.load_in(conn, conversation_id)
+        if stored is None:
+            return
+        state = SessionState.from_json(stored.data)
+        if state.handoff:
+            state.handoff = False
+            store.write_in(conn, conversation_id, state.to_json(), stored.version)
+
+    def _changed(self, conn: Connection, ticket_id: int) -> TicketSummary:
+        t = queue.get(conn, ticket_id)
+        assert t is not None
+        self.hook.note_state(t, t.conversation_id)
+        self.events.publish(DeskEvent("ticket_changed", t.id, t.conversation_id, t.state, t.agent))
+        return t
+
+    # -- agents -----------------------------------------------------------------------------
+    async def set_online(self, agent: str, online: bool) -> None:
+        """Presence, set by the console: call it again within ``presence_ttl`` (a heartbeat)
+        to stay online. Going online may give the agent waiting tickets."""
+        await self._run(lambda conn: queue.set_presence(conn, agent, online, self.now()))
+        if online and self.config.auto_assign:
+            await self._run(lambda conn: self._auto_assign(conn, self.now()))
+
+    def subscribe(self) -> AsyncIterator[DeskEvent]:
+        """Live updates (ticket created/changed, new message) for server-sent events: from
+        this call on; read with ``async for``, end with ``close()`` or ``async with``."""
+        return self.events.subscribe()
+
+    async def metrics(self) -> DeskMetrics:
+        return await self._run(lambda conn: collect(conn, self.now(), self.config, self.counters))
+
+    # -- the sweeper ------------------------------------------------------------------------
+    async def sweep(self) -> None:
+        """One round of housekeeping: reassign silent agents' tickets, auto-assign waiting
+        ones, make first-response warnings due, deliver notifications."""
+        now = self.now()
+        await self._run(lambda conn: self._sweep(conn, now))
+        await self.notifier.deliver(self.service.db.run, now)
+
+    def _sweep(self, conn: Connection, now: datetime) -> None:
+        cfg = self.config
+        if cfg.reassign_after is not None:
+            for t in queue.unanswered_assigned(conn, now - cfg.reassign_after):
+                other = queue.least_busy(conn, now, cfg.presence_ttl, exclude=t.agent)
+                values: dict[str, Any] = (
+                    {"agent": other, "assigned_at": now}
+                    if other is not None
+                    else {"state": "waiting", "agent": None, "assigned_at": None}
+                )
+                if queue.transition(
+                    conn,
+                    t.id,
+                    when_state=["assigned"],
+                    when_agent=t.agent,
+                    updated_at=now,
+                    **values,
+                ):
+                    self.counters["reassigned"] += 1
+                    log.info(
+                        "ticket #%s: %s did not answer; now %s", t.id, t.agent, other or "waiting"
+                    )
+                    self._changed(conn, t.id)
+        if cfg.auto_assign:
+            self._auto_assign(conn, now)
+        for t in queue.unanswered(conn):
+            due = t.waiting_since + cfg.first_response_target
+            if now >= due - cfg.warn_before:
+                self.notifier.enqueue(conn, t, "first_response_due", now, due_at=due)
+        return None
+
+    def _auto_assign(self, conn: Connection, now: datetime) -> None:
+        for t in queue.find(conn, state="waiting"):
+            agent = queue.least_busy(conn, now, self.config.presence_ttl)
+            if agent is None:
+                return
+            if queue.transition(
+                conn,
+                t.id,
+                when_state=["waiting"],
+                state="assigned",
+                agent=agent,
+                assigned_at=now,
+                updated_at=now,
+            ):
+                self.counters["auto_assigned"] += 1
+                self._changed(conn, t.id)
+
+    async def run_sweeper(self) -> None:
+        """Sweep forever, every ``sweep_interval`` (the lifespan runs this as a task)."""
+        interval = self.config.sweep_interval.total_seconds()
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.sweep()
+            except Exception as exc:  # a bad round must not end the loop
+                log.warning("hand-off sweep failed: %s", exc)
+
+    async def start(self) -> None:
+        """After a (re)start: learn which conversations a person owns (no typing there)."""
+        self.events.bind(asyncio.get_running_loop())
+        open_now = await self._run(
+            lambda conn: queue.find(conn, state="waiting") + queue.find(conn, state="assigned")
+        )
+        for t in open_now:
+            self.hook.note_state(t, t.conversation_id)
+
+
+__all__ = ["ContextProvider", "HandoffDesk"]

@@ -1,0 +1,414 @@
+"""The desk's side of every turn (a :class:`bot.service.TurnHook`).
+
+- ``before_turn``: while a person owns the conversation the bot does not run; the shopper's
+  message goes to the transcript and the agent (a live event). A message soon after a ticket
+  was resolved re-opens it.
+- ``reshape``: a hand-off in this turn (the engine's, or an angry message, or too many
+  misunderstood messages in a row) gets the desk's acknowledgement instead of the engine's
+  generic text: the shopper's first name and the expected wait, or, outside business hours,
+  when someone will answer and that the bot can help meanwhile.
+- ``after_turn``: every bot turn goes to the transcript; a hand-off opens a ticket.
+
+Who owns a conversation: a ticket assigned to an agent, or waiting within business hours.
+A ticket opened outside business hours lets the bot carry on until an agent claims it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from babel.dates import format_datetime
+from sqlalchemy import Connection
+
+from adapters.base import Inbound, OutboundCall, RenderContext
+from bot.service import ChannelLink
+from flows import (
+    ChoiceInput,
+    ContactInput,
+    Handoff,
+    ImageInput,
+    LocationInput,
+    Project,
+    Reply,
+    SessionState,
+    StartInput,
+    TextInput,
+    TextReply,
+)
+from flows.replies import ImageReply, ProductCards
+
+from . import queue
+from .config import HandoffConfig
+from .events import DeskEvents
+from .models import DeskEvent, TicketSummary, TranscriptLine
+from .mood import AngerDetector
+from .notify import Notifier
+
+log = logging.getLogger("shopchat.handoff")
+
+
+def event_text(inbound: Inbound) -> str:
+    """What the shopper sent, as a line of the transcript."""
+    e = inbound.event
+    if isinstance(e, TextInput):
+        return e.text
+    if isinstance(e, ChoiceInput):
+        return e.label or e.payload
+    if isinstance(e, ImageInput):
+        return f"[image] {e.caption or ''}".strip()
+    if isinstance(e, ContactInput):
+        return f"[contact] {e.phone}"
+    if isinstance(e, LocationInput):
+        return f"[location] {e.address or f'{e.latitude},{e.longitude}'}"
+    if isinstance(e, StartInput):
+        return f"[start] {e.payload or ''}".strip()
+    return f"[{type(e).__name__}]" if e is not None else f"[{inbound.kind}]"
+
+
+def reply_text(reply: Reply) -> str:
+    if isinstance(reply, TextReply):
+        if reply.choices:
+            return reply.text + "\n" + " | ".join(f"[{c.label}]" for c in reply.choices)
+        return reply.text
+    if isinstance(reply, ImageReply):
+        return f"[image] {reply.caption or reply.url}"
+    if isinstance(reply, ProductCards):
+        return "[products] " + "; ".join(f"{c.title} {c.price}".strip() for c in reply.cards)
+    return str(reply)
+
+
+def first_name(user: dict[str, Any] | None, fallback: str | None = None) -> str:
+    user = user or {}
+    name = user.get("first_name") or user.get("name") or fallback or ""
+    return str(name).split()[0] if str(name).strip() else ""
+
+
+class HandoffHook:
+    def __init__(
+        self,
+        project: Project,
+        config: HandoffConfig,
+        notifier: Notifier,
+        events: DeskEvents,
+    ) -> None:
+        self.project = project
+        self.config = config
+        self.notifier = notifier
+        self.events = events
+        self.detector = AngerDetector(config.angry)
+        self._silent: set[str] = set()  # conversations a person owns (no typing indicator)
+        self.on_created: Callable[[TicketSummary], None] | None = None
+        self.counters = {"handoffs": 0, "messages_to_agents": 0, "reopened": 0}
+
+    # -- ownership --------------------------------------------------------------------------
+    def silences(self, conversation_id: str) -> bool:
+        return conversation_id in self._silent
+
+    def owned(self, ticket: TicketSummary | None) -> bool:
+        return ticket is not None and (ticket.state == "assigned" or not ticket.away)
+
+    def note_state(self, ticket: TicketSummary | None, conversation_id: str) -> None:
+        if ticket is not None and ticket.state in ("waiting", "assigned") and self.owned(ticket):
+            self._silent.add(conversation_id)
+        else:
+            self._silent.discard(conversation_id)
+
+    # -- before the bot ---------------------------------------------------------------------
+    def before_turn(
+        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
+    ) -> list[OutboundCall] | None:
+        cid = inbound.conversation_id
+        if not self.config.enabled or inbound.kind != "message" or not cid:
+            return None
+        ticket = queue.open_for(conn, cid)
+        answer: list[Reply] = []
+        if ticket is None:
+            ticket = self._reopen(conn, cid, now)
+            if ticket is None:
+                return None
+            contact_name = ticket.customer_name
+            answer = [
+                TextReply(
+                    self._text(
+                        "handoff_queued", inbound, name=first_name(inbound.user, contact_name)
+                    )
+                )
+            ]
+        elif not self.owned(ticket):
+            return None  # outside hours, nobody has it yet: the bot carries on
+        self._keep_inbound(conn, inbound, ticket, now)
+        self.counters["messages_to_agents"] += 1
+        calls = list(link.acknowledge(inbound))  # a pressed button stops spinning; no words
+        if answer:
+            self._keep_replies(conn, cid, answer, ticket.id, now, None)
+            ctx = RenderContext(
+                now=now,
+                locale=ticket.locale or self._locale(inbound),
+                last_inbound_at=now,
+                reply_to=inbound,
+            )
+            calls += link.adapter.render(inbound.recipient, list(answer), ctx)
+        self.note_state(ticket, cid)
+        return calls
+
+    def _reopen(self, conn: Connection, cid: str, now: datetime) -> TicketSummary | None:
+        within = self.config.reopen_within
+        last = queue.latest_for(conn, cid)
+        if within is None or last is None or last.state != "resolved" or last.resolved_at is None:
+            return None
+        if now - last.resolved_at > within:
+            return None
+        away = not self.config.hours.is_open(now)
+        if not queue.transition(
+            conn,
+            last.id,
+            when_state=["resolved"],
+            state="waiting",
+            agent=None,
+            away=away,
+            reopened=last.reopened + 1,
+            waiting_since=now,
+            assigned_at=None,
+            resolved_at=None,
+            updated_at=now,
+        ):
+            return None
+        self.counters["reopened"] += 1
+        ticket = queue.get(conn, last.id)
+        if ticket is not None:
+            self.events.publish(DeskEvent("ticket_changed", ticket.id, cid, ticket.state, None))
+        return ticket
+
+    # -- the bot's replies ------------------------------------------------------------------
+    def reshape(
+        self,
+        conn: Connection,
+        inbound: Inbound,
+        state: SessionState,
+        replies: list[Reply],
+        effects: list[Any],
+        now: datetime,
+    ) -> list[Reply]:
+        if not self.config.enabled or not inbound.conversation_id:
+            return replies
+        handoff = next((e for e in effects if isinstance(e, Handoff)), None)
+        existing = queue.open_for(conn, inbound.conversation_id)
+        if handoff is None and existing is None:
+            handoff = self._trigger(inbound, state)
+            if handoff is not None:
+                effects.append(handoff)
+                state.handoff = True
+        if handoff is None:
+            return replies
+        state.fallbacks = 0
+        name = first_name(state.user)
+        is_open = self.config.hours.is_open(now)
+        away = existing.away if existing is not None else not is_open
+        if existing is not None and not away:
+            text = self.system("handoff_queued", state.locale, name=name)
+        elif away:
+            opens = self.config.hours.next_opening(now)
+            text = self.system(
+                "handoff_away", state.locale, name=name, opens=self.when(opens, state.locale)
+            )
+        else:
+            minutes = self.expected_minutes(conn, now)
+            if handoff.custom_text and handoff.reply is not None and handoff.reply < len(replies):
+                said = replies[handoff.reply]
+                wait = self.system("handoff_wait", state.locale, minutes=minutes)
+                text = f"{said.text}\n\n{wait}" if isinstance(said, TextReply) else wait
+            else:
+                text = self.system("handoff_ack", state.locale, name=name, minutes=minutes)
+        index = (
+            handoff.reply if handoff.reply is not None and handoff.reply < len(replies) else None
+        )
+        if away:
+            # The bot carries on: keep what it said after the hand-off (the "shall we
+            # continue?" offer), or offer it when the engine did not.
+            if index is None:
+                return [TextReply(f"{text} {self.system('handoff_resume', state.locale)}")]
+            after = replies[index + 1 :]
+            if not after:
+                text = f"{text} {self.system('handoff_resume', state.locale)}"
+            return [*replies[:index], TextReply(text), *after]
+        # A person will answer: the bot says nothing more and offers nothing.
+        state.overlay, state.offered = None, []
+        before = replies[:index] if index is not None else []
+        return [*before, TextReply(text)]
+
+    def _trigger(self, inbound: Inbound, state: SessionState) -> Handoff | None:
+        frame = state.frame
+        flow, step = (frame.flow, frame.step_id) if frame else (None, None)
+        e = inbound.event
+        if isinstance(e, TextInput) and self.detector.is_angry(e.text):
+            return Handoff(reason="angry", flow=flow, step=step)
+        if self.config.fallbacks and state.fallbacks >= self.config.fallbacks:
+            return Handoff(reason="fallbacks", flow=flow, step=step)
+        return None
+
+    # -- after the bot ----------------------------------------------------------------------
+    def after_turn(
+        self,
+        conn: Connection,
+        inbound: Inbound,
+        state: SessionState,
+        replies: Sequence[Reply],
+        effects: Sequence[Any],
+        now: datetime,
+    ) -> None:
+        cid = inbound.conversation_id
+        if not self.config.enabled or not cid:
+            return
+        ticket = queue.open_for(conn, cid)
+        handoff = next((e for e in effects if isinstance(e, Handoff)), None)
+        created = False
+        if handoff is not None and ticket is None:
+            ticket = self._open(conn, inbound, handoff, now)
+            created = True
+        self._keep_inbound(conn, inbound, ticket, now)
+        frame = state.frame
+        self._keep_replies(
+            conn,
+            cid,
+            list(replies),
+            ticket.id if ticket else None,
+            now,
+            frame.flow if frame else None,
+        )
+        if created and ticket is not None:
+            if self.config.auto_assign:
+                agent = queue.least_busy(conn, now, self.config.presence_ttl)
+                if agent is not None and queue.transition(
+                    conn,
+                    ticket.id,
+                    when_state=["waiting"],
+                    state="assigned",
+                    agent=agent,
+                    assigned_at=now,
+                    updated_at=now,
+                ):
+                    ticket = queue.get(conn, ticket.id) or ticket
+            self.events.publish(
+                DeskEvent("ticket_created", ticket.id, cid, ticket.state, ticket.agent)
+            )
+        self.note_state(ticket, cid)
+
+    def _open(
+        self, conn: Connection, inbound: Inbound, handoff: Handoff, now: datetime
+    ) -> TicketSummary:
+        p = self.config.priorities
+        priority = max(p.get(handoff.reason, 1), p.get(handoff.flow or "", 1), 1)
+        ticket_id = queue.open_ticket(
+            conn,
+            conversation_id=inbound.conversation_id,
+            channel=inbound.channel,
+            reason=handoff.reason,
+            priority=priority,
+            flow=handoff.flow,
+            step=handoff.step,
+            away=not self.config.hours.is_open(now),
+            now=now,
+        )
+        ticket = queue.get(conn, ticket_id)
+        assert ticket is not None
+        if ticket.customer_name is None:
+            # The contact row is written after the hooks on a shopper's first message.
+            name = inbound.user.get("name") or inbound.user.get("first_name")
+            ticket = _with_name(ticket, name)
+        self.notifier.enqueue(conn, ticket, "ticket_created", now)
+        self.counters["handoffs"] += 1
+        log.info(
+            "ticket #%s opened for %s (%s)", ticket_id, inbound.conversation_id, handoff.reason
+        )
+        return ticket
+
+    # -- transcript ---------------------------------------------------------------------------
+    def _keep_inbound(
+        self, conn: Connection, inbound: Inbound, ticket: TicketSummary | None, now: datetime
+    ) -> None:
+        line = queue.record(
+            conn,
+            conversation_id=inbound.conversation_id,
+            direction="in",
+            text=event_text(inbound),
+            at=now,
+            ticket_id=ticket.id if ticket else None,
+            source=f"{inbound.channel}:{inbound.event_id}",
+        )
+        self._announce(line, ticket, inbound.conversation_id)
+
+    def _keep_replies(
+        self,
+        conn: Connection,
+        cid: str,
+        replies: list[Reply],
+        ticket_id: int | None,
+        now: datetime,
+        flow: str | None,
+        *,
+        author: str | None = None,
+    ) -> None:
+        for reply in replies:
+            line = queue.record(
+                conn,
+                conversation_id=cid,
+                direction="bot",
+                text=reply_text(reply),
+                at=now,
+                ticket_id=ticket_id,
+                author=author,
+                flow=flow,
+            )
+            if ticket_id is not None:
+                self.events.publish(DeskEvent("message", ticket_id, cid, message=line))
+
+    def _announce(
+        self, line: TranscriptLine | None, ticket: TicketSummary | None, cid: str
+    ) -> None:
+        if line is not None and ticket is not None:
+            self.events.publish(
+                DeskEvent("message", ticket.id, cid, ticket.state, ticket.agent, line)
+            )
+
+    # -- texts --------------------------------------------------------------------------------
+    def system(self, key: str, locale: str, **values: Any) -> str:
+        text = self.project.system[key].render(locale, values)
+        return " ".join(text.split()) if "\n" not in text else text
+
+    def _locale(self, inbound: Inbound) -> str:
+        return self.project.pick_locale(inbound.locale)
+
+    def _text(self, key: str, inbound: Inbound, **values: Any) -> str:
+        return self.system(key, self._locale(inbound), **values)
+
+    def when(self, moment: datetime | None, locale: str) -> str:
+        """The next opening as the shopper reads it, in the shop's time zone."""
+        if moment is None:
+            return "?"
+        local = moment.astimezone(self.config.hours.tz)
+        try:
+            return format_datetime(local, "EEEE d MMMM, HH:mm", locale=locale)
+        except Exception:  # an unknown locale to babel: fall back to English
+            return format_datetime(local, "EEEE d MMMM, HH:mm", locale="en")
+
+    def expected_minutes(self, conn: Connection, now: datetime) -> int:
+        """The wait to announce: the median of recent waits (or the configured figure),
+        longer when others are already waiting and few agents are online."""
+        waits = sorted(queue.recent_waits(conn))
+        base = waits[len(waits) // 2] if len(waits) >= 3 else self.config.expected_wait
+        ahead = queue.waiting_count(conn)
+        online = len(queue.online_agents(conn, now, self.config.presence_ttl))
+        estimate = base * (1 + ahead / max(online, 1)) if ahead else base
+        return max(1, round(estimate / timedelta(minutes=1)))
+
+
+def _with_name(ticket: TicketSummary, name: Any) -> TicketSummary:
+    from dataclasses import replace
+
+    return replace(ticket, customer_name=str(name) if name else None)
+
+
+__all__ = ["HandoffHook", "event_text", "first_name", "reply_text"]

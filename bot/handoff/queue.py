@@ -1,0 +1,333 @@
+"""The ticket queue in SQL: every function takes the caller's connection (its transaction).
+
+The hook calls these inside the chat service's turn transaction; the desk calls them through
+the service's database thread (``service.db.run``). State changes are conditional updates
+(``... WHERE state = 'waiting'``), so two agents, or two processes, can never both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.contacts import contacts_table
+
+from .models import (
+    OPEN_STATES,
+    Note,
+    TicketSummary,
+    TranscriptLine,
+)
+from .tables import messages, notes, presence, tickets
+
+T = tickets.c
+_SUMMARY = select(
+    tickets,
+    contacts_table.c.name,
+    contacts_table.c.locale,
+).select_from(
+    tickets.outerjoin(contacts_table, contacts_table.c.conversation_id == T.conversation_id)
+)
+
+
+def _upsert(conn: Connection, table: Any) -> Any:
+    pg = conn.dialect.name == "postgresql"
+    return (postgresql.insert if pg else sqlite.insert)(table)
+
+
+def summary(row: Row[Any], last_message: str | None = None) -> TicketSummary:
+    m = row._mapping
+    return TicketSummary(
+        id=m["id"],
+        conversation_id=m["conversation_id"],
+        channel=m["channel"],
+        reason=m["reason"],
+        priority=m["priority"],
+        state=m["state"],
+        agent=m["agent"],
+        customer_name=m["name"],
+        locale=m["locale"],
+        flow=m["flow"],
+        step=m["step"],
+        away=bool(m["away"]),
+        reopened=m["reopened"],
+        created_at=m["created_at"],
+        waiting_since=m["waiting_since"],
+        assigned_at=m["assigned_at"],
+        first_response_at=m["first_response_at"],
+        resolved_at=m["resolved_at"],
+        last_message=last_message,
+    )
+
+
+def get(conn: Connection, ticket_id: int) -> TicketSummary | None:
+    row = conn.execute(_SUMMARY.where(T.id == ticket_id)).first()
+    return summary(row) if row is not None else None
+
+
+def find(
+    conn: Connection,
+    *,
+    state: str | None = None,
+    agent: str | None = None,
+    conversation_id: str | None = None,
+) -> list[TicketSummary]:
+    """Tickets, most urgent first: open before closed, higher priority, then oldest."""
+    query = _SUMMARY
+    if state is not None:
+        query = query.where(T.state == state)
+    if agent is not None:
+        query = query.where(T.agent == agent)
+    if conversation_id is not None:
+        query = query.where(T.conversation_id == conversation_id)
+    rows = conn.execute(query.order_by(T.priority.desc(), T.waiting_since, T.id)).all()
+    last = _last_messages(conn, {r._mapping["conversation_id"] for r in rows})
+    found = [summary(r, last.get(r._mapping["conversation_id"])) for r in rows]
+    return sorted(found, key=lambda t: t.state not in OPEN_STATES)
+
+
+def _last_messages(conn: Connection, cids: set[str]) -> dict[str, str]:
+    if not cids:
+        return {}
+    newest = (
+        select(func.max(messages.c.id))
+        .where(messages.c.conversation_id.in_(cids), messages.c.direction == "in")
+        .group_by(messages.c.conversation_id)
+    )
+    rows = conn.execute(
+        select(messages.c.conversation_id, messages.c.text).where(messages.c.id.in_(newest))
+    ).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def open_for(conn: Connection, conversation_id: str) -> TicketSummary | None:
+    """The conversation's waiting or assigned ticket, if it has one."""
+    row = conn.execute(
+        _SUMMARY.where(T.conversation_id == conversation_id, T.state.in_(OPEN_STATES))
+        .order_by(T.id.desc())
+        .limit(1)
+    ).first()
+    return summary(row) if row is not None else None
+
+
+def latest_for(conn: Connection, conversation_id: str) -> TicketSummary | None:
+    row = conn.execute(
+        _SUMMARY.where(T.conversation_id == conversation_id).order_by(T.id.desc()).limit(1)
+    ).first()
+    return summary(row) if row is not None else None
+
+
+def open_ticket(
+    conn: Connection,
+    *,
+    conversation_id: str,
+    channel: str,
+    reason: str,
+    priority: int,
+    flow: str | None,
+    step: str | None,
+    away: bool,
+    now: datetime,
+) -> int:
+    result = conn.execute(
+        insert(tickets).values(
+            conversation_id=conversation_id,
+            channel=channel,
+            reason=reason,
+            priority=priority,
+            state="waiting",
+            flow=flow,
+            step=step,
+            away=away,
+            reopened=0,
+            created_at=now,
+            waiting_since=now,
+            updated_at=now,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def attach_earlier(conn: Connection, conversation_id: str, ticket_id: int, since: datetime) -> None:
+    """Link the conversation's unlinked lines since ``since`` to a new ticket."""
+    conn.execute(
+        update(messages)
+        .where(
+            messages.c.conversation_id == conversation_id,
+            messages.c.ticket_id.is_(None),
+            messages.c.at >= since,
+        )
+        .values(ticket_id=ticket_id)
+    )
+
+
+def transition(
+    conn: Connection,
+    ticket_id: int,
+    *,
+    when_state: Iterable[str],
+    when_agent: str | None | bool = True,
+    **values: Any,
+) -> bool:
+    """Change a ticket only if it is in one of ``when_state`` (and held by ``when_agent``,
+    unless it is True: anyone). True if it changed: the caller won."""
+    cond = [T.id == ticket_id, T.state.in_(list(when_state))]
+    if when_agent is not True:
+        cond.append(T.agent.is_(None) if when_agent is None else T.agent == when_agent)
+    result = conn.execute(update(tickets).where(and_(*cond)).values(**values))
+    return result.rowcount == 1
+
+
+def record(
+    conn: Connection,
+    *,
+    conversation_id: str,
+    direction: str,
+    text: str,
+    at: datetime,
+    ticket_id: int | None = None,
+    author: str | None = None,
+    source: str | None = None,
+    flow: str | None = None,
+) -> TranscriptLine | None:
+    """Add a transcript line; a line from an inbound event already kept is not added again."""
+    values = dict(
+        conversation_id=conversation_id,
+        ticket_id=ticket_id,
+        at=at,
+        direction=direction,
+        author=author,
+        text=text,
+        source=source,
+        flow=flow,
+    )
+    if source is not None:
+        stmt = _upsert(conn, messages).values(**values).on_conflict_do_nothing()
+        result = conn.execute(stmt)
+        if result.rowcount == 0:
+            return None
+    else:
+        result = conn.execute(insert(messages).values(**values))
+    key = result.inserted_primary_key
+    line_id = int(key[0]) if key is not None and key[0] is not None else 0
+    return TranscriptLine(line_id, at, direction, text, author, ticket_id)  # type: ignore[arg-type]
+
+
+def transcript(conn: Connection, conversation_id: str) -> list[TranscriptLine]:
+    rows = conn.execute(
+        select(messages)
+        .where(messages.c.conversation_id == conversation_id)
+        .order_by(messages.c.id)
+    ).all()
+    return [TranscriptLine(r.id, r.at, r.direction, r.text, r.author, r.ticket_id) for r in rows]
+
+
+def add_note(conn: Connection, ticket_id: int, agent: str, text: str, at: datetime) -> None:
+    conn.execute(insert(notes).values(ticket_id=ticket_id, agent=agent, text=text, at=at))
+
+
+def notes_of(conn: Connection, ticket_id: int) -> list[Note]:
+    rows = conn.execute(select(notes).where(notes.c.ticket_id == ticket_id).order_by(notes.c.id))
+    return [Note(r.id, r.agent, r.text, r.at) for r in rows]
+
+
+# -- presence ---------------------------------------------------------------------------------
+def set_presence(conn: Connection, agent: str, online: bool, now: datetime) -> None:
+    stmt = _upsert(conn, presence).values(agent=agent, online=online, seen_at=now)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["agent"], set_={"online": online, "seen_at": now}
+        )
+    )
+
+
+def online_agents(conn: Connection, now: datetime, ttl: timedelta) -> list[str]:
+    rows = conn.execute(
+        select(presence.c.agent).where(presence.c.online.is_(True), presence.c.seen_at >= now - ttl)
+    ).all()
+    return sorted(str(r[0]) for r in rows)
+
+
+def load_by_agent(conn: Connection, agents: list[str]) -> dict[str, int]:
+    """How many assigned tickets each agent holds."""
+    counts = dict.fromkeys(agents, 0)
+    if not agents:
+        return counts
+    rows = conn.execute(
+        select(T.agent, func.count())
+        .where(T.state == "assigned", T.agent.in_(agents))
+        .group_by(T.agent)
+    ).all()
+    counts.update({str(r[0]): int(r[1]) for r in rows})
+    return counts
+
+
+def least_busy(
+    conn: Connection, now: datetime, ttl: timedelta, exclude: str | None = None
+) -> str | None:
+    load = load_by_agent(conn, [a for a in online_agents(conn, now, ttl) if a != exclude])
+    if not load:
+        return None
+    return min(load, key=lambda a: (load[a], a))
+
+
+def recent_waits(conn: Connection, limit: int = 10) -> list[timedelta]:
+    rows = conn.execute(
+        select(T.waiting_since, T.assigned_at)
+        .where(T.assigned_at.is_not(None), T.assigned_at >= T.waiting_since)
+        .order_by(T.assigned_at.desc())
+        .limit(limit)
+    ).all()
+    return [r[1] - r[0] for r in rows]
+
+
+def waiting_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).where(T.state == "waiting")).scalar_one())
+
+
+def unanswered_assigned(conn: Connection, before: datetime) -> list[TicketSummary]:
+    """Assigned tickets whose agent has not written since ``before`` (nor since assigned)."""
+    rows = conn.execute(
+        _SUMMARY.where(
+            T.state == "assigned",
+            T.assigned_at < before,
+            or_(T.last_agent_reply_at.is_(None), T.last_agent_reply_at < T.assigned_at),
+        )
+    ).all()
+    return [summary(r) for r in rows]
+
+
+def unanswered(conn: Connection) -> list[TicketSummary]:
+    """Open tickets nobody has answered yet."""
+    rows = conn.execute(
+        _SUMMARY.where(T.state.in_(OPEN_STATES), T.first_response_at.is_(None))
+    ).all()
+    return [summary(r) for r in rows]
+
+
+__all__ = [
+    "add_note",
+    "find",
+    "get",
+    "latest_for",
+    "least_busy",
+    "notes_of",
+    "online_agents",
+    "open_for",
+    "open_ticket",
+    "record",
+    "recent_waits",
+    "set_presence",
+    "summary",
+    "transcript",
+    "transition",
+    "unanswered",
+    "unanswered_assigned",
+    "waiting_count",
+]
