@@ -243,28 +243,45 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def metric_rows(metrics: Any) -> list[tuple[str, str]]:
-    """The desk's metrics as (label, value) rows, whatever fields it has."""
-    data = jsonable(metrics)
-    if not isinstance(data, dict):
-        return [("metrics", str(data))]
-    rows: list[tuple[str, str]] = []
-    for key, value in data.items():
-        label = key.replace("_", " ").capitalize()
-        if isinstance(value, float):
-            shown = f"{value:.1f}"
-            if key.endswith(("_seconds", "_s")):
-                shown = _duration(value)
-        elif isinstance(value, dict):
-            shown = ", ".join(f"{k}: {v}" for k, v in value.items()) or "—"
-        elif isinstance(value, list):
-            shown = ", ".join(str(v) for v in value) or "—"
-        elif value is None:
-            shown = "—"
-        else:
-            shown = _duration(value) if key.endswith(("_seconds", "_s")) else str(value)
-        rows.append((label, shown))
-    return rows
+@dataclass
+class MetricsView:
+    tiles: list[tuple[str, str]]  # headline figures: (value, label)
+    tables: list[tuple[str, list[tuple[str, str]]]]  # (title, rows)
+
+
+def metrics_view(m: DeskMetrics) -> MetricsView:
+    """The desk's figures as a person reads them: durations, percentages, sorted tables."""
+
+    def seconds(value: float | None) -> str:
+        return "—" if value is None else _duration(value)
+
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{value * 100:.0f}%"
+
+    tiles = [
+        (str(m.waiting_now), "waiting now"),
+        (str(m.tickets.get("assigned", 0)), "with an agent"),
+        (str(m.agents_online), "agents online"),
+        (seconds(m.first_response_seconds), "mean time to first answer"),
+        (seconds(m.waiting_seconds), "mean wait before an agent took it"),
+        (seconds(m.resolution_seconds), "mean time to close"),
+        (share(m.response_rate), "closed tickets an agent answered"),
+        (str(m.notifications_pending), "notifications not yet sent"),
+    ]
+
+    def by_count(data: dict[str, int]) -> list[tuple[str, str]]:
+        return [(k, str(v)) for k, v in sorted(data.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    rates = sorted(m.handoff_rate_by_flow.items(), key=lambda kv: (-kv[1], kv[0]))
+    reasons = [(REASONS.get(k, k), v) for k, v in by_count(m.handoffs_by_reason)]
+    counters = [(k.replace("_", " "), v) for k, v in by_count(m.counters)]
+    tables = [
+        ("Tickets by state", by_count(m.tickets)),
+        ("Hand-offs by reason", reasons),
+        ("Hand-off rate by flow", [(k, share(v)) for k, v in rates]),
+        ("Since the server started", counters),
+    ]
+    return MetricsView(tiles, tables)
 
 
 def _duration(seconds: Any) -> str:
@@ -288,6 +305,7 @@ __all__ = [
     "card",
     "detail",
     "jsonable",
-    "metric_rows",
+    "MetricsView",
+    "metrics_view",
     "refusal",
 ]

@@ -27,22 +27,43 @@ KEEPALIVE = 15.0  # seconds: proxies drop idle streams
 
 
 class Presence:
-    """How many console streams each agent has open."""
+    """How many console streams each agent has open.
 
-    def __init__(self) -> None:
+    Going from page to page closes one stream and opens the next; the agent goes offline only
+    when no stream has come back within ``grace`` seconds, so the desk does not see them flap.
+    """
+
+    def __init__(self, grace: float = 10.0) -> None:
+        self.grace = grace
         self.open: Counter[str] = Counter()
+        self._leaving: dict[str, asyncio.Task[None]] = {}
 
     async def enter(self, desk: Desk, agent: str) -> None:
         self.open[agent] += 1
-        if self.open[agent] == 1:
+        leaving = self._leaving.pop(agent, None)
+        if leaving is not None:
+            leaving.cancel()  # back before the grace ran out: still online, nothing to say
+        elif self.open[agent] == 1:
             await desk.set_online(agent, True)
 
     async def leave(self, desk: Desk, agent: str) -> None:
         self.open[agent] -= 1
-        if self.open[agent] <= 0:
-            del self.open[agent]
-            with contextlib.suppress(Exception):  # the app may be stopping
-                await desk.set_online(agent, False)
+        if self.open[agent] > 0:
+            return
+        del self.open[agent]
+        if self.grace <= 0:
+            await self._offline(desk, agent)
+        else:
+            self._leaving[agent] = asyncio.create_task(self._offline_later(desk, agent))
+
+    async def _offline_later(self, desk: Desk, agent: str) -> None:
+        await asyncio.sleep(self.grace)
+        self._leaving.pop(agent, None)
+        await self._offline(desk, agent)
+
+    async def _offline(self, desk: Desk, agent: str) -> None:
+        with contextlib.suppress(Exception):  # the app may be stopping
+            await desk.set_online(agent, False)
 
 
 def _frame(event: DeskEvent) -> str:

@@ -34,7 +34,7 @@ from .auth import (
     session_ttl,
     settings_of,
 )
-from .desk import Card, Desk, Detail, card, detail, metric_rows, refusal
+from .desk import Card, Desk, Detail, card, detail, metrics_view, refusal
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 # inbox: my open tickets, then everyone's waiting ones: all an agent has to look at.
@@ -180,7 +180,7 @@ async def login(request: Request) -> Response:
         samesite="lax",
         secure=secure_cookie(request),
         path="/",
-        max_age=int(session_ttl(settings).total_seconds()),
+        # No max-age: the expiry lives on the server, where each request slides it.
     )
     response.delete_cookie(LOGIN_COOKIE, path="/agent/login")
     return response
@@ -490,7 +490,7 @@ async def metrics_page(request: Request, viewer: Viewer = Depends(page_viewer)) 
     desk = desk_of(request)
     if desk is None:
         return render(request, "unavailable.html", viewer, status=503)
-    return render(request, "metrics.html", viewer, rows=metric_rows(await desk.metrics()))
+    return render(request, "metrics.html", viewer, m=metrics_view(await desk.metrics()))
 
 
 __all__ = ["router"]

@@ -69,8 +69,11 @@
     });
     source.addEventListener("error", () => {
       if (presence) presence.classList.remove("on");
-      // A closed stream (logged out, server restart) is not retried by the browser.
-      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+      // A closed stream (session expired, server restarted) is not retried by the browser:
+      // a refresh finds out which (an expired session reloads into the login page).
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(() => { refreshQueue(); connect(); }, 5000);
+      }
     });
   }
   connect();
