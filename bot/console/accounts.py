@@ -289,12 +289,6 @@ class AgentStore:
             ).scalar_one()
         return int(by_name), int(by_ip)
 
-    def forget_failures(self, older_than: timedelta) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                delete(failures_table).where(failures_table.c.at < self.clock() - older_than)
-            )
-
     # -- console sessions ----------------------------------------------------------------
     def open_session(self, agent: Agent, ttl: timedelta) -> str:
         """Start a console session; returns the cookie value (shown once, stored hashed)."""
@@ -310,8 +304,12 @@ class AgentStore:
                     expires_at=now + ttl,
                 )
             )
-            # Housekeeping while we are here: expired sessions are useless.
+            # Housekeeping while we are here: expired sessions and day-old failed logins
+            # (far past any rate-limit window) are useless.
             conn.execute(delete(sessions_table).where(sessions_table.c.expires_at < now))
+            conn.execute(
+                delete(failures_table).where(failures_table.c.at < now - timedelta(days=1))
+            )
         return token
 
     def session(self, token: str, ttl: timedelta) -> ConsoleSession | None | bool:

@@ -398,7 +398,8 @@ async def ticket_action(
             else:
                 await desk.note(ticket_id, me, text)
         elif action == "transfer":
-            if not to or await asyncio.to_thread(agents_of(request).get, to) is None:
+            target = await asyncio.to_thread(agents_of(request).get, to) if to else None
+            if target is None or not target.active:
                 await _flash(request, viewer, "Pick the agent to transfer the ticket to.")
                 return _back(here)
             await desk.transfer(ticket_id, me, to)
