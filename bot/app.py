@@ -107,7 +107,6 @@ def create_app(
             max_concurrency=settings.max_concurrency,
             hooks=[hook],
         )
-        agents = AgentStore(store)  # the console's accounts; their display names sign replies
         desk = HandoffDesk(
             service,
             hook,
@@ -115,10 +114,10 @@ def create_app(
             engine=conversations.engine,
             actions=opened.actions,
             context=handoff_context,
-            display_name=agent_names or agents.display_name,
+            display_name=agent_names or (lambda agent: _display_name(app, agent)),
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
-        app.state.agents = agents
+        app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
         app.state.handoff = desk
         await desk.start()
         await service.recover()
@@ -131,6 +130,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await desk.close()
             await service.close()
             await channels.aclose()
             await notify_client.aclose()
@@ -280,6 +280,13 @@ async def _retry_forever(service: ChatService) -> None:
             await service.flush()
         except Exception as exc:  # keep retrying: a bad minute must not end the loop
             log.warning("retrying unsent replies failed: %s", exc)
+
+
+def _display_name(app: FastAPI, agent: str) -> str | None:
+    """The agent's display name from the console's accounts (``app.state.agents``), if any."""
+    accounts = getattr(app.state, "agents", None)
+    lookup = getattr(accounts, "display_name", None)
+    return lookup(agent) if callable(lookup) else None
 
 
 def _html(text: str) -> str:

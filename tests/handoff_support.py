@@ -94,8 +94,7 @@ def running_shop(
         make_shop(tmp_path, handoff),
         settings,
         transport=httpx.MockTransport(handler),
-        typing_delay=60,
-        **app_kw,
+        **({"typing_delay": 60} | app_kw),
     )
     with TestClient(app) as client, contextlib.ExitStack() as sockets:
         client.app.state.service.clock = clock

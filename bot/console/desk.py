@@ -25,6 +25,7 @@ from ..handoff import (
     TranscriptLine,
     UnknownFlow,
     UnknownTicket,
+    WindowClosed,
 )
 
 
@@ -53,6 +54,7 @@ _STATUS: dict[type[HandoffError], int] = {
     UnknownTicket: 404,
     UnknownFlow: 422,
     TicketClosed: 409,
+    WindowClosed: 409,
 }
 
 
@@ -82,6 +84,11 @@ def refusal(exc: BaseException, ticket_id: int | None = None) -> DeskRefusal | N
         )
     elif isinstance(exc, UnknownTicket):
         message = f"{what} does not exist."
+    elif isinstance(exc, WindowClosed):
+        message = (
+            f"Nothing was sent: {exc.channel} allows no message to this shopper now (their "
+            "messaging window is closed). Wait for them to write again."
+        )
     elif isinstance(exc, TicketClosed):
         done = "back with the bot" if exc.state == "returned" else exc.state
         message = f"{what} is already closed ({done}): nothing more can be done with it."
@@ -111,7 +118,7 @@ class Card:
 
     @property
     def urgent(self) -> bool:
-        return self.priority >= 3
+        return self.priority > 0  # 0 normal, 1 payment, 2 angry or a complaint
 
 
 @dataclass
@@ -141,7 +148,6 @@ class Detail:
     slots: dict[str, str] = field(default_factory=dict)
 
 
-_AUTHORS = {"in": "shopper", "bot": "bot", "agent": "agent"}
 REASONS = {
     "shopper_request": "asked for a person",
     "fallbacks": "the bot did not understand",
@@ -167,7 +173,7 @@ def card(t: TicketSummary) -> Card:
 
 
 def _line(entry: TranscriptLine) -> Line:
-    return Line(_AUTHORS.get(entry.direction, entry.direction), entry.text, entry.at, entry.author)
+    return Line(entry.author, entry.text, entry.at, entry.agent)
 
 
 def detail(view: TicketView) -> Detail:

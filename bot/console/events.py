@@ -86,6 +86,8 @@ async def _stream(request: Request, desk: Desk, agent: str) -> AsyncIterator[str
                 if await request.is_disconnected():
                     next_event.cancel()
                     return
+                # The desk forgets an agent it has not heard from within its presence_ttl.
+                await desk.set_online(agent, True)
                 yield ": keepalive\n\n"
                 continue
             try:

@@ -14,6 +14,7 @@ from .errors import (
     TicketTaken,
     UnknownFlow,
     UnknownTicket,
+    WindowClosed,
 )
 from .events import DeskEvents
 from .hook import HandoffHook
@@ -58,6 +59,7 @@ __all__ = [
     "TranscriptLine",
     "UnknownFlow",
     "UnknownTicket",
+    "WindowClosed",
     "prometheus",
     "sign",
 ]

@@ -15,7 +15,7 @@ handoff:
   auto_assign: true                # give waiting tickets to the least busy online agent
   presence_ttl: 2m                 # an agent without a heartbeat this long is offline
   signature: "— {name}"            # appended to agents' replies; null: none
-  priorities: {angry: 3, payment_help: 2}   # by reason or flow id; others 1
+  priorities: {angry: 2, payment_help: 1}   # by reason or flow id; others 0
 ```
 """
 
@@ -34,7 +34,7 @@ from flows import parse_duration
 from .errors import HandoffConfigError
 from .hours import DAYS, BusinessHours, parse_ranges
 
-DEFAULT_PRIORITIES = {"angry": 3, "complaint": 3, "payment": 2, "payment_help": 2}
+DEFAULT_PRIORITIES = {"angry": 2, "complaint": 2, "payment": 1, "payment_help": 1}
 
 
 class _Angry(BaseModel):

@@ -41,6 +41,7 @@ from .errors import (
     TicketTaken,
     UnknownFlow,
     UnknownTicket,
+    WindowClosed,
 )
 from .events import DeskEvents
 from .hook import HandoffHook
@@ -95,6 +96,8 @@ class HandoffDesk:
         self.events: DeskEvents = hook.events
         self.counters = hook.counters
         self.counters.update({"reassigned": 0, "auto_assigned": 0, "agent_replies": 0})
+        self._deliveries: set[asyncio.Task[None]] = set()
+        hook.nudge = self._nudge
 
     @property
     def config(self) -> HandoffConfig:
@@ -205,7 +208,9 @@ class HandoffDesk:
 
     async def reply(self, ticket_id: int, agent: str, text: str) -> None:
         """Send ``text`` to the shopper through their channel as ``agent`` (signed when a
-        signature is configured), with Messenger's HUMAN_AGENT tag allowed."""
+        signature is configured), with Messenger's HUMAN_AGENT tag allowed (7 days); on
+        WhatsApp after 24 hours the configured template goes instead. :class:`WindowClosed`
+        when the channel allows nothing: then nothing is sent or recorded."""
         text = text.strip()
         if not text:
             raise HandoffError("an empty reply cannot be sent")
@@ -214,11 +219,16 @@ class HandoffDesk:
             shown = (self.display_name(agent) if self.display_name else None) or agent
             signed = f"{text}\n\n{self.config.signature.format(name=shown)}"
 
+        held = await self._run(lambda conn: self._held(conn, ticket_id, agent))
+        queued = await self.service.push(
+            held.conversation_id, [TextReply(signed)], human_agent=True
+        )
+        if queued == 0:
+            raise WindowClosed(ticket_id, held.channel)
+
         def job(conn: Connection) -> TicketSummary | _Failed:
             now = self.now()
-            t = self._held(conn, ticket_id, agent)
-            if isinstance(t, _Failed):
-                return t
+            t = queue.get(conn, ticket_id) or held
             values: dict[str, Any] = {"last_agent_reply_at": now, "updated_at": now}
             if t.first_response_at is None:
                 values["first_response_at"] = now
@@ -235,9 +245,8 @@ class HandoffDesk:
             self.events.publish(DeskEvent("message", t.id, t.conversation_id, t.state, agent, line))
             return t
 
-        t = await self._run(job)
+        await self._run(job)
         self.counters["agent_replies"] += 1
-        await self.service.push(t.conversation_id, [TextReply(signed)], human_agent=True)
 
     async def note(self, ticket_id: int, agent: str, text: str) -> None:
         """An internal note on the ticket (never sent to the shopper); any agent may add one."""
@@ -389,29 +398,27 @@ class HandoffDesk:
         cfg = self.config
         if cfg.reassign_after is not None:
             for t in queue.unanswered_assigned(conn, now - cfg.reassign_after):
+                # Only to someone who can answer: with nobody else online, taking the ticket
+                # away would only make its agent claim it again.
                 other = queue.least_busy(conn, now, cfg.presence_ttl, exclude=t.agent)
-                values: dict[str, Any] = (
-                    {"agent": other, "assigned_at": now}
-                    if other is not None
-                    else {"state": "waiting", "agent": None, "assigned_at": None}
-                )
-                if queue.transition(
+                if other is not None and queue.transition(
                     conn,
                     t.id,
                     when_state=["assigned"],
                     when_agent=t.agent,
+                    agent=other,
+                    assigned_at=now,
                     updated_at=now,
-                    **values,
                 ):
                     self.counters["reassigned"] += 1
-                    log.info(
-                        "ticket #%s: %s did not answer; now %s", t.id, t.agent, other or "waiting"
-                    )
+                    log.info("ticket #%s: %s did not answer; now %s", t.id, t.agent, other)
                     self._changed(conn, t.id)
         if cfg.auto_assign:
             self._auto_assign(conn, now)
         for t in queue.unanswered(conn):
-            due = t.waiting_since + cfg.first_response_target
+            # A ticket opened while the team is away is due after the next opening.
+            start = cfg.hours.next_opening(t.waiting_since) or t.waiting_since
+            due = start + cfg.first_response_target
             if now >= due - cfg.warn_before:
                 self.notifier.enqueue(conn, t, "first_response_due", now, due_at=due)
         return None
@@ -432,6 +439,30 @@ class HandoffDesk:
             ):
                 self.counters["auto_assigned"] += 1
                 self._changed(conn, t.id)
+
+    def _nudge(self) -> None:
+        loop = self.events._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._deliver_soon)
+
+    def _deliver_soon(self) -> None:
+        # Queued behind the turn that opened the ticket on the one database thread, so the
+        # notification rows are committed by the time delivery reads them.
+        task = asyncio.create_task(self._deliver_now())
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver_now(self) -> None:
+        try:
+            await self.notifier.deliver(self.service.db.run, self.now())
+        except Exception as exc:  # the sweeper retries
+            log.warning("delivering hand-off notifications failed: %s", exc)
+
+    async def close(self) -> None:
+        """Stop deliveries in flight (before the chat service closes its database thread)."""
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
 
     async def run_sweeper(self) -> None:
         """Sweep forever, every ``sweep_interval`` (the lifespan runs this as a task)."""

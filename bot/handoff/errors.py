@@ -23,6 +23,8 @@ class UnknownTicket(HandoffError, LookupError):
 
 
 class TicketTaken(HandoffError):
+    """``agent`` is who holds the ticket now."""
+
     def __init__(self, ticket_id: int, agent: str | None) -> None:
         self.ticket_id, self.agent = ticket_id, agent
         who = f"by {agent}" if agent else "already"
@@ -30,10 +32,12 @@ class TicketTaken(HandoffError):
 
 
 class NotYourTicket(HandoffError):
-    def __init__(self, ticket_id: int, agent: str, holder: str | None) -> None:
-        self.ticket_id, self.agent, self.holder = ticket_id, agent, holder
+    """``holder`` has the ticket (None: nobody, claim it first); ``actor`` tried to act."""
+
+    def __init__(self, ticket_id: int, actor: str, holder: str | None) -> None:
+        self.ticket_id, self.actor, self.holder = ticket_id, actor, holder
         held = f"held by {holder}" if holder else "not assigned to anyone; claim it first"
-        super().__init__(f"ticket #{ticket_id} is {held}, not by {agent}")
+        super().__init__(f"ticket #{ticket_id} is {held}, not by {actor}")
 
 
 class TicketClosed(HandoffError):
@@ -48,6 +52,15 @@ class UnknownFlow(HandoffError, LookupError):
         super().__init__(f"there is no flow {flow!r} (flows: {', '.join(sorted(known))})")
 
 
+class WindowClosed(HandoffError):
+    def __init__(self, ticket_id: int, channel: str) -> None:
+        self.ticket_id, self.channel = ticket_id, channel
+        super().__init__(
+            f"ticket #{ticket_id}: {channel} allows no message to this shopper now (their "
+            "messaging window is closed); nothing was sent; wait for them to write again"
+        )
+
+
 class HandoffConfigError(ValueError):
     """shop.yaml's ``handoff:`` section is invalid; the message names the key and the fix."""
 
@@ -60,4 +73,5 @@ __all__ = [
     "TicketTaken",
     "UnknownFlow",
     "UnknownTicket",
+    "WindowClosed",
 ]

@@ -100,7 +100,9 @@ class HandoffHook:
         self.events = events
         self.detector = AngerDetector(config.angry)
         self._silent: set[str] = set()  # conversations a person owns (no typing indicator)
-        self.on_created: Callable[[TicketSummary], None] | None = None
+        # Called (from the database thread) when a ticket opens: the desk delivers its
+        # notifications right after the turn commits instead of at the next sweep.
+        self.nudge: Callable[[], None] | None = None
         self.counters = {"handoffs": 0, "messages_to_agents": 0, "reopened": 0}
 
     # -- ownership --------------------------------------------------------------------------
@@ -294,13 +296,15 @@ class HandoffHook:
             self.events.publish(
                 DeskEvent("ticket_created", ticket.id, cid, ticket.state, ticket.agent)
             )
+            if self.nudge is not None:
+                self.nudge()
         self.note_state(ticket, cid)
 
     def _open(
         self, conn: Connection, inbound: Inbound, handoff: Handoff, now: datetime
     ) -> TicketSummary:
         p = self.config.priorities
-        priority = max(p.get(handoff.reason, 1), p.get(handoff.flow or "", 1), 1)
+        priority = max(p.get(handoff.reason, 0), p.get(handoff.flow or "", 0), 0)
         ticket_id = queue.open_ticket(
             conn,
             conversation_id=inbound.conversation_id,
@@ -332,7 +336,7 @@ class HandoffHook:
         line = queue.record(
             conn,
             conversation_id=inbound.conversation_id,
-            direction="in",
+            direction="shopper",
             text=event_text(inbound),
             at=now,
             ticket_id=ticket.id if ticket else None,

@@ -9,7 +9,7 @@ from typing import Any, Literal
 TicketState = Literal["waiting", "assigned", "resolved", "returned"]
 OPEN_STATES: tuple[str, ...] = ("waiting", "assigned")
 CLOSED_STATES: tuple[str, ...] = ("resolved", "returned")
-Direction = Literal["in", "bot", "agent"]
+Author = Literal["shopper", "bot", "agent"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class TicketSummary:
     conversation_id: str
     channel: str
     reason: str  # shopper_request | a flow step's reason (payment_help) | fallbacks | angry
-    priority: int  # higher first: angry/complaint 3, payment 2, others 1
+    priority: int  # higher first: angry/complaint 2, payment 1, others 0
     state: TicketState
     agent: str | None
     customer_name: str | None
@@ -39,13 +39,13 @@ class TicketSummary:
 
 @dataclass(frozen=True)
 class TranscriptLine:
-    """One message of the conversation: the shopper's (in), the bot's or an agent's."""
+    """One message of the conversation: the shopper's, the bot's or an agent's."""
 
     id: int
     at: datetime
-    direction: Direction
+    author: Author  # who wrote it
     text: str
-    author: str | None = None  # the agent
+    agent: str | None = None  # which agent, for an agent's line
     ticket_id: int | None = None
 
 
@@ -66,6 +66,18 @@ class CustomerProfile:
     past_tickets: list[TicketSummary] = field(default_factory=list)
     # Orders, cart and the like from the ContextProvider (checkout implements it).
     context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name and self.name.strip() else ""
+
+    @property
+    def orders(self) -> list[Any]:
+        return list(self.context.get("orders") or [])
+
+    @property
+    def cart(self) -> list[Any]:
+        return list(self.context.get("cart") or [])
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,7 @@ __all__ = [
     "DeskEvent",
     "DeskEventKind",
     "DeskMetrics",
-    "Direction",
+    "Author",
     "Note",
     "TicketState",
     "TicketSummary",

@@ -145,7 +145,7 @@ class Notifier:
                 f":hourglass: {self.shop_name}: ticket #{t['id']} ({who}, {t['channel']}) "
                 f"has no answer yet and is due at {payload['due_at']}{link}"
             )
-        urgent = ":rotating_light: " if t["priority"] >= 3 else ""
+        urgent = ":rotating_light: " if t["priority"] >= 2 else ""
         return (
             f"{urgent}{self.shop_name}: {who} on {t['channel']} wants a person "
             f"(ticket #{t['id']}, {t['reason']}{where}){link}"

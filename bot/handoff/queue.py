@@ -95,7 +95,7 @@ def _last_messages(conn: Connection, cids: set[str]) -> dict[str, str]:
         return {}
     newest = (
         select(func.max(messages.c.id))
-        .where(messages.c.conversation_id.in_(cids), messages.c.direction == "in")
+        .where(messages.c.conversation_id.in_(cids), messages.c.direction == "shopper")
         .group_by(messages.c.conversation_id)
     )
     rows = conn.execute(

@@ -48,7 +48,7 @@ messages = Table(
     Column("conversation_id", String(255), nullable=False),
     Column("ticket_id", Integer, ForeignKey("handoff_tickets.id")),
     Column("at", _UTCDateTime, nullable=False),
-    Column("direction", String(8), nullable=False),  # in | bot | agent
+    Column("direction", String(8), nullable=False),  # shopper | bot | agent
     Column("author", String(255)),
     Column("text", Text, nullable=False),
     Column("source", String(300), unique=True),  # the inbound event, so it is kept once

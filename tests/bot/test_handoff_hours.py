@@ -148,3 +148,18 @@ def test_mid_question_inside_hours_the_bot_offers_nothing_more(tmp_path):
         turn = ana.say("human")
         assert len(turn.texts) == 1 and turn.options == []
         assert ana.say("A child").texts == []  # waiting for a person: the bot is quiet
+
+
+def test_a_ticket_opened_while_away_is_due_after_the_next_opening(tmp_path):
+    clock = Clock(utc(2026, 12, 18, 18, 0))  # Friday 19:00 in Warsaw
+    with running_shop(tmp_path, HOURS, clock=clock) as shop:
+        shop.telegram().say("human")
+        call(shop, desk(shop).sweep)
+        shop.hooks.received.clear()  # the new-ticket notifications
+        clock.now = utc(2026, 12, 21, 8, 3)  # Monday 09:03
+        call(shop, desk(shop).sweep)
+        assert shop.hooks.received == []
+        clock.now = utc(2026, 12, 21, 8, 4)  # 09:04: due at 09:05, warned a minute before
+        call(shop, desk(shop).sweep)
+        webhook = [b["event"] for h, _hd, b in shop.hooks.received if h == "desk.test"]
+        assert webhook == ["first_response_due"] and len(shop.hooks.received) == 2
