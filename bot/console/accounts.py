@@ -312,11 +312,14 @@ class AgentStore:
             )
         return token
 
-    def session(self, token: str, ttl: timedelta) -> ConsoleSession | None | bool:
+    def session(
+        self, token: str, ttl: timedelta, *, take_flash: bool = True
+    ) -> ConsoleSession | None | bool:
         """The live session for a cookie, its expiry slid forward by ``ttl``.
 
         Returns False for a session that existed and has expired (the login page says so),
-        None for an unknown cookie.
+        None for an unknown cookie. ``take_flash`` hands over the waiting message and clears
+        it (pages do; the live refreshes in between must not swallow it).
         """
         now = self.clock()
         s, a = sessions_table.c, agents_table.c
@@ -333,13 +336,12 @@ class AgentStore:
                 conn.execute(delete(sessions_table).where(s.token_hash == key))
                 return False
             expires = now + ttl
-            conn.execute(
-                update(sessions_table)
-                .where(s.token_hash == key)
-                .values(expires_at=expires, flash=None)
-            )
+            values: dict[str, object] = {"expires_at": expires}
+            if take_flash:
+                values["flash"] = None
+            conn.execute(update(sessions_table).where(s.token_hash == key).values(values))
         agent = Agent(row.id, row.name, row.display_name, row.active)
-        return ConsoleSession(agent, row.csrf_secret, expires, row.flash)
+        return ConsoleSession(agent, row.csrf_secret, expires, row.flash if take_flash else None)
 
     def flash(self, token: str, message: str) -> None:
         """Keep a message for the session's next page (shown once)."""

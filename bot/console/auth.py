@@ -11,6 +11,7 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -73,11 +74,22 @@ def secure_cookie(request: Request) -> bool:
 
 async def page_viewer(request: Request) -> Viewer:
     """FastAPI dependency for pages: the logged-in agent, else LoginRequired."""
+    return await _viewer(request, take_flash=True)
+
+
+async def live_viewer(request: Request) -> Viewer:
+    """Like page_viewer, for the script's refreshes: leaves the next page's message alone."""
+    return await _viewer(request, take_flash=False)
+
+
+async def _viewer(request: Request, *, take_flash: bool) -> Viewer:
     token = request.cookies.get(COOKIE)
     if not token:
         raise LoginRequired()
     found = await asyncio.to_thread(
-        agents_of(request).session, token, session_ttl(settings_of(request))
+        partial(agents_of(request).session, take_flash=take_flash),
+        token,
+        session_ttl(settings_of(request)),
     )
     if found is False:
         raise LoginRequired(expired=True)
@@ -133,6 +145,7 @@ __all__ = [
     "api_agent",
     "check_csrf",
     "client_ip",
+    "live_viewer",
     "page_viewer",
     "refuse_cross_site",
     "secure_cookie",

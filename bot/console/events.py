@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
 from ..handoff import DeskEvent
-from .auth import Viewer, page_viewer
+from .auth import Viewer, live_viewer
 from .desk import Desk
 
 log = logging.getLogger("shopchat.console")
@@ -108,7 +108,7 @@ async def _stream(request: Request, desk: Desk, agent: str) -> AsyncIterator[str
 
 
 @router.get("/events")
-async def events(request: Request, viewer: Viewer = Depends(page_viewer)) -> Response:
+async def events(request: Request, viewer: Viewer = Depends(live_viewer)) -> Response:
     desk: Desk | None = getattr(request.app.state, "handoff", None)
     if desk is None:
         return Response("the hand-off desk is not running", 503, media_type="text/plain")

@@ -28,6 +28,7 @@ from .auth import (
     agents_of,
     check_csrf,
     client_ip,
+    live_viewer,
     page_viewer,
     refuse_cross_site,
     secure_cookie,
@@ -285,7 +286,7 @@ async def queue_partial(
     request: Request,
     view: str = DEFAULT_VIEW,
     current: int | None = None,
-    viewer: Viewer = Depends(page_viewer),
+    viewer: Viewer = Depends(live_viewer),
 ) -> Response:
     desk = desk_of(request)
     if desk is None:
@@ -307,7 +308,7 @@ async def ticket_partial(
     request: Request,
     ticket_id: int,
     view: str = DEFAULT_VIEW,
-    viewer: Viewer = Depends(page_viewer),
+    viewer: Viewer = Depends(live_viewer),
 ) -> Response:
     desk = desk_of(request)
     if desk is None:
@@ -332,7 +333,7 @@ async def ticket_partial(
 
 @router.get("/tickets/{ticket_id}/canned/{canned_id}", response_class=HTMLResponse)
 async def canned_fill(
-    request: Request, ticket_id: int, canned_id: int, viewer: Viewer = Depends(page_viewer)
+    request: Request, ticket_id: int, canned_id: int, viewer: Viewer = Depends(live_viewer)
 ) -> Response:
     """A canned response filled in for this ticket, as plain text for the reply box."""
     desk = desk_of(request)

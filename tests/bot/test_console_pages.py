@@ -261,3 +261,13 @@ def test_the_events_stream_marks_the_agent_online_and_carries_desk_events(consol
     finally:
         console.client.portal.call(stream.aclose)
     assert console.call(console.desk.metrics).agents_online == 0
+
+
+def test_a_live_refresh_does_not_swallow_the_next_page_s_message(console):
+    _, tid = console.ask_for_person()
+    token = page_csrf(console.client, f"/agent/tickets/{tid}")
+    response = console.client.post(
+        f"/agent/tickets/{tid}/claim", data={"csrf_token": token}, follow_redirects=False
+    )
+    console.client.get("/agent/partials/queue")  # the script refreshing meanwhile
+    assert "You took ticket" in console.client.get(response.headers["location"]).text
