@@ -126,6 +126,12 @@ def test_an_agent_answers_a_web_chat_shopper_and_hands_back_to_the_bot(live, tmp
             row.click()
             agent.click("#claim")
             expect(agent.locator("#flash")).to_contain_text("You took ticket")
+            # What the shopper writes now reaches the open conversation live.
+            shopper.fill("#text", "Is my parcel late?")
+            shopper.press("#text", "Enter")
+            expect(agent.locator("#transcript .msg.shopper").last).to_contain_text(
+                "Is my parcel late?", timeout=15000
+            )
             agent.select_option("#canned", label="Greeting")
             expect(agent.locator("#reply-text")).to_have_value(
                 "Hi there, Alice Smith here. How can I help?"
