@@ -92,6 +92,7 @@ def render(
             "shop": request.app.state.project.shop.name,
             "clock": lambda v: _clock(v, zone),
             "ago": _ago,
+            "who": lambda name: name,  # agent name -> display name; pages with agents set it
             **ctx,
         },
         status_code=status,
@@ -226,6 +227,12 @@ async def _agents_for_transfer(request: Request, me: str) -> list[tuple[str, str
     return [(a.name, a.display_name) for a in agents if a.active and a.name != me]
 
 
+async def _who(request: Request) -> Any:
+    """Agent name -> display name, for showing who holds a ticket or wrote a line."""
+    names = {a.name: a.display_name for a in await asyncio.to_thread(agents_of(request).all)}
+    return lambda name: names.get(name, name)
+
+
 def _flows(request: Request) -> list[str]:
     return sorted(request.app.state.project.flows)
 
@@ -261,6 +268,7 @@ async def _console(
         canned=canned,
         agents=await _agents_for_transfer(request, viewer.agent.name),
         flows=_flows(request),
+        who=await _who(request),
     )
 
 
@@ -300,6 +308,7 @@ async def queue_partial(
         counts=await _counts(desk, viewer.agent.name),
         view=view,
         current=current,
+        who=await _who(request),
     )
 
 
@@ -328,6 +337,7 @@ async def ticket_partial(
         view=view,
         agents=await _agents_for_transfer(request, viewer.agent.name),
         flows=_flows(request),
+        who=await _who(request),
     )
 
 

@@ -61,7 +61,7 @@ def test_an_agent_claims_replies_notes_and_returns_the_shopper_to_the_bot(consol
     shopper, tid = console.ask_for_person("Ana")
     page = act(console, tid, "claim")
     assert "You took ticket" in page.text
-    assert "held by <b>alice</b> (you)" in page.text
+    assert "held by <b>Alice Smith</b> (you)" in page.text
     page = act(console, tid, "reply", text="Hello Ana, I am here.")
     assert "Reply sent." in page.text
     assert "Hello Ana, I am here." in page.text.split('id="transcript"')[1]
