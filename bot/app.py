@@ -25,6 +25,7 @@ from checkout import Checkout
 from . import orders_api
 from .channels import Channels, build_channels
 from .checkout_hook import CheckoutHook
+from .console import AgentStore, mount_console
 from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .handoff import (
@@ -123,6 +124,7 @@ def create_app(
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
         app.state.checkout = checkout
+        app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
         app.state.handoff = desk
         await desk.start()
         await service.recover()
@@ -148,6 +150,7 @@ def create_app(
     app.state.project = project
     app.state.checkout = None
     orders_api.install(app)
+    mount_console(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -28,6 +28,7 @@ from flows import (
 from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 
+from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
 from .project import OpenedProject, open_project
 from .settings import Settings
@@ -40,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(agent_app, name="agent")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -257,7 +259,8 @@ def serve(
         if on
     ]
     err.print(
-        f"serving on http://{host}:{port} — channels: {', '.join(channels)}; web chat: http://{host}:{port}/chat"
+        f"serving on http://{host}:{port} — channels: {', '.join(channels)}; "
+        f"web chat: http://{host}:{port}/chat; agent console: http://{host}:{port}/agent"
     )
     uvicorn.run(web, host=host, port=port, log_level=settings.log_level.lower())
 
@@ -281,6 +284,7 @@ def demo(
     if terminal or not sys.stdin.isatty():
         chat(shop, locale=locale, name=name, session=None)
         return
+    demo_agent(shop, f"http://127.0.0.1:{port}/agent")
     serve(shop, host="127.0.0.1", port=port)
 
 

@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     def stripe_enabled(self) -> bool:
         return bool(self.stripe_secret_key)
 
+    # Agent console (/agent): idle minutes before a login expires (each request slides it);
+    # the Secure cookie flag (None: set when the request came over https, as behind a proxy
+    # that sends X-Forwarded-Proto with uvicorn --proxy-headers); wrong passwords allowed per
+    # account and per address in the window before logins answer 429.
+    console_session_minutes: int = 480
+    console_secure_cookie: bool | None = None
+    console_login_attempts: int = 5
+    console_login_attempts_per_ip: int = 20
+    console_login_window_minutes: int = 15
+
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token and self.telegram_secret_token)

@@ -1,0 +1,275 @@
+"""The console's JSON API under /agent/api: the same actions as the pages, for other tools.
+
+Authenticated with ``Authorization: Bearer TOKEN`` (``shopchat agent token NAME``); bodies are
+validated by pydantic; refusals come back as ``{"error": kind, "detail": sentence}`` with
+401, 403, 404, 409 or 422, never a 500 for anything the desk refuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from . import canned as canned_text
+from .accounts import Agent, CannedResponse
+from .auth import agents_of, api_agent
+from .desk import Desk, card, detail, jsonable, refusal
+
+router = APIRouter(prefix="/agent/api")
+MAX_TEXT = 4000
+
+
+class TextBody(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class TransferBody(BaseModel):
+    to_agent: str = Field(min_length=1, max_length=64)
+
+
+class ReturnBody(BaseModel):
+    flow: str | None = Field(default=None, max_length=255)
+
+
+class CannedBody(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+def _error(status: int, kind: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": kind, "detail": detail}, status)
+
+
+def _desk(request: Request) -> Desk | None:
+    return getattr(request.app.state, "handoff", None)
+
+
+def _no_desk() -> JSONResponse:
+    return _error(503, "unavailable", "the hand-off desk is not running")
+
+
+async def _call(ticket_id: int, job: Any) -> JSONResponse | None:
+    """Await a desk call; a refusal becomes its JSON error, success None."""
+    try:
+        await job
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        return _error(refused.status, refused.kind, refused.message)
+    return None
+
+
+def _ok(**extra: Any) -> JSONResponse:
+    return JSONResponse({"ok": True, **extra})
+
+
+@router.get("/me")
+async def me(agent: Agent = Depends(api_agent)) -> dict[str, Any]:
+    return {"name": agent.name, "display_name": agent.display_name}
+
+
+@router.get("/tickets")
+async def list_tickets(
+    request: Request,
+    state: str | None = None,
+    mine: bool = False,
+    agent: Agent = Depends(api_agent),
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    if state is not None and state not in ("waiting", "assigned", "resolved", "returned"):
+        return _error(422, "bad_state", "state is one of waiting, assigned, resolved, returned")
+    rows = await desk.tickets(state=state, agent=agent.name if mine else None)
+    return JSONResponse({"tickets": [jsonable(card(r)) for r in rows]})
+
+
+@router.get("/tickets/{ticket_id}")
+async def get_ticket(
+    request: Request, ticket_id: int, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    try:
+        view = await desk.ticket(ticket_id)
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        return _error(refused.status, refused.kind, refused.message)
+    return JSONResponse(jsonable(detail(view)))
+
+
+@router.post("/tickets/{ticket_id}/claim")
+async def claim(
+    request: Request, ticket_id: int, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    try:
+        summary = await desk.claim(ticket_id, agent.name)
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        return _error(refused.status, refused.kind, refused.message)
+    return _ok(ticket=jsonable(card(summary)) if summary is not None else None)
+
+
+@router.post("/tickets/{ticket_id}/reply")
+async def reply(
+    request: Request, ticket_id: int, body: TextBody, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    return await _call(ticket_id, desk.reply(ticket_id, agent.name, body.text.strip())) or _ok()
+
+
+@router.post("/tickets/{ticket_id}/note")
+async def note(
+    request: Request, ticket_id: int, body: TextBody, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    return await _call(ticket_id, desk.note(ticket_id, agent.name, body.text.strip())) or _ok()
+
+
+@router.post("/tickets/{ticket_id}/transfer")
+async def transfer(
+    request: Request, ticket_id: int, body: TransferBody, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    target = await asyncio.to_thread(agents_of(request).get, body.to_agent)
+    if target is None or not target.active:
+        return _error(404, "unknown_agent", f"no active agent named {body.to_agent!r}")
+    return await _call(ticket_id, desk.transfer(ticket_id, agent.name, target.name)) or _ok()
+
+
+@router.post("/tickets/{ticket_id}/resolve")
+async def resolve(
+    request: Request, ticket_id: int, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    return await _call(ticket_id, desk.resolve(ticket_id, agent.name)) or _ok()
+
+
+@router.post("/tickets/{ticket_id}/return")
+async def return_to_bot(
+    request: Request,
+    ticket_id: int,
+    body: ReturnBody | None = None,
+    agent: Agent = Depends(api_agent),
+) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    flow = body.flow if body is not None and body.flow else None
+    return await _call(ticket_id, desk.return_to_bot(ticket_id, agent.name, flow)) or _ok()
+
+
+# -- canned responses ----------------------------------------------------------------------
+def _shop(request: Request) -> str:
+    return str(request.app.state.project.shop.name)
+
+
+def _canned_json(item: CannedResponse) -> dict[str, Any]:
+    return jsonable(item)  # type: ignore[no-any-return]
+
+
+@router.get("/canned")
+async def canned_list(request: Request, agent: Agent = Depends(api_agent)) -> JSONResponse:
+    items = await asyncio.to_thread(agents_of(request).canned, _shop(request))
+    return JSONResponse({"canned": [_canned_json(i) for i in items]})
+
+
+async def _save(
+    request: Request, body: CannedBody, agent: Agent, canned_id: int | None
+) -> JSONResponse:
+    problem = canned_text.check_template(body.body)
+    if problem:
+        return _error(422, "bad_template", problem)
+    try:
+        new_id = await asyncio.to_thread(
+            agents_of(request).save_canned,
+            _shop(request),
+            body.title.strip(),
+            body.body,
+            agent.name,
+            canned_id,
+        )
+    except LookupError as exc:
+        return _error(404, "unknown_canned", str(exc))
+    except ValueError as exc:
+        return _error(409, "duplicate_title", str(exc))
+    item = await asyncio.to_thread(agents_of(request).canned_one, _shop(request), new_id)
+    assert item is not None
+    return JSONResponse(_canned_json(item), 201 if canned_id is None else 200)
+
+
+@router.post("/canned")
+async def canned_create(
+    request: Request, body: CannedBody, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    return await _save(request, body, agent, None)
+
+
+@router.put("/canned/{canned_id}")
+async def canned_update(
+    request: Request, canned_id: int, body: CannedBody, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    return await _save(request, body, agent, canned_id)
+
+
+@router.delete("/canned/{canned_id}")
+async def canned_delete(
+    request: Request, canned_id: int, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    gone = await asyncio.to_thread(agents_of(request).delete_canned, _shop(request), canned_id)
+    return _ok() if gone else _error(404, "unknown_canned", f"no canned response {canned_id}")
+
+
+@router.get("/canned/{canned_id}/render")
+async def canned_render(
+    request: Request, canned_id: int, ticket: int, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    item = await asyncio.to_thread(agents_of(request).canned_one, _shop(request), canned_id)
+    if item is None:
+        return _error(404, "unknown_canned", f"no canned response {canned_id}")
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    try:
+        opened = detail(await desk.ticket(ticket))
+    except Exception as exc:
+        refused = refusal(exc, ticket)
+        if refused is None:
+            raise
+        return _error(refused.status, refused.kind, refused.message)
+    text, error = canned_text.render(
+        item.body, canned_text.template_values(opened, agent.display_name, _shop(request))
+    )
+    return JSONResponse({"text": text, "template_error": error})
+
+
+@router.get("/metrics")
+async def metrics(request: Request, agent: Agent = Depends(api_agent)) -> JSONResponse:
+    desk = _desk(request)
+    if desk is None:
+        return _no_desk()
+    return JSONResponse(jsonable(await desk.metrics()))
+
+
+__all__ = ["router"]
