@@ -7,12 +7,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog import SampleCatalog, register_catalog_actions
+from catalog import Catalog, CatalogError, register_catalog_actions
 from checkout import SampleOrders, register_order_actions
 from flows import ActionRegistry, Diagnostic, Project, load_project
 from flows.yamlpos import YamlSyntaxError, load_yaml
 
 from .settings import Settings
+from .storage import SessionStore, StorageError
 
 
 @dataclass
@@ -34,29 +35,43 @@ def build_actions(root: Path, settings: Settings) -> tuple[ActionRegistry, list[
         shop = {}  # load_project reports it
     if feed is None and isinstance(shop, dict) and isinstance(shop.get("catalog"), dict):
         feed = shop["catalog"].get("feed")
-    catalog = SampleCatalog.empty()
-    if feed:
-        feed_path = (root / feed).resolve()
-        if feed_path.exists():
-            catalog = SampleCatalog.from_jsonl(feed_path)
-            for problem in catalog.rejected:
-                diags.append(
-                    Diagnostic(
-                        feed_path,
-                        problem.line,
-                        1,
-                        f"catalog row skipped: {problem.reason}",
-                        "warning",
-                    )
-                )
-        else:
-            diags.append(Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found"))
+    catalog, problems = _open_catalog(root, settings, feed)
+    diags.extend(problems)
     register_catalog_actions(registry, catalog)
     orders_path = root / "orders.jsonl"
     orders = SampleOrders.from_jsonl(orders_path) if orders_path.exists() else SampleOrders([])
     register_order_actions(registry, orders)
     diags.extend(_project_actions(root, registry))
     return registry, diags
+
+
+def _open_catalog(
+    root: Path, settings: Settings, feed: str | None
+) -> tuple[Catalog, list[Diagnostic]]:
+    """The project's catalog database, re-importing the feed only when the file changed."""
+    store = SessionStore(settings.database_url_for(root))
+    try:
+        store.migrate()
+    except StorageError as exc:
+        return Catalog(store.engine), [Diagnostic(root / "shop.yaml", 1, 1, f"catalog: {exc}")]
+    catalog = Catalog(store.engine)
+    if not feed:
+        return catalog, []
+    feed_path = (root / feed).resolve()
+    if not feed_path.exists():
+        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found")]
+    try:
+        report = catalog.import_path(feed_path)
+    except (CatalogError, ImportError, StorageError) as exc:
+        message = f"catalog feed {feed!r} not imported: {exc}"
+        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
+    except Exception as exc:  # a fatal feed error from catalog.feeds: keep the old catalog
+        message = f"catalog feed {feed!r} not imported: {exc}"
+        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
+    return catalog, [
+        Diagnostic(feed_path, p.line, 1, f"catalog row skipped: {p.reason}", "warning")
+        for p in report.rejected
+    ]
 
 
 def _project_actions(root: Path, registry: ActionRegistry) -> list[Diagnostic]:

@@ -1,0 +1,358 @@
+"""Importing a feed: stream its items into a new generation, then switch to it atomically.
+
+    report = import_items(engine, items, source="feed.xml")
+
+The import writes products and variants in big ``executemany`` batches and builds the search
+index as it goes (:class:`catalog.index.IndexBuilder`), holding one product group at a time,
+never the whole feed. Then, in one transaction, it points ``catalog_current`` at the new
+generation, and deletes the old one. Shoppers searching meanwhile see the old catalog until
+the switch and the new one after. If the feed fails (a fatal ``FeedError``, a crash, Ctrl-C)
+the half-built generation is deleted and the old catalog stays as it was.
+
+A bad row (no id, no title, a negative price, a repeated id) is reported as a
+:class:`~catalog.records.Problem` and skipped; it never stops the import.
+
+Variants of one product are expected next to each other, as Google, Meta and Shopify exports
+list them; a variant that turns up after other products joins its product at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, insert, select
+
+from catalog import store as tables
+from catalog.index import IndexBuilder, SearchIndex
+from catalog.products import age_range
+from catalog.records import FeedItem, Problem, Status
+from catalog.store import CatalogStore, FeedState, epoch, publish, write_index
+
+Progress = Callable[[int, int], None]  # (rows read, rows rejected so far)
+
+_PRODUCT_BATCH = 2000
+_VARIANT_BATCH = 5000
+_COMMIT_EVERY = 100_000
+_MAX_ID = 255
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``as_dict()`` is the CLI's ``--json`` summary."""
+
+    format: str = ""
+    products: int = 0
+    variants: int = 0
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    generation: int | None = None
+    seconds: float = 0.0
+    unchanged: bool = False  # the feed had not changed since the last import; nothing done
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "products": self.products,
+            "variants": self.variants,
+            "rejected": [p.as_dict() for p in self.rejected],
+            "warnings": [p.as_dict() for p in self.warnings],
+            "unchanged": self.unchanged,
+        }
+
+
+def _check(item: FeedItem) -> str | None:
+    if not item.id or not item.id.strip():
+        return "no id"
+    if len(item.id) > _MAX_ID or len(item.group_id or "") > _MAX_ID:
+        return f"id longer than {_MAX_ID} characters"
+    if not item.title or not item.title.strip():
+        return "no title"
+    if not isinstance(item.price, int) or item.price < 0:
+        return f"price must be a whole, non-negative number of minor units, got {item.price!r}"
+    if item.sale_price is not None and item.sale_price < 0:
+        return f"negative sale price {item.sale_price}"
+    if not item.currency or len(item.currency) != 3 or not item.currency.isalpha():
+        return f"currency must be an ISO 4217 code like PLN, got {item.currency!r}"
+    return None
+
+
+def _texts(default: str, translations: dict[str, str]) -> dict[str, str]:
+    texts = {"": default} if default else {}
+    texts.update({k: v for k, v in translations.items() if v})
+    return texts
+
+
+class _Writer:
+    """Buffers rows of one generation and writes them in large batches."""
+
+    def __init__(self, connection: Connection, generation: int) -> None:
+        self.connection = connection
+        self.generation = generation
+        self.product_rows: list[dict[str, Any]] = []
+        self.variant_rows: list[dict[str, Any]] = []
+        self.since_commit = 0
+
+    def flush(self) -> None:
+        if self.product_rows:
+            self.connection.execute(insert(tables.products), self.product_rows)
+            self.since_commit += len(self.product_rows)
+            self.product_rows = []
+        if self.variant_rows:
+            self.connection.execute(insert(tables.variants), self.variant_rows)
+            self.since_commit += len(self.variant_rows)
+            self.variant_rows = []
+        if self.since_commit >= _COMMIT_EVERY:
+            # The generation is invisible until published, so committing as we go only
+            # keeps the transaction (and SQLite's WAL) from growing with the whole feed.
+            self.connection.commit()
+            self.since_commit = 0
+
+
+class _Import:
+    def __init__(self, writer: _Writer, builder: IndexBuilder) -> None:
+        self.writer = writer
+        self.builder = builder
+        self.products = 0
+        self.variants = 0
+
+    def product(self, run: list[FeedItem]) -> None:
+        first = run[0]
+        active = [item for item in run if item.status == Status.ACTIVE]
+        seq = self.builder.add_product(
+            titles=(first.title, *first.title_i18n.values(), *_labels(run)),
+            descriptions=(first.description, *first.description_i18n.values()),
+            brand=first.brand,
+            categories=first.categories,
+            tags=first.tags,
+            searchable=bool(active),
+        )
+        data = {
+            "title": _texts(first.title, first.title_i18n),
+            "description": _texts(first.description, first.description_i18n),
+            "description_html": first.description_html,
+            "categories": first.categories,
+            "product_type": first.product_type,
+            "tags": first.tags,
+            "image": first.image,
+            "images": first.additional_images,
+            "link": first.link,
+        }
+        self.writer.product_rows.append(
+            {
+                "generation": self.writer.generation,
+                "seq": seq,
+                "id": first.group_id,
+                "status": "active" if active else "draft",
+                "title": first.title,
+                "brand": first.brand[:255],
+                "currency": first.currency.upper(),
+                "data": orjson.dumps(data).decode(),
+            }
+        )
+        self.products += 1
+        for item in run:
+            self.variant(seq, item)
+        if len(self.writer.product_rows) >= _PRODUCT_BATCH:
+            self.writer.flush()
+
+    def variant(self, seq: int, item: FeedItem) -> None:
+        label = {
+            k[len("_label:") :]: v for k, v in item.attributes.items() if k.startswith("_label:")
+        }
+        data = {
+            "label": label,
+            "attributes": {k: v for k, v in item.attributes.items() if not k.startswith("_label:")},
+            "age_group": item.age_group,
+            "gender": item.gender,
+            "image": item.image,
+            "link": item.link,
+            "title": item.title,
+        }
+        sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
+        self.writer.variant_rows.append(
+            {
+                "generation": self.writer.generation,
+                "id": item.id,
+                "product_id": item.group_id,
+                "line": item.line,
+                "status": item.status.value,
+                "price": item.price,
+                "sale_price": item.sale_price,
+                "sale_start": sale_start,
+                "sale_end": sale_end,
+                "currency": item.currency.upper(),
+                "availability": item.availability.value,
+                "quantity": item.quantity,
+                "data": orjson.dumps(data).decode(),
+            }
+        )
+        if item.status == Status.ACTIVE:
+            self.builder.add_variant(
+                seq,
+                price=item.price,
+                sale_price=item.sale_price,
+                sale_start=sale_start,
+                sale_end=sale_end,
+                availability=item.availability,
+                quantity=item.quantity,
+                ages=age_range(item.age_group, item.attributes),
+                age_group=item.age_group,
+                gender=item.gender,
+            )
+        self.variants += 1
+        if len(self.writer.variant_rows) >= _VARIANT_BATCH:
+            self.writer.flush()
+
+
+def _labels(run: list[FeedItem]) -> list[str]:
+    """Variant names are searchable too ("pink" finds the pink bunny)."""
+    found: list[str] = []
+    for item in run:
+        found.extend(v for k, v in item.attributes.items() if k.startswith("_label:"))
+        found.extend(
+            item.attributes[k] for k in ("color", "material", "pattern") if k in item.attributes
+        )
+    return found
+
+
+def _tune_import(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # A bigger page cache for the bulk insert; WAL + synchronous=NORMAL stay as they are.
+        connection.exec_driver_sql("PRAGMA cache_size=-65536")
+
+
+def import_items(
+    engine: Engine,
+    items: Iterable[FeedItem],
+    *,
+    source: str,
+    format: str = "",
+    feed_state: FeedState | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ImportReport:
+    """Import ``items`` as a new generation and make it current; return what happened.
+
+    Raises whatever the feed raises (e.g. ``catalog.feeds.FeedError``) after deleting the
+    half-written generation: the catalog shoppers see is then exactly the old one.
+    """
+    started = time.perf_counter()
+    catalog_store = CatalogStore(engine)
+    generation = catalog_store.start_generation(source, clock())
+    report = ImportReport(format=format, generation=generation)
+    builder = IndexBuilder()
+    try:
+        with engine.connect() as connection:
+            _tune_import(connection)
+            writer = _Writer(connection, generation)
+            job = _Import(writer, builder)
+            seen_ids: set[int] = set()  # hash() of ids: 64 bits, a fraction of the strings' RAM
+            seen_groups: set[int] = set()
+            first_line: dict[int, int] = {}
+            run: list[FeedItem] = []
+            late: list[FeedItem] = []
+            rows = 0
+            for item in items:
+                rows += 1
+                if progress is not None and rows % 10_000 == 0:
+                    progress(rows, len(report.rejected))
+                if not item.group_id:
+                    item.group_id = item.id
+                reason = _check(item)
+                key = hash(item.id)
+                if reason is None and key in seen_ids:
+                    where = first_line.get(key)
+                    reason = f"duplicate id {item.id!r}" + (
+                        f" (first on line {where})" if where else ""
+                    )
+                if reason is not None:
+                    report.rejected.append(Problem(item.line, item.id or None, reason))
+                    continue
+                seen_ids.add(key)
+                if len(first_line) < 100_000:
+                    first_line[key] = item.line
+                if run and item.group_id == run[0].group_id:
+                    run.append(item)
+                    continue
+                if run:
+                    job.product(run)
+                    run = []
+                group = hash(item.group_id)
+                if group in seen_groups:
+                    late.append(item)
+                    continue
+                seen_groups.add(group)
+                run = [item]
+            if run:
+                job.product(run)
+            writer.flush()
+            for item in late:
+                _late_variant(connection, job, generation, item)
+            writer.flush()
+            connection.commit()
+            if progress is not None:
+                progress(rows, len(report.rejected))
+            del seen_ids, seen_groups, first_line
+            index = builder.finish()
+            blob = index.to_bytes()
+            del builder
+            with connection.begin():
+                write_index(connection, generation, blob)
+            del blob
+            for problem in getattr(items, "problems", ()):
+                if problem.severity == "error":
+                    report.rejected.append(problem)
+                else:
+                    report.warnings.append(problem)
+            report.rejected.sort(key=lambda p: p.line)
+            report.products, report.variants = job.products, job.variants
+            now = clock()
+            with connection.begin():
+                publish(
+                    connection,
+                    generation,
+                    now,
+                    (report.products, report.variants, len(report.rejected)),
+                )
+                if feed_state is not None:
+                    state = FeedState(
+                        source,
+                        feed_state.etag,
+                        feed_state.last_modified,
+                        feed_state.fingerprint,
+                        generation,
+                    )
+                    catalog_store.remember_feed(connection, state, now)
+    except BaseException:
+        # The original error matters more; a later import retires what is left.
+        with contextlib.suppress(Exception):
+            catalog_store.drop_generation(generation)
+        raise
+    catalog_store.retire_old(keep=generation)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _late_variant(connection: Connection, job: _Import, generation: int, item: FeedItem) -> None:
+    seq = connection.execute(
+        select(tables.products.c.seq).where(
+            tables.products.c.generation == generation, tables.products.c.id == item.group_id
+        )
+    ).scalar()
+    if seq is None:  # only a hash collision gets here: give the item its own product
+        job.product([item])
+        return
+    job.variant(int(seq), item)
+
+
+def build_empty_index() -> SearchIndex:
+    return IndexBuilder().finish()
+
+
+__all__ = ["ImportReport", "Progress", "import_items"]

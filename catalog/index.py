@@ -1,0 +1,468 @@
+"""The in-process search index: numpy arrays per product and variant plus an inverted index.
+
+Products are numbered by ``seq``, their order in the feed, which is also their static rank
+(ties in ranking go to the earlier product). The inverted index maps each folded word to the
+products that contain it, as sorted int32 arrays, with a bit mask per entry saying in which
+fields the word occurs (:data:`TITLE`, :data:`LABEL`, :data:`NAME`, :data:`DESC`). It is built
+in segments of :data:`SEGMENT` products while the import streams, so a million products never
+need a global sort; a word's postings are the concatenation of its slices in each segment.
+
+Per-variant arrays (price, sale window, availability, ages, gender) let search filter and
+rank variants with numpy masks. The whole index is serialised to one blob per generation
+and loaded by every process that searches.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from catalog.records import AgeGroup, Availability, Gender
+from catalog.text import fold, folded_terms
+
+TITLE = 1  # words of a title, in any language
+LABEL = 2  # words of the brand, categories and tags
+NAME = 4  # a whole tag or category ("tea_coffee" -> "teacoffee")
+DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
+
+SEGMENT = 1 << 17
+DESCRIPTION_CHARS = 1000
+MIN_TYPO_LENGTH = 5
+NO_TIME = np.iinfo(np.int64).max
+
+AVAILABILITIES = list(Availability)
+AGE_GROUPS = list(AgeGroup)
+GENDERS = [None, Gender.FEMALE, Gender.MALE]  # 0 = anyone (no gender or unisex)
+
+Ints = npt.NDArray[np.int64]
+Ords = npt.NDArray[np.int32]
+
+
+def name_key(name: str) -> str:
+    """A tag or category as one word: ``"Tea & Coffee"`` -> ``"teacoffee"``."""
+    return "".join(ch for ch in fold(name) if ch.isalnum())
+
+
+def gender_code(gender: Gender | None) -> int:
+    return GENDERS.index(gender) if gender in (Gender.FEMALE, Gender.MALE) else 0
+
+
+def _deletes(term: str) -> set[str]:
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
+
+
+def _hash(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+@dataclass
+class _Segment:
+    tids: Ords  # sorted unique term ids present in the segment
+    offsets: Ints  # len(tids) + 1
+    ords: Ords  # product seqs, ascending within each term
+    masks: npt.NDArray[np.uint8]
+
+
+@dataclass
+class IndexBuilder:
+    """Collects products as the import streams them; :meth:`finish` returns the index."""
+
+    terms: dict[str, int] = field(default_factory=dict)
+    _segments: list[_Segment] = field(default_factory=list)
+    _tids: array[int] = field(default_factory=lambda: array("i"))
+    _ords: array[int] = field(default_factory=lambda: array("i"))
+    _masks: array[int] = field(default_factory=lambda: array("B"))
+    _segment_end: int = SEGMENT
+    brands: dict[str, int] = field(default_factory=dict)
+    brand_names: list[str] = field(default_factory=list)
+    categories: dict[str, int] = field(default_factory=dict)
+    category_names: list[str] = field(default_factory=list)
+    p_brand: array[int] = field(default_factory=lambda: array("i"))
+    p_leaf: array[int] = field(default_factory=lambda: array("i"))
+    p_cat_ids: array[int] = field(default_factory=lambda: array("i"))
+    p_cat_count: array[int] = field(default_factory=lambda: array("i"))
+    v_seq: array[int] = field(default_factory=lambda: array("i"))
+    v_price: array[int] = field(default_factory=lambda: array("q"))
+    v_sale: array[int] = field(default_factory=lambda: array("q"))
+    v_sale_start: array[int] = field(default_factory=lambda: array("q"))
+    v_sale_end: array[int] = field(default_factory=lambda: array("q"))
+    v_avail: array[int] = field(default_factory=lambda: array("b"))
+    v_quantity_zero: array[int] = field(default_factory=lambda: array("b"))
+    v_age_lo: array[int] = field(default_factory=lambda: array("h"))
+    v_age_hi: array[int] = field(default_factory=lambda: array("h"))
+    v_age_group: array[int] = field(default_factory=lambda: array("b"))
+    v_gender: array[int] = field(default_factory=lambda: array("b"))
+
+    @property
+    def products(self) -> int:
+        return len(self.p_brand)
+
+    def _id(self, table: dict[str, int], names: list[str], name: str) -> int:
+        key = fold(name).strip()
+        found = table.get(key)
+        if found is None:
+            found = table[key] = len(names)
+            names.append(name)
+        return found
+
+    def add_product(
+        self,
+        *,
+        titles: Iterable[str],
+        descriptions: Iterable[str],
+        brand: str,
+        categories: tuple[str, ...],
+        tags: tuple[str, ...],
+        searchable: bool,
+    ) -> int:
+        """Add the next product (``seq`` = how many came before); return its seq."""
+        seq = len(self.p_brand)
+        if seq >= self._segment_end:
+            self._flush()
+        self.p_brand.append(self._id(self.brands, self.brand_names, brand) if brand else -1)
+        cat_ids = [self._id(self.categories, self.category_names, c) for c in categories]
+        self.p_cat_ids.extend(cat_ids)
+        self.p_cat_count.append(len(cat_ids))
+        self.p_leaf.append(cat_ids[-1] if cat_ids else -1)
+        if not searchable:
+            return seq
+        fields: dict[str, int] = {}
+        for word in folded_terms(fold(" ".join(titles))):
+            fields[word] = TITLE
+        for word in folded_terms(fold(" ".join((brand, *categories, *tags)))):
+            fields[word] = fields.get(word, 0) | LABEL
+        for name in (*categories, *tags):
+            key = name_key(name)
+            if key:
+                fields[key] = fields.get(key, 0) | NAME
+        text = " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
+        for word in folded_terms(fold(text)):
+            fields[word] = fields.get(word, 0) | DESC
+        terms = self.terms
+        for word, mask in fields.items():
+            tid = terms.get(word)
+            if tid is None:
+                tid = terms[word] = len(terms)
+            self._tids.append(tid)
+            self._masks.append(mask)
+        self._ords.extend([seq] * len(fields))
+        return seq
+
+    def add_variant(
+        self,
+        seq: int,
+        *,
+        price: int,
+        sale_price: int | None,
+        sale_start: int | None,
+        sale_end: int | None,
+        availability: Availability,
+        quantity: int | None,
+        ages: tuple[int, int],
+        age_group: AgeGroup | None,
+        gender: Gender | None,
+    ) -> None:
+        """Add an active variant of product ``seq`` (variants of a product may come late)."""
+        self.v_seq.append(seq)
+        self.v_price.append(price)
+        self.v_sale.append(-1 if sale_price is None else sale_price)
+        self.v_sale_start.append(-NO_TIME if sale_start is None else sale_start)
+        self.v_sale_end.append(NO_TIME if sale_end is None else sale_end)
+        self.v_avail.append(AVAILABILITIES.index(availability))
+        self.v_quantity_zero.append(1 if quantity is not None and quantity <= 0 else 0)
+        self.v_age_lo.append(ages[0])
+        self.v_age_hi.append(ages[1])
+        self.v_age_group.append(-1 if age_group is None else AGE_GROUPS.index(age_group))
+        self.v_gender.append(gender_code(gender))
+
+    def _flush(self) -> None:
+        if self._ords:
+            tids = np.frombuffer(self._tids, dtype=np.int32)
+            order = np.argsort(tids, kind="stable")  # keeps seqs ascending within a term
+            sorted_tids = tids[order]
+            uniq, starts = np.unique(sorted_tids, return_index=True)
+            offsets = np.append(starts, len(sorted_tids)).astype(np.int64)
+            ords = np.frombuffer(self._ords, dtype=np.int32)[order]
+            masks = np.frombuffer(self._masks, dtype=np.uint8)[order]
+            self._segments.append(_Segment(uniq.astype(np.int32), offsets, ords, masks))
+        self._tids, self._ords, self._masks = array("i"), array("i"), array("B")
+        self._segment_end += SEGMENT
+
+    def finish(self) -> SearchIndex:
+        self._flush()
+        n_terms = len(self.terms)
+        words = list(self.terms)  # in tid order
+        df = np.zeros(n_terms, dtype=np.int32)
+        for seg in self._segments:
+            df[seg.tids] += np.diff(seg.offsets).astype(np.int32)
+        v_seq = np.frombuffer(self.v_seq, dtype=np.int32)
+        order = np.argsort(v_seq, kind="stable")
+        n = self.products
+        var_counts = np.bincount(v_seq, minlength=n) if len(v_seq) else np.zeros(n, np.int64)
+        cat_counts = np.frombuffer(self.p_cat_count, dtype=np.int32)
+
+        def col(values: array[int], dtype: type) -> npt.NDArray[np.generic]:
+            return np.frombuffer(values, dtype=dtype)[order].copy()
+
+        arrays: dict[str, npt.NDArray[np.generic]] = {
+            "p_brand": np.frombuffer(self.p_brand, dtype=np.int32).copy(),
+            "p_leaf": np.frombuffer(self.p_leaf, dtype=np.int32).copy(),
+            "p_cat_off": np.concatenate(([0], np.cumsum(cat_counts, dtype=np.int64))),
+            "p_cat_ids": np.frombuffer(self.p_cat_ids, dtype=np.int32).copy(),
+            "p_var_off": np.concatenate(([0], np.cumsum(var_counts, dtype=np.int64))),
+            "v_price": col(self.v_price, np.int64),
+            "v_sale": col(self.v_sale, np.int64),
+            "v_sale_start": col(self.v_sale_start, np.int64),
+            "v_sale_end": col(self.v_sale_end, np.int64),
+            "v_avail": col(self.v_avail, np.int8),
+            "v_quantity_zero": col(self.v_quantity_zero, np.int8),
+            "v_age_lo": col(self.v_age_lo, np.int16),
+            "v_age_hi": col(self.v_age_hi, np.int16),
+            "v_age_group": col(self.v_age_group, np.int8),
+            "v_gender": col(self.v_gender, np.int8),
+            "df": df,
+        }
+        arrays.update(_typo_arrays(words))
+        for k, seg in enumerate(self._segments):
+            arrays[f"s{k}_tids"] = seg.tids
+            arrays[f"s{k}_offsets"] = seg.offsets
+            arrays[f"s{k}_ords"] = seg.ords
+            arrays[f"s{k}_masks"] = seg.masks
+        return SearchIndex(arrays, words, self.brand_names, self.category_names)
+
+
+def _typo_arrays(words: list[str]) -> dict[str, npt.NDArray[np.generic]]:
+    """Deletion neighbours (SymSpell) of the longer alphabetic words, as sorted crc32 hashes."""
+    hashes: array[int] = array("I")
+    tids: array[int] = array("i")
+    for tid, word in enumerate(words):
+        if len(word) >= MIN_TYPO_LENGTH and word.isalpha():
+            for variant in (word, *_deletes(word)):
+                hashes.append(_hash(variant))
+                tids.append(tid)
+    h = np.frombuffer(hashes, dtype=np.uint32)
+    order = np.argsort(h, kind="stable")
+    return {"typo_hash": h[order], "typo_tid": np.frombuffer(tids, dtype=np.int32)[order]}
+
+
+def _osa_distance_at_most_one(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours apart (or equal)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True
+        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    if la > lb:
+        return a[i + 1 :] == b[i:]
+    return a[i:] == b[i + 1 :]
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """Indexed words a typed word stands for, with how well each matches (1 = exactly)."""
+
+    tids: tuple[int, ...]
+    qualities: tuple[float, ...]
+
+
+MAX_EXPANSIONS = 24
+
+
+class SearchIndex:
+    """The loaded index of one catalog generation. Read-only; safe to share between threads."""
+
+    def __init__(
+        self,
+        arrays: dict[str, npt.NDArray[np.generic]],
+        words: list[str],
+        brands: list[str],
+        categories: list[str],
+    ) -> None:
+        self.arrays = arrays
+        self.words = words
+        self.term_ids = {w: i for i, w in enumerate(words)}
+        self.sorted_words = sorted(words)
+        self.sorted_tids = np.array([self.term_ids[w] for w in self.sorted_words], dtype=np.int32)
+        self.brand_names = brands
+        self.brand_ids = {fold(b).strip(): i for i, b in enumerate(brands)}
+        self.category_names = categories
+        self.category_ids = {fold(c).strip(): i for i, c in enumerate(categories)}
+        a = arrays
+        self.p_brand: Ords = a["p_brand"]  # type: ignore[assignment]
+        self.p_leaf: Ords = a["p_leaf"]  # type: ignore[assignment]
+        self.p_cat_off: Ints = a["p_cat_off"]  # type: ignore[assignment]
+        self.p_cat_ids: Ords = a["p_cat_ids"]  # type: ignore[assignment]
+        self.p_var_off: Ints = a["p_var_off"]  # type: ignore[assignment]
+        self.v_price: Ints = a["v_price"]  # type: ignore[assignment]
+        self.v_sale: Ints = a["v_sale"]  # type: ignore[assignment]
+        self.v_sale_start: Ints = a["v_sale_start"]  # type: ignore[assignment]
+        self.v_sale_end: Ints = a["v_sale_end"]  # type: ignore[assignment]
+        self.v_avail = a["v_avail"]
+        self.v_quantity_zero = a["v_quantity_zero"]
+        self.v_age_lo = a["v_age_lo"]
+        self.v_age_hi = a["v_age_hi"]
+        self.v_age_group = a["v_age_group"]
+        self.v_gender = a["v_gender"]
+        self.df: Ords = a["df"]  # type: ignore[assignment]
+        self.typo_hash = a["typo_hash"]
+        self.typo_tid: Ords = a["typo_tid"]  # type: ignore[assignment]
+        self.segments: list[_Segment] = []
+        k = 0
+        while f"s{k}_tids" in a:
+            self.segments.append(
+                _Segment(
+                    a[f"s{k}_tids"],  # type: ignore[arg-type]
+                    a[f"s{k}_offsets"],  # type: ignore[arg-type]
+                    a[f"s{k}_ords"],  # type: ignore[arg-type]
+                    a[f"s{k}_masks"],  # type: ignore[arg-type]
+                )
+            )
+            k += 1
+        self.n_products = len(self.p_brand)
+        counts = np.diff(self.p_var_off)
+        self.var_count = counts
+        # Searchable products: those with at least one active variant.
+        self.active: Ords = np.flatnonzero(counts > 0).astype(np.int32)
+        self.expand = lru_cache(maxsize=4096)(self._expand)
+
+    # -- serialisation -------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
+        text += "\x01" + "\x00".join(self.category_names)
+        extra = {"_text": np.frombuffer(text.encode(), dtype=np.uint8)}
+        np.savez(buffer, **self.arrays, **extra)  # type: ignore[arg-type]
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> SearchIndex:
+        loaded = np.load(io.BytesIO(blob))
+        arrays = {name: loaded[name] for name in loaded.files}
+        text = arrays.pop("_text").tobytes().decode()
+        words, brands, categories = (
+            part.split("\x00") if part else [] for part in text.split("\x01")
+        )
+        return cls(arrays, words, brands, categories)
+
+    # -- postings ------------------------------------------------------------------------
+    def postings(self, tid: int) -> tuple[Ords, npt.NDArray[np.uint8]]:
+        """Products containing word ``tid`` (ascending) and the fields it occurs in."""
+        ords: list[Ords] = []
+        masks: list[npt.NDArray[np.uint8]] = []
+        for seg in self.segments:
+            i = int(np.searchsorted(seg.tids, tid))
+            if i < len(seg.tids) and seg.tids[i] == tid:
+                lo, hi = int(seg.offsets[i]), int(seg.offsets[i + 1])
+                ords.append(seg.ords[lo:hi])
+                masks.append(seg.masks[lo:hi])
+        if len(ords) == 1:
+            return ords[0], masks[0]
+        if not ords:
+            return np.empty(0, np.int32), np.empty(0, np.uint8)
+        return np.concatenate(ords), np.concatenate(masks)
+
+    def _prefix_range(self, prefix: str) -> tuple[int, int]:
+        lo = bisect_left(self.sorted_words, prefix)
+        hi = bisect_left(self.sorted_words, prefix + "\U0010ffff", lo)
+        return lo, hi
+
+    def _top_by_df(self, tids: Iterable[int], limit: int) -> list[int]:
+        found = np.fromiter(tids, dtype=np.int32)
+        if len(found) > limit:
+            found = found[np.argsort(-self.df[found], kind="stable")[:limit]]
+        return [int(t) for t in found]
+
+    def _expand(self, form: str) -> Expansion:
+        """Exact word, words it begins (prefix), inflections sharing a long stem, and typos."""
+        quality: dict[int, float] = {}
+        exact = self.term_ids.get(form)
+        if exact is not None:
+            quality[exact] = 1.0
+        if any(ch.isdigit() for ch in form) or not form:
+            return Expansion(tuple(quality), tuple(quality.values()))
+        if len(form) >= 2:
+            lo, hi = self._prefix_range(form)
+            prefix_q = 0.8 if len(form) >= 3 else 0.5
+            tids = self._top_by_df(self.sorted_tids[lo:hi], MAX_EXPANSIONS)
+            for tid in tids:
+                quality.setdefault(tid, prefix_q)
+        if len(form) >= 4:
+            stem = form[: max(4, len(form) - 3)]
+            lo, hi = self._prefix_range(stem)
+            stems = []
+            for i in range(lo, min(hi, lo + 2000)):
+                word = self.sorted_words[i]
+                common = 0
+                for x, y in zip(form, word, strict=False):
+                    if x != y:
+                        break
+                    common += 1
+                if common >= 4 and common >= max(len(form), len(word)) - 3:
+                    stems.append(int(self.sorted_tids[i]))
+            for tid in self._top_by_df(stems, MAX_EXPANSIONS):
+                quality.setdefault(tid, 0.6)
+        if len(form) >= MIN_TYPO_LENGTH and exact is None:
+            typos: set[int] = set()
+            for variant in (form, *_deletes(form)):
+                h = _hash(variant)
+                lo = int(np.searchsorted(self.typo_hash, h))
+                hi = int(np.searchsorted(self.typo_hash, h, side="right"))
+                typos.update(int(t) for t in self.typo_tid[lo:hi])
+            near = [t for t in typos if _osa_distance_at_most_one(form, self.words[t])]
+            for tid in self._top_by_df(near, MAX_EXPANSIONS):
+                quality.setdefault(tid, 0.5)
+        return Expansion(tuple(quality), tuple(quality.values()))
+
+    # -- variants ------------------------------------------------------------------------
+    def variants_of(self, products: Ords) -> tuple[Ints, Ints]:
+        """Variant positions of ``products`` (grouped per product) and each group's start."""
+        starts = self.p_var_off[products]
+        counts = self.var_count[products]
+        group_starts = np.zeros(len(products), dtype=np.int64)
+        np.cumsum(counts[:-1], out=group_starts[1:])
+        total = int(counts.sum())
+        positions = np.arange(total, dtype=np.int64) + np.repeat(starts - group_starts, counts)
+        return positions, group_starts
+
+    def categories_of(self, products: Ords) -> Ords:
+        """Every category id of ``products`` (each level of each product's path)."""
+        starts = self.p_cat_off[products]
+        counts = self.p_cat_off[products + 1] - starts
+        group_starts = np.zeros(len(products), dtype=np.int64)
+        np.cumsum(counts[:-1], out=group_starts[1:])
+        total = int(counts.sum())
+        positions = np.arange(total, dtype=np.int64) + np.repeat(starts - group_starts, counts)
+        return self.p_cat_ids[positions]
+
+
+def empty_index() -> SearchIndex:
+    return IndexBuilder().finish()
+
+
+__all__ = [
+    "DESC",
+    "LABEL",
+    "NAME",
+    "TITLE",
+    "Expansion",
+    "IndexBuilder",
+    "SearchIndex",
+    "empty_index",
+    "gender_code",
+    "name_key",
+]
