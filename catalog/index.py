@@ -21,6 +21,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,7 @@ Ints = npt.NDArray[np.int64]
 Ords = npt.NDArray[np.int32]
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """A tag or category as one word: ``"Tea & Coffee"`` -> ``"teacoffee"``."""
     return "".join(ch for ch in fold(name) if ch.isalnum())
@@ -272,6 +274,35 @@ def _osa_distance_at_most_one(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
+class Groups:
+    """Consecutive runs of variants, one per product: reduce a per-variant array per product.
+
+    ``np.ufunc.reduceat`` pays per run; most products have one variant, so their value is
+    read directly and only products with several variants go through ``reduceat``.
+    """
+
+    def __init__(self, starts: Ints, counts: Ints, total: int) -> None:
+        self.starts = starts
+        self.total = total
+        multi = np.flatnonzero(counts > 1)
+        self.multi = multi
+        if len(multi):
+            bounds = np.empty(2 * len(multi), dtype=np.int64)
+            bounds[0::2] = starts[multi]
+            bounds[1::2] = starts[multi] + counts[multi]
+            self.bounds = bounds
+
+    def reduce(self, ufunc: np.ufunc, values: npt.NDArray[Any], pad: Any) -> npt.NDArray[Any]:
+        out = values[self.starts]
+        if len(self.multi):
+            padded = np.append(values, np.array([pad], dtype=values.dtype))
+            out[self.multi] = ufunc.reduceat(padded, self.bounds)[0::2]
+        return out
+
+    def any(self, values: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        return self.reduce(np.logical_or, values, False)
+
+
 @dataclass(frozen=True, slots=True)
 class Expansion:
     """Indexed words a typed word stands for, with how well each matches (1 = exactly)."""
@@ -338,6 +369,9 @@ class SearchIndex:
         self.var_count = counts
         # Searchable products: those with at least one active variant.
         self.active: Ords = np.flatnonzero(counts > 0).astype(np.int32)
+        self.all_groups = Groups(
+            self.p_var_off[self.active], counts[self.active], len(self.v_price)
+        )
         self.expand = lru_cache(maxsize=4096)(self._expand)
 
     # -- serialisation -------------------------------------------------------------------
@@ -429,15 +463,17 @@ class SearchIndex:
         return Expansion(tuple(quality), tuple(quality.values()))
 
     # -- variants ------------------------------------------------------------------------
-    def variants_of(self, products: Ords) -> tuple[Ints, Ints]:
-        """Variant positions of ``products`` (grouped per product) and each group's start."""
+    def variants_of(self, products: Ords) -> tuple[Ints, Groups]:
+        """Variant positions of ``products`` (grouped per product) and the grouping."""
         starts = self.p_var_off[products]
         counts = self.var_count[products]
         group_starts = np.zeros(len(products), dtype=np.int64)
         np.cumsum(counts[:-1], out=group_starts[1:])
+        if len(products) and int(counts.max()) == 1:
+            return starts, Groups(group_starts, counts, len(products))
         total = int(counts.sum())
         positions = np.arange(total, dtype=np.int64) + np.repeat(starts - group_starts, counts)
-        return positions, group_starts
+        return positions, Groups(group_starts, counts, total)
 
     def categories_of(self, products: Ords) -> Ords:
         """Every category id of ``products`` (each level of each product's path)."""
@@ -450,6 +486,39 @@ class SearchIndex:
         return self.p_cat_ids[positions]
 
 
+def top_k(values: npt.NDArray[Any], k: int) -> npt.NDArray[np.int64]:
+    """Positions of the ``k`` largest values, best first; ties keep their order.
+
+    Candidates arrive in static-rank order and broad queries tie a lot at the top, so a few
+    passes of max() usually find the best ``k`` without partitioning everything.
+    """
+    n = len(values)
+    if k <= 0 or n == 0:
+        return np.empty(0, dtype=np.int64)
+    if k >= n:
+        return np.lexsort((np.arange(n), -values))
+    picked: list[npt.NDArray[np.int64]] = []
+    need = k
+    work = values
+    floor = np.array(-np.inf if values.dtype.kind == "f" else np.iinfo(values.dtype).min)
+    for _ in range(4):
+        best = work.max()
+        tied = np.flatnonzero(work == best)
+        picked.append(tied[:need])
+        need -= len(picked[-1])
+        if need == 0:
+            return np.concatenate(picked)
+        if work is values:
+            work = values.copy()
+        work[tied] = floor
+    threshold = np.partition(work, n - need)[n - need]
+    better = np.flatnonzero(work > threshold)
+    ties = np.flatnonzero(work == threshold)[: need - len(better)]
+    rest = np.concatenate((better, ties))
+    rest = rest[np.lexsort((rest, -work[rest]))]
+    return np.concatenate((*picked, rest))
+
+
 def empty_index() -> SearchIndex:
     return IndexBuilder().finish()
 
@@ -460,9 +529,11 @@ __all__ = [
     "NAME",
     "TITLE",
     "Expansion",
+    "Groups",
     "IndexBuilder",
     "SearchIndex",
     "empty_index",
     "gender_code",
     "name_key",
+    "top_k",
 ]

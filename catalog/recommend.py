@@ -22,13 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from catalog.audience import Audience, parse_gender, parse_recipient
-from catalog.index import LABEL, NAME, TITLE, SearchIndex, gender_code
+from catalog.index import LABEL, NAME, TITLE, SearchIndex, gender_code, top_k
 from catalog.search import _BUYABLE, _now_prices, lut, term_matches
 from catalog.text import QueryTerm, query_terms
 from catalog.vocabulary import STOPWORDS
 
 CANDIDATES = 20_000
-_SHORTLIST = 300
+_SHORTLIST = 120
 _INTEREST_WEIGHT = 8.0
 _SAME_CATEGORY_PENALTY = 4.0
 _SAME_BRAND_PENALTY = 1.0
@@ -77,7 +77,8 @@ def recommend(
     if terms:
         interest = np.zeros(index.n_products, dtype=np.float32)
         for term in terms:
-            interest += term_matches(index, term, _REC_LUT, exact=False)[0]
+            ords, values, _ = term_matches(index, term, _REC_LUT)
+            interest[ords] += values
     active = index.active
     if len(active) <= 2 * CANDIDATES:
         cand = active
@@ -89,9 +90,12 @@ def recommend(
                 best = np.argpartition(-interest[matched], CANDIDATES - 1)[:CANDIDATES]
                 matched = np.sort(matched[best])
             parts.append(matched)
-        cand = np.unique(np.concatenate(parts))
+        chosen = np.zeros(index.n_products, dtype=bool)
+        for part in parts:
+            chosen[part] = True
+        cand = np.flatnonzero(chosen).astype(np.int32)
 
-    pos, starts = index.variants_of(cand)
+    pos, groups = index.variants_of(cand)
     price_now, _ = _now_prices(index, pos, int(now.timestamp()))
     passing = _BUYABLE[index.v_avail[pos]] & (index.v_quantity_zero[pos] == 0)
     if budget is not None:
@@ -105,11 +109,11 @@ def recommend(
     passing &= ~np.isnan(fit)
     if not passing.any():
         return []
-    keep = np.logical_or.reduceat(passing, starts)
-    fit_p = np.maximum.reduceat(np.where(passing, fit, -1.0), starts)[keep]
+    keep = groups.any(passing)
+    fit_p = groups.reduce(np.maximum, np.where(passing, fit, -1.0), -1.0)[keep]
     big = np.iinfo(np.int64).max
-    price_p = np.minimum.reduceat(np.where(passing, price_now, big), starts)[keep]
-    gender_hit = np.logical_or.reduceat(passing & (genders != 0), starts)[keep]
+    price_p = groups.reduce(np.minimum, np.where(passing, price_now, big), big)[keep]
+    gender_hit = groups.any(passing & (genders != 0))[keep]
     cand = cand[keep]
     score = fit_p + _budget_fit(price_p, budget)
     if wanted_gender is not None:
@@ -117,8 +121,8 @@ def recommend(
     if interest is not None:
         score = score + _INTEREST_WEIGHT * interest[cand]
     if len(cand) > _SHORTLIST:
-        # Enough for the greedy pick: a category cap never reaches past the best few hundred.
-        best = np.argpartition(-score, _SHORTLIST - 1)[:_SHORTLIST]
+        # Enough for the greedy pick: a category cap never reaches past the best hundred.
+        best = top_k(score, _SHORTLIST)
         cand, score = cand[best], score[best]
     return _diverse(index, cand, score, limit)
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from catalog.index import DESC, LABEL, NAME, TITLE, SearchIndex, gender_code, name_key
+from catalog.index import DESC, LABEL, NAME, TITLE, SearchIndex, gender_code, name_key, top_k
 from catalog.products import Product, Variant
 from catalog.records import AgeGroup, Availability, Gender
 from catalog.text import QueryTerm, best_match, fold, query_terms
@@ -62,12 +62,16 @@ def synonym_tags(form: str) -> tuple[tuple[str, float], ...]:
     return tuple(found)
 
 
-def term_matches(
-    index: SearchIndex, term: QueryTerm, table: npt.NDArray[np.float32], *, exact: bool
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_] | None]:
-    """Dense per-product score of one typed word (0 = no match) and where it matched exactly."""
-    scores = np.zeros(index.n_products, dtype=np.float32)
-    exactly = np.zeros(index.n_products, dtype=bool) if exact else None
+Match = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]
+
+
+def term_matches(index: SearchIndex, term: QueryTerm, table: npt.NDArray[np.float32]) -> Match:
+    """Products matching one typed word (sorted), their score and whether it matched exactly.
+
+    Each expansion of the word (prefixes, inflections, typos, tags named in other shop
+    languages) is a posting list; one list is used as it is, several are merged.
+    """
+    pieces: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], bool]] = []
     title_only = term.forms[0].isdigit()  # "1000 pieces" in a title, not "1:8" in a text
     for form in term.forms:
         expansion = index.expand(form)
@@ -76,12 +80,7 @@ def term_matches(
             if title_only:
                 keep = (masks & TITLE) > 0
                 ords, masks = ords[keep], masks[keep]
-            values = table[masks] * np.float32(quality)
-            current = scores[ords]
-            np.maximum(current, values, out=current)
-            scores[ords] = current
-            if exactly is not None and quality == 1.0:
-                exactly[ords] = True
+            pieces.append((ords, table[masks] * np.float32(quality), quality == 1.0))
         if title_only:
             continue
         for tag, quality in synonym_tags(form):
@@ -89,13 +88,35 @@ def term_matches(
             if tag_id is None:
                 continue
             ords, masks = index.postings(tag_id)
-            keep = (masks & NAME) > 0
-            ords = ords[keep]
+            ords = ords[(masks & NAME) > 0]
             value = np.float32(table[NAME] * SYNONYM * quality)
-            scores[ords] = np.maximum(scores[ords], value)
-            if exactly is not None and quality == 1.0:
-                exactly[ords] = True
-    return scores, exactly
+            pieces.append((ords, np.full(len(ords), value, dtype=np.float32), quality == 1.0))
+    pieces = [p for p in pieces if len(p[0])]
+    if not pieces:
+        return np.empty(0, np.int32), np.empty(0, np.float32), np.empty(0, bool)
+    if len(pieces) == 1:
+        ords, values, exact = pieces[0]
+        return ords, values, np.full(len(ords), exact)
+    total = sum(len(p[0]) for p in pieces)
+    if total * 32 < index.n_products:
+        every = np.concatenate([p[0] for p in pieces])
+        found, where = np.unique(every, return_inverse=True)
+        scores = np.zeros(len(found), dtype=np.float32)
+        np.maximum.at(scores, where, np.concatenate([p[1] for p in pieces]))
+        exactly = np.zeros(len(found), dtype=bool)
+        flags = np.concatenate([np.full(len(p[0]), p[2]) for p in pieces])
+        exactly[where[flags]] = True
+        return found.astype(np.int32), scores, exactly
+    dense = np.zeros(index.n_products, dtype=np.float32)
+    dense_exact = np.zeros(index.n_products, dtype=bool)
+    for ords, values, exact in pieces:
+        current = dense[ords]
+        np.maximum(current, values, out=current)
+        dense[ords] = current
+        if exact:
+            dense_exact[ords] = True
+    found = np.flatnonzero(dense).astype(np.int32)
+    return found, dense[found], dense_exact[found]
 
 
 @dataclass(frozen=True)
@@ -202,22 +223,18 @@ def rank(
         score = None
         exact = None
     elif len(terms) == 1:
-        dense, exactly = term_matches(index, terms[0], _SEARCH_LUT, exact=True)
-        cand = np.flatnonzero(dense).astype(np.int32)
-        score = dense[cand]
-        assert exactly is not None
-        exact = exactly[cand].astype(np.int64)
+        cand, score, exactly = term_matches(index, terms[0], _SEARCH_LUT)
+        exact = exactly.astype(np.int64)
     else:
         total_score = np.zeros(index.n_products, dtype=np.float32)
         matched = np.zeros(index.n_products, dtype=np.uint8)
         exact_count = np.zeros(index.n_products, dtype=np.uint8)
         for term in terms:
-            dense, exactly = term_matches(index, term, _SEARCH_LUT, exact=True)
-            total_score += dense
+            ords, values, exactly = term_matches(index, term, _SEARCH_LUT)
+            total_score[ords] += values
             if term in counted:
-                matched += dense > 0
-                assert exactly is not None
-                exact_count += exactly
+                matched[ords] += 1
+                exact_count[ords] += exactly
         best = int(matched.max()) if len(matched) else 0
         if best == 0:
             return Ranked(0, [], Facets())
@@ -241,9 +258,9 @@ def rank(
     everything = cand is index.active
     if everything:
         pos: npt.NDArray[np.int64] | slice = slice(None)
-        starts = index.p_var_off[cand]
+        groups = index.all_groups
     else:
-        pos, starts = index.variants_of(cand)
+        pos, groups = index.variants_of(cand)
     price_now, on_sale = _now_prices(index, pos, moment)
     avail = index.v_avail[pos]
     buyable = _BUYABLE[avail] & (index.v_quantity_zero[pos] == 0)
@@ -263,33 +280,29 @@ def rank(
         genders = index.v_gender[pos]
         passing &= (genders == 0) | (genders == gender_code(filters.gender))
     if filters.on_variants:
-        keep = np.logical_or.reduceat(passing, starts)
-        in_stock = np.logical_or.reduceat(passing & buyable, starts)[keep]
-        sale_now = np.logical_or.reduceat(passing & on_sale, starts)[keep]
+        keep = groups.any(passing)
+        in_stock = groups.any(passing & buyable)[keep]
+        sale_now = groups.any(passing & on_sale)[keep]
     else:
         keep = None
-        in_stock = np.logical_or.reduceat(buyable, starts)
-        sale_now = np.logical_or.reduceat(on_sale, starts)
+        in_stock = groups.any(buyable)
+        sale_now = groups.any(on_sale)
     found_facets = Facets()
     if facets:
-        found_facets = _facets(index, cand, keep, starts, pos, passing, price_now)
+        found_facets = _facets(index, cand, keep, groups, pos, passing, price_now)
     if keep is not None:
         cand, score, exact = _take(keep, cand, score, exact)
     total = len(cand)
     if total == 0:
         return Ranked(0, [], found_facets)
 
-    ordinal = (0xFFFFFF - np.minimum(cand, 0xFFFFFF)).astype(np.int64)
-    key = (in_stock.astype(np.int64) << 51) | (sale_now.astype(np.int64) << 50) | ordinal
+    # Candidates are in static-rank (feed) order, so top_k's tie order is that order.
+    key = (in_stock.astype(np.int64) << 39) | (sale_now.astype(np.int64) << 38)
     if exact is not None:
-        key |= np.minimum(exact, 15) << 52
+        key |= np.minimum(exact, 15) << 40
     if score is not None:
-        key |= np.minimum((score * 100).astype(np.int64), (1 << 26) - 1) << 24
-    wanted = min(total, offset + limit)
-    if wanted <= 0:
-        return Ranked(total, [], found_facets)
-    top = np.argpartition(-key, wanted - 1)[:wanted] if wanted < total else np.arange(total)
-    top = top[np.argsort(-key[top], kind="stable")][offset:]
+        key |= np.minimum((score * 100).astype(np.int64), (1 << 26) - 1)
+    top = top_k(key, offset + limit)[offset:]
     return Ranked(total, [int(s) for s in cand[top]], found_facets)
 
 
@@ -302,21 +315,16 @@ def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
 
 
 def _has_category(index: SearchIndex, cand: npt.NDArray[np.int32], category: int):  # type: ignore[no-untyped-def]
-    starts = index.p_cat_off[cand]
-    counts = index.p_cat_off[cand + 1] - starts
     if len(cand) == 0 or category < 0:
         return np.zeros(len(cand), dtype=bool)
-    hits = index.categories_of(cand) == category
-    group_starts = np.zeros(len(cand), dtype=np.int64)
-    np.cumsum(counts[:-1], out=group_starts[1:])
-    has_any = counts > 0
-    result = np.zeros(len(cand), dtype=bool)
-    if hits.any():
-        result[has_any] = np.logical_or.reduceat(hits, group_starts[has_any])
-    return result
+    starts = index.p_cat_off[cand]
+    counts = index.p_cat_off[cand + 1] - starts
+    hits = np.concatenate(([0], np.cumsum(index.categories_of(cand) == category)))
+    ends = np.cumsum(counts)
+    return (hits[ends] - hits[ends - counts]) > 0
 
 
-def _facets(index, cand, keep, starts, pos, passing, price_now) -> Facets:  # type: ignore[no-untyped-def]
+def _facets(index, cand, keep, groups, pos, passing, price_now) -> Facets:  # type: ignore[no-untyped-def]
     products = cand if keep is None else cand[keep]
     facets = Facets()
     if len(products) == 0:
@@ -330,12 +338,12 @@ def _facets(index, cand, keep, starts, pos, passing, price_now) -> Facets:  # ty
     if len(categories):
         facets.categories = _top(np.bincount(categories), index.category_names)
     avail_bits = np.where(passing, np.left_shift(1, index.v_avail[pos].astype(np.int64)), 0)
-    avail_any = np.bitwise_or.reduceat(avail_bits, starts)
-    groups = index.v_age_group[pos].astype(np.int64)
-    group_bits = np.where(passing & (groups >= 0), np.left_shift(1, np.maximum(groups, 0)), 0)
-    group_any = np.bitwise_or.reduceat(group_bits, starts)
+    avail_any = groups.reduce(np.bitwise_or, avail_bits, 0)
+    ages = index.v_age_group[pos].astype(np.int64)
+    group_bits = np.where(passing & (ages >= 0), np.left_shift(1, np.maximum(ages, 0)), 0)
+    group_any = groups.reduce(np.bitwise_or, group_bits, 0)
     big = np.iinfo(np.int64).max
-    lowest = np.minimum.reduceat(np.where(passing, price_now, big), starts)
+    lowest = groups.reduce(np.minimum, np.where(passing, price_now, big), big)
     if keep is not None:
         avail_any, group_any, lowest = avail_any[keep], group_any[keep], lowest[keep]
     for n, availability in enumerate(Availability):
