@@ -34,21 +34,39 @@ from catalog import AgeGroup, Availability, Catalog, FeedItem, Gender  # noqa: E
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 NOUNS = {
-    "en": ["set", "car", "doll", "puzzle", "book", "kit", "game", "bear", "truck", "robot", "blocks", "train", "plane", "castle", "lamp", "telescope", "microscope", "scooter", "kite", "ball", "drone", "camera", "headphones", "mug", "backpack"],
-    "pl": ["zestaw", "auto", "lalka", "układanka", "książka", "klocki", "gra", "miś", "ciężarówka", "robot", "pociąg", "samolot", "zamek", "lampa", "teleskop", "mikroskop", "hulajnoga", "latawiec", "piłka", "dron", "aparat", "słuchawki", "kubek"],
-    "es": ["juego", "coche", "muñeca", "rompecabezas", "libro", "bloques", "oso", "camión", "robot", "tren", "avión", "castillo", "lámpara", "telescopio", "microscopio", "patinete", "cometa", "pelota", "cámara", "auriculares", "taza"],
-    "ru": ["набор", "машинка", "кукла", "пазл", "книга", "конструктор", "игра", "мишка", "грузовик", "робот", "поезд", "самолёт", "замок", "лампа", "телескоп", "микроскоп", "самокат", "воздушный", "мяч", "дрон", "камера", "наушники", "ёлка"],
-    "fa": ["مجموعه", "ماشین", "عروسک", "پازل", "کتاب", "لگو", "بازی", "خرس", "کامیون", "ربات", "قطار", "هواپیما", "قلعه", "چراغ", "تلسکوپ", "میکروسکوپ", "اسکوتر", "بادبادک", "توپ", "پهپاد", "دوربین", "هدفون"],
+    "en": """set car doll puzzle book kit game bear truck robot blocks train plane castle lamp
+        telescope microscope scooter kite ball drone camera headphones mug backpack""",
+    "pl": """zestaw auto lalka układanka książka klocki gra miś ciężarówka robot pociąg samolot
+        zamek lampa teleskop mikroskop hulajnoga latawiec piłka dron aparat słuchawki kubek""",
+    "es": """juego coche muñeca rompecabezas libro bloques oso camión robot tren avión castillo
+        lámpara telescopio microscopio patinete cometa pelota cámara auriculares taza""",
+    "ru": """набор машинка кукла пазл книга конструктор игра мишка грузовик робот поезд самолёт
+        замок лампа телескоп микроскоп самокат мяч дрон камера наушники ёлка""",
+    "fa": """مجموعه ماشین عروسک پازل کتاب لگو بازی خرس کامیون ربات قطار هواپیما قلعه چراغ
+        تلسکوپ میکروسکوپ اسکوتر بادبادک توپ پهپاد دوربین هدفون""",
 }
 ADJECTIVES = {
-    "en": ["red", "blue", "green", "wooden", "giant", "mini", "magic", "classic", "deluxe", "creative", "electric", "soft"],
-    "pl": ["czerwony", "niebieski", "zielony", "drewniany", "duży", "mały", "magiczny", "klasyczny", "żółta", "łódź"],
-    "es": ["rojo", "azul", "verde", "madera", "gigante", "mini", "mágico", "clásico", "eléctrico", "suave"],
-    "ru": ["красный", "синий", "зелёный", "деревянный", "большой", "маленький", "волшебный", "классический"],
-    "fa": ["قرمز", "آبی", "سبز", "چوبی", "بزرگ", "کوچک", "جادویی", "کلاسیک"],
+    "en": "red blue green wooden giant mini magic classic deluxe creative electric soft",
+    "pl": "czerwony niebieski zielony drewniany duży mały magiczny klasyczny żółta łódź",
+    "es": "rojo azul verde madera gigante mini mágico clásico eléctrico suave",
+    "ru": "красный синий зелёный деревянный большой маленький волшебный классический",
+    "fa": "قرمز آبی سبز چوبی بزرگ کوچک جادویی کلاسیک",
 }
 GIFT = {"en": "gift", "pl": "prezent", "es": "regalo", "ru": "подарок", "fa": "هدیه"}
-TAGS = ["lego", "science", "books", "puzzles", "games", "plush", "art", "music", "outdoor", "tech", "robots", "space"]
+TAGS = [
+    "lego",
+    "science",
+    "books",
+    "puzzles",
+    "games",
+    "plush",
+    "art",
+    "music",
+    "outdoor",
+    "tech",
+    "robots",
+    "space",
+]
 CATEGORY_TREE = [
     ("Toys & Games", "Toys", "Building Toys"),
     ("Toys & Games", "Toys", "Dolls"),
@@ -61,59 +79,79 @@ CATEGORY_TREE = [
     ("Home", "Kitchen"),
     ("Arts & Crafts", "Painting"),
 ]
+LOCALES = ("en", "en", "en", "pl", "es", "ru", "fa")
 
 
 def _syllable_words(rng: random.Random, n: int) -> list[str]:
-    syllables = ["ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "ba", "po", "li", "fe", "gu", "zo", "an", "er", "is", "on", "ul"]
+    syllables = [
+        "ka",
+        "lo",
+        "mi",
+        "ra",
+        "te",
+        "su",
+        "no",
+        "vi",
+        "de",
+        "ba",
+        "po",
+        "li",
+        "fe",
+        "gu",
+        "zo",
+        "an",
+        "er",
+        "is",
+        "on",
+        "ul",
+    ]
     return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(n)]
 
 
 def generate(n_items: int, seed: int = 0) -> Iterator[FeedItem]:
     """A shop's worth of items: ~10% of products come in 2-3 variants (sizes)."""
     rng = random.Random(seed)
+    nouns = {k: v.split() for k, v in NOUNS.items()}
+    adjectives = {k: v.split() for k, v in ADJECTIVES.items()}
     brands = ["LEGO", *(w.capitalize() for w in _syllable_words(rng, 3000))]
     words = _syllable_words(rng, 8000)
-    made = 0
-    product = 0
+    # Descriptions from a pool keep the generator cheap next to the import it feeds.
+    descriptions = [" ".join(rng.choices(words, k=25)) for _ in range(20000)]
+    availabilities = [Availability.IN_STOCK] * 17 + [Availability.OUT_OF_STOCK] * 2
+    availabilities.append(Availability.PREORDER)
+    ages = [None, *AgeGroup]
+    genders = [None, None, Gender.FEMALE, Gender.MALE, Gender.UNISEX]
+    sale_window = {"sale_start": NOW - timedelta(days=3), "sale_end": NOW + timedelta(days=3)}
+    made = product = 0
     while made < n_items:
         product += 1
-        locale = rng.choice(("en", "en", "en", "pl", "es", "ru", "fa"))
-        brand = "LEGO" if rng.random() < 0.1 else rng.choice(brands)
-        noun = rng.choice(NOUNS[locale])
-        adjective = rng.choice(ADJECTIVES[locale])
-        title = f"{brand} {adjective} {noun} {rng.randint(10000, 99999)}"
-        if rng.random() < 0.15:
+        r = rng.random()
+        locale = LOCALES[int(r * 7)]
+        brand = "LEGO" if r * 10 % 1 < 0.1 else brands[int(r * 1e4) % 3001]
+        noun = rng.choice(nouns[locale])
+        title = f"{brand} {rng.choice(adjectives[locale])} {noun} {10000 + product % 90000}"
+        if r * 100 % 1 < 0.15:
             title += f" {GIFT[locale]}"
         translations = {}
-        if rng.random() < 0.3:
-            other = rng.choice(("pl", "ru", "es", "fa"))
-            translations[other] = f"{rng.choice(ADJECTIVES[other])} {rng.choice(NOUNS[other])}"
-        description = " ".join(rng.choice(words) for _ in range(25))
-        if rng.random() < 0.2:
+        if r * 1000 % 1 < 0.3:
+            other = LOCALES[3 + product % 4]
+            translations[other] = f"{rng.choice(adjectives[other])} {rng.choice(nouns[other])}"
+        description = descriptions[product % 20000]
+        if r * 1e5 % 1 < 0.2:
             description += " a perfect gift"
-        tags = tuple(rng.sample(TAGS, 2)) + (("lego",) if brand == "LEGO" else ())
-        categories = rng.choice(CATEGORY_TREE)
-        price = rng.randint(500, 100_000)
+        tags = (TAGS[product % 12], TAGS[(product * 7) % 12])
+        if brand == "LEGO":
+            tags += ("lego",)
+        price = 500 + int(r * 1e7) % 99500
         sale: dict[str, object] = {}
-        roll = rng.random()
+        roll = r * 1e6 % 1
         if roll < 0.1:
-            sale = {
-                "sale_price": price * 8 // 10,
-                "sale_start": NOW - timedelta(days=3),
-                "sale_end": NOW + timedelta(days=3),
-            }
+            sale = {"sale_price": price * 8 // 10, **sale_window}
         elif roll < 0.15:
             sale = {"sale_price": price // 2, "sale_end": NOW - timedelta(days=1)}
-        availability = rng.choices(
-            (Availability.IN_STOCK, Availability.OUT_OF_STOCK, Availability.PREORDER),
-            (85, 10, 5),
-        )[0]
-        age_group = rng.choice((None, *AgeGroup))
-        gender = rng.choice((None, None, Gender.FEMALE, Gender.MALE, Gender.UNISEX))
-        sizes = rng.choice(("S", "M", "L")) if rng.random() < 0.1 else None
-        variants = ["S", "M", "L"][: rng.randint(2, 3)] if sizes else [None]
         group = f"p{product}"
-        for size in variants:
+        sizes = ["S", "M", "L"][: 2 + product % 2] if product % 10 == 0 else [None]
+        for size in sizes:
             made += 1
             yield FeedItem(
                 id=f"{group}-{size}" if size else group,
@@ -121,14 +159,14 @@ def generate(n_items: int, seed: int = 0) -> Iterator[FeedItem]:
                 title=title,
                 price=price + (200 if size == "L" else 0),
                 currency="PLN",
-                availability=availability,
+                availability=availabilities[product % 20],
                 description=description,
                 link=f"https://shop.example/{group}",
                 image=f"https://img.example/{group}.jpg",
                 brand=brand,
-                categories=categories,
-                age_group=age_group,
-                gender=gender,
+                categories=CATEGORY_TREE[product % 10],
+                age_group=ages[product % 8],
+                gender=genders[product % 5],
                 attributes={"size": size} if size else {},
                 tags=tags,
                 title_i18n=translations,

@@ -28,6 +28,7 @@ from flows import (
 from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 
+from . import catalog_cli
 from .conversations import Conversations
 from .project import OpenedProject, open_project
 from .settings import Settings
@@ -40,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(catalog_cli.app, name="catalog")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

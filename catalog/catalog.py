@@ -14,6 +14,7 @@ index and swaps it in whole.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +31,8 @@ from catalog.recommend import recommend as recommend_seqs
 from catalog.records import AgeGroup, FeedItem, Gender, Offer
 from catalog.search import Filters, Hit, SearchResult, rank
 from catalog.store import CatalogStore, FeedState
+
+logger = logging.getLogger(__name__)
 
 
 def _utcnow() -> datetime:
@@ -63,6 +66,11 @@ class Catalog:
         self._lock = threading.Lock()
         self._loaded: tuple[int | None, SearchIndex] = (None, empty_index())
         self._checked = -1e18
+        self.index_outdated = False
+
+    def now(self) -> datetime:
+        """The catalog's clock: prices in force are decided at this moment."""
+        return self._clock()
 
     # -- the index of the current generation ---------------------------------------------
     @property
@@ -79,7 +87,15 @@ class Catalog:
             generation = self.store.current_generation()
             if generation != self._loaded[0]:
                 blob = self.store.load_index_blob(generation) if generation else None
-                index = SearchIndex.from_bytes(blob) if blob else empty_index()
+                try:
+                    index = SearchIndex.from_bytes(blob) if blob else empty_index()
+                    self.index_outdated = False
+                except ValueError:
+                    # Written by another version of shopchat: search nothing until the next
+                    # import rebuilds it (import_path re-imports even an unchanged feed).
+                    logger.warning("catalog generation %s has an unreadable index", generation)
+                    index = empty_index()
+                    self.index_outdated = True
                 self._loaded = (generation, index)
             self._checked = time.monotonic()
             return self._loaded
@@ -269,7 +285,8 @@ class Catalog:
             and known is not None
             and known.fingerprint == fingerprint
             and known.generation is not None
-            and known.generation == self.generation
+            and known.generation == self._current(force=True)[0]
+            and not self.index_outdated
         ):
             return ImportReport(format=format or "", unchanged=True, generation=known.generation)
         reader = open_feed(path, format=format, currency=currency)

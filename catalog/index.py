@@ -14,17 +14,17 @@ and loaded by every process that searches.
 
 from __future__ import annotations
 
-import io
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from catalog.records import AgeGroup, Availability, Gender
 from catalog.text import fold, folded_terms
@@ -35,9 +35,10 @@ NAME = 4  # a whole tag or category ("tea_coffee" -> "teacoffee")
 DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
 
 SEGMENT = 1 << 17
-DESCRIPTION_CHARS = 1000
+DESCRIPTION_CHARS = 500
 MIN_TYPO_LENGTH = 5
 NO_TIME = np.iinfo(np.int64).max
+_MAGIC = b"SCIX1"
 
 AVAILABILITIES = list(Availability)
 AGE_GROUPS = list(AgeGroup)
@@ -136,26 +137,29 @@ class IndexBuilder:
         self.p_leaf.append(cat_ids[-1] if cat_ids else -1)
         if not searchable:
             return seq
-        fields: dict[str, int] = {}
-        for word in folded_terms(fold(" ".join(titles))):
-            fields[word] = TITLE
-        for word in folded_terms(fold(" ".join((brand, *categories, *tags)))):
-            fields[word] = fields.get(word, 0) | LABEL
-        for name in (*categories, *tags):
-            key = name_key(name)
-            if key:
-                fields[key] = fields.get(key, 0) | NAME
+        title = folded_terms(fold(" ".join(titles)))
+        labels = folded_terms(fold(" ".join((brand, *categories, *tags))))
+        names = {key for key in map(name_key, (*categories, *tags)) if key}
         text = " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
-        for word in folded_terms(fold(text)):
-            fields[word] = fields.get(word, 0) | DESC
+        # A word is stored once per product with the fields it occurs in; set algebra in C
+        # does most of that, Python only loops over the few label words.
+        description = folded_terms(fold(text)) - title - labels - names
+        tagged = labels | names
+        words = [*(title - tagged), *description, *tagged]
+        masks = [TITLE] * (len(words) - len(description) - len(tagged))
+        masks += [DESC] * len(description)
+        for word in tagged:
+            mask = (LABEL if word in labels else 0) | (NAME if word in names else 0)
+            masks.append(mask | (TITLE if word in title else 0))
         terms = self.terms
-        for word, mask in fields.items():
-            tid = terms.get(word)
-            if tid is None:
-                tid = terms[word] = len(terms)
-            self._tids.append(tid)
-            self._masks.append(mask)
-        self._ords.extend([seq] * len(fields))
+        tids = list(map(terms.get, words))
+        if None in tids:
+            for i, tid in enumerate(tids):
+                if tid is None:
+                    tids[i] = terms.setdefault(words[i], len(terms))
+        self._tids.extend(tids)  # type: ignore[arg-type]
+        self._masks.extend(masks)
+        self._ords.extend([seq] * len(tids))
         return seq
 
     def add_variant(
@@ -375,18 +379,55 @@ class SearchIndex:
         self.expand = lru_cache(maxsize=4096)(self._expand)
 
     # -- serialisation -------------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
+    # Layout: b"SCIX1" + 8-byte header length + JSON header + arrays, each 8-byte aligned.
+    # Loading makes numpy views on one buffer: no copy of a few hundred megabytes.
+    def _payload(self) -> dict[str, npt.NDArray[Any]]:
         text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
         text += "\x01" + "\x00".join(self.category_names)
-        extra = {"_text": np.frombuffer(text.encode(), dtype=np.uint8)}
-        np.savez(buffer, **self.arrays, **extra)  # type: ignore[arg-type]
-        return buffer.getvalue()
+        return {**self.arrays, "_text": np.frombuffer(text.encode(), dtype=np.uint8)}
+
+    def write(self, sink: Callable[[memoryview | bytes], None]) -> int:
+        """Stream the index to ``sink`` (called with consecutive pieces); return its size."""
+        payload = self._payload()
+        entries = []
+        offset = 0
+        for name, values in payload.items():
+            values = np.ascontiguousarray(values)
+            payload[name] = values
+            entries.append([name, values.dtype.str, list(values.shape), offset, values.nbytes])
+            offset += (values.nbytes + 7) // 8 * 8
+        header = orjson.dumps(entries)
+        header += b" " * ((8 - (len(header) + 13) % 8) % 8)
+        sink(_MAGIC + len(header).to_bytes(8, "little") + header)
+        written = 13 + len(header)
+        for values in payload.values():
+            view = values.data.cast("B") if values.nbytes else memoryview(b"")
+            if values.nbytes:
+                sink(view)
+            padding = (8 - values.nbytes % 8) % 8
+            if padding:
+                sink(b"\x00" * padding)
+            written += values.nbytes + padding
+        return written
+
+    def to_bytes(self) -> bytes:
+        parts: list[bytes] = []
+        self.write(lambda piece: parts.append(bytes(piece)))
+        return b"".join(parts)
 
     @classmethod
-    def from_bytes(cls, blob: bytes) -> SearchIndex:
-        loaded = np.load(io.BytesIO(blob))
-        arrays = {name: loaded[name] for name in loaded.files}
+    def from_bytes(cls, blob: bytes | bytearray | memoryview) -> SearchIndex:
+        data = memoryview(blob)
+        if bytes(data[:5]) != _MAGIC:
+            raise ValueError("not a shopchat search index (rebuild it with a new import)")
+        size = int.from_bytes(data[5:13], "little")
+        entries = orjson.loads(bytes(data[13 : 13 + size]))
+        base = 13 + size
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        for name, dtype, shape, offset, nbytes in entries:
+            start = base + offset
+            flat = np.frombuffer(data[start : start + nbytes], dtype=np.dtype(dtype))
+            arrays[name] = flat.reshape(shape)
         text = arrays.pop("_text").tobytes().decode()
         words, brands, categories = (
             part.split("\x00") if part else [] for part in text.split("\x01")

@@ -6,7 +6,7 @@ import fills a new one and flips the pointer in one transaction (see :mod:`catal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
+    func,
     insert,
     select,
     update,
@@ -199,15 +200,26 @@ class CatalogStore:
         with self.engine.connect() as connection:
             return connection.execute(_CURRENT).scalar()
 
-    def load_index_blob(self, generation: int) -> bytes | None:
-        query = (
+    def load_index_blob(self, generation: int) -> bytearray | None:
+        """The stored index, read part by part into one buffer (no second copy)."""
+        size_query = select(func.sum(func.length(index_parts.c.data))).where(
+            index_parts.c.generation == generation
+        )
+        parts_query = (
             select(index_parts.c.data)
             .where(index_parts.c.generation == generation)
             .order_by(index_parts.c.part)
         )
         with self.engine.connect() as connection:
-            parts = connection.execute(query).scalars().all()
-        return b"".join(parts) if parts else None
+            size = connection.execute(size_query).scalar()
+            if not size:
+                return None
+            buffer = bytearray(int(size))
+            at = 0
+            for (part,) in connection.execution_options(yield_per=1).execute(parts_query):
+                buffer[at : at + len(part)] = part
+                at += len(part)
+        return buffer
 
     def products_by_seq(self, generation: int, seqs: Sequence[int]) -> dict[int, Product]:
         """Active variants included; a product whose rows are gone (a newer import) is absent."""
@@ -304,13 +316,32 @@ def _drop(connection: Connection, generation: int) -> None:
     connection.execute(delete(generations).where(generations.c.id == generation))
 
 
-def write_index(connection: Connection, generation: int, blob: bytes) -> None:
-    rows: Iterable[dict[str, Any]] = (
-        {"generation": generation, "part": n, "data": blob[start : start + INDEX_PART_BYTES]}
-        for n, start in enumerate(range(0, max(len(blob), 1), INDEX_PART_BYTES))
-    )
-    for row in rows:
-        connection.execute(insert(index_parts), row)
+class IndexWriter:
+    """Receives the serialised index piece by piece and stores it in ``INDEX_PART_BYTES`` rows."""
+
+    def __init__(self, connection: Connection, generation: int) -> None:
+        self.connection = connection
+        self.generation = generation
+        self.buffer = bytearray()
+        self.part = 0
+
+    def __call__(self, piece: memoryview | bytes) -> None:
+        view = memoryview(piece)
+        while len(view):
+            room = INDEX_PART_BYTES - len(self.buffer)
+            self.buffer += view[:room]
+            view = view[room:]
+            if len(self.buffer) >= INDEX_PART_BYTES:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.connection.execute(
+                insert(index_parts),
+                {"generation": self.generation, "part": self.part, "data": bytes(self.buffer)},
+            )
+            self.part += 1
+            self.buffer = bytearray()
 
 
 def publish(
@@ -333,4 +364,4 @@ def publish(
     )
 
 
-__all__ = ["CatalogStore", "FeedState", "epoch", "publish", "write_index"]
+__all__ = ["CatalogStore", "FeedState", "IndexWriter", "epoch", "publish"]

@@ -76,6 +76,8 @@ def index_terms(text: str) -> set[str]:
 def folded_terms(folded: str) -> set[str]:
     """:func:`index_terms` of a text already passed through :func:`fold`."""
     terms = set(_WORD.findall(folded))
+    if not _JOINER.search(folded):
+        return terms
     for word in [w for w in terms if _JOINER.search(w)]:
         terms.discard(word)
         parts = _JOINER.split(word)
