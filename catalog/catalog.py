@@ -90,7 +90,7 @@ class Catalog:
                 try:
                     index = SearchIndex.from_bytes(blob) if blob else empty_index()
                     self.index_outdated = False
-                except ValueError:
+                except (ValueError, KeyError):
                     # Written by another version of shopchat: search nothing until the next
                     # import rebuilds it (import_path re-imports even an unchanged feed).
                     logger.warning("catalog generation %s has an unreadable index", generation)

@@ -197,11 +197,17 @@ class _Import:
         )
         self.products += 1
         for item in run:
-            self.variant(seq, item)
+            self.variant(seq, item, first.image, first.link)
         if len(self.writer.product_rows) >= _PRODUCT_BATCH:
             self.writer.flush()
 
-    def variant(self, seq: int, item: FeedItem) -> None:
+    def variant(
+        self,
+        seq: int,
+        item: FeedItem,
+        first_image: str | None = None,
+        first_link: str | None = None,
+    ) -> None:
         label = {
             k[len("_label:") :]: v for k, v in item.attributes.items() if k.startswith("_label:")
         }

@@ -34,11 +34,11 @@ LABEL = 2  # words of the brand, categories and tags
 NAME = 4  # a whole tag or category ("tea_coffee" -> "teacoffee")
 DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
 
-SEGMENT = 1 << 17
+SEGMENT = 1 << 16
 DESCRIPTION_CHARS = 500
 MIN_TYPO_LENGTH = 5
 NO_TIME = np.iinfo(np.int64).max
-_MAGIC = b"SCIX1"
+_MAGIC = b"SCIX2"  # bump when the arrays change: older indexes are rebuilt
 
 AVAILABILITIES = list(Availability)
 AGE_GROUPS = list(AgeGroup)
@@ -52,6 +52,23 @@ Ords = npt.NDArray[np.int32]
 def name_key(name: str) -> str:
     """A tag or category as one word: ``"Tea & Coffee"`` -> ``"teacoffee"``."""
     return "".join(ch for ch in fold(name) if ch.isalnum())
+
+
+_AVAILABILITY_CODES = {a: n for n, a in enumerate(AVAILABILITIES)}
+_AGE_GROUP_CODES = {g: n for n, g in enumerate(AGE_GROUPS)}
+_GENDER_CODES: dict[Gender | None, int] = {Gender.FEMALE: 1, Gender.MALE: 2}
+
+
+@lru_cache(maxsize=65536)
+def _labels(
+    brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
+    """Words of a brand, categories and tags with their fields; shops repeat these a lot."""
+    labels = folded_terms(fold(" ".join((brand, *categories, *tags))))
+    names = {key for key in map(name_key, (*categories, *tags)) if key}
+    words = tuple(labels | names)
+    masks = tuple((LABEL if w in labels else 0) | (NAME if w in names else 0) for w in words)
+    return words, masks, frozenset(words)
 
 
 def gender_code(gender: Gender | None) -> int:
@@ -90,8 +107,9 @@ class IndexBuilder:
     category_names: list[str] = field(default_factory=list)
     p_brand: array[int] = field(default_factory=lambda: array("i"))
     p_leaf: array[int] = field(default_factory=lambda: array("i"))
-    p_cat_ids: array[int] = field(default_factory=lambda: array("i"))
-    p_cat_count: array[int] = field(default_factory=lambda: array("i"))
+    p_path: array[int] = field(default_factory=lambda: array("i"))
+    paths: dict[tuple[str, ...], int] = field(default_factory=dict)  # category path -> id
+    path_cats: list[tuple[int, ...]] = field(default_factory=list)  # path id -> category ids
     v_seq: array[int] = field(default_factory=lambda: array("i"))
     v_price: array[int] = field(default_factory=lambda: array("q"))
     v_sale: array[int] = field(default_factory=lambda: array("q"))
@@ -131,26 +149,29 @@ class IndexBuilder:
         if seq >= self._segment_end:
             self._flush()
         self.p_brand.append(self._id(self.brands, self.brand_names, brand) if brand else -1)
-        cat_ids = [self._id(self.categories, self.category_names, c) for c in categories]
-        self.p_cat_ids.extend(cat_ids)
-        self.p_cat_count.append(len(cat_ids))
-        self.p_leaf.append(cat_ids[-1] if cat_ids else -1)
+        path = self.paths.get(categories)
+        if path is None:
+            path = self.paths[categories] = len(self.path_cats)
+            self.path_cats.append(
+                tuple(self._id(self.categories, self.category_names, c) for c in categories)
+            )
+        self.p_path.append(path)
+        self.p_leaf.append(self.path_cats[path][-1] if categories else -1)
         if not searchable:
             return seq
         title = folded_terms(fold(" ".join(titles)))
-        labels = folded_terms(fold(" ".join((brand, *categories, *tags))))
-        names = {key for key in map(name_key, (*categories, *tags)) if key}
+        tagged_words, tagged_masks, tagged = _labels(brand, categories, tags)
         text = " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
         # A word is stored once per product with the fields it occurs in; set algebra in C
-        # does most of that, Python only loops over the few label words.
-        description = folded_terms(fold(text)) - title - labels - names
-        tagged = labels | names
-        words = [*(title - tagged), *description, *tagged]
-        masks = [TITLE] * (len(words) - len(description) - len(tagged))
-        masks += [DESC] * len(description)
-        for word in tagged:
-            mask = (LABEL if word in labels else 0) | (NAME if word in names else 0)
-            masks.append(mask | (TITLE if word in title else 0))
+        # does most of that, and the label words of a brand/category/tags combination are
+        # worked out once per combination.
+        description = folded_terms(fold(text)) - title - tagged
+        own = title - tagged
+        words = [*own, *description, *tagged_words]
+        masks = [TITLE] * len(own) + [DESC] * len(description)
+        masks += [
+            m | TITLE if w in title else m for w, m in zip(tagged_words, tagged_masks, strict=True)
+        ]
         terms = self.terms
         tids = list(map(terms.get, words))
         if None in tids:
@@ -182,24 +203,31 @@ class IndexBuilder:
         self.v_sale.append(-1 if sale_price is None else sale_price)
         self.v_sale_start.append(-NO_TIME if sale_start is None else sale_start)
         self.v_sale_end.append(NO_TIME if sale_end is None else sale_end)
-        self.v_avail.append(AVAILABILITIES.index(availability))
+        self.v_avail.append(_AVAILABILITY_CODES[availability])
         self.v_quantity_zero.append(1 if quantity is not None and quantity <= 0 else 0)
         self.v_age_lo.append(ages[0])
         self.v_age_hi.append(ages[1])
-        self.v_age_group.append(-1 if age_group is None else AGE_GROUPS.index(age_group))
-        self.v_gender.append(gender_code(gender))
+        self.v_age_group.append(-1 if age_group is None else _AGE_GROUP_CODES[age_group])
+        self.v_gender.append(_GENDER_CODES.get(gender, 0))
 
     def _flush(self) -> None:
         if self._ords:
-            tids = np.frombuffer(self._tids, dtype=np.int32)
-            order = np.argsort(tids, kind="stable")  # keeps seqs ascending within a term
-            sorted_tids = tids[order]
-            uniq, starts = np.unique(sorted_tids, return_index=True)
-            offsets = np.append(starts, len(sorted_tids)).astype(np.int64)
-            ords = np.frombuffer(self._ords, dtype=np.int32)[order]
-            masks = np.frombuffer(self._masks, dtype=np.uint8)[order]
-            self._segments.append(_Segment(uniq.astype(np.int32), offsets, ords, masks))
-        self._tids, self._ords, self._masks = array("i"), array("i"), array("B")
+            # One in-place sort of packed (term, product, fields) keys: products are added in
+            # order, so each term's products come out ascending, with no index arrays.
+            key = np.frombuffer(self._tids, dtype=np.int32).astype(np.int64) << 36
+            key |= np.frombuffer(self._ords, dtype=np.int32).astype(np.int64) << 4
+            key |= np.frombuffer(self._masks, dtype=np.uint8)
+            self._tids, self._ords, self._masks = array("i"), array("i"), array("B")
+            key.sort()
+            masks = (key & 15).astype(np.uint8)
+            ords = ((key >> 4) & 0xFFFFFFFF).astype(np.int32)
+            key >>= 36
+            starts = np.flatnonzero(np.diff(key)) + 1
+            starts = np.concatenate(([0], starts)).astype(np.int64)
+            uniq = key[starts].astype(np.int32)
+            del key
+            offsets = np.append(starts, len(ords)).astype(np.int64)
+            self._segments.append(_Segment(uniq, offsets, ords, masks))
         self._segment_end += SEGMENT
 
     def finish(self) -> SearchIndex:
@@ -213,7 +241,8 @@ class IndexBuilder:
         order = np.argsort(v_seq, kind="stable")
         n = self.products
         var_counts = np.bincount(v_seq, minlength=n) if len(v_seq) else np.zeros(n, np.int64)
-        cat_counts = np.frombuffer(self.p_cat_count, dtype=np.int32)
+        path_cats = self.path_cats
+        path_lengths = np.array([len(c) for c in path_cats], dtype=np.int64)
 
         def col(values: array[int], dtype: type) -> npt.NDArray[np.generic]:
             return np.frombuffer(values, dtype=dtype)[order].copy()
@@ -221,8 +250,9 @@ class IndexBuilder:
         arrays: dict[str, npt.NDArray[np.generic]] = {
             "p_brand": np.frombuffer(self.p_brand, dtype=np.int32).copy(),
             "p_leaf": np.frombuffer(self.p_leaf, dtype=np.int32).copy(),
-            "p_cat_off": np.concatenate(([0], np.cumsum(cat_counts, dtype=np.int64))),
-            "p_cat_ids": np.frombuffer(self.p_cat_ids, dtype=np.int32).copy(),
+            "p_path": np.frombuffer(self.p_path, dtype=np.int32).copy(),
+            "path_off": np.concatenate(([0], np.cumsum(path_lengths, dtype=np.int64))),
+            "path_cats": np.array([c for cats in path_cats for c in cats], dtype=np.int32),
             "p_var_off": np.concatenate(([0], np.cumsum(var_counts, dtype=np.int64))),
             "v_price": col(self.v_price, np.int64),
             "v_sale": col(self.v_sale, np.int64),
@@ -340,8 +370,9 @@ class SearchIndex:
         a = arrays
         self.p_brand: Ords = a["p_brand"]  # type: ignore[assignment]
         self.p_leaf: Ords = a["p_leaf"]  # type: ignore[assignment]
-        self.p_cat_off: Ints = a["p_cat_off"]  # type: ignore[assignment]
-        self.p_cat_ids: Ords = a["p_cat_ids"]  # type: ignore[assignment]
+        self.p_path: Ords = a["p_path"]  # type: ignore[assignment]
+        self.path_off: Ints = a["path_off"]  # type: ignore[assignment]
+        self.path_cats: Ords = a["path_cats"]  # type: ignore[assignment]
         self.p_var_off: Ints = a["p_var_off"]  # type: ignore[assignment]
         self.v_price: Ints = a["v_price"]  # type: ignore[assignment]
         self.v_sale: Ints = a["v_sale"]  # type: ignore[assignment]
@@ -379,7 +410,7 @@ class SearchIndex:
         self.expand = lru_cache(maxsize=4096)(self._expand)
 
     # -- serialisation -------------------------------------------------------------------
-    # Layout: b"SCIX1" + 8-byte header length + JSON header + arrays, each 8-byte aligned.
+    # Layout: _MAGIC + 8-byte header length + JSON header + arrays, each 8-byte aligned.
     # Loading makes numpy views on one buffer: no copy of a few hundred megabytes.
     def _payload(self) -> dict[str, npt.NDArray[Any]]:
         text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
@@ -516,15 +547,21 @@ class SearchIndex:
         positions = np.arange(total, dtype=np.int64) + np.repeat(starts - group_starts, counts)
         return positions, Groups(group_starts, counts, total)
 
-    def categories_of(self, products: Ords) -> Ords:
-        """Every category id of ``products`` (each level of each product's path)."""
-        starts = self.p_cat_off[products]
-        counts = self.p_cat_off[products + 1] - starts
-        group_starts = np.zeros(len(products), dtype=np.int64)
-        np.cumsum(counts[:-1], out=group_starts[1:])
-        total = int(counts.sum())
-        positions = np.arange(total, dtype=np.int64) + np.repeat(starts - group_starts, counts)
-        return self.p_cat_ids[positions]
+    def category_counts(self, products: Ords) -> npt.NDArray[np.int64]:
+        """Products per category id, each level of each product's path counted."""
+        if not len(self.path_cats):
+            return np.zeros(0, dtype=np.int64)
+        per_path = np.bincount(self.p_path[products], minlength=len(self.path_off) - 1)
+        weights = np.repeat(per_path, np.diff(self.path_off))
+        return np.bincount(self.path_cats, weights=weights).astype(np.int64)
+
+    def in_category(self, products: Ords, category: int) -> npt.NDArray[np.bool_]:
+        """Whether each product has ``category`` at some level of its path."""
+        paths = np.zeros(len(self.path_off) - 1, dtype=bool)
+        for n in range(len(paths)):
+            lo, hi = int(self.path_off[n]), int(self.path_off[n + 1])
+            paths[n] = category in self.path_cats[lo:hi]
+        return paths[self.p_path[products]] if len(paths) else np.zeros(len(products), bool)
 
 
 def top_k(values: npt.NDArray[Any], k: int) -> npt.NDArray[np.int64]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -249,47 +250,69 @@ def rank(
         cand, score, exact = _take(keep, cand, score, exact)
     if filters.category is not None:
         category = index.category_ids.get(fold(filters.category).strip(), -2)
-        keep = _has_category(index, cand, category)
+        keep = index.in_category(cand, category) if category >= 0 else np.zeros(len(cand), bool)
         cand, score, exact = _take(keep, cand, score, exact)
     if len(cand) == 0:
         return Ranked(0, [], Facets())
 
     moment = int(now.timestamp())
-    everything = cand is index.active
-    if everything:
-        pos: npt.NDArray[np.int64] | slice = slice(None)
-        groups = index.all_groups
-    else:
-        pos, groups = index.variants_of(cand)
-    price_now, on_sale = _now_prices(index, pos, moment)
-    avail = index.v_avail[pos]
-    buyable = _BUYABLE[avail] & (index.v_quantity_zero[pos] == 0)
-    passing = np.ones(len(price_now), dtype=bool)
-    if filters.min_price is not None:
-        passing &= price_now >= filters.min_price
-    if filters.max_price is not None:
-        passing &= price_now <= filters.max_price
-    if filters.in_stock:
-        passing &= buyable
-    if filters.age is not None:
-        age = filters.age
-        passing &= (index.v_age_lo[pos] <= age) & (index.v_age_hi[pos] >= age)  # type: ignore[operator]
-    if filters.age_group is not None:
-        passing &= index.v_age_group[pos] == list(AgeGroup).index(filters.age_group)
-    if filters.gender is not None:
-        genders = index.v_gender[pos]
-        passing &= (genders == 0) | (genders == gender_code(filters.gender))
-    if filters.on_variants:
-        keep = groups.any(passing)
-        in_stock = groups.any(passing & buyable)[keep]
-        sale_now = groups.any(passing & on_sale)[keep]
-    else:
-        keep = None
-        in_stock = groups.any(buyable)
-        sale_now = groups.any(on_sale)
+    big = np.iinfo(np.int64).max
+    age_group = list(AgeGroup).index(filters.age_group) if filters.age_group else None
+    gender = gender_code(filters.gender) if filters.gender is not None else None
+
+    def evaluate(pos: npt.NDArray[np.int64]) -> list[tuple[npt.NDArray[Any], np.ufunc, Any]]:
+        """Per-variant values at ``pos`` and how to combine a product's variants."""
+        price_now, on_sale = _now_prices(index, pos, moment)
+        buyable = _BUYABLE[index.v_avail[pos]] & (index.v_quantity_zero[pos] == 0)
+        passing: npt.NDArray[np.bool_] | None = None
+
+        def require(mask: npt.NDArray[np.bool_]) -> None:
+            nonlocal passing
+            passing = mask if passing is None else passing & mask
+
+        if filters.min_price is not None:
+            require(price_now >= filters.min_price)
+        if filters.max_price is not None:
+            require(price_now <= filters.max_price)
+        if filters.in_stock:
+            require(buyable)
+        if filters.age is not None:
+            age = filters.age
+            require((index.v_age_lo[pos] <= age) & (index.v_age_hi[pos] >= age))  # type: ignore[operator]
+        if age_group is not None:
+            require(index.v_age_group[pos] == age_group)
+        if gender is not None:
+            genders = index.v_gender[pos]
+            require((genders == 0) | (genders == gender))
+        ok = passing if passing is not None else np.ones(len(pos), dtype=bool)
+        values: list[tuple[npt.NDArray[Any], np.ufunc, Any]] = [
+            (ok, np.logical_or, False),
+            (buyable if passing is None else buyable & ok, np.logical_or, False),
+            (on_sale if passing is None else on_sale & ok, np.logical_or, False),
+        ]
+        if facets:
+            avail_bits = np.left_shift(1, index.v_avail[pos].astype(np.int64))
+            ages = index.v_age_group[pos].astype(np.int64)
+            age_bits = np.where(ages >= 0, np.left_shift(1, np.maximum(ages, 0)), 0)
+            lowest = price_now
+            if passing is not None:
+                avail_bits, age_bits = avail_bits * ok, age_bits * ok
+                lowest = np.where(ok, price_now, big)
+            values += [
+                (avail_bits, np.bitwise_or, 0),
+                (age_bits, np.bitwise_or, 0),
+                (lowest, np.minimum, big),
+            ]
+        return values
+
+    per_product = _per_product(index, cand, evaluate)
+    keep = per_product[0] if filters.on_variants else None
+    in_stock, sale_now = per_product[1], per_product[2]
+    if keep is not None:
+        in_stock, sale_now = in_stock[keep], sale_now[keep]
     found_facets = Facets()
     if facets:
-        found_facets = _facets(index, cand, keep, groups, pos, passing, price_now)
+        found_facets = _facets(index, cand, keep, *per_product[3:])
     if keep is not None:
         cand, score, exact = _take(keep, cand, score, exact)
     total = len(cand)
@@ -314,44 +337,40 @@ def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
     )
 
 
-def _has_category(index: SearchIndex, cand: npt.NDArray[np.int32], category: int):  # type: ignore[no-untyped-def]
-    if len(cand) == 0 or category < 0:
-        return np.zeros(len(cand), dtype=bool)
-    starts = index.p_cat_off[cand]
-    counts = index.p_cat_off[cand + 1] - starts
-    hits = np.concatenate(([0], np.cumsum(index.categories_of(cand) == category)))
-    ends = np.cumsum(counts)
-    return (hits[ends] - hits[ends - counts]) > 0
+def _per_product(index: SearchIndex, cand: npt.NDArray[np.int32], evaluate):  # type: ignore[no-untyped-def]
+    """Combine per-variant values per product: most products have one variant, read directly;
+    only products with several go through a gather of all their variants."""
+    results = [values for values, _, _ in evaluate(index.p_var_off[cand])]
+    multi = np.flatnonzero(index.var_count[cand] > 1)
+    if len(multi):
+        pos, groups = index.variants_of(cand[multi])
+        for n, (values, ufunc, pad) in enumerate(evaluate(pos)):
+            results[n][multi] = groups.reduce(ufunc, values, pad)
+    return results
 
 
-def _facets(index, cand, keep, groups, pos, passing, price_now) -> Facets:  # type: ignore[no-untyped-def]
+def _facets(index, cand, keep, avail_any, age_any, lowest) -> Facets:  # type: ignore[no-untyped-def]
     products = cand if keep is None else cand[keep]
     facets = Facets()
     if len(products) == 0:
         return facets
-    brands = index.p_brand[products]
-    brands = brands[brands >= 0]
-    if len(brands):
-        counts = np.bincount(brands)
-        facets.brands = _top(counts, index.brand_names)
-    categories = index.categories_of(products)
-    if len(categories):
-        facets.categories = _top(np.bincount(categories), index.category_names)
-    avail_bits = np.where(passing, np.left_shift(1, index.v_avail[pos].astype(np.int64)), 0)
-    avail_any = groups.reduce(np.bitwise_or, avail_bits, 0)
-    ages = index.v_age_group[pos].astype(np.int64)
-    group_bits = np.where(passing & (ages >= 0), np.left_shift(1, np.maximum(ages, 0)), 0)
-    group_any = groups.reduce(np.bitwise_or, group_bits, 0)
-    big = np.iinfo(np.int64).max
-    lowest = groups.reduce(np.minimum, np.where(passing, price_now, big), big)
     if keep is not None:
-        avail_any, group_any, lowest = avail_any[keep], group_any[keep], lowest[keep]
+        avail_any, age_any, lowest = avail_any[keep], age_any[keep], lowest[keep]
+    brands = index.p_brand[products]
+    counts = np.bincount(brands + 1)[1:]  # -1 = no brand
+    if len(counts):
+        facets.brands = _top(counts, index.brand_names)
+    categories = index.category_counts(products)
+    if len(categories):
+        facets.categories = _top(categories, index.category_names)
+    per_bits = np.bincount(avail_any)
     for n, availability in enumerate(Availability):
-        count = int(np.count_nonzero(avail_any & (1 << n)))
+        count = int(sum(c for bits, c in enumerate(per_bits) if bits & (1 << n)))
         if count:
             facets.availability[availability.value] = count
+    per_bits = np.bincount(age_any)
     for n, group in enumerate(AgeGroup):
-        count = int(np.count_nonzero(group_any & (1 << n)))
+        count = int(sum(c for bits, c in enumerate(per_bits) if bits & (1 << n)))
         if count:
             facets.age_groups[group.value] = count
     buckets = np.bincount(np.searchsorted(PRICE_EDGES, lowest, side="right"), minlength=6)
