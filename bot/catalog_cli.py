@@ -91,7 +91,9 @@ def import_feed(
     feed: Annotated[str, typer.Argument(help="A feed file or an http(s) URL.")],
     format: Annotated[
         str | None,
-        typer.Option("--format", help="google-xml, google-tsv, meta-csv, shopify-csv or jsonl."),
+        typer.Option(
+            "--format", help="google_xml, google_tsv, meta_csv, meta_tsv, shopify_csv, jsonl."
+        ),
     ] = None,
     currency: Annotated[
         str | None, typer.Option("--currency", help="Currency of prices written without one.")

@@ -14,6 +14,7 @@ index and swaps it in whole.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -259,6 +260,11 @@ class Catalog:
             progress=progress,
             clock=self._clock,
         )
+        index, report.index = report.index, None
+        with self._lock:
+            if index is not None and report.generation is not None:
+                self._loaded = (report.generation, index)
+                self.index_outdated = False
         self._current(force=True)
         return report
 
@@ -337,8 +343,12 @@ class Catalog:
 
 
 def open_feed(path: Path, *, format: str | None, currency: str | None) -> Iterable[FeedItem]:
-    """A reader for the feed at ``path``: JSON Lines here, the other formats in catalog.feeds."""
-    if format == "jsonl" or (format is None and path.suffix.lower() in (".jsonl", ".ndjson")):
+    """A reader for the feed at ``path``.
+
+    JSON Lines in the example shop's shape (titles by locale, nested ``variants``) is read by
+    :class:`catalog.jsonl.JsonlFeed`; everything else by ``catalog.feeds.read_feed``.
+    """
+    if format in (None, "jsonl") and _is_shop_jsonl(path):
         from catalog.jsonl import JsonlFeed
 
         return JsonlFeed(path)
@@ -346,6 +356,18 @@ def open_feed(path: Path, *, format: str | None, currency: str | None) -> Iterab
 
     reader: Iterable[FeedItem] = feeds.read_feed(path, format=format, currency=currency)
     return reader
+
+
+def _is_shop_jsonl(path: Path) -> bool:
+    if path.suffix.lower() not in (".jsonl", ".ndjson"):
+        return False
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            first = next((line for line in handle if line.strip()), "")
+        row = json.loads(first)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True  # let JsonlFeed report what is wrong with it
+    return not isinstance(row, dict) or isinstance(row.get("title"), dict) or "variants" in row
 
 
 __all__ = ["Catalog", "file_fingerprint", "open_feed"]

@@ -54,6 +54,8 @@ class ImportReport:
     generation: int | None = None
     seconds: float = 0.0
     unchanged: bool = False  # the feed had not changed since the last import; nothing done
+    # The new generation's index, so the importing process need not load it back.
+    index: SearchIndex | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -342,6 +344,7 @@ def import_items(
                 sink = IndexWriter(connection, generation)
                 index.write(sink)
                 sink.flush()
+            report.index = index
             del index
             for problem in getattr(items, "problems", ()):
                 if problem.severity == "error":

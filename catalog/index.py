@@ -214,15 +214,19 @@ class IndexBuilder:
         if self._ords:
             # One in-place sort of packed (term, product, fields) keys: products are added in
             # order, so each term's products come out ascending, with no index arrays.
-            key = np.frombuffer(self._tids, dtype=np.int32).astype(np.int64) << 36
-            key |= np.frombuffer(self._ords, dtype=np.int32).astype(np.int64) << 4
+            key = np.frombuffer(self._tids, dtype=np.int32).astype(np.int64)
+            np.left_shift(key, 36, out=key)
+            part = np.frombuffer(self._ords, dtype=np.int32).astype(np.int64)
+            np.left_shift(part, 4, out=part)
+            key |= part
+            del part
             key |= np.frombuffer(self._masks, dtype=np.uint8)
             self._tids, self._ords, self._masks = array("i"), array("i"), array("B")
             key.sort()
             masks = (key & 15).astype(np.uint8)
             ords = ((key >> 4) & 0xFFFFFFFF).astype(np.int32)
             key >>= 36
-            starts = np.flatnonzero(np.diff(key)) + 1
+            starts = np.flatnonzero(key[1:] != key[:-1]) + 1
             starts = np.concatenate(([0], starts)).astype(np.int64)
             uniq = key[starts].astype(np.int32)
             del key

@@ -27,7 +27,7 @@ from catalog.search import _BUYABLE, _now_prices, lut, term_matches
 from catalog.text import QueryTerm, query_terms
 from catalog.vocabulary import STOPWORDS
 
-CANDIDATES = 20_000
+CANDIDATES = 5_000
 _SHORTLIST = 120
 _INTEREST_WEIGHT = 8.0
 _SAME_CATEGORY_PENALTY = 4.0
@@ -74,26 +74,28 @@ def recommend(
         return []
 
     interest: npt.NDArray[np.float32] | None = None
+    matched = np.empty(0, dtype=np.int32)
     if terms:
         interest = np.zeros(index.n_products, dtype=np.float32)
+        found = []
         for term in terms:
             ords, values, _ = term_matches(index, term, _REC_LUT)
             interest[ords] += values
+            found.append(ords)
+        if len(found) == 1:
+            matched = found[0]
+        elif sum(len(f) for f in found) * 32 < index.n_products:
+            matched = np.unique(np.concatenate(found))
+        else:
+            matched = np.flatnonzero(interest).astype(np.int32)
     active = index.active
     if len(active) <= 2 * CANDIDATES:
         cand = active
     else:
-        parts = [active[:CANDIDATES]]
-        if interest is not None:
-            matched = np.flatnonzero(interest).astype(np.int32)
-            if len(matched) > CANDIDATES:
-                best = np.argpartition(-interest[matched], CANDIDATES - 1)[:CANDIDATES]
-                matched = np.sort(matched[best])
-            parts.append(matched)
-        chosen = np.zeros(index.n_products, dtype=bool)
-        for part in parts:
-            chosen[part] = True
-        cand = np.flatnonzero(chosen).astype(np.int32)
+        if interest is not None and len(matched) > CANDIDATES:
+            # Ties (products with the same interest score) go to the best static rank.
+            matched = matched[top_k(interest[matched], CANDIDATES)]
+        cand = np.union1d(active[:CANDIDATES], matched).astype(np.int32)
 
     pos, groups = index.variants_of(cand)
     price_now, _ = _now_prices(index, pos, int(now.timestamp()))
