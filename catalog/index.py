@@ -48,7 +48,7 @@ Ints = npt.NDArray[np.int64]
 Ords = npt.NDArray[np.int32]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def name_key(name: str) -> str:
     """A tag or category as one word: ``"Tea & Coffee"`` -> ``"teacoffee"``."""
     return "".join(ch for ch in fold(name) if ch.isalnum())
@@ -59,7 +59,7 @@ _AGE_GROUP_CODES = {g: n for n, g in enumerate(AGE_GROUPS)}
 _GENDER_CODES: dict[Gender | None, int] = {Gender.FEMALE: 1, Gender.MALE: 2}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # a cached combination holds ~1 kB; don't let a big feed fill RAM
 def _labels(
     brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:

@@ -260,7 +260,7 @@ def rank(
     age_group = list(AgeGroup).index(filters.age_group) if filters.age_group else None
     gender = gender_code(filters.gender) if filters.gender is not None else None
 
-    def evaluate(pos: npt.NDArray[np.int64]) -> list[tuple[npt.NDArray[Any], np.ufunc, Any]]:
+    def evaluate(pos: Any) -> list[tuple[npt.NDArray[Any], np.ufunc, Any]]:
         """Per-variant values at ``pos`` and how to combine a product's variants."""
         price_now, on_sale = _now_prices(index, pos, moment)
         buyable = _BUYABLE[index.v_avail[pos]] & (index.v_quantity_zero[pos] == 0)
@@ -284,7 +284,7 @@ def rank(
         if gender is not None:
             genders = index.v_gender[pos]
             require((genders == 0) | (genders == gender))
-        ok = passing if passing is not None else np.ones(len(pos), dtype=bool)
+        ok = passing if passing is not None else np.ones(len(price_now), dtype=bool)
         values: list[tuple[npt.NDArray[Any], np.ufunc, Any]] = [
             (ok, np.logical_or, False),
             (buyable if passing is None else buyable & ok, np.logical_or, False),
@@ -340,6 +340,9 @@ def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
 def _per_product(index: SearchIndex, cand: npt.NDArray[np.int32], evaluate):  # type: ignore[no-untyped-def]
     """Combine per-variant values per product: most products have one variant, read directly;
     only products with several go through a gather of all their variants."""
+    if cand is index.active:  # everything: whole arrays beat gathering nearly all of them
+        groups = index.all_groups
+        return [groups.reduce(u, values, pad) for values, u, pad in evaluate(slice(None))]
     results = [values for values, _, _ in evaluate(index.p_var_off[cand])]
     multi = np.flatnonzero(index.var_count[cand] > 1)
     if len(multi):

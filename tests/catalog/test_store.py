@@ -231,3 +231,34 @@ def test_availability_and_quantity_round_trip(catalog):
     assert catalog.get("a").variants[0].quantity == 3 and catalog.get("a").in_stock
     assert not catalog.get("b").in_stock
     assert ids(catalog.search("", in_stock=True)) == ["a"]
+
+
+class _Reader:
+    """What catalog.feeds.read_feed returns: items, then the problems found on the way."""
+
+    format = "google_xml"
+
+    def __init__(self, items, problems):
+        self._items, self._later, self.problems = items, problems, []
+
+    def __iter__(self):
+        yield from self._items
+        self.problems = self._later
+
+
+def test_the_readers_problems_join_the_report(catalog):
+    from catalog import Problem
+
+    reader = _Reader(
+        [make_item("a", line=1)],
+        [Problem(2, "b", "no price"), Problem(3, "c", "unknown availability 'maybe'", "warning")],
+    )
+    report = catalog.import_items(reader, format=reader.format)
+    assert report.as_dict() == {
+        "format": "google_xml",
+        "products": 1,
+        "variants": 1,
+        "rejected": [{"line": 2, "id": "b", "reason": "no price"}],
+        "warnings": [{"line": 3, "id": "c", "reason": "unknown availability 'maybe'"}],
+        "unchanged": False,
+    }
