@@ -283,6 +283,13 @@ def main() -> None:
             timings.setdefault(f"{query!r} {filters}", []).append(took)
             timings.setdefault(f"{query!r} {filters} total", []).append(result.total)
     print(f"search (facets on, {len(every)} queries): {percentiles(every)}")
+    plain: list[float] = []
+    for _ in range(args.rounds):
+        for query, filters in QUERIES:
+            began = time.perf_counter()
+            shopper.search(query, limit=10, facets=False, **filters)  # type: ignore[arg-type]
+            plain.append(time.perf_counter() - began)
+    print(f"search (facets off, as the chat flows ask): {percentiles(plain)}")
     for name, samples in timings.items():
         if not name.endswith("total"):
             total = int(timings[f"{name} total"][0])

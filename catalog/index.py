@@ -382,6 +382,7 @@ class SearchIndex:
         self.v_sale: Ints = a["v_sale"]  # type: ignore[assignment]
         self.v_sale_start: Ints = a["v_sale_start"]  # type: ignore[assignment]
         self.v_sale_end: Ints = a["v_sale_end"]  # type: ignore[assignment]
+        self.v_has_sale = self.v_sale >= 0
         self.v_avail = a["v_avail"]
         self.v_quantity_zero = a["v_quantity_zero"]
         self.v_age_lo = a["v_age_lo"]

@@ -200,10 +200,22 @@ class Ranked:
     facets: Facets
 
 
-def _now_prices(index: SearchIndex, pos: npt.NDArray[np.int64] | slice, now: int):  # type: ignore[no-untyped-def]
-    sale = index.v_sale[pos]
-    on_sale = (sale >= 0) & (index.v_sale_start[pos] <= now) & (now < index.v_sale_end[pos])
-    return np.where(on_sale, sale, index.v_price[pos]), on_sale
+def _now_prices(index: SearchIndex, pos: Any, now: int):  # type: ignore[no-untyped-def]
+    """Price in force at ``now`` and whether it is a sale price, for the variants at ``pos``.
+
+    Only variants that have a sale price are checked against their window: most have none,
+    and gathering three more int64 columns for every match is what cost the most.
+    """
+    price = index.v_price[pos]
+    with_sale = np.flatnonzero(index.v_has_sale[pos])
+    on_sale = np.zeros(len(price), dtype=bool)
+    if len(with_sale):
+        at = np.asarray(pos)[with_sale] if not isinstance(pos, slice) else with_sale
+        active = (index.v_sale_start[at] <= now) & (now < index.v_sale_end[at])
+        on_sale[with_sale[active]] = True
+        price = price.copy() if isinstance(pos, slice) else price
+        price[with_sale[active]] = index.v_sale[at[active]]
+    return price, on_sale
 
 
 def rank(

@@ -298,14 +298,19 @@ class CatalogStore:
             _drop(connection, generation)
 
     def retire_old(self, keep: int) -> None:
-        """Delete every finished generation but ``keep`` (imports still building stay)."""
+        """Delete finished generations other than ``keep`` and the current one.
+
+        Imports still building stay; so does the current generation, which another process's
+        import may have published after ours.
+        """
         with self.engine.connect() as connection:
+            now_current = connection.execute(_CURRENT).scalar()
             old = connection.execute(
                 select(generations.c.id).where(
                     generations.c.id != keep, generations.c.state == "ready"
                 )
             ).scalars()
-            stale = list(old)
+            stale = [g for g in old if g != now_current]
         for generation in stale:
             self.drop_generation(generation)
 

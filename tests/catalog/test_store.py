@@ -262,3 +262,15 @@ def test_the_readers_problems_join_the_report(catalog):
         "warnings": [{"line": 3, "id": "c", "reason": "unknown availability 'maybe'"}],
         "unchanged": False,
     }
+
+
+def test_two_imports_racing_leave_the_winner_in_place(catalog, database_url, open_catalog):
+    other = open_catalog(database_url)  # another process importing at the same time
+
+    def slow_feed():
+        yield make_item("mine", title="Kite")
+        other.import_items([make_item("theirs", title="Kite")])  # publishes first
+
+    catalog.import_items(slow_feed())  # publishes last: its generation wins
+    assert ids(catalog.search("kite")) == ["mine"]
+    assert ids(other.search("kite")) == ["mine"]
