@@ -28,6 +28,7 @@ from flows import (
 from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 
+from . import catalog_cli
 from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
 from .project import OpenedProject, open_project
@@ -42,6 +43,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(agent_app, name="agent")
+app.add_typer(catalog_cli.app, name="catalog")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -7,14 +7,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog import SampleCatalog, register_catalog_actions
+from catalog import Catalog, CatalogError, register_catalog_actions
 from checkout import (
     Checkout,
     CheckoutConfig,
     CheckoutError,
     Database,
     OrderBook,
-    SampleOffers,
     SampleOrders,
     StripeCheckout,
     register_checkout_actions,
@@ -23,6 +22,7 @@ from flows import ActionRegistry, Diagnostic, Project, load_project
 from flows.yamlpos import YamlSyntaxError, load_yaml
 
 from .settings import Settings
+from .storage import SessionStore, StorageError
 
 
 @dataclass
@@ -53,23 +53,9 @@ def build_services(
         shop = {}  # load_project reports it
     if feed is None and isinstance(shop, dict) and isinstance(shop.get("catalog"), dict):
         feed = shop["catalog"].get("feed")
-    catalog = SampleCatalog.empty()
-    if feed:
-        feed_path = (root / feed).resolve()
-        if feed_path.exists():
-            catalog = SampleCatalog.from_jsonl(feed_path)
-            for problem in catalog.rejected:
-                diags.append(
-                    Diagnostic(
-                        feed_path,
-                        problem.line,
-                        1,
-                        f"catalog row skipped: {problem.reason}",
-                        "warning",
-                    )
-                )
-        else:
-            diags.append(Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found"))
+    currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
+    catalog, problems = _open_catalog(root, settings, feed, currency)
+    diags.extend(problems)
     register_catalog_actions(registry, catalog)
     checkout = _checkout(root, settings, shop, catalog, diags)
     if checkout is not None:
@@ -79,7 +65,7 @@ def build_services(
 
 
 def _checkout(
-    root: Path, settings: Settings, shop: object, catalog: SampleCatalog, diags: list[Diagnostic]
+    root: Path, settings: Settings, shop: object, catalog: Catalog, diags: list[Diagnostic]
 ) -> Checkout | None:
     """The order book on a private database until the app binds the real one."""
     try:
@@ -88,7 +74,7 @@ def _checkout(
         diags.append(Diagnostic(root / "checkout.yaml", 1, 1, str(exc)))
         return None
     currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
-    book = OrderBook(SampleOffers(catalog), config, shop_currency=str(currency or "EUR"))
+    book = OrderBook(catalog, config, shop_currency=str(currency or "EUR"))
     stripe = (
         StripeCheckout(settings.stripe_secret_key, api_base=settings.stripe_api_base)
         if settings.stripe_secret_key
@@ -107,6 +93,37 @@ def _checkout(
         with checkout.db.transaction() as conn:
             book.seed(conn, checkout.seeds, checkout.clock())
     return checkout
+
+
+def _open_catalog(
+    root: Path, settings: Settings, feed: str | None, currency: object = None
+) -> tuple[Catalog, list[Diagnostic]]:
+    """The project's catalog database, re-importing the feed only when the file changed."""
+    store = SessionStore(settings.database_url_for(root))
+    try:
+        store.migrate()
+    except StorageError as exc:
+        return Catalog(store.engine), [Diagnostic(root / "shop.yaml", 1, 1, f"catalog: {exc}")]
+    catalog = Catalog(store.engine)
+    if not feed:
+        return catalog, []
+    feed_path = (root / feed).resolve()
+    if not feed_path.exists():
+        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found")]
+    try:
+        report = catalog.import_path(
+            feed_path, currency=currency if isinstance(currency, str) else None
+        )
+    except (CatalogError, ImportError, StorageError) as exc:
+        message = f"catalog feed {feed!r} not imported: {exc}"
+        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
+    except Exception as exc:  # a fatal feed error from catalog.feeds: keep the old catalog
+        message = f"catalog feed {feed!r} not imported: {exc}"
+        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
+    return catalog, [
+        Diagnostic(feed_path, p.line, 1, f"catalog row skipped: {p.reason}", "warning")
+        for p in report.rejected
+    ]
 
 
 def _project_actions(root: Path, registry: ActionRegistry) -> list[Diagnostic]:

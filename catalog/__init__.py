@@ -1,26 +1,49 @@
-"""Products, the sample in-memory catalog, and the catalog's flow actions.
+"""The catalog: feed imports into SQL generations, an in-memory search index, recommendations.
 
-catalog = SampleCatalog.from_jsonl("examples/shop/catalog.jsonl")
-catalog.search("klocki", locale="pl", max_price=20000)
-catalog.recommend(locale="en", age=8, budget=15000, interests="science")
+catalog = Catalog(engine)                     # a migrated SQLite or PostgreSQL engine
+catalog.import_path("examples/shop/catalog.jsonl")
+catalog.search("klocki", max_price=20000, in_stock=True).hits
+catalog.recommend(age=8, budget=15000, interests="science")
 register_catalog_actions(registry, catalog)
 """
 
 from catalog.actions import product_for_locale, register_catalog_actions
+from catalog.catalog import Catalog
 from catalog.errors import CatalogError, FeedFileError, FeedRowError
+from catalog.importer import ImportReport
 from catalog.l10n import format_price, pick_text
-from catalog.models import Availability, Gender, Product, Variant
-from catalog.sample import SampleCatalog
+from catalog.products import Product, Variant
+from catalog.records import (
+    AGE_YEARS,
+    AgeGroup,
+    Availability,
+    FeedItem,
+    Gender,
+    Offer,
+    Problem,
+    Status,
+)
+from catalog.search import Facets, Hit, SearchResult
 from catalog.text import fold
 
 __all__ = [
+    "AGE_YEARS",
+    "AgeGroup",
     "Availability",
+    "Catalog",
     "CatalogError",
+    "Facets",
     "FeedFileError",
+    "FeedItem",
     "FeedRowError",
     "Gender",
+    "Hit",
+    "ImportReport",
+    "Offer",
+    "Problem",
     "Product",
-    "SampleCatalog",
+    "SearchResult",
+    "Status",
     "Variant",
     "fold",
     "format_price",

@@ -8,13 +8,16 @@ flow can catch with ``on_error:``.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from catalog.l10n import format_price
-from catalog.models import Product
-from catalog.sample import SampleCatalog
+from catalog.products import Product, Variant
 from catalog.text import fold
 from flows.actions import ActionContext, ActionError, ActionRegistry
+
+if TYPE_CHECKING:
+    from catalog.catalog import Catalog
 
 MAX_LIMIT = 20
 _TRUE = {"true", "yes", "y", "1", "on"}
@@ -22,33 +25,50 @@ _FALSE = {"false", "no", "n", "0", "off"}
 _EMPTY = {"", "none", "null"}
 
 
-def product_for_locale(product: Product, locale: str) -> dict[str, Any]:
-    """A product as flows and product cards see it, texts and prices for ``locale``."""
+def product_for_locale(
+    product: Product,
+    locale: str,
+    *,
+    variants: tuple[Variant, ...] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A product as flows and product cards see it, texts and prices for ``locale``.
+
+    ``variants`` narrows it to the variants a search matched; ``price`` is the lowest price in
+    force at ``now`` among the in-stock ones (or among all, when none is in stock).
+    """
+    moment = now or datetime.now(UTC)
+    shown = product.variants if variants is None else variants
+    in_stock = [v for v in shown if v.in_stock]
+    prices = [v.price_at(moment) for v in (in_stock or shown)]
+    price = min(prices) if prices else 0
     return {
         "id": product.id,
         "title": product.title_for(locale),
         "description": product.description_for(locale),
         "brand": product.brand,
         "category": product.category,
-        "price": product.price,
+        "price": price,
         "currency": product.currency,
-        "price_text": format_price(product.price, product.currency, locale),
+        "price_text": format_price(price, product.currency, locale),
         "image": product.image,
-        "url": product.url,
-        "in_stock": product.in_stock,
-        "availability": product.availability,
-        "variants": [
+        "url": product.link,
+        "in_stock": bool(in_stock),
+        "availability": "in_stock"
+        if in_stock
+        else (shown[0].availability.value if shown else "out_of_stock"),
+        "variants": []
+        if product.standalone
+        else [
             {
                 "id": variant.id,
-                "title": variant.title_for(locale),
-                "price": product.variant_price(variant),
-                "price_text": format_price(
-                    product.variant_price(variant), product.currency, locale
-                ),
+                "title": variant.label_for(locale),
+                "price": variant.price_at(moment),
+                "price_text": format_price(variant.price_at(moment), product.currency, locale),
                 "in_stock": variant.in_stock,
-                "attributes": dict(variant.attributes),
+                "attributes": variant.shown_attributes,
             }
-            for variant in product.variants
+            for variant in shown
         ],
     }
 
@@ -111,7 +131,7 @@ def _optional_text(value: object) -> str | None:
     return None if fold(text) in _EMPTY else text
 
 
-def register_catalog_actions(registry: ActionRegistry, catalog: SampleCatalog) -> None:
+def register_catalog_actions(registry: ActionRegistry, catalog: Catalog) -> None:
     """Register ``catalog.search``, ``catalog.recommend`` and ``catalog.product``."""
 
     def search(
@@ -127,14 +147,16 @@ def register_catalog_actions(registry: ActionRegistry, catalog: SampleCatalog) -
         """Search products by words, price (minor units), age and stock."""
         found = catalog.search(
             _text_arg(query),
-            locale=ctx.locale,
             min_price=_int_arg("min_price", min_price),
             max_price=_int_arg("max_price", max_price),
             age=_int_arg("age", age),
             in_stock=_bool_arg("in_stock", in_stock, True),
             limit=_limit_arg(limit),
+            facets=False,
         )
-        return [product_for_locale(product, ctx.locale) for product in found]
+        return [
+            product_for_locale(hit.product, ctx.locale, variants=hit.variants) for hit in found.hits
+        ]
 
     def recommend(
         ctx: ActionContext,
@@ -153,7 +175,6 @@ def register_catalog_actions(registry: ActionRegistry, catalog: SampleCatalog) -
             wanted = _optional_text(interests)
         try:
             found = catalog.recommend(
-                locale=ctx.locale,
                 recipient=_optional_text(recipient),
                 age=_int_arg("age", age),
                 gender=_optional_text(gender),

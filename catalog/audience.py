@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.models import Gender
+from catalog.records import Gender
 from catalog.text import fold
 
 CHILD_AGES = (0, 12)
@@ -27,8 +27,8 @@ _RECIPIENTS: dict[str, Audience] = {
     "children": Audience(CHILD_AGES),
     "baby": Audience((0, 3)),
     "toddler": Audience((0, 3)),
-    "boy": Audience(CHILD_AGES, "male"),
-    "girl": Audience(CHILD_AGES, "female"),
+    "boy": Audience(CHILD_AGES, Gender.MALE),
+    "girl": Audience(CHILD_AGES, Gender.FEMALE),
     "teen": Audience(TEEN_AGES),
     "teenager": Audience(TEEN_AGES),
     "adult": Audience(ADULT_AGES),
@@ -38,32 +38,68 @@ _RECIPIENTS: dict[str, Audience] = {
     "colleague": Audience(ADULT_AGES),
     "parent": Audience(ADULT_AGES),
     "grandparent": Audience(ADULT_AGES),
-    "man": Audience(ADULT_AGES, "male"),
-    "dad": Audience(ADULT_AGES, "male"),
-    "father": Audience(ADULT_AGES, "male"),
-    "husband": Audience(ADULT_AGES, "male"),
-    "boyfriend": Audience(ADULT_AGES, "male"),
-    "grandpa": Audience(ADULT_AGES, "male"),
-    "woman": Audience(ADULT_AGES, "female"),
-    "mum": Audience(ADULT_AGES, "female"),
-    "mom": Audience(ADULT_AGES, "female"),
-    "mother": Audience(ADULT_AGES, "female"),
-    "wife": Audience(ADULT_AGES, "female"),
-    "girlfriend": Audience(ADULT_AGES, "female"),
-    "grandma": Audience(ADULT_AGES, "female"),
+    "man": Audience(ADULT_AGES, Gender.MALE),
+    "dad": Audience(ADULT_AGES, Gender.MALE),
+    "father": Audience(ADULT_AGES, Gender.MALE),
+    "husband": Audience(ADULT_AGES, Gender.MALE),
+    "boyfriend": Audience(ADULT_AGES, Gender.MALE),
+    "grandpa": Audience(ADULT_AGES, Gender.MALE),
+    "woman": Audience(ADULT_AGES, Gender.FEMALE),
+    "mum": Audience(ADULT_AGES, Gender.FEMALE),
+    "mom": Audience(ADULT_AGES, Gender.FEMALE),
+    "mother": Audience(ADULT_AGES, Gender.FEMALE),
+    "wife": Audience(ADULT_AGES, Gender.FEMALE),
+    "girlfriend": Audience(ADULT_AGES, Gender.FEMALE),
+    "grandma": Audience(ADULT_AGES, Gender.FEMALE),
+    "son": Audience(CHILD_AGES, Gender.MALE),
+    "daughter": Audience(CHILD_AGES, Gender.FEMALE),
+    "brother": Audience(CHILD_AGES, Gender.MALE),
+    "sister": Audience(CHILD_AGES, Gender.FEMALE),
+    # Polish, Spanish, Russian and Persian words a shopper may type.
+    "dziecko": Audience(CHILD_AGES),
+    "syn": Audience(CHILD_AGES, Gender.MALE),
+    "corka": Audience(CHILD_AGES, Gender.FEMALE),
+    "chlopiec": Audience(CHILD_AGES, Gender.MALE),
+    "dziewczynka": Audience(CHILD_AGES, Gender.FEMALE),
+    "nastolatek": Audience(TEEN_AGES),
+    "tata": Audience(ADULT_AGES, Gender.MALE),
+    "mama": Audience(ADULT_AGES, Gender.FEMALE),
+    "zona": Audience(ADULT_AGES, Gender.FEMALE),
+    "maz": Audience(ADULT_AGES, Gender.MALE),
+    "nino": Audience(CHILD_AGES, Gender.MALE),
+    "nina": Audience(CHILD_AGES, Gender.FEMALE),
+    "hijo": Audience(CHILD_AGES, Gender.MALE),
+    "hija": Audience(CHILD_AGES, Gender.FEMALE),
+    "adolescente": Audience(TEEN_AGES),
+    "padre": Audience(ADULT_AGES, Gender.MALE),
+    "madre": Audience(ADULT_AGES, Gender.FEMALE),
+    "ребенок": Audience(CHILD_AGES),
+    "сын": Audience(CHILD_AGES, Gender.MALE),
+    "дочь": Audience(CHILD_AGES, Gender.FEMALE),
+    "дочка": Audience(CHILD_AGES, Gender.FEMALE),
+    "папа": Audience(ADULT_AGES, Gender.MALE),
+    "мама": Audience(ADULT_AGES, Gender.FEMALE),
+    "муж": Audience(ADULT_AGES, Gender.MALE),
+    "жена": Audience(ADULT_AGES, Gender.FEMALE),
+    "کودک": Audience(CHILD_AGES),
+    "بچه": Audience(CHILD_AGES),
+    "پسر": Audience(CHILD_AGES, Gender.MALE),
+    "دختر": Audience(CHILD_AGES, Gender.FEMALE),
+    "پدر": Audience(ADULT_AGES, Gender.MALE),
+    "مادر": Audience(ADULT_AGES, Gender.FEMALE),
 }
 
 _GENDERS: dict[str, Gender | None] = {
-    "female": "female",
-    "f": "female",
-    "woman": "female",
-    "girl": "female",
-    "her": "female",
-    "male": "male",
-    "m": "male",
-    "man": "male",
-    "boy": "male",
-    "him": "male",
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "woman": Gender.FEMALE,
+    "girl": Gender.FEMALE,
+    "her": Gender.FEMALE,
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "man": Gender.MALE,
+    "boy": Gender.MALE,
+    "him": Gender.MALE,
     "any": None,
     "unisex": None,
     "other": None,
@@ -81,6 +117,11 @@ def parse_recipient(recipient: str | None) -> Audience | None:
     if recipient is None or not recipient.strip():
         return None
     audience = _RECIPIENTS.get(_key(recipient))
+    if audience is None:  # "my son", "moja córka": the first word we know
+        for word in recipient.split():
+            audience = _RECIPIENTS.get(_key(word)) or _RECIPIENTS.get(_key(word).rstrip("s"))
+            if audience is not None:
+                break
     if audience is None:
         raise ValueError(
             f"unknown recipient {recipient!r}; use child, teen or adult "

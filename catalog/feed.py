@@ -24,6 +24,7 @@ class FeedRead:
 
     products: list[Product] = field(default_factory=list)
     rejected: list[FeedRowError] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # the line of each product
 
 
 def _describe(exc: ValidationError) -> str:
@@ -99,6 +100,7 @@ def read_jsonl(path: str | Path) -> FeedRead:
             continue
         first_line[product.id] = number
         result.products.append(product)
+        result.lines.append(number)
 
     for error in result.rejected:
         logger.warning("%s; row skipped", error)

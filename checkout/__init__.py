@@ -1,6 +1,6 @@
 """Checkout: carts, discount codes and shipping, orders with a status history, payments.
 
-    book = OrderBook(SampleOffers(catalog), CheckoutConfig.load(root / "checkout.yaml"),
+    book = OrderBook(catalog, CheckoutConfig.load(root / "checkout.yaml"),
                      shop_currency="PLN")
     checkout = Checkout(book, Database.in_memory(), stripe=StripeCheckout("sk_test_..."))
     register_checkout_actions(registry, checkout)
@@ -22,7 +22,7 @@ from checkout.errors import (
 )
 from checkout.l10n import format_money
 from checkout.messages import message
-from checkout.offers import OfferSource, SampleOffers
+from checkout.offers import OfferSource
 from checkout.orders import (
     Order,
     OrderItem,
@@ -65,7 +65,6 @@ __all__ = [
     "PaymentResult",
     "PaymentStart",
     "PaymentStatus",
-    "SampleOffers",
     "SampleOrders",
     "ShippingOption",
     "SignatureInvalid",

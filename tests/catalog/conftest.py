@@ -1,19 +1,138 @@
+"""Fixtures for the catalog tests: a migrated database per backend and item factories."""
+
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
-from catalog import Product, SampleCatalog
+from bot.storage import SessionStore
+from catalog import Catalog, FeedItem
 
 EXAMPLE_FEED = Path(__file__).resolve().parents[2] / "examples" / "shop" / "catalog.jsonl"
+POSTGRES_URL = os.environ.get(
+    "SHOPCHAT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def make_item(id: str = "teddy", **overrides: Any) -> FeedItem:
+    """A valid feed item; override any field."""
+    fields: dict[str, Any] = {
+        "id": id,
+        "group_id": id,
+        "title": "Teddy Bear",
+        "price": 4999,
+        "currency": "PLN",
+        "description": "A soft bear.",
+        "brand": "Cuddle & Co",
+        "categories": ("Toys", "Plush"),
+        "tags": ("plush",),
+    }
+    fields.update(overrides)
+    return FeedItem(**fields)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """An engine on the test PostgreSQL server; skips the PostgreSQL cases when it is down."""
+    url = make_url(POSTGRES_URL)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to connect means "no server here"
+        engine.dispose()
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        safe = url.render_as_string(hide_password=True)
+        pytest.skip(f"PostgreSQL not reachable at {safe}: {reason}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty, migrated database: a SQLite file, or a throwaway PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'catalog.db'}"
+        store = SessionStore(url)
+        store.migrate()
+        store.close()
+        yield url
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    schema = f"shopchat_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    store = SessionStore(rendered)
+    store.migrate()
+    store.close()
+    try:
+        yield rendered
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def open_catalog() -> Iterator[Callable[..., Catalog]]:
+    """Open a Catalog on a URL (a fake clock at NOW, no index caching); closed afterwards."""
+    stores: list[SessionStore] = []
+
+    def open_(url: str, **kwargs: Any) -> Catalog:
+        store = SessionStore(url)
+        stores.append(store)
+        kwargs.setdefault("clock", lambda: NOW)
+        kwargs.setdefault("refresh_seconds", 0.0)
+        return Catalog(store.engine, **kwargs)
+
+    yield open_
+    for store in stores:
+        store.close()
+
+
+@pytest.fixture
+def catalog(database_url: str, open_catalog: Callable[..., Catalog]) -> Catalog:
+    """An empty catalog on each backend."""
+    return open_catalog(database_url)
+
+
+@pytest.fixture
+def sqlite_catalog(tmp_path: Path, open_catalog: Callable[..., Catalog]) -> Catalog:
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    store = SessionStore(url)
+    store.migrate()
+    store.close()
+    return open_catalog(url)
+
+
+@pytest.fixture(scope="session")
+def shop_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
+    """The example shop's catalog, imported once into SQLite."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'catalog.db'}"
+    store = SessionStore(url)
+    store.migrate()
+    catalog = Catalog(store.engine, clock=lambda: NOW)
+    report = catalog.import_path(EXAMPLE_FEED)
+    assert report.rejected == []
+    yield catalog
+    store.close()
 
 
 def make_row(id: str = "teddy", **overrides: Any) -> dict[str, Any]:
-    """A valid feed row; override any field."""
+    """A valid example-shop JSONL row; override any field."""
     row: dict[str, Any] = {
         "id": id,
         "title": {"en": "Teddy Bear", "pl": "Miś"},
@@ -34,21 +153,12 @@ def make_row(id: str = "teddy", **overrides: Any) -> dict[str, Any]:
     return row
 
 
-def make_product(id: str = "teddy", **overrides: Any) -> Product:
-    return Product.model_validate(make_row(id, **overrides))
-
-
-@pytest.fixture(scope="session")
-def shop_catalog() -> SampleCatalog:
-    return SampleCatalog.from_jsonl(EXAMPLE_FEED)
-
-
 @pytest.fixture
 def write_feed(tmp_path: Path) -> Callable[[list[Any]], Path]:
     """Write rows (dicts become JSON, strings are written as they are) to a .jsonl file."""
 
-    def write(rows: list[Any]) -> Path:
-        path = tmp_path / "feed.jsonl"
+    def write(rows: list[Any], name: str = "feed.jsonl") -> Path:
+        path = tmp_path / name
         lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import SampleCatalog, register_catalog_actions
+from catalog import Catalog, register_catalog_actions
 from flows.actions import ActionContext, ActionError, ActionRegistry
 
 PRODUCT_KEYS = {
@@ -26,7 +26,7 @@ VARIANT_KEYS = {"id", "title", "price", "price_text", "in_stock", "attributes"}
 
 
 @pytest.fixture(scope="module")
-def registry(shop_catalog: SampleCatalog) -> ActionRegistry:
+def registry(shop_catalog: Catalog) -> ActionRegistry:
     registry = ActionRegistry()
     register_catalog_actions(registry, shop_catalog)
     return registry

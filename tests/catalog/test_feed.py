@@ -6,9 +6,34 @@ import logging
 
 import pytest
 
-from catalog import FeedFileError, SampleCatalog
+from catalog import FeedFileError
+from catalog.feed import FeedRead, read_jsonl
 
-from .conftest import make_row
+from .conftest import EXAMPLE_FEED, make_row
+
+
+class _Read:
+    """The rows of a JSON Lines feed as the example shop's parser reads them."""
+
+    def __init__(self, read: FeedRead) -> None:
+        self.products = read.products
+        self.rejected = read.rejected
+
+    def __iter__(self):
+        return iter(self.products)
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+
+def load(path) -> _Read:
+    return _Read(read_jsonl(path))
+
+
+@pytest.fixture(scope="module")
+def shop_products() -> _Read:
+    return load(EXAMPLE_FEED)
+
 
 LOCALES = {"en", "pl", "es", "ru", "fa"}
 
@@ -16,7 +41,7 @@ LOCALES = {"en", "pl", "es", "ru", "fa"}
 def test_a_row_with_a_float_price_is_reported_with_its_line_and_skipped(write_feed, caplog):
     path = write_feed([make_row("a"), make_row("b", price=149.99), make_row("c")])
     with caplog.at_level(logging.WARNING):
-        catalog = SampleCatalog.from_jsonl(path)
+        catalog = load(path)
     assert [p.id for p in catalog] == ["a", "c"]
     [problem] = catalog.rejected
     assert problem.line == 2
@@ -27,7 +52,7 @@ def test_a_row_with_a_float_price_is_reported_with_its_line_and_skipped(write_fe
 
 def test_broken_json_is_reported_with_line_and_column(write_feed):
     path = write_feed([make_row("a"), '{"id": "b", "title": }'])
-    catalog = SampleCatalog.from_jsonl(path)
+    catalog = load(path)
     [problem] = catalog.rejected
     assert (problem.line, problem.column) == (2, 22)
     assert "not valid JSON" in str(problem)
@@ -47,7 +72,7 @@ def test_broken_json_is_reported_with_line_and_column(write_feed):
     ],
 )
 def test_invalid_rows_say_which_field_is_wrong(write_feed, overrides, expected):
-    catalog = SampleCatalog.from_jsonl(write_feed([make_row(**overrides)]))
+    catalog = load(write_feed([make_row(**overrides)]))
     assert len(catalog) == 0
     assert expected in catalog.rejected[0].reason
 
@@ -55,13 +80,13 @@ def test_invalid_rows_say_which_field_is_wrong(write_feed, overrides, expected):
 def test_a_missing_field_is_named(write_feed):
     row = make_row()
     del row["price"]
-    catalog = SampleCatalog.from_jsonl(write_feed([row]))
+    catalog = load(write_feed([row]))
     assert "missing field 'price'" in catalog.rejected[0].reason
 
 
 def test_a_duplicate_id_keeps_the_first_row(write_feed):
     path = write_feed([make_row("a", price=100), "", make_row("a", price=200)])
-    catalog = SampleCatalog.from_jsonl(path)
+    catalog = load(path)
     assert [p.price for p in catalog] == [100]
     assert catalog.rejected[0].line == 3
     assert "first on line 1" in catalog.rejected[0].reason
@@ -69,12 +94,12 @@ def test_a_duplicate_id_keeps_the_first_row(write_feed):
 
 def test_a_missing_feed_is_a_clear_error(tmp_path):
     with pytest.raises(FeedFileError, match="catalog feed not found"):
-        SampleCatalog.from_jsonl(tmp_path / "nope.jsonl")
+        load(tmp_path / "nope.jsonl")
 
 
-def test_the_example_catalog_loads_cleanly(shop_catalog):
-    assert shop_catalog.rejected == []
-    products = list(shop_catalog)
+def test_the_example_catalog_loads_cleanly(shop_products):
+    assert shop_products.rejected == []
+    products = list(shop_products)
     assert len(products) >= 44
     assert {p.currency for p in products} == {"PLN"}
     prices = [p.price for p in products]
@@ -83,8 +108,8 @@ def test_the_example_catalog_loads_cleanly(shop_catalog):
     assert any(len(p.variants) >= 3 for p in products)
 
 
-def test_the_example_catalog_is_translated_into_all_five_locales(shop_catalog):
-    for product in shop_catalog:
+def test_the_example_catalog_is_translated_into_all_five_locales(shop_products):
+    for product in shop_products:
         assert set(product.title) == LOCALES, product.id
         assert set(product.description) == LOCALES, product.id
         for variant in product.variants:
@@ -93,9 +118,9 @@ def test_the_example_catalog_is_translated_into_all_five_locales(shop_catalog):
         assert not set(product.title["fa"] + product.description["fa"]) & set("يكى"), product.id
 
 
-def test_the_example_catalog_covers_every_age_group(shop_catalog):
+def test_the_example_catalog_covers_every_age_group(shop_products):
     def available_for(age: int) -> int:
-        return sum(1 for p in shop_catalog if p.in_stock and p.suits_age(age))
+        return sum(1 for p in shop_products if p.in_stock and p.suits_age(age))
 
     for age in (1, 2, 5, 8, 11, 14, 16, 30, 70):
         assert available_for(age) >= 5, age

@@ -1,0 +1,622 @@
+"""The in-process search index: numpy arrays per product and variant plus an inverted index.
+
+Products are numbered by ``seq``, their order in the feed, which is also their static rank
+(ties in ranking go to the earlier product). The inverted index maps each folded word to the
+products that contain it, as sorted int32 arrays, with a bit mask per entry saying in which
+fields the word occurs (:data:`TITLE`, :data:`LABEL`, :data:`NAME`, :data:`DESC`). It is built
+in segments of :data:`SEGMENT` products while the import streams, so a million products never
+need a global sort; a word's postings are the concatenation of its slices in each segment.
+
+Per-variant arrays (price, sale window, availability, ages, gender) let search filter and
+rank variants with numpy masks. The whole index is serialised to one blob per generation
+and loaded by every process that searches.
+"""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from catalog.records import AgeGroup, Availability, Gender
+from catalog.text import fold, folded_terms
+
+TITLE = 1  # words of a title, in any language
+LABEL = 2  # words of the brand, categories and tags
+NAME = 4  # a whole tag or category ("tea_coffee" -> "teacoffee")
+DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
+
+SEGMENT = 1 << 16
+DESCRIPTION_CHARS = 500
+MIN_TYPO_LENGTH = 5
+NO_TIME = np.iinfo(np.int64).max
+_MAGIC = b"SCIX2"  # bump when the arrays change: older indexes are rebuilt
+
+AVAILABILITIES = list(Availability)
+AGE_GROUPS = list(AgeGroup)
+GENDERS = [None, Gender.FEMALE, Gender.MALE]  # 0 = anyone (no gender or unisex)
+
+Ints = npt.NDArray[np.int64]
+Ords = npt.NDArray[np.int32]
+
+
+@lru_cache(maxsize=16384)
+def name_key(name: str) -> str:
+    """A tag or category as one word: ``"Tea & Coffee"`` -> ``"teacoffee"``."""
+    return "".join(ch for ch in fold(name) if ch.isalnum())
+
+
+_AVAILABILITY_CODES = {a: n for n, a in enumerate(AVAILABILITIES)}
+_AGE_GROUP_CODES = {g: n for n, g in enumerate(AGE_GROUPS)}
+_GENDER_CODES: dict[Gender | None, int] = {Gender.FEMALE: 1, Gender.MALE: 2}
+
+
+@lru_cache(maxsize=4096)  # a cached combination holds ~1 kB; don't let a big feed fill RAM
+def _labels(
+    brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
+    """Words of a brand, categories and tags with their fields; shops repeat these a lot."""
+    labels = folded_terms(fold(" ".join((brand, *categories, *tags))))
+    names = {key for key in map(name_key, (*categories, *tags)) if key}
+    words = tuple(labels | names)
+    masks = tuple((LABEL if w in labels else 0) | (NAME if w in names else 0) for w in words)
+    return words, masks, frozenset(words)
+
+
+def gender_code(gender: Gender | None) -> int:
+    return GENDERS.index(gender) if gender in (Gender.FEMALE, Gender.MALE) else 0
+
+
+def _deletes(term: str) -> set[str]:
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
+
+
+def _hash(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+@dataclass
+class _Segment:
+    tids: Ords  # sorted unique term ids present in the segment
+    offsets: Ints  # len(tids) + 1
+    ords: Ords  # product seqs, ascending within each term
+    masks: npt.NDArray[np.uint8]
+
+
+@dataclass
+class IndexBuilder:
+    """Collects products as the import streams them; :meth:`finish` returns the index."""
+
+    terms: dict[str, int] = field(default_factory=dict)
+    _segments: list[_Segment] = field(default_factory=list)
+    _tids: array[int] = field(default_factory=lambda: array("i"))
+    _ords: array[int] = field(default_factory=lambda: array("i"))
+    _masks: array[int] = field(default_factory=lambda: array("B"))
+    _segment_end: int = SEGMENT
+    brands: dict[str, int] = field(default_factory=dict)
+    brand_names: list[str] = field(default_factory=list)
+    categories: dict[str, int] = field(default_factory=dict)
+    category_names: list[str] = field(default_factory=list)
+    p_brand: array[int] = field(default_factory=lambda: array("i"))
+    p_leaf: array[int] = field(default_factory=lambda: array("i"))
+    p_path: array[int] = field(default_factory=lambda: array("i"))
+    paths: dict[tuple[str, ...], int] = field(default_factory=dict)  # category path -> id
+    path_cats: list[tuple[int, ...]] = field(default_factory=list)  # path id -> category ids
+    v_seq: array[int] = field(default_factory=lambda: array("i"))
+    v_price: array[int] = field(default_factory=lambda: array("q"))
+    v_sale: array[int] = field(default_factory=lambda: array("q"))
+    v_sale_start: array[int] = field(default_factory=lambda: array("q"))
+    v_sale_end: array[int] = field(default_factory=lambda: array("q"))
+    v_avail: array[int] = field(default_factory=lambda: array("b"))
+    v_quantity_zero: array[int] = field(default_factory=lambda: array("b"))
+    v_age_lo: array[int] = field(default_factory=lambda: array("h"))
+    v_age_hi: array[int] = field(default_factory=lambda: array("h"))
+    v_age_group: array[int] = field(default_factory=lambda: array("b"))
+    v_gender: array[int] = field(default_factory=lambda: array("b"))
+
+    @property
+    def products(self) -> int:
+        return len(self.p_brand)
+
+    def _id(self, table: dict[str, int], names: list[str], name: str) -> int:
+        key = fold(name).strip()
+        found = table.get(key)
+        if found is None:
+            found = table[key] = len(names)
+            names.append(name)
+        return found
+
+    def add_product(
+        self,
+        *,
+        titles: Iterable[str],
+        descriptions: Iterable[str],
+        brand: str,
+        categories: tuple[str, ...],
+        tags: tuple[str, ...],
+        searchable: bool,
+    ) -> int:
+        """Add the next product (``seq`` = how many came before); return its seq."""
+        seq = len(self.p_brand)
+        if seq >= self._segment_end:
+            self._flush()
+        self.p_brand.append(self._id(self.brands, self.brand_names, brand) if brand else -1)
+        path = self.paths.get(categories)
+        if path is None:
+            path = self.paths[categories] = len(self.path_cats)
+            self.path_cats.append(
+                tuple(self._id(self.categories, self.category_names, c) for c in categories)
+            )
+        self.p_path.append(path)
+        self.p_leaf.append(self.path_cats[path][-1] if categories else -1)
+        if not searchable:
+            return seq
+        title = folded_terms(fold(" ".join(titles)))
+        tagged_words, tagged_masks, tagged = _labels(brand, categories, tags)
+        text = " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
+        # A word is stored once per product with the fields it occurs in; set algebra in C
+        # does most of that, and the label words of a brand/category/tags combination are
+        # worked out once per combination.
+        description = folded_terms(fold(text)) - title - tagged
+        own = title - tagged
+        words = [*own, *description, *tagged_words]
+        masks = [TITLE] * len(own) + [DESC] * len(description)
+        masks += [
+            m | TITLE if w in title else m for w, m in zip(tagged_words, tagged_masks, strict=True)
+        ]
+        terms = self.terms
+        tids = list(map(terms.get, words))
+        if None in tids:
+            for i, tid in enumerate(tids):
+                if tid is None:
+                    tids[i] = terms.setdefault(words[i], len(terms))
+        self._tids.extend(tids)  # type: ignore[arg-type]
+        self._masks.extend(masks)
+        self._ords.extend([seq] * len(tids))
+        return seq
+
+    def add_variant(
+        self,
+        seq: int,
+        *,
+        price: int,
+        sale_price: int | None,
+        sale_start: int | None,
+        sale_end: int | None,
+        availability: Availability,
+        quantity: int | None,
+        ages: tuple[int, int],
+        age_group: AgeGroup | None,
+        gender: Gender | None,
+    ) -> None:
+        """Add an active variant of product ``seq`` (variants of a product may come late)."""
+        self.v_seq.append(seq)
+        self.v_price.append(price)
+        self.v_sale.append(-1 if sale_price is None else sale_price)
+        self.v_sale_start.append(-NO_TIME if sale_start is None else sale_start)
+        self.v_sale_end.append(NO_TIME if sale_end is None else sale_end)
+        self.v_avail.append(_AVAILABILITY_CODES[availability])
+        self.v_quantity_zero.append(1 if quantity is not None and quantity <= 0 else 0)
+        self.v_age_lo.append(ages[0])
+        self.v_age_hi.append(ages[1])
+        self.v_age_group.append(-1 if age_group is None else _AGE_GROUP_CODES[age_group])
+        self.v_gender.append(_GENDER_CODES.get(gender, 0))
+
+    def _flush(self) -> None:
+        if self._ords:
+            # One in-place sort of packed (term, product, fields) keys: products are added in
+            # order, so each term's products come out ascending, with no index arrays.
+            key = np.frombuffer(self._tids, dtype=np.int32).astype(np.int64)
+            np.left_shift(key, 36, out=key)
+            part = np.frombuffer(self._ords, dtype=np.int32).astype(np.int64)
+            np.left_shift(part, 4, out=part)
+            key |= part
+            del part
+            key |= np.frombuffer(self._masks, dtype=np.uint8)
+            self._tids, self._ords, self._masks = array("i"), array("i"), array("B")
+            key.sort()
+            masks = (key & 15).astype(np.uint8)
+            ords = ((key >> 4) & 0xFFFFFFFF).astype(np.int32)
+            key >>= 36
+            starts = np.flatnonzero(key[1:] != key[:-1]) + 1
+            starts = np.concatenate(([0], starts)).astype(np.int64)
+            uniq = key[starts].astype(np.int32)
+            del key
+            offsets = np.append(starts, len(ords)).astype(np.int64)
+            self._segments.append(_Segment(uniq, offsets, ords, masks))
+        self._segment_end += SEGMENT
+
+    def finish(self) -> SearchIndex:
+        self._flush()
+        n_terms = len(self.terms)
+        words = list(self.terms)  # in tid order
+        df = np.zeros(n_terms, dtype=np.int32)
+        for seg in self._segments:
+            df[seg.tids] += np.diff(seg.offsets).astype(np.int32)
+        v_seq = np.frombuffer(self.v_seq, dtype=np.int32)
+        order = np.argsort(v_seq, kind="stable")
+        n = self.products
+        var_counts = np.bincount(v_seq, minlength=n) if len(v_seq) else np.zeros(n, np.int64)
+        path_cats = self.path_cats
+        path_lengths = np.array([len(c) for c in path_cats], dtype=np.int64)
+
+        def col(values: array[int], dtype: type) -> npt.NDArray[np.generic]:
+            return np.frombuffer(values, dtype=dtype)[order].copy()
+
+        arrays: dict[str, npt.NDArray[np.generic]] = {
+            "p_brand": np.frombuffer(self.p_brand, dtype=np.int32).copy(),
+            "p_leaf": np.frombuffer(self.p_leaf, dtype=np.int32).copy(),
+            "p_path": np.frombuffer(self.p_path, dtype=np.int32).copy(),
+            "path_off": np.concatenate(([0], np.cumsum(path_lengths, dtype=np.int64))),
+            "path_cats": np.array([c for cats in path_cats for c in cats], dtype=np.int32),
+            "p_var_off": np.concatenate(([0], np.cumsum(var_counts, dtype=np.int64))),
+            "v_price": col(self.v_price, np.int64),
+            "v_sale": col(self.v_sale, np.int64),
+            "v_sale_start": col(self.v_sale_start, np.int64),
+            "v_sale_end": col(self.v_sale_end, np.int64),
+            "v_avail": col(self.v_avail, np.int8),
+            "v_quantity_zero": col(self.v_quantity_zero, np.int8),
+            "v_age_lo": col(self.v_age_lo, np.int16),
+            "v_age_hi": col(self.v_age_hi, np.int16),
+            "v_age_group": col(self.v_age_group, np.int8),
+            "v_gender": col(self.v_gender, np.int8),
+            "df": df,
+        }
+        arrays.update(_typo_arrays(words))
+        for k, seg in enumerate(self._segments):
+            arrays[f"s{k}_tids"] = seg.tids
+            arrays[f"s{k}_offsets"] = seg.offsets
+            arrays[f"s{k}_ords"] = seg.ords
+            arrays[f"s{k}_masks"] = seg.masks
+        return SearchIndex(arrays, words, self.brand_names, self.category_names)
+
+
+def _typo_arrays(words: list[str]) -> dict[str, npt.NDArray[np.generic]]:
+    """Deletion neighbours (SymSpell) of the longer alphabetic words, as sorted crc32 hashes."""
+    hashes: array[int] = array("I")
+    tids: array[int] = array("i")
+    for tid, word in enumerate(words):
+        if len(word) >= MIN_TYPO_LENGTH and word.isalpha():
+            for variant in (word, *_deletes(word)):
+                hashes.append(_hash(variant))
+                tids.append(tid)
+    h = np.frombuffer(hashes, dtype=np.uint32)
+    order = np.argsort(h, kind="stable")
+    return {"typo_hash": h[order], "typo_tid": np.frombuffer(tids, dtype=np.int32)[order]}
+
+
+def _osa_distance_at_most_one(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours apart (or equal)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True
+        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    if la > lb:
+        return a[i + 1 :] == b[i:]
+    return a[i:] == b[i + 1 :]
+
+
+class Groups:
+    """Consecutive runs of variants, one per product: reduce a per-variant array per product.
+
+    ``np.ufunc.reduceat`` pays per run; most products have one variant, so their value is
+    read directly and only products with several variants go through ``reduceat``.
+    """
+
+    def __init__(self, starts: Ints, counts: Ints, total: int) -> None:
+        self.starts = starts
+        self.total = total
+        multi = np.flatnonzero(counts > 1)
+        self.multi = multi
+        if len(multi):
+            bounds = np.empty(2 * len(multi), dtype=np.int64)
+            bounds[0::2] = starts[multi]
+            bounds[1::2] = starts[multi] + counts[multi]
+            self.bounds = bounds
+
+    def reduce(self, ufunc: np.ufunc, values: npt.NDArray[Any], pad: Any) -> npt.NDArray[Any]:
+        out = values[self.starts]
+        if len(self.multi):
+            padded = np.append(values, np.array([pad], dtype=values.dtype))
+            out[self.multi] = ufunc.reduceat(padded, self.bounds)[0::2]
+        return out
+
+    def any(self, values: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        return self.reduce(np.logical_or, values, False)
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """Indexed words a typed word stands for, with how well each matches (1 = exactly)."""
+
+    tids: tuple[int, ...]
+    qualities: tuple[float, ...]
+
+
+MAX_EXPANSIONS = 24
+
+
+class SearchIndex:
+    """The loaded index of one catalog generation. Read-only; safe to share between threads."""
+
+    def __init__(
+        self,
+        arrays: dict[str, npt.NDArray[np.generic]],
+        words: list[str],
+        brands: list[str],
+        categories: list[str],
+    ) -> None:
+        self.arrays = arrays
+        self.words = words
+        self.term_ids = {w: i for i, w in enumerate(words)}
+        self.sorted_words = sorted(words)
+        self.sorted_tids = np.array([self.term_ids[w] for w in self.sorted_words], dtype=np.int32)
+        self.brand_names = brands
+        self.brand_ids = {fold(b).strip(): i for i, b in enumerate(brands)}
+        self.category_names = categories
+        self.category_ids = {fold(c).strip(): i for i, c in enumerate(categories)}
+        a = arrays
+        self.p_brand: Ords = a["p_brand"]  # type: ignore[assignment]
+        self.p_leaf: Ords = a["p_leaf"]  # type: ignore[assignment]
+        self.p_path: Ords = a["p_path"]  # type: ignore[assignment]
+        self.path_off: Ints = a["path_off"]  # type: ignore[assignment]
+        self.path_cats: Ords = a["path_cats"]  # type: ignore[assignment]
+        self.p_var_off: Ints = a["p_var_off"]  # type: ignore[assignment]
+        self.v_price: Ints = a["v_price"]  # type: ignore[assignment]
+        self.v_sale: Ints = a["v_sale"]  # type: ignore[assignment]
+        self.v_sale_start: Ints = a["v_sale_start"]  # type: ignore[assignment]
+        self.v_sale_end: Ints = a["v_sale_end"]  # type: ignore[assignment]
+        self.v_has_sale = self.v_sale >= 0
+        self.v_avail = a["v_avail"]
+        self.v_quantity_zero = a["v_quantity_zero"]
+        self.v_age_lo = a["v_age_lo"]
+        self.v_age_hi = a["v_age_hi"]
+        self.v_age_group = a["v_age_group"]
+        self.v_gender = a["v_gender"]
+        self.df: Ords = a["df"]  # type: ignore[assignment]
+        self.typo_hash = a["typo_hash"]
+        self.typo_tid: Ords = a["typo_tid"]  # type: ignore[assignment]
+        self.segments: list[_Segment] = []
+        k = 0
+        while f"s{k}_tids" in a:
+            self.segments.append(
+                _Segment(
+                    a[f"s{k}_tids"],  # type: ignore[arg-type]
+                    a[f"s{k}_offsets"],  # type: ignore[arg-type]
+                    a[f"s{k}_ords"],  # type: ignore[arg-type]
+                    a[f"s{k}_masks"],  # type: ignore[arg-type]
+                )
+            )
+            k += 1
+        self.n_products = len(self.p_brand)
+        counts = np.diff(self.p_var_off)
+        self.var_count = counts
+        # Searchable products: those with at least one active variant.
+        self.active: Ords = np.flatnonzero(counts > 0).astype(np.int32)
+        self.all_groups = Groups(
+            self.p_var_off[self.active], counts[self.active], len(self.v_price)
+        )
+        self.expand = lru_cache(maxsize=4096)(self._expand)
+
+    # -- serialisation -------------------------------------------------------------------
+    # Layout: _MAGIC + 8-byte header length + JSON header + arrays, each 8-byte aligned.
+    # Loading makes numpy views on one buffer: no copy of a few hundred megabytes.
+    def _payload(self) -> dict[str, npt.NDArray[Any]]:
+        text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
+        text += "\x01" + "\x00".join(self.category_names)
+        return {**self.arrays, "_text": np.frombuffer(text.encode(), dtype=np.uint8)}
+
+    def write(self, sink: Callable[[memoryview | bytes], None]) -> int:
+        """Stream the index to ``sink`` (called with consecutive pieces); return its size."""
+        payload = self._payload()
+        entries = []
+        offset = 0
+        for name, values in payload.items():
+            values = np.ascontiguousarray(values)
+            payload[name] = values
+            entries.append([name, values.dtype.str, list(values.shape), offset, values.nbytes])
+            offset += (values.nbytes + 7) // 8 * 8
+        header = orjson.dumps(entries)
+        header += b" " * ((8 - (len(header) + 13) % 8) % 8)
+        sink(_MAGIC + len(header).to_bytes(8, "little") + header)
+        written = 13 + len(header)
+        for values in payload.values():
+            view = values.data.cast("B") if values.nbytes else memoryview(b"")
+            if values.nbytes:
+                sink(view)
+            padding = (8 - values.nbytes % 8) % 8
+            if padding:
+                sink(b"\x00" * padding)
+            written += values.nbytes + padding
+        return written
+
+    def to_bytes(self) -> bytes:
+        parts: list[bytes] = []
+        self.write(lambda piece: parts.append(bytes(piece)))
+        return b"".join(parts)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes | bytearray | memoryview) -> SearchIndex:
+        data = memoryview(blob)
+        if bytes(data[:5]) != _MAGIC:
+            raise ValueError("not a shopchat search index (rebuild it with a new import)")
+        size = int.from_bytes(data[5:13], "little")
+        entries = orjson.loads(bytes(data[13 : 13 + size]))
+        base = 13 + size
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        for name, dtype, shape, offset, nbytes in entries:
+            start = base + offset
+            flat = np.frombuffer(data[start : start + nbytes], dtype=np.dtype(dtype))
+            arrays[name] = flat.reshape(shape)
+        text = arrays.pop("_text").tobytes().decode()
+        words, brands, categories = (
+            part.split("\x00") if part else [] for part in text.split("\x01")
+        )
+        return cls(arrays, words, brands, categories)
+
+    # -- postings ------------------------------------------------------------------------
+    def postings(self, tid: int) -> tuple[Ords, npt.NDArray[np.uint8]]:
+        """Products containing word ``tid`` (ascending) and the fields it occurs in."""
+        ords: list[Ords] = []
+        masks: list[npt.NDArray[np.uint8]] = []
+        for seg in self.segments:
+            i = int(np.searchsorted(seg.tids, tid))
+            if i < len(seg.tids) and seg.tids[i] == tid:
+                lo, hi = int(seg.offsets[i]), int(seg.offsets[i + 1])
+                ords.append(seg.ords[lo:hi])
+                masks.append(seg.masks[lo:hi])
+        if len(ords) == 1:
+            return ords[0], masks[0]
+        if not ords:
+            return np.empty(0, np.int32), np.empty(0, np.uint8)
+        return np.concatenate(ords), np.concatenate(masks)
+
+    def _prefix_range(self, prefix: str) -> tuple[int, int]:
+        lo = bisect_left(self.sorted_words, prefix)
+        hi = bisect_left(self.sorted_words, prefix + "\U0010ffff", lo)
+        return lo, hi
+
+    def _top_by_df(self, tids: Iterable[int], limit: int) -> list[int]:
+        found = np.fromiter(tids, dtype=np.int32)
+        if len(found) > limit:
+            found = found[np.argsort(-self.df[found], kind="stable")[:limit]]
+        return [int(t) for t in found]
+
+    def _expand(self, form: str) -> Expansion:
+        """Exact word, words it begins (prefix), inflections sharing a long stem, and typos."""
+        quality: dict[int, float] = {}
+        exact = self.term_ids.get(form)
+        if exact is not None:
+            quality[exact] = 1.0
+        if any(ch.isdigit() for ch in form) or not form:
+            return Expansion(tuple(quality), tuple(quality.values()))
+        if len(form) >= 2:
+            lo, hi = self._prefix_range(form)
+            prefix_q = 0.8 if len(form) >= 3 else 0.5
+            tids = self._top_by_df(self.sorted_tids[lo:hi], MAX_EXPANSIONS)
+            for tid in tids:
+                quality.setdefault(tid, prefix_q)
+        if len(form) >= 4:
+            stem = form[: max(4, len(form) - 3)]
+            lo, hi = self._prefix_range(stem)
+            stems = []
+            for i in range(lo, min(hi, lo + 2000)):
+                word = self.sorted_words[i]
+                common = 0
+                for x, y in zip(form, word, strict=False):
+                    if x != y:
+                        break
+                    common += 1
+                if common >= 4 and common >= max(len(form), len(word)) - 3:
+                    stems.append(int(self.sorted_tids[i]))
+            for tid in self._top_by_df(stems, MAX_EXPANSIONS):
+                quality.setdefault(tid, 0.6)
+        if len(form) >= MIN_TYPO_LENGTH and exact is None:
+            typos: set[int] = set()
+            for variant in (form, *_deletes(form)):
+                h = _hash(variant)
+                lo = int(np.searchsorted(self.typo_hash, h))
+                hi = int(np.searchsorted(self.typo_hash, h, side="right"))
+                typos.update(int(t) for t in self.typo_tid[lo:hi])
+            near = [t for t in typos if _osa_distance_at_most_one(form, self.words[t])]
+            for tid in self._top_by_df(near, MAX_EXPANSIONS):
+                quality.setdefault(tid, 0.5)
+        return Expansion(tuple(quality), tuple(quality.values()))
+
+    # -- variants ------------------------------------------------------------------------
+    def variants_of(self, products: Ords) -> tuple[Ints, Groups]:
+        """Variant positions of ``products`` (grouped per product) and the grouping."""
+        starts = self.p_var_off[products]
+        counts = self.var_count[products]
+        group_starts = np.zeros(len(products), dtype=np.int64)
+        np.cumsum(counts[:-1], out=group_starts[1:])
+        if len(products) and int(counts.max()) == 1:
+            return starts, Groups(group_starts, counts, len(products))
+        total = int(counts.sum())
+        positions = np.arange(total, dtype=np.int64) + np.repeat(starts - group_starts, counts)
+        return positions, Groups(group_starts, counts, total)
+
+    def category_counts(self, products: Ords) -> npt.NDArray[np.int64]:
+        """Products per category id, each level of each product's path counted."""
+        if not len(self.path_cats):
+            return np.zeros(0, dtype=np.int64)
+        per_path = np.bincount(self.p_path[products], minlength=len(self.path_off) - 1)
+        weights = np.repeat(per_path, np.diff(self.path_off))
+        return np.bincount(self.path_cats, weights=weights).astype(np.int64)
+
+    def in_category(self, products: Ords, category: int) -> npt.NDArray[np.bool_]:
+        """Whether each product has ``category`` at some level of its path."""
+        paths = np.zeros(len(self.path_off) - 1, dtype=bool)
+        for n in range(len(paths)):
+            lo, hi = int(self.path_off[n]), int(self.path_off[n + 1])
+            paths[n] = category in self.path_cats[lo:hi]
+        return paths[self.p_path[products]] if len(paths) else np.zeros(len(products), bool)
+
+
+def top_k(values: npt.NDArray[Any], k: int) -> npt.NDArray[np.int64]:
+    """Positions of the ``k`` largest values, best first; ties keep their order.
+
+    Candidates arrive in static-rank order and broad queries tie a lot at the top, so a few
+    passes of max() usually find the best ``k`` without partitioning everything.
+    """
+    n = len(values)
+    if k <= 0 or n == 0:
+        return np.empty(0, dtype=np.int64)
+    if k >= n:
+        return np.lexsort((np.arange(n), -values))
+    picked: list[npt.NDArray[np.int64]] = []
+    need = k
+    work = values
+    floor = np.array(-np.inf if values.dtype.kind == "f" else np.iinfo(values.dtype).min)
+    for _ in range(4):
+        best = work.max()
+        tied = np.flatnonzero(work == best)
+        picked.append(tied[:need])
+        need -= len(picked[-1])
+        if need == 0:
+            return np.concatenate(picked)
+        if work is values:
+            work = values.copy()
+        work[tied] = floor
+    threshold = np.partition(work, n - need)[n - need]
+    better = np.flatnonzero(work > threshold)
+    ties = np.flatnonzero(work == threshold)[: need - len(better)]
+    rest = np.concatenate((better, ties))
+    rest = rest[np.lexsort((rest, -work[rest]))]
+    return np.concatenate((*picked, rest))
+
+
+def empty_index() -> SearchIndex:
+    return IndexBuilder().finish()
+
+
+__all__ = [
+    "DESC",
+    "LABEL",
+    "NAME",
+    "TITLE",
+    "Expansion",
+    "Groups",
+    "IndexBuilder",
+    "SearchIndex",
+    "empty_index",
+    "gender_code",
+    "name_key",
+    "top_k",
+]

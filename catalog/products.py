@@ -1,0 +1,130 @@
+"""Products and variants as the store gives them back: texts per locale, prices in minor units.
+
+A product is a group of feed items (``group_id``); each item is a :class:`Variant`. A feed
+item without a group is a product with one variant of the same id, shown without variants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from catalog.l10n import pick_text
+from catalog.records import AGE_YEARS, AgeGroup, Availability, Gender
+
+BUYABLE = (Availability.IN_STOCK, Availability.PREORDER)
+# Attributes that name a variant, in the order a label shows them ("M / red").
+OPTION_KEYS = ("size", "color", "material", "pattern")
+# Attribute keys starting with this are the store's own (the JSONL importer's labels and
+# age ranges); they are never shown as attributes.
+INTERNAL = "_"
+
+
+def age_range(age_group: AgeGroup | None, attributes: dict[str, str]) -> tuple[int, int]:
+    """Inclusive years a variant suits: an ``_age`` attribute ("5-10"), its age group, or all."""
+    text = attributes.get("_age")
+    if text:
+        low, _, high = text.partition("-")
+        try:
+            return int(low), int(high or low)
+        except ValueError:
+            pass
+    if age_group is not None:
+        return AGE_YEARS[age_group]
+    return 0, 120
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One buyable offer of a product; ``price`` is the regular price in minor units."""
+
+    id: str
+    price: int
+    availability: Availability
+    label: dict[str, str] = field(default_factory=dict)  # "Pink" / "Różowy"; may be empty
+    sale_price: int | None = None
+    sale_start: datetime | None = None
+    sale_end: datetime | None = None
+    quantity: int | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    age_group: AgeGroup | None = None
+    gender: Gender | None = None
+    image: str | None = None
+    link: str | None = None
+
+    def on_sale(self, now: datetime) -> bool:
+        """Whether the sale price is in force at ``now`` (its window includes ``now``)."""
+        if self.sale_price is None:
+            return False
+        if self.sale_start is not None and now < self.sale_start:
+            return False
+        return self.sale_end is None or now < self.sale_end
+
+    def price_at(self, now: datetime) -> int:
+        """The price in force at ``now``: the sale price inside its window, else the regular."""
+        return self.sale_price if self.on_sale(now) and self.sale_price is not None else self.price
+
+    @property
+    def in_stock(self) -> bool:
+        return self.availability in BUYABLE and (self.quantity is None or self.quantity > 0)
+
+    @property
+    def ages(self) -> tuple[int, int]:
+        return age_range(self.age_group, self.attributes)
+
+    @property
+    def shown_attributes(self) -> dict[str, str]:
+        return {k: v for k, v in self.attributes.items() if not k.startswith(INTERNAL)}
+
+    def label_for(self, locale: str) -> str:
+        """The variant's name in ``locale``, else its options joined ("M / red")."""
+        if self.label:
+            return pick_text(self.label, locale)
+        return " / ".join(self.attributes[k] for k in OPTION_KEYS if self.attributes.get(k))
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product with its texts by locale (key ``""`` holds the feed's own text)."""
+
+    id: str
+    title: dict[str, str]
+    currency: str
+    variants: tuple[Variant, ...]
+    description: dict[str, str] = field(default_factory=dict)
+    description_html: str = ""
+    brand: str = ""
+    categories: tuple[str, ...] = ()
+    product_type: str = ""
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+    images: tuple[str, ...] = ()
+    link: str | None = None
+
+    @property
+    def category(self) -> str:
+        """The most specific category ("Building Toys"), or "" without one."""
+        return self.categories[-1] if self.categories else ""
+
+    @property
+    def standalone(self) -> bool:
+        """A single item without a group: shown as a product without variants."""
+        return len(self.variants) == 1 and self.variants[0].id == self.id
+
+    @property
+    def in_stock(self) -> bool:
+        return any(v.in_stock for v in self.variants)
+
+    def title_for(self, locale: str) -> str:
+        return pick_text(self.title, locale)
+
+    def description_for(self, locale: str) -> str:
+        return pick_text(self.description, locale)
+
+    def variant(self, variant_id: str | None) -> Variant | None:
+        if variant_id is None:
+            return self.variants[0] if self.standalone else None
+        return next((v for v in self.variants if v.id == variant_id), None)
+
+
+__all__ = ["BUYABLE", "Product", "Variant", "age_range"]

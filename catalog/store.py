@@ -1,0 +1,372 @@
+"""The catalog in SQL (SQLite or PostgreSQL through SQLAlchemy Core), one generation at a time.
+
+Every row belongs to a generation. ``catalog_current`` names the generation shoppers see; an
+import fills a new one and flips the pointer in one transaction (see :mod:`catalog.importer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from catalog.products import Product, Variant
+from catalog.records import AgeGroup, Availability, Gender
+
+metadata = MetaData()
+generations = Table(
+    "catalog_generations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(16), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("products", Integer, nullable=False),
+    Column("variants", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+)
+current = Table(
+    "catalog_current",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("generation", Integer),
+    Column("updated_at", DateTime(timezone=True)),
+)
+products = Table(
+    "catalog_products",
+    metadata,
+    Column("generation", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("id", String(255), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("brand", String(255), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("data", Text, nullable=False),
+)
+variants = Table(
+    "catalog_variants",
+    metadata,
+    Column("generation", Integer, primary_key=True),
+    Column("id", String(255), primary_key=True),
+    Column("product_id", String(255), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("price", BigInteger, nullable=False),
+    Column("sale_price", BigInteger),
+    Column("sale_start", BigInteger),
+    Column("sale_end", BigInteger),
+    Column("currency", String(3), nullable=False),
+    Column("availability", String(16), nullable=False),
+    Column("quantity", Integer),
+    Column("data", Text, nullable=False),
+)
+index_parts = Table(
+    "catalog_index",
+    metadata,
+    Column("generation", Integer, primary_key=True),
+    Column("part", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+feeds = Table(
+    "catalog_feeds",
+    metadata,
+    Column("source", String(1024), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("fingerprint", Text),
+    Column("generation", Integer),
+    Column("imported_at", DateTime(timezone=True)),
+)
+
+INDEX_PART_BYTES = 32 << 20
+_CURRENT = select(current.c.generation).where(current.c.id == 1)
+_P = products.c
+_V = variants.c
+_PRODUCTS_BY_SEQ = select(_P.seq, _P.id, _P.currency, _P.brand, _P.data).where(
+    _P.generation == bindparam("g"), _P.seq.in_(bindparam("seqs", expanding=True))
+)
+_PRODUCT_BY_ID = select(_P.seq, _P.id, _P.currency, _P.brand, _P.data).where(
+    _P.generation == bindparam("g"), _P.id == bindparam("pid"), _P.status == "active"
+)
+_VARIANTS_OF = (
+    select(
+        _V.product_id,
+        _V.id,
+        _V.price,
+        _V.sale_price,
+        _V.sale_start,
+        _V.sale_end,
+        _V.availability,
+        _V.quantity,
+        _V.data,
+    )
+    .where(
+        _V.generation == bindparam("g"),
+        _V.product_id.in_(bindparam("pids", expanding=True)),
+        _V.status == "active",
+    )
+    .order_by(_V.product_id, _V.line)
+)
+
+
+def epoch(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())
+
+
+def _moment(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What we remember about a feed source: its HTTP validators or its file fingerprint."""
+
+    source: str
+    etag: str | None
+    last_modified: str | None
+    fingerprint: str | None
+    generation: int | None
+
+
+def _variant(row: Any) -> Variant:
+    data = orjson.loads(row.data)
+    return Variant(
+        id=row.id,
+        price=row.price,
+        availability=Availability(row.availability),
+        label=data.get("label") or {},
+        sale_price=row.sale_price,
+        sale_start=_moment(row.sale_start),
+        sale_end=_moment(row.sale_end),
+        quantity=row.quantity,
+        attributes=data.get("attributes") or {},
+        age_group=AgeGroup(data["age_group"]) if data.get("age_group") else None,
+        gender=Gender(data["gender"]) if data.get("gender") else None,
+        image=data.get("image"),
+        link=data.get("link"),
+    )
+
+
+def _product(row: Any, its_variants: Sequence[Variant]) -> Product:
+    data = orjson.loads(row.data)
+    return Product(
+        id=row.id,
+        title=data["title"],
+        currency=row.currency,
+        variants=tuple(its_variants),
+        description=data.get("description") or {},
+        description_html=data.get("description_html", ""),
+        brand=row.brand,
+        categories=tuple(data.get("categories", ())),
+        product_type=data.get("product_type", ""),
+        tags=tuple(data.get("tags", ())),
+        image=data.get("image"),
+        images=tuple(data.get("images", ())),
+        link=data.get("link"),
+    )
+
+
+class CatalogStore:
+    """Reads of the current catalog; the import writes through :mod:`catalog.importer`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def current_generation(self) -> int | None:
+        with self.engine.connect() as connection:
+            return connection.execute(_CURRENT).scalar()
+
+    def load_index_blob(self, generation: int) -> bytearray | None:
+        """The stored index, read part by part into one buffer (no second copy)."""
+        size_query = select(func.sum(func.length(index_parts.c.data))).where(
+            index_parts.c.generation == generation
+        )
+        parts_query = (
+            select(index_parts.c.data)
+            .where(index_parts.c.generation == generation)
+            .order_by(index_parts.c.part)
+        )
+        with self.engine.connect() as connection:
+            size = connection.execute(size_query).scalar()
+            if not size:
+                return None
+            buffer = bytearray(int(size))
+            at = 0
+            for (part,) in connection.execution_options(yield_per=1).execute(parts_query):
+                buffer[at : at + len(part)] = part
+                at += len(part)
+        return buffer
+
+    def products_by_seq(self, generation: int, seqs: Sequence[int]) -> dict[int, Product]:
+        """Active variants included; a product whose rows are gone (a newer import) is absent."""
+        if not seqs:
+            return {}
+        with self.engine.connect() as connection:
+            rows = connection.execute(_PRODUCTS_BY_SEQ, {"g": generation, "seqs": list(seqs)})
+            rows_list = rows.all()
+            by_product = self._variants(connection, generation, [r.id for r in rows_list])
+        return {r.seq: _product(r, by_product.get(r.id, ())) for r in rows_list}
+
+    def product(self, generation: int, product_id: str) -> Product | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(_PRODUCT_BY_ID, {"g": generation, "pid": product_id}).first()
+            if row is None:
+                return None
+            found = self._variants(connection, generation, [row.id]).get(row.id)
+        return _product(row, found) if found else None
+
+    def _variants(
+        self, connection: Connection, generation: int, product_ids: list[str]
+    ) -> dict[str, list[Variant]]:
+        found: dict[str, list[Variant]] = {}
+        if not product_ids:
+            return found
+        for row in connection.execute(_VARIANTS_OF, {"g": generation, "pids": product_ids}):
+            found.setdefault(row.product_id, []).append(_variant(row))
+        return found
+
+    def counts(self, generation: int) -> tuple[int, int]:
+        query = select(generations.c.products, generations.c.variants).where(
+            generations.c.id == generation
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row[0], row[1]) if row else (0, 0)
+
+    # -- feeds ---------------------------------------------------------------------------
+    def feed_state(self, source: str) -> FeedState | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(feeds).where(feeds.c.source == source)).first()
+        if row is None:
+            return None
+        return FeedState(row.source, row.etag, row.last_modified, row.fingerprint, row.generation)
+
+    def remember_feed(self, connection: Connection, state: FeedState, now: datetime) -> None:
+        values = {
+            "etag": state.etag,
+            "last_modified": state.last_modified,
+            "fingerprint": state.fingerprint,
+            "generation": state.generation,
+            "imported_at": now,
+        }
+        done = connection.execute(update(feeds).where(feeds.c.source == state.source), values)
+        if done.rowcount == 0:
+            connection.execute(insert(feeds), {"source": state.source, **values})
+
+    # -- generations ---------------------------------------------------------------------
+    def start_generation(self, source: str, now: datetime) -> int:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                insert(generations).returning(generations.c.id),
+                {
+                    "state": "building",
+                    "source": source,
+                    "started_at": now,
+                    "products": 0,
+                    "variants": 0,
+                    "rejected": 0,
+                },
+            )
+            return int(result.scalar_one())
+
+    def drop_generation(self, generation: int) -> None:
+        with self.engine.begin() as connection:
+            _drop(connection, generation)
+
+    def retire_old(self, keep: int) -> None:
+        """Delete finished generations other than ``keep`` and the current one.
+
+        Imports still building stay; so does the current generation, which another process's
+        import may have published after ours.
+        """
+        with self.engine.connect() as connection:
+            now_current = connection.execute(_CURRENT).scalar()
+            old = connection.execute(
+                select(generations.c.id).where(
+                    generations.c.id != keep, generations.c.state == "ready"
+                )
+            ).scalars()
+            stale = [g for g in old if g != now_current]
+        for generation in stale:
+            self.drop_generation(generation)
+
+
+def _drop(connection: Connection, generation: int) -> None:
+    for table in (index_parts, variants, products):
+        connection.execute(delete(table).where(table.c.generation == generation))
+    connection.execute(delete(generations).where(generations.c.id == generation))
+
+
+class IndexWriter:
+    """Receives the serialised index piece by piece and stores it in ``INDEX_PART_BYTES`` rows."""
+
+    def __init__(self, connection: Connection, generation: int) -> None:
+        self.connection = connection
+        self.generation = generation
+        self.buffer = bytearray()
+        self.part = 0
+
+    def __call__(self, piece: memoryview | bytes) -> None:
+        view = memoryview(piece)
+        while len(view):
+            room = INDEX_PART_BYTES - len(self.buffer)
+            self.buffer += view[:room]
+            view = view[room:]
+            if len(self.buffer) >= INDEX_PART_BYTES:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.connection.execute(
+                insert(index_parts),
+                {"generation": self.generation, "part": self.part, "data": bytes(self.buffer)},
+            )
+            self.part += 1
+            self.buffer = bytearray()
+
+
+def publish(
+    connection: Connection, generation: int, now: datetime, counts: tuple[int, int, int]
+) -> None:
+    """Make ``generation`` the one shoppers see (inside the caller's transaction)."""
+    connection.execute(
+        update(generations)
+        .where(generations.c.id == generation)
+        .values(
+            state="ready",
+            finished_at=now,
+            products=counts[0],
+            variants=counts[1],
+            rejected=counts[2],
+        )
+    )
+    connection.execute(
+        update(current).where(current.c.id == 1).values(generation=generation, updated_at=now)
+    )
+
+
+__all__ = ["CatalogStore", "FeedState", "IndexWriter", "epoch", "publish"]
