@@ -19,6 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_feed import write_google_xml  # noqa: E402
 
+# The repository first: bench/catalog.py would otherwise stand in for the catalog package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from catalog.feeds import read_feed  # noqa: E402
 
 
