@@ -341,6 +341,59 @@ class Groups:
         return self.reduce(np.logical_or, values, False)
 
 
+BIG = np.iinfo(np.int64).max
+_BUYABLE_CODES = np.array(
+    [a in (Availability.IN_STOCK, Availability.PREORDER) for a in Availability], dtype=bool
+)
+
+
+class NowColumns:
+    """What depends on the clock, for the whole catalog at one moment.
+
+    Per variant: the price in force and whether it is a sale price; per product (any or
+    lowest over its variants, and over its buyable variants only): buyable, on sale, lowest
+    price, availability and age-group bits. Queries without variant filters other than
+    "in stock" read these instead of going through variants.
+    """
+
+    def __init__(self, index: SearchIndex, moment: int) -> None:
+        price = index.v_price.copy()
+        with_sale = np.flatnonzero(index.v_has_sale)
+        on_sale = np.zeros(len(price), dtype=bool)
+        if len(with_sale):
+            live = (index.v_sale_start[with_sale] <= moment) & (
+                moment < index.v_sale_end[with_sale]
+            )
+            on_sale[with_sale[live]] = True
+            price[with_sale[live]] = index.v_sale[with_sale[live]]
+        self.v_price = price
+        self.v_on_sale = on_sale
+        buyable = _BUYABLE_CODES[index.v_avail] & (index.v_quantity_zero == 0)
+        self.v_buyable = buyable
+        n = index.n_products
+        groups = index.all_groups
+        active = index.active
+
+        def per_product(values: npt.NDArray[Any], ufunc: np.ufunc, pad: Any) -> Any:
+            out = np.full(n, pad, dtype=values.dtype)
+            if len(active):
+                out[active] = groups.reduce(ufunc, values, pad)
+            return out
+
+        avail_bits = np.left_shift(1, index.v_avail.astype(np.int64)).astype(np.uint8)
+        ages = index.v_age_group.astype(np.int64)
+        age_bits = np.where(ages >= 0, np.left_shift(1, np.maximum(ages, 0)), 0).astype(np.uint8)
+        self.p_buyable = per_product(buyable, np.logical_or, False)
+        self.p_sale = per_product(on_sale, np.logical_or, False)
+        self.p_sale_buyable = per_product(on_sale & buyable, np.logical_or, False)
+        self.p_low = per_product(price, np.minimum, BIG)
+        self.p_low_buyable = per_product(np.where(buyable, price, BIG), np.minimum, BIG)
+        self.p_avail_bits = per_product(avail_bits, np.bitwise_or, np.uint8(0))
+        self.p_avail_bits_buyable = per_product(avail_bits * buyable, np.bitwise_or, np.uint8(0))
+        self.p_age_bits = per_product(age_bits, np.bitwise_or, np.uint8(0))
+        self.p_age_bits_buyable = per_product(age_bits * buyable, np.bitwise_or, np.uint8(0))
+
+
 @dataclass(frozen=True, slots=True)
 class Expansion:
     """Indexed words a typed word stands for, with how well each matches (1 = exactly)."""
@@ -413,6 +466,25 @@ class SearchIndex:
             self.p_var_off[self.active], counts[self.active], len(self.v_price)
         )
         self.expand = lru_cache(maxsize=4096)(self._expand)
+        with_sale = self.v_has_sale
+        bounds = np.concatenate((self.v_sale_start[with_sale], self.v_sale_end[with_sale]))
+        # Moments at which some sale starts or ends: between two of them "now" is the same.
+        self.sale_bounds = np.unique(bounds[(bounds != NO_TIME) & (bounds != -NO_TIME)])
+        self._now_cache: tuple[int, NowColumns] | None = None
+
+    def now_columns(self, moment: int) -> NowColumns:
+        """Per-variant prices in force and per-product summaries at ``moment`` (cached).
+
+        They only change when a sale window opens or closes, so one computation serves every
+        query until the next such moment.
+        """
+        key = int(np.searchsorted(self.sale_bounds, moment, side="right"))
+        cached = self._now_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        columns = NowColumns(self, moment)
+        self._now_cache = (key, columns)
+        return columns
 
     # -- serialisation -------------------------------------------------------------------
     # Layout: _MAGIC + 8-byte header length + JSON header + arrays, each 8-byte aligned.
@@ -614,6 +686,7 @@ __all__ = [
     "Expansion",
     "Groups",
     "IndexBuilder",
+    "NowColumns",
     "SearchIndex",
     "empty_index",
     "gender_code",

@@ -134,6 +134,17 @@ class Filters:
     category: str | None = None
 
     @property
+    def only_in_stock(self) -> bool:
+        """The only variant filter is "in stock" (or there is none)."""
+        return (
+            self.min_price is None
+            and self.max_price is None
+            and self.age is None
+            and self.age_group is None
+            and self.gender is None
+        )
+
+    @property
     def on_variants(self) -> bool:
         return (
             self.min_price is not None
@@ -268,14 +279,57 @@ def rank(
         return Ranked(0, [], Facets())
 
     moment = int(now.timestamp())
+    columns = index.now_columns(moment)
+    if filters.on_variants and not filters.only_in_stock:
+        in_stock, sale_now, found_facets, keep = _by_variants(index, columns, cand, filters, facets)
+        if keep is not None:
+            cand, score, exact = _take(keep, cand, score, exact)
+    else:
+        # No variant filters, or only "in stock": per-product columns answer directly.
+        if filters.in_stock:
+            keep = columns.p_buyable[cand]
+            cand, score, exact = _take(keep, cand, score, exact)
+            in_stock = np.ones(len(cand), dtype=bool)
+            sale_now = columns.p_sale_buyable[cand]
+        else:
+            in_stock = columns.p_buyable[cand]
+            sale_now = columns.p_sale[cand]
+        found_facets = Facets()
+        if facets and len(cand):
+            if filters.in_stock:
+                avail = columns.p_avail_bits_buyable[cand]
+                ages = columns.p_age_bits_buyable[cand]
+                lowest = columns.p_low_buyable[cand]
+            else:
+                avail = columns.p_avail_bits[cand]
+                ages = columns.p_age_bits[cand]
+                lowest = columns.p_low[cand]
+            found_facets = _facets(index, cand, None, avail, ages, lowest)
+    total = len(cand)
+    if total == 0:
+        return Ranked(0, [], found_facets)
+
+    # Candidates are in static-rank (feed) order, so top_k's tie order is that order.
+    key = (in_stock.astype(np.int64) << 39) | (sale_now.astype(np.int64) << 38)
+    if exact is not None:
+        key |= np.minimum(exact, 15) << 40
+    if score is not None:
+        key |= np.minimum((score * 100).astype(np.int64), (1 << 26) - 1)
+    top = top_k(key, offset + limit)[offset:]
+    return Ranked(total, [int(s) for s in cand[top]], found_facets)
+
+
+def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-untyped-def]
+    """Per-variant filters: which products keep a passing variant, and their ranking flags."""
     big = np.iinfo(np.int64).max
     age_group = list(AgeGroup).index(filters.age_group) if filters.age_group else None
     gender = gender_code(filters.gender) if filters.gender is not None else None
 
     def evaluate(pos: Any) -> list[tuple[npt.NDArray[Any], np.ufunc, Any]]:
         """Per-variant values at ``pos`` and how to combine a product's variants."""
-        price_now, on_sale = _now_prices(index, pos, moment)
-        buyable = _BUYABLE[index.v_avail[pos]] & (index.v_quantity_zero[pos] == 0)
+        price_now = columns.v_price[pos]
+        on_sale = columns.v_on_sale[pos]
+        buyable = columns.v_buyable[pos]
         passing: npt.NDArray[np.bool_] | None = None
 
         def require(mask: npt.NDArray[np.bool_]) -> None:
@@ -299,46 +353,27 @@ def rank(
         ok = passing if passing is not None else np.ones(len(price_now), dtype=bool)
         values: list[tuple[npt.NDArray[Any], np.ufunc, Any]] = [
             (ok, np.logical_or, False),
-            (buyable if passing is None else buyable & ok, np.logical_or, False),
-            (on_sale if passing is None else on_sale & ok, np.logical_or, False),
+            (buyable & ok, np.logical_or, False),
+            (on_sale & ok, np.logical_or, False),
         ]
         if facets:
             avail_bits = np.left_shift(1, index.v_avail[pos].astype(np.int64))
             ages = index.v_age_group[pos].astype(np.int64)
             age_bits = np.where(ages >= 0, np.left_shift(1, np.maximum(ages, 0)), 0)
-            lowest = price_now
-            if passing is not None:
-                avail_bits, age_bits = avail_bits * ok, age_bits * ok
-                lowest = np.where(ok, price_now, big)
             values += [
-                (avail_bits, np.bitwise_or, 0),
-                (age_bits, np.bitwise_or, 0),
-                (lowest, np.minimum, big),
+                (avail_bits * ok, np.bitwise_or, 0),
+                (age_bits * ok, np.bitwise_or, 0),
+                (np.where(ok, price_now, big), np.minimum, big),
             ]
         return values
 
     per_product = _per_product(index, cand, evaluate)
-    keep = per_product[0] if filters.on_variants else None
-    in_stock, sale_now = per_product[1], per_product[2]
-    if keep is not None:
-        in_stock, sale_now = in_stock[keep], sale_now[keep]
+    keep = per_product[0]
+    in_stock, sale_now = per_product[1][keep], per_product[2][keep]
     found_facets = Facets()
     if facets:
         found_facets = _facets(index, cand, keep, *per_product[3:])
-    if keep is not None:
-        cand, score, exact = _take(keep, cand, score, exact)
-    total = len(cand)
-    if total == 0:
-        return Ranked(0, [], found_facets)
-
-    # Candidates are in static-rank (feed) order, so top_k's tie order is that order.
-    key = (in_stock.astype(np.int64) << 39) | (sale_now.astype(np.int64) << 38)
-    if exact is not None:
-        key |= np.minimum(exact, 15) << 40
-    if score is not None:
-        key |= np.minimum((score * 100).astype(np.int64), (1 << 26) - 1)
-    top = top_k(key, offset + limit)[offset:]
-    return Ranked(total, [int(s) for s in cand[top]], found_facets)
+    return in_stock, sale_now, found_facets, keep
 
 
 def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
