@@ -333,8 +333,11 @@ class Groups:
     def reduce(self, ufunc: np.ufunc, values: npt.NDArray[Any], pad: Any) -> npt.NDArray[Any]:
         out = values[self.starts]
         if len(self.multi):
-            padded = np.append(values, np.array([pad], dtype=values.dtype))
-            out[self.multi] = ufunc.reduceat(padded, self.bounds)[0::2]
+            bounds = self.bounds
+            if bounds[-1] >= len(values):
+                # The last run ends the array: reduceat's last index runs to the end anyway.
+                bounds = bounds[:-1]
+            out[self.multi] = ufunc.reduceat(values, bounds)[0::2]
         return out
 
     def any(self, values: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
@@ -392,6 +395,15 @@ class NowColumns:
         self.p_avail_bits_buyable = per_product(avail_bits * buyable, np.bitwise_or, np.uint8(0))
         self.p_age_bits = per_product(age_bits, np.bitwise_or, np.uint8(0))
         self.p_age_bits_buyable = per_product(age_bits * buyable, np.bitwise_or, np.uint8(0))
+        # Packed per variant for filtered queries: 1 = passes (set by the query), 2 buyable,
+        # 4 on sale now, availability bits from bit 3, age-group bits from bit 8.
+        self.v_flags = (
+            1
+            | (buyable.astype(np.int32) << 1)
+            | (on_sale.astype(np.int32) << 2)
+            | (avail_bits.astype(np.int32) << 3)
+            | (age_bits.astype(np.int32) << 8)
+        ).astype(np.int32)
 
 
 @dataclass(frozen=True, slots=True)

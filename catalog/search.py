@@ -287,7 +287,7 @@ def rank(
     else:
         # No variant filters, or only "in stock": per-product columns answer directly.
         if filters.in_stock:
-            keep = columns.p_buyable[cand]
+            keep = np.flatnonzero(columns.p_buyable[cand])
             cand, score, exact = _take(keep, cand, score, exact)
             in_stock = np.ones(len(cand), dtype=bool)
             sale_now = columns.p_sale_buyable[cand]
@@ -319,8 +319,16 @@ def rank(
     return Ranked(total, [int(s) for s in cand[top]], found_facets)
 
 
+# Bits of a product's passing variants, OR-ed together (see NowColumns.v_flags).
+_PASS, _BUY, _SALE, _AVAIL_SHIFT, _AGE_SHIFT = 1, 2, 4, 3, 8
+
+
 def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-untyped-def]
-    """Per-variant filters: which products keep a passing variant, and their ranking flags."""
+    """Per-variant filters: which products keep a passing variant, and their ranking flags.
+
+    A variant's flags (buyable, on sale, availability and age-group bits) come packed in one
+    integer, so a product's variants combine with one OR instead of one pass per value.
+    """
     big = np.iinfo(np.int64).max
     age_group = list(AgeGroup).index(filters.age_group) if filters.age_group else None
     gender = gender_code(filters.gender) if filters.gender is not None else None
@@ -328,8 +336,6 @@ def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-unty
     def evaluate(pos: Any) -> list[tuple[npt.NDArray[Any], np.ufunc, Any]]:
         """Per-variant values at ``pos`` and how to combine a product's variants."""
         price_now = columns.v_price[pos]
-        on_sale = columns.v_on_sale[pos]
-        buyable = columns.v_buyable[pos]
         passing: npt.NDArray[np.bool_] | None = None
 
         def require(mask: npt.NDArray[np.bool_]) -> None:
@@ -341,7 +347,7 @@ def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-unty
         if filters.max_price is not None:
             require(price_now <= filters.max_price)
         if filters.in_stock:
-            require(buyable)
+            require(columns.v_buyable[pos])
         if filters.age is not None:
             age = filters.age
             require((index.v_age_lo[pos] <= age) & (index.v_age_hi[pos] >= age))  # type: ignore[operator]
@@ -350,29 +356,30 @@ def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-unty
         if gender is not None:
             genders = index.v_gender[pos]
             require((genders == 0) | (genders == gender))
-        ok = passing if passing is not None else np.ones(len(price_now), dtype=bool)
-        values: list[tuple[npt.NDArray[Any], np.ufunc, Any]] = [
-            (ok, np.logical_or, False),
-            (buyable & ok, np.logical_or, False),
-            (on_sale & ok, np.logical_or, False),
-        ]
+        flags = columns.v_flags[pos]
+        if passing is not None:
+            flags = np.where(passing, flags, 0)
+        values: list[tuple[npt.NDArray[Any], np.ufunc, Any]] = [(flags, np.bitwise_or, np.int32(0))]
         if facets:
-            avail_bits = np.left_shift(1, index.v_avail[pos].astype(np.int64))
-            ages = index.v_age_group[pos].astype(np.int64)
-            age_bits = np.where(ages >= 0, np.left_shift(1, np.maximum(ages, 0)), 0)
-            values += [
-                (avail_bits * ok, np.bitwise_or, 0),
-                (age_bits * ok, np.bitwise_or, 0),
-                (np.where(ok, price_now, big), np.minimum, big),
-            ]
+            lowest = price_now if passing is None else np.where(passing, price_now, big)
+            values.append((lowest, np.minimum, big))
         return values
 
     per_product = _per_product(index, cand, evaluate)
-    keep = per_product[0]
-    in_stock, sale_now = per_product[1][keep], per_product[2][keep]
+    flags = per_product[0]
+    keep = np.flatnonzero(flags & _PASS)  # positions: cheaper than masks for a few arrays
+    flags = flags[keep]
+    in_stock, sale_now = (flags & _BUY) > 0, (flags & _SALE) > 0
     found_facets = Facets()
     if facets:
-        found_facets = _facets(index, cand, keep, *per_product[3:])
+        found_facets = _facets(
+            index,
+            cand[keep],
+            None,
+            (flags >> _AVAIL_SHIFT) & 0x1F,
+            (flags >> _AGE_SHIFT) & 0x7F,
+            per_product[1][keep],
+        )
     return in_stock, sale_now, found_facets, keep
 
 
