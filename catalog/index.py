@@ -14,9 +14,11 @@ and loaded by every process that searches.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -483,6 +485,10 @@ class SearchIndex:
         # Moments at which some sale starts or ends: between two of them "now" is the same.
         self.sale_bounds = np.unique(bounds[(bounds != NO_TIME) & (bounds != -NO_TIME)])
         self._now_cache: tuple[int, NowColumns] | None = None
+        # Matches of hot broad words ("lego", "gift"): see catalog.search.term_matches.
+        self.match_cache: OrderedDict[Any, Any] = OrderedDict()
+        self.match_cache_bytes = 0
+        self.match_cache_lock = threading.Lock()
 
     def now_columns(self, moment: int) -> NowColumns:
         """Per-variant prices in force and per-product summaries at ``moment`` (cached).

@@ -66,7 +66,37 @@ def synonym_tags(form: str) -> tuple[tuple[str, float], ...]:
 Match = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]
 
 
+MATCH_CACHE_BYTES = 64 << 20  # per index: a few dozen broad words
+MATCH_CACHE_MIN = 20_000  # matches below this are cheap enough to redo
+
+
 def term_matches(index: SearchIndex, term: QueryTerm, table: npt.NDArray[np.float32]) -> Match:
+    """:func:`match_term`, remembered for broad words (they cost the most and recur most).
+
+    The cache lives on the index, so a new generation starts empty; the arrays are read-only.
+    """
+    key = (term, table.tobytes())
+    with index.match_cache_lock:
+        found = index.match_cache.get(key)
+        if found is not None:
+            index.match_cache.move_to_end(key)
+            return found  # type: ignore[no-any-return]
+    result = match_term(index, term, table)
+    if len(result[0]) >= MATCH_CACHE_MIN:
+        size = sum(a.nbytes for a in result)
+        for array in result:
+            array.flags.writeable = False
+        with index.match_cache_lock:
+            if key not in index.match_cache:
+                index.match_cache[key] = result
+                index.match_cache_bytes += size
+            while index.match_cache_bytes > MATCH_CACHE_BYTES and len(index.match_cache) > 1:
+                _, old = index.match_cache.popitem(last=False)
+                index.match_cache_bytes -= sum(a.nbytes for a in old)
+    return result
+
+
+def match_term(index: SearchIndex, term: QueryTerm, table: npt.NDArray[np.float32]) -> Match:
     """Products matching one typed word (sorted), their score and whether it matched exactly.
 
     Each expansion of the word (prefixes, inflections, typos, tags named in other shop
