@@ -480,6 +480,10 @@ class SearchIndex:
             self.p_var_off[self.active], counts[self.active], len(self.v_price)
         )
         self.expand = lru_cache(maxsize=4096)(self._expand)
+        # The product of each variant, as its position in ``active`` (variants are grouped).
+        self.v_active_pos = np.repeat(
+            np.arange(len(self.active), dtype=np.int32), counts[self.active]
+        )
         with_sale = self.v_has_sale
         bounds = np.concatenate((self.v_sale_start[with_sale], self.v_sale_end[with_sale]))
         # Moments at which some sale starts or ends: between two of them "now" is the same.

@@ -311,9 +311,14 @@ def rank(
     moment = int(now.timestamp())
     columns = index.now_columns(moment)
     if filters.on_variants and not filters.only_in_stock:
-        in_stock, sale_now, found_facets, keep = _by_variants(index, columns, cand, filters, facets)
-        if keep is not None:
-            cand, score, exact = _take(keep, cand, score, exact)
+        if cand is not index.active:
+            has = index.var_count[cand] > 0
+            if not has.all():
+                cand, score, exact = _take(has, cand, score, exact)
+        cand, in_stock, sale_now, found_facets, keep = _by_variants(
+            index, columns, cand, filters, facets
+        )
+        cand, score, exact = _take(keep, cand, score, exact)
     else:
         # No variant filters, or only "in stock": per-product columns answer directly.
         if filters.in_stock:
@@ -359,46 +364,54 @@ def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-unty
     A variant's flags (buyable, on sale, availability and age-group bits) come packed in one
     integer, so a product's variants combine with one OR instead of one pass per value.
     """
-    big = np.iinfo(np.int64).max
     age_group = list(AgeGroup).index(filters.age_group) if filters.age_group else None
     gender = gender_code(filters.gender) if filters.gender is not None else None
 
-    def evaluate(pos: Any) -> list[tuple[npt.NDArray[Any], np.ufunc, Any]]:
-        """Per-variant values at ``pos`` and how to combine a product's variants."""
-        price_now = columns.v_price[pos]
-        passing: npt.NDArray[np.bool_] | None = None
+    if cand is index.active:  # everything: whole arrays beat gathering nearly all of them
+        pos: Any = slice(None)
+        owner = index.v_active_pos  # the product of each variant, as a position in active
+    else:  # every product here has a variant (see rank)
+        pos, _ = index.variants_of(cand)
+        if len(pos) == len(cand):
+            owner = None  # one variant each
+        else:
+            owner = np.repeat(np.arange(len(cand), dtype=np.int32), index.var_count[cand])
+    price_now = columns.v_price[pos]
+    passing: npt.NDArray[np.bool_] | None = None
 
-        def require(mask: npt.NDArray[np.bool_]) -> None:
-            nonlocal passing
-            passing = mask if passing is None else passing & mask
+    def require(mask: npt.NDArray[np.bool_]) -> None:
+        nonlocal passing
+        passing = mask if passing is None else passing & mask
 
-        if filters.min_price is not None:
-            require(price_now >= filters.min_price)
-        if filters.max_price is not None:
-            require(price_now <= filters.max_price)
-        if filters.in_stock:
-            require(columns.v_buyable[pos])
-        if filters.age is not None:
-            age = filters.age
-            require((index.v_age_lo[pos] <= age) & (index.v_age_hi[pos] >= age))  # type: ignore[operator]
-        if age_group is not None:
-            require(index.v_age_group[pos] == age_group)
-        if gender is not None:
-            genders = index.v_gender[pos]
-            require((genders == 0) | (genders == gender))
-        flags = columns.v_flags[pos]
-        if passing is not None:
-            flags = np.where(passing, flags, 0)
-        values: list[tuple[npt.NDArray[Any], np.ufunc, Any]] = [(flags, np.bitwise_or, np.int32(0))]
-        if facets:
-            lowest = price_now if passing is None else np.where(passing, price_now, big)
-            values.append((lowest, np.minimum, big))
-        return values
-
-    per_product = _per_product(index, cand, evaluate)
-    flags = per_product[0]
-    keep = np.flatnonzero(flags & _PASS)  # positions: cheaper than masks for a few arrays
-    flags = flags[keep]
+    if filters.min_price is not None:
+        require(price_now >= filters.min_price)
+    if filters.max_price is not None:
+        require(price_now <= filters.max_price)
+    if filters.in_stock:
+        require(columns.v_buyable[pos])
+    if filters.age is not None:
+        age = filters.age
+        require((index.v_age_lo[pos] <= age) & (index.v_age_hi[pos] >= age))  # type: ignore[operator]
+    if age_group is not None:
+        require(index.v_age_group[pos] == age_group)
+    if gender is not None:
+        genders = index.v_gender[pos]
+        require((genders == 0) | (genders == gender))
+    assert passing is not None  # only called with variant filters
+    # Only the passing variants go on: their products, in order, and one OR / min per product.
+    hit = np.flatnonzero(passing)
+    flags = columns.v_flags[pos][hit] if isinstance(pos, slice) else columns.v_flags[pos[hit]]
+    lowest = price_now[hit]
+    if owner is None:
+        keep = hit
+    else:
+        owners = owner[hit]
+        starts = np.flatnonzero(np.diff(owners, prepend=-1))
+        keep = owners[starts]
+        if len(starts) < len(owners):  # some product has several passing variants
+            flags = np.bitwise_or.reduceat(flags, starts)
+            if facets:
+                lowest = np.minimum.reduceat(lowest, starts)
     in_stock, sale_now = (flags & _BUY) > 0, (flags & _SALE) > 0
     found_facets = Facets()
     if facets:
@@ -408,9 +421,9 @@ def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-unty
             None,
             (flags >> _AVAIL_SHIFT) & 0x1F,
             (flags >> _AGE_SHIFT) & 0x7F,
-            per_product[1][keep],
+            lowest,
         )
-    return in_stock, sale_now, found_facets, keep
+    return cand, in_stock, sale_now, found_facets, keep
 
 
 def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
@@ -419,21 +432,6 @@ def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
         None if score is None else score[keep],
         None if exact is None else exact[keep],
     )
-
-
-def _per_product(index: SearchIndex, cand: npt.NDArray[np.int32], evaluate):  # type: ignore[no-untyped-def]
-    """Combine per-variant values per product: most products have one variant, read directly;
-    only products with several go through a gather of all their variants."""
-    if cand is index.active:  # everything: whole arrays beat gathering nearly all of them
-        groups = index.all_groups
-        return [groups.reduce(u, values, pad) for values, u, pad in evaluate(slice(None))]
-    results = [values for values, _, _ in evaluate(index.p_var_off[cand])]
-    multi = np.flatnonzero(index.var_count[cand] > 1)
-    if len(multi):
-        pos, groups = index.variants_of(cand[multi])
-        for n, (values, ufunc, pad) in enumerate(evaluate(pos)):
-            results[n][multi] = groups.reduce(ufunc, values, pad)
-    return results
 
 
 def _facets(index, cand, keep, avail_any, age_any, lowest) -> Facets:  # type: ignore[no-untyped-def]
