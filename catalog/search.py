@@ -280,21 +280,25 @@ def rank(
         cand, score, exactly = term_matches(index, terms[0], _SEARCH_LUT)
         exact = exactly.astype(np.int64)
     else:
-        total_score = np.zeros(index.n_products, dtype=np.float32)
-        matched = np.zeros(index.n_products, dtype=np.uint8)
-        exact_count = np.zeros(index.n_products, dtype=np.uint8)
-        for term in terms:
-            ords, values, exactly = term_matches(index, term, _SEARCH_LUT)
-            total_score[ords] += values
-            if term in counted:
-                matched[ords] += 1
-                exact_count[ords] += exactly
-        best = int(matched.max()) if len(matched) else 0
-        if best == 0:
-            return Ranked(0, [], Facets())
-        cand = np.flatnonzero(matched == best).astype(np.int32)
-        score = total_score[cand]
-        exact = exact_count[cand].astype(np.int64)
+        matches = [term_matches(index, term, _SEARCH_LUT) for term in terms]
+        both = _all_words(terms, counted, matches)
+        if both is not None:
+            cand, score, exact = both
+        else:
+            total_score = np.zeros(index.n_products, dtype=np.float32)
+            matched = np.zeros(index.n_products, dtype=np.uint8)
+            exact_count = np.zeros(index.n_products, dtype=np.uint8)
+            for term, (ords, values, exactly) in zip(terms, matches, strict=True):
+                total_score[ords] += values
+                if term in counted:
+                    matched[ords] += 1
+                    exact_count[ords] += exactly
+            best = int(matched.max()) if len(matched) else 0
+            if best == 0:
+                return Ranked(0, [], Facets())
+            cand = np.flatnonzero(matched == best).astype(np.int32)
+            score = total_score[cand]
+            exact = exact_count[cand].astype(np.int64)
 
     # Product-level filters first: they are one lookup per product.
     if filters.brand is not None:
@@ -424,6 +428,55 @@ def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-unty
             lowest,
         )
     return cand, in_stock, sale_now, found_facets, keep
+
+
+def _all_words(terms, counted, matches):  # type: ignore[no-untyped-def]
+    """Products matching every counted word, with summed scores and exact counts, found by
+    binary search in the sorted match lists; None when no product has them all (then the
+    best partial matches win, which needs the dense count)."""
+    lists = [m for t, m in zip(terms, matches, strict=True) if t in counted]
+    if not lists:
+        return None
+    cand = min((m[0] for m in lists), key=len)
+    for ords, _, _ in lists:
+        if ords is cand:
+            continue
+        cand = _members(cand, ords)
+        if len(cand) == 0:
+            return None
+    score = np.zeros(len(cand), dtype=np.float32)
+    exact = np.zeros(len(cand), dtype=np.uint8)
+    where: Any
+    for term, (ords, values, exactly) in zip(terms, matches, strict=True):
+        if ords is cand:  # the narrowest word's own list: every entry is a candidate
+            where = slice(None)
+        elif len(ords) <= len(cand):
+            at = np.searchsorted(cand, ords)
+            found = at < len(cand)
+            found[found] = cand[at[found]] == ords[found]
+            where, values, exactly = at[found], values[found], exactly[found]
+        else:
+            at = np.searchsorted(ords, cand)  # every candidate is in ``ords`` if counted
+            found = at < len(ords)
+            found[found] = ords[at[found]] == cand[found]
+            where = np.flatnonzero(found)
+            values, exactly = values[at[where]], exactly[at[where]]
+        score[where] += values
+        if term in counted:
+            exact[where] += exactly
+    return cand.astype(np.int32), score, exact.astype(np.int64)
+
+
+def _members(small, big):  # type: ignore[no-untyped-def]
+    """The sorted intersection of two sorted arrays of distinct values."""
+    if len(small) > len(big):
+        small, big = big, small
+    if len(small) == 0:
+        return small
+    at = np.searchsorted(big, small)
+    found = at < len(big)
+    found[found] = big[at[found]] == small[found]
+    return small[found]
 
 
 def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
