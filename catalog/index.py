@@ -388,15 +388,30 @@ class NowColumns:
         avail_bits = np.left_shift(1, index.v_avail.astype(np.int64)).astype(np.uint8)
         ages = index.v_age_group.astype(np.int64)
         age_bits = np.where(ages >= 0, np.left_shift(1, np.maximum(ages, 0)), 0).astype(np.uint8)
-        self.p_buyable = per_product(buyable, np.logical_or, False)
-        self.p_sale = per_product(on_sale, np.logical_or, False)
-        self.p_sale_buyable = per_product(on_sale & buyable, np.logical_or, False)
+        # One OR per product over packed bits instead of one reduction per column.
+        b = buyable.astype(np.int32)
+        avail = avail_bits.astype(np.int32)
+        age = age_bits.astype(np.int32)
+        packed = per_product(
+            b
+            | (on_sale.astype(np.int32) << 1)
+            | ((on_sale & buyable).astype(np.int32) << 2)
+            | (avail << 3)
+            | ((avail * b) << 8)
+            | (age << 13)
+            | ((age * b) << 20),
+            np.bitwise_or,
+            np.int32(0),
+        )
+        self.p_buyable = (packed & 1) > 0
+        self.p_sale = (packed & 2) > 0
+        self.p_sale_buyable = (packed & 4) > 0
+        self.p_avail_bits = ((packed >> 3) & 0x1F).astype(np.uint8)
+        self.p_avail_bits_buyable = ((packed >> 8) & 0x1F).astype(np.uint8)
+        self.p_age_bits = ((packed >> 13) & 0x7F).astype(np.uint8)
+        self.p_age_bits_buyable = ((packed >> 20) & 0x7F).astype(np.uint8)
         self.p_low = per_product(price, np.minimum, BIG)
         self.p_low_buyable = per_product(np.where(buyable, price, BIG), np.minimum, BIG)
-        self.p_avail_bits = per_product(avail_bits, np.bitwise_or, np.uint8(0))
-        self.p_avail_bits_buyable = per_product(avail_bits * buyable, np.bitwise_or, np.uint8(0))
-        self.p_age_bits = per_product(age_bits, np.bitwise_or, np.uint8(0))
-        self.p_age_bits_buyable = per_product(age_bits * buyable, np.bitwise_or, np.uint8(0))
         # Packed per variant for filtered queries: 1 = passes (set by the query), 2 buyable,
         # 4 on sale now, availability bits from bit 3, age-group bits from bit 8.
         self.v_flags = (
