@@ -283,6 +283,7 @@ def main() -> None:
             timings.setdefault(f"{query!r} {filters}", []).append(took)
             timings.setdefault(f"{query!r} {filters} total", []).append(result.total)
     print(f"search (facets on, {len(every)} queries): {percentiles(every)}")
+    print(f"  first round only (cold caches): {percentiles(every[: len(QUERIES)])}")
     plain: list[float] = []
     for _ in range(args.rounds):
         for query, filters in QUERIES:
@@ -303,6 +304,15 @@ def main() -> None:
             shopper.recommend(**ask)  # type: ignore[arg-type]
             rec.append(time.perf_counter() - began)
     print(f"recommend ({len(rec)} calls): {percentiles(rec)}")
+    print(f"  first round only (cold caches): {percentiles(rec[: len(RECOMMENDATIONS)])}")
+    _, index = shopper._current()
+    arrays = sum(a.nbytes for a in index.arrays.values()) / 2**20
+    columns = index.now_columns(int(NOW.timestamp()))
+    now_mb = sum(v.nbytes for v in vars(columns).values() if hasattr(v, "nbytes")) / 2**20
+    print(
+        f"index memory: {arrays:.0f} MB arrays, {now_mb:.0f} MB 'now' columns, "
+        f"{index.match_cache_bytes / 2**20:.0f} MB remembered matches"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the whole run: {rss:.0f} MB")
 

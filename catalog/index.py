@@ -14,9 +14,11 @@ and loaded by every process that searches.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -333,12 +335,92 @@ class Groups:
     def reduce(self, ufunc: np.ufunc, values: npt.NDArray[Any], pad: Any) -> npt.NDArray[Any]:
         out = values[self.starts]
         if len(self.multi):
-            padded = np.append(values, np.array([pad], dtype=values.dtype))
-            out[self.multi] = ufunc.reduceat(padded, self.bounds)[0::2]
+            bounds = self.bounds
+            if bounds[-1] >= len(values):
+                # The last run ends the array: reduceat's last index runs to the end anyway.
+                bounds = bounds[:-1]
+            out[self.multi] = ufunc.reduceat(values, bounds)[0::2]
         return out
 
     def any(self, values: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         return self.reduce(np.logical_or, values, False)
+
+
+BIG = np.iinfo(np.int64).max
+_BUYABLE_CODES = np.array(
+    [a in (Availability.IN_STOCK, Availability.PREORDER) for a in Availability], dtype=bool
+)
+
+
+class NowColumns:
+    """What depends on the clock, for the whole catalog at one moment.
+
+    Per variant: the price in force and whether it is a sale price; per product (any or
+    lowest over its variants, and over its buyable variants only): buyable, on sale, lowest
+    price, availability and age-group bits. Queries without variant filters other than
+    "in stock" read these instead of going through variants.
+    """
+
+    def __init__(self, index: SearchIndex, moment: int) -> None:
+        price = index.v_price.copy()
+        with_sale = np.flatnonzero(index.v_has_sale)
+        on_sale = np.zeros(len(price), dtype=bool)
+        if len(with_sale):
+            live = (index.v_sale_start[with_sale] <= moment) & (
+                moment < index.v_sale_end[with_sale]
+            )
+            on_sale[with_sale[live]] = True
+            price[with_sale[live]] = index.v_sale[with_sale[live]]
+        self.v_price = price
+        self.v_on_sale = on_sale
+        buyable = _BUYABLE_CODES[index.v_avail] & (index.v_quantity_zero == 0)
+        self.v_buyable = buyable
+        n = index.n_products
+        groups = index.all_groups
+        active = index.active
+
+        def per_product(values: npt.NDArray[Any], ufunc: np.ufunc, pad: Any) -> Any:
+            out = np.full(n, pad, dtype=values.dtype)
+            if len(active):
+                out[active] = groups.reduce(ufunc, values, pad)
+            return out
+
+        avail_bits = np.left_shift(1, index.v_avail.astype(np.int64)).astype(np.uint8)
+        ages = index.v_age_group.astype(np.int64)
+        age_bits = np.where(ages >= 0, np.left_shift(1, np.maximum(ages, 0)), 0).astype(np.uint8)
+        # One OR per product over packed bits instead of one reduction per column.
+        b = buyable.astype(np.int32)
+        avail = avail_bits.astype(np.int32)
+        age = age_bits.astype(np.int32)
+        packed = per_product(
+            b
+            | (on_sale.astype(np.int32) << 1)
+            | ((on_sale & buyable).astype(np.int32) << 2)
+            | (avail << 3)
+            | ((avail * b) << 8)
+            | (age << 13)
+            | ((age * b) << 20),
+            np.bitwise_or,
+            np.int32(0),
+        )
+        self.p_buyable = (packed & 1) > 0
+        self.p_sale = (packed & 2) > 0
+        self.p_sale_buyable = (packed & 4) > 0
+        self.p_avail_bits = ((packed >> 3) & 0x1F).astype(np.uint8)
+        self.p_avail_bits_buyable = ((packed >> 8) & 0x1F).astype(np.uint8)
+        self.p_age_bits = ((packed >> 13) & 0x7F).astype(np.uint8)
+        self.p_age_bits_buyable = ((packed >> 20) & 0x7F).astype(np.uint8)
+        self.p_low = per_product(price, np.minimum, BIG)
+        self.p_low_buyable = per_product(np.where(buyable, price, BIG), np.minimum, BIG)
+        # Packed per variant for filtered queries: 1 = passes (set by the query), 2 buyable,
+        # 4 on sale now, availability bits from bit 3, age-group bits from bit 8.
+        self.v_flags = (
+            1
+            | (buyable.astype(np.int32) << 1)
+            | (on_sale.astype(np.int32) << 2)
+            | (avail_bits.astype(np.int32) << 3)
+            | (age_bits.astype(np.int32) << 8)
+        ).astype(np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +495,33 @@ class SearchIndex:
             self.p_var_off[self.active], counts[self.active], len(self.v_price)
         )
         self.expand = lru_cache(maxsize=4096)(self._expand)
+        # The product of each variant, as its position in ``active`` (variants are grouped).
+        self.v_active_pos = np.repeat(
+            np.arange(len(self.active), dtype=np.int32), counts[self.active]
+        )
+        with_sale = self.v_has_sale
+        bounds = np.concatenate((self.v_sale_start[with_sale], self.v_sale_end[with_sale]))
+        # Moments at which some sale starts or ends: between two of them "now" is the same.
+        self.sale_bounds = np.unique(bounds[(bounds != NO_TIME) & (bounds != -NO_TIME)])
+        self._now_cache: tuple[int, NowColumns] | None = None
+        # Matches of hot broad words ("lego", "gift"): see catalog.search.term_matches.
+        self.match_cache: OrderedDict[Any, Any] = OrderedDict()
+        self.match_cache_bytes = 0
+        self.match_cache_lock = threading.Lock()
+
+    def now_columns(self, moment: int) -> NowColumns:
+        """Per-variant prices in force and per-product summaries at ``moment`` (cached).
+
+        They only change when a sale window opens or closes, so one computation serves every
+        query until the next such moment.
+        """
+        key = int(np.searchsorted(self.sale_bounds, moment, side="right"))
+        cached = self._now_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        columns = NowColumns(self, moment)
+        self._now_cache = (key, columns)
+        return columns
 
     # -- serialisation -------------------------------------------------------------------
     # Layout: _MAGIC + 8-byte header length + JSON header + arrays, each 8-byte aligned.
@@ -614,6 +723,7 @@ __all__ = [
     "Expansion",
     "Groups",
     "IndexBuilder",
+    "NowColumns",
     "SearchIndex",
     "empty_index",
     "gender_code",

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from catalog.audience import Audience, parse_gender, parse_recipient
 from catalog.index import LABEL, NAME, TITLE, SearchIndex, gender_code, top_k
-from catalog.search import _BUYABLE, _now_prices, lut, term_matches
+from catalog.search import MATCH_CACHE_BYTES, lut, term_matches
 from catalog.text import QueryTerm, query_terms
 from catalog.vocabulary import STOPWORDS
 
@@ -73,6 +73,69 @@ def recommend(
     if index.n_products == 0:
         return []
 
+    cand, interest = _candidates(index, tuple(terms))
+
+    pos, groups = index.variants_of(cand)
+    columns = index.now_columns(int(now.timestamp()))
+    price_now = columns.v_price[pos]
+    passing = columns.v_buyable[pos].copy()
+    if budget is not None:
+        passing &= price_now <= budget
+    genders = index.v_gender[pos]
+    if wanted_gender is not None:
+        passing &= (genders == 0) | (genders == gender_code(wanted_gender))
+    low = index.v_age_lo[pos].astype(np.float64)
+    high = index.v_age_hi[pos].astype(np.float64)
+    fit = _age_fit(low, high, age, audience)
+    passing &= ~np.isnan(fit)
+    if not passing.any():
+        return []
+    keep = groups.any(passing)
+    fit_p = groups.reduce(np.maximum, np.where(passing, fit, -1.0), -1.0)[keep]
+    big = np.iinfo(np.int64).max
+    price_p = groups.reduce(np.minimum, np.where(passing, price_now, big), big)[keep]
+    gender_hit = groups.any(passing & (genders != 0))[keep]
+    cand = cand[keep]
+    if interest is not None:
+        interest = interest[keep]
+    score = fit_p + _budget_fit(price_p, budget)
+    if wanted_gender is not None:
+        score = score + 0.5 * gender_hit
+    if interest is not None:
+        score = score + _INTEREST_WEIGHT * interest
+    if len(cand) > _SHORTLIST:
+        # Enough for the greedy pick: a category cap never reaches past the best hundred.
+        best = top_k(score, _SHORTLIST)
+        cand, score = cand[best], score[best]
+    return _diverse(index, cand, score, limit)
+
+
+def _candidates(
+    index: SearchIndex, terms: tuple[QueryTerm, ...]
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32] | None]:
+    """The slice to score (ascending seqs) and each one's interest score, or None without
+    interests. It depends only on the interests, so it is remembered per index (LRU)."""
+    key = ("recommend", terms)
+    with index.match_cache_lock:
+        found = index.match_cache.get(key)
+        if found is not None:
+            index.match_cache.move_to_end(key)
+            return found  # type: ignore[no-any-return]
+    result = _slice(index, terms)
+    size = sum(a.nbytes for a in result if a is not None)
+    with index.match_cache_lock:
+        if key not in index.match_cache:
+            index.match_cache[key] = result
+            index.match_cache_bytes += size
+        while index.match_cache_bytes > MATCH_CACHE_BYTES and len(index.match_cache) > 1:
+            _, old = index.match_cache.popitem(last=False)
+            index.match_cache_bytes -= sum(a.nbytes for a in old if a is not None)
+    return result
+
+
+def _slice(
+    index: SearchIndex, terms: tuple[QueryTerm, ...]
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32] | None]:
     interest: npt.NDArray[np.float32] | None = None
     matched = np.empty(0, dtype=np.int32)
     if terms:
@@ -96,37 +159,7 @@ def recommend(
             # Ties (products with the same interest score) go to the best static rank.
             matched = matched[top_k(interest[matched], CANDIDATES)]
         cand = np.union1d(active[:CANDIDATES], matched).astype(np.int32)
-
-    pos, groups = index.variants_of(cand)
-    price_now, _ = _now_prices(index, pos, int(now.timestamp()))
-    passing = _BUYABLE[index.v_avail[pos]] & (index.v_quantity_zero[pos] == 0)
-    if budget is not None:
-        passing &= price_now <= budget
-    genders = index.v_gender[pos]
-    if wanted_gender is not None:
-        passing &= (genders == 0) | (genders == gender_code(wanted_gender))
-    low = index.v_age_lo[pos].astype(np.float64)
-    high = index.v_age_hi[pos].astype(np.float64)
-    fit = _age_fit(low, high, age, audience)
-    passing &= ~np.isnan(fit)
-    if not passing.any():
-        return []
-    keep = groups.any(passing)
-    fit_p = groups.reduce(np.maximum, np.where(passing, fit, -1.0), -1.0)[keep]
-    big = np.iinfo(np.int64).max
-    price_p = groups.reduce(np.minimum, np.where(passing, price_now, big), big)[keep]
-    gender_hit = groups.any(passing & (genders != 0))[keep]
-    cand = cand[keep]
-    score = fit_p + _budget_fit(price_p, budget)
-    if wanted_gender is not None:
-        score = score + 0.5 * gender_hit
-    if interest is not None:
-        score = score + _INTEREST_WEIGHT * interest[cand]
-    if len(cand) > _SHORTLIST:
-        # Enough for the greedy pick: a category cap never reaches past the best hundred.
-        best = top_k(score, _SHORTLIST)
-        cand, score = cand[best], score[best]
-    return _diverse(index, cand, score, limit)
+    return cand, None if interest is None else interest[cand]
 
 
 def _age_fit(

@@ -66,7 +66,37 @@ def synonym_tags(form: str) -> tuple[tuple[str, float], ...]:
 Match = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]
 
 
+MATCH_CACHE_BYTES = 64 << 20  # per index: a few dozen broad words
+MATCH_CACHE_MIN = 20_000  # matches below this are cheap enough to redo
+
+
 def term_matches(index: SearchIndex, term: QueryTerm, table: npt.NDArray[np.float32]) -> Match:
+    """:func:`match_term`, remembered for broad words (they cost the most and recur most).
+
+    The cache lives on the index, so a new generation starts empty; the arrays are read-only.
+    """
+    key = (term, table.tobytes())
+    with index.match_cache_lock:
+        found = index.match_cache.get(key)
+        if found is not None:
+            index.match_cache.move_to_end(key)
+            return found  # type: ignore[no-any-return]
+    result = match_term(index, term, table)
+    if len(result[0]) >= MATCH_CACHE_MIN:
+        size = sum(a.nbytes for a in result)
+        for array in result:
+            array.flags.writeable = False
+        with index.match_cache_lock:
+            if key not in index.match_cache:
+                index.match_cache[key] = result
+                index.match_cache_bytes += size
+            while index.match_cache_bytes > MATCH_CACHE_BYTES and len(index.match_cache) > 1:
+                _, old = index.match_cache.popitem(last=False)
+                index.match_cache_bytes -= sum(a.nbytes for a in old)
+    return result
+
+
+def match_term(index: SearchIndex, term: QueryTerm, table: npt.NDArray[np.float32]) -> Match:
     """Products matching one typed word (sorted), their score and whether it matched exactly.
 
     Each expansion of the word (prefixes, inflections, typos, tags named in other shop
@@ -132,6 +162,17 @@ class Filters:
     gender: Gender | None = None
     brand: str | None = None
     category: str | None = None
+
+    @property
+    def only_in_stock(self) -> bool:
+        """The only variant filter is "in stock" (or there is none)."""
+        return (
+            self.min_price is None
+            and self.max_price is None
+            and self.age is None
+            and self.age_group is None
+            and self.gender is None
+        )
 
     @property
     def on_variants(self) -> bool:
@@ -239,21 +280,25 @@ def rank(
         cand, score, exactly = term_matches(index, terms[0], _SEARCH_LUT)
         exact = exactly.astype(np.int64)
     else:
-        total_score = np.zeros(index.n_products, dtype=np.float32)
-        matched = np.zeros(index.n_products, dtype=np.uint8)
-        exact_count = np.zeros(index.n_products, dtype=np.uint8)
-        for term in terms:
-            ords, values, exactly = term_matches(index, term, _SEARCH_LUT)
-            total_score[ords] += values
-            if term in counted:
-                matched[ords] += 1
-                exact_count[ords] += exactly
-        best = int(matched.max()) if len(matched) else 0
-        if best == 0:
-            return Ranked(0, [], Facets())
-        cand = np.flatnonzero(matched == best).astype(np.int32)
-        score = total_score[cand]
-        exact = exact_count[cand].astype(np.int64)
+        matches = [term_matches(index, term, _SEARCH_LUT) for term in terms]
+        both = _all_words(terms, counted, matches)
+        if both is not None:
+            cand, score, exact = both
+        else:
+            total_score = np.zeros(index.n_products, dtype=np.float32)
+            matched = np.zeros(index.n_products, dtype=np.uint8)
+            exact_count = np.zeros(index.n_products, dtype=np.uint8)
+            for term, (ords, values, exactly) in zip(terms, matches, strict=True):
+                total_score[ords] += values
+                if term in counted:
+                    matched[ords] += 1
+                    exact_count[ords] += exactly
+            best = int(matched.max()) if len(matched) else 0
+            if best == 0:
+                return Ranked(0, [], Facets())
+            cand = np.flatnonzero(matched == best).astype(np.int32)
+            score = total_score[cand]
+            exact = exact_count[cand].astype(np.int64)
 
     # Product-level filters first: they are one lookup per product.
     if filters.brand is not None:
@@ -268,65 +313,37 @@ def rank(
         return Ranked(0, [], Facets())
 
     moment = int(now.timestamp())
-    big = np.iinfo(np.int64).max
-    age_group = list(AgeGroup).index(filters.age_group) if filters.age_group else None
-    gender = gender_code(filters.gender) if filters.gender is not None else None
-
-    def evaluate(pos: Any) -> list[tuple[npt.NDArray[Any], np.ufunc, Any]]:
-        """Per-variant values at ``pos`` and how to combine a product's variants."""
-        price_now, on_sale = _now_prices(index, pos, moment)
-        buyable = _BUYABLE[index.v_avail[pos]] & (index.v_quantity_zero[pos] == 0)
-        passing: npt.NDArray[np.bool_] | None = None
-
-        def require(mask: npt.NDArray[np.bool_]) -> None:
-            nonlocal passing
-            passing = mask if passing is None else passing & mask
-
-        if filters.min_price is not None:
-            require(price_now >= filters.min_price)
-        if filters.max_price is not None:
-            require(price_now <= filters.max_price)
-        if filters.in_stock:
-            require(buyable)
-        if filters.age is not None:
-            age = filters.age
-            require((index.v_age_lo[pos] <= age) & (index.v_age_hi[pos] >= age))  # type: ignore[operator]
-        if age_group is not None:
-            require(index.v_age_group[pos] == age_group)
-        if gender is not None:
-            genders = index.v_gender[pos]
-            require((genders == 0) | (genders == gender))
-        ok = passing if passing is not None else np.ones(len(price_now), dtype=bool)
-        values: list[tuple[npt.NDArray[Any], np.ufunc, Any]] = [
-            (ok, np.logical_or, False),
-            (buyable if passing is None else buyable & ok, np.logical_or, False),
-            (on_sale if passing is None else on_sale & ok, np.logical_or, False),
-        ]
-        if facets:
-            avail_bits = np.left_shift(1, index.v_avail[pos].astype(np.int64))
-            ages = index.v_age_group[pos].astype(np.int64)
-            age_bits = np.where(ages >= 0, np.left_shift(1, np.maximum(ages, 0)), 0)
-            lowest = price_now
-            if passing is not None:
-                avail_bits, age_bits = avail_bits * ok, age_bits * ok
-                lowest = np.where(ok, price_now, big)
-            values += [
-                (avail_bits, np.bitwise_or, 0),
-                (age_bits, np.bitwise_or, 0),
-                (lowest, np.minimum, big),
-            ]
-        return values
-
-    per_product = _per_product(index, cand, evaluate)
-    keep = per_product[0] if filters.on_variants else None
-    in_stock, sale_now = per_product[1], per_product[2]
-    if keep is not None:
-        in_stock, sale_now = in_stock[keep], sale_now[keep]
-    found_facets = Facets()
-    if facets:
-        found_facets = _facets(index, cand, keep, *per_product[3:])
-    if keep is not None:
+    columns = index.now_columns(moment)
+    if filters.on_variants and not filters.only_in_stock:
+        if cand is not index.active:
+            has = index.var_count[cand] > 0
+            if not has.all():
+                cand, score, exact = _take(has, cand, score, exact)
+        cand, in_stock, sale_now, found_facets, keep = _by_variants(
+            index, columns, cand, filters, facets
+        )
         cand, score, exact = _take(keep, cand, score, exact)
+    else:
+        # No variant filters, or only "in stock": per-product columns answer directly.
+        if filters.in_stock:
+            keep = np.flatnonzero(columns.p_buyable[cand])
+            cand, score, exact = _take(keep, cand, score, exact)
+            in_stock = np.ones(len(cand), dtype=bool)
+            sale_now = columns.p_sale_buyable[cand]
+        else:
+            in_stock = columns.p_buyable[cand]
+            sale_now = columns.p_sale[cand]
+        found_facets = Facets()
+        if facets and len(cand):
+            if filters.in_stock:
+                avail = columns.p_avail_bits_buyable[cand]
+                ages = columns.p_age_bits_buyable[cand]
+                lowest = columns.p_low_buyable[cand]
+            else:
+                avail = columns.p_avail_bits[cand]
+                ages = columns.p_age_bits[cand]
+                lowest = columns.p_low[cand]
+            found_facets = _facets(index, cand, None, avail, ages, lowest)
     total = len(cand)
     if total == 0:
         return Ranked(0, [], found_facets)
@@ -341,27 +358,133 @@ def rank(
     return Ranked(total, [int(s) for s in cand[top]], found_facets)
 
 
+# Bits of a product's passing variants, OR-ed together (see NowColumns.v_flags).
+_PASS, _BUY, _SALE, _AVAIL_SHIFT, _AGE_SHIFT = 1, 2, 4, 3, 8
+
+
+def _by_variants(index, columns, cand, filters, facets):  # type: ignore[no-untyped-def]
+    """Per-variant filters: which products keep a passing variant, and their ranking flags.
+
+    A variant's flags (buyable, on sale, availability and age-group bits) come packed in one
+    integer, so a product's variants combine with one OR instead of one pass per value.
+    """
+    age_group = list(AgeGroup).index(filters.age_group) if filters.age_group else None
+    gender = gender_code(filters.gender) if filters.gender is not None else None
+
+    if cand is index.active:  # everything: whole arrays beat gathering nearly all of them
+        pos: Any = slice(None)
+        owner = index.v_active_pos  # the product of each variant, as a position in active
+    else:  # every product here has a variant (see rank)
+        pos, _ = index.variants_of(cand)
+        if len(pos) == len(cand):
+            owner = None  # one variant each
+        else:
+            owner = np.repeat(np.arange(len(cand), dtype=np.int32), index.var_count[cand])
+    price_now = columns.v_price[pos]
+    passing: npt.NDArray[np.bool_] | None = None
+
+    def require(mask: npt.NDArray[np.bool_]) -> None:
+        nonlocal passing
+        passing = mask if passing is None else passing & mask
+
+    if filters.min_price is not None:
+        require(price_now >= filters.min_price)
+    if filters.max_price is not None:
+        require(price_now <= filters.max_price)
+    if filters.in_stock:
+        require(columns.v_buyable[pos])
+    if filters.age is not None:
+        age = filters.age
+        require((index.v_age_lo[pos] <= age) & (index.v_age_hi[pos] >= age))  # type: ignore[operator]
+    if age_group is not None:
+        require(index.v_age_group[pos] == age_group)
+    if gender is not None:
+        genders = index.v_gender[pos]
+        require((genders == 0) | (genders == gender))
+    assert passing is not None  # only called with variant filters
+    # Only the passing variants go on: their products, in order, and one OR / min per product.
+    hit = np.flatnonzero(passing)
+    flags = columns.v_flags[pos][hit] if isinstance(pos, slice) else columns.v_flags[pos[hit]]
+    lowest = price_now[hit]
+    if owner is None:
+        keep = hit
+    else:
+        owners = owner[hit]
+        starts = np.flatnonzero(np.diff(owners, prepend=-1))
+        keep = owners[starts]
+        if len(starts) < len(owners):  # some product has several passing variants
+            flags = np.bitwise_or.reduceat(flags, starts)
+            if facets:
+                lowest = np.minimum.reduceat(lowest, starts)
+    in_stock, sale_now = (flags & _BUY) > 0, (flags & _SALE) > 0
+    found_facets = Facets()
+    if facets:
+        found_facets = _facets(
+            index,
+            cand[keep],
+            None,
+            (flags >> _AVAIL_SHIFT) & 0x1F,
+            (flags >> _AGE_SHIFT) & 0x7F,
+            lowest,
+        )
+    return cand, in_stock, sale_now, found_facets, keep
+
+
+def _all_words(terms, counted, matches):  # type: ignore[no-untyped-def]
+    """Products matching every counted word, with summed scores and exact counts, found by
+    binary search in the sorted match lists; None when no product has them all (then the
+    best partial matches win, which needs the dense count)."""
+    lists = [m for t, m in zip(terms, matches, strict=True) if t in counted]
+    if not lists:
+        return None
+    cand = min((m[0] for m in lists), key=len)
+    for ords, _, _ in lists:
+        if ords is cand:
+            continue
+        cand = _members(cand, ords)
+        if len(cand) == 0:
+            return None
+    score = np.zeros(len(cand), dtype=np.float32)
+    exact = np.zeros(len(cand), dtype=np.uint8)
+    where: Any
+    for term, (ords, values, exactly) in zip(terms, matches, strict=True):
+        if ords is cand:  # the narrowest word's own list: every entry is a candidate
+            where = slice(None)
+        elif len(ords) <= len(cand):
+            at = np.searchsorted(cand, ords)
+            found = at < len(cand)
+            found[found] = cand[at[found]] == ords[found]
+            where, values, exactly = at[found], values[found], exactly[found]
+        else:
+            at = np.searchsorted(ords, cand)  # every candidate is in ``ords`` if counted
+            found = at < len(ords)
+            found[found] = ords[at[found]] == cand[found]
+            where = np.flatnonzero(found)
+            values, exactly = values[at[where]], exactly[at[where]]
+        score[where] += values
+        if term in counted:
+            exact[where] += exactly
+    return cand.astype(np.int32), score, exact.astype(np.int64)
+
+
+def _members(small, big):  # type: ignore[no-untyped-def]
+    """The sorted intersection of two sorted arrays of distinct values."""
+    if len(small) > len(big):
+        small, big = big, small
+    if len(small) == 0:
+        return small
+    at = np.searchsorted(big, small)
+    found = at < len(big)
+    found[found] = big[at[found]] == small[found]
+    return small[found]
+
+
 def _take(keep, cand, score, exact):  # type: ignore[no-untyped-def]
     return (
         cand[keep],
         None if score is None else score[keep],
         None if exact is None else exact[keep],
     )
-
-
-def _per_product(index: SearchIndex, cand: npt.NDArray[np.int32], evaluate):  # type: ignore[no-untyped-def]
-    """Combine per-variant values per product: most products have one variant, read directly;
-    only products with several go through a gather of all their variants."""
-    if cand is index.active:  # everything: whole arrays beat gathering nearly all of them
-        groups = index.all_groups
-        return [groups.reduce(u, values, pad) for values, u, pad in evaluate(slice(None))]
-    results = [values for values, _, _ in evaluate(index.p_var_off[cand])]
-    multi = np.flatnonzero(index.var_count[cand] > 1)
-    if len(multi):
-        pos, groups = index.variants_of(cand[multi])
-        for n, (values, ufunc, pad) in enumerate(evaluate(pos)):
-            results[n][multi] = groups.reduce(ufunc, values, pad)
-    return results
 
 
 def _facets(index, cand, keep, avail_any, age_any, lowest) -> Facets:  # type: ignore[no-untyped-def]

@@ -256,3 +256,51 @@ def test_every_translation_of_a_title_is_searchable(sqlite_catalog):
 def test_an_empty_catalog_finds_nothing(sqlite_catalog):
     found = sqlite_catalog.search("lego")
     assert (found.total, found.hits) == (0, [])
+
+
+def test_prices_in_force_follow_the_clock_both_ways(sqlite_catalog):
+    """The per-product "now" columns are cached between sale boundaries, never across them."""
+    window = {"sale_start": NOW + timedelta(days=1), "sale_end": NOW + timedelta(days=2)}
+    sqlite_catalog.import_items(
+        [
+            make_item("plain", title="Kite", price=3000),
+            make_item("later", title="Kite", price=5000, sale_price=2000, **window),
+        ]
+    )
+    during = NOW + timedelta(days=1, hours=1)
+    after = NOW + timedelta(days=3)
+    for moment, first, cheapest in ((NOW, "plain", 3000), (during, "later", 2000)) * 2 + (
+        (after, "plain", 3000),
+    ):
+        found = sqlite_catalog.search("kite", now=moment)
+        assert ids(found)[0] == first
+        assert found.facets.prices[0][0] <= cheapest < (found.facets.prices[0][1] or 10**9)
+        in_stock = sqlite_catalog.search("kite", in_stock=True, now=moment)
+        assert ids(in_stock)[0] == first
+
+
+def test_in_stock_facets_count_only_the_buyable_variants(sqlite_catalog):
+    sqlite_catalog.import_items(
+        [
+            make_item(
+                "tee-s",
+                group_id="tee",
+                title="Shirt",
+                price=1000,
+                availability=Availability.OUT_OF_STOCK,
+                age_group=AgeGroup.KIDS,
+            ),
+            make_item("tee-l", group_id="tee", title="Shirt", price=6000, age_group=AgeGroup.ADULT),
+        ]
+    )
+    every_variant = sqlite_catalog.search("shirt")
+    assert every_variant.facets.prices == [(0, 2000, 1)]
+    assert set(every_variant.facets.age_groups) == {"kids", "adult"}
+    buyable = sqlite_catalog.search("shirt", in_stock=True)
+    assert buyable.facets.prices == [(5000, 10000, 1)]
+    assert buyable.facets.age_groups == {"adult": 1}
+    assert buyable.facets.availability == {"in_stock": 1}
+    assert [v.id for v in buyable.hits[0].variants] == ["tee-l"]
+    cheap = sqlite_catalog.search("shirt", max_price=2000)
+    assert cheap.facets.availability == {"out_of_stock": 1}
+    assert cheap.facets.prices == [(0, 2000, 1)]
