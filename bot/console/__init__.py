@@ -22,6 +22,7 @@ from .accounts import (
     UnknownAgent,
     WeakPassword,
 )
+from .api import DeskUnavailable, desk_unavailable
 from .api import router as api_router
 from .auth import ApiUnauthorized, CrossSiteRefused, LoginRequired
 from .events import Presence
@@ -37,6 +38,7 @@ def mount_console(app: FastAPI) -> None:
     """Add the console's routes and error pages to ``app``."""
     app.state.console_presence = Presence()
     app.include_router(api_router)
+    app.add_exception_handler(DeskUnavailable, desk_unavailable)
     app.include_router(events_router)
     app.include_router(pages_router)
 

@@ -44,11 +44,19 @@ def _error(status: int, kind: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": kind, "detail": detail}, status)
 
 
-def _desk(request: Request) -> Desk | None:
-    return getattr(request.app.state, "handoff", None)
+class DeskUnavailable(Exception):
+    """The hand-off desk is not running (the app has not started it): answered 503."""
 
 
-def _no_desk() -> JSONResponse:
+def api_desk(request: Request) -> Desk:
+    """The running hand-off desk; resolved after ``api_agent``, so strangers still get 401."""
+    desk: Desk | None = getattr(request.app.state, "handoff", None)
+    if desk is None:
+        raise DeskUnavailable
+    return desk
+
+
+def desk_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return _error(503, "unavailable", "the hand-off desk is not running")
 
 
@@ -79,10 +87,8 @@ async def list_tickets(
     state: str | None = None,
     mine: bool = False,
     agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     if state is not None and state not in ("waiting", "assigned", "resolved", "returned"):
         return _error(422, "bad_state", "state is one of waiting, assigned, resolved, returned")
     rows = await desk.tickets(state=state, agent=agent.name if mine else None)
@@ -91,11 +97,11 @@ async def list_tickets(
 
 @router.get("/tickets/{ticket_id}")
 async def get_ticket(
-    request: Request, ticket_id: int, agent: Agent = Depends(api_agent)
+    request: Request,
+    ticket_id: int,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     try:
         view = await desk.ticket(ticket_id)
     except Exception as exc:
@@ -108,11 +114,11 @@ async def get_ticket(
 
 @router.post("/tickets/{ticket_id}/claim")
 async def claim(
-    request: Request, ticket_id: int, agent: Agent = Depends(api_agent)
+    request: Request,
+    ticket_id: int,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     try:
         summary = await desk.claim(ticket_id, agent.name)
     except Exception as exc:
@@ -125,31 +131,34 @@ async def claim(
 
 @router.post("/tickets/{ticket_id}/reply")
 async def reply(
-    request: Request, ticket_id: int, body: TextBody, agent: Agent = Depends(api_agent)
+    request: Request,
+    ticket_id: int,
+    body: TextBody,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     return await _call(ticket_id, desk.reply(ticket_id, agent.name, body.text.strip())) or _ok()
 
 
 @router.post("/tickets/{ticket_id}/note")
 async def note(
-    request: Request, ticket_id: int, body: TextBody, agent: Agent = Depends(api_agent)
+    request: Request,
+    ticket_id: int,
+    body: TextBody,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     return await _call(ticket_id, desk.note(ticket_id, agent.name, body.text.strip())) or _ok()
 
 
 @router.post("/tickets/{ticket_id}/transfer")
 async def transfer(
-    request: Request, ticket_id: int, body: TransferBody, agent: Agent = Depends(api_agent)
+    request: Request,
+    ticket_id: int,
+    body: TransferBody,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     target = await asyncio.to_thread(agents_of(request).get, body.to_agent)
     if target is None or not target.active:
         return _error(404, "unknown_agent", f"no active agent named {body.to_agent!r}")
@@ -158,11 +167,11 @@ async def transfer(
 
 @router.post("/tickets/{ticket_id}/resolve")
 async def resolve(
-    request: Request, ticket_id: int, agent: Agent = Depends(api_agent)
+    request: Request,
+    ticket_id: int,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     return await _call(ticket_id, desk.resolve(ticket_id, agent.name)) or _ok()
 
 
@@ -172,10 +181,8 @@ async def return_to_bot(
     ticket_id: int,
     body: ReturnBody | None = None,
     agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     flow = body.flow if body is not None and body.flow else None
     return await _call(ticket_id, desk.return_to_bot(ticket_id, agent.name, flow)) or _ok()
 
@@ -243,14 +250,15 @@ async def canned_delete(
 
 @router.get("/canned/{canned_id}/render")
 async def canned_render(
-    request: Request, canned_id: int, ticket: int, agent: Agent = Depends(api_agent)
+    request: Request,
+    canned_id: int,
+    ticket: int,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
 ) -> JSONResponse:
     item = await asyncio.to_thread(agents_of(request).canned_one, _shop(request), canned_id)
     if item is None:
         return _error(404, "unknown_canned", f"no canned response {canned_id}")
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
     try:
         opened = detail(await desk.ticket(ticket))
     except Exception as exc:
@@ -265,10 +273,9 @@ async def canned_render(
 
 
 @router.get("/metrics")
-async def metrics(request: Request, agent: Agent = Depends(api_agent)) -> JSONResponse:
-    desk = _desk(request)
-    if desk is None:
-        return _no_desk()
+async def metrics(
+    request: Request, agent: Agent = Depends(api_agent), desk: Desk = Depends(api_desk)
+) -> JSONResponse:
     return JSONResponse(jsonable(await desk.metrics()))
 
 
