@@ -24,6 +24,20 @@ log = logging.getLogger("shopchat.db")
 
 T = TypeVar("T")
 Job = Callable[[Connection], Any]
+_AFTER_COMMIT = "shopchat.after_commit"
+
+
+def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
+    """Call ``callback`` once the committer's transaction on ``conn`` has committed.
+
+    Returns False (and never calls it) when ``conn`` is not a committer transaction, so a
+    caller keeping a cache of what it wrote knows not to trust it.
+    """
+    callbacks = conn.info.get(_AFTER_COMMIT)
+    if callbacks is None:
+        return False
+    callbacks.append(callback)
+    return True
 
 
 class Committer:
@@ -64,8 +78,7 @@ class Committer:
 
     def _execute(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
         try:
-            with self.store.transaction() as conn:
-                return [(True, job(conn)) for job in jobs]
+            return [(True, value) for value in self._transaction(jobs)]
         except Exception as exc:
             if len(jobs) == 1:
                 return [(False, exc)]
@@ -73,14 +86,25 @@ class Committer:
         outcomes: list[tuple[bool, Any]] = []
         for job in jobs:
             try:
-                with self.store.transaction() as conn:
-                    outcomes.append((True, job(conn)))
+                outcomes.append((True, self._transaction([job])[0]))
             except Exception as exc:
                 outcomes.append((False, exc))
         return outcomes
+
+    def _transaction(self, jobs: list[Job]) -> list[Any]:
+        callbacks: list[Callable[[], None]] = []
+        with self.store.transaction() as conn:
+            conn.info[_AFTER_COMMIT] = callbacks
+            try:
+                values = [job(conn) for job in jobs]
+            finally:
+                conn.info.pop(_AFTER_COMMIT, None)
+        for callback in callbacks:
+            callback()
+        return values
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)
 
 
-__all__ = ["Committer"]
+__all__ = ["Committer", "after_commit"]

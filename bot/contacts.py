@@ -11,13 +11,15 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Text, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import Inbound
 
+from .committer import after_commit
+from .rawsql import RawSql
 from .storage import SessionStore, _UTCDateTime
 
 _metadata = MetaData()
@@ -41,6 +43,14 @@ tokens_table = Table(
 )
 
 TOKEN_PREFIX = "~"
+_REMEMBER = 100_000  # conversations whose last write is remembered; then start over
+_SEEN = """
+    INSERT INTO contacts (conversation_id, channel, recipient, name, locale, last_inbound_at,
+                          unreachable)
+    VALUES (:cid, :channel, :recipient, :name, :locale, :at, :no)
+    ON CONFLICT (conversation_id) DO UPDATE
+    SET last_inbound_at = excluded.last_inbound_at, unreachable = excluded.unreachable,
+        recipient = excluded.recipient"""
 
 
 @dataclass(frozen=True)
@@ -54,31 +64,50 @@ class Contact:
     unreachable: bool
 
 
+# A chatty shopper's contact row is rewritten at most this often. The window it times is 24
+# hours, and a stale time only closes it that much earlier, never later.
+SEEN_EVERY = timedelta(seconds=60)
+
+
 class Contacts:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
         self._pg = store.engine.dialect.name == "postgresql"
+        self._sql = RawSql(store.engine.dialect)
+        # What this process last committed per conversation: (recipient, time).
+        self._written: dict[str, tuple[str, datetime]] = {}
 
     def _upsert(self):  # type: ignore[no-untyped-def]
         return (postgresql.insert if self._pg else sqlite.insert)(contacts_table)
 
     def seen(self, conn: Connection, inbound: Inbound, at: datetime) -> None:
-        """The shopper wrote: open the messaging window and mark them reachable."""
+        """The shopper wrote: open the messaging window and mark them reachable.
+
+        Runs for every message, so a row this process wrote less than ``SEEN_EVERY`` ago
+        for the same recipient is not written again.
+        """
+        cid = inbound.conversation_id
+        last = self._written.get(cid)
+        if last is not None and last[0] == inbound.recipient and at - last[1] < SEEN_EVERY:
+            return
         name = inbound.user.get("name") or inbound.user.get("first_name")
-        stmt = self._upsert().values(
-            conversation_id=inbound.conversation_id,
-            channel=inbound.channel,
-            recipient=inbound.recipient,
-            name=name,
-            locale=inbound.locale,
-            last_inbound_at=at,
-            unreachable=False,
+        self._sql.run(
+            conn,
+            _SEEN,
+            {
+                "cid": cid,
+                "channel": inbound.channel,
+                "recipient": inbound.recipient,
+                "name": name,
+                "locale": inbound.locale,
+                "at": self._sql.time(at),
+                "no": False,
+            },
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["conversation_id"],
-            set_={"last_inbound_at": at, "unreachable": False, "recipient": inbound.recipient},
-        )
-        conn.execute(stmt)
+        if len(self._written) > _REMEMBER:
+            self._written.clear()
+        recipient = inbound.recipient
+        after_commit(conn, lambda: self._written.__setitem__(cid, (recipient, at)))
 
     def get(self, conversation_id: str, conn: Connection | None = None) -> Contact | None:
         query = select(contacts_table).where(contacts_table.c.conversation_id == conversation_id)
@@ -103,6 +132,7 @@ class Contacts:
     def set_unreachable(
         self, conn: Connection, conversation_id: str, unreachable: bool = True
     ) -> None:
+        self._written.pop(conversation_id, None)  # the next message writes "reachable" again
         conn.execute(
             update(contacts_table)
             .where(contacts_table.c.conversation_id == conversation_id)

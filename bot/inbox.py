@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -28,10 +27,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import Inbound, OutboundCall
 
+from .rawsql import RawSql
 from .storage import SessionStore, _UTCDateTime
 
 _metadata = MetaData()
@@ -68,6 +67,26 @@ outbox_table = Table(
 PENDING, DONE, FAILED, RECORDED = "pending", "done", "failed", "recorded"
 SENT = "sent"
 
+# The per-event statements, in plain SQL (see bot/rawsql.py for why).
+_ACCEPT = """
+    INSERT INTO inbox (channel, event_id, conversation_id, kind, body, status, received_at)
+    VALUES (:channel, :event_id, :conversation_id, :kind, :body, :status, :received_at)
+    ON CONFLICT (channel, event_id) DO NOTHING
+    RETURNING id"""
+_PENDING_BEFORE = """
+    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
+    WHERE conversation_id = :cid AND status = :status AND id <= :id ORDER BY id"""
+_CLAIM = "UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = :pending"
+_QUEUE = """
+    INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
+    VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
+    RETURNING id"""
+_SENT = """
+    UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
+    WHERE id = :id"""
+_NOT_SENT = """
+    UPDATE outbox SET attempts = attempts + 1, error = :error, status = :status WHERE id = :id"""
+
 
 @dataclass(frozen=True)
 class InboxEntry:
@@ -92,10 +111,7 @@ class Journal:
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
-        dialect = store.engine.dialect.name
-        self._insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            inbox_table
-        )
+        self.sql = RawSql(store.engine.dialect)
 
     # -- inbox ---------------------------------------------------------------------------
     def accept(
@@ -106,24 +122,23 @@ class Journal:
         Duplicates (same channel and event id, already stored or earlier in the same body)
         are skipped. Events of other kinds are stored as ``recorded`` and need nothing more.
         """
-        now = _now()
+        now = self.sql.time(_now())
         fresh: list[InboxEntry] = []
         for event in events:
             status = PENDING if event.kind in answerable else RECORDED
-            stmt = (
-                self._insert.values(
-                    channel=event.channel,
-                    event_id=event.event_id[:255],
-                    conversation_id=event.conversation_id[:255],
-                    kind=event.kind,
-                    body=event.model_dump_json(),
-                    status=status,
-                    received_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-                .returning(inbox_table.c.id)
+            row = self.sql.one(
+                conn,
+                _ACCEPT,
+                {
+                    "channel": event.channel,
+                    "event_id": event.event_id[:255],
+                    "conversation_id": event.conversation_id[:255],
+                    "kind": event.kind,
+                    "body": event.model_dump_json(),
+                    "status": status,
+                    "received_at": now,
+                },
             )
-            row = conn.execute(stmt).first()
             if row is not None and status == PENDING:
                 fresh.append(InboxEntry(int(row[0]), event))
         return fresh
@@ -136,14 +151,28 @@ class Journal:
         rows = conn.execute(query.order_by(inbox_table.c.id)).all()
         return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
 
+    def pending_before(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
+        """``entry`` and its conversation's pending events stored before it, oldest first.
+
+        The common case (nothing else waits) costs one indexed query and no parsing: only
+        the other events' bodies are read back.
+        """
+        rows = self.sql.all(
+            conn,
+            _PENDING_BEFORE,
+            {"cid": entry.inbound.conversation_id, "status": PENDING, "id": entry.id},
+        )
+        parse = Inbound.model_validate_json
+        return [entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows]
+
     def claim(self, conn: Connection, entry_id: int) -> bool:
         """Mark a pending event done; False if it was not pending (someone else had it)."""
-        done = conn.execute(
-            update(inbox_table)
-            .where(inbox_table.c.id == entry_id, inbox_table.c.status == PENDING)
-            .values(status=DONE, processed_at=_now())
+        changed = self.sql.run(
+            conn,
+            _CLAIM,
+            {"done": DONE, "at": self.sql.time(_now()), "id": entry_id, "pending": PENDING},
         )
-        return bool(done.rowcount == 1)
+        return changed == 1
 
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
         conn.execute(
@@ -162,28 +191,24 @@ class Journal:
     # -- outbox --------------------------------------------------------------------------
     def queue(self, conn: Connection, channel: str, calls: list[OutboundCall]) -> list[OutboxEntry]:
         """Queue API calls inside the caller's transaction; return them with their ids."""
-        if not calls:
-            return []
-        now = _now()
-        rows = conn.execute(
-            outbox_table.insert().returning(outbox_table.c.id, sort_by_parameter_order=True),
-            [
+        now = self.sql.time(_now())
+        queued: list[OutboxEntry] = []
+        for call in calls:
+            row = self.sql.one(
+                conn,
+                _QUEUE,
                 {
                     "channel": channel,
-                    "conversation_id": call.conversation_id,
+                    "cid": call.conversation_id,
                     "method": call.method,
                     "payload": orjson.dumps(call.payload).decode(),
                     "status": PENDING,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-                for call in calls
-            ],
-        ).all()
-        return [
-            OutboxEntry(int(row[0]), channel, call, 0)
-            for row, call in zip(rows, calls, strict=True)
-        ]
+                    "at": now,
+                },
+            )
+            assert row is not None
+            queued.append(OutboxEntry(int(row[0]), channel, call, 0))
+        return queued
 
     def unsent(self, conn: Connection, conversation_id: str | None = None) -> list[OutboxEntry]:
         """Queued calls not sent yet, in order (of one conversation, or all)."""
@@ -204,18 +229,17 @@ class Journal:
         ]
 
     def record_sends(self, conn: Connection, outcomes: list[SendOutcome]) -> None:
-        now = _now()
-        for outcome in outcomes:
-            values: dict[str, Any] = {"attempts": outbox_table.c.attempts + 1}
-            if outcome.error is None:
-                values.update(status=SENT, sent_at=now, error=None)
-            else:
-                values.update(error=outcome.error[:2000])
-                if outcome.give_up:
-                    values.update(status=FAILED)
-            conn.execute(
-                update(outbox_table).where(outbox_table.c.id == outcome.id).values(**values)
-            )
+        now = self.sql.time(_now())
+        sent = [{"id": o.id, "at": now, "sent": SENT} for o in outcomes if o.error is None]
+        kept = [
+            {"id": o.id, "error": o.error[:2000], "status": FAILED if o.give_up else PENDING}
+            for o in outcomes
+            if o.error is not None
+        ]
+        if sent:
+            self.sql.many(conn, _SENT, sent)
+        if kept:
+            self.sql.many(conn, _NOT_SENT, kept)
 
 
 @dataclass(frozen=True)

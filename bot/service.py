@@ -194,7 +194,7 @@ class ChatService:
         Telegram may deliver one chat's updates over parallel connections; ordering by
         update_id here restores the order the shopper wrote in.
         """
-        batch = [e for e in self.journal.pending(conn, conversation_id) if e.id <= entry.id]
+        batch = self.journal.pending_before(conn, entry)
         batch.sort(key=lambda e: (_order_key(e.inbound), e.id))
         queued: list[OutboxEntry] = []
         for item in batch:

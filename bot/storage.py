@@ -43,6 +43,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from .rawsql import RawSql
+
 __all__ = [
     "SessionStore",
     "StaleSessionError",
@@ -128,6 +130,10 @@ _UPDATE = (
 _DELETE = delete(_sessions).where(_c.conversation_id == bindparam("cid"))
 _COUNT = select(func.count()).select_from(_sessions)
 _PING = text("SELECT 1")
+_RAW_LOAD = "SELECT data, version, updated_at FROM sessions WHERE conversation_id = :cid"
+_RAW_UPDATE = """
+    UPDATE sessions SET data = :data, version = :version, updated_at = :at
+    WHERE conversation_id = :cid AND version = :expected"""
 _MIGRATION_LOCK = text("SELECT pg_advisory_xact_lock(7408150421)")  # arbitrary, shopchat's own
 
 
@@ -172,6 +178,7 @@ class SessionStore:
                 self._engine = create_engine(parsed)
         except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, OSError) as exc:
             raise StorageUnavailable(f"can't use database {self._safe_url}: {exc}") from None
+        self._raw = RawSql(self._engine.dialect)
 
     def migrate(self) -> None:
         """Bring the schema up to the newest revision; safe to run on every start."""
@@ -207,15 +214,34 @@ class SessionStore:
         return StoredSession(conversation_id, row[0], row[1], row[2])
 
     def load_in(self, connection: Connection, conversation_id: str) -> StoredSession | None:
-        """Like `load`, on the caller's connection (inside its transaction)."""
-        row = connection.execute(_LOAD, {"cid": conversation_id}).first()
-        return None if row is None else StoredSession(conversation_id, row[0], row[1], row[2])
+        """Like `load`, on the caller's connection (inside its transaction).
+
+        This and `write_in` run for every message, so they are plain SQL on the driver's
+        cursor (bot/rawsql.py), not SQLAlchemy statements.
+        """
+        row = self._raw.one(connection, _RAW_LOAD, {"cid": conversation_id})
+        if row is None:
+            return None
+        updated = self._raw.read_time(row[2])
+        assert updated is not None
+        return StoredSession(conversation_id, row[0], row[1], updated)
 
     def write_in(
         self, connection: Connection, conversation_id: str, data: str, expected_version: int | None
     ) -> int:
         """Like `save`, inside the caller's transaction."""
-        return _write(connection, conversation_id, data, expected_version, self._clock())
+        if expected_version is None or len(conversation_id) > _MAX_ID_LENGTH:
+            return _write(connection, conversation_id, data, expected_version, self._clock())
+        params = {
+            "cid": conversation_id,
+            "expected": expected_version,
+            "data": data,
+            "version": expected_version + 1,
+            "at": self._raw.time(self._clock()),
+        }
+        if self._raw.run(connection, _RAW_UPDATE, params) != 1:
+            raise StaleSessionError(conversation_id, expected_version)
+        return expected_version + 1
 
     def load_many(self, conversation_ids: Iterable[str]) -> dict[str, StoredSession]:
         """The sessions of several conversations in one query (those without one are absent)."""

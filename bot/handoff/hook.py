@@ -43,7 +43,7 @@ from flows.replies import ImageReply, ProductCards
 from . import queue
 from .config import HandoffConfig
 from .events import DeskEvents
-from .models import DeskEvent, TicketSummary, TranscriptLine
+from .models import OPEN_STATES, DeskEvent, TicketSummary, TranscriptLine
 from .mood import AngerDetector
 from .notify import Notifier
 
@@ -104,6 +104,22 @@ class HandoffHook:
         # notifications right after the turn commits instead of at the next sweep.
         self.nudge: Callable[[], None] | None = None
         self.counters = {"handoffs": 0, "messages_to_agents": 0, "reopened": 0}
+        # The newest ticket of each conversation seen in the current turn: read once per turn
+        # (before_turn, reshape and after_turn all ask), forgotten in end_turn.
+        self._tickets: dict[str, TicketSummary | None] = {}
+
+    def _latest(self, conn: Connection, cid: str) -> TicketSummary | None:
+        if cid not in self._tickets:
+            found = queue.latest_id_state(conn, cid)
+            self._tickets[cid] = queue.get(conn, found[0]) if found is not None else None
+        return self._tickets[cid]
+
+    def _open_for(self, conn: Connection, cid: str) -> TicketSummary | None:
+        ticket = self._latest(conn, cid)
+        return ticket if ticket is not None and ticket.state in OPEN_STATES else None
+
+    def end_turn(self) -> None:
+        self._tickets.clear()
 
     # -- ownership --------------------------------------------------------------------------
     def silences(self, conversation_id: str) -> bool:
@@ -125,7 +141,7 @@ class HandoffHook:
         cid = inbound.conversation_id
         if not self.config.enabled or inbound.kind != "message" or not cid:
             return None
-        ticket = queue.open_for(conn, cid)
+        ticket = self._open_for(conn, cid)
         answer: list[Reply] = []
         if ticket is None:
             ticket = self._reopen(conn, cid, now)
@@ -158,7 +174,7 @@ class HandoffHook:
 
     def _reopen(self, conn: Connection, cid: str, now: datetime) -> TicketSummary | None:
         within = self.config.reopen_within
-        last = queue.latest_for(conn, cid)
+        last = self._latest(conn, cid)
         if within is None or last is None or last.state != "resolved" or last.resolved_at is None:
             return None
         if now - last.resolved_at > within:
@@ -179,7 +195,7 @@ class HandoffHook:
         ):
             return None
         self.counters["reopened"] += 1
-        ticket = queue.get(conn, last.id)
+        ticket = self._tickets[cid] = queue.get(conn, last.id)
         if ticket is not None:
             self.events.publish(DeskEvent("ticket_changed", ticket.id, cid, ticket.state, None))
         return ticket
@@ -197,7 +213,7 @@ class HandoffHook:
         if not self.config.enabled or not inbound.conversation_id:
             return replies
         handoff = next((e for e in effects if isinstance(e, Handoff)), None)
-        existing = queue.open_for(conn, inbound.conversation_id)
+        existing = self._open_for(conn, inbound.conversation_id)
         if handoff is None and existing is None:
             handoff = self._trigger(inbound, state)
             if handoff is not None:
@@ -264,11 +280,11 @@ class HandoffHook:
         cid = inbound.conversation_id
         if not self.config.enabled or not cid:
             return
-        ticket = queue.open_for(conn, cid)
+        ticket = self._open_for(conn, cid)
         handoff = next((e for e in effects if isinstance(e, Handoff)), None)
         created = False
         if handoff is not None and ticket is None:
-            ticket = self._open(conn, inbound, handoff, now)
+            ticket = self._tickets[cid] = self._open(conn, inbound, handoff, now)
             created = True
         self._keep_inbound(conn, inbound, ticket, now)
         frame = state.frame
@@ -292,7 +308,7 @@ class HandoffHook:
                     assigned_at=now,
                     updated_at=now,
                 ):
-                    ticket = queue.get(conn, ticket.id) or ticket
+                    ticket = self._tickets[cid] = queue.get(conn, ticket.id) or ticket
             self.events.publish(
                 DeskEvent("ticket_created", ticket.id, cid, ticket.state, ticket.agent)
             )
@@ -355,6 +371,10 @@ class HandoffHook:
         *,
         author: str | None = None,
     ) -> None:
+        if ticket_id is None and author is None:
+            # Most turns: no ticket, nobody watching live, one statement for all the lines.
+            queue.record_bot_lines(conn, cid, [reply_text(r) for r in replies], now, flow)
+            return
         for reply in replies:
             line = queue.record(
                 conn,

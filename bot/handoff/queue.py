@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.contacts import contacts_table
+from bot.rawsql import raw_sql
 
 from .models import (
     OPEN_STATES,
@@ -196,27 +197,72 @@ def record(
     source: str | None = None,
     flow: str | None = None,
 ) -> TranscriptLine | None:
-    """Add a transcript line; a line from an inbound event already kept is not added again."""
-    values = dict(
-        conversation_id=conversation_id,
-        ticket_id=ticket_id,
-        at=at,
-        direction=direction,
-        author=author,
-        text=text,
-        source=source,
-        flow=flow,
+    """Add a transcript line; a line from an inbound event already kept is not added again.
+
+    Every message the bot handles passes here, so it is plain SQL (bot/rawsql.py).
+    """
+    sql = raw_sql(conn)
+    row = sql.one(
+        conn,
+        _RECORD_ONCE if source is not None else _RECORD,
+        {
+            "cid": conversation_id,
+            "ticket": ticket_id,
+            "at": sql.time(at),
+            "direction": direction,
+            "author": author,
+            "text": text,
+            "source": source,
+            "flow": flow,
+        },
     )
-    if source is not None:
-        stmt = _upsert(conn, messages).values(**values).on_conflict_do_nothing()
-        result = conn.execute(stmt)
-        if result.rowcount == 0:
-            return None
-    else:
-        result = conn.execute(insert(messages).values(**values))
-    key = result.inserted_primary_key
-    line_id = int(key[0]) if key is not None and key[0] is not None else 0
-    return TranscriptLine(line_id, at, direction, text, author, ticket_id)  # type: ignore[arg-type]
+    if row is None:
+        return None
+    return TranscriptLine(int(row[0]), at, direction, text, author, ticket_id)  # type: ignore[arg-type]
+
+
+def record_bot_lines(
+    conn: Connection, conversation_id: str, texts: list[str], at: datetime, flow: str | None
+) -> None:
+    """Keep the bot's lines of a turn outside any ticket, in one statement."""
+    if not texts:
+        return
+    sql = raw_sql(conn)
+    when = sql.time(at)
+    sql.many(
+        conn,
+        _INSERT_LINE,
+        [
+            {
+                "cid": conversation_id,
+                "ticket": None,
+                "at": when,
+                "direction": "bot",
+                "author": None,
+                "text": text,
+                "source": None,
+                "flow": flow,
+            }
+            for text in texts
+        ],
+    )
+
+
+def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] | None:
+    """The id and state of the conversation's newest ticket: one indexed read, no join."""
+    row = raw_sql(conn).one(conn, _LATEST, {"cid": conversation_id})
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
+_INSERT_LINE = """
+    INSERT INTO handoff_messages (conversation_id, ticket_id, at, direction, author, text,
+                                  source, flow)
+    VALUES (:cid, :ticket, :at, :direction, :author, :text, :source, :flow)"""
+_RECORD = _INSERT_LINE + " RETURNING id"
+_RECORD_ONCE = _INSERT_LINE + " ON CONFLICT DO NOTHING RETURNING id"
+_LATEST = """
+    SELECT id, state FROM handoff_tickets WHERE conversation_id = :cid
+    ORDER BY id DESC LIMIT 1"""
 
 
 def transcript(conn: Connection, conversation_id: str) -> list[TranscriptLine]:

@@ -1,0 +1,192 @@
+"""The per-message statements that bypass SQLAlchemy Core (bot/rawsql.py) write exactly what
+the rest of shopchat, reading through SQLAlchemy, expects: on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Connection, select
+
+from adapters.base import Inbound, OutboundCall
+from bot.committer import Committer
+from bot.contacts import Contacts
+from bot.handoff import queue
+from bot.inbox import InboxEntry, Journal, SendOutcome, inbox_table, outbox_table
+from bot.storage import SessionStore
+from flows import TextInput
+
+T0 = datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def message(n: int, cid: str = "telegram:7") -> Inbound:
+    return Inbound(
+        channel="telegram",
+        event_id=str(n),
+        kind="message",
+        conversation_id=cid,
+        recipient=cid.split(":")[1],
+        event=TextInput(text=f"hello {n}"),
+        user={"first_name": "Ana"},
+        locale="pl",
+        meta={"update_id": n},
+    )
+
+
+def test_inbox_and_outbox_round_trip_through_sqlalchemy(store: SessionStore) -> None:
+    journal = Journal(store)
+    answerable = frozenset({"message"})
+    with store.transaction() as conn:
+        first = journal.accept(conn, [message(1), message(2)], answerable=answerable)
+        again = journal.accept(conn, [message(1)], answerable=answerable)
+    assert [e.inbound.event_id for e in first] == ["1", "2"]
+    assert again == []  # a redelivery is stored once
+
+    with store.transaction() as conn:
+        # Processing event 2 first also hands back the still-pending event 1, parsed.
+        waiting = journal.pending_before(conn, first[1])
+        assert [e.id for e in waiting] == [first[0].id, first[1].id]
+        assert waiting[0].inbound == message(1)
+        assert journal.claim(conn, first[0].id) is True
+        assert journal.claim(conn, first[0].id) is False  # a second worker gets nothing
+        queued = journal.queue(
+            conn,
+            "telegram",
+            [OutboundCall("sendMessage", {"chat_id": 7, "text": "ź"}, "telegram:7")] * 2,
+        )
+        journal.record_sends(
+            conn, [SendOutcome(queued[0].id), SendOutcome(queued[1].id, "429", give_up=False)]
+        )
+
+    with store.connection() as conn:
+        row = conn.execute(
+            select(inbox_table.c.status, inbox_table.c.processed_at).where(
+                inbox_table.c.id == first[0].id
+            )
+        ).one()
+        sends = conn.execute(
+            select(outbox_table.c.status, outbox_table.c.attempts, outbox_table.c.sent_at).order_by(
+                outbox_table.c.id
+            )
+        ).all()
+    assert row[0] == "done"
+    assert row[1].tzinfo is not None and abs(datetime.now(UTC) - row[1]) < timedelta(minutes=1)
+    assert [(s[0], s[1]) for s in sends] == [("sent", 1), ("pending", 1)]
+    assert sends[0][2] is not None and sends[1][2] is None
+    with store.transaction() as conn:
+        unsent = journal.unsent(conn)
+    assert [(e.id, e.call.payload["text"]) for e in unsent] == [(queued[1].id, "ź")]
+
+
+def test_session_written_raw_reads_back_through_the_store(store_url: str) -> None:
+    clock = iter([T0, T0 + timedelta(seconds=5)])
+    store = SessionStore(store_url, clock=lambda: next(clock))
+    store.migrate()
+    try:
+        assert store.save("web:a", '{"v": 1}', None) == 1
+        with store.transaction() as conn:
+            loaded = store.load_in(conn, "web:a")
+            assert loaded is not None and loaded.updated_at == T0
+            assert store.write_in(conn, "web:a", '{"v": 2}', 1) == 2
+        again = store.load("web:a")
+        assert again is not None
+        assert (again.data, again.version, again.updated_at) == (
+            '{"v": 2}',
+            2,
+            T0 + timedelta(seconds=5),
+        )
+    finally:
+        store.close()
+
+
+def test_contact_rows_are_rewritten_at_most_once_a_minute(store: SessionStore) -> None:
+    contacts = Contacts(store)
+    committer = Committer(store)
+
+    async def seen(at: datetime, *, fail: bool = False) -> None:
+        def job(conn: Connection) -> None:
+            contacts.seen(conn, message(1), at)
+            if fail:
+                raise RuntimeError("the turn failed after the contact was written")
+
+        await committer.run(job)
+
+    async def scenario() -> list[datetime | None]:
+        times = []
+        await seen(T0)
+        times.append(contacts.get("telegram:7").last_inbound_at)  # type: ignore[union-attr]
+        await seen(T0 + timedelta(seconds=30))  # within the minute: not rewritten
+        times.append(contacts.get("telegram:7").last_inbound_at)  # type: ignore[union-attr]
+        await seen(T0 + timedelta(seconds=61))
+        times.append(contacts.get("telegram:7").last_inbound_at)  # type: ignore[union-attr]
+        return times
+
+    try:
+        assert asyncio.run(scenario()) == [T0, T0, T0 + timedelta(seconds=61)]
+    finally:
+        committer.close()
+
+
+def test_a_rolled_back_write_is_not_remembered_as_written(store: SessionStore) -> None:
+    contacts = Contacts(store)
+    committer = Committer(store)
+
+    async def scenario() -> None:
+        def failing(conn: Connection) -> None:
+            contacts.seen(conn, message(1), T0)
+            raise RuntimeError("the turn failed after the contact was written")
+
+        with pytest.raises(RuntimeError):
+            await committer.run(failing)
+        await committer.run(lambda conn: contacts.seen(conn, message(1), T0 + timedelta(seconds=1)))
+
+    try:
+        asyncio.run(scenario())
+        contact = contacts.get("telegram:7")
+        assert contact is not None and contact.last_inbound_at == T0 + timedelta(seconds=1)
+        assert contact.locale == "pl" and contact.name == "Ana" and contact.unreachable is False
+    finally:
+        committer.close()
+
+
+def test_transcript_lines_keep_an_inbound_event_once(store: SessionStore) -> None:
+    with store.transaction() as conn:
+        kept = queue.record(
+            conn,
+            conversation_id="telegram:7",
+            direction="shopper",
+            text="hello",
+            at=T0,
+            source="telegram:1",
+        )
+        twice = queue.record(
+            conn,
+            conversation_id="telegram:7",
+            direction="shopper",
+            text="hello",
+            at=T0,
+            source="telegram:1",
+        )
+        queue.record_bot_lines(conn, "telegram:7", ["Hi!", "How can I help?"], T0, "main")
+        lines = queue.transcript(conn, "telegram:7")
+    assert kept is not None and twice is None
+    assert [(line.author, line.text, line.at) for line in lines] == [
+        ("shopper", "hello", T0),
+        ("bot", "Hi!", T0),
+        ("bot", "How can I help?", T0),
+    ]
+    assert lines[0].id == kept.id
+
+
+def test_pending_before_ignores_later_and_other_conversations(store: SessionStore) -> None:
+    journal = Journal(store)
+    with store.transaction() as conn:
+        a1, b1, a2 = journal.accept(
+            conn,
+            [message(1), message(2, "telegram:8"), message(3)],
+            answerable=frozenset({"message"}),
+        )
+        assert [e.id for e in journal.pending_before(conn, a1)] == [a1.id]
+        assert [e.id for e in journal.pending_before(conn, a2)] == [a1.id, a2.id]
+        assert isinstance(journal.pending_before(conn, b1)[0], InboxEntry)
