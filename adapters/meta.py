@@ -206,11 +206,8 @@ class MetaSender(ApiSender):
     def request(self, call: OutboundCall) -> httpx.Request:
         # The token goes in the Authorization header, never the URL, so that it cannot leak
         # into access logs or into the text of an httpx error.
-        return self.client.build_request(
-            "POST",
-            self.endpoint(call),
-            json=call.payload,
-            headers={"Authorization": f"Bearer {self._token}"},
+        return self.json_request(
+            self.endpoint(call), call.payload, {"Authorization": f"Bearer {self._token}"}
         )
 
     def retryable(self, response: httpx.Response, result: SendResult) -> bool:

@@ -4,7 +4,8 @@
 against a local fake Bot API. An update counts as handled when its reply reached the fake
 API. The same load goes to python-telegram-bot's own webhook server running the same
 dialogue as a ConversationHandler. Like Telegram (max_connections 40), at most 40 webhook
-requests are in flight at once. Prints updates/s and p50/p99 from POST to 200.
+requests are in flight at once, over 40 keep-alive connections. Prints updates/s and p50/p99
+from POST to 200, and the CPU seconds each server process used.
 
     pip install -e '.[bench]' && python bench/webhooks.py [--shoppers 2000] [--only shopchat]
 """
@@ -23,8 +24,6 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
@@ -95,6 +94,12 @@ class FakeBotApi(asyncio.Protocol):
         )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -126,52 +131,97 @@ async def wait_up(port: int, timeout: float = 60) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+class Connections:
+    """The load generator's side: ``IN_FLIGHT`` keep-alive connections to the webhook.
+
+    Raw asyncio streams rather than an HTTP client library, so that the generator, which
+    shares the two cores with the server under test, spends as little CPU as it can.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = (
+            asyncio.Queue()
+        )
+        for _ in range(IN_FLIGHT):
+            self.free.put_nowait(None)  # opened on first use
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, float]:
+        """POST ``body``: the status, and seconds from sending to the response.
+
+        Raises OSError when the connection breaks."""
+        conn = await self.free.get()
+        started = time.perf_counter()
+        try:
+            if conn is None:
+                conn = await asyncio.open_connection("127.0.0.1", self.port)
+            reader, writer = conn
+            head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+            head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+            writer.write(head.encode() + body)
+            status_line = await reader.readuntil(b"\r\n")
+            rest = await reader.readuntil(b"\r\n\r\n")
+            length, close = 0, False
+            for line in rest.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            await reader.readexactly(length)
+            if close:
+                writer.close()
+                conn = None
+            return int(status_line.split()[1]), time.perf_counter() - started
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            if conn is not None:
+                conn[1].close()
+            conn = None
+            raise OSError("the webhook connection broke") from None
+        finally:
+            self.free.put_nowait(conn)
+
+
 async def drive(port: int, shoppers: int, chat_base: int) -> dict[str, float]:
     """Run the load; return handled updates/s and POST latencies."""
-    url = f"http://127.0.0.1:{port}/webhooks/telegram"
+    path = "/webhooks/telegram"
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
-    gate = asyncio.Semaphore(IN_FLIGHT)
+    connections = Connections(port)
     latencies: list[float] = []
     counter = iter(range(1, 10**9))
     failures = 0
     loop = asyncio.get_running_loop()
 
-    async with httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT),
-        timeout=30,
-    ) as client:
-
-        async def shopper(chat: int) -> int:
-            nonlocal failures
-            handled = 0
-            for step, text in enumerate(STEPS, 1):
-                reply = loop.create_future()
-                FakeBotApi.waiters[(chat, step)] = reply
-                body = json.dumps(update(next(counter), chat, text)).encode()
-                response = None
-                for _attempt in range(3):  # as Telegram does, deliver again on a broken connection
-                    async with gate:
-                        started = time.perf_counter()
-                        try:
-                            response = await client.post(url, content=body, headers=headers)
-                        except httpx.TransportError:
-                            continue
-                        latencies.append(time.perf_counter() - started)
-                        break
-                if response is None or response.status_code != 200:
-                    failures += 1
-                    return handled
+    async def shopper(chat: int) -> int:
+        nonlocal failures
+        handled = 0
+        for step, text in enumerate(STEPS, 1):
+            reply = loop.create_future()
+            FakeBotApi.waiters[(chat, step)] = reply
+            body = json.dumps(update(next(counter), chat, text)).encode()
+            status = None
+            for _attempt in range(3):  # as Telegram does, deliver again on a broken connection
                 try:
-                    await asyncio.wait_for(reply, timeout=60)
-                except TimeoutError:
-                    failures += 1
-                    return handled
-                handled += 1
-            return handled
+                    status, seconds = await connections.post(path, body, headers)
+                except OSError:
+                    continue
+                latencies.append(seconds)
+                break
+            if status != 200:
+                failures += 1
+                return handled
+            try:
+                await asyncio.wait_for(reply, timeout=60)
+            except TimeoutError:
+                failures += 1
+                return handled
+            handled += 1
+        return handled
 
-        started = time.perf_counter()
-        handled = sum(await asyncio.gather(*(shopper(chat_base + i) for i in range(shoppers))))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    handled = sum(await asyncio.gather(*(shopper(chat_base + i) for i in range(shoppers))))
+    elapsed = time.perf_counter() - started
     latencies.sort()
     return {
         "handled": handled,
@@ -231,7 +281,9 @@ async def main() -> None:
             try:
                 await wait_up(port)
                 await asyncio.sleep(1.0)
+                cpu_before = cpu_seconds(proc.pid)
                 results[name] = await drive(port, args.shoppers, chat_base=1_000_000 * (n + 1))
+                results[name]["cpu"] = cpu_seconds(proc.pid) - cpu_before
             finally:
                 proc.terminate()
                 try:
@@ -244,10 +296,15 @@ async def main() -> None:
     print(
         f"{args.shoppers} shoppers x {len(STEPS)} updates = {total} updates, {IN_FLIGHT} in flight"
     )
-    print(f"{'server':<22}{'handled/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'handled':>9}{'failed':>8}")
+    print(
+        f"{'server':<22}{'handled/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'handled':>9}{'failed':>8}"
+        f"{'CPU ms/update':>15}"
+    )
     for name, r in results.items():
+        per_update = r["cpu"] * 1000 / max(1, r["handled"])
         print(
-            f"{name:<22}{r['rate']:>10,.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{int(r['handled']):>9}{int(r['failures']):>8}"
+            f"{name:<22}{r['rate']:>10,.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
+            f"{int(r['handled']):>9}{int(r['failures']):>8}{per_update:>15.2f}"
         )
     if len(results) == 2 and results["python-telegram-bot"]["rate"]:
         a, b = results["shopchat"]["rate"], results["python-telegram-bot"]["rate"]

@@ -15,8 +15,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import orjson
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from adapters.base import BadPayload, WebhookRejected
 from adapters.web import WebChannel
@@ -145,7 +149,7 @@ def create_app(
                 checkout.stripe.close()
             store.close()
 
-    app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
+    app = ShopchatApp(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
     app.state.checkout = None
@@ -163,27 +167,6 @@ def create_app(
             {"status": "ready" if ok else "storage unreachable"}, 200 if ok else 503
         )
 
-    async def webhook(request: Request, name: str) -> Response:
-        service: ChatService = request.app.state.service
-        if name not in service.links:
-            return JSONResponse({"detail": f"the {name} channel is not configured"}, 404)
-        body = await _read_body(request, settings.max_body_bytes)
-        if body is None:
-            return JSONResponse({"detail": "body too large"}, 413)
-        try:
-            await service.receive(name, request.headers, body)
-        except WebhookRejected as exc:
-            log.warning("%s webhook rejected: %s", name, exc.reason)
-            return JSONResponse({"detail": exc.reason}, exc.status)
-        except BadPayload as exc:
-            log.warning("%s webhook: bad payload: %s", name, exc)
-            return JSONResponse({"detail": f"bad payload: {exc}"}, 400)
-        except StorageError as exc:
-            # Not acknowledged: the platform will deliver it again.
-            log.error("%s webhook not stored: %s", name, exc)
-            return JSONResponse({"detail": "temporarily unavailable"}, 503)
-        return JSONResponse({"ok": True})
-
     async def handshake(request: Request, name: str) -> Response:
         service: ChatService = request.app.state.service
         link = service.links.get(name)
@@ -194,21 +177,9 @@ def create_app(
         except WebhookRejected as exc:
             return JSONResponse({"detail": exc.reason}, exc.status)
 
-    @app.post("/webhooks/telegram")
-    async def telegram(request: Request) -> Response:
-        return await webhook(request, "telegram")
-
-    @app.post("/webhooks/whatsapp")
-    async def whatsapp(request: Request) -> Response:
-        return await webhook(request, "whatsapp")
-
     @app.get("/webhooks/whatsapp")
     async def whatsapp_handshake(request: Request) -> Response:
         return await handshake(request, "whatsapp")
-
-    @app.post("/webhooks/messenger")
-    async def messenger(request: Request) -> Response:
-        return await webhook(request, "messenger")
 
     @app.get("/webhooks/messenger")
     async def messenger_handshake(request: Request) -> Response:
@@ -275,19 +246,81 @@ async def _serve_chat(socket: WebSocket) -> None:
         channels.hub.disconnect(session, socket)
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
+WEBHOOKS = {
+    "/webhooks/telegram": "telegram",
+    "/webhooks/whatsapp": "whatsapp",
+    "/webhooks/messenger": "messenger",
+}
+
+
+class ShopchatApp(FastAPI):
+    """The FastAPI app, except that webhook POSTs are answered here, before FastAPI routes.
+
+    A webhook POST is the one request that comes in thousands per second, and FastAPI's
+    routing, dependency and response machinery cost more than storing the event does. Every
+    other request (the GET handshakes, health, the console, the web chat) goes through FastAPI.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            name = WEBHOOKS.get(scope["path"])
+            if name is not None:
+                status, answer = await self.webhook(name, scope, receive)
+                body = orjson.dumps(answer)
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await super().__call__(scope, receive, send)
+
+    async def webhook(self, name: str, scope: Scope, receive: Receive) -> tuple[int, object]:
+        """Verify, parse and store one webhook body: (status, JSON answer)."""
+        service: ChatService = self.state.service
+        if name not in service.links:
+            return 404, {"detail": f"the {name} channel is not configured"}
+        headers = Headers(scope=scope)
+        try:
+            body = await _read_body(headers, receive, self.state.settings.max_body_bytes)
+        except ClientDisconnect:
+            return 400, {"detail": "the request ended before its body"}
+        if body is None:
+            return 413, {"detail": "body too large"}
+        try:
+            await service.receive(name, headers, body)
+        except WebhookRejected as exc:
+            log.warning("%s webhook rejected: %s", name, exc.reason)
+            return exc.status, {"detail": exc.reason}
+        except BadPayload as exc:
+            log.warning("%s webhook: bad payload: %s", name, exc)
+            return 400, {"detail": f"bad payload: {exc}"}
+        except StorageError as exc:
+            # Not acknowledged: the platform will deliver it again.
+            log.error("%s webhook not stored: %s", name, exc)
+            return 503, {"detail": "temporarily unavailable"}
+        return 200, {"ok": True}
+
+
+async def _read_body(headers: Headers, receive: Receive, limit: int) -> bytes | None:
     """The body, or None when it is over ``limit`` bytes (checked before and while reading)."""
-    declared = request.headers.get("content-length")
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         return None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away mid-body
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             return None
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 async def _retry_forever(service: ChatService) -> None:
@@ -313,4 +346,4 @@ def _html(text: str) -> str:
     return html.escape(text)
 
 
-__all__ = ["ProjectUnusable", "create_app"]
+__all__ = ["ProjectUnusable", "ShopchatApp", "create_app"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from adapters.base import Inbound, OutboundCall
+from adapters.transport import KeepAliveTransport, NoCookies
 from adapters.web import WebChannel
 
 from .contacts import PayloadTokens
@@ -40,11 +41,12 @@ def build_channels(
     clients: list[httpx.AsyncClient] = []
 
     def client() -> httpx.AsyncClient:
-        # One pooled client per platform: keep-alive connections, bounded time per call.
+        # One pooled client per platform: keep-alive connections, bounded time per call, no
+        # cookie jar (no platform API sets cookies; reading them costs per response).
         c = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or KeepAliveTransport(max_connections=16),
             timeout=httpx.Timeout(settings.http_timeout),
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+            cookies=NoCookies(),
         )
         clients.append(c)
         return c

@@ -21,8 +21,6 @@ from typing import Any
 from sqlalchemy import Connection, Dialect
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-# How SQLAlchemy's SQLite DateTime type stores a value: naive UTC text, microseconds always.
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class RawSql:
@@ -89,11 +87,12 @@ class RawSql:
 
     # -- values ----------------------------------------------------------------------------
     def time(self, moment: datetime | None) -> Any:
-        """A timestamp parameter stored exactly as SQLAlchemy's DateTime column type stores it."""
+        """A timestamp parameter stored exactly as SQLAlchemy's DateTime column type stores it
+        (on SQLite: naive UTC text, ``2026-11-22 09:30:15.000000``, microseconds always)."""
         if moment is None:
             return None
         utc = moment.astimezone(UTC)
-        return utc.strftime(_SQLITE_TIME) if self.sqlite else utc
+        return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else utc
 
     def read_time(self, value: Any) -> datetime | None:
         """A timestamp column read back by :meth:`one` or :meth:`all`, as an aware UTC datetime."""

@@ -89,8 +89,7 @@ class TelegramSender(ApiSender):
         return _BOT_TOKEN.sub(MASK, text.replace(self._token, MASK))
 
     def request(self, call: OutboundCall) -> httpx.Request:
-        url = f"{self.api_base}/bot{self._token}/{call.method}"
-        return self.client.build_request("POST", url, json=call.payload)
+        return self.json_request(f"{self.api_base}/bot{self._token}/{call.method}", call.payload)
 
     def classify(self, response: httpx.Response) -> SendResult:
         status = response.status_code
