@@ -399,7 +399,11 @@ class ChatService:
                     self._backlog.add(cid)
                     return
 
-        await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
+        if len(by_conversation) == 1:  # a turn's replies: no task needed
+            [(cid, queue)] = by_conversation.items()
+            await send_in_order(cid, queue)
+        else:
+            await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
 
         def record(conn: Connection) -> None:
             self.journal.record_sends(conn, outcomes)

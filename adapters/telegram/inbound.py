@@ -8,11 +8,11 @@ hold back the updates queued behind it, for an event we could never use anyway.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from adapters.base import BadPayload, Inbound, InboundKind, PayloadMap
@@ -93,8 +93,8 @@ def parse_update(body: bytes, payloads: PayloadMap | None = None) -> list[Inboun
 
 def _load(body: bytes) -> dict[str, Any]:
     try:
-        update = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        update = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:  # also bad UTF-8 and nesting past 1024 levels
         raise BadPayload(f"Telegram webhook body is not JSON: {exc}") from None
     if not isinstance(update, dict):
         raise BadPayload(f"Telegram webhook body is a JSON {type(update).__name__}, not an object")
