@@ -80,6 +80,11 @@ def reply_text(reply: Reply) -> str:
     return str(reply)
 
 
+def _source(inbound: Inbound) -> str:
+    """The transcript's key for an inbound event, so it is kept once however often it comes."""
+    return f"{inbound.channel}:{inbound.event_id}"
+
+
 def first_name(user: dict[str, Any] | None, fallback: str | None = None) -> str:
     user = user or {}
     name = user.get("first_name") or user.get("name") or fallback or ""
@@ -286,16 +291,21 @@ class HandoffHook:
         if handoff is not None and ticket is None:
             ticket = self._tickets[cid] = self._open(conn, inbound, handoff, now)
             created = True
-        self._keep_inbound(conn, inbound, ticket, now)
         frame = state.frame
-        self._keep_replies(
-            conn,
-            cid,
-            list(replies),
-            ticket.id if ticket else None,
-            now,
-            frame.flow if frame else None,
-        )
+        flow = frame.flow if frame else None
+        if ticket is None:
+            # Most turns: no ticket, nobody watching live; the whole turn in one statement.
+            queue.record_untracked(
+                conn,
+                cid,
+                (event_text(inbound), _source(inbound)),
+                [reply_text(r) for r in replies],
+                now,
+                flow,
+            )
+        else:
+            self._keep_inbound(conn, inbound, ticket, now)
+            self._keep_replies(conn, cid, list(replies), ticket.id, now, flow)
         if created and ticket is not None:
             if self.config.auto_assign:
                 agent = queue.least_busy(conn, now, self.config.presence_ttl)
@@ -356,7 +366,7 @@ class HandoffHook:
             text=event_text(inbound),
             at=now,
             ticket_id=ticket.id if ticket else None,
-            source=f"{inbound.channel}:{inbound.event_id}",
+            source=_source(inbound),
         )
         self._announce(line, ticket, inbound.conversation_id)
 
@@ -372,8 +382,7 @@ class HandoffHook:
         author: str | None = None,
     ) -> None:
         if ticket_id is None and author is None:
-            # Most turns: no ticket, nobody watching live, one statement for all the lines.
-            queue.record_bot_lines(conn, cid, [reply_text(r) for r in replies], now, flow)
+            queue.record_untracked(conn, cid, None, [reply_text(r) for r in replies], now, flow)
             return
         for reply in replies:
             line = queue.record(

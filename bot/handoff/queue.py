@@ -221,31 +221,35 @@ def record(
     return TranscriptLine(int(row[0]), at, direction, text, author, ticket_id)  # type: ignore[arg-type]
 
 
-def record_bot_lines(
-    conn: Connection, conversation_id: str, texts: list[str], at: datetime, flow: str | None
+def record_untracked(
+    conn: Connection,
+    conversation_id: str,
+    shopper: tuple[str, str] | None,
+    bot_texts: list[str],
+    at: datetime,
+    flow: str | None,
 ) -> None:
-    """Keep the bot's lines of a turn outside any ticket, in one statement."""
-    if not texts:
-        return
+    """Keep a turn outside any ticket in one statement: the shopper's line ``(text, source)``
+    (skipped if that event was kept before) and the bot's lines."""
     sql = raw_sql(conn)
     when = sql.time(at)
-    sql.many(
-        conn,
-        _INSERT_LINE,
-        [
-            {
-                "cid": conversation_id,
-                "ticket": None,
-                "at": when,
-                "direction": "bot",
-                "author": None,
-                "text": text,
-                "source": None,
-                "flow": flow,
-            }
-            for text in texts
-        ],
-    )
+
+    def line(direction: str, text: str, source: str | None, flow: str | None) -> dict[str, Any]:
+        return {
+            "cid": conversation_id,
+            "ticket": None,
+            "at": when,
+            "direction": direction,
+            "author": None,
+            "text": text,
+            "source": source,
+            "flow": flow,
+        }
+
+    rows = [line("shopper", shopper[0], shopper[1], None)] if shopper is not None else []
+    rows += [line("bot", text, None, flow) for text in bot_texts]
+    if rows:
+        sql.many(conn, _INSERT_LINE + " ON CONFLICT DO NOTHING", rows)
 
 
 def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] | None:

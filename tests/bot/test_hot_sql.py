@@ -168,13 +168,18 @@ def test_transcript_lines_keep_an_inbound_event_once(store: SessionStore) -> Non
             at=T0,
             source="telegram:1",
         )
-        queue.record_bot_lines(conn, "telegram:7", ["Hi!", "How can I help?"], T0, "main")
+        queue.record_untracked(conn, "telegram:7", None, ["Hi!", "How can I help?"], T0, "main")
+        # A whole turn: a redelivered event's line is not kept twice, the bot's lines are.
+        queue.record_untracked(conn, "telegram:7", ("hello", "telegram:1"), ["Again?"], T0, None)
+        queue.record_untracked(conn, "telegram:7", ("more", "telegram:2"), [], T0, None)
         lines = queue.transcript(conn, "telegram:7")
     assert kept is not None and twice is None
     assert [(line.author, line.text, line.at) for line in lines] == [
         ("shopper", "hello", T0),
         ("bot", "Hi!", T0),
         ("bot", "How can I help?", T0),
+        ("bot", "Again?", T0),
+        ("shopper", "more", T0),
     ]
     assert lines[0].id == kept.id
 
