@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from http.cookiejar import CookieJar
 from typing import Any
 
 import httptools
 import httpx
 
-__all__ = ["KeepAliveTransport", "NoCookies"]
+__all__ = ["KeepAliveTransport", "PlatformClient"]
 
 Origin = tuple[bytes, bytes, int]
 
@@ -322,9 +321,41 @@ def _head(request: httpx.Request, body: bytes) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
-class NoCookies(CookieJar):
-    """A cookie jar that keeps nothing: the platform APIs set none, and httpx would otherwise
-    parse every response's headers for them (``httpx.AsyncClient(cookies=NoCookies())``)."""
+class PlatformClient(httpx.AsyncClient):
+    """The ``httpx.AsyncClient`` of a platform API: ``send`` goes straight to the transport.
 
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
+    httpx's ``send`` runs an auth flow, redirect handling, cookie extraction and logging for
+    every request; a bot API call uses none of them, and together they cost more than this
+    module's whole transport. So a plain request (no auth, no event hooks, not streamed) is
+    handed to the transport and its body read; anything else takes httpx's own path.
+    Building requests, timeouts, mounts and transports are all httpx's.
+    """
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        plain = (
+            not stream
+            and auth is httpx.USE_CLIENT_DEFAULT
+            and self.auth is None
+            and not any(self.event_hooks.values())
+        )
+        if not plain:
+            return await super().send(
+                request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+        if self.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        request.extensions.setdefault("timeout", self.timeout.as_dict())
+        response = await self._transport_for_url(request.url).handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from adapters.base import Inbound, OutboundCall
-from adapters.transport import KeepAliveTransport, NoCookies
+from adapters.transport import KeepAliveTransport, PlatformClient
 from adapters.web import WebChannel
 
 from .contacts import PayloadTokens
@@ -41,12 +41,10 @@ def build_channels(
     clients: list[httpx.AsyncClient] = []
 
     def client() -> httpx.AsyncClient:
-        # One pooled client per platform: keep-alive connections, bounded time per call, no
-        # cookie jar (no platform API sets cookies; reading them costs per response).
-        c = httpx.AsyncClient(
+        # One pooled client per platform: keep-alive connections, bounded time per call.
+        c = PlatformClient(
             transport=transport or KeepAliveTransport(max_connections=16),
             timeout=httpx.Timeout(settings.http_timeout),
-            cookies=NoCookies(),
         )
         clients.append(c)
         return c

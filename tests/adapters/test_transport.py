@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.transport import KeepAliveTransport, NoCookies
+from adapters.transport import KeepAliveTransport, PlatformClient
 
 Respond = Callable[[bytes, asyncio.StreamWriter], "asyncio.Future[None] | None"]
 
@@ -69,7 +69,7 @@ def ok(body: bytes = b'{"ok":true}', extra: bytes = b"") -> bytes:
 
 
 async def post(transport: httpx.AsyncBaseTransport, url: str, **kw: object) -> httpx.Response:
-    async with httpx.AsyncClient(transport=transport, cookies=NoCookies(), timeout=2) as client:
+    async with PlatformClient(transport=transport, timeout=2) as client:
         return await client.post(url + "/botX/sendMessage", json={"text": "zażółć"}, **kw)  # type: ignore[arg-type]
 
 
@@ -203,3 +203,27 @@ async def test_https_with_the_given_trust(certificate: tuple[Path, Path]) -> Non
         # Without that trust the certificate is refused, as it must be.
         with pytest.raises(httpx.ConnectError):
             await post(KeepAliveTransport(), url)
+
+
+async def test_the_platform_client_sends_plain_requests_straight_to_the_transport() -> None:
+    seen: list[httpx.Request] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(429, json={"ok": False}, headers={"Retry-After": "3"})
+
+    async with PlatformClient(transport=httpx.MockTransport(api), timeout=4) as client:
+        response = await client.post("https://api.example/m", json={"a": 1})
+        # Auth takes httpx's full path, which also works.
+        authed = await client.post("https://api.example/m", json={}, auth=("u", "p"))
+    assert (response.status_code, response.json(), response.headers["retry-after"]) == (
+        429,
+        {"ok": False},
+        "3",
+    )
+    assert response.request is seen[0]
+    assert seen[0].extensions["timeout"]["read"] == 4  # the client's timeouts still apply
+    assert seen[1].headers["authorization"].startswith("Basic ")
+    assert authed.status_code == 429
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.post("https://api.example/m", json={})
