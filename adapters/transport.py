@@ -29,6 +29,7 @@ import httpx
 __all__ = ["KeepAliveTransport", "PlatformClient"]
 
 Origin = tuple[bytes, bytes, int]
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # API replies are small; anything bigger is refused
 
 
 class _Closed(httpx.RemoteProtocolError):
@@ -37,12 +38,22 @@ class _Closed(httpx.RemoteProtocolError):
 
 
 class _Response:
-    __slots__ = ("status", "headers", "body", "chunked", "length", "headers_done", "received")
+    __slots__ = (
+        "status",
+        "headers",
+        "body",
+        "size",
+        "chunked",
+        "length",
+        "headers_done",
+        "received",
+    )
 
     def __init__(self) -> None:
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
+        self.size = 0
         self.chunked = False
         self.length: int | None = None
         self.headers_done = False
@@ -107,8 +118,15 @@ class _Connection(asyncio.Protocol):
         self._response.headers_done = True
 
     def on_body(self, body: bytes) -> None:
-        assert self._response is not None
-        self._response.body.append(body)
+        response = self._response
+        if response is None:  # already failed (too big): the rest is dropped with the connection
+            return
+        response.size += len(body)
+        if response.size > MAX_RESPONSE_BYTES:
+            self._fail(httpx.RemoteProtocolError("the response is over 16 MB: not an API reply"))
+            self.close()
+            return
+        response.body.append(body)
 
     def on_message_complete(self) -> None:
         if self._response is not None and 100 <= self._response.status < 200:

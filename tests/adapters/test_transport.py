@@ -138,6 +138,11 @@ async def test_failures_are_httpx_transport_errors() -> None:
     ) as url:
         with pytest.raises(httpx.RemoteProtocolError):
             await post(KeepAliveTransport(), url)
+    # A reply far bigger than any API answer is refused, not buffered.
+    huge = b"HTTP/1.1 200 OK\r\nContent-Length: 20000000\r\n\r\n" + b"x" * 20_000_000
+    async with Server(lambda _n, _req: huge) as url:
+        with pytest.raises(httpx.RemoteProtocolError, match="16 MB"):
+            await post(KeepAliveTransport(), url)
     with pytest.raises(httpx.UnsupportedProtocol):
         await post(KeepAliveTransport(), "ftp://127.0.0.1")
 
