@@ -152,21 +152,17 @@ def test_a_rolled_back_write_is_not_remembered_as_written(store: SessionStore) -
 
 def test_transcript_lines_keep_an_inbound_event_once(store: SessionStore) -> None:
     with store.transaction() as conn:
-        kept = queue.record(
-            conn,
-            conversation_id="telegram:7",
-            direction="shopper",
-            text="hello",
-            at=T0,
-            source="telegram:1",
-        )
-        twice = queue.record(
-            conn,
-            conversation_id="telegram:7",
-            direction="shopper",
-            text="hello",
-            at=T0,
-            source="telegram:1",
+        # The same inbound event, delivered twice.
+        kept, twice = (
+            queue.record(
+                conn,
+                conversation_id="telegram:7",
+                direction="shopper",
+                text="hello",
+                at=T0,
+                source="telegram:1",
+            )
+            for _ in range(2)
         )
         queue.record_untracked(conn, "telegram:7", None, ["Hi!", "How can I help?"], T0, "main")
         # A whole turn: a redelivered event's line is not kept twice, the bot's lines are.
