@@ -131,6 +131,9 @@ _DELETE = delete(_sessions).where(_c.conversation_id == bindparam("cid"))
 _COUNT = select(func.count()).select_from(_sessions)
 _PING = text("SELECT 1")
 _RAW_LOAD = "SELECT data, version, updated_at FROM sessions WHERE conversation_id = :cid"
+_RAW_INSERT = """
+    INSERT INTO sessions (conversation_id, data, version, updated_at) VALUES (:cid, :data, 1, :at)
+    ON CONFLICT (conversation_id) DO NOTHING RETURNING version"""
 _RAW_UPDATE = """
     UPDATE sessions SET data = :data, version = :version, updated_at = :at
     WHERE conversation_id = :cid AND version = :expected"""
@@ -230,14 +233,23 @@ class SessionStore:
         self, connection: Connection, conversation_id: str, data: str, expected_version: int | None
     ) -> int:
         """Like `save`, inside the caller's transaction."""
-        if expected_version is None or len(conversation_id) > _MAX_ID_LENGTH:
+        if len(conversation_id) > _MAX_ID_LENGTH:
             return _write(connection, conversation_id, data, expected_version, self._clock())
+        at = self._raw.time(self._clock())
+        if expected_version is None:
+            # A new conversation: a second worker that created it first wins (no row here).
+            inserted = self._raw.one(
+                connection, _RAW_INSERT, {"cid": conversation_id, "data": data, "at": at}
+            )
+            if inserted is None:
+                raise StaleSessionError(conversation_id, None)
+            return 1
         params = {
             "cid": conversation_id,
             "expected": expected_version,
             "data": data,
             "version": expected_version + 1,
-            "at": self._raw.time(self._clock()),
+            "at": at,
         }
         if self._raw.run(connection, _RAW_UPDATE, params) != 1:
             raise StaleSessionError(conversation_id, expected_version)
