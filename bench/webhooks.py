@@ -8,6 +8,7 @@ requests are in flight at once, over 40 keep-alive connections. Prints updates/s
 from POST to 200, and the CPU seconds each server process used.
 
     pip install -e '.[bench]' && python bench/webhooks.py [--shoppers 2000] [--only shopchat]
+    python bench/webhooks.py --only shopchat --db postgresql://postgres@127.0.0.1/test
 """
 
 from __future__ import annotations
@@ -233,10 +234,10 @@ async def drive(port: int, shoppers: int, chat_base: int) -> dict[str, float]:
     }
 
 
-def start_shopchat(port: int, api: str, tmp: str) -> subprocess.Popen[bytes]:
+def start_shopchat(port: int, api: str, tmp: str, db: str | None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "SHOPCHAT_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        "SHOPCHAT_DATABASE_URL": db or f"sqlite:///{tmp}/bench.db",
         "SHOPCHAT_TELEGRAM_TOKEN": "123456:BENCH",
         "SHOPCHAT_TELEGRAM_SECRET_TOKEN": SECRET,
         "SHOPCHAT_TELEGRAM_API_BASE": api,
@@ -267,6 +268,9 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shoppers", type=int, default=2000)
     ap.add_argument("--only", choices=["shopchat", "ptb"])
+    ap.add_argument(
+        "--db", help="shopchat's database URL (default: a new SQLite file), e.g. postgresql://..."
+    )
     args = ap.parse_args()
     loop = asyncio.get_running_loop()
     api_port = free_port()
@@ -277,7 +281,10 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n, name in enumerate(targets):
             port = free_port()
-            proc = start_shopchat(port, api, tmp) if name == "shopchat" else start_ptb(port, api)
+            if name == "shopchat":
+                proc = start_shopchat(port, api, tmp, args.db)
+            else:
+                proc = start_ptb(port, api)
             try:
                 await wait_up(port)
                 await asyncio.sleep(1.0)
