@@ -31,7 +31,7 @@ from checkout.stripe import verify_signature
 from checkout.tables import orders
 from flows.replies import TextReply
 
-from .service import ChatService, UnknownConversation
+from .service import ChatService, Pushed, UnknownConversation
 from .storage import StorageError
 
 log = logging.getLogger("shopchat.orders")
@@ -131,12 +131,12 @@ async def change_status(request: Request, number: str, change: StatusChange) -> 
     service: ChatService = request.app.state.service
     now = service.clock()
 
-    def job(conn: Connection) -> Order | str:
+    def job(conn: Connection) -> tuple[Order | str, Pushed | None]:
         order = checkout.book.order_by_key(conn, number)
         if order is None:
-            return "missing"
+            return "missing", None
         try:
-            return checkout.book.set_status(
+            changed = checkout.book.set_status(
                 conn,
                 order.number,
                 change.status,
@@ -147,23 +147,26 @@ async def change_status(request: Request, number: str, change: StatusChange) -> 
                 tracking_url=change.tracking_url,
             )
         except IllegalTransition as exc:
-            return str(exc)
+            return str(exc), None
+        tell = change.notify and change.status in NOTIFY
+        return changed, _tell(service, conn, changed, change.status) if tell else None
 
-    outcome = await service.db.run(job)
+    outcome, pushed = await service.db.run(job)
     if outcome == "missing":
         raise _Refusal(404, f"no order {number}")
     if isinstance(outcome, str):
         raise _Refusal(409, outcome)
-    notified = 0
-    if change.notify and change.status in NOTIFY:
-        notified = await _tell(service, outcome, change.status)
-    return {"order": _as_json(outcome), "notified": notified}
+    if pushed is not None:
+        await service.deliver(pushed)
+    return {"order": _as_json(outcome), "notified": len(pushed.entries) if pushed else 0}
 
 
-async def _tell(service: ChatService, order: Order, key: str) -> int:
-    """Message the shopper about ``order``; 0 when there is no chat or the window is shut."""
+def _tell(service: ChatService, conn: Connection, order: Order, key: str) -> Pushed | None:
+    """Queue a message to the shopper about ``order`` in ``conn``'s transaction, so it commits
+    with the change it reports; None when there is no chat. Nothing is queued when the
+    platform's window is shut."""
     if not order.conversation_id:
-        return 0
+        return None
     text = message(
         key,
         order.locale,
@@ -173,10 +176,10 @@ async def _tell(service: ChatService, order: Order, key: str) -> int:
         tracking=" ".join(p for p in (order.tracking_number, order.tracking_url) if p),
     )
     try:
-        return await service.push(order.conversation_id, [TextReply(text)])
+        return service.queue_push(conn, order.conversation_id, [TextReply(text)])
     except UnknownConversation:
         log.info("order %s: conversation %s unknown; not told", order.number, order.conversation_id)
-        return 0
+        return None
 
 
 # -- Stripe ---------------------------------------------------------------------------------
@@ -217,16 +220,19 @@ async def stripe_webhook(
         return JSONResponse({"received": True, "handled": False})
     now = service.clock()
 
-    def job(conn: Connection) -> tuple[PaymentResult, str]:
-        return _apply_stripe(conn, checkout, kind, session, session_id, now)
+    def job(conn: Connection) -> tuple[PaymentResult, Pushed | None]:
+        result, tell = _apply_stripe(conn, checkout, kind, session, session_id, now)
+        if tell and result.order is not None:
+            return result, _tell(service, conn, result.order, tell)
+        return result, None
 
     try:
-        result, tell = await service.db.run(job)
+        result, pushed = await service.db.run(job)
     except StorageError as exc:
         log.error("Stripe event not stored, Stripe will retry: %s", exc)
         return JSONResponse({"detail": "temporarily unavailable"}, 503)
-    if tell and result.order is not None:
-        await _tell(service, result.order, tell)
+    if pushed is not None:
+        await service.deliver(pushed)
     return JSONResponse({"received": True, "outcome": result.outcome})
 
 

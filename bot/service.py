@@ -93,6 +93,15 @@ class TurnHook(Protocol):
     ) -> list[OutboundCall] | None: ...
 
 
+@dataclass(frozen=True)
+class Pushed:
+    """Messages queued by :meth:`ChatService.queue_push`, to deliver after the commit."""
+
+    conversation_id: str
+    entries: list[OutboxEntry]
+    unreachable: frozenset[str] | set[str] = frozenset()
+
+
 class UnknownConversation(LookupError):
     """push() to a conversation the service has never heard from."""
 
@@ -308,36 +317,51 @@ class ChatService:
         many API calls were queued: 0 when the window is closed and nothing may be sent.
         Raises :class:`UnknownConversation` for a conversation never heard from.
         """
+        pushed = await self.db.run(
+            lambda conn: self.queue_push(conn, conversation_id, replies, human_agent=human_agent)
+        )
+        await self.deliver(pushed)
+        return len(pushed.entries)
 
-        def job(conn: Connection) -> tuple[list[OutboxEntry], set[str]]:
-            contact = self.contacts.get(conversation_id, conn)
-            if contact is None:
-                raise UnknownConversation(conversation_id)
-            link = self.links.get(contact.channel)
-            if link is None:
-                raise UnknownConversation(f"{conversation_id} (channel {contact.channel} is off)")
-            ctx = RenderContext(
-                now=self.clock(),
-                locale=contact.locale or "en",
-                last_inbound_at=contact.last_inbound_at,
-                human_agent=human_agent,
-                payloads=self.tokens,
-            )
-            if self.tokens is not None:
-                with self.tokens.using(conn):
-                    rendered = link.adapter.render(contact.recipient, list(replies), ctx)
-            else:
+    def queue_push(
+        self,
+        conn: Connection,
+        conversation_id: str,
+        replies: Sequence[Reply],
+        *,
+        human_agent: bool = False,
+    ) -> Pushed:
+        """Like :meth:`push`, inside the caller's transaction: the message commits with the
+        change it reports (a payment, a status), so a crash can't lose one without the
+        other. Hand the result to :meth:`deliver` after the commit."""
+        contact = self.contacts.get(conversation_id, conn)
+        if contact is None:
+            raise UnknownConversation(conversation_id)
+        link = self.links.get(contact.channel)
+        if link is None:
+            raise UnknownConversation(f"{conversation_id} (channel {contact.channel} is off)")
+        ctx = RenderContext(
+            now=self.clock(),
+            locale=contact.locale or "en",
+            last_inbound_at=contact.last_inbound_at,
+            human_agent=human_agent,
+            payloads=self.tokens,
+        )
+        if self.tokens is not None:
+            with self.tokens.using(conn):
                 rendered = link.adapter.render(contact.recipient, list(replies), ctx)
-            calls = [OutboundCall(c.method, c.payload, conversation_id) for c in rendered]
-            unreachable = {conversation_id} if contact.unreachable else set()
-            return self.journal.queue(conn, link.name, calls), unreachable
-
-        queued, unreachable = await self.db.run(job)
-        if conversation_id in self._backlog:
-            await self.flush(conversation_id)
         else:
-            await self._send(queued, unreachable)
-        return len(queued)
+            rendered = link.adapter.render(contact.recipient, list(replies), ctx)
+        calls = [OutboundCall(c.method, c.payload, conversation_id) for c in rendered]
+        unreachable = {conversation_id} if contact.unreachable else set()
+        return Pushed(conversation_id, self.journal.queue(conn, link.name, calls), unreachable)
+
+    async def deliver(self, pushed: Pushed) -> None:
+        """Send what :meth:`queue_push` queued, once its transaction has committed."""
+        if pushed.conversation_id in self._backlog:
+            await self.flush(pushed.conversation_id)
+        else:
+            await self._send(pushed.entries, set(pushed.unreachable))
 
     # -- out -----------------------------------------------------------------------------
     async def flush(self, conversation_id: str | None = None) -> None:
@@ -450,6 +474,7 @@ __all__ = [
     "ANSWERABLE",
     "ChannelLink",
     "ChatService",
+    "Pushed",
     "Sender",
     "TurnHook",
     "UnknownConversation",

@@ -7,6 +7,7 @@ and a :class:`HandoffDesk` onto ``app.state.handoff``; see ``build_handoff``.
 from .config import AngryConfig, HandoffConfig
 from .desk import ContextProvider, HandoffDesk
 from .errors import (
+    ChannelOff,
     HandoffConfigError,
     HandoffError,
     NotYourTicket,
@@ -34,6 +35,7 @@ from .mood import AngerDetector
 from .notify import Notifier, NotifyTargets, sign
 
 __all__ = [
+    "ChannelOff",
     "AngerDetector",
     "AngryConfig",
     "BusinessHours",

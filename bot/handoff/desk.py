@@ -28,13 +28,14 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
-from bot.service import ChatService
+from bot.service import ChatService, Pushed, UnknownConversation
 from flows import ActionRegistry, Project, Reply, SessionState, StartInput, TextReply, run_turn
 from flows.engine import Engine
 
 from . import queue
 from .config import HandoffConfig
 from .errors import (
+    ChannelOff,
     HandoffError,
     NotYourTicket,
     TicketClosed,
@@ -219,16 +220,21 @@ class HandoffDesk:
             shown = (self.display_name(agent) if self.display_name else None) or agent
             signed = f"{text}\n\n{self.config.signature.format(name=shown)}"
 
-        held = await self._run(lambda conn: self._held(conn, ticket_id, agent))
-        queued = await self.service.push(
-            held.conversation_id, [TextReply(signed)], human_agent=True
-        )
-        if queued == 0:
-            raise WindowClosed(ticket_id, held.channel)
-
-        def job(conn: Connection) -> TicketSummary | _Failed:
+        def job(conn: Connection) -> Pushed | _Failed:
+            # One transaction: the message is queued with the transcript line and the
+            # ticket's response times, so neither can exist without the other.
+            t = self._held(conn, ticket_id, agent)
+            if isinstance(t, _Failed):
+                return t
+            try:
+                pushed = self.service.queue_push(
+                    conn, t.conversation_id, [TextReply(signed)], human_agent=True
+                )
+            except UnknownConversation:
+                return _Failed(ChannelOff(ticket_id, t.channel))
+            if not pushed.entries:
+                return _Failed(WindowClosed(ticket_id, t.channel))
             now = self.now()
-            t = queue.get(conn, ticket_id) or held
             values: dict[str, Any] = {"last_agent_reply_at": now, "updated_at": now}
             if t.first_response_at is None:
                 values["first_response_at"] = now
@@ -243,9 +249,9 @@ class HandoffDesk:
                 author=agent,
             )
             self.events.publish(DeskEvent("message", t.id, t.conversation_id, t.state, agent, line))
-            return t
+            return pushed
 
-        await self._run(job)
+        await self.service.deliver(await self._run(job))
         self.counters["agent_replies"] += 1
 
     async def note(self, ticket_id: int, agent: str, text: str) -> None:
@@ -315,7 +321,7 @@ class HandoffDesk:
         if flow is not None and flow not in self.project.flows:
             raise UnknownFlow(flow, list(self.project.flows))
 
-        def job(conn: Connection) -> tuple[TicketSummary, list[Reply]] | _Failed:
+        def job(conn: Connection) -> tuple[TicketSummary, Pushed | None] | _Failed:
             now = self.now()
             t = self._held(conn, ticket_id, agent, anyone_if_waiting=True)
             if isinstance(t, _Failed):
@@ -332,11 +338,17 @@ class HandoffDesk:
             )
             replies = self._resume_bot(conn, t, flow, now)
             self.hook._keep_replies(conn, t.conversation_id, replies, t.id, now, flow)
-            return self._changed(conn, ticket_id), replies
+            pushed = None
+            if replies:
+                try:
+                    pushed = self.service.queue_push(conn, t.conversation_id, replies)
+                except UnknownConversation:
+                    log.info("%s: conversation unknown; the bot's reply is not sent", ticket_id)
+            return self._changed(conn, ticket_id), pushed
 
-        t, replies = await self._run(job)
-        if replies:
-            await self.service.push(t.conversation_id, replies)
+        t, pushed = await self._run(job)
+        if pushed is not None:
+            await self.service.deliver(pushed)
 
     def _resume_bot(
         self, conn: Connection, t: TicketSummary, flow: str | None, now: datetime

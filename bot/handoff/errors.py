@@ -61,11 +61,21 @@ class WindowClosed(HandoffError):
         )
 
 
+class ChannelOff(HandoffError):
+    def __init__(self, ticket_id: int, channel: str) -> None:
+        self.ticket_id, self.channel = ticket_id, channel
+        super().__init__(
+            f"ticket #{ticket_id}: the {channel} channel is not configured on this server, so "
+            "nothing can be sent to this shopper; nothing was sent"
+        )
+
+
 class HandoffConfigError(ValueError):
     """shop.yaml's ``handoff:`` section is invalid; the message names the key and the fix."""
 
 
 __all__ = [
+    "ChannelOff",
     "HandoffConfigError",
     "HandoffError",
     "NotYourTicket",

@@ -528,3 +528,28 @@ def test_web_chat_manual_payment_then_the_merchant_ships_and_tracking_shows_it(t
         assert f"Order {number} is on its way with InPost" in said
         history = client.get(f"/api/orders/{number}", headers=auth).json()["history"]
         assert [h["status"] for h in history] == ["pending_payment", "paid", "shipped"]
+
+
+def test_a_payment_confirmation_committed_with_the_payment_survives_a_crash(shop, stripe):
+    # The process dies right after the payment commits, before the confirmation is sent:
+    # the confirmation was queued in the same transaction, so a restart sends it.
+    zofia = shop.whatsapp()
+    number = to_payment(zofia)
+    zofia.press("Card (payment link)")
+    service = shop.client.app.state.service
+
+    async def crash(_pushed: object) -> None:
+        raise RuntimeError("killed after the commit")
+
+    start = shop.platform.count()
+    service.deliver = crash
+    with pytest.raises(RuntimeError, match="killed"):
+        post_stripe(
+            shop.client, stripe_event("checkout.session.completed", "cs_test_1", number, 20498)
+        )
+    del service.deliver
+    assert f"payment for order {number}" not in texts_since(shop.platform, start)
+    shop.client.portal.call(service.recover)  # what a restart runs first
+    settle(shop.client)
+    assert f"We've received the payment for order {number}" in texts_since(shop.platform, start)
+    assert f"Order {number} is paid" in track(zofia, number, "ana@example.com")
