@@ -8,7 +8,10 @@ requests are in flight at once, over 40 keep-alive connections. Prints updates/s
 from POST to 200, and the CPU seconds each server process used.
 
     pip install -e '.[bench]' && python bench/webhooks.py [--shoppers 2000] [--only shopchat]
-    python bench/webhooks.py --only shopchat --db postgresql://postgres@127.0.0.1/test
+    python bench/webhooks.py --only shopchat --db postgresql://postgres@127.0.0.1/shopchat_bench
+
+``--db`` runs shopchat on that database (migrated on start; give it one of its own, not a
+database other things use).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -190,7 +194,9 @@ async def drive(port: int, shoppers: int, chat_base: int) -> dict[str, float]:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     connections = Connections(port)
     latencies: list[float] = []
-    counter = iter(range(1, 10**9))
+    # Fresh update ids each run, so a reused database (--db) does not deduplicate them away.
+    first = random.randrange(1, 2**40)
+    counter = iter(range(first, first + 10**9))
     failures = 0
     loop = asyncio.get_running_loop()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -83,7 +84,7 @@ _QUEUE = """
     RETURNING id"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
-    WHERE id = :id"""
+    WHERE id IN ({ids})"""
 _NOT_SENT = """
     UPDATE outbox SET attempts = attempts + 1, error = :error, status = :status WHERE id = :id"""
 
@@ -230,14 +231,17 @@ class Journal:
 
     def record_sends(self, conn: Connection, outcomes: list[SendOutcome]) -> None:
         now = self.sql.time(_now())
-        sent = [{"id": o.id, "at": now, "sent": SENT} for o in outcomes if o.error is None]
+        sent = [o.id for o in outcomes if o.error is None]
         kept = [
             {"id": o.id, "error": o.error[:2000], "status": FAILED if o.give_up else PENDING}
             for o in outcomes
             if o.error is not None
         ]
-        if sent:
-            self.sql.many(conn, _SENT, sent)
+        for start in range(0, len(sent), 500):  # one statement per 500, not one per reply
+            ids = sent[start : start + 500]
+            marks = ", ".join(f":i{n}" for n in range(len(ids)))
+            params: dict[str, Any] = {f"i{n}": i for n, i in enumerate(ids)}
+            self.sql.run(conn, _SENT.format(ids=marks), {**params, "at": now, "sent": SENT})
         if kept:
             self.sql.many(conn, _NOT_SENT, kept)
 

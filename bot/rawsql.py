@@ -75,6 +75,31 @@ class RawSql:
         finally:
             cursor.close()
 
+    def insert_rows(
+        self, conn: Connection, head: str, rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> None:
+        """``head VALUES (...), (...) tail``: several rows in one statement.
+
+        Cheaper than :meth:`many` on PostgreSQL, where psycopg pipelines each parameter set
+        as a statement of its own.
+        """
+        if not rows:
+            return
+        mark = "?" if self.sqlite else "%s"
+        width = len(rows[0])
+        key = f"{head}|{width}|{len(rows)}|{tail}"
+        text = self._texts.get(key)
+        if text is None:
+            group = "(" + ", ".join([mark] * width) + ")"
+            text = self._texts[key] = f"{head} VALUES {', '.join([group] * len(rows))} {tail}"
+        raw = conn.connection.dbapi_connection
+        assert raw is not None, "the connection is closed"
+        cursor = raw.cursor()
+        try:
+            cursor.execute(text, [value for row in rows for value in row])
+        finally:
+            cursor.close()
+
     def many(self, conn: Connection, sql: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Execute a write once per parameter set, in one driver call."""
         raw = conn.connection.dbapi_connection

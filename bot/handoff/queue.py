@@ -233,23 +233,11 @@ def record_untracked(
     (skipped if that event was kept before) and the bot's lines."""
     sql = raw_sql(conn)
     when = sql.time(at)
-
-    def line(direction: str, text: str, source: str | None, flow: str | None) -> dict[str, Any]:
-        return {
-            "cid": conversation_id,
-            "ticket": None,
-            "at": when,
-            "direction": direction,
-            "author": None,
-            "text": text,
-            "source": source,
-            "flow": flow,
-        }
-
-    rows = [line("shopper", shopper[0], shopper[1], None)] if shopper is not None else []
-    rows += [line("bot", text, None, flow) for text in bot_texts]
-    if rows:
-        sql.many(conn, _INSERT_LINE + " ON CONFLICT DO NOTHING", rows)
+    rows: list[tuple[Any, ...]] = []
+    if shopper is not None:
+        rows.append((conversation_id, None, when, "shopper", None, shopper[0], shopper[1], None))
+    rows += [(conversation_id, None, when, "bot", None, text, None, flow) for text in bot_texts]
+    sql.insert_rows(conn, _LINE_HEAD, rows, "ON CONFLICT DO NOTHING")
 
 
 def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] | None:
@@ -258,10 +246,12 @@ def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] |
     return (int(row[0]), str(row[1])) if row is not None else None
 
 
-_INSERT_LINE = """
+_LINE_HEAD = """
     INSERT INTO handoff_messages (conversation_id, ticket_id, at, direction, author, text,
-                                  source, flow)
-    VALUES (:cid, :ticket, :at, :direction, :author, :text, :source, :flow)"""
+                                  source, flow)"""
+_INSERT_LINE = (
+    _LINE_HEAD + " VALUES (:cid, :ticket, :at, :direction, :author, :text, :source, :flow)"
+)
 _RECORD = _INSERT_LINE + " RETURNING id"
 _RECORD_ONCE = _INSERT_LINE + " ON CONFLICT DO NOTHING RETURNING id"
 _LATEST = """
