@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -30,6 +31,25 @@ class RawSql:
         self.sqlite = dialect.name == "sqlite"
         self._pyformat = dialect.paramstyle in ("pyformat", "format")
         self._texts: dict[str, str] = {}
+        self._driver_error: type[Exception] = dialect.loaded_dbapi.Error
+
+    def _cursor(self, conn: Connection) -> Any:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None, "the connection is closed"
+        return raw.cursor()
+
+    def _run(self, cursor: Any, text: str, params: Any, *, many: bool = False) -> None:
+        """Execute, with the driver's errors raised as SQLAlchemy's (``OperationalError``,
+        ``IntegrityError``...), as every other statement's are: callers and the store's error
+        handling (503 when the database is down) see no difference."""
+        try:
+            if many:
+                cursor.executemany(text, params)
+            else:
+                cursor.execute(text, params)
+        except self._driver_error as exc:
+            cursor.close()
+            raise DBAPIError.instance(text, params, exc, self._driver_error) from exc
 
     def text(self, sql: str) -> str:
         """``sql`` with its ``:name`` parameters in the driver's style (cached)."""
@@ -41,10 +61,8 @@ class RawSql:
 
     def execute(self, conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """Run ``sql`` in ``conn``'s transaction; returns the driver's cursor."""
-        raw = conn.connection.dbapi_connection
-        assert raw is not None, "the connection is closed"
-        cursor = raw.cursor()
-        cursor.execute(self.text(sql), params or {})
+        cursor = self._cursor(conn)
+        self._run(cursor, self.text(sql), params or {})
         return cursor
 
     def one(
@@ -92,23 +110,15 @@ class RawSql:
         if text is None:
             group = "(" + ", ".join([mark] * width) + ")"
             text = self._texts[key] = f"{head} VALUES {', '.join([group] * len(rows))} {tail}"
-        raw = conn.connection.dbapi_connection
-        assert raw is not None, "the connection is closed"
-        cursor = raw.cursor()
-        try:
-            cursor.execute(text, [value for row in rows for value in row])
-        finally:
-            cursor.close()
+        cursor = self._cursor(conn)
+        self._run(cursor, text, [value for row in rows for value in row])
+        cursor.close()
 
     def many(self, conn: Connection, sql: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Execute a write once per parameter set, in one driver call."""
-        raw = conn.connection.dbapi_connection
-        assert raw is not None, "the connection is closed"
-        cursor = raw.cursor()
-        try:
-            cursor.executemany(self.text(sql), list(rows))
-        finally:
-            cursor.close()
+        cursor = self._cursor(conn)
+        self._run(cursor, self.text(sql), list(rows), many=True)
+        cursor.close()
 
     # -- values ----------------------------------------------------------------------------
     def time(self, moment: datetime | None) -> Any:

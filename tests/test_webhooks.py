@@ -439,3 +439,13 @@ def test_fuzzed_signed_bodies_never_cause_a_5xx(client, body):
     for path in ("/webhooks/whatsapp", "/webhooks/messenger"):
         assert meta(client, path, body).status_code < 500
     assert tg(client, body).status_code < 500
+
+
+def test_a_database_that_fails_mid_run_gets_503_so_the_platform_retries(client, platform):
+    # Someone dropped a table under the running server: storage errors, never a 500.
+    with client.app.state.store.transaction() as conn:
+        conn.exec_driver_sql("DROP TABLE inbox")
+    response = tg(client, text_update(70, 50))
+    assert response.status_code == 503
+    assert response.json() == {"detail": "temporarily unavailable"}
+    assert platform.calls("/sendMessage") == []

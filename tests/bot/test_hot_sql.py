@@ -14,7 +14,7 @@ from bot.committer import Committer
 from bot.contacts import Contacts
 from bot.handoff import queue
 from bot.inbox import InboxEntry, Journal, SendOutcome, inbox_table, outbox_table
-from bot.storage import SessionStore
+from bot.storage import SessionStore, StorageError
 from flows import TextInput
 
 T0 = datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=UTC)
@@ -191,3 +191,12 @@ def test_pending_before_ignores_later_and_other_conversations(store: SessionStor
         assert [e.id for e in journal.pending_before(conn, a1)] == [a1.id]
         assert [e.id for e in journal.pending_before(conn, a2)] == [a1.id, a2.id]
         assert isinstance(journal.pending_before(conn, b1)[0], InboxEntry)
+
+
+def test_driver_errors_surface_as_storage_errors(store: SessionStore) -> None:
+    journal = Journal(store)
+    with store.transaction() as conn:
+        conn.exec_driver_sql("DROP TABLE inbox")
+    # The webhook route answers StorageError with a 503, so the platform delivers again.
+    with pytest.raises(StorageError, match="inbox|schema|migrat"), store.transaction() as conn:
+        journal.accept(conn, [message(1)], answerable=frozenset({"message"}))
