@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 
 from catalog import store as tables
-from catalog.index import IndexBuilder, SearchIndex
+from catalog.index import IndexBuilder, SearchIndex, variant_values
 from catalog.products import age_range
 from catalog.records import FeedItem, Problem, Status
 from catalog.store import CatalogStore, FeedState, IndexWriter, epoch, publish
@@ -91,9 +91,118 @@ def _texts(default: str, translations: dict[str, str]) -> dict[str, str]:
     return texts
 
 
+# One feed item as the import stores and indexes it, worked out by :func:`prepare`: plain
+# strings, ints and tuples, cheap to send from the feed parser's process.
+#   0 id, 1 group id, 2 line, 3 why it is rejected (None: kept),
+#   4 its variant row (columns after ``generation``), 5 its index values (None: a draft),
+#   6 the product it starts when it comes first: (title, brand for the row, currency,
+#     data JSON, searchable titles, descriptions, brand, categories, tags),
+#   7 its option names, searchable as the product's titles ("pink" finds the pink bunny).
+Prepared = tuple[
+    str,
+    str,
+    int,
+    str | None,
+    tuple[Any, ...],
+    tuple[int, ...] | None,
+    tuple[Any, ...],
+    tuple[str, ...],
+]
+
+
+def prepare(item: FeedItem) -> Prepared:
+    """What :func:`import_items` needs of ``item``; no state, so any process may run it."""
+    if not item.group_id:
+        item.group_id = item.id
+    reason = _check(item)
+    if reason is not None:
+        return (item.id or "", item.group_id or "", item.line, reason, (), None, (), ())
+    attributes = item.attributes
+    if "_age" not in attributes and item.tags:
+        exact = _exact_ages(item.tags)
+        if exact:
+            attributes["_age"] = exact
+    label: dict[str, str] = {}
+    shown = attributes
+    names: list[str] = []
+    if attributes:
+        if any(k.startswith("_label:") for k in attributes):
+            label = {k[7:]: v for k, v in attributes.items() if k.startswith("_label:")}
+            shown = {k: v for k, v in attributes.items() if not k.startswith("_label:")}
+            names.extend(label.values())
+        names.extend(attributes[k] for k in ("color", "material", "pattern") if k in attributes)
+    active = item.status == Status.ACTIVE
+    sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
+    currency = item.currency.upper()
+    variant = orjson.dumps(
+        {
+            "label": label,
+            "attributes": shown,
+            "age_group": item.age_group,
+            "gender": item.gender,
+            "image": item.image,
+            "link": item.link,
+            "title": item.title,
+        }
+    ).decode()
+    row = (
+        item.id,
+        item.group_id,
+        item.line,
+        item.status.value,
+        item.price,
+        item.sale_price,
+        sale_start,
+        sale_end,
+        currency,
+        item.availability.value,
+        item.quantity,
+        variant,
+    )
+    values = (
+        variant_values(
+            price=item.price,
+            sale_price=item.sale_price,
+            sale_start=sale_start,
+            sale_end=sale_end,
+            availability=item.availability,
+            quantity=item.quantity,
+            ages=age_range(item.age_group, attributes),
+            age_group=item.age_group,
+            gender=item.gender,
+        )
+        if active
+        else None
+    )
+    data = orjson.dumps(
+        {
+            "title": _texts(item.title, item.title_i18n),
+            "description": _texts(item.description, item.description_i18n),
+            "description_html": item.description_html,
+            "categories": item.categories,
+            "product_type": item.product_type,
+            "tags": item.tags,
+            "image": item.image,
+            "images": item.additional_images,
+            "link": item.link,
+        }
+    ).decode()
+    product = (
+        item.title,
+        item.brand[:255],
+        currency,
+        data,
+        (item.title, *item.title_i18n.values()),
+        (item.description, *item.description_i18n.values()),
+        item.brand,
+        item.categories,
+        item.tags,
+    )
+    return (item.id, item.group_id, item.line, None, row, values, product, tuple(names))
+
+
 _PRODUCT_COLUMNS = ("generation", "seq", "id", "status", "title", "brand", "currency", "data")
 _VARIANT_COLUMNS = (
-    "generation",
     "id",
     "product_id",
     "line",
@@ -114,6 +223,8 @@ class _Writer:
 
     Rows are plain tuples written through the driver: ``executemany`` on SQLite, ``COPY`` on
     PostgreSQL; SQLAlchemy's per-row parameter processing would cost more than the insert.
+    Variant rows come as :func:`prepare` made them, without the generation: SQLite gets it as
+    a literal in the statement, COPY in front of each row.
     """
 
     def __init__(self, connection: Connection, generation: int) -> None:
@@ -124,18 +235,30 @@ class _Writer:
         self.since_commit = 0
         self.postgres = connection.dialect.name == "postgresql"
 
-    def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(columns)
+    def _write(
+        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], lead: bool
+    ) -> None:
+        """``lead``: the rows lack the generation, the first column."""
         if self.postgres:
+            names = ", ".join((("generation",) if lead else ()) + columns)
             raw: Any = self.connection.connection.driver_connection
             with (
                 raw.cursor() as cursor,
                 cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
             ):
-                for row in rows:
-                    copy.write_row(row)
+                if lead:
+                    generation = (self.generation,)
+                    for row in rows:
+                        copy.write_row(generation + row)
+                else:
+                    for row in rows:
+                        copy.write_row(row)
         else:
+            names = ", ".join(columns)
             marks = ", ".join("?" * len(columns))
+            if lead:
+                names = "generation, " + names
+                marks = f"{int(self.generation)}, " + marks
             self.connection.exec_driver_sql(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",
                 rows,  # type: ignore[arg-type]
@@ -143,11 +266,11 @@ class _Writer:
 
     def flush(self) -> None:
         if self.product_rows:
-            self._write("catalog_products", _PRODUCT_COLUMNS, self.product_rows)
+            self._write("catalog_products", _PRODUCT_COLUMNS, self.product_rows, False)
             self.since_commit += len(self.product_rows)
             self.product_rows = []
         if self.variant_rows:
-            self._write("catalog_variants", _VARIANT_COLUMNS, self.variant_rows)
+            self._write("catalog_variants", _VARIANT_COLUMNS, self.variant_rows, True)
             self.since_commit += len(self.variant_rows)
             self.variant_rows = []
         if self.since_commit >= _COMMIT_EVERY:
@@ -164,114 +287,47 @@ class _Import:
         self.products = 0
         self.variants = 0
 
-    def product(self, run: list[FeedItem]) -> None:
+    def product(self, run: list[Prepared]) -> None:
         first = run[0]
-        active = [item for item in run if item.status == Status.ACTIVE]
+        title, brand, currency, data, titles, descriptions, full_brand, categories, tags = first[6]
+        active = any(p[5] is not None for p in run)
+        names = [name for p in run for name in p[7]] if len(run) > 1 else first[7]
         seq = self.builder.add_product(
-            titles=(first.title, *first.title_i18n.values(), *_labels(run)),
-            descriptions=(first.description, *first.description_i18n.values()),
-            brand=first.brand,
-            categories=first.categories,
-            tags=first.tags,
-            searchable=bool(active),
+            titles=(*titles, *names) if names else titles,
+            descriptions=descriptions,
+            brand=full_brand,
+            categories=categories,
+            tags=tags,
+            searchable=active,
         )
-        data = {
-            "title": _texts(first.title, first.title_i18n),
-            "description": _texts(first.description, first.description_i18n),
-            "description_html": first.description_html,
-            "categories": first.categories,
-            "product_type": first.product_type,
-            "tags": first.tags,
-            "image": first.image,
-            "images": first.additional_images,
-            "link": first.link,
-        }
-        self.writer.product_rows.append(
+        writer = self.writer
+        writer.product_rows.append(
             (
-                self.writer.generation,
+                writer.generation,
                 seq,
-                first.group_id,
+                first[1],
                 "active" if active else "draft",
-                first.title,
-                first.brand[:255],
-                first.currency.upper(),
-                orjson.dumps(data).decode(),
+                title,
+                brand,
+                currency,
+                data,
             )
         )
         self.products += 1
-        for item in run:
-            self.variant(seq, item, first.image, first.link)
-        if len(self.writer.product_rows) >= _PRODUCT_BATCH:
-            self.writer.flush()
+        for prepared in run:
+            self.variant(seq, prepared)
+        if len(writer.product_rows) >= _PRODUCT_BATCH:
+            writer.flush()
 
-    def variant(
-        self,
-        seq: int,
-        item: FeedItem,
-        first_image: str | None = None,
-        first_link: str | None = None,
-    ) -> None:
-        if "_age" not in item.attributes:
-            exact = _exact_ages(item.tags)
-            if exact:
-                item.attributes["_age"] = exact
-        label = {
-            k[len("_label:") :]: v for k, v in item.attributes.items() if k.startswith("_label:")
-        }
-        data = {
-            "label": label,
-            "attributes": {k: v for k, v in item.attributes.items() if not k.startswith("_label:")},
-            "age_group": item.age_group,
-            "gender": item.gender,
-            "image": item.image,
-            "link": item.link,
-            "title": item.title,
-        }
-        sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
-        self.writer.variant_rows.append(
-            (
-                self.writer.generation,
-                item.id,
-                item.group_id,
-                item.line,
-                item.status.value,
-                item.price,
-                item.sale_price,
-                sale_start,
-                sale_end,
-                item.currency.upper(),
-                item.availability.value,
-                item.quantity,
-                orjson.dumps(data).decode(),
-            )
-        )
-        if item.status == Status.ACTIVE:
-            self.builder.add_variant(
-                seq,
-                price=item.price,
-                sale_price=item.sale_price,
-                sale_start=sale_start,
-                sale_end=sale_end,
-                availability=item.availability,
-                quantity=item.quantity,
-                ages=age_range(item.age_group, item.attributes),
-                age_group=item.age_group,
-                gender=item.gender,
-            )
+    def variant(self, seq: int, prepared: Prepared) -> None:
+        rows = self.writer.variant_rows
+        rows.append(prepared[4])
+        values = prepared[5]
+        if values is not None:
+            self.builder.add_variant(seq, values)
         self.variants += 1
-        if len(self.writer.variant_rows) >= _VARIANT_BATCH:
+        if len(rows) >= _VARIANT_BATCH:
             self.writer.flush()
-
-
-def _labels(run: list[FeedItem]) -> list[str]:
-    """Variant names are searchable too ("pink" finds the pink bunny)."""
-    found: list[str] = []
-    for item in run:
-        found.extend(v for k, v in item.attributes.items() if k.startswith("_label:"))
-        found.extend(
-            item.attributes[k] for k in ("color", "material", "pattern") if k in item.attributes
-        )
-    return found
 
 
 def _tune_import(connection: Connection) -> None:
@@ -306,42 +362,41 @@ def import_items(
             writer = _Writer(connection, generation)
             job = _Import(writer, builder)
             seen_ids, seen_groups = _Bits(), _Bits()
-            run: list[FeedItem] = []
-            late: list[FeedItem] = []
+            run: list[Prepared] = []
+            late: list[Prepared] = []
             rows = 0
-            for item in items:
+            rejected = report.rejected
+            for prepared in _prepared(items):
                 rows += 1
                 if progress is not None and rows % 10_000 == 0:
-                    progress(rows, len(report.rejected))
-                if not item.group_id:
-                    item.group_id = item.id
-                reason = _check(item)
-                if reason is None and seen_ids.add(item.id):
-                    where = _first_line(writer, run, late, item.id)
+                    progress(rows, len(rejected))
+                id, group, line, reason = prepared[:4]
+                if reason is None and seen_ids.add(id):
+                    where = _first_line(writer, run, late, id)
                     if where is not None:
-                        reason = f"duplicate id {item.id!r} (first on line {where})"
+                        reason = f"duplicate id {id!r} (first on line {where})"
                 if reason is not None:
-                    report.rejected.append(Problem(item.line, item.id or None, reason))
+                    rejected.append(Problem(line, id or None, reason))
                     continue
-                if run and item.group_id == run[0].group_id:
-                    run.append(item)
+                if run and group == run[0][1]:
+                    run.append(prepared)
                     continue
                 if run:
                     job.product(run)
                     run = []
-                if seen_groups.add(item.group_id) and _known_product(writer, item.group_id):
-                    late.append(item)
+                if seen_groups.add(group) and _known_product(writer, group):
+                    late.append(prepared)
                     continue
-                run = [item]
+                run = [prepared]
             if run:
                 job.product(run)
             writer.flush()
-            for item in late:
-                _late_variant(connection, job, generation, item)
+            for prepared in late:
+                _late_variant(connection, job, generation, prepared)
             writer.flush()
             connection.commit()
             if progress is not None:
-                progress(rows, len(report.rejected))
+                progress(rows, len(rejected))
             del seen_ids, seen_groups
             index = builder.finish()
             del builder
@@ -404,14 +459,14 @@ class _Bits:
         return seen
 
 
-def _first_line(writer: _Writer, run: list[FeedItem], late: list[FeedItem], id: str) -> int | None:
+def _first_line(writer: _Writer, run: list[Prepared], late: list[Prepared], id: str) -> int | None:
     """The line an id was first seen on, or None if it was not seen after all."""
-    for item in (*run, *late):
-        if item.id == id:
-            return item.line
+    for prepared in (*run, *late):
+        if prepared[0] == id:
+            return prepared[2]
     for row in writer.variant_rows:
-        if row[1] == id:
-            return int(row[3])
+        if row[0] == id:
+            return int(row[2])
     line = writer.connection.execute(
         select(tables.variants.c.line).where(
             tables.variants.c.generation == writer.generation, tables.variants.c.id == id
@@ -431,16 +486,27 @@ def _known_product(writer: _Writer, group_id: str) -> bool:
     return found is not None
 
 
-def _late_variant(connection: Connection, job: _Import, generation: int, item: FeedItem) -> None:
+def _late_variant(
+    connection: Connection, job: _Import, generation: int, prepared: Prepared
+) -> None:
     seq = connection.execute(
         select(tables.products.c.seq).where(
-            tables.products.c.generation == generation, tables.products.c.id == item.group_id
+            tables.products.c.generation == generation, tables.products.c.id == prepared[1]
         )
     ).scalar()
     if seq is None:  # only a hash collision gets here: give the item its own product
-        job.product([item])
+        job.product([prepared])
         return
-    job.variant(int(seq), item)
+    job.variant(int(seq), prepared)
+
+
+def _prepared(items: Iterable[FeedItem]) -> Iterator[Prepared]:
+    """``items`` run through :func:`prepare`, by the feed parser's process when it has one."""
+    mapped = getattr(items, "map", None)
+    if mapped is not None:
+        found: Iterator[Prepared] = mapped(prepare)
+        return found
+    return map(prepare, items)
 
 
 def build_empty_index() -> SearchIndex:
@@ -460,4 +526,4 @@ def _exact_ages(tags: tuple[str, ...]) -> str | None:
     return None
 
 
-__all__ = ["ImportReport", "Progress", "import_items"]
+__all__ = ["ImportReport", "Prepared", "Progress", "import_items", "prepare"]

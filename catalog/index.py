@@ -85,6 +85,51 @@ def _hash(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
+# Per-variant columns in the order of :func:`variant_values` (after the product's seq).
+VARIANT_COLUMNS: tuple[tuple[str, type], ...] = (
+    ("v_seq", np.int32),
+    ("v_price", np.int64),
+    ("v_sale", np.int64),
+    ("v_sale_start", np.int64),
+    ("v_sale_end", np.int64),
+    ("v_avail", np.int8),
+    ("v_quantity_zero", np.int8),
+    ("v_age_lo", np.int16),
+    ("v_age_hi", np.int16),
+    ("v_age_group", np.int8),
+    ("v_gender", np.int8),
+)
+VARIANT_BLOCK = 1 << 16
+
+
+def variant_values(
+    *,
+    price: int,
+    sale_price: int | None,
+    sale_start: int | None,
+    sale_end: int | None,
+    availability: Availability,
+    quantity: int | None,
+    ages: tuple[int, int],
+    age_group: AgeGroup | None,
+    gender: Gender | None,
+) -> tuple[int, ...]:
+    """What the index keeps of one active variant, as plain ints (cheap to send between
+    processes); :meth:`IndexBuilder.add_variant` takes them."""
+    return (
+        price,
+        -1 if sale_price is None else sale_price,
+        -NO_TIME if sale_start is None else sale_start,
+        NO_TIME if sale_end is None else sale_end,
+        _AVAILABILITY_CODES[availability],
+        1 if quantity is not None and quantity <= 0 else 0,
+        ages[0],
+        ages[1],
+        -1 if age_group is None else _AGE_GROUP_CODES[age_group],
+        _GENDER_CODES.get(gender, 0),
+    )
+
+
 @dataclass
 class _Segment:
     tids: Ords  # sorted unique term ids present in the segment
@@ -112,17 +157,10 @@ class IndexBuilder:
     p_path: array[int] = field(default_factory=lambda: array("i"))
     paths: dict[tuple[str, ...], int] = field(default_factory=dict)  # category path -> id
     path_cats: list[tuple[int, ...]] = field(default_factory=list)  # path id -> category ids
-    v_seq: array[int] = field(default_factory=lambda: array("i"))
-    v_price: array[int] = field(default_factory=lambda: array("q"))
-    v_sale: array[int] = field(default_factory=lambda: array("q"))
-    v_sale_start: array[int] = field(default_factory=lambda: array("q"))
-    v_sale_end: array[int] = field(default_factory=lambda: array("q"))
-    v_avail: array[int] = field(default_factory=lambda: array("b"))
-    v_quantity_zero: array[int] = field(default_factory=lambda: array("b"))
-    v_age_lo: array[int] = field(default_factory=lambda: array("h"))
-    v_age_hi: array[int] = field(default_factory=lambda: array("h"))
-    v_age_group: array[int] = field(default_factory=lambda: array("b"))
-    v_gender: array[int] = field(default_factory=lambda: array("b"))
+    # Variants arrive as tuples (see :func:`variant_values`) and are packed into numpy
+    # columns every VARIANT_BLOCK of them: 88 bytes a variant while waiting, 30 once packed.
+    _pending: list[tuple[int, ...]] = field(default_factory=list)
+    _variant_blocks: list[list[npt.NDArray[Any]]] = field(default_factory=list)
 
     @property
     def products(self) -> int:
@@ -185,32 +223,23 @@ class IndexBuilder:
         self._ords.extend([seq] * len(tids))
         return seq
 
-    def add_variant(
-        self,
-        seq: int,
-        *,
-        price: int,
-        sale_price: int | None,
-        sale_start: int | None,
-        sale_end: int | None,
-        availability: Availability,
-        quantity: int | None,
-        ages: tuple[int, int],
-        age_group: AgeGroup | None,
-        gender: Gender | None,
-    ) -> None:
-        """Add an active variant of product ``seq`` (variants of a product may come late)."""
-        self.v_seq.append(seq)
-        self.v_price.append(price)
-        self.v_sale.append(-1 if sale_price is None else sale_price)
-        self.v_sale_start.append(-NO_TIME if sale_start is None else sale_start)
-        self.v_sale_end.append(NO_TIME if sale_end is None else sale_end)
-        self.v_avail.append(_AVAILABILITY_CODES[availability])
-        self.v_quantity_zero.append(1 if quantity is not None and quantity <= 0 else 0)
-        self.v_age_lo.append(ages[0])
-        self.v_age_hi.append(ages[1])
-        self.v_age_group.append(-1 if age_group is None else _AGE_GROUP_CODES[age_group])
-        self.v_gender.append(_GENDER_CODES.get(gender, 0))
+    def add_variant(self, seq: int, values: tuple[int, ...]) -> None:
+        """Add an active variant of product ``seq`` (variants of a product may come late).
+
+        ``values`` come from :func:`variant_values`.
+        """
+        pending = self._pending
+        pending.append((seq, *values))
+        if len(pending) >= VARIANT_BLOCK:
+            self._pack_variants()
+
+    def _pack_variants(self) -> None:
+        if self._pending:
+            block = np.array(self._pending, dtype=np.int64)
+            self._pending = []
+            self._variant_blocks.append(
+                [block[:, n].astype(dtype) for n, (_, dtype) in enumerate(VARIANT_COLUMNS)]
+            )
 
     def _flush(self) -> None:
         if self._ords:
@@ -243,15 +272,19 @@ class IndexBuilder:
         df = np.zeros(n_terms, dtype=np.int32)
         for seg in self._segments:
             df[seg.tids] += np.diff(seg.offsets).astype(np.int32)
-        v_seq = np.frombuffer(self.v_seq, dtype=np.int32)
+        self._pack_variants()
+        blocks = self._variant_blocks
+        columns = {
+            name: np.concatenate([b[n] for b in blocks]) if blocks else np.zeros(0, dtype)
+            for n, (name, dtype) in enumerate(VARIANT_COLUMNS)
+        }
+        self._variant_blocks = []
+        v_seq = columns.pop("v_seq")
         order = np.argsort(v_seq, kind="stable")
         n = self.products
         var_counts = np.bincount(v_seq, minlength=n) if len(v_seq) else np.zeros(n, np.int64)
         path_cats = self.path_cats
         path_lengths = np.array([len(c) for c in path_cats], dtype=np.int64)
-
-        def col(values: array[int], dtype: type) -> npt.NDArray[np.generic]:
-            return np.frombuffer(values, dtype=dtype)[order].copy()
 
         arrays: dict[str, npt.NDArray[np.generic]] = {
             "p_brand": np.frombuffer(self.p_brand, dtype=np.int32).copy(),
@@ -260,16 +293,7 @@ class IndexBuilder:
             "path_off": np.concatenate(([0], np.cumsum(path_lengths, dtype=np.int64))),
             "path_cats": np.array([c for cats in path_cats for c in cats], dtype=np.int32),
             "p_var_off": np.concatenate(([0], np.cumsum(var_counts, dtype=np.int64))),
-            "v_price": col(self.v_price, np.int64),
-            "v_sale": col(self.v_sale, np.int64),
-            "v_sale_start": col(self.v_sale_start, np.int64),
-            "v_sale_end": col(self.v_sale_end, np.int64),
-            "v_avail": col(self.v_avail, np.int8),
-            "v_quantity_zero": col(self.v_quantity_zero, np.int8),
-            "v_age_lo": col(self.v_age_lo, np.int16),
-            "v_age_hi": col(self.v_age_hi, np.int16),
-            "v_age_group": col(self.v_age_group, np.int8),
-            "v_gender": col(self.v_gender, np.int8),
+            **{name: values[order] for name, values in columns.items()},
             "df": df,
         }
         arrays.update(_typo_arrays(words))
@@ -729,4 +753,5 @@ __all__ = [
     "gender_code",
     "name_key",
     "top_k",
+    "variant_values",
 ]
