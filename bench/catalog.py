@@ -238,6 +238,8 @@ def main() -> None:
     store.migrate()
     catalog = Catalog(store.engine, clock=lambda: NOW)
     if not args.skip_import:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu_before = children.ru_utime + children.ru_stime
         started = time.perf_counter()
         cpu = time.process_time()
         last = [started]
@@ -255,10 +257,17 @@ def main() -> None:
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = children.ru_utime + children.ru_stime - child_cpu_before
+        child_rss = children.ru_maxrss / 1024 if child_cpu > 0 else 0.0
         print(
             f"import: {report.products:,} products, {report.variants:,} variants, "
-            f"{len(report.rejected)} rejected in {seconds:.1f} s ({cpu:.1f} s CPU); "
-            f"peak RSS {rss:.0f} MB"
+            f"{len(report.rejected)} rejected in {seconds:.1f} s wall"
+        )
+        print(
+            f"  CPU {cpu + child_cpu:.1f} s (this process {cpu:.1f} s, feed parser process "
+            f"{child_cpu:.1f} s); peak RSS {rss + child_rss:.0f} MB summed "
+            f"(this process {rss:.0f} MB, feed parser process {child_rss:.0f} MB)"
         )
         if not args.feed:
             began = time.process_time()

@@ -24,16 +24,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lxml import etree
 
 from catalog.feeds.errors import FeedError
-from catalog.feeds.offers import OfferBuilder
+from catalog.feeds.offers import Limits, OfferBuilder
 from catalog.records import FeedItem
 
 G = "{http://base.google.com/ns/1.0}"
@@ -109,10 +111,11 @@ _XMLNS = re.compile(r"""\s+xmlns(?::[\w.-]+)?=(?:"[^"]*"|'[^']*')""")
 _REPLACEMENT = "\ufffd".encode()
 
 
-# Above this size the XML is parsed in a second process while this one builds the items
+# Above this size the XML is parsed in a second process while this one consumes the items
 # (a pipeline: order, item numbers and duplicate detection stay exactly as inline).
 PARALLEL_BYTES = 32 << 20
 _BATCH = 1000
+_QUEUED = 16  # batches received ahead of the consumer: slack for its slower moments
 
 
 def _dumps(message: object) -> bytes:
@@ -127,8 +130,19 @@ Extracted = tuple[
 ]
 
 
-def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterator[FeedItem]:
-    """Yield the feed's items; ``counter[0]`` counts items seen, kept or not."""
+def read_google_xml(
+    path: Path,
+    builder: OfferBuilder,
+    counter: list[int],
+    transform: Callable[[FeedItem], Any] | None = None,
+) -> Iterator[Any]:
+    """Yield the feed's items (or ``transform(item)`` of each); ``counter[0]`` counts items
+    seen, kept or not.
+
+    A feed of :data:`PARALLEL_BYTES` or more is parsed, built into items and transformed in
+    a second process; only the transformed items cross over, so ``transform`` should make
+    something small (and be a module-level function, to be sent to that process).
+    """
     name = builder.file
     with path.open("rb") as raw:
         head = raw.read(HEAD_BYTES)
@@ -137,27 +151,39 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
         size = _check_not_truncated(raw, root, name)
     declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
     utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
+    if size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
+        yield from _from_worker(path, utf8, builder, counter, transform)
+        return
     unknown: set[str] = set()
-    parallel = size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-    records = _from_worker(path, utf8, unknown) if parallel else extract(path, utf8, unknown)
-    build = builder.build
+    items = _build(extract(path, utf8, unknown), builder, counter)
     try:
-        for number, source_line, row, images, titles, descriptions, bad_bytes in records:
-            counter[0] = number
-            if bad_bytes:
-                builder.check_replacement = True
-            item = build(
-                row,
-                number,
-                images=images,
-                title_i18n=titles,
-                description_i18n=descriptions,
-                source_line=source_line,
-            )
-            if item is not None:
-                yield item
+        yield from (items if transform is None else map(transform, items))
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc.lineno, exc.msg or str(exc), name) from None
+    _warn_unknown(builder, unknown)
+
+
+def _build(
+    records: Iterator[Extracted], builder: OfferBuilder, counter: list[int]
+) -> Iterator[FeedItem]:
+    build = builder.build
+    for number, source_line, row, images, titles, descriptions, bad_bytes in records:
+        counter[0] = number
+        if bad_bytes:
+            builder.check_replacement = True
+        item = build(
+            row,
+            number,
+            images=images,
+            title_i18n=titles,
+            description_i18n=descriptions,
+            source_line=source_line,
+        )
+        if item is not None:
+            yield item
+
+
+def _warn_unknown(builder: OfferBuilder, unknown: Iterable[str]) -> None:
     if unknown:
         shown = ", ".join(sorted(_short(tag) for tag in unknown))
         builder.warn(0, None, f"elements not imported: {shown}")
@@ -249,57 +275,120 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
                     del parent[0]
 
 
-def _from_worker(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
-    """:func:`extract` run in a child process, its records streamed back in pickled batches.
+def _from_worker(
+    path: Path,
+    utf8: bool,
+    builder: OfferBuilder,
+    counter: list[int],
+    transform: Callable[[FeedItem], Any] | None,
+) -> Iterator[Any]:
+    """:func:`extract` and ``builder.build`` (and ``transform``) run in a child process, the
+    results streamed back in pickled batches, the problems with them.
 
-    The pipe's buffer bounds memory: the child blocks while this process is busy.
+    A thread receives the batches so the child can run up to :data:`_QUEUED` batches ahead;
+    then it blocks, which bounds memory.
     """
     context = multiprocessing.get_context("spawn")  # fork is unsafe in threaded servers
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_worker, args=(str(path), utf8, sender), name="shopchat-feed-parser", daemon=True
+        target=_worker,
+        args=(
+            str(path),
+            utf8,
+            sender,
+            (builder.file, builder.limits, builder.currency),
+            transform,
+        ),
+        name="shopchat-feed-parser",
+        daemon=True,
     )
     process.start()
     sender.close()
+    inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_receive, args=(receiver, inbox, stop), name="shopchat-feed-receiver", daemon=True
+    )
+    thread.start()
+    finished = False
+    kind = "items"
     try:
         while True:
-            try:
-                message = pickle.loads(receiver.recv_bytes())
-            except EOFError:
+            data = inbox.get()
+            if data is None:
                 raise FeedError(path, "the feed parser process stopped unexpectedly") from None
-            if isinstance(message, list):
-                yield from message
+            message = pickle.loads(data)
+            del data
+            kind = message[0]
+            if kind == "items":
+                _, batch, seen, problems = message
+                builder.problems.extend(problems)
+                counter[0] = seen
+                yield from batch
                 continue
-            kind, first, second = message
             if kind == "end":
-                unknown.update(first)
+                finished = True
+                _warn_unknown(builder, message[1])
                 return
             if kind == "xml":
-                raise _syntax_error(first, second, str(path))
-            raise FeedError(path, f"the feed parser process failed: {second}")
+                raise _syntax_error(message[1], message[2], str(path))
+            raise FeedError(path, f"the feed parser process failed: {message[2]}")
     finally:
-        receiver.close()
+        stop.set()
+        if not finished and kind == "items":  # the consumer stopped early: end the child
+            process.terminate()
         process.join(timeout=5)
-        if process.is_alive():  # the consumer stopped early: the child is ours to end
+        if process.is_alive():
             process.terminate()
             process.join()
+        thread.join()  # it sees the pipe's end once the child is gone
+        receiver.close()
 
 
-def _worker(path: str, utf8: bool, sender: Connection) -> None:
+def _receive(receiver: Connection, inbox: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """Move messages from the pipe to ``inbox`` until the child closes it (then None)."""
+    while not stop.is_set():
+        try:
+            data: bytes | None = receiver.recv_bytes()
+        except (EOFError, OSError):
+            data = None
+        while not stop.is_set():
+            try:
+                inbox.put(data, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if data is None:
+            return
+
+
+def _worker(
+    path: str,
+    utf8: bool,
+    sender: Connection,
+    builder_args: tuple[str, Limits, str | None],
+    transform: Callable[[FeedItem], Any] | None,
+) -> None:
+    builder = OfferBuilder(*builder_args)
+    counter = [0]
     unknown: set[str] = set()
-    batch: list[Extracted] = []
+    batch: list[Any] = []
+
+    def send() -> None:
+        nonlocal batch
+        sender.send_bytes(_dumps(("items", batch, counter[0], builder.problems)))
+        batch = []
+        builder.problems = []
+
     try:
-        for record in extract(Path(path), utf8, unknown):
-            batch.append(record)
-            if len(batch) >= _BATCH:
-                sender.send_bytes(_dumps(batch))
-                batch = []
-        if batch:
-            sender.send_bytes(_dumps(batch))
+        for item in _build(extract(Path(path), utf8, unknown), builder, counter):
+            batch.append(item if transform is None else transform(item))
+            if len(batch) >= _BATCH or len(builder.problems) >= _BATCH:
+                send()
+        send()
         sender.send_bytes(_dumps(("end", sorted(unknown), None)))
     except etree.XMLSyntaxError as exc:
-        if batch:
-            sender.send_bytes(_dumps(batch))
+        send()
         sender.send_bytes(_dumps(("xml", exc.lineno, exc.msg or str(exc))))
     except (BrokenPipeError, EOFError):
         pass  # the reader went away
