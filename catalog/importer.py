@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, select
 from catalog import store as tables
 from catalog.index import IndexBuilder, SearchIndex, variant_values
 from catalog.products import age_range
-from catalog.records import FeedItem, Problem, Status
+from catalog.records import Availability, FeedItem, Problem, Status
 from catalog.store import CatalogStore, FeedState, IndexWriter, epoch, publish
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected so far)
@@ -110,6 +110,13 @@ Prepared = tuple[
 ]
 
 
+_OPTION_NAMES = frozenset(("color", "material", "pattern"))
+_VALUES: dict[Status | Availability, str] = {
+    **{s: s.value for s in Status},
+    **{a: a.value for a in Availability},
+}
+
+
 def prepare(item: FeedItem) -> Prepared:
     """What :func:`import_items` needs of ``item``; no state, so any process may run it."""
     if not item.group_id:
@@ -126,12 +133,13 @@ def prepare(item: FeedItem) -> Prepared:
     shown = attributes
     names: list[str] = []
     if attributes:
-        if any(k.startswith("_label:") for k in attributes):
+        if "_label:" in " ".join(attributes):  # a cheap look before the real one
             label = {k[7:]: v for k, v in attributes.items() if k.startswith("_label:")}
             shown = {k: v for k, v in attributes.items() if not k.startswith("_label:")}
             names.extend(label.values())
-        names.extend(attributes[k] for k in ("color", "material", "pattern") if k in attributes)
-    active = item.status == Status.ACTIVE
+        if not _OPTION_NAMES.isdisjoint(attributes):
+            names.extend(attributes[k] for k in ("color", "material", "pattern") if k in attributes)
+    active = item.status is Status.ACTIVE
     sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
     currency = item.currency.upper()
     variant = orjson.dumps(
@@ -149,13 +157,13 @@ def prepare(item: FeedItem) -> Prepared:
         item.id,
         item.group_id,
         item.line,
-        item.status.value,
+        _VALUES[item.status],
         item.price,
         item.sale_price,
         sale_start,
         sale_end,
         currency,
-        item.availability.value,
+        _VALUES[item.availability],
         item.quantity,
         variant,
     )
@@ -176,8 +184,12 @@ def prepare(item: FeedItem) -> Prepared:
     )
     data = orjson.dumps(
         {
-            "title": _texts(item.title, item.title_i18n),
-            "description": _texts(item.description, item.description_i18n),
+            "title": _texts(item.title, item.title_i18n)
+            if item.title_i18n
+            else ({"": item.title} if item.title else {}),
+            "description": _texts(item.description, item.description_i18n)
+            if item.description_i18n
+            else ({"": item.description} if item.description else {}),
             "description_html": item.description_html,
             "categories": item.categories,
             "product_type": item.product_type,

@@ -19,7 +19,7 @@ import zlib
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -73,6 +73,9 @@ def _labels(
     return words, masks, frozenset(words)
 
 
+_TITLE_MASKS = [TITLE] * 64
+
+
 def gender_code(gender: Gender | None) -> int:
     return GENDERS.index(gender) if gender in (Gender.FEMALE, Gender.MALE) else 0
 
@@ -99,7 +102,7 @@ VARIANT_COLUMNS: tuple[tuple[str, type], ...] = (
     ("v_age_group", np.int8),
     ("v_gender", np.int8),
 )
-VARIANT_BLOCK = 1 << 16
+VARIANT_BLOCK = 1 << 14
 
 
 def variant_values(
@@ -144,9 +147,10 @@ class IndexBuilder:
 
     terms: dict[str, int] = field(default_factory=dict)
     _segments: list[_Segment] = field(default_factory=list)
-    _tids: array[int] = field(default_factory=lambda: array("i"))
-    _ords: array[int] = field(default_factory=lambda: array("i"))
-    _masks: array[int] = field(default_factory=lambda: array("B"))
+    _tids: list[int] = field(default_factory=list)
+    _masks: list[int] = field(default_factory=list)
+    _seqs: list[int] = field(default_factory=list)  # searchable products of the segment
+    _counts: list[int] = field(default_factory=list)  # and how many words each has
     _segment_end: int = SEGMENT
     brands: dict[str, int] = field(default_factory=dict)
     brand_names: list[str] = field(default_factory=list)
@@ -158,7 +162,7 @@ class IndexBuilder:
     paths: dict[tuple[str, ...], int] = field(default_factory=dict)  # category path -> id
     path_cats: list[tuple[int, ...]] = field(default_factory=list)  # path id -> category ids
     # Variants arrive as tuples (see :func:`variant_values`) and are packed into numpy
-    # columns every VARIANT_BLOCK of them: 88 bytes a variant while waiting, 30 once packed.
+    # columns every VARIANT_BLOCK of them: ~250 bytes a variant while waiting, 30 once packed.
     _pending: list[tuple[int, ...]] = field(default_factory=list)
     _variant_blocks: list[list[npt.NDArray[Any]]] = field(default_factory=list)
 
@@ -177,8 +181,8 @@ class IndexBuilder:
     def add_product(
         self,
         *,
-        titles: Iterable[str],
-        descriptions: Iterable[str],
+        titles: Sequence[str],
+        descriptions: Sequence[str],
         brand: str,
         categories: tuple[str, ...],
         tags: tuple[str, ...],
@@ -199,28 +203,44 @@ class IndexBuilder:
         self.p_leaf.append(self.path_cats[path][-1] if categories else -1)
         if not searchable:
             return seq
-        title = folded_terms(fold(" ".join(titles)))
+        title = folded_terms(fold(" ".join(titles) if len(titles) > 1 else titles[0]))
         tagged_words, tagged_masks, tagged = _labels(brand, categories, tags)
-        text = " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
+        text = (
+            " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
+            if len(descriptions) > 1
+            else descriptions[0][:DESCRIPTION_CHARS]
+        )
         # A word is stored once per product with the fields it occurs in; set algebra in C
         # does most of that, and the label words of a brand/category/tags combination are
         # worked out once per combination.
-        description = folded_terms(fold(text)) - title - tagged
-        own = title - tagged
+        description = folded_terms(fold(text))
+        description -= title
+        description -= tagged
+        if title.isdisjoint(tagged):
+            own = title
+            label_masks: Iterable[int] = tagged_masks
+        else:
+            own = title - tagged
+            label_masks = [
+                m | TITLE if w in title else m
+                for w, m in zip(tagged_words, tagged_masks, strict=True)
+            ]
         words = [*own, *description, *tagged_words]
-        masks = [TITLE] * len(own) + [DESC] * len(description)
-        masks += [
-            m | TITLE if w in title else m for w, m in zip(tagged_words, tagged_masks, strict=True)
-        ]
         terms = self.terms
         tids = list(map(terms.get, words))
         if None in tids:
             for i, tid in enumerate(tids):
                 if tid is None:
                     tids[i] = terms.setdefault(words[i], len(terms))
+        # Plain lists until the segment is sorted: list.extend copies pointers, where
+        # array.extend converts every int.
         self._tids.extend(tids)  # type: ignore[arg-type]
-        self._masks.extend(masks)
-        self._ords.extend([seq] * len(tids))
+        masks = self._masks
+        masks.extend(_TITLE_MASKS[: len(own)] if len(own) <= 64 else [TITLE] * len(own))
+        masks.extend([DESC] * len(description))
+        masks.extend(label_masks)
+        self._seqs.append(seq)
+        self._counts.append(len(tids))
         return seq
 
     def add_variant(self, seq: int, values: tuple[int, ...]) -> None:
@@ -242,17 +262,17 @@ class IndexBuilder:
             )
 
     def _flush(self) -> None:
-        if self._ords:
+        if self._tids:
             # One in-place sort of packed (term, product, fields) keys: products are added in
             # order, so each term's products come out ascending, with no index arrays.
-            key = np.frombuffer(self._tids, dtype=np.int32).astype(np.int64)
+            key = np.array(self._tids, dtype=np.int64)
             np.left_shift(key, 36, out=key)
-            part = np.frombuffer(self._ords, dtype=np.int32).astype(np.int64)
+            part = np.repeat(np.array(self._seqs, dtype=np.int64), self._counts)
             np.left_shift(part, 4, out=part)
             key |= part
             del part
-            key |= np.frombuffer(self._masks, dtype=np.uint8)
-            self._tids, self._ords, self._masks = array("i"), array("i"), array("B")
+            key |= np.array(self._masks, dtype=np.int64)
+            self._tids, self._masks, self._seqs, self._counts = [], [], [], []
             key.sort()
             masks = (key & 15).astype(np.uint8)
             ords = ((key >> 4) & 0xFFFFFFFF).astype(np.int32)
@@ -273,14 +293,19 @@ class IndexBuilder:
         for seg in self._segments:
             df[seg.tids] += np.diff(seg.offsets).astype(np.int32)
         self._pack_variants()
-        blocks = self._variant_blocks
-        columns = {
-            name: np.concatenate([b[n] for b in blocks]) if blocks else np.zeros(0, dtype)
-            for n, (name, dtype) in enumerate(VARIANT_COLUMNS)
-        }
-        self._variant_blocks = []
+        blocks, self._variant_blocks = self._variant_blocks, []
+        columns = {}
+        for n, (name, dtype) in enumerate(VARIANT_COLUMNS):
+            # Column by column, each dropped from the blocks once joined: no second copy.
+            columns[name] = np.concatenate([b[n] for b in blocks]) if blocks else np.zeros(0, dtype)
+            for block in blocks:
+                block[n] = block[n][:0]
+        del blocks
         v_seq = columns.pop("v_seq")
-        order = np.argsort(v_seq, kind="stable")
+        if len(v_seq) > 1 and bool((v_seq[1:] < v_seq[:-1]).any()):
+            # Variants that came late (after other products) join their product.
+            order = np.argsort(v_seq, kind="stable")
+            columns = {name: values[order] for name, values in columns.items()}
         n = self.products
         var_counts = np.bincount(v_seq, minlength=n) if len(v_seq) else np.zeros(n, np.int64)
         path_cats = self.path_cats
@@ -293,7 +318,7 @@ class IndexBuilder:
             "path_off": np.concatenate(([0], np.cumsum(path_lengths, dtype=np.int64))),
             "path_cats": np.array([c for cats in path_cats for c in cats], dtype=np.int32),
             "p_var_off": np.concatenate(([0], np.cumsum(var_counts, dtype=np.int64))),
-            **{name: values[order] for name, values in columns.items()},
+            **columns,
             "df": df,
         }
         arrays.update(_typo_arrays(words))

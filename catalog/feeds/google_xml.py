@@ -115,7 +115,7 @@ _REPLACEMENT = "\ufffd".encode()
 # (a pipeline: order, item numbers and duplicate detection stay exactly as inline).
 PARALLEL_BYTES = 32 << 20
 _BATCH = 1000
-_QUEUED = 16  # batches received ahead of the consumer: slack for its slower moments
+_QUEUED = 8  # batches received ahead of the consumer: slack for its slower moments
 
 
 def _dumps(message: object) -> bytes:
