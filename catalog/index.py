@@ -103,6 +103,7 @@ VARIANT_COLUMNS: tuple[tuple[str, type], ...] = (
     ("v_gender", np.int8),
 )
 VARIANT_BLOCK = 1 << 14
+CHUNK_CACHE = 1 << 16
 
 
 def variant_values(
@@ -166,9 +167,27 @@ class IndexBuilder:
     _pending: list[tuple[int, ...]] = field(default_factory=list)
     _variant_blocks: list[list[npt.NDArray[Any]]] = field(default_factory=list)
 
+    # folded_terms(fold(chunk)) of whitespace-separated chunks of product texts: shops
+    # repeat their words, and a dict lookup per chunk costs less than folding it again.
+    _chunks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
     @property
     def products(self) -> int:
         return len(self.p_brand)
+
+    def _terms_of(self, text: str) -> set[str]:
+        """``folded_terms(fold(text))``, chunk by chunk (words never span whitespace, and
+        whitespace folds to whitespace)."""
+        chunks = text.split()
+        cache = self._chunks
+        found = list(map(cache.get, chunks))
+        if None in found:
+            if len(cache) > CHUNK_CACHE:
+                cache.clear()
+            for i, terms in enumerate(found):
+                if terms is None:
+                    found[i] = cache[chunks[i]] = tuple(folded_terms(fold(chunks[i])))
+        return set().union(*found)  # type: ignore[arg-type]
 
     def _id(self, table: dict[str, int], names: list[str], name: str) -> int:
         key = fold(name).strip()
@@ -203,7 +222,8 @@ class IndexBuilder:
         self.p_leaf.append(self.path_cats[path][-1] if categories else -1)
         if not searchable:
             return seq
-        title = folded_terms(fold(" ".join(titles) if len(titles) > 1 else titles[0]))
+        terms_of = self._terms_of
+        title = terms_of(" ".join(titles) if len(titles) > 1 else titles[0])
         tagged_words, tagged_masks, tagged = _labels(brand, categories, tags)
         text = (
             " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
@@ -213,7 +233,7 @@ class IndexBuilder:
         # A word is stored once per product with the fields it occurs in; set algebra in C
         # does most of that, and the label words of a brand/category/tags combination are
         # worked out once per combination.
-        description = folded_terms(fold(text))
+        description = terms_of(text)
         description -= title
         description -= tagged
         if title.isdisjoint(tagged):
