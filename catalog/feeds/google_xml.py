@@ -298,6 +298,7 @@ def _from_worker(
             sender,
             (builder.file, builder.limits, builder.currency),
             transform,
+            _BATCH,
         ),
         name="shopchat-feed-parser",
         daemon=True,
@@ -368,6 +369,7 @@ def _worker(
     sender: Connection,
     builder_args: tuple[str, Limits, str | None],
     transform: Callable[[FeedItem], Any] | None,
+    batch_size: int,
 ) -> None:
     builder = OfferBuilder(*builder_args)
     counter = [0]
@@ -383,7 +385,7 @@ def _worker(
     try:
         for item in _build(extract(Path(path), utf8, unknown), builder, counter):
             batch.append(item if transform is None else transform(item))
-            if len(batch) >= _BATCH or len(builder.problems) >= _BATCH:
+            if len(batch) >= batch_size or len(builder.problems) >= batch_size:
                 send()
         send()
         sender.send_bytes(_dumps(("end", sorted(unknown), None)))
