@@ -28,7 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from catalog.records import AgeGroup, Availability, Gender
+from catalog.records import Availability, Gender
+from catalog.rows import NO_TIME, variant_values
 from catalog.text import fold, folded_terms
 
 TITLE = 1  # words of a title, in any language
@@ -39,11 +40,8 @@ DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
 SEGMENT = 1 << 16
 DESCRIPTION_CHARS = 500
 MIN_TYPO_LENGTH = 5
-NO_TIME = np.iinfo(np.int64).max
 _MAGIC = b"SCIX2"  # bump when the arrays change: older indexes are rebuilt
 
-AVAILABILITIES = list(Availability)
-AGE_GROUPS = list(AgeGroup)
 GENDERS = [None, Gender.FEMALE, Gender.MALE]  # 0 = anyone (no gender or unisex)
 
 Ints = npt.NDArray[np.int64]
@@ -54,11 +52,6 @@ Ords = npt.NDArray[np.int32]
 def name_key(name: str) -> str:
     """A tag or category as one word: ``"Tea & Coffee"`` -> ``"teacoffee"``."""
     return "".join(ch for ch in fold(name) if ch.isalnum())
-
-
-_AVAILABILITY_CODES = {a: n for n, a in enumerate(AVAILABILITIES)}
-_AGE_GROUP_CODES = {g: n for n, g in enumerate(AGE_GROUPS)}
-_GENDER_CODES: dict[Gender | None, int] = {Gender.FEMALE: 1, Gender.MALE: 2}
 
 
 @lru_cache(maxsize=4096)  # a cached combination holds ~1 kB; don't let a big feed fill RAM
@@ -104,34 +97,6 @@ VARIANT_COLUMNS: tuple[tuple[str, type], ...] = (
 )
 VARIANT_BLOCK = 1 << 14
 CHUNK_CACHE = 1 << 16
-
-
-def variant_values(
-    *,
-    price: int,
-    sale_price: int | None,
-    sale_start: int | None,
-    sale_end: int | None,
-    availability: Availability,
-    quantity: int | None,
-    ages: tuple[int, int],
-    age_group: AgeGroup | None,
-    gender: Gender | None,
-) -> tuple[int, ...]:
-    """What the index keeps of one active variant, as plain ints (cheap to send between
-    processes); :meth:`IndexBuilder.add_variant` takes them."""
-    return (
-        price,
-        -1 if sale_price is None else sale_price,
-        -NO_TIME if sale_start is None else sale_start,
-        NO_TIME if sale_end is None else sale_end,
-        _AVAILABILITY_CODES[availability],
-        1 if quantity is not None and quantity <= 0 else 0,
-        ages[0],
-        ages[1],
-        -1 if age_group is None else _AGE_GROUP_CODES[age_group],
-        _GENDER_CODES.get(gender, 0),
-    )
 
 
 @dataclass

@@ -34,6 +34,7 @@ from sqlalchemy import (
 
 from catalog.products import Product, Variant
 from catalog.records import AgeGroup, Availability, Gender
+from catalog.rows import epoch
 
 metadata = MetaData()
 generations = Table(
@@ -131,10 +132,6 @@ _VARIANTS_OF = (
     )
     .order_by(_V.product_id, _V.line)
 )
-
-
-def epoch(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())
 
 
 def _moment(seconds: int | None) -> datetime | None:
