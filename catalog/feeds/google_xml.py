@@ -21,21 +21,16 @@ huge_tree=False``. Invalid UTF-8 bytes reject only the item that holds them.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import pickle
-import queue
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
 
 from catalog.feeds.errors import FeedError
-from catalog.feeds.offers import Limits, OfferBuilder
+from catalog.feeds.offers import OfferBuilder
 from catalog.records import FeedItem
 
 G = "{http://base.google.com/ns/1.0}"
@@ -112,16 +107,9 @@ _REPLACEMENT = "\ufffd".encode()
 
 
 # Above this size the XML is parsed in a second process while this one consumes the items
-# (a pipeline: order, item numbers and duplicate detection stay exactly as inline).
+# (a pipeline: order, item numbers and duplicate detection stay exactly as inline); see
+# catalog.feeds.parser_process.
 PARALLEL_BYTES = 32 << 20
-_BATCH = 1000
-_QUEUED = 8  # batches received ahead of the consumer: slack for its slower moments
-
-
-def _dumps(message: object) -> bytes:
-    # pickle over marshal: its loads is twice as fast, and loading happens in the process
-    # that also runs the consumer (the store's inserts). The pipe is private to the two.
-    return pickle.dumps(message, protocol=5)
 
 
 # (item number, source line, row, additional images, titles, descriptions, bad bytes seen)
@@ -152,18 +140,20 @@ def read_google_xml(
     declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
     utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
     if size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
-        yield from _from_worker(path, utf8, builder, counter, transform)
+        from catalog.feeds.parser_process import parse_in_child
+
+        yield from parse_in_child(path, utf8, builder, counter, transform)
         return
     unknown: set[str] = set()
-    items = _build(extract(path, utf8, unknown), builder, counter)
+    items = build_items(extract(path, utf8, unknown), builder, counter)
     try:
         yield from (items if transform is None else map(transform, items))
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc.lineno, exc.msg or str(exc), name) from None
-    _warn_unknown(builder, unknown)
+        raise syntax_error(exc.lineno, exc.msg or str(exc), name) from None
+    warn_unknown(builder, unknown)
 
 
-def _build(
+def build_items(
     records: Iterator[Extracted], builder: OfferBuilder, counter: list[int]
 ) -> Iterator[FeedItem]:
     build = builder.build
@@ -183,7 +173,7 @@ def _build(
             yield item
 
 
-def _warn_unknown(builder: OfferBuilder, unknown: Iterable[str]) -> None:
+def warn_unknown(builder: OfferBuilder, unknown: Iterable[str]) -> None:
     if unknown:
         shown = ", ".join(sorted(_short(tag) for tag in unknown))
         builder.warn(0, None, f"elements not imported: {shown}")
@@ -275,131 +265,6 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
                     del parent[0]
 
 
-def _from_worker(
-    path: Path,
-    utf8: bool,
-    builder: OfferBuilder,
-    counter: list[int],
-    transform: Callable[[FeedItem], Any] | None,
-) -> Iterator[Any]:
-    """:func:`extract` and ``builder.build`` (and ``transform``) run in a child process, the
-    results streamed back in pickled batches, the problems with them.
-
-    A thread receives the batches so the child can run up to :data:`_QUEUED` batches ahead;
-    then it blocks, which bounds memory.
-    """
-    context = multiprocessing.get_context("spawn")  # fork is unsafe in threaded servers
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_worker,
-        args=(
-            str(path),
-            utf8,
-            sender,
-            (builder.file, builder.limits, builder.currency),
-            transform,
-            _BATCH,
-        ),
-        name="shopchat-feed-parser",
-        daemon=True,
-    )
-    process.start()
-    sender.close()
-    inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_receive, args=(receiver, inbox, stop), name="shopchat-feed-receiver", daemon=True
-    )
-    thread.start()
-    finished = False
-    kind = "items"
-    try:
-        while True:
-            data = inbox.get()
-            if data is None:
-                raise FeedError(path, "the feed parser process stopped unexpectedly") from None
-            message = pickle.loads(data)
-            del data
-            kind = message[0]
-            if kind == "items":
-                _, batch, seen, problems = message
-                builder.problems.extend(problems)
-                counter[0] = seen
-                yield from batch
-                continue
-            if kind == "end":
-                finished = True
-                _warn_unknown(builder, message[1])
-                return
-            if kind == "xml":
-                raise _syntax_error(message[1], message[2], str(path))
-            raise FeedError(path, f"the feed parser process failed: {message[2]}")
-    finally:
-        stop.set()
-        if not finished and kind == "items":  # the consumer stopped early: end the child
-            process.terminate()
-        process.join(timeout=5)
-        if process.is_alive():
-            process.terminate()
-            process.join()
-        thread.join()  # it sees the pipe's end once the child is gone
-        receiver.close()
-
-
-def _receive(receiver: Connection, inbox: queue.Queue[bytes | None], stop: threading.Event) -> None:
-    """Move messages from the pipe to ``inbox`` until the child closes it (then None)."""
-    while not stop.is_set():
-        try:
-            data: bytes | None = receiver.recv_bytes()
-        except (EOFError, OSError):
-            data = None
-        while not stop.is_set():
-            try:
-                inbox.put(data, timeout=0.1)
-                break
-            except queue.Full:
-                continue
-        if data is None:
-            return
-
-
-def _worker(
-    path: str,
-    utf8: bool,
-    sender: Connection,
-    builder_args: tuple[str, Limits, str | None],
-    transform: Callable[[FeedItem], Any] | None,
-    batch_size: int,
-) -> None:
-    builder = OfferBuilder(*builder_args)
-    counter = [0]
-    unknown: set[str] = set()
-    batch: list[Any] = []
-
-    def send() -> None:
-        nonlocal batch
-        sender.send_bytes(_dumps(("items", batch, counter[0], builder.problems)))
-        batch = []
-        builder.problems = []
-
-    try:
-        for item in _build(extract(Path(path), utf8, unknown), builder, counter):
-            batch.append(item if transform is None else transform(item))
-            if len(batch) >= batch_size or len(builder.problems) >= batch_size:
-                send()
-        send()
-        sender.send_bytes(_dumps(("end", sorted(unknown), None)))
-    except etree.XMLSyntaxError as exc:
-        send()
-        sender.send_bytes(_dumps(("xml", exc.lineno, exc.msg or str(exc))))
-    except (BrokenPipeError, EOFError):
-        pass  # the reader went away
-    except Exception as exc:
-        sender.send_bytes(_dumps(("crash", None, f"{exc.__class__.__name__}: {exc}")))
-    finally:
-        sender.close()
-
-
 def _inner_markup(child: etree._Element) -> str:
     """Raw HTML written straight into the element (no CDATA, not escaped)."""
     parts = [child.text or ""]
@@ -479,7 +344,7 @@ def _check_not_truncated(raw: IO[bytes], root: bytes, name: str) -> int:
     return size
 
 
-def _syntax_error(lineno: int | None, message: str, name: str) -> FeedError:
+def syntax_error(lineno: int | None, message: str, name: str) -> FeedError:
     line = lineno or None
     if "Entity" in message or "no element found" in message:
         message += (
@@ -555,4 +420,12 @@ class _Utf8Guard:
                 return b"".join(parts) if len(parts) > 1 else parts[0]
 
 
-__all__ = ["GOOGLE_ATTRIBUTES", "check_prolog", "read_google_xml"]
+__all__ = [
+    "GOOGLE_ATTRIBUTES",
+    "build_items",
+    "check_prolog",
+    "extract",
+    "read_google_xml",
+    "syntax_error",
+    "warn_unknown",
+]

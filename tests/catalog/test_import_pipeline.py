@@ -6,7 +6,6 @@ process, and a clear error with the old catalog intact when the parser process d
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from pathlib import Path
@@ -51,7 +50,7 @@ def test_the_parser_process_gives_the_same_catalog_and_report(catalog, tmp_path,
     monkeypatch.setattr("catalog.feeds.google_xml.PARALLEL_BYTES", 1 << 40)
     inline = _summary(catalog, path)
     monkeypatch.setattr("catalog.feeds.google_xml.PARALLEL_BYTES", 0)
-    monkeypatch.setattr("catalog.feeds.google_xml._BATCH", 7)  # many batches, problems between
+    monkeypatch.setattr("catalog.feeds.parser_process.BATCH", 7)  # many batches, problems between
     parallel = _summary(catalog, path)
     assert parallel == inline
     report = inline[0]
@@ -59,11 +58,20 @@ def test_the_parser_process_gives_the_same_catalog_and_report(catalog, tmp_path,
 
 
 def _kill_the_parser() -> None:
-    for child in multiprocessing.active_children():
-        if child.name == "shopchat-feed-parser" and child.pid:
-            os.kill(child.pid, signal.SIGKILL)
+    """SIGKILL our child that runs catalog.feeds.parser_process (found through /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and b"catalog.feeds.parser_process" in command:
+            os.kill(int(stat.parent.name), signal.SIGKILL)
+            return
+    raise AssertionError("no feed parser process found")
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child in /proc")
 def test_a_parser_process_that_dies_fails_the_import_and_keeps_the_old_catalog(
     catalog, tmp_path, monkeypatch
 ):
@@ -72,7 +80,7 @@ def test_a_parser_process_that_dies_fails_the_import_and_keeps_the_old_catalog(
     path = tmp_path / "feed.xml"
     path.write_text(HEAD + _variants(15_000) + TAIL, encoding="utf-8")
     monkeypatch.setattr("catalog.feeds.google_xml.PARALLEL_BYTES", 0)
-    monkeypatch.setattr("catalog.feeds.google_xml._BATCH", 100)  # it runs < 1,000 items ahead
+    monkeypatch.setattr("catalog.feeds.parser_process.BATCH", 100)  # it runs < 1,000 items ahead
 
     def progress(rows: int, rejected: int) -> None:
         if rows == 10_000:
