@@ -7,8 +7,10 @@
     python bench/catalog.py --db /tmp/c.db --skip-import   # only the queries, on a kept DB
 
 Without ``--feed`` the items are made in-process (no parser cost): a toy-and-gift shop in five
-languages with brands, categories, sizes, sale windows and model numbers. Prints import
-seconds and peak RSS, then p50/p95/p99 latencies of a query mix (broad words with filters,
+languages with brands, categories, sizes, sale windows and model numbers. Prints the import's
+wall seconds, CPU seconds of this process and of the feed parser process, and their peak RSS
+summed (the issue's end-to-end figure with ``--feed``; the load average says how busy the
+machine was), then p50/p95/p99 latencies of a query mix (broad words with filters,
 rare words, typos, prefixes, several words, every locale) and of recommendations. Latencies
 include loading the hits' rows from the database, as a shopper would wait for them.
 """
@@ -16,11 +18,13 @@ include loading the hits' rows from the database, as a shopper would wait for th
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -214,6 +218,48 @@ RECOMMENDATIONS = [
 ]
 
 
+class ChildMemory:
+    """Peak RSS of each child process (the feed parser), polled from /proc while importing.
+
+    ``RUSAGE_CHILDREN.ru_maxrss`` would not do: a child started by fork+exec inherits the
+    parent's RSS at fork time as its "peak", although those pages were shared and are gone
+    after exec. ``VmHWM`` in /proc counts only the child's own program. Linux only.
+    """
+
+    def __init__(self) -> None:
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> ChildMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.05):
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != me:
+                        continue
+                    status = (stat.parent / "status").read_text()
+                except (OSError, ValueError, IndexError):
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        pid = int(stat.parent.name)
+                        self.peaks[pid] = max(self.peaks.get(pid, 0), int(line.split()[1]))
+
+    @property
+    def peak_mb(self) -> float:
+        """The children's peaks summed (one parser process per import)."""
+        return sum(self.peaks.values()) / 1024
+
+
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
 
@@ -250,16 +296,19 @@ def main() -> None:
                 print(f"  {rows:>9,} rows  {now - started:6.1f} s", flush=True)
                 last[0] = now
 
-        if args.feed:
-            report = catalog.import_path(args.feed, force=True, progress=progress)
-        else:
-            report = catalog.import_items(generate(args.items), source="bench", progress=progress)
+        with ChildMemory() as child_memory:
+            if args.feed:
+                report = catalog.import_path(args.feed, force=True, progress=progress)
+            else:
+                report = catalog.import_items(
+                    generate(args.items), source="bench", progress=progress
+                )
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         child_cpu = children.ru_utime + children.ru_stime - child_cpu_before
-        child_rss = children.ru_maxrss / 1024 if child_cpu > 0 else 0.0
+        child_rss = child_memory.peak_mb
         print(
             f"import: {report.products:,} products, {report.variants:,} variants, "
             f"{len(report.rejected)} rejected in {seconds:.1f} s wall"
@@ -269,6 +318,8 @@ def main() -> None:
             f"{child_cpu:.1f} s); peak RSS {rss + child_rss:.0f} MB summed "
             f"(this process {rss:.0f} MB, feed parser process {child_rss:.0f} MB)"
         )
+        load = " / ".join(f"{n:.2f}" for n in os.getloadavg())
+        print(f"  machine load average (1 / 5 / 15 min) at the end: {load}")
         if not args.feed:
             began = time.process_time()
             for _ in generate(args.items):
