@@ -226,7 +226,9 @@ def import_items(
             _tune_import(connection)
             writer = _Writer(connection, generation)
             job = _Import(writer, builder)
-            seen_ids, seen_groups = _Bits(), _Bits()
+            # A reader that rejects repeated ids itself says so; other sources are checked.
+            seen_ids = None if getattr(items, "unique_ids", False) else _Bits()
+            seen_groups = _Bits()
             run: list[Prepared] = []
             late: list[Prepared] = []
             rows = 0
@@ -236,7 +238,7 @@ def import_items(
                 if progress is not None and rows % 10_000 == 0:
                     progress(rows, len(rejected))
                 id, group, line, reason = prepared[:4]
-                if reason is None and seen_ids.add(id):
+                if reason is None and seen_ids is not None and seen_ids.add(id):
                     where = _first_line(writer, run, late, id)
                     if where is not None:
                         reason = f"duplicate id {id!r} (first on line {where})"

@@ -43,6 +43,10 @@ _READERS: dict[str, tuple[Limits, Reader]] = {
 class FeedReader:
     """The items of one feed file, read as they are iterated; problems collect meanwhile."""
 
+    # Every format builds its items with OfferBuilder, which rejects a repeated id: the
+    # importer need not look for duplicates again.
+    unique_ids = True
+
     def __init__(self, path: Path, format: str, currency: str | None):
         self.path = path
         self.format = format

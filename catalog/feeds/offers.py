@@ -29,6 +29,7 @@ _ATTRIBUTES = (
 )
 _ATTRIBUTE_SET = frozenset(_ATTRIBUTES)
 _LABELS = tuple(f"custom_label_{n}" for n in range(5))
+_LABEL_SET = frozenset(_LABELS)
 _FIXABLE = ("title", "description", "brand", "product_type", "rich_text_description")
 
 
@@ -292,7 +293,7 @@ class OfferBuilder:
         product_type = get("product_type", "")
         if google or product_type:
             item.product_type, item.categories = values.categories(google, product_type)
-        if "custom_label_0" in row or any(label in row for label in _LABELS):
+        if not _LABEL_SET.isdisjoint(row):
             tags = [values.collapse(get(label, "")) for label in _LABELS]
             item.tags = tuple(tag for tag in tags if tag)
 
