@@ -24,13 +24,14 @@ import resource
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from child_memory import ChildMemory  # noqa: E402
 
 from bot.storage import SessionStore  # noqa: E402
 from catalog import AgeGroup, Availability, Catalog, FeedItem, Gender  # noqa: E402
@@ -216,48 +217,6 @@ RECOMMENDATIONS = [
     {"budget": 5000},
     {"age": 30, "interests": "music, books"},
 ]
-
-
-class ChildMemory:
-    """Peak RSS of each child process (the feed parser), polled from /proc while importing.
-
-    ``RUSAGE_CHILDREN.ru_maxrss`` would not do: a child started by fork+exec inherits the
-    parent's RSS at fork time as its "peak", although those pages were shared and are gone
-    after exec. ``VmHWM`` in /proc counts only the child's own program. Linux only.
-    """
-
-    def __init__(self) -> None:
-        self.peaks: dict[int, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def __enter__(self) -> ChildMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _poll(self) -> None:
-        me = os.getpid()
-        while not self._stop.wait(0.05):
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != me:
-                        continue
-                    status = (stat.parent / "status").read_text()
-                except (OSError, ValueError, IndexError):
-                    continue
-                for line in status.splitlines():
-                    if line.startswith("VmHWM:"):
-                        pid = int(stat.parent.name)
-                        self.peaks[pid] = max(self.peaks.get(pid, 0), int(line.split()[1]))
-
-    @property
-    def peak_mb(self) -> float:
-        """The children's peaks summed (one parser process per import)."""
-        return sum(self.peaks.values()) / 1024
 
 
 def percentiles(samples: list[float]) -> str:
