@@ -20,6 +20,7 @@ gets a :class:`FeedError` saying so (and drops its half-built generation).
 from __future__ import annotations
 
 import contextlib
+import gc
 import pickle
 import queue
 import subprocess
@@ -134,6 +135,10 @@ def _receive(source: IO[bytes], inbox: queue.Queue[bytes | None], stop: threadin
 
 def child_main() -> None:
     """The child's side: the job comes pickled on stdin, messages go to stdout."""
+    # Every item makes a few dozen short-lived containers and none of them cycles: the
+    # default thresholds would run the cycle collector every 700 of them (~7% of the time).
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     job = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the messages
