@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, select
 from catalog import store as tables
 from catalog.index import IndexBuilder, SearchIndex
 from catalog.records import FeedItem, Problem
-from catalog.rows import Prepared, prepare
+from catalog.rows import Prepared, prepare, product_data
 from catalog.store import CatalogStore, FeedState, IndexWriter, publish
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected so far)
@@ -155,15 +155,19 @@ class _Import:
 
     def product(self, run: list[Prepared]) -> None:
         first = run[0]
-        title, brand, currency, data, titles, descriptions, full_brand, categories, tags = first[6]
+        part = first[6]
+        title, brand, currency, title_i18n, description, description_i18n = part[:6]
         active = any(p[5] is not None for p in run)
         names = [name for p in run for name in p[7]] if len(run) > 1 else first[7]
+        titles = (title, *title_i18n.values(), *names) if title_i18n or names else (title,)
         seq = self.builder.add_product(
-            titles=(*titles, *names) if names else titles,
-            descriptions=descriptions,
-            brand=full_brand,
-            categories=categories,
-            tags=tags,
+            titles=titles,
+            descriptions=(description, *description_i18n.values())
+            if description_i18n
+            else (description,),
+            brand=brand,
+            categories=part[7],
+            tags=part[9],
             searchable=active,
         )
         writer = self.writer
@@ -174,9 +178,9 @@ class _Import:
                 first[1],
                 "active" if active else "draft",
                 title,
-                brand,
+                brand[:255],
                 currency,
-                data,
+                product_data(part),
             )
         )
         self.products += 1

@@ -89,18 +89,53 @@ def _check(item: FeedItem) -> str | None:
     return None
 
 
-def _texts(default: str, translations: dict[str, str]) -> dict[str, str]:
+def localized(default: str, translations: dict[str, str]) -> dict[str, str]:
+    """Texts by locale as stored: ``""`` is the default; empty ones are left out."""
     texts = {"": default} if default else {}
-    texts.update({k: v for k, v in translations.items() if v})
+    if translations:
+        texts.update({k: v for k, v in translations.items() if v})
     return texts
+
+
+def product_data(product: tuple[Any, ...]) -> str:
+    """The stored JSON of a product from the product part of a :data:`Prepared` item."""
+    (
+        title,
+        _,
+        _,
+        title_i18n,
+        description,
+        description_i18n,
+        description_html,
+        categories,
+        product_type,
+        tags,
+        image,
+        images,
+        link,
+    ) = product
+    return orjson.dumps(
+        {
+            "title": localized(title, title_i18n),
+            "description": localized(description, description_i18n),
+            "description_html": description_html,
+            "categories": categories,
+            "product_type": product_type,
+            "tags": tags,
+            "image": image,
+            "images": images,
+            "link": link,
+        }
+    ).decode()
 
 
 # One feed item as the import stores and indexes it, worked out by :func:`prepare`: plain
 # strings, ints and tuples, cheap to send from the feed parser's process.
 #   0 id, 1 group id, 2 line, 3 why it is rejected (None: kept),
 #   4 its variant row (columns after ``generation``), 5 its index values (None: a draft),
-#   6 the product it starts when it comes first: (title, brand for the row, currency,
-#     data JSON, searchable titles, descriptions, brand, categories, tags),
+#   6 the product it starts when it comes first: (title, brand, currency, title by locale,
+#     description, description by locale, description HTML, categories, product type,
+#     tags, image, more images, link); :func:`product_data` makes its stored JSON,
 #   7 its option names, searchable as the product's titles ("pink" finds the pink bunny).
 Prepared = tuple[
     str,
@@ -186,33 +221,22 @@ def prepare(item: FeedItem) -> Prepared:
         if active
         else None
     )
-    data = orjson.dumps(
-        {
-            "title": _texts(item.title, item.title_i18n)
-            if item.title_i18n
-            else ({"": item.title} if item.title else {}),
-            "description": _texts(item.description, item.description_i18n)
-            if item.description_i18n
-            else ({"": item.description} if item.description else {}),
-            "description_html": item.description_html,
-            "categories": item.categories,
-            "product_type": item.product_type,
-            "tags": item.tags,
-            "image": item.image,
-            "images": item.additional_images,
-            "link": item.link,
-        }
-    ).decode()
+    # The product's own fields, raw: the importer makes its JSON only for the first item of
+    # each product, and the texts are sent once (the index needs them too).
     product = (
         item.title,
-        item.brand[:255],
-        currency,
-        data,
-        (item.title, *item.title_i18n.values()),
-        (item.description, *item.description_i18n.values()),
         item.brand,
+        currency,
+        item.title_i18n,
+        item.description,
+        item.description_i18n,
+        item.description_html,
         item.categories,
+        item.product_type,
         item.tags,
+        item.image,
+        item.additional_images,
+        item.link,
     )
     return (item.id, item.group_id, item.line, None, row, values, product, tuple(names))
 
@@ -236,6 +260,8 @@ __all__ = [
     "Prepared",
     "age_range",
     "epoch",
+    "localized",
     "prepare",
+    "product_data",
     "variant_values",
 ]
