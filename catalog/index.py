@@ -97,6 +97,7 @@ VARIANT_COLUMNS: tuple[tuple[str, type], ...] = (
 )
 VARIANT_BLOCK = 1 << 14
 CHUNK_CACHE = 1 << 16
+LABEL_CACHE = 4096
 
 
 @dataclass
@@ -135,6 +136,11 @@ class IndexBuilder:
     # folded_terms(fold(chunk)) of whitespace-separated chunks of product texts: shops
     # repeat their words, and a dict lookup per chunk costs less than folding it again.
     _chunks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _brand_ids: dict[str, int] = field(default_factory=dict)  # as written -> brand id
+    _label_terms: dict[
+        tuple[str, tuple[str, ...], tuple[str, ...]],
+        tuple[frozenset[str], tuple[int, ...], tuple[int, ...], dict[str, int]],
+    ] = field(default_factory=dict)
 
     @property
     def products(self) -> int:
@@ -176,7 +182,11 @@ class IndexBuilder:
         seq = len(self.p_brand)
         if seq >= self._segment_end:
             self._flush()
-        self.p_brand.append(self._id(self.brands, self.brand_names, brand) if brand else -1)
+        brand_id = self._brand_ids.get(brand)
+        if brand_id is None:
+            brand_id = self._id(self.brands, self.brand_names, brand) if brand else -1
+            self._brand_ids[brand] = brand_id
+        self.p_brand.append(brand_id)
         path = self.paths.get(categories)
         if path is None:
             path = self.paths[categories] = len(self.path_cats)
@@ -187,30 +197,32 @@ class IndexBuilder:
         self.p_leaf.append(self.path_cats[path][-1] if categories else -1)
         if not searchable:
             return seq
+        # A word is stored once per product with the fields it occurs in; set algebra in C
+        # does most of that, and the label words of a brand/category/tags combination (with
+        # their term ids) are worked out once per combination.
+        labels = self._label_terms.get((brand, categories, tags))
+        if labels is None:
+            labels = self._labels_of(brand, categories, tags)
+        label_words, label_tids, label_masks, positions = labels
         terms_of = self._terms_of
         title = terms_of(" ".join(titles) if len(titles) > 1 else titles[0])
-        tagged_words, tagged_masks, tagged = _labels(brand, categories, tags)
-        text = (
+        description = terms_of(
             " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
             if len(descriptions) > 1
             else descriptions[0][:DESCRIPTION_CHARS]
         )
-        # A word is stored once per product with the fields it occurs in; set algebra in C
-        # does most of that, and the label words of a brand/category/tags combination are
-        # worked out once per combination.
-        description = terms_of(text)
         description -= title
-        description -= tagged
-        if title.isdisjoint(tagged):
-            own = title
-            label_masks: Iterable[int] = tagged_masks
+        description -= label_words
+        if title.isdisjoint(label_words):
+            tail: Sequence[int] = label_masks
         else:
-            own = title - tagged
-            label_masks = [
-                m | TITLE if w in title else m
-                for w, m in zip(tagged_words, tagged_masks, strict=True)
-            ]
-        words = [*own, *description, *tagged_words]
+            common = title & label_words
+            title -= common
+            patched = list(label_masks)
+            for word in common:
+                patched[positions[word]] |= TITLE
+            tail = patched
+        words = [*title, *description]
         terms = self.terms
         tids = list(map(terms.get, words))
         if None in tids:
@@ -220,13 +232,26 @@ class IndexBuilder:
         # Plain lists until the segment is sorted: list.extend copies pointers, where
         # array.extend converts every int.
         self._tids.extend(tids)  # type: ignore[arg-type]
+        self._tids.extend(label_tids)
         masks = self._masks
-        masks.extend(_TITLE_MASKS[: len(own)] if len(own) <= 64 else [TITLE] * len(own))
+        masks.extend(_TITLE_MASKS[: len(title)] if len(title) <= 64 else [TITLE] * len(title))
         masks.extend([DESC] * len(description))
-        masks.extend(label_masks)
+        masks.extend(tail)
         self._seqs.append(seq)
-        self._counts.append(len(tids))
+        self._counts.append(len(tids) + len(label_tids))
         return seq
+
+    def _labels_of(
+        self, brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
+    ) -> tuple[frozenset[str], tuple[int, ...], tuple[int, ...], dict[str, int]]:
+        words, masks, word_set = _labels(brand, categories, tags)
+        terms = self.terms
+        tids = tuple(terms.setdefault(w, len(terms)) for w in words)
+        found = (word_set, tids, masks, {w: n for n, w in enumerate(words)})
+        if len(self._label_terms) >= LABEL_CACHE:
+            self._label_terms.clear()
+        self._label_terms[(brand, categories, tags)] = found
+        return found
 
     def add_variant(self, seq: int, values: tuple[int, ...]) -> None:
         """Add an active variant of product ``seq`` (variants of a product may come late).
