@@ -140,7 +140,7 @@ def read_google_xml(
     declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
     utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
     if size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
-        from catalog.feeds.parser_process import parse_in_child
+        from catalog.feeds.parser_process import parse_in_child  # it imports this module
 
         yield from parse_in_child(path, utf8, builder, counter, transform)
         return
@@ -156,6 +156,8 @@ def read_google_xml(
 def build_items(
     records: Iterator[Extracted], builder: OfferBuilder, counter: list[int]
 ) -> Iterator[FeedItem]:
+    """The kept items of :func:`extract`'s records, built by ``builder`` (which records the
+    rejected ones); ``counter[0]`` follows the item number."""
     build = builder.build
     for number, source_line, row, images, titles, descriptions, bad_bytes in records:
         counter[0] = number
@@ -174,6 +176,7 @@ def build_items(
 
 
 def warn_unknown(builder: OfferBuilder, unknown: Iterable[str]) -> None:
+    """One warning naming the elements that were not imported, if any."""
     if unknown:
         shown = ", ".join(sorted(_short(tag) for tag in unknown))
         builder.warn(0, None, f"elements not imported: {shown}")
@@ -345,6 +348,7 @@ def _check_not_truncated(raw: IO[bytes], root: bytes, name: str) -> int:
 
 
 def syntax_error(lineno: int | None, message: str, name: str) -> FeedError:
+    """The FeedError for lxml's syntax error at ``lineno``, with a hint for entities."""
     line = lineno or None
     if "Entity" in message or "no element found" in message:
         message += (
