@@ -3,9 +3,10 @@
     prepared = prepare(item)     # no state: the feed parser process runs it for big feeds
 
 :func:`prepare` does every per-item step of an import that needs no other item (the checks,
-the JSON of the stored rows, the index's numbers), so it can run in the process that parses
-the feed while the importing process groups, stores and indexes. It imports nothing heavy
-(no SQLAlchemy, numpy or Babel) to keep that process small.
+the variant's row and JSON, the index's numbers, the product's fields), so it can run in the
+process that parses the feed while the importing process groups, stores and indexes (and makes
+the product's JSON with :func:`product_data`, once per product). It imports nothing heavy (no
+SQLAlchemy, numpy or Babel) to keep that process small.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ GENDER_CODES: dict[Gender | None, int] = {Gender.FEMALE: 1, Gender.MALE: 2}
 
 
 def epoch(moment: datetime | None) -> int | None:
+    """Seconds since the epoch, as the store and the index keep moments."""
     return None if moment is None else int(moment.timestamp())
 
 
