@@ -119,3 +119,19 @@ def _assert_one_generation_left(catalog: Catalog) -> None:
     with catalog.engine.connect() as connection:
         for table in (generations, products, variants):
             assert connection.execute(select(func.count()).select_from(table)).scalar() == 1
+
+
+def test_the_parser_process_imports_only_the_feed_readers():
+    # What keeps it at ~25 MB: no SQLAlchemy, numpy, search or Babel dates in the child.
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "numpy", "catalog.search", "catalog.index", "catalog.catalog")
+    code = (
+        "import sys; import catalog.feeds.parser_process, catalog.rows; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"
