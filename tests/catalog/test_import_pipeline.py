@@ -122,7 +122,7 @@ def _assert_one_generation_left(catalog: Catalog) -> None:
 
 
 def test_the_parser_process_imports_only_the_feed_readers():
-    # What keeps it at ~25 MB: no SQLAlchemy, numpy, search or Babel dates in the child.
+    # What keeps it at ~25 MB: no SQLAlchemy, numpy or search code in the child.
     import subprocess
     import sys
 
