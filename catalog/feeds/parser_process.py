@@ -4,9 +4,10 @@
         ...                      # runs alongside the child: two cores at work
 
 The child parses the XML, builds each item with the same :class:`OfferBuilder` rules,
-applies ``transform`` (the importer's :func:`catalog.rows.prepare`) and sends pickled batches
-of the results, each with the problems found meanwhile, over its stdout. Order, item numbers
-and problems are exactly those of parsing inline.
+applies ``transform`` (the importer's :func:`catalog.rows.prepare`) and sends batches of the
+results (marshalled when they are plain data, else pickled), each with the problems found
+meanwhile, over its stdout (a 1 MB pipe on Linux). Order, item numbers and problems are exactly
+those of parsing inline.
 
 The child is a plain ``python -c`` subprocess rather than a ``multiprocessing`` one: spawn
 would import the parent's ``__main__`` (the CLI or a server, with SQLAlchemy, numpy and the
