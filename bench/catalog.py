@@ -7,8 +7,10 @@
     python bench/catalog.py --db /tmp/c.db --skip-import   # only the queries, on a kept DB
 
 Without ``--feed`` the items are made in-process (no parser cost): a toy-and-gift shop in five
-languages with brands, categories, sizes, sale windows and model numbers. Prints import
-seconds and peak RSS, then p50/p95/p99 latencies of a query mix (broad words with filters,
+languages with brands, categories, sizes, sale windows and model numbers. Prints the import's
+wall seconds, CPU seconds of this process and of the feed parser process, and their peak RSS
+summed (the issue's end-to-end figure with ``--feed``; the load average says how busy the
+machine was), then p50/p95/p99 latencies of a query mix (broad words with filters,
 rare words, typos, prefixes, several words, every locale) and of recommendations. Latencies
 include loading the hits' rows from the database, as a shopper would wait for them.
 """
@@ -16,6 +18,7 @@ include loading the hits' rows from the database, as a shopper would wait for th
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -27,6 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from child_memory import ChildMemory  # noqa: E402
 
 from bot.storage import SessionStore  # noqa: E402
 from catalog import AgeGroup, Availability, Catalog, FeedItem, Gender  # noqa: E402
@@ -238,6 +243,8 @@ def main() -> None:
     store.migrate()
     catalog = Catalog(store.engine, clock=lambda: NOW)
     if not args.skip_import:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu_before = children.ru_utime + children.ru_stime
         started = time.perf_counter()
         cpu = time.process_time()
         last = [started]
@@ -248,18 +255,30 @@ def main() -> None:
                 print(f"  {rows:>9,} rows  {now - started:6.1f} s", flush=True)
                 last[0] = now
 
-        if args.feed:
-            report = catalog.import_path(args.feed, force=True, progress=progress)
-        else:
-            report = catalog.import_items(generate(args.items), source="bench", progress=progress)
+        with ChildMemory() as child_memory:
+            if args.feed:
+                report = catalog.import_path(args.feed, force=True, progress=progress)
+            else:
+                report = catalog.import_items(
+                    generate(args.items), source="bench", progress=progress
+                )
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = children.ru_utime + children.ru_stime - child_cpu_before
+        child_rss = child_memory.peak_mb
         print(
             f"import: {report.products:,} products, {report.variants:,} variants, "
-            f"{len(report.rejected)} rejected in {seconds:.1f} s ({cpu:.1f} s CPU); "
-            f"peak RSS {rss:.0f} MB"
+            f"{len(report.rejected)} rejected in {seconds:.1f} s wall"
         )
+        print(
+            f"  CPU {cpu + child_cpu:.1f} s (this process {cpu:.1f} s, feed parser process "
+            f"{child_cpu:.1f} s); peak RSS {rss + child_rss:.0f} MB summed "
+            f"(this process {rss:.0f} MB, feed parser process {child_rss:.0f} MB)"
+        )
+        load = " / ".join(f"{n:.2f}" for n in os.getloadavg())
+        print(f"  machine load average (1 / 5 / 15 min) at the end: {load}")
         if not args.feed:
             began = time.process_time()
             for _ in generate(args.items):

@@ -19,28 +19,26 @@ list them; a variant that turns up after other products joins its product at the
 from __future__ import annotations
 
 import contextlib
-import re
+import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, select
 
 from catalog import store as tables
 from catalog.index import IndexBuilder, SearchIndex
-from catalog.products import age_range
-from catalog.records import FeedItem, Problem, Status
-from catalog.store import CatalogStore, FeedState, IndexWriter, epoch, publish
+from catalog.records import FeedItem, Problem
+from catalog.rows import Prepared, prepare, product_data
+from catalog.store import CatalogStore, FeedState, IndexWriter, publish
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected so far)
 
 _PRODUCT_BATCH = 2000
 _VARIANT_BATCH = 5000
 _COMMIT_EVERY = 100_000
-_MAX_ID = 255
 
 
 @dataclass
@@ -69,31 +67,8 @@ class ImportReport:
         }
 
 
-def _check(item: FeedItem) -> str | None:
-    if not item.id or not item.id.strip():
-        return "no id"
-    if len(item.id) > _MAX_ID or len(item.group_id or "") > _MAX_ID:
-        return f"id longer than {_MAX_ID} characters"
-    if not item.title or not item.title.strip():
-        return "no title"
-    if not isinstance(item.price, int) or item.price < 0:
-        return f"price must be a whole, non-negative number of minor units, got {item.price!r}"
-    if item.sale_price is not None and item.sale_price < 0:
-        return f"negative sale price {item.sale_price}"
-    if not item.currency or len(item.currency) != 3 or not item.currency.isalpha():
-        return f"currency must be an ISO 4217 code like PLN, got {item.currency!r}"
-    return None
-
-
-def _texts(default: str, translations: dict[str, str]) -> dict[str, str]:
-    texts = {"": default} if default else {}
-    texts.update({k: v for k, v in translations.items() if v})
-    return texts
-
-
 _PRODUCT_COLUMNS = ("generation", "seq", "id", "status", "title", "brand", "currency", "data")
 _VARIANT_COLUMNS = (
-    "generation",
     "id",
     "product_id",
     "line",
@@ -114,6 +89,8 @@ class _Writer:
 
     Rows are plain tuples written through the driver: ``executemany`` on SQLite, ``COPY`` on
     PostgreSQL; SQLAlchemy's per-row parameter processing would cost more than the insert.
+    Variant rows come as :func:`prepare` made them, without the generation: SQLite gets it as
+    a literal in the statement, COPY in front of each row.
     """
 
     def __init__(self, connection: Connection, generation: int) -> None:
@@ -124,18 +101,30 @@ class _Writer:
         self.since_commit = 0
         self.postgres = connection.dialect.name == "postgresql"
 
-    def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(columns)
+    def _write(
+        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], lead: bool
+    ) -> None:
+        """``lead``: the rows lack the generation, the first column."""
         if self.postgres:
+            names = ", ".join((("generation",) if lead else ()) + columns)
             raw: Any = self.connection.connection.driver_connection
             with (
                 raw.cursor() as cursor,
                 cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
             ):
-                for row in rows:
-                    copy.write_row(row)
+                if lead:
+                    generation = (self.generation,)
+                    for row in rows:
+                        copy.write_row(generation + row)
+                else:
+                    for row in rows:
+                        copy.write_row(row)
         else:
+            names = ", ".join(columns)
             marks = ", ".join("?" * len(columns))
+            if lead:
+                names = "generation, " + names
+                marks = f"{int(self.generation)}, " + marks
             self.connection.exec_driver_sql(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",
                 rows,  # type: ignore[arg-type]
@@ -143,11 +132,11 @@ class _Writer:
 
     def flush(self) -> None:
         if self.product_rows:
-            self._write("catalog_products", _PRODUCT_COLUMNS, self.product_rows)
+            self._write("catalog_products", _PRODUCT_COLUMNS, self.product_rows, False)
             self.since_commit += len(self.product_rows)
             self.product_rows = []
         if self.variant_rows:
-            self._write("catalog_variants", _VARIANT_COLUMNS, self.variant_rows)
+            self._write("catalog_variants", _VARIANT_COLUMNS, self.variant_rows, True)
             self.since_commit += len(self.variant_rows)
             self.variant_rows = []
         if self.since_commit >= _COMMIT_EVERY:
@@ -164,114 +153,51 @@ class _Import:
         self.products = 0
         self.variants = 0
 
-    def product(self, run: list[FeedItem]) -> None:
+    def product(self, run: list[Prepared]) -> None:
         first = run[0]
-        active = [item for item in run if item.status == Status.ACTIVE]
+        part = first[6]
+        title, brand, currency, title_i18n, description, description_i18n = part[:6]
+        active = any(p[5] is not None for p in run)
+        names = [name for p in run for name in p[7]] if len(run) > 1 else first[7]
+        titles = (title, *title_i18n.values(), *names) if title_i18n or names else (title,)
         seq = self.builder.add_product(
-            titles=(first.title, *first.title_i18n.values(), *_labels(run)),
-            descriptions=(first.description, *first.description_i18n.values()),
-            brand=first.brand,
-            categories=first.categories,
-            tags=first.tags,
-            searchable=bool(active),
+            titles=titles,
+            descriptions=(description, *description_i18n.values())
+            if description_i18n
+            else (description,),
+            brand=brand,
+            categories=part[7],
+            tags=part[9],
+            searchable=active,
         )
-        data = {
-            "title": _texts(first.title, first.title_i18n),
-            "description": _texts(first.description, first.description_i18n),
-            "description_html": first.description_html,
-            "categories": first.categories,
-            "product_type": first.product_type,
-            "tags": first.tags,
-            "image": first.image,
-            "images": first.additional_images,
-            "link": first.link,
-        }
-        self.writer.product_rows.append(
+        writer = self.writer
+        writer.product_rows.append(
             (
-                self.writer.generation,
+                writer.generation,
                 seq,
-                first.group_id,
+                first[1],
                 "active" if active else "draft",
-                first.title,
-                first.brand[:255],
-                first.currency.upper(),
-                orjson.dumps(data).decode(),
+                title,
+                brand[:255],
+                currency,
+                product_data(part),
             )
         )
         self.products += 1
-        for item in run:
-            self.variant(seq, item, first.image, first.link)
-        if len(self.writer.product_rows) >= _PRODUCT_BATCH:
-            self.writer.flush()
+        for prepared in run:
+            self.variant(seq, prepared)
+        if len(writer.product_rows) >= _PRODUCT_BATCH:
+            writer.flush()
 
-    def variant(
-        self,
-        seq: int,
-        item: FeedItem,
-        first_image: str | None = None,
-        first_link: str | None = None,
-    ) -> None:
-        if "_age" not in item.attributes:
-            exact = _exact_ages(item.tags)
-            if exact:
-                item.attributes["_age"] = exact
-        label = {
-            k[len("_label:") :]: v for k, v in item.attributes.items() if k.startswith("_label:")
-        }
-        data = {
-            "label": label,
-            "attributes": {k: v for k, v in item.attributes.items() if not k.startswith("_label:")},
-            "age_group": item.age_group,
-            "gender": item.gender,
-            "image": item.image,
-            "link": item.link,
-            "title": item.title,
-        }
-        sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
-        self.writer.variant_rows.append(
-            (
-                self.writer.generation,
-                item.id,
-                item.group_id,
-                item.line,
-                item.status.value,
-                item.price,
-                item.sale_price,
-                sale_start,
-                sale_end,
-                item.currency.upper(),
-                item.availability.value,
-                item.quantity,
-                orjson.dumps(data).decode(),
-            )
-        )
-        if item.status == Status.ACTIVE:
-            self.builder.add_variant(
-                seq,
-                price=item.price,
-                sale_price=item.sale_price,
-                sale_start=sale_start,
-                sale_end=sale_end,
-                availability=item.availability,
-                quantity=item.quantity,
-                ages=age_range(item.age_group, item.attributes),
-                age_group=item.age_group,
-                gender=item.gender,
-            )
+    def variant(self, seq: int, prepared: Prepared) -> None:
+        rows = self.writer.variant_rows
+        rows.append(prepared[4])
+        values = prepared[5]
+        if values is not None:
+            self.builder.add_variant(seq, values)
         self.variants += 1
-        if len(self.writer.variant_rows) >= _VARIANT_BATCH:
+        if len(rows) >= _VARIANT_BATCH:
             self.writer.flush()
-
-
-def _labels(run: list[FeedItem]) -> list[str]:
-    """Variant names are searchable too ("pink" finds the pink bunny)."""
-    found: list[str] = []
-    for item in run:
-        found.extend(v for k, v in item.attributes.items() if k.startswith("_label:"))
-        found.extend(
-            item.attributes[k] for k in ("color", "material", "pattern") if k in item.attributes
-        )
-    return found
 
 
 def _tune_import(connection: Connection) -> None:
@@ -301,47 +227,48 @@ def import_items(
     report = ImportReport(format=format, generation=generation)
     builder = IndexBuilder()
     try:
-        with engine.connect() as connection:
+        with engine.connect() as connection, _fewer_collections():
             _tune_import(connection)
             writer = _Writer(connection, generation)
             job = _Import(writer, builder)
-            seen_ids, seen_groups = _Bits(), _Bits()
-            run: list[FeedItem] = []
-            late: list[FeedItem] = []
+            # A reader that rejects repeated ids itself says so; other sources are checked.
+            seen_ids = None if getattr(items, "unique_ids", False) else _Bits()
+            seen_groups = _Bits()
+            run: list[Prepared] = []
+            late: list[Prepared] = []
             rows = 0
-            for item in items:
+            rejected = report.rejected
+            for prepared in _prepared(items):
                 rows += 1
                 if progress is not None and rows % 10_000 == 0:
-                    progress(rows, len(report.rejected))
-                if not item.group_id:
-                    item.group_id = item.id
-                reason = _check(item)
-                if reason is None and seen_ids.add(item.id):
-                    where = _first_line(writer, run, late, item.id)
+                    progress(rows, len(rejected))
+                id, group, line, reason = prepared[:4]
+                if reason is None and seen_ids is not None and seen_ids.add(id):
+                    where = _first_line(writer, run, late, id)
                     if where is not None:
-                        reason = f"duplicate id {item.id!r} (first on line {where})"
+                        reason = f"duplicate id {id!r} (first on line {where})"
                 if reason is not None:
-                    report.rejected.append(Problem(item.line, item.id or None, reason))
+                    rejected.append(Problem(line, id or None, reason))
                     continue
-                if run and item.group_id == run[0].group_id:
-                    run.append(item)
+                if run and group == run[0][1]:
+                    run.append(prepared)
                     continue
                 if run:
                     job.product(run)
                     run = []
-                if seen_groups.add(item.group_id) and _known_product(writer, item.group_id):
-                    late.append(item)
+                if seen_groups.add(group) and _known_product(writer, group):
+                    late.append(prepared)
                     continue
-                run = [item]
+                run = [prepared]
             if run:
                 job.product(run)
             writer.flush()
-            for item in late:
-                _late_variant(connection, job, generation, item)
+            for prepared in late:
+                _late_variant(connection, job, generation, prepared)
             writer.flush()
             connection.commit()
             if progress is not None:
-                progress(rows, len(report.rejected))
+                progress(rows, len(rejected))
             del seen_ids, seen_groups
             index = builder.finish()
             del builder
@@ -385,6 +312,18 @@ def import_items(
     return report
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cycle collector rarely while importing: each item makes short-lived tuples
+    (no cycles) that the default thresholds would scan again and again."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 class _Bits:
     """A set of strings that may answer "seen" wrongly (1 time in ~130 at a million), never
     "unseen" wrongly: 16 MB, where a Python set of a million ids takes 70 MB or more.
@@ -404,14 +343,14 @@ class _Bits:
         return seen
 
 
-def _first_line(writer: _Writer, run: list[FeedItem], late: list[FeedItem], id: str) -> int | None:
+def _first_line(writer: _Writer, run: list[Prepared], late: list[Prepared], id: str) -> int | None:
     """The line an id was first seen on, or None if it was not seen after all."""
-    for item in (*run, *late):
-        if item.id == id:
-            return item.line
+    for prepared in (*run, *late):
+        if prepared[0] == id:
+            return prepared[2]
     for row in writer.variant_rows:
-        if row[1] == id:
-            return int(row[3])
+        if row[0] == id:
+            return int(row[2])
     line = writer.connection.execute(
         select(tables.variants.c.line).where(
             tables.variants.c.generation == writer.generation, tables.variants.c.id == id
@@ -431,33 +370,31 @@ def _known_product(writer: _Writer, group_id: str) -> bool:
     return found is not None
 
 
-def _late_variant(connection: Connection, job: _Import, generation: int, item: FeedItem) -> None:
+def _late_variant(
+    connection: Connection, job: _Import, generation: int, prepared: Prepared
+) -> None:
     seq = connection.execute(
         select(tables.products.c.seq).where(
-            tables.products.c.generation == generation, tables.products.c.id == item.group_id
+            tables.products.c.generation == generation, tables.products.c.id == prepared[1]
         )
     ).scalar()
     if seq is None:  # only a hash collision gets here: give the item its own product
-        job.product([item])
+        job.product([prepared])
         return
-    job.variant(int(seq), item)
+    job.variant(int(seq), prepared)
+
+
+def _prepared(items: Iterable[FeedItem]) -> Iterator[Prepared]:
+    """``items`` run through :func:`prepare`, by the feed parser's process when it has one."""
+    mapped = getattr(items, "map", None)
+    if mapped is not None:
+        found: Iterator[Prepared] = mapped(prepare)
+        return found
+    return map(prepare, items)
 
 
 def build_empty_index() -> SearchIndex:
     return IndexBuilder().finish()
 
 
-# Feeds have only coarse age groups (kids = 5-13); a shop can state exact years in a tag or
-# custom label written "age 5-10", which the gift finder then matches exactly.
-_AGES = re.compile(r"^\s*age\s+(\d{1,3})\s*-\s*(\d{1,3})\s*$", re.IGNORECASE)
-
-
-def _exact_ages(tags: tuple[str, ...]) -> str | None:
-    for tag in tags:
-        found = _AGES.match(tag)
-        if found and int(found.group(1)) <= int(found.group(2)):
-            return f"{int(found.group(1))}-{int(found.group(2))}"
-    return None
-
-
-__all__ = ["ImportReport", "Progress", "import_items"]
+__all__ = ["ImportReport", "Prepared", "Progress", "import_items", "prepare"]

@@ -19,7 +19,7 @@ import zlib
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -28,7 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from catalog.records import AgeGroup, Availability, Gender
+from catalog.records import Availability, Gender
+from catalog.rows import NO_TIME, variant_values
 from catalog.text import fold, folded_terms
 
 TITLE = 1  # words of a title, in any language
@@ -39,11 +40,8 @@ DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
 SEGMENT = 1 << 16
 DESCRIPTION_CHARS = 500
 MIN_TYPO_LENGTH = 5
-NO_TIME = np.iinfo(np.int64).max
 _MAGIC = b"SCIX2"  # bump when the arrays change: older indexes are rebuilt
 
-AVAILABILITIES = list(Availability)
-AGE_GROUPS = list(AgeGroup)
 GENDERS = [None, Gender.FEMALE, Gender.MALE]  # 0 = anyone (no gender or unisex)
 
 Ints = npt.NDArray[np.int64]
@@ -54,11 +52,6 @@ Ords = npt.NDArray[np.int32]
 def name_key(name: str) -> str:
     """A tag or category as one word: ``"Tea & Coffee"`` -> ``"teacoffee"``."""
     return "".join(ch for ch in fold(name) if ch.isalnum())
-
-
-_AVAILABILITY_CODES = {a: n for n, a in enumerate(AVAILABILITIES)}
-_AGE_GROUP_CODES = {g: n for n, g in enumerate(AGE_GROUPS)}
-_GENDER_CODES: dict[Gender | None, int] = {Gender.FEMALE: 1, Gender.MALE: 2}
 
 
 @lru_cache(maxsize=4096)  # a cached combination holds ~1 kB; don't let a big feed fill RAM
@@ -73,6 +66,9 @@ def _labels(
     return words, masks, frozenset(words)
 
 
+_TITLE_MASKS = [TITLE] * 64
+
+
 def gender_code(gender: Gender | None) -> int:
     return GENDERS.index(gender) if gender in (Gender.FEMALE, Gender.MALE) else 0
 
@@ -83,6 +79,25 @@ def _deletes(term: str) -> set[str]:
 
 def _hash(text: str) -> int:
     return zlib.crc32(text.encode())
+
+
+# Per-variant columns in the order of :func:`variant_values` (after the product's seq).
+VARIANT_COLUMNS: tuple[tuple[str, type], ...] = (
+    ("v_seq", np.int32),
+    ("v_price", np.int64),
+    ("v_sale", np.int64),
+    ("v_sale_start", np.int64),
+    ("v_sale_end", np.int64),
+    ("v_avail", np.int8),
+    ("v_quantity_zero", np.int8),
+    ("v_age_lo", np.int16),
+    ("v_age_hi", np.int16),
+    ("v_age_group", np.int8),
+    ("v_gender", np.int8),
+)
+VARIANT_BLOCK = 1 << 14
+CHUNK_CACHE = 1 << 16
+LABEL_CACHE = 4096
 
 
 @dataclass
@@ -99,9 +114,10 @@ class IndexBuilder:
 
     terms: dict[str, int] = field(default_factory=dict)
     _segments: list[_Segment] = field(default_factory=list)
-    _tids: array[int] = field(default_factory=lambda: array("i"))
-    _ords: array[int] = field(default_factory=lambda: array("i"))
-    _masks: array[int] = field(default_factory=lambda: array("B"))
+    _tids: list[int] = field(default_factory=list)
+    _masks: list[int] = field(default_factory=list)
+    _seqs: list[int] = field(default_factory=list)  # searchable products of the segment
+    _counts: list[int] = field(default_factory=list)  # and how many words each has
     _segment_end: int = SEGMENT
     brands: dict[str, int] = field(default_factory=dict)
     brand_names: list[str] = field(default_factory=list)
@@ -112,21 +128,37 @@ class IndexBuilder:
     p_path: array[int] = field(default_factory=lambda: array("i"))
     paths: dict[tuple[str, ...], int] = field(default_factory=dict)  # category path -> id
     path_cats: list[tuple[int, ...]] = field(default_factory=list)  # path id -> category ids
-    v_seq: array[int] = field(default_factory=lambda: array("i"))
-    v_price: array[int] = field(default_factory=lambda: array("q"))
-    v_sale: array[int] = field(default_factory=lambda: array("q"))
-    v_sale_start: array[int] = field(default_factory=lambda: array("q"))
-    v_sale_end: array[int] = field(default_factory=lambda: array("q"))
-    v_avail: array[int] = field(default_factory=lambda: array("b"))
-    v_quantity_zero: array[int] = field(default_factory=lambda: array("b"))
-    v_age_lo: array[int] = field(default_factory=lambda: array("h"))
-    v_age_hi: array[int] = field(default_factory=lambda: array("h"))
-    v_age_group: array[int] = field(default_factory=lambda: array("b"))
-    v_gender: array[int] = field(default_factory=lambda: array("b"))
+    # Variants arrive as tuples (see :func:`variant_values`) and are packed into numpy
+    # columns every VARIANT_BLOCK of them: ~250 bytes a variant while waiting, 30 once packed.
+    _pending: list[tuple[int, ...]] = field(default_factory=list)
+    _variant_blocks: list[list[npt.NDArray[Any]]] = field(default_factory=list)
+
+    # folded_terms(fold(chunk)) of whitespace-separated chunks of product texts: shops
+    # repeat their words, and a dict lookup per chunk costs less than folding it again.
+    _chunks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _brand_ids: dict[str, int] = field(default_factory=dict)  # as written -> brand id
+    _label_terms: dict[
+        tuple[str, tuple[str, ...], tuple[str, ...]],
+        tuple[frozenset[str], tuple[int, ...], tuple[int, ...], dict[str, int]],
+    ] = field(default_factory=dict)
 
     @property
     def products(self) -> int:
         return len(self.p_brand)
+
+    def _terms_of(self, text: str) -> set[str]:
+        """``folded_terms(fold(text))``, chunk by chunk (words never span whitespace, and
+        whitespace folds to whitespace)."""
+        chunks = text.split()
+        cache = self._chunks
+        found = list(map(cache.get, chunks))
+        if None in found:
+            if len(cache) > CHUNK_CACHE:
+                cache.clear()
+            for i, terms in enumerate(found):
+                if terms is None:
+                    found[i] = cache[chunks[i]] = tuple(folded_terms(fold(chunks[i])))
+        return set().union(*found)  # type: ignore[arg-type]
 
     def _id(self, table: dict[str, int], names: list[str], name: str) -> int:
         key = fold(name).strip()
@@ -139,8 +171,8 @@ class IndexBuilder:
     def add_product(
         self,
         *,
-        titles: Iterable[str],
-        descriptions: Iterable[str],
+        titles: Sequence[str],
+        descriptions: Sequence[str],
         brand: str,
         categories: tuple[str, ...],
         tags: tuple[str, ...],
@@ -150,7 +182,11 @@ class IndexBuilder:
         seq = len(self.p_brand)
         if seq >= self._segment_end:
             self._flush()
-        self.p_brand.append(self._id(self.brands, self.brand_names, brand) if brand else -1)
+        brand_id = self._brand_ids.get(brand)
+        if brand_id is None:
+            brand_id = self._id(self.brands, self.brand_names, brand) if brand else -1
+            self._brand_ids[brand] = brand_id
+        self.p_brand.append(brand_id)
         path = self.paths.get(categories)
         if path is None:
             path = self.paths[categories] = len(self.path_cats)
@@ -161,69 +197,92 @@ class IndexBuilder:
         self.p_leaf.append(self.path_cats[path][-1] if categories else -1)
         if not searchable:
             return seq
-        title = folded_terms(fold(" ".join(titles)))
-        tagged_words, tagged_masks, tagged = _labels(brand, categories, tags)
-        text = " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
         # A word is stored once per product with the fields it occurs in; set algebra in C
-        # does most of that, and the label words of a brand/category/tags combination are
-        # worked out once per combination.
-        description = folded_terms(fold(text)) - title - tagged
-        own = title - tagged
-        words = [*own, *description, *tagged_words]
-        masks = [TITLE] * len(own) + [DESC] * len(description)
-        masks += [
-            m | TITLE if w in title else m for w, m in zip(tagged_words, tagged_masks, strict=True)
-        ]
+        # does most of that, and the label words of a brand/category/tags combination (with
+        # their term ids) are worked out once per combination.
+        labels = self._label_terms.get((brand, categories, tags))
+        if labels is None:
+            labels = self._labels_of(brand, categories, tags)
+        label_words, label_tids, label_masks, positions = labels
+        terms_of = self._terms_of
+        title = terms_of(" ".join(titles) if len(titles) > 1 else titles[0])
+        description = terms_of(
+            " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
+            if len(descriptions) > 1
+            else descriptions[0][:DESCRIPTION_CHARS]
+        )
+        description -= title
+        description -= label_words
+        if title.isdisjoint(label_words):
+            tail: Sequence[int] = label_masks
+        else:
+            common = title & label_words
+            title -= common
+            patched = list(label_masks)
+            for word in common:
+                patched[positions[word]] |= TITLE
+            tail = patched
+        words = [*title, *description]
         terms = self.terms
         tids = list(map(terms.get, words))
         if None in tids:
             for i, tid in enumerate(tids):
                 if tid is None:
                     tids[i] = terms.setdefault(words[i], len(terms))
+        # Plain lists until the segment is sorted: list.extend copies pointers, where
+        # array.extend converts every int.
         self._tids.extend(tids)  # type: ignore[arg-type]
-        self._masks.extend(masks)
-        self._ords.extend([seq] * len(tids))
+        self._tids.extend(label_tids)
+        masks = self._masks
+        masks.extend(_TITLE_MASKS[: len(title)] if len(title) <= 64 else [TITLE] * len(title))
+        masks.extend([DESC] * len(description))
+        masks.extend(tail)
+        self._seqs.append(seq)
+        self._counts.append(len(tids) + len(label_tids))
         return seq
 
-    def add_variant(
-        self,
-        seq: int,
-        *,
-        price: int,
-        sale_price: int | None,
-        sale_start: int | None,
-        sale_end: int | None,
-        availability: Availability,
-        quantity: int | None,
-        ages: tuple[int, int],
-        age_group: AgeGroup | None,
-        gender: Gender | None,
-    ) -> None:
-        """Add an active variant of product ``seq`` (variants of a product may come late)."""
-        self.v_seq.append(seq)
-        self.v_price.append(price)
-        self.v_sale.append(-1 if sale_price is None else sale_price)
-        self.v_sale_start.append(-NO_TIME if sale_start is None else sale_start)
-        self.v_sale_end.append(NO_TIME if sale_end is None else sale_end)
-        self.v_avail.append(_AVAILABILITY_CODES[availability])
-        self.v_quantity_zero.append(1 if quantity is not None and quantity <= 0 else 0)
-        self.v_age_lo.append(ages[0])
-        self.v_age_hi.append(ages[1])
-        self.v_age_group.append(-1 if age_group is None else _AGE_GROUP_CODES[age_group])
-        self.v_gender.append(_GENDER_CODES.get(gender, 0))
+    def _labels_of(
+        self, brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
+    ) -> tuple[frozenset[str], tuple[int, ...], tuple[int, ...], dict[str, int]]:
+        words, masks, word_set = _labels(brand, categories, tags)
+        terms = self.terms
+        tids = tuple(terms.setdefault(w, len(terms)) for w in words)
+        found = (word_set, tids, masks, {w: n for n, w in enumerate(words)})
+        if len(self._label_terms) >= LABEL_CACHE:
+            self._label_terms.clear()
+        self._label_terms[(brand, categories, tags)] = found
+        return found
+
+    def add_variant(self, seq: int, values: tuple[int, ...]) -> None:
+        """Add an active variant of product ``seq`` (variants of a product may come late).
+
+        ``values`` come from :func:`variant_values`.
+        """
+        pending = self._pending
+        pending.append((seq, *values))
+        if len(pending) >= VARIANT_BLOCK:
+            self._pack_variants()
+
+    def _pack_variants(self) -> None:
+        if self._pending:
+            block = np.array(self._pending, dtype=np.int64)
+            self._pending = []
+            self._variant_blocks.append(
+                [block[:, n].astype(dtype) for n, (_, dtype) in enumerate(VARIANT_COLUMNS)]
+            )
 
     def _flush(self) -> None:
-        if self._ords:
+        if self._tids:
             # One in-place sort of packed (term, product, fields) keys: products are added in
             # order, so each term's products come out ascending, with no index arrays.
-            key = np.frombuffer(self._tids, dtype=np.int32).astype(np.int64)
+            key = np.array(self._tids, dtype=np.int64)
             np.left_shift(key, 36, out=key)
-            part = np.frombuffer(self._ords, dtype=np.int32).astype(np.int64)
+            part = np.repeat(np.array(self._seqs, dtype=np.int64), self._counts)
             np.left_shift(part, 4, out=part)
             key |= part
             del part
-            key |= np.frombuffer(self._masks, dtype=np.uint8)
-            self._tids, self._ords, self._masks = array("i"), array("i"), array("B")
+            key |= np.array(self._masks, dtype=np.int64)
+            self._tids, self._masks, self._seqs, self._counts = [], [], [], []
             key.sort()
             masks = (key & 15).astype(np.uint8)
             ords = ((key >> 4) & 0xFFFFFFFF).astype(np.int32)
@@ -243,15 +302,24 @@ class IndexBuilder:
         df = np.zeros(n_terms, dtype=np.int32)
         for seg in self._segments:
             df[seg.tids] += np.diff(seg.offsets).astype(np.int32)
-        v_seq = np.frombuffer(self.v_seq, dtype=np.int32)
-        order = np.argsort(v_seq, kind="stable")
+        self._pack_variants()
+        blocks, self._variant_blocks = self._variant_blocks, []
+        columns = {}
+        for n, (name, dtype) in enumerate(VARIANT_COLUMNS):
+            # Column by column, each dropped from the blocks once joined: no second copy.
+            columns[name] = np.concatenate([b[n] for b in blocks]) if blocks else np.zeros(0, dtype)
+            for block in blocks:
+                block[n] = block[n][:0]
+        del blocks
+        v_seq = columns.pop("v_seq")
+        if len(v_seq) > 1 and bool((v_seq[1:] < v_seq[:-1]).any()):
+            # Variants that came late (after other products) join their product.
+            order = np.argsort(v_seq, kind="stable")
+            columns = {name: values[order] for name, values in columns.items()}
         n = self.products
         var_counts = np.bincount(v_seq, minlength=n) if len(v_seq) else np.zeros(n, np.int64)
         path_cats = self.path_cats
         path_lengths = np.array([len(c) for c in path_cats], dtype=np.int64)
-
-        def col(values: array[int], dtype: type) -> npt.NDArray[np.generic]:
-            return np.frombuffer(values, dtype=dtype)[order].copy()
 
         arrays: dict[str, npt.NDArray[np.generic]] = {
             "p_brand": np.frombuffer(self.p_brand, dtype=np.int32).copy(),
@@ -260,16 +328,7 @@ class IndexBuilder:
             "path_off": np.concatenate(([0], np.cumsum(path_lengths, dtype=np.int64))),
             "path_cats": np.array([c for cats in path_cats for c in cats], dtype=np.int32),
             "p_var_off": np.concatenate(([0], np.cumsum(var_counts, dtype=np.int64))),
-            "v_price": col(self.v_price, np.int64),
-            "v_sale": col(self.v_sale, np.int64),
-            "v_sale_start": col(self.v_sale_start, np.int64),
-            "v_sale_end": col(self.v_sale_end, np.int64),
-            "v_avail": col(self.v_avail, np.int8),
-            "v_quantity_zero": col(self.v_quantity_zero, np.int8),
-            "v_age_lo": col(self.v_age_lo, np.int16),
-            "v_age_hi": col(self.v_age_hi, np.int16),
-            "v_age_group": col(self.v_age_group, np.int8),
-            "v_gender": col(self.v_gender, np.int8),
+            **columns,
             "df": df,
         }
         arrays.update(_typo_arrays(words))
@@ -729,4 +788,5 @@ __all__ = [
     "gender_code",
     "name_key",
     "top_k",
+    "variant_values",
 ]

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from catalog.l10n import pick_text
-from catalog.records import AGE_YEARS, AgeGroup, Availability, Gender
+from catalog.records import AgeGroup, Availability, Gender
+from catalog.rows import age_range
 
 BUYABLE = (Availability.IN_STOCK, Availability.PREORDER)
 # Attributes that name a variant, in the order a label shows them ("M / red").
@@ -18,20 +19,6 @@ OPTION_KEYS = ("size", "color", "material", "pattern")
 # Attribute keys starting with this are the store's own (the JSONL importer's labels and
 # age ranges); they are never shown as attributes.
 INTERNAL = "_"
-
-
-def age_range(age_group: AgeGroup | None, attributes: dict[str, str]) -> tuple[int, int]:
-    """Inclusive years a variant suits: an ``_age`` attribute ("5-10"), its age group, or all."""
-    text = attributes.get("_age")
-    if text:
-        low, _, high = text.partition("-")
-        try:
-            return int(low), int(high or low)
-        except ValueError:
-            pass
-    if age_group is not None:
-        return AGE_YEARS[age_group]
-    return 0, 120
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from sqlalchemy import (
 
 from catalog.products import Product, Variant
 from catalog.records import AgeGroup, Availability, Gender
+from catalog.rows import epoch
 
 metadata = MetaData()
 generations = Table(
@@ -131,10 +132,6 @@ _VARIANTS_OF = (
     )
     .order_by(_V.product_id, _V.line)
 )
-
-
-def epoch(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())
 
 
 def _moment(seconds: int | None) -> datetime | None:
@@ -322,7 +319,14 @@ def _drop(connection: Connection, generation: int) -> None:
 
 
 class IndexWriter:
-    """Receives the serialised index piece by piece and stores it in ``INDEX_PART_BYTES`` rows."""
+    """Receives the serialised index piece by piece and stores it in rows of at most
+    ``INDEX_PART_BYTES``; readers join the rows in ``part`` order.
+
+    Small pieces are gathered into one row; a big piece (an array) is written from its own
+    memory, so storing the index costs no second copy of it.
+    """
+
+    GATHER = 1 << 20
 
     def __init__(self, connection: Connection, generation: int) -> None:
         self.connection = connection
@@ -331,22 +335,27 @@ class IndexWriter:
         self.part = 0
 
     def __call__(self, piece: memoryview | bytes) -> None:
-        view = memoryview(piece)
-        while len(view):
-            room = INDEX_PART_BYTES - len(self.buffer)
-            self.buffer += view[:room]
-            view = view[room:]
-            if len(self.buffer) >= INDEX_PART_BYTES:
+        view = memoryview(piece).cast("B")
+        if len(view) < self.GATHER:
+            self.buffer += view
+            if len(self.buffer) >= self.GATHER:
                 self.flush()
+            return
+        self.flush()
+        for start in range(0, len(view), INDEX_PART_BYTES):
+            self._insert(view[start : start + INDEX_PART_BYTES])
 
     def flush(self) -> None:
         if self.buffer:
-            self.connection.execute(
-                insert(index_parts),
-                {"generation": self.generation, "part": self.part, "data": bytes(self.buffer)},
-            )
-            self.part += 1
+            self._insert(bytes(self.buffer))
             self.buffer = bytearray()
+
+    def _insert(self, data: bytes | memoryview) -> None:
+        self.connection.execute(
+            insert(index_parts),
+            {"generation": self.generation, "part": self.part, "data": data},
+        )
+        self.part += 1
 
 
 def publish(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from catalog.feeds.delimited import read_delimited
 from catalog.feeds.errors import FeedError
@@ -26,6 +27,7 @@ from catalog.feeds.sniff import FORMATS, detect_format
 from catalog.feeds.values import check_currency
 from catalog.records import FeedItem, Problem
 
+T = TypeVar("T")
 Reader = Callable[[Path, OfferBuilder, list[int]], Iterator[FeedItem]]
 
 _READERS: dict[str, tuple[Limits, Reader]] = {
@@ -41,6 +43,10 @@ _READERS: dict[str, tuple[Limits, Reader]] = {
 class FeedReader:
     """The items of one feed file, read as they are iterated; problems collect meanwhile."""
 
+    # Every format builds its items with OfferBuilder, which rejects a repeated id: the
+    # importer need not look for duplicates again.
+    unique_ids = True
+
     def __init__(self, path: Path, format: str, currency: str | None):
         self.path = path
         self.format = format
@@ -54,6 +60,20 @@ class FeedReader:
         return self._counter[0]
 
     def __iter__(self) -> Iterator[FeedItem]:
+        return self._read(None)
+
+    def map(self, transform: Callable[[FeedItem], T]) -> Iterator[T]:
+        """``transform(item)`` of each item, in order.
+
+        A big Google XML feed is parsed in a second process, which then runs ``transform``
+        too, so only its (small) results cross between processes: pass a module-level
+        function. For other feeds it is ``map(transform, reader)``.
+        """
+        if self.format == "google_xml":
+            return self._read(transform)
+        return map(transform, self._read(None))
+
+    def _read(self, transform: Callable[[FeedItem], Any] | None) -> Iterator[Any]:
         limits, reader = _READERS[self.format]
         self.problems = []
         self._counter = [0]
@@ -63,7 +83,10 @@ class FeedReader:
             builder.warn(0, None, "the feed file is empty: no products")
             return
         try:
-            yield from reader(self.path, builder, self._counter)
+            if transform is not None:
+                yield from read_google_xml(self.path, builder, self._counter, transform)
+            else:
+                yield from reader(self.path, builder, self._counter)
         except OSError as exc:
             raise FeedError(self.path, f"cannot read the feed: {exc.strerror or exc}") from None
 

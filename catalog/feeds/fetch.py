@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from catalog.feeds.errors import FeedError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,8 @@ async def fetch_feed(
     client: httpx.AsyncClient,
 ) -> FetchResult:
     """Download ``url`` to ``dest`` (via a temporary file, renamed only when complete)."""
+    import httpx  # here, not at the top: the feed parser process imports this package
+
     headers = {}
     if etag:
         headers["If-None-Match"] = etag

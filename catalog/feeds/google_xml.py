@@ -21,14 +21,11 @@ huge_tree=False``. Invalid UTF-8 bytes reject only the item that holds them.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import pickle
 import re
-from collections.abc import Iterator
-from multiprocessing.connection import Connection
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lxml import etree
 
@@ -109,16 +106,10 @@ _XMLNS = re.compile(r"""\s+xmlns(?::[\w.-]+)?=(?:"[^"]*"|'[^']*')""")
 _REPLACEMENT = "\ufffd".encode()
 
 
-# Above this size the XML is parsed in a second process while this one builds the items
-# (a pipeline: order, item numbers and duplicate detection stay exactly as inline).
+# Above this size the XML is parsed in a second process while this one consumes the items
+# (a pipeline: order, item numbers and duplicate detection stay exactly as inline); see
+# catalog.feeds.parser_process.
 PARALLEL_BYTES = 32 << 20
-_BATCH = 1000
-
-
-def _dumps(message: object) -> bytes:
-    # pickle over marshal: its loads is twice as fast, and loading happens in the process
-    # that also runs the consumer (the store's inserts). The pipe is private to the two.
-    return pickle.dumps(message, protocol=5)
 
 
 # (item number, source line, row, additional images, titles, descriptions, bad bytes seen)
@@ -127,8 +118,19 @@ Extracted = tuple[
 ]
 
 
-def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterator[FeedItem]:
-    """Yield the feed's items; ``counter[0]`` counts items seen, kept or not."""
+def read_google_xml(
+    path: Path,
+    builder: OfferBuilder,
+    counter: list[int],
+    transform: Callable[[FeedItem], Any] | None = None,
+) -> Iterator[Any]:
+    """Yield the feed's items (or ``transform(item)`` of each); ``counter[0]`` counts items
+    seen, kept or not.
+
+    A feed of :data:`PARALLEL_BYTES` or more is parsed, built into items and transformed in
+    a second process; only the transformed items cross over, so ``transform`` should make
+    something small (and be a module-level function, to be sent to that process).
+    """
     name = builder.file
     with path.open("rb") as raw:
         head = raw.read(HEAD_BYTES)
@@ -137,27 +139,44 @@ def read_google_xml(path: Path, builder: OfferBuilder, counter: list[int]) -> It
         size = _check_not_truncated(raw, root, name)
     declared = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
     utf8 = declared is None or declared.group(1).decode().lower() in _UTF8
+    if size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
+        from catalog.feeds.parser_process import parse_in_child  # it imports this module
+
+        yield from parse_in_child(path, utf8, builder, counter, transform)
+        return
     unknown: set[str] = set()
-    parallel = size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-    records = _from_worker(path, utf8, unknown) if parallel else extract(path, utf8, unknown)
-    build = builder.build
+    items = build_items(extract(path, utf8, unknown), builder, counter)
     try:
-        for number, source_line, row, images, titles, descriptions, bad_bytes in records:
-            counter[0] = number
-            if bad_bytes:
-                builder.check_replacement = True
-            item = build(
-                row,
-                number,
-                images=images,
-                title_i18n=titles,
-                description_i18n=descriptions,
-                source_line=source_line,
-            )
-            if item is not None:
-                yield item
+        yield from (items if transform is None else map(transform, items))
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc.lineno, exc.msg or str(exc), name) from None
+        raise syntax_error(exc.lineno, exc.msg or str(exc), name) from None
+    warn_unknown(builder, unknown)
+
+
+def build_items(
+    records: Iterator[Extracted], builder: OfferBuilder, counter: list[int]
+) -> Iterator[FeedItem]:
+    """The kept items of :func:`extract`'s records, built by ``builder`` (which records the
+    rejected ones); ``counter[0]`` follows the item number."""
+    build = builder.build
+    for number, source_line, row, images, titles, descriptions, bad_bytes in records:
+        counter[0] = number
+        if bad_bytes:
+            builder.check_replacement = True
+        item = build(
+            row,
+            number,
+            images=images,
+            title_i18n=titles,
+            description_i18n=descriptions,
+            source_line=source_line,
+        )
+        if item is not None:
+            yield item
+
+
+def warn_unknown(builder: OfferBuilder, unknown: Iterable[str]) -> None:
+    """One warning naming the elements that were not imported, if any."""
     if unknown:
         shown = ", ".join(sorted(_short(tag) for tag in unknown))
         builder.warn(0, None, f"elements not imported: {shown}")
@@ -249,66 +268,6 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
                     del parent[0]
 
 
-def _from_worker(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
-    """:func:`extract` run in a child process, its records streamed back in pickled batches.
-
-    The pipe's buffer bounds memory: the child blocks while this process is busy.
-    """
-    context = multiprocessing.get_context("spawn")  # fork is unsafe in threaded servers
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_worker, args=(str(path), utf8, sender), name="shopchat-feed-parser", daemon=True
-    )
-    process.start()
-    sender.close()
-    try:
-        while True:
-            try:
-                message = pickle.loads(receiver.recv_bytes())
-            except EOFError:
-                raise FeedError(path, "the feed parser process stopped unexpectedly") from None
-            if isinstance(message, list):
-                yield from message
-                continue
-            kind, first, second = message
-            if kind == "end":
-                unknown.update(first)
-                return
-            if kind == "xml":
-                raise _syntax_error(first, second, str(path))
-            raise FeedError(path, f"the feed parser process failed: {second}")
-    finally:
-        receiver.close()
-        process.join(timeout=5)
-        if process.is_alive():  # the consumer stopped early: the child is ours to end
-            process.terminate()
-            process.join()
-
-
-def _worker(path: str, utf8: bool, sender: Connection) -> None:
-    unknown: set[str] = set()
-    batch: list[Extracted] = []
-    try:
-        for record in extract(Path(path), utf8, unknown):
-            batch.append(record)
-            if len(batch) >= _BATCH:
-                sender.send_bytes(_dumps(batch))
-                batch = []
-        if batch:
-            sender.send_bytes(_dumps(batch))
-        sender.send_bytes(_dumps(("end", sorted(unknown), None)))
-    except etree.XMLSyntaxError as exc:
-        if batch:
-            sender.send_bytes(_dumps(batch))
-        sender.send_bytes(_dumps(("xml", exc.lineno, exc.msg or str(exc))))
-    except (BrokenPipeError, EOFError):
-        pass  # the reader went away
-    except Exception as exc:
-        sender.send_bytes(_dumps(("crash", None, f"{exc.__class__.__name__}: {exc}")))
-    finally:
-        sender.close()
-
-
 def _inner_markup(child: etree._Element) -> str:
     """Raw HTML written straight into the element (no CDATA, not escaped)."""
     parts = [child.text or ""]
@@ -388,7 +347,8 @@ def _check_not_truncated(raw: IO[bytes], root: bytes, name: str) -> int:
     return size
 
 
-def _syntax_error(lineno: int | None, message: str, name: str) -> FeedError:
+def syntax_error(lineno: int | None, message: str, name: str) -> FeedError:
+    """The FeedError for lxml's syntax error at ``lineno``, with a hint for entities."""
     line = lineno or None
     if "Entity" in message or "no element found" in message:
         message += (
@@ -464,4 +424,12 @@ class _Utf8Guard:
                 return b"".join(parts) if len(parts) > 1 else parts[0]
 
 
-__all__ = ["GOOGLE_ATTRIBUTES", "check_prolog", "read_google_xml"]
+__all__ = [
+    "GOOGLE_ATTRIBUTES",
+    "build_items",
+    "check_prolog",
+    "extract",
+    "read_google_xml",
+    "syntax_error",
+    "warn_unknown",
+]

@@ -29,6 +29,7 @@ _ATTRIBUTES = (
 )
 _ATTRIBUTE_SET = frozenset(_ATTRIBUTES)
 _LABELS = tuple(f"custom_label_{n}" for n in range(5))
+_LABEL_SET = frozenset(_LABELS)
 _FIXABLE = ("title", "description", "brand", "product_type", "rich_text_description")
 
 
@@ -165,7 +166,8 @@ class OfferBuilder:
             )
             return None
 
-        if values.maybe_double_encoded(row):
+        if values.maybe_double_encoded({name: row[name] for name in _FIXABLE if name in row}):
+            # Only these are repaired, so only these need the (regex) look.
             for name in _FIXABLE:
                 value = get(name)
                 if value:
@@ -291,7 +293,7 @@ class OfferBuilder:
         product_type = get("product_type", "")
         if google or product_type:
             item.product_type, item.categories = values.categories(google, product_type)
-        if "custom_label_0" in row or any(label in row for label in _LABELS):
+        if not _LABEL_SET.isdisjoint(row):
             tags = [values.collapse(get(label, "")) for label in _LABELS]
             item.tags = tuple(tag for tag in tags if tag)
 

@@ -304,3 +304,32 @@ def test_in_stock_facets_count_only_the_buyable_variants(sqlite_catalog):
     cheap = sqlite_catalog.search("shirt", max_price=2000)
     assert cheap.facets.availability == {"out_of_stock": 1}
     assert cheap.facets.prices == [(0, 2000, 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lego™ t-shirt rock'n'roll",  # a symbol that folds to letters, joined words
+        "a¨b ½ cup",  # compatibility forms that fold to a space or to separate digits
+        "کتاب‌ها\u00a0Żółta łódź ЁЛКА ۸ ٨",  # ZWNJ, no-break space, Polish, Cyrillic, digits
+        "t- shirt -x x- ' ’",  # joiners without a word on one side
+    ],
+)
+def test_indexed_words_are_those_of_the_whole_folded_text(text):
+    # The builder folds texts chunk by chunk (with a cache); the words must be the same.
+    from catalog.index import IndexBuilder
+    from catalog.text import index_terms
+
+    builder = IndexBuilder()
+    builder.add_product(
+        titles=(text,), descriptions=("",), brand="", categories=(), tags=(), searchable=True
+    )
+    builder.add_product(
+        titles=("x",),
+        descriptions=(text + " " + text,),
+        brand="",
+        categories=(),
+        tags=(),
+        searchable=True,
+    )
+    assert set(builder.finish().words) == index_terms(text) | {"x"}

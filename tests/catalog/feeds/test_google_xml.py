@@ -240,7 +240,7 @@ def test_header_only_feed_is_empty_not_fatal(feed):
 def test_big_feeds_parsed_in_a_second_process_give_the_same_result(feed, monkeypatch):
     inline_items, inline = feed(EDGE_FEED, currency="PLN")
     monkeypatch.setattr("catalog.feeds.google_xml.PARALLEL_BYTES", 0)
-    monkeypatch.setattr("catalog.feeds.google_xml._BATCH", 3)
+    monkeypatch.setattr("catalog.feeds.parser_process.BATCH", 3)
     items, reader = feed(EDGE_FEED, currency="PLN")
     assert items == inline_items
     assert reader.problems == inline.problems and reader.rows == inline.rows == 16

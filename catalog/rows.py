@@ -1,0 +1,269 @@
+"""One feed item as the catalog stores and indexes it: plain rows, cheap to send.
+
+    prepared = prepare(item)     # no state: the feed parser process runs it for big feeds
+
+:func:`prepare` does every per-item step of an import that needs no other item (the checks,
+the variant's row and JSON, the index's numbers, the product's fields), so it can run in the
+process that parses the feed while the importing process groups, stores and indexes (and makes
+the product's JSON with :func:`product_data`, once per product). It imports nothing heavy (no
+SQLAlchemy, numpy or Babel) to keep that process small.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from catalog.records import AGE_YEARS, AgeGroup, Availability, FeedItem, Gender, Status
+
+MAX_ID = 255
+NO_TIME = 2**63 - 1  # an open end of a sale window, in the index's int64 columns
+AVAILABILITIES = list(Availability)
+AGE_GROUPS = list(AgeGroup)
+AVAILABILITY_CODES = {a: n for n, a in enumerate(AVAILABILITIES)}
+AGE_GROUP_CODES = {g: n for n, g in enumerate(AGE_GROUPS)}
+GENDER_CODES: dict[Gender | None, int] = {Gender.FEMALE: 1, Gender.MALE: 2}
+
+
+def epoch(moment: datetime | None) -> int | None:
+    """Seconds since the epoch, as the store and the index keep moments."""
+    return None if moment is None else int(moment.timestamp())
+
+
+def age_range(age_group: AgeGroup | None, attributes: dict[str, str]) -> tuple[int, int]:
+    """Inclusive years a variant suits: an ``_age`` attribute ("5-10"), its age group, or all."""
+    text = attributes.get("_age")
+    if text:
+        low, _, high = text.partition("-")
+        try:
+            return int(low), int(high or low)
+        except ValueError:
+            pass
+    if age_group is not None:
+        return AGE_YEARS[age_group]
+    return 0, 120
+
+
+def variant_values(
+    *,
+    price: int,
+    sale_price: int | None,
+    sale_start: int | None,
+    sale_end: int | None,
+    availability: Availability,
+    quantity: int | None,
+    ages: tuple[int, int],
+    age_group: AgeGroup | None,
+    gender: Gender | None,
+) -> tuple[int, ...]:
+    """What the index keeps of one active variant, as plain ints (cheap to send between
+    processes); :meth:`IndexBuilder.add_variant` takes them."""
+    return (
+        price,
+        -1 if sale_price is None else sale_price,
+        -NO_TIME if sale_start is None else sale_start,
+        NO_TIME if sale_end is None else sale_end,
+        AVAILABILITY_CODES[availability],
+        1 if quantity is not None and quantity <= 0 else 0,
+        ages[0],
+        ages[1],
+        -1 if age_group is None else AGE_GROUP_CODES[age_group],
+        GENDER_CODES.get(gender, 0),
+    )
+
+
+def _check(item: FeedItem) -> str | None:
+    if not item.id or not item.id.strip():
+        return "no id"
+    if len(item.id) > MAX_ID or len(item.group_id or "") > MAX_ID:
+        return f"id longer than {MAX_ID} characters"
+    if not item.title or not item.title.strip():
+        return "no title"
+    if not isinstance(item.price, int) or item.price < 0:
+        return f"price must be a whole, non-negative number of minor units, got {item.price!r}"
+    if item.sale_price is not None and item.sale_price < 0:
+        return f"negative sale price {item.sale_price}"
+    if not item.currency or len(item.currency) != 3 or not item.currency.isalpha():
+        return f"currency must be an ISO 4217 code like PLN, got {item.currency!r}"
+    return None
+
+
+def localized(default: str, translations: dict[str, str]) -> dict[str, str]:
+    """Texts by locale as stored: ``""`` is the default; empty ones are left out."""
+    texts = {"": default} if default else {}
+    if translations:
+        texts.update({k: v for k, v in translations.items() if v})
+    return texts
+
+
+def product_data(product: tuple[Any, ...]) -> str:
+    """The stored JSON of a product from the product part of a :data:`Prepared` item."""
+    (
+        title,
+        _,
+        _,
+        title_i18n,
+        description,
+        description_i18n,
+        description_html,
+        categories,
+        product_type,
+        tags,
+        image,
+        images,
+        link,
+    ) = product
+    return orjson.dumps(
+        {
+            "title": localized(title, title_i18n),
+            "description": localized(description, description_i18n),
+            "description_html": description_html,
+            "categories": categories,
+            "product_type": product_type,
+            "tags": tags,
+            "image": image,
+            "images": images,
+            "link": link,
+        }
+    ).decode()
+
+
+# One feed item as the import stores and indexes it, worked out by :func:`prepare`: plain
+# strings, ints and tuples, cheap to send from the feed parser's process.
+#   0 id, 1 group id, 2 line, 3 why it is rejected (None: kept),
+#   4 its variant row (columns after ``generation``), 5 its index values (None: a draft),
+#   6 the product it starts when it comes first: (title, brand, currency, title by locale,
+#     description, description by locale, description HTML, categories, product type,
+#     tags, image, more images, link); :func:`product_data` makes its stored JSON,
+#   7 its option names, searchable as the product's titles ("pink" finds the pink bunny).
+Prepared = tuple[
+    str,
+    str,
+    int,
+    str | None,
+    tuple[Any, ...],
+    tuple[int, ...] | None,
+    tuple[Any, ...],
+    tuple[str, ...],
+]
+
+
+_OPTION_NAMES = frozenset(("color", "material", "pattern"))
+_VALUES: dict[Status | Availability, str] = {
+    **{s: s.value for s in Status},
+    **{a: a.value for a in Availability},
+}
+
+
+def prepare(item: FeedItem) -> Prepared:
+    """What :func:`import_items` needs of ``item``; no state, so any process may run it."""
+    if not item.group_id:
+        item.group_id = item.id
+    reason = _check(item)
+    if reason is not None:
+        return (item.id or "", item.group_id or "", item.line, reason, (), None, (), ())
+    attributes = item.attributes
+    if "_age" not in attributes and item.tags:
+        exact = _exact_ages(item.tags)
+        if exact:
+            attributes["_age"] = exact
+    label: dict[str, str] = {}
+    shown = attributes
+    names: list[str] = []
+    if attributes:
+        if "_label:" in " ".join(attributes):  # a cheap look before the real one
+            label = {k[7:]: v for k, v in attributes.items() if k.startswith("_label:")}
+            shown = {k: v for k, v in attributes.items() if not k.startswith("_label:")}
+            names.extend(label.values())
+        if not _OPTION_NAMES.isdisjoint(attributes):
+            names.extend(attributes[k] for k in ("color", "material", "pattern") if k in attributes)
+    active = item.status is Status.ACTIVE
+    sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
+    currency = item.currency.upper()
+    variant = orjson.dumps(
+        {
+            "label": label,
+            "attributes": shown,
+            "age_group": item.age_group,
+            "gender": item.gender,
+            "image": item.image,
+            "link": item.link,
+            "title": item.title,
+        }
+    ).decode()
+    row = (
+        item.id,
+        item.group_id,
+        item.line,
+        _VALUES[item.status],
+        item.price,
+        item.sale_price,
+        sale_start,
+        sale_end,
+        currency,
+        _VALUES[item.availability],
+        item.quantity,
+        variant,
+    )
+    values = (
+        variant_values(
+            price=item.price,
+            sale_price=item.sale_price,
+            sale_start=sale_start,
+            sale_end=sale_end,
+            availability=item.availability,
+            quantity=item.quantity,
+            ages=age_range(item.age_group, attributes),
+            age_group=item.age_group,
+            gender=item.gender,
+        )
+        if active
+        else None
+    )
+    # The product's own fields, raw: the importer makes its JSON only for the first item of
+    # each product, and the texts are sent once (the index needs them too).
+    product = (
+        item.title,
+        item.brand,
+        currency,
+        item.title_i18n,
+        item.description,
+        item.description_i18n,
+        item.description_html,
+        item.categories,
+        item.product_type,
+        item.tags,
+        item.image,
+        item.additional_images,
+        item.link,
+    )
+    return (item.id, item.group_id, item.line, None, row, values, product, tuple(names))
+
+
+# Feeds have only coarse age groups (kids = 5-13); a shop can state exact years in a tag or
+# custom label written "age 5-10", which the gift finder then matches exactly.
+_AGES = re.compile(r"^\s*age\s+(\d{1,3})\s*-\s*(\d{1,3})\s*$", re.IGNORECASE)
+
+
+def _exact_ages(tags: tuple[str, ...]) -> str | None:
+    for tag in tags:
+        found = _AGES.match(tag)
+        if found and int(found.group(1)) <= int(found.group(2)):
+            return f"{int(found.group(1))}-{int(found.group(2))}"
+    return None
+
+
+__all__ = [
+    "MAX_ID",
+    "NO_TIME",
+    "Prepared",
+    "age_range",
+    "epoch",
+    "localized",
+    "prepare",
+    "product_data",
+    "variant_values",
+]
