@@ -74,10 +74,11 @@ _ACCEPT = """
     VALUES (:channel, :event_id, :conversation_id, :kind, :body, :status, :received_at)
     ON CONFLICT (channel, event_id) DO NOTHING
     RETURNING id"""
-_PENDING_BEFORE = """
-    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
-    WHERE conversation_id = :cid AND status = :status AND id <= :id ORDER BY id"""
-_CLAIM = "UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = :pending"
+_CLAIM_UPTO = """
+    UPDATE inbox SET status = :done, processed_at = :at
+    WHERE conversation_id = :cid AND status = :pending AND id <= :id
+    RETURNING id, CASE WHEN id = :id THEN NULL ELSE body END"""
+_RELEASE = "UPDATE inbox SET status = :pending, processed_at = NULL WHERE id = :id"
 _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
@@ -152,28 +153,34 @@ class Journal:
         rows = conn.execute(query.order_by(inbox_table.c.id)).all()
         return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
 
-    def pending_before(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
-        """``entry`` and its conversation's pending events stored before it, oldest first.
+    def claim_upto(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
+        """Claim ``entry`` and its conversation's pending events stored before it, in one
+        statement; return them oldest first (only the other events' bodies are read back).
 
-        The common case (nothing else waits) costs one indexed query and no parsing: only
-        the other events' bodies are read back.
+        Claiming marks them done in the caller's transaction, so the work it does for them
+        commits with the claim; an event another worker claimed first is not returned. An
+        event that then fails is marked failed (:meth:`fail`) or handed back (:meth:`release`).
         """
         rows = self.sql.all(
             conn,
-            _PENDING_BEFORE,
-            {"cid": entry.inbound.conversation_id, "status": PENDING, "id": entry.id},
+            _CLAIM_UPTO,
+            {
+                "cid": entry.inbound.conversation_id,
+                "pending": PENDING,
+                "done": DONE,
+                "at": self.sql.time(_now()),
+                "id": entry.id,
+            },
         )
         parse = Inbound.model_validate_json
-        return [entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows]
-
-    def claim(self, conn: Connection, entry_id: int) -> bool:
-        """Mark a pending event done; False if it was not pending (someone else had it)."""
-        changed = self.sql.run(
-            conn,
-            _CLAIM,
-            {"done": DONE, "at": self.sql.time(_now()), "id": entry_id, "pending": PENDING},
+        return sorted(
+            (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
+            key=lambda e: e.id,
         )
-        return changed == 1
+
+    def release(self, conn: Connection, entry_id: int) -> None:
+        """Hand a claimed event back: pending again, for a later run (a restart) to process."""
+        self.sql.run(conn, _RELEASE, {"pending": PENDING, "id": entry_id})
 
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
         conn.execute(

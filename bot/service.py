@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -132,6 +133,10 @@ class ChatService:
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
         self._typing: set[asyncio.Task[SendResult]] = set()  # keeps typing sends alive
+        # Sends done but not yet recorded in the outbox, and contacts found unreachable.
+        self._outcomes: list[SendOutcome] = []
+        self._gone: list[str] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.dispatcher: Dispatcher[InboxEntry] = Dispatcher(
             self._process, max_concurrency=max_concurrency
         )
@@ -201,9 +206,12 @@ class ChatService:
         """Process ``entry`` and any earlier-ordered entries of the conversation still pending.
 
         Telegram may deliver one chat's updates over parallel connections; ordering by
-        update_id here restores the order the shopper wrote in.
+        update_id here restores the order the shopper wrote in. The events are claimed first,
+        in the same statement that finds them: one another worker claimed is not here.
         """
-        batch = self.journal.pending_before(conn, entry)
+        batch = self.journal.claim_upto(conn, entry)
+        if not batch:
+            log.info("inbox %s was processed by another worker", entry.id)
         batch.sort(key=lambda e: (_order_key(e.inbound), e.id))
         queued: list[OutboxEntry] = []
         for item in batch:
@@ -228,6 +236,7 @@ class ChatService:
             log.warning(
                 "inbox %s: channel %s is not configured; left pending", entry.id, inbound.channel
             )
+            self.journal.release(conn, entry.id)
             return []
         now = self.clock()
         turn: tuple[SessionState, Sequence[Reply], Sequence[Any]] | None = None
@@ -248,9 +257,6 @@ class ChatService:
         except Exception as exc:  # a bug must not wedge the conversation: record, move on
             log.exception("inbox %s failed: %s", entry.id, exc)
             self.journal.fail(conn, entry.id, f"{type(exc).__name__}: {exc}")
-            return []
-        if not self.journal.claim(conn, entry.id):
-            log.info("inbox %s was processed by another worker", entry.id)
             return []
         if state is not None:
             store = self.conversations.store
@@ -367,7 +373,11 @@ class ChatService:
     async def flush(self, conversation_id: str | None = None) -> None:
         """Send every queued call (of one conversation, or all) still unsent, in order."""
 
+        outcomes, gone = self._take_outcomes()
+
         def load(conn: Connection) -> tuple[list[OutboxEntry], set[str]]:
+            # Sends not recorded yet are recorded first, or they would look unsent.
+            self._record(conn, outcomes=outcomes, gone=gone)
             entries = self.journal.unsent(conn, conversation_id)
             cids = {e.call.conversation_id for e in entries}
             return entries, self.contacts.unreachable_among(conn, cids)
@@ -429,12 +439,34 @@ class ChatService:
         else:
             await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
 
-        def record(conn: Connection) -> None:
-            self.journal.record_sends(conn, outcomes)
-            for cid in newly_unreachable:
-                self.contacts.set_unreachable(conn, cid)
+        # Recorded by the next recording job, together with the other turns' sends: one
+        # statement for many, and no turn waits for it.
+        self._outcomes += outcomes
+        self._gone += newly_unreachable
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_sends())
 
-        await self.db.run(record)
+    def _take_outcomes(self) -> tuple[list[SendOutcome], list[str]]:
+        outcomes, gone = self._outcomes, self._gone
+        self._outcomes, self._gone = [], []
+        return outcomes, gone
+
+    def _record(self, conn: Connection, *, outcomes: list[SendOutcome], gone: list[str]) -> None:
+        self.journal.record_sends(conn, outcomes)
+        for cid in gone:
+            self.contacts.set_unreachable(conn, cid)
+
+    async def _record_sends(self) -> None:
+        while self._outcomes or self._gone:
+            outcomes, gone = self._take_outcomes()
+            try:
+                await self.db.run(partial(self._record, outcomes=outcomes, gone=gone))
+            except Exception as exc:
+                # Kept for the next try; until then these replies look unsent, and a restart
+                # would send them again (sending is at least once).
+                log.warning("recording %d sent replies failed: %s", len(outcomes), exc)
+                self._outcomes[:0], self._gone[:0] = outcomes, gone
+                return
 
     async def recover(self) -> int:
         """After a (re)start: send what was queued, then process what was acknowledged."""
@@ -447,13 +479,16 @@ class ChatService:
         return len(pending)
 
     async def drain(self) -> None:
-        """Wait until everything accepted so far is processed and sent."""
+        """Wait until everything accepted so far is processed, sent and recorded as sent."""
         await self.dispatcher.drain()
         if self._typing:
             await asyncio.gather(*self._typing, return_exceptions=True)
+        while self._recorder is not None and not self._recorder.done():
+            await self._recorder
 
     async def close(self) -> None:
         await self.dispatcher.close()
+        await self.drain()
         self.db.close()
 
 

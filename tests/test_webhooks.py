@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.inbox import inbox_table
 from bot.settings import Settings
+from flows import TextReply
 from tests.support.fake_telegram import text_update
 
 SECRET = "tg-secret_123"
@@ -449,3 +450,23 @@ def test_a_database_that_fails_mid_run_gets_503_so_the_platform_retries(client, 
     assert response.status_code == 503
     assert response.json() == {"detail": "temporarily unavailable"}
     assert platform.calls("/sendMessage") == []
+
+
+def test_a_flush_right_after_a_reply_does_not_send_it_again(client, platform):
+    # Sends are recorded in the outbox in batches, after the reply went out; a flush (the
+    # retry loop, a returning browser) that comes first must still see them as sent.
+    service = client.app.state.service
+
+    async def scenario() -> None:
+        body = json.dumps(text_update(80, 51, "hi")).encode()
+        await service.receive("telegram", {"x-telegram-bot-api-secret-token": SECRET}, body)
+        await service.drain()
+        await service.push("telegram:51", [TextReply("Your parcel left the warehouse.")])
+        await service.flush()  # at once: the push's send is not recorded yet
+        await service.drain()
+
+    client.portal.call(scenario)
+    assert len(platform.calls("/sendMessage")) == 2
+    with client.app.state.store.connection() as conn:
+        statuses = conn.exec_driver_sql("SELECT status FROM outbox").scalars().all()
+    assert statuses == ["sent", "sent"]
