@@ -72,13 +72,9 @@ SEEN_EVERY = timedelta(seconds=60)
 class Contacts:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
-        self._pg = store.engine.dialect.name == "postgresql"
         self._sql = RawSql(store.engine.dialect)
         # What this process last committed per conversation: (recipient, time).
         self._written: dict[str, tuple[str, datetime]] = {}
-
-    def _upsert(self):  # type: ignore[no-untyped-def]
-        return (postgresql.insert if self._pg else sqlite.insert)(contacts_table)
 
     def seen(self, conn: Connection, inbound: Inbound, at: datetime) -> None:
         """The shopper wrote: open the messaging window and mark them reachable.

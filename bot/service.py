@@ -96,11 +96,12 @@ class TurnHook(Protocol):
 
 @dataclass(frozen=True)
 class Pushed:
-    """Messages queued by :meth:`ChatService.queue_push`, to deliver after the commit."""
+    """Calls queued for one conversation (by a turn or :meth:`ChatService.queue_push`), to
+    :meth:`ChatService.deliver` once their transaction has committed."""
 
     conversation_id: str
     entries: list[OutboxEntry]
-    unreachable: frozenset[str] | set[str] = frozenset()
+    unreachable: frozenset[str] = frozenset()
 
 
 class UnknownConversation(LookupError):
@@ -182,10 +183,7 @@ class ChatService:
             queued = await self.db.run(lambda conn: self._run_pending(conn, conversation_id, entry))
         finally:
             timer.cancel()
-        if conversation_id in self._backlog:
-            await self.flush(conversation_id)  # earlier replies still wait: keep the order
-        else:
-            await self._send(queued, set())
+        await self.deliver(Pushed(conversation_id, queued))
 
     def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
@@ -359,11 +357,12 @@ class ChatService:
         else:
             rendered = link.adapter.render(contact.recipient, list(replies), ctx)
         calls = [OutboundCall(c.method, c.payload, conversation_id) for c in rendered]
-        unreachable = {conversation_id} if contact.unreachable else set()
+        unreachable = frozenset({conversation_id} if contact.unreachable else ())
         return Pushed(conversation_id, self.journal.queue(conn, link.name, calls), unreachable)
 
     async def deliver(self, pushed: Pushed) -> None:
-        """Send what :meth:`queue_push` queued, once its transaction has committed."""
+        """Send queued calls, once their transaction has committed; when the conversation has
+        earlier replies still waiting, send those first to keep the order."""
         if pushed.conversation_id in self._backlog:
             await self.flush(pushed.conversation_id)
         else:

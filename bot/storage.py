@@ -233,8 +233,7 @@ class SessionStore:
         self, connection: Connection, conversation_id: str, data: str, expected_version: int | None
     ) -> int:
         """Like `save`, inside the caller's transaction."""
-        if len(conversation_id) > _MAX_ID_LENGTH:
-            return _write(connection, conversation_id, data, expected_version, self._clock())
+        _check_id(conversation_id)
         at = self._raw.time(self._clock())
         if expected_version is None:
             # A new conversation: a second worker that created it first wins (no row here).
@@ -339,13 +338,17 @@ class SessionStore:
             raise StorageError(f"session database {self._safe_url}: {_reason(exc)}") from exc
 
 
+def _check_id(conversation_id: str) -> None:
+    if len(conversation_id) > _MAX_ID_LENGTH:
+        # SQLite would store it and PostgreSQL refuse it; refuse it the same way on both.
+        raise ValueError(f"conversation id longer than {_MAX_ID_LENGTH}: {conversation_id[:40]!r}…")
+
+
 def _write(
     connection: Connection, conversation_id: str, data: str, expected: int | None, now: datetime
 ) -> int:
     """Insert a new session or update the one at `expected`, inside the caller's transaction."""
-    if len(conversation_id) > _MAX_ID_LENGTH:
-        # SQLite would store it and PostgreSQL refuse it; refuse it the same way on both.
-        raise ValueError(f"conversation id longer than {_MAX_ID_LENGTH}: {conversation_id[:40]!r}…")
+    _check_id(conversation_id)
     if expected is None:
         try:
             # No savepoint: a conflict aborts the whole batch anyway, and each costs a round trip.

@@ -375,15 +375,14 @@ class HandoffHook:
         conn: Connection,
         cid: str,
         replies: list[Reply],
-        ticket_id: int | None,
+        ticket_id: int,
         now: datetime,
         flow: str | None,
         *,
         author: str | None = None,
     ) -> None:
-        if ticket_id is None and author is None:
-            queue.record_untracked(conn, cid, None, [reply_text(r) for r in replies], now, flow)
-            return
+        """The bot's lines on a ticket, each announced to the agents watching it (turns with
+        no ticket are kept by ``queue.record_untracked``)."""
         for reply in replies:
             line = queue.record(
                 conn,
@@ -395,8 +394,7 @@ class HandoffHook:
                 author=author,
                 flow=flow,
             )
-            if ticket_id is not None:
-                self.events.publish(DeskEvent("message", ticket_id, cid, message=line))
+            self.events.publish(DeskEvent("message", ticket_id, cid, message=line))
 
     def _announce(
         self, line: TranscriptLine | None, ticket: TicketSummary | None, cid: str

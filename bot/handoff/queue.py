@@ -105,23 +105,6 @@ def _last_messages(conn: Connection, cids: set[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def open_for(conn: Connection, conversation_id: str) -> TicketSummary | None:
-    """The conversation's waiting or assigned ticket, if it has one."""
-    row = conn.execute(
-        _SUMMARY.where(T.conversation_id == conversation_id, T.state.in_(OPEN_STATES))
-        .order_by(T.id.desc())
-        .limit(1)
-    ).first()
-    return summary(row) if row is not None else None
-
-
-def latest_for(conn: Connection, conversation_id: str) -> TicketSummary | None:
-    row = conn.execute(
-        _SUMMARY.where(T.conversation_id == conversation_id).order_by(T.id.desc()).limit(1)
-    ).first()
-    return summary(row) if row is not None else None
-
-
 def open_ticket(
     conn: Connection,
     *,
@@ -355,11 +338,9 @@ __all__ = [
     "add_note",
     "find",
     "get",
-    "latest_for",
     "least_busy",
     "notes_of",
     "online_agents",
-    "open_for",
     "open_ticket",
     "record",
     "recent_waits",
