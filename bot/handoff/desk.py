@@ -179,6 +179,26 @@ class HandoffDesk:
             return _Failed(NotYourTicket(ticket_id, agent, t.agent))
         return t
 
+    def _close(
+        self, conn: Connection, ticket_id: int, agent: str, state: str, now: datetime
+    ) -> TicketSummary | _Failed:
+        """Close a ticket its holder (or anyone, while it waits) may close: resolved or
+        returned to the bot. Returns the ticket as it was."""
+        t = self._held(conn, ticket_id, agent, anyone_if_waiting=True)
+        if isinstance(t, _Failed):
+            return t
+        queue.transition(
+            conn,
+            ticket_id,
+            when_state=[t.state],
+            when_agent=t.agent,
+            state=state,
+            agent=t.agent or agent,
+            resolved_at=now,
+            updated_at=now,
+        )
+        return t
+
     async def claim(self, ticket_id: int, agent: str) -> TicketSummary:
         """Take a waiting ticket. Exactly one of two agents claiming together wins; the other
         gets :class:`TicketTaken`. Claiming one's own ticket again is a no-op."""
@@ -297,19 +317,9 @@ class HandoffDesk:
 
         def job(conn: Connection) -> TicketSummary | _Failed:
             now = self.now()
-            t = self._held(conn, ticket_id, agent, anyone_if_waiting=True)
+            t = self._close(conn, ticket_id, agent, "resolved", now)
             if isinstance(t, _Failed):
                 return t
-            queue.transition(
-                conn,
-                ticket_id,
-                when_state=[t.state],
-                when_agent=t.agent,
-                state="resolved",
-                agent=t.agent or agent,
-                resolved_at=now,
-                updated_at=now,
-            )
             self._clear_handoff(conn, t.conversation_id)
             return self._changed(conn, ticket_id)
 
@@ -323,19 +333,9 @@ class HandoffDesk:
 
         def job(conn: Connection) -> tuple[TicketSummary, Pushed | None] | _Failed:
             now = self.now()
-            t = self._held(conn, ticket_id, agent, anyone_if_waiting=True)
+            t = self._close(conn, ticket_id, agent, "returned", now)
             if isinstance(t, _Failed):
                 return t
-            queue.transition(
-                conn,
-                ticket_id,
-                when_state=[t.state],
-                when_agent=t.agent,
-                state="returned",
-                agent=t.agent or agent,
-                resolved_at=now,
-                updated_at=now,
-            )
             replies = self._resume_bot(conn, t, flow, now)
             self.hook._keep_replies(conn, t.conversation_id, replies, t.id, now, flow)
             pushed = None
