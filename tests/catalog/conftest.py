@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.storage import SessionStore
 from catalog import Catalog, FeedItem
 
 EXAMPLE_FEED = Path(__file__).resolve().parents[2] / "examples" / "shop" / "catalog.jsonl"
-POSTGRES_URL = os.environ.get(
-    "SHOPCHAT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
@@ -41,49 +34,13 @@ def make_item(id: str = "teddy", **overrides: Any) -> FeedItem:
     return FeedItem(**fields)
 
 
-@pytest.fixture(scope="session")
-def postgres_admin() -> Iterator[Engine]:
-    """An engine on the test PostgreSQL server; skips the PostgreSQL cases when it is down."""
-    url = make_url(POSTGRES_URL)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure to connect means "no server here"
-        engine.dispose()
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        safe = url.render_as_string(hide_password=True)
-        pytest.skip(f"PostgreSQL not reachable at {safe}: {reason}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def database_url(store_url: str) -> str:
     """URL of an empty, migrated database: a SQLite file, or a throwaway PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'catalog.db'}"
-        store = SessionStore(url)
-        store.migrate()
-        store.close()
-        yield url
-        return
-    admin: Engine = request.getfixturevalue("postgres_admin")
-    schema = f"shopchat_test_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    store = SessionStore(rendered)
+    store = SessionStore(store_url)
     store.migrate()
     store.close()
-    try:
-        yield rendered
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    return store_url
 
 
 @pytest.fixture
