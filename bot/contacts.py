@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapters.base import Inbound
 
 from .committer import after_commit
-from .rawsql import RawSql
+from .rawsql import raw_sql
 from .storage import SessionStore, _UTCDateTime
 
 _metadata = MetaData()
@@ -72,7 +72,7 @@ SEEN_EVERY = timedelta(seconds=60)
 class Contacts:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
-        self._sql = RawSql(store.engine.dialect)
+        self._sql = raw_sql(store.engine.dialect)
         # What this process last committed per conversation: (recipient, time).
         self._written: dict[str, tuple[str, datetime]] = {}
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 
 from adapters.base import Inbound, OutboundCall
 
-from .rawsql import RawSql
+from .rawsql import raw_sql
 from .storage import SessionStore, _UTCDateTime
 
 _metadata = MetaData()
@@ -113,7 +113,7 @@ class Journal:
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
-        self.sql = RawSql(store.engine.dialect)
+        self.sql = raw_sql(store.engine.dialect)
 
     # -- inbox ---------------------------------------------------------------------------
     def accept(

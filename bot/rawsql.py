@@ -141,9 +141,9 @@ class RawSql:
 _SHARED: dict[tuple[str, str], RawSql] = {}
 
 
-def raw_sql(conn: Connection) -> RawSql:
-    """The :class:`RawSql` for ``conn``'s database (one per dialect, shared)."""
-    dialect = conn.dialect
+def raw_sql(dialect: Dialect) -> RawSql:
+    """The :class:`RawSql` of a database dialect (one per dialect, shared, so each statement's
+    driver text is built once)."""
     key = (dialect.name, str(dialect.paramstyle))
     found = _SHARED.get(key)
     if found is None:

@@ -43,7 +43,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
-from .rawsql import RawSql
+from .rawsql import raw_sql
 
 __all__ = [
     "SessionStore",
@@ -181,7 +181,7 @@ class SessionStore:
                 self._engine = create_engine(parsed)
         except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, OSError) as exc:
             raise StorageUnavailable(f"can't use database {self._safe_url}: {exc}") from None
-        self._raw = RawSql(self._engine.dialect)
+        self._raw = raw_sql(self._engine.dialect)
 
     def migrate(self) -> None:
         """Bring the schema up to the newest revision; safe to run on every start."""

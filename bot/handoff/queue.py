@@ -184,7 +184,7 @@ def record(
 
     Every message the bot handles passes here, so it is plain SQL (bot/rawsql.py).
     """
-    sql = raw_sql(conn)
+    sql = raw_sql(conn.dialect)
     row = sql.one(
         conn,
         _RECORD_ONCE if source is not None else _RECORD,
@@ -214,7 +214,7 @@ def record_untracked(
 ) -> None:
     """Keep a turn outside any ticket in one statement: the shopper's line ``(text, source)``
     (skipped if that event was kept before) and the bot's lines."""
-    sql = raw_sql(conn)
+    sql = raw_sql(conn.dialect)
     when = sql.time(at)
     rows: list[tuple[Any, ...]] = []
     if shopper is not None:
@@ -225,7 +225,7 @@ def record_untracked(
 
 def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] | None:
     """The id and state of the conversation's newest ticket: one indexed read, no join."""
-    row = raw_sql(conn).one(conn, _LATEST, {"cid": conversation_id})
+    row = raw_sql(conn.dialect).one(conn, _LATEST, {"cid": conversation_id})
     return (int(row[0]), str(row[1])) if row is not None else None
 
 
