@@ -27,6 +27,7 @@ InboundKind = Literal[
     "echo",  # the page's own message coming back (Messenger is_echo): never answer
     "pre_checkout",  # Telegram pre_checkout_query: must be answered within 10 s
     "payment",  # Telegram successful_payment
+    "comment",  # a public comment under a post (Page feed, Instagram): maybe a private reply
     "unknown",  # a shape we don't handle: acknowledge and log
 ]
 

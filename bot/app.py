@@ -29,8 +29,10 @@ from checkout import Checkout
 from . import orders_api
 from .channels import Channels, build_channels
 from .checkout_hook import CheckoutHook
+from .comments import CommentHook, CommentRules, CommentsConfigError
 from .console import AgentStore, mount_console
 from .contacts import Contacts, PayloadTokens
+from .conversation_tokens import ConversationTokens
 from .conversations import Conversations
 from .handoff import (
     ContextProvider,
@@ -45,7 +47,7 @@ from .handoff import (
 )
 from .inbox import Journal
 from .project import open_project
-from .service import ChatService
+from .service import ChatService, TurnHook
 from .settings import Settings
 from .storage import SessionStore, StorageError
 
@@ -82,7 +84,10 @@ def create_app(
             default_timezone=project.shop.timezone,
             source=project.root / "shop.yaml",
         )
-    except HandoffConfigError as exc:
+        comment_rules = CommentRules.parse(
+            project.shop.comments, project, project.root / "shop.yaml"
+        )
+    except (HandoffConfigError, CommentsConfigError) as exc:
         raise ProjectUnusable(f"the bot project has errors:\n{exc}") from None
 
     @asynccontextmanager
@@ -90,7 +95,10 @@ def create_app(
         store = SessionStore(settings.database_url_for(project.root))
         await asyncio.to_thread(store.migrate)
         tokens = PayloadTokens(store)
-        channels = build_channels(settings, tokens, transport=transport)
+        conversation_tokens = ConversationTokens(store)
+        channels = build_channels(
+            settings, tokens, transport=transport, conversation_tokens=conversation_tokens
+        )
         checkout = opened.checkout
         if checkout is not None:
             await asyncio.to_thread(_use_store, checkout, store)
@@ -107,6 +115,8 @@ def create_app(
         )
         hook = HandoffHook(project, handoff_config, notifier, DeskEvents())
         conversations = Conversations(project, opened.actions, store)
+        comments = CommentHook(comment_rules, conversations, hook)
+        first: list[TurnHook] = [conversation_tokens, comments]
         service = ChatService(
             conversations,
             Journal(store),
@@ -115,7 +125,7 @@ def create_app(
             tokens=tokens,
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
-            hooks=[CheckoutHook(checkout), hook] if checkout is not None else [hook],
+            hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
         )
         desk = HandoffDesk(
             service,
@@ -130,6 +140,7 @@ def create_app(
         app.state.checkout = checkout
         app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
         app.state.handoff = desk
+        app.state.comments = comments
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
@@ -184,6 +195,10 @@ def create_app(
     @app.get("/webhooks/messenger")
     async def messenger_handshake(request: Request) -> Response:
         return await handshake(request, "messenger")
+
+    @app.get("/webhooks/instagram")
+    async def instagram_handshake(request: Request) -> Response:
+        return await handshake(request, "instagram")
 
     @app.get("/metrics")
     async def metrics(request: Request) -> PlainTextResponse:
@@ -250,6 +265,9 @@ WEBHOOKS = {
     "/webhooks/telegram": "telegram",
     "/webhooks/whatsapp": "whatsapp",
     "/webhooks/messenger": "messenger",
+    "/webhooks/instagram": "instagram",
+    "/webhooks/line": "line",
+    "/webhooks/wire": "wire",
 }
 
 
