@@ -176,7 +176,7 @@ def walk(shopper: Shopper, words: Words) -> Walk:
     return Walk(menu, who, age, budget, interests, ideas, done)
 
 
-CHANNELS = ["telegram", "whatsapp", "messenger", "web"]
+CHANNELS = ["telegram", "whatsapp", "messenger", "web", "instagram", "line", "wire"]
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ Wire creates per conversation the bot is added to: the conversation is ``wire:<b
 with a ``token`` may be answered with it for about 20 seconds; ``conversation.bot_request``'s
 token is long-lived and is kept for the conversation (``meta["bot_token"]``).
 
-    conversation.bot_request   the bot was added: keep the token (no answer)
-    conversation.init          the conversation is ready: greet
+    conversation.bot_request   the bot was added: keep its long-lived token, greet
+    conversation.init          the conversation is ready (recorded; the greeting went already)
     conversation.new_text      a message: {"text": {"data": ...}} (older Roman: a plain string)
     conversation.image.preview / file.preview / audio.preview   an attachment on its way
     conversation.poll.action   a button of one of our polls: {"poll": {"id", "offset"}}
@@ -116,8 +116,8 @@ def _event(e: RomanEvent, raw: dict[str, Any], polls: PollLookup, now: datetime)
         user["name"] = e.handle
     event = _inbound_event(e, meta, polls)
     kind: InboundKind = "message" if event is not None else "unknown"
-    if e.type == "conversation.bot_request":
-        kind = "status"  # nothing to say yet: conversation.init follows
+    if e.type == "conversation.init":
+        kind = "status"  # bot_request, which comes first, was greeted
     return Inbound(
         channel=CHANNEL,
         event_id=_event_id(e, raw),
@@ -134,7 +134,7 @@ def _event(e: RomanEvent, raw: dict[str, Any], polls: PollLookup, now: datetime)
 
 def _inbound_event(e: RomanEvent, meta: dict[str, Any], polls: PollLookup) -> Event | None:
     t = e.type
-    if t == "conversation.init":
+    if t in ("conversation.bot_request", "conversation.init"):
         return StartInput()
     if t == "conversation.new_text":
         text = e.text.data if isinstance(e.text, Text) else (e.text or "")
