@@ -22,6 +22,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -569,7 +570,8 @@ class LineShopper(Shopper):
         return {
             "type": kind,
             "mode": "active",
-            "timestamp": NOW * 1000 + n,
+            # now: a reply token is good for a minute from the event
+            "timestamp": int(time.time() * 1000),
             "source": {"type": "user", "userId": self.user_id},
             "webhookEventId": f"01HZLINE{n:018d}",
             "deliveryContext": {"isRedelivery": False},
