@@ -30,9 +30,10 @@ from sqlalchemy import (
 )
 
 from adapters.base import Inbound, OutboundCall
+from shopdb import UTCDateTime
 
 from .rawsql import raw_sql
-from .storage import SessionStore, _UTCDateTime
+from .storage import SessionStore
 
 _metadata = MetaData()
 inbox_table = Table(
@@ -45,8 +46,8 @@ inbox_table = Table(
     Column("kind", String(32), nullable=False),
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("received_at", _UTCDateTime, nullable=False),
-    Column("processed_at", _UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("processed_at", UTCDateTime),
     Column("error", Text),
     UniqueConstraint("channel", "event_id", name="uq_inbox_channel_event"),
 )
@@ -60,8 +61,8 @@ outbox_table = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
-    Column("sent_at", _UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
     Column("error", Text),
 )
 

@@ -20,15 +20,12 @@ from alembic.config import Config
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
-    Dialect,
     Engine,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     bindparam,
     create_engine,
     delete,
@@ -42,6 +39,8 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
+
+from shopdb import UTCDateTime
 
 from .rawsql import raw_sql
 
@@ -86,21 +85,6 @@ class StorageUnavailable(StorageError):
     """The database can't be reached, or its URL names no usable database."""
 
 
-class _UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out; SQLite keeps no offset, so naive values read back are UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 # Mirrors what the migrations build; the migrations, not this, create the schema.
 _metadata = MetaData()
 _sessions = Table(
@@ -109,7 +93,7 @@ _sessions = Table(
     Column("conversation_id", String(_MAX_ID_LENGTH), primary_key=True),
     Column("data", Text, nullable=False),
     Column("version", Integer, nullable=False),
-    Column("updated_at", _UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 # Built once at import: SQLAlchemy then reuses their compiled SQL from its cache on every call.
