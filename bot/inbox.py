@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from adapters.base import Inbound, OutboundCall
+from adapters.base import Inbound, OutboundCall, inbound_from_json
 from shopdb import UTCDateTime
 
 from .rawsql import raw_sql
@@ -152,7 +152,7 @@ class Journal:
         if conversation_id is not None:
             query = query.where(inbox_table.c.conversation_id == conversation_id)
         rows = conn.execute(query.order_by(inbox_table.c.id)).all()
-        return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
+        return [InboxEntry(int(r[0]), inbound_from_json(r[1])) for r in rows]
 
     def claim_upto(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
         """Claim ``entry`` and its conversation's pending events stored before it, in one
@@ -173,7 +173,7 @@ class Journal:
                 "id": entry.id,
             },
         )
-        parse = Inbound.model_validate_json
+        parse = inbound_from_json
         return sorted(
             (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
             key=lambda e: e.id,
