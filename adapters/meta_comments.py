@@ -1,6 +1,6 @@
 """Public comments under a Facebook Page's or an Instagram account's posts, as Inbound events.
 
-A comment becomes ``kind="comment"`` in the commenter's conversation (``{channel}:{from.id}``),
+A comment becomes a ``CommentInbound`` in the commenter's conversation (``{channel}:{from.id}``),
 so that it is ordered with whatever the commenter writes privately; the bot may answer it
 once in public and once in private (docs/channels-reference.md). The account's own comments
 (its replies under its posts) come back as ``kind="echo"`` and are never answered.
@@ -25,9 +25,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from flows import TextInput
-
-from .base import BadPayload, Inbound
+from .base import BadPayload, CommentInbound, EchoInbound, Inbound, UnknownInbound
 from .meta import validation_summary
 
 
@@ -74,7 +72,7 @@ def _unknown(channel: str, field: str, value: Any, owner: str) -> Inbound:
     raw = orjson.dumps({"field": field, "value": value}, option=orjson.OPT_SORT_KEYS)
     digest = hashlib.sha256(raw).hexdigest()[:24]
     meta = {"field": field, "owner_id": owner}
-    return Inbound(channel=channel, event_id=f"change:{digest}", kind="unknown", meta=meta)
+    return UnknownInbound(channel=channel, event_id=f"change:{digest}", meta=meta)
 
 
 def _created(value: int | str | None) -> datetime | None:
@@ -96,31 +94,25 @@ def _comment(
     author: Author,
     text: str,
     sent_at: datetime | None,
+    fields: dict[str, Any],
     meta: dict[str, Any],
 ) -> Inbound:
-    own = author.id == owner
     name = author.name or author.username
-    meta = {
-        **meta,
-        "comment_id": comment_id,
-        "owner_id": owner,
-        "text": text,
-        **({"author_name": name} if name else {}),
-    }
     user: dict[str, Any] = {"id": author.id}
     if name:
         user["name"] = name
-    return Inbound(
-        channel=channel,
-        event_id=f"comment:{comment_id}",
-        kind="echo" if own else "comment",
-        conversation_id=f"{channel}:{author.id}",
-        recipient=author.id,
-        event=None if own else TextInput(text=text or " "),
-        user=user,
-        sent_at=sent_at,
-        meta=meta,
-    )
+    envelope: dict[str, Any] = {
+        "channel": channel,
+        "event_id": f"comment:{comment_id}",
+        "conversation_id": f"{channel}:{author.id}",
+        "recipient": author.id,
+        "user": user,
+        "sent_at": sent_at,
+        "meta": {**meta, "owner_id": owner, "comment_id": comment_id},
+    }
+    if author.id == owner:
+        return EchoInbound(text=text, **envelope)
+    return CommentInbound(comment_id=comment_id, text=text, **fields, **envelope)
 
 
 def page_feed_change(channel: str, page_id: str, value: Any, at: datetime | None) -> Inbound:
@@ -138,16 +130,23 @@ def page_feed_change(channel: str, page_id: str, value: Any, at: datetime | None
         or change.author is None
     ):
         return _unknown(channel, "feed", value, page_id)
-    meta: dict[str, Any] = {"post_id": change.post_id}
+    fields: dict[str, Any] = {"post_id": change.post_id}
     if change.parent_id and change.parent_id != change.post_id:
-        meta["parent_id"] = change.parent_id
+        fields["parent_id"] = change.parent_id
     if change.post is not None and change.post.permalink_url:
-        meta["link"] = change.post.permalink_url
+        fields["link"] = change.post.permalink_url
     else:
-        meta["link"] = f"https://www.facebook.com/{change.comment_id}"
+        fields["link"] = f"https://www.facebook.com/{change.comment_id}"
     created = _created(change.created_time) or at
     return _comment(
-        channel, page_id, change.comment_id, change.author, change.message or "", created, meta
+        channel,
+        page_id,
+        change.comment_id,
+        change.author,
+        change.message or "",
+        created,
+        fields,
+        {},
     )
 
 
@@ -160,13 +159,15 @@ def instagram_comment_change(
         raise BadPayload(f"not an Instagram comment: {validation_summary(exc)}") from None
     if change.author is None:
         return _unknown(channel, "comments", value, account_id)
+    fields: dict[str, Any] = {}
     meta: dict[str, Any] = {}
     if change.media is not None and change.media.id:
-        meta["media_id"] = change.media.id
+        fields["post_id"] = change.media.id
         meta["media_product_type"] = change.media.media_product_type
     if change.parent_id:
-        meta["parent_id"] = change.parent_id
-    return _comment(channel, account_id, change.id, change.author, change.text or "", at, meta)
+        fields["parent_id"] = change.parent_id
+    text = change.text or ""
+    return _comment(channel, account_id, change.id, change.author, text, at, fields, meta)
 
 
 __all__ = ["instagram_comment_change", "page_feed_change"]

@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Boolean, Column, Connection, DateTime, MetaData, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.base import Inbound, OutboundCall
+from adapters.base import CommentInbound, Inbound, OutboundCall
 from flows import Project, SessionState, StartInput, TextReply, run_turn
 from flows.replies import Reply
 from flows.text import words
@@ -224,11 +224,10 @@ class CommentHook:
     def before_turn(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
-        if inbound.kind != "comment":
+        if not isinstance(inbound, CommentInbound):
             return None
-        comment_id = str(inbound.meta.get("comment_id", ""))
-        text = str(inbound.meta.get("text", ""))
-        if not comment_id or not self.rules.enabled:
+        comment_id, text = inbound.comment_id, inbound.text
+        if not self.rules.enabled:
             return []
         project = self.conversations.engine.project
         angry = self.handoff is not None and self.handoff.detector.is_angry(text)
@@ -261,8 +260,7 @@ class CommentHook:
                 calls.append(call)
                 self.counters["private_replies"] += 1
         if handoff and self.handoff is not None:
-            link_url = str(inbound.meta.get("link") or "")
-            self.handoff.comment_ticket(conn, inbound, text, link_url, now)
+            self.handoff.comment_ticket(conn, inbound, text, inbound.link or "", now)
             self.counters["comment_handoffs"] += 1
         return calls
 

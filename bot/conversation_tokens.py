@@ -1,8 +1,8 @@
 """Long-lived credentials to post into one conversation (Wire's ``bot_request`` token).
 
-A TurnHook keeps the token an event brings (``meta["bot_token"]``) in the transaction that
-processes the event; the Wire sender asks :meth:`ConversationTokens.lookup` when an event's
-short-lived token has run out (an agent's answer, an order update).
+A TurnHook keeps the token an event brings (``MessageInbound.conversation_token``) in the
+transaction that processes the event; the Wire sender asks :meth:`ConversationTokens.lookup`
+when an event's short-lived token has run out (an agent's answer, an order update).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import Column, Connection, MetaData, String, Table, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.base import Inbound, OutboundCall
+from adapters.base import Inbound, MessageInbound, OutboundCall
 from flows import Reply, SessionState
+from shopdb import UTCDateTime
 
 from .committer import after_commit
 from .service import ChannelLink
-from .storage import SessionStore, _UTCDateTime
+from .storage import SessionStore
 
 _metadata = MetaData()
 tokens_table = Table(
@@ -28,7 +29,7 @@ tokens_table = Table(
     _metadata,
     Column("conversation_id", String(255), primary_key=True),
     Column("token", Text, nullable=False),
-    Column("updated_at", _UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 
@@ -43,9 +44,12 @@ class ConversationTokens:
     def before_turn(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
-        token = inbound.meta.get("bot_token")
-        if inbound.channel == self.channel and isinstance(token, str) and token:
-            self.keep(conn, inbound.conversation_id, token, now)
+        if (
+            isinstance(inbound, MessageInbound)
+            and inbound.conversation_token
+            and inbound.channel == self.channel
+        ):
+            self.keep(conn, inbound.conversation_id, inbound.conversation_token, now)
         return None
 
     def after_turn(

@@ -18,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from flows import ChoiceInput, Event, ImageInput, TextInput
 
-from ..base import BadPayload, Inbound, InboundKind
+from ..base import (
+    BadPayload,
+    EchoInbound,
+    Inbound,
+    MessageInbound,
+    StatusInbound,
+    UnknownInbound,
+)
 from ..meta import load_object, validation_summary
 from ..meta_comments import instagram_comment_change
 
@@ -139,24 +146,21 @@ def _change(change: dict[str, Any], account: str, time: int | None) -> Inbound:
         return instagram_comment_change(CHANNEL, account, change.get("value"), _time(time))
     digest = hashlib.sha256(orjson.dumps(change, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
     meta = {"account_id": account, "field": str(change.get("field"))[:40]}
-    return Inbound(channel=CHANNEL, event_id=f"change:{digest}", kind="unknown", meta=meta)
+    return UnknownInbound(channel=CHANNEL, event_id=f"change:{digest}", meta=meta)
 
 
 def _event(item: Messaging, raw: dict[str, Any], account: str) -> Inbound:
     if item.message is not None and item.message.is_echo:
         # The account's own message (ours, or a person's in the Instagram inbox).
         shopper = item.recipient.id
-        meta: dict[str, Any] = {"account_id": account}
-        if item.message.text:
-            meta["text"] = item.message.text
-        return Inbound(
+        return EchoInbound(
             channel=CHANNEL,
             event_id=item.message.mid,
-            kind="echo",
             conversation_id=f"{CHANNEL}:{shopper}",
             recipient=shopper,
             sent_at=_time(item.timestamp),
-            meta=meta,
+            text=item.message.text,
+            meta={"account_id": account},
         )
     igsid = item.sender.id
     common: dict[str, Any] = {
@@ -166,38 +170,42 @@ def _event(item: Messaging, raw: dict[str, Any], account: str) -> Inbound:
         "user": {"id": igsid},
         "sent_at": _time(item.timestamp),
     }
-    meta = {"account_id": account}
+    meta: dict[str, Any] = {"account_id": account}
     if item.message is not None:
         m = item.message
+        reply_to = m.reply_to.mid if m.reply_to is not None and m.reply_to.mid else None
         event = _message_event(m, meta)
-        kind: InboundKind = "message" if event is not None else "unknown"
-        return Inbound(event_id=m.mid, kind=kind, event=event, meta=meta, **common)
+        if event is None:
+            return UnknownInbound(event_id=m.mid, meta=meta, **common)
+        return MessageInbound(event_id=m.mid, event=event, reply_to=reply_to, meta=meta, **common)
     if item.postback is not None:
         p = item.postback
         event_id = p.mid or f"postback:{igsid}:{item.timestamp}"
         if p.payload is None:
-            return Inbound(event_id=event_id, kind="unknown", meta=meta, **common)
+            return UnknownInbound(event_id=event_id, meta=meta, **common)
         choice = ChoiceInput(payload=p.payload, label=p.title or None)
-        return Inbound(event_id=event_id, kind="message", event=choice, meta=meta, **common)
+        return MessageInbound(event_id=event_id, event=choice, meta=meta, **common)
     if item.read is not None:
         seen = item.read.mid or str(item.read.watermark or item.timestamp)
-        meta.update(status="read", mid=item.read.mid)
-        return Inbound(event_id=f"read:{igsid}:{seen}", kind="status", meta=meta, **common)
+        return StatusInbound(
+            event_id=f"read:{igsid}:{seen}",
+            status="read",
+            message_id=item.read.mid,
+            meta=meta,
+            **common,
+        )
     # reactions, message edits, referrals, handovers...: acknowledged, not handled.
     meta["fields"] = sorted(k for k in raw if k not in ("sender", "recipient", "timestamp"))
     digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
-    return Inbound(event_id=f"unknown:{digest}", kind="unknown", meta=meta, **common)
+    return UnknownInbound(event_id=f"unknown:{digest}", meta=meta, **common)
 
 
 def _message_event(m: Message, meta: dict[str, Any]) -> Event | None:
     if m.is_deleted or m.is_unsupported:
         meta["unsupported" if m.is_unsupported else "deleted"] = True
         return None
-    if m.reply_to is not None:
-        if m.reply_to.story is not None:
-            meta["story_reply"] = m.reply_to.story.url or m.reply_to.story.id
-        elif m.reply_to.mid:
-            meta["reply_to"] = m.reply_to.mid
+    if m.reply_to is not None and m.reply_to.story is not None:
+        meta["story_reply"] = m.reply_to.story.url or m.reply_to.story.id
     if m.quick_reply is not None:
         return ChoiceInput(payload=m.quick_reply.payload, label=m.text or None)
     if m.text:

@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from flows import Reply
 
-from ..base import Inbound, OutboundCall, RenderContext
+from ..base import Inbound, MessageInbound, OutboundCall, RenderContext
 from .parse import CHANNEL, parse_body
 from .render import MESSAGES_PER_CALL, render_reply
 from .signature import verify_signature
-
-#: LINE asks for the reply token to be used within a minute of the webhook; past this margin
-#: the answer goes by push instead.
-REPLY_TOKEN_LIFETIME = timedelta(seconds=50)
 
 LINK_LABELS: dict[str, str] = {
     "en": "View",
@@ -101,15 +96,16 @@ class LineChannel:
     @staticmethod
     def _reply_token(recipient: str, ctx: RenderContext) -> tuple[str | None, float]:
         inbound = ctx.reply_to
-        if inbound is None or inbound.channel != CHANNEL or inbound.recipient != recipient:
+        if (
+            not isinstance(inbound, MessageInbound)
+            or inbound.channel != CHANNEL
+            or inbound.recipient != recipient
+            or not inbound.reply_token
+            or inbound.reply_token_expires is None
+            or ctx.now >= inbound.reply_token_expires
+        ):
             return None, 0.0
-        token = inbound.meta.get("reply_token")
-        if not isinstance(token, str) or not token or inbound.sent_at is None:
-            return None, 0.0
-        until = inbound.sent_at + REPLY_TOKEN_LIFETIME
-        if ctx.now >= until:
-            return None, 0.0
-        return token, until.timestamp()
+        return inbound.reply_token, inbound.reply_token_expires.timestamp()
 
 
 def _pick(labels: Mapping[str, str], locale: str) -> str:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flows import ChoiceInput, Event, ImageInput, LocationInput, StartInput, TextInput
 
-from ..base import BadPayload, Inbound, InboundKind
+from ..base import BadPayload, Inbound, MessageInbound, StatusInbound, UnknownInbound
 from ..meta import validation_summary
 
 log = logging.getLogger("shopchat.adapters.line")
@@ -128,13 +128,23 @@ def _time(ms: int) -> datetime:
         raise BadPayload(f"timestamp {ms} is out of range") from None
 
 
+#: LINE asks for a reply token to be used within a minute of the webhook; past this margin
+#: the answer goes by push instead.
+REPLY_TOKEN_LIFETIME = timedelta(seconds=50)
+
+
 def _event(e: LineEvent, raw: dict[str, Any]) -> Inbound:
     address = _address(e.source)
     meta: dict[str, Any] = {"event_type": e.type, "mode": e.mode}
+    sent_at = _time(e.timestamp)
+    reply: dict[str, Any] = {}
     if e.delivery_context is not None and e.delivery_context.is_redelivery:
-        meta["redelivery"] = True
+        meta["redelivery"] = True  # its reply token is not trusted: the answer is pushed
     elif e.reply_token:
-        meta["reply_token"] = e.reply_token
+        reply = {
+            "reply_token": e.reply_token,
+            "reply_token_expires": sent_at + REPLY_TOKEN_LIFETIME,
+        }
     if e.source is not None and e.source.type != "user":
         meta["source_type"] = e.source.type
     user: dict[str, Any] = {}
@@ -146,18 +156,17 @@ def _event(e: LineEvent, raw: dict[str, Any]) -> Inbound:
         "conversation_id": f"{CHANNEL}:{address}" if address else "",
         "recipient": address,
         "user": user,
-        "sent_at": _time(e.timestamp),
+        "sent_at": sent_at,
     }
     if e.type == "unfollow":
         # The shopper blocked the account: stop messaging them until they follow again.
-        return Inbound(kind="status", meta={**meta, "blocked": True}, **common)
+        return StatusInbound(blocked=True, meta=meta, **common)
     event = _inbound_event(e, meta)
-    kind: InboundKind = "message" if event is not None and address else "unknown"
-    if kind == "message" and e.mode == "standby":
-        kind = "unknown"  # another channel answers this chat (LINE's module mode)
-    if kind == "unknown":
+    # In standby mode another channel answers this chat (LINE's module mode).
+    if event is None or not address or e.mode == "standby":
         meta["fields"] = sorted(k for k in raw if k not in ("source", "timestamp"))
-    return Inbound(kind=kind, event=event if kind == "message" else None, meta=meta, **common)
+        return UnknownInbound(meta=meta, **common)
+    return MessageInbound(event=event, meta=meta, **reply, **common)
 
 
 def _inbound_event(e: LineEvent, meta: dict[str, Any]) -> Event | None:
@@ -175,7 +184,7 @@ def _inbound_event(e: LineEvent, meta: dict[str, Any]) -> Event | None:
     m = e.message
     meta.update(message_id=m.id, message_type=m.type)
     if m.quoted_message_id:
-        meta["quoted_message_id"] = m.quoted_message_id
+        meta["quoted_message_id"] = m.quoted_message_id  # the quoted message's id
     if m.type == "text" and m.text:
         return TextInput(text=m.text)
     if m.type == "sticker":

@@ -59,10 +59,9 @@ def _change(change: dict[str, Any], page: str, time: int | None) -> Inbound:
     if change.get("field") == "feed":
         return page_feed_change(CHANNEL, page, change.get("value"), _time(time))
     digest = hashlib.sha256(orjson.dumps(change, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
-    return Inbound(
+    return UnknownInbound(
         channel=CHANNEL,
         event_id=f"change:{digest}",
-        kind="unknown",
         meta={"page_id": page, "field": str(change.get("field"))[:40]},
     )
 

@@ -16,13 +16,9 @@ import orjson
 
 from flows import Reply
 
-from ..base import Inbound, OutboundCall, RenderContext, WebhookRejected
+from ..base import Inbound, MessageInbound, OutboundCall, RenderContext, WebhookRejected
 from .parse import CHANNEL, parse_body
 from .render import render_reply
-
-#: an event's token lasts about 20 seconds; past this margin the conversation's long-lived
-#: token is used.
-EVENT_TOKEN_SECONDS = 15.0
 
 PICK_TEXTS = {
     "en": "Which one would you like?",
@@ -92,10 +88,8 @@ class WireChannel:
         pick = PICK_TEXTS.get(ctx.locale.split("-")[0], PICK_TEXTS["en"])
         envelope: dict[str, Any] = {"bot": recipient}
         inbound = ctx.reply_to
-        if inbound is not None and inbound.recipient == recipient:
-            token, at = inbound.meta.get("token"), inbound.meta.get("token_at")
-            if isinstance(token, str) and isinstance(at, int | float):
-                envelope.update(token=token, token_until=at + EVENT_TOKEN_SECONDS)
+        if isinstance(inbound, MessageInbound) and inbound.recipient == recipient:
+            envelope.update(_event_token(inbound))
         calls = []
         for reply in replies:
             for message in render_reply(reply, pick):
@@ -119,16 +113,27 @@ class WireChannel:
 
     def confirm(self, inbound: Inbound) -> OutboundCall | None:
         """Roman's confirmation that a poll answer was recorded (the button shows it)."""
-        poll_id, offset = inbound.meta.get("poll_id"), inbound.meta.get("offset")
-        user = inbound.user.get("id")
-        if not poll_id or offset is None or not user or inbound.kind != "message":
+        if not isinstance(inbound, MessageInbound):
             return None
-        message = {
-            "type": "poll",
-            "poll": {"id": poll_id, "type": "confirmation", "offset": offset, "userId": user},
+        user = inbound.user.get("id")
+        if not inbound.poll_id or inbound.poll_offset is None or not user:
+            return None
+        poll = {
+            "id": inbound.poll_id,
+            "type": "confirmation",
+            "offset": inbound.poll_offset,
+            "userId": user,
         }
-        payload: dict[str, Any] = {"bot": inbound.recipient, "message": message}
-        token, at = inbound.meta.get("token"), inbound.meta.get("token_at")
-        if isinstance(token, str) and isinstance(at, int | float):
-            payload.update(token=token, token_until=at + EVENT_TOKEN_SECONDS)
+        payload: dict[str, Any] = {
+            "bot": inbound.recipient,
+            "message": {"type": "poll", "poll": poll},
+            **_event_token(inbound),
+        }
         return OutboundCall("poll", payload, inbound.conversation_id)
+
+
+def _event_token(inbound: MessageInbound) -> dict[str, Any]:
+    """The event's own token and until when it may be used (the sender checks the time)."""
+    if not inbound.reply_token or inbound.reply_token_expires is None:
+        return {}
+    return {"token": inbound.reply_token, "token_until": inbound.reply_token_expires.timestamp()}

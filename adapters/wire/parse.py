@@ -3,7 +3,7 @@
 Roman posts one JSON event per request. Every event names the bot instance (``botId``), which
 Wire creates per conversation the bot is added to: the conversation is ``wire:<botId>``. Events
 with a ``token`` may be answered with it for about 20 seconds; ``conversation.bot_request``'s
-token is long-lived and is kept for the conversation (``meta["bot_token"]``).
+token is long-lived and is kept for the conversation (``conversation_token``).
 
     conversation.bot_request   the bot was added: keep its long-lived token, greet
     conversation.init          the conversation is ready (recorded; the greeting went already)
@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flows import ChoiceInput, Event, ImageInput, StartInput, TextInput
 
-from ..base import BadPayload, Inbound, InboundKind
+from ..base import BadPayload, Inbound, MessageInbound, StatusInbound, UnknownInbound
 from ..meta import validation_summary
 
 log = logging.getLogger("shopchat.adapters.wire")
@@ -94,15 +94,20 @@ def _event_id(e: RomanEvent, raw: dict[str, Any]) -> str:
     return f"{e.type}:{digest}"
 
 
+#: an event's token lasts about 20 seconds; past this margin the conversation's long-lived
+#: token is used.
+EVENT_TOKEN_LIFETIME = timedelta(seconds=15)
+
+
 def _event(e: RomanEvent, raw: dict[str, Any], polls: PollLookup, now: datetime) -> Inbound:
     meta: dict[str, Any] = {"event_type": e.type, "bot_id": e.bot_id}
+    tokens: dict[str, Any] = {}
     if e.token:
         # Kept with the event (the inbox is the one durable place it passes through), so a
         # reply rendered from it can use it while it lasts.
-        meta["token"] = e.token
-        meta["token_at"] = now.timestamp()
+        tokens = {"reply_token": e.token, "reply_token_expires": now + EVENT_TOKEN_LIFETIME}
         if e.type == "conversation.bot_request":
-            meta["bot_token"] = e.token
+            tokens["conversation_token"] = e.token
     if e.conversation_id:
         meta["wire_conversation"] = e.conversation_id
     if e.conversation:
@@ -114,27 +119,30 @@ def _event(e: RomanEvent, raw: dict[str, Any], polls: PollLookup, now: datetime)
         user["id"] = e.user_id
     if e.handle:
         user["name"] = e.handle
-    event = _inbound_event(e, meta, polls)
-    kind: InboundKind = "message" if event is not None else "unknown"
+    envelope: dict[str, Any] = {
+        "channel": CHANNEL,
+        "event_id": _event_id(e, raw),
+        "conversation_id": f"{CHANNEL}:{e.bot_id}",
+        "recipient": e.bot_id,
+        "user": user,
+        "locale": (e.locale or "").replace("_", "-") or None,
+        "sent_at": now.astimezone(UTC),
+        "meta": meta,
+    }
     if e.type == "conversation.init":
-        kind = "status"  # bot_request, which comes first, was greeted
-    return Inbound(
-        channel=CHANNEL,
-        event_id=_event_id(e, raw),
-        kind=kind,
-        conversation_id=f"{CHANNEL}:{e.bot_id}",
-        recipient=e.bot_id,
-        event=event if kind == "message" else None,
-        user=user,
-        locale=(e.locale or "").replace("_", "-") or None,
-        sent_at=now.astimezone(UTC),
-        meta=meta,
-    )
+        return StatusInbound(status="ready", **envelope)  # bot_request was greeted already
+    event = _inbound_event(e, meta, polls)
+    if event is None:
+        return UnknownInbound(**envelope)
+    poll: dict[str, Any] = {}
+    if isinstance(event, ChoiceInput) and e.poll is not None:
+        poll = {"poll_id": e.poll.id, "poll_offset": e.poll.offset}
+    return MessageInbound(event=event, **tokens, **poll, **envelope)
 
 
 def _inbound_event(e: RomanEvent, meta: dict[str, Any], polls: PollLookup) -> Event | None:
     t = e.type
-    if t in ("conversation.bot_request", "conversation.init"):
+    if t == "conversation.bot_request":
         return StartInput()
     if t == "conversation.new_text":
         text = e.text.data if isinstance(e.text, Text) else (e.text or "")
@@ -145,7 +153,6 @@ def _inbound_event(e: RomanEvent, meta: dict[str, Any], polls: PollLookup) -> Ev
             meta["attachment_name"] = e.attachment.name
         return ImageInput() if t == "conversation.image.preview" else None
     if t == "conversation.poll.action" and e.poll is not None and e.poll.offset is not None:
-        meta.update(poll_id=e.poll.id, offset=e.poll.offset)
         payloads = polls(e.poll.id)
         if payloads is None or e.poll.offset >= len(payloads):
             log.info("poll %s is not one of ours (or too old): ignored", e.poll.id)
