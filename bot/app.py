@@ -27,7 +27,7 @@ from adapters.web import WebChannel
 from checkout import Checkout
 
 from . import orders_api
-from .channels import Channels, build_channels
+from .channels import Channels, build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
 from .comments import CommentHook, CommentRules, CommentsConfigError
 from .console import AgentStore, mount_console
@@ -164,6 +164,7 @@ def create_app(
     app.state.settings = settings
     app.state.project = project
     app.state.checkout = None
+    app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
     orders_api.install(app)
     mount_console(app)
 
@@ -210,8 +211,13 @@ def create_app(
             "db_jobs": float(service.db.jobs),
             "handoff_subscribers": float(desk.events.subscribers),
         }
+        channels = channel_metrics(
+            list(service.links),
+            request.app.state.webhook_counts,
+            request.app.state.comments.counters,
+        )
         return PlainTextResponse(
-            prometheus(await desk.metrics(), runtime),
+            prometheus(await desk.metrics(), runtime) + channels,
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
@@ -284,6 +290,8 @@ class ShopchatApp(FastAPI):
             name = WEBHOOKS.get(scope["path"])
             if name is not None:
                 status, answer = await self.webhook(name, scope, receive)
+                counts = self.state.webhook_counts
+                counts[(name, status)] = counts.get((name, status), 0) + 1
                 body = orjson.dumps(answer)
                 headers = [
                     (b"content-type", b"application/json"),

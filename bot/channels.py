@@ -202,4 +202,32 @@ def build_channels(
     return Channels(links, clients, hub)
 
 
-__all__ = ["Channels", "build_channels"]
+def channel_metrics(
+    enabled: list[str],
+    webhooks: Mapping[tuple[str, int], int],
+    comments: Mapping[str, int],
+) -> str:
+    """Prometheus text for the channels: which are on, webhook requests by channel and answer
+    status, and what the comment hook did."""
+    lines = [
+        "# HELP shopchat_channel_enabled Channels configured in this process.",
+        "# TYPE shopchat_channel_enabled gauge",
+        *(f'shopchat_channel_enabled{{channel="{name}"}} 1' for name in sorted(enabled)),
+        "# HELP shopchat_webhook_requests_total Webhook requests, by channel and HTTP status.",
+        "# TYPE shopchat_webhook_requests_total counter",
+        *(
+            f'shopchat_webhook_requests_total{{channel="{name}",status="{status}"}} {count}'
+            for (name, status), count in sorted(webhooks.items())
+        ),
+    ]
+    for name, count in sorted(comments.items()):
+        metric = f"shopchat_{name}_total"
+        lines += [
+            f"# HELP {metric} {name.replace('_', ' ').capitalize()} since this process started.",
+            f"# TYPE {metric} counter",
+            f"{metric} {count}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["Channels", "build_channels", "channel_metrics"]

@@ -358,3 +358,32 @@ def test_an_angry_page_comment_is_apologised_for_and_handed_to_a_person(shop):
     said = "\n".join(line.text for line in view.transcript)
     assert "my order never came" in said
     assert "https://www.facebook.com/107392638845910/posts/pfbid02abc" in said
+
+
+# -- metrics and the console ------------------------------------------------------------------
+
+
+def test_metrics_show_each_channel_its_webhooks_and_comments(shop):
+    post_ig(shop, "instagram/comment.json")
+    shop.client.post("/webhooks/line", content=b"{}")  # unsigned: 401
+    text = shop.client.get("/metrics").text
+    for channel in ("instagram", "line", "wire", "messenger"):
+        assert f'shopchat_channel_enabled{{channel="{channel}"}} 1' in text
+    assert 'shopchat_webhook_requests_total{channel="instagram",status="200"} 1' in text
+    assert 'shopchat_webhook_requests_total{channel="line",status="401"} 1' in text
+    assert "shopchat_private_replies_total 1" in text
+    assert "shopchat_public_replies_total 1" in text
+
+
+def test_the_console_says_how_long_an_agent_can_still_answer():
+    from datetime import UTC, datetime, timedelta
+
+    from bot.console.desk import window_state
+
+    now = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    assert window_state("instagram", now - timedelta(hours=2), now) == "open, 22 h left"
+    assert window_state("messenger", now - timedelta(days=2), now) == "agents only, 5 d left"
+    assert window_state("whatsapp", now - timedelta(days=2), now) == "closed"
+    assert window_state("instagram", None, now) == "closed"
+    assert window_state("line", now - timedelta(days=30), now) == ""  # push: no window
+    assert window_state("wire", None, now) == ""
