@@ -157,7 +157,7 @@ def build_channels(
             client(),
             settings.instagram_token,
             settings.instagram_account_id,
-            graph_base=settings.graph_api_base,
+            graph_base=settings.instagram_api_base or settings.graph_api_base,
             version=settings.graph_api_version,
         )
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     messenger_page_token: str | None = None
     instagram_account_id: str | None = None  # the Instagram professional account's id
     instagram_token: str | None = None
+    # Instagram Login tokens are used at https://graph.instagram.com; None: graph_api_base.
+    instagram_api_base: str | None = None
     line_channel_secret: str | None = None
     line_channel_token: str | None = None
     line_api_base: str = "https://api.line.me"

@@ -387,3 +387,25 @@ def test_the_console_says_how_long_an_agent_can_still_answer():
     assert window_state("instagram", None, now) == "closed"
     assert window_state("line", now - timedelta(days=30), now) == ""  # push: no window
     assert window_state("wire", None, now) == ""
+
+
+def test_an_agent_waits_for_an_angry_commenter_to_answer_before_writing(shop):
+    from bot.handoff import WindowClosed
+
+    body = sample("messenger/feed_comment.json")
+    shop.client.post("/webhooks/messenger", content=body, headers=meta_signed(body))
+    settle(shop.client)
+    desk = shop.client.app.state.handoff
+    [ticket] = shop.client.portal.call(desk.tickets)
+    shop.client.portal.call(desk.claim, ticket.id, "ann")
+    with pytest.raises(WindowClosed):
+        shop.client.portal.call(desk.reply, ticket.id, "ann", "Hello!")
+    # The commenter answers the private reply: now the agent's message goes out.
+    shopper = shop.messenger()
+    shopper.say("It never arrived")
+    start = shop.platform.count()
+    shop.client.portal.call(desk.reply, ticket.id, "ann", "So sorry, Ana, let me check.")
+    settle(shop.client)
+    sent = calls_to(shop, start, "/me/messages")
+    assert sent[-1]["recipient"] == {"id": "6998441213545698"}
+    assert "let me check" in sent[-1]["message"]["text"]
