@@ -115,12 +115,13 @@ def create_app(
         )
         hook = HandoffHook(project, handoff_config, notifier, DeskEvents())
         conversations = Conversations(project, opened.actions, store)
-        comments = CommentHook(comment_rules, conversations, hook)
+        contacts = Contacts(store)
+        comments = CommentHook(comment_rules, conversations, hook, contacts)
         first: list[TurnHook] = [conversation_tokens, comments]
         service = ChatService(
             conversations,
             Journal(store),
-            Contacts(store),
+            contacts,
             channels.links,
             tokens=tokens,
             typing_delay=typing_delay,

@@ -49,6 +49,7 @@ from flows import Project, SessionState, StartInput, TextReply, run_turn
 from flows.replies import Reply
 from flows.text import words
 
+from .contacts import Contacts
 from .conversations import Conversations
 from .handoff import HandoffHook
 from .handoff.hook import first_name
@@ -209,10 +210,12 @@ class CommentHook:
         rules: CommentRules,
         conversations: Conversations,
         handoff: HandoffHook | None = None,
+        contacts: Contacts | None = None,
     ) -> None:
         self.rules = rules
         self.conversations = conversations
         self.handoff = handoff
+        self.contacts = contacts
         self._pg = conversations.store.engine.dialect.name == "postgresql"
         self.counters = {
             "comments": 0,
@@ -242,6 +245,9 @@ class CommentHook:
             log.info("comment %s was answered before: not again", comment_id)
             return []
         self.counters["comments"] += 1
+        if self.contacts is not None:
+            # Their name for the desk; no messaging window until they answer in private.
+            self.contacts.introduce(conn, inbound)
         calls: list[OutboundCall] = []
         name = first_name(inbound.user)
         default = project.shop.default_locale

@@ -106,6 +106,27 @@ class Contacts:
         recipient = inbound.recipient
         after_commit(conn, lambda: self._written.__setitem__(cid, (recipient, at)))
 
+    def introduce(self, conn: Connection, inbound: Inbound) -> None:
+        """Know a person who has not written privately yet (a commenter): their name, and
+        no messaging window. An existing contact is left as it is."""
+        name = inbound.user.get("name") or inbound.user.get("first_name")
+        insert = (
+            postgresql.insert if self.store.engine.dialect.name == "postgresql" else (sqlite.insert)
+        )
+        conn.execute(
+            insert(contacts_table)
+            .values(
+                conversation_id=inbound.conversation_id,
+                channel=inbound.channel,
+                recipient=inbound.recipient,
+                name=name,
+                locale=inbound.locale,
+                last_inbound_at=None,
+                unreachable=False,
+            )
+            .on_conflict_do_nothing(index_elements=["conversation_id"])
+        )
+
     def get(self, conversation_id: str, conn: Connection | None = None) -> Contact | None:
         query = select(contacts_table).where(contacts_table.c.conversation_id == conversation_id)
         if conn is not None:

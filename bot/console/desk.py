@@ -235,7 +235,15 @@ def detail(view: TicketView) -> Detail:
         slots={str(k): _fact(v) for k, v in view.slots.items()},
         window=window_state(
             profile.channel,
-            max((e.at for e in view.transcript if e.author == "shopper"), default=None),
+            # A public comment opens no window: only what the shopper wrote privately does.
+            max(
+                (
+                    e.at
+                    for e in view.transcript
+                    if e.author == "shopper" and not e.text.startswith("[comment] ")
+                ),
+                default=None,
+            ),
             datetime.now(UTC),
         ),
     )
