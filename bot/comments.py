@@ -294,8 +294,10 @@ class CommentHook:
                 answered_at=now,
             )
             .on_conflict_do_nothing(index_elements=["channel", "comment_id"])
+            # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
+            .returning(answered_table.c.comment_id)
         )
-        return conn.execute(stmt).rowcount == 1
+        return conn.execute(stmt).first() is not None
 
     def _opening(
         self,

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from bot.app import create_app
 from bot.comments import answered_table
 from bot.handoff.models import TicketSummary
 from bot.inbox import inbox_table
+from flows import TextReply
 from tests.support.channels import (
     APP_SECRET,
     IG_ACCOUNT_ID,
@@ -39,17 +41,28 @@ SHOP = Path(__file__).parents[1] / "examples" / "shop"
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture
-def shop(tmp_path):
+@contextlib.contextmanager
+def serving(settings) -> Iterator[Shop]:
     platform = Platform()
     app = create_app(
-        SHOP,
-        shop_settings(tmp_path),
-        transport=httpx.MockTransport(platform.handler),
-        typing_delay=60,
+        SHOP, settings, transport=httpx.MockTransport(platform.handler), typing_delay=60
     )
     with TestClient(app) as client, contextlib.ExitStack() as sockets:
         yield Shop(client, platform, sockets)
+
+
+@pytest.fixture
+def shop(tmp_path):
+    with serving(shop_settings(tmp_path)) as shop:
+        yield shop
+
+
+@pytest.fixture
+def any_db_shop(tmp_path, store_url):
+    """The shop on SQLite and on PostgreSQL."""
+    settings = shop_settings(tmp_path).model_copy(update={"database_url": store_url})
+    with serving(settings) as shop:
+        yield shop
 
 
 def sample(name: str) -> bytes:
@@ -290,7 +303,8 @@ def test_an_instagram_comment_gets_one_public_and_one_private_reply_opening_the_
     assert answer.texts == ["How old are they?"]
 
 
-def test_a_comment_delivered_twice_and_concurrently_is_answered_once(shop):
+def test_a_comment_delivered_twice_and_concurrently_is_answered_once(any_db_shop):
+    shop = any_db_shop
     body = sample("instagram/comment.json")
     # Twice in one body, then twice at the same time, then again later.
     data = json.loads(body)
@@ -409,3 +423,22 @@ def test_an_agent_waits_for_an_angry_commenter_to_answer_before_writing(shop):
     sent = calls_to(shop, start, "/me/messages")
     assert sent[-1]["recipient"] == {"id": "6998441213545698"}
     assert "let me check" in sent[-1]["message"]["text"]
+
+
+def test_wires_conversation_token_survives_a_restart(tmp_path, store_url):
+    """An order update after a restart still reaches a Wire conversation: its token is kept
+    in the database, not only in memory."""
+    settings = shop_settings(tmp_path).model_copy(update={"database_url": store_url})
+    with serving(settings) as shop:
+        shopper = shop.wire()
+        assert "Welcome to Toy & Gift Shop" in shopper.greeting.texts[0]
+        cid = f"wire:{shopper.bot_id}"
+    with serving(settings) as shop:
+        start = shop.platform.count()
+        service = shop.client.app.state.service
+        sent = shop.client.portal.call(service.push, cid, [TextReply("Your parcel is on its way")])
+        assert sent == 1
+        settle(shop.client)
+        [(_host, path, body)] = shop.platform.since(start)
+        assert path == "/api/conversation"
+        assert body == {"type": "text", "text": {"data": "Your parcel is on its way"}}
