@@ -47,6 +47,7 @@ from .handoff import (
 )
 from .inbox import Journal
 from .project import open_project
+from .proxies import TrustedProxies
 from .service import ChatService, TurnHook
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -164,6 +165,7 @@ def create_app(
     app = ShopchatApp(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    app.add_middleware(TrustedProxies, settings=settings)
     app.state.checkout = None
     app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
     orders_api.install(app)
