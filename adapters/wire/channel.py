@@ -90,11 +90,14 @@ class WireChannel:
         inbound = ctx.reply_to
         if isinstance(inbound, MessageInbound) and inbound.recipient == recipient:
             envelope.update(_event_token(inbound))
+        # The turn's own payload store when it can keep keyed payloads (its writes commit
+        # with the turn), else the one this channel was given.
+        book = ctx.payloads if callable(getattr(ctx.payloads, "keep", None)) else self.polls
         calls = []
         for reply in replies:
             for message in render_reply(reply, pick):
                 if message["type"] == "poll":
-                    message = self._with_poll_id(message)
+                    message = self._with_poll_id(message, book)  # type: ignore[arg-type]
                 calls.append(
                     OutboundCall(
                         message["type"], {**envelope, "message": message}, f"{CHANNEL}:{recipient}"
@@ -102,9 +105,9 @@ class WireChannel:
                 )
         return calls
 
-    def _with_poll_id(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _with_poll_id(self, message: dict[str, Any], book: PollBook) -> dict[str, Any]:
         poll_id = str(uuid.uuid4())
-        self.polls.keep(_poll_key(poll_id), orjson.dumps(message["choices"]).decode())
+        book.keep(_poll_key(poll_id), orjson.dumps(message["choices"]).decode())
         return {
             "type": "poll",
             "text": message["text"],
