@@ -6,8 +6,18 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from catalog import Catalog, CatalogError, register_catalog_actions
+from catalog import (
+    Catalog,
+    CatalogError,
+    ImportRefused,
+    ImportRules,
+    Problem,
+    parse_share,
+    register_catalog_actions,
+)
+from catalog.importer import DEFAULT_MAX_REJECTED
 from checkout import (
     Checkout,
     CheckoutConfig,
@@ -19,7 +29,7 @@ from checkout import (
     register_checkout_actions,
 )
 from flows import ActionRegistry, Diagnostic, Project, load_project
-from flows.yamlpos import YamlSyntaxError, load_yaml
+from flows.yamlpos import YamlDoc, YamlSyntaxError, load_yaml
 
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -46,26 +56,64 @@ def build_services(
     """The actions, the diagnostics, and the checkout the actions use."""
     registry = ActionRegistry()
     diags: list[Diagnostic] = []
-    feed = settings.catalog.feed if settings.catalog and settings.catalog.feed else None
-    try:
-        shop = load_yaml(root / "shop.yaml").data
-    except (YamlSyntaxError, OSError):
-        shop = {}  # load_project reports it
-    if feed is None and isinstance(shop, dict) and isinstance(shop.get("catalog"), dict):
-        feed = shop["catalog"].get("feed")
-    currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
-    catalog, problems = _open_catalog(root, settings, feed, currency)
+    setup = shop_catalog(root, settings)
+    catalog, problems = _open_catalog(root, settings, setup)
     diags.extend(problems)
     register_catalog_actions(registry, catalog)
-    checkout = _checkout(root, settings, shop, catalog, diags)
+    checkout = _checkout(root, settings, setup.shop, catalog, diags)
     if checkout is not None:
         register_checkout_actions(registry, checkout)
     diags.extend(_project_actions(root, registry))
     return registry, diags, checkout
 
 
+@dataclass(frozen=True)
+class ShopCatalog:
+    """How a project's catalog is fed: ``shop.yaml``'s feed and the rules every import of
+    the project follows (its currency, default locale and time zone; the feed's limits)."""
+
+    feed: str | None
+    rules: ImportRules
+    shop: dict[str, Any]  # shop.yaml as written (with the environment's overrides)
+    doc: YamlDoc | None  # for line numbers
+
+
+def shop_catalog(root: Path, settings: Settings | None = None) -> ShopCatalog:
+    """The project's catalog setup from ``shop.yaml`` and the environment (``SHOPCHAT_*``)."""
+    settings = settings or Settings()
+    doc: YamlDoc | None
+    try:
+        doc = load_yaml(root / "shop.yaml")
+        shop = doc.data if isinstance(doc.data, dict) else {}
+    except (YamlSyntaxError, OSError):
+        doc, shop = None, {}  # load_project reports it
+    overrides = settings.shop_overrides()
+    catalog_override = overrides.pop("catalog", None) or {}
+    shop = {**shop, **overrides}
+    written = shop.get("catalog")
+    section: dict[str, Any] = written if isinstance(written, dict) else {}
+    if catalog_override:
+        section = shop["catalog"] = {**section, **catalog_override}
+    feed = section.get("feed") if isinstance(section.get("feed"), str) else None
+    currency = shop.get("currency") if isinstance(shop.get("currency"), str) else None
+    locale = shop.get("default_locale")
+    timezone = shop.get("timezone")
+    try:
+        max_rejected = parse_share(section.get("max_rejected", DEFAULT_MAX_REJECTED))
+    except ValueError:
+        max_rejected = DEFAULT_MAX_REJECTED  # load_project reports it
+    rules = ImportRules(
+        currency=currency.strip().upper() if currency else (None if doc is None else "USD"),
+        locale=locale if isinstance(locale, str) else ("en" if doc else ""),
+        timezone=timezone if isinstance(timezone, str) else None,
+        max_rejected=max_rejected,
+        allow_empty=section.get("allow_empty") is True,
+    )
+    return ShopCatalog(feed, rules, shop, doc)
+
+
 def _checkout(
-    root: Path, settings: Settings, shop: object, catalog: Catalog, diags: list[Diagnostic]
+    root: Path, settings: Settings, shop: dict[str, Any], catalog: Catalog, diags: list[Diagnostic]
 ) -> Checkout | None:
     """The order book on a private database until the app binds the real one."""
     try:
@@ -73,7 +121,7 @@ def _checkout(
     except CheckoutError as exc:
         diags.append(Diagnostic(root / "checkout.yaml", 1, 1, str(exc)))
         return None
-    currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
+    currency = shop.get("currency")
     book = OrderBook(catalog, config, shop_currency=str(currency or "EUR"))
     stripe = (
         StripeCheckout(settings.stripe_secret_key, api_base=settings.stripe_api_base)
@@ -96,33 +144,74 @@ def _checkout(
 
 
 def _open_catalog(
-    root: Path, settings: Settings, feed: str | None, currency: object = None
+    root: Path, settings: Settings, setup: ShopCatalog
 ) -> tuple[Catalog, list[Diagnostic]]:
-    """The project's catalog database, re-importing the feed only when the file changed."""
+    """The project's catalog database, re-importing ``shop.yaml``'s feed only when the file
+    changed since it was last imported (a hand import stays until then)."""
     store = SessionStore(settings.database_url_for(root))
+    shop_yaml = root / "shop.yaml"
     try:
         store.migrate()
     except StorageError as exc:
-        return Catalog(store.engine), [Diagnostic(root / "shop.yaml", 1, 1, f"catalog: {exc}")]
+        return Catalog(store.engine), [Diagnostic(shop_yaml, 1, 1, f"catalog: {exc}")]
     catalog = Catalog(store.engine)
+    feed = setup.feed
     if not feed:
         return catalog, []
+    line, col = setup.doc.pos(("catalog", "feed")) if setup.doc else (1, 1)
     feed_path = (root / feed).resolve()
     if not feed_path.exists():
-        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found")]
+        return catalog, [Diagnostic(shop_yaml, line, col, f"catalog feed {feed!r} not found")]
     try:
-        report = catalog.import_path(
-            feed_path, currency=currency if isinstance(currency, str) else None
+        report = catalog.import_path(feed_path, rules=setup.rules, changed_only=True)
+    except ImportRefused as exc:
+        message = f"catalog feed {feed!r} cannot be used: {exc}; shoppers see the catalog as it was"
+        return catalog, [
+            Diagnostic(shop_yaml, line, col, message),
+            *_rejects(feed_path, exc.report.rejected),
+        ]
+    except (CatalogError, ImportError, StorageError, OSError) as exc:
+        message = f"catalog feed {feed!r} not imported: {exc}"
+        return catalog, [Diagnostic(shop_yaml, line, col, message)]
+    diags = []
+    if report.unchanged:
+        source = catalog.store.current_source()
+        if source is not None and source != str(feed_path):
+            diags.append(
+                Diagnostic(
+                    shop_yaml,
+                    line,
+                    col,
+                    f"shoppers see the catalog imported by hand from {source}; {feed!r} is "
+                    "imported again when it changes",
+                    "warning",
+                )
+            )
+        report = catalog.store.feed_report(str(feed_path)) or report
+    if report.rejected_count:
+        shown = "; ".join(f"line {p.line}: {p.reason}" for p in report.rejected[:3])
+        diags.append(
+            Diagnostic(
+                shop_yaml,
+                line,
+                col,
+                f"catalog feed {feed!r}: {report.rejected_count:,} of {report.rows:,} rows "
+                f"rejected ({shown})",
+                "warning",
+            )
         )
-    except (CatalogError, ImportError, StorageError) as exc:
-        message = f"catalog feed {feed!r} not imported: {exc}"
-        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
-    except Exception as exc:  # a fatal feed error from catalog.feeds: keep the old catalog
-        message = f"catalog feed {feed!r} not imported: {exc}"
-        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
-    return catalog, [
-        Diagnostic(feed_path, p.line, 1, f"catalog row skipped: {p.reason}", "warning")
-        for p in report.rejected
+        diags.extend(_rejects(feed_path, report.rejected))
+    return catalog, diags
+
+
+_REJECTS_SHOWN = 5
+
+
+def _rejects(feed_path: Path, rejected: list[Problem]) -> list[Diagnostic]:
+    """The first rejected rows, where an editor can jump to them."""
+    return [
+        Diagnostic(feed_path, max(p.line, 1), 1, f"row rejected: {p.reason}", "warning")
+        for p in rejected[:_REJECTS_SHOWN]
     ]
 
 
@@ -174,4 +263,11 @@ def open_project(root: Path | str, settings: Settings | None = None) -> OpenedPr
     return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout)
 
 
-__all__ = ["OpenedProject", "build_actions", "build_services", "open_project"]
+__all__ = [
+    "OpenedProject",
+    "ShopCatalog",
+    "build_actions",
+    "build_services",
+    "open_project",
+    "shop_catalog",
+]

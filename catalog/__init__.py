@@ -1,7 +1,7 @@
 """The catalog: feed imports into SQL generations, an in-memory search index, recommendations.
 
 catalog = Catalog(engine)                     # a migrated SQLite or PostgreSQL engine
-catalog.import_path("examples/shop/catalog.jsonl")
+catalog.import_path("examples/shop/catalog.xml")
 catalog.search("klocki", max_price=20000, in_stock=True).hits
 catalog.recommend(age=8, budget=15000, interests="science")
 register_catalog_actions(registry, catalog)
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from catalog.actions import product_for_locale, register_catalog_actions
     from catalog.catalog import Catalog
-    from catalog.errors import CatalogError, FeedFileError, FeedRowError
-    from catalog.importer import ImportReport
-    from catalog.l10n import format_price, pick_text
+    from catalog.errors import CatalogError, ImportRefused
+    from catalog.importer import ImportReport, ImportRules, parse_share
+    from catalog.l10n import format_money, pick_text
     from catalog.products import Product, Variant
     from catalog.records import (
         AGE_YEARS,
@@ -39,10 +39,11 @@ _HOMES = {
     "register_catalog_actions": "catalog.actions",
     "Catalog": "catalog.catalog",
     "CatalogError": "catalog.errors",
-    "FeedFileError": "catalog.errors",
-    "FeedRowError": "catalog.errors",
+    "ImportRefused": "catalog.errors",
     "ImportReport": "catalog.importer",
-    "format_price": "catalog.l10n",
+    "ImportRules": "catalog.importer",
+    "parse_share": "catalog.importer",
+    "format_money": "catalog.l10n",
     "pick_text": "catalog.l10n",
     "Product": "catalog.products",
     "Variant": "catalog.products",
@@ -77,12 +78,12 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Facets",
-    "FeedFileError",
     "FeedItem",
-    "FeedRowError",
     "Gender",
     "Hit",
+    "ImportRefused",
     "ImportReport",
+    "ImportRules",
     "Offer",
     "Problem",
     "Product",
@@ -90,7 +91,8 @@ __all__ = [
     "Status",
     "Variant",
     "fold",
-    "format_price",
+    "format_money",
+    "parse_share",
     "pick_text",
     "product_for_locale",
     "register_catalog_actions",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from catalog.l10n import format_price
+from catalog.l10n import format_money
 from catalog.products import Product, Variant
 from catalog.text import fold
 from flows.actions import ActionContext, ActionError, ActionRegistry
@@ -42,6 +42,7 @@ def product_for_locale(
     in_stock = [v for v in shown if v.in_stock]
     prices = [v.price_at(moment) for v in (in_stock or shown)]
     price = min(prices) if prices else 0
+    labels = {} if product.standalone else product.variant_labels(locale)
     return {
         "id": product.id,
         "title": product.title_for(locale),
@@ -50,7 +51,7 @@ def product_for_locale(
         "category": product.category,
         "price": price,
         "currency": product.currency,
-        "price_text": format_price(price, product.currency, locale),
+        "price_text": format_money(price, product.currency, locale),
         "image": product.image,
         "url": product.link,
         "in_stock": bool(in_stock),
@@ -62,9 +63,9 @@ def product_for_locale(
         else [
             {
                 "id": variant.id,
-                "title": variant.label_for(locale),
+                "title": labels.get(variant.id, ""),
                 "price": variant.price_at(moment),
-                "price_text": format_price(variant.price_at(moment), product.currency, locale),
+                "price_text": format_money(variant.price_at(moment), product.currency, locale),
                 "in_stock": variant.in_stock,
                 "attributes": variant.shown_attributes,
             }

@@ -14,18 +14,18 @@ index and swaps it in whole.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from catalog.importer import ImportReport, Progress, import_items
+from catalog.importer import ImportReport, ImportRules, Progress, import_items
 from catalog.index import SearchIndex, empty_index
 from catalog.products import Product
 from catalog.recommend import recommend as recommend_seqs
@@ -228,7 +228,7 @@ class Catalog:
         if variant is None:
             return None
         title = product.title_for(locale)
-        label = variant.label_for(locale)
+        label = product.variant_label(variant, locale)
         if label and not product.standalone:
             title = f"{title} – {label}"
         return Offer(
@@ -252,8 +252,10 @@ class Catalog:
         format: str = "",
         feed_state: FeedState | None = None,
         progress: Progress | None = None,
+        rules: ImportRules | None = None,
     ) -> ImportReport:
         """Import ``items`` as the new catalog (see :func:`catalog.importer.import_items`)."""
+        rules = rules or ImportRules()
         report = import_items(
             self.engine,
             items,
@@ -262,6 +264,9 @@ class Catalog:
             feed_state=feed_state,
             progress=progress,
             clock=self._clock,
+            locale=rules.locale,
+            max_rejected=rules.max_rejected,
+            allow_empty=rules.allow_empty,
         )
         index, report.index = report.index, None
         with self._lock:
@@ -277,35 +282,53 @@ class Catalog:
         *,
         format: str | None = None,
         currency: str | None = None,
+        rules: ImportRules | None = None,
         force: bool = False,
+        changed_only: bool = False,
         progress: Progress | None = None,
     ) -> ImportReport:
         """Import a feed file unless it is unchanged since its last import (``unchanged``).
 
-        ``.jsonl`` files are read by :class:`catalog.jsonl.JsonlFeed`; every other format by
-        ``catalog.feeds.read_feed`` (Google XML/TSV, Meta CSV, Shopify CSV).
+        Every format is read by ``catalog.feeds.read_feed`` (Google XML/TSV, Meta CSV/TSV,
+        Shopify CSV, JSON Lines). ``rules`` are the shop's (currency, locale, time zone) and
+        the merchant's limits; ``currency`` overrides the rules' one. An unchanged file is
+        imported again when another import replaced it since, unless ``changed_only`` (how
+        ``shop.yaml``'s feed is imported: a hand import then stays until the file changes).
+        A change of the rules counts as a change of the file.
         """
+        rules = _with_currency(rules, currency)
         path = Path(path).resolve()
         source = str(path)
-        fingerprint = file_fingerprint(path)
+        fingerprint = file_fingerprint(path) + rules.fingerprint
         known = self.store.feed_state(source)
-        if (
-            not force
-            and known is not None
-            and known.fingerprint == fingerprint
-            and known.generation is not None
-            and known.generation == self._current(force=True)[0]
-            and not self.index_outdated
-        ):
-            return ImportReport(format=format or "", unchanged=True, generation=known.generation)
-        reader = open_feed(path, format=format, currency=currency)
+        if not force and known is not None and known.fingerprint == fingerprint:
+            current = self._current(force=True)[0]
+            if not self.index_outdated and (
+                changed_only or (known.generation is not None and known.generation == current)
+            ):
+                return ImportReport(format=format or "", unchanged=True, generation=current)
+        reader = open_feed(path, format=format, currency=rules.currency, timezone=rules.timezone)
         return self.import_items(
             reader,
             source=source,
             format=getattr(reader, "format", format or ""),
             feed_state=FeedState(source, None, None, fingerprint, None),
             progress=progress,
+            rules=rules,
         )
+
+    def set_aside(self, path: str | Path, rules: ImportRules | None = None) -> None:
+        """Take the feed file at ``path`` as seen in its current state without importing it:
+        an import with ``changed_only`` skips it until it changes (a hand import replacing
+        ``shop.yaml``'s feed stays until the merchant edits that feed)."""
+        path = Path(path).resolve()
+        fingerprint = file_fingerprint(path) + (rules or ImportRules()).fingerprint
+        known = self.store.feed_state(str(path))
+        if known is not None and known.fingerprint == fingerprint:
+            return
+        state = FeedState(str(path), None, None, fingerprint, None)
+        with self.engine.begin() as connection:
+            self.store.remember_feed(connection, state, self._clock())
 
     async def import_url(
         self,
@@ -315,6 +338,7 @@ class Catalog:
         client: Any,
         format: str | None = None,
         currency: str | None = None,
+        rules: ImportRules | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
         """Download a feed with a conditional GET; an unchanged feed is not imported again."""
@@ -333,7 +357,10 @@ class Catalog:
         )
         if fetched.not_modified:
             return ImportReport(format=format or "", unchanged=True, generation=self.generation)
-        reader = open_feed(Path(fetched.path), format=format, currency=currency)
+        rules = _with_currency(rules, currency)
+        reader = open_feed(
+            Path(fetched.path), format=format, currency=rules.currency, timezone=rules.timezone
+        )
         state = FeedState(url, fetched.etag, fetched.last_modified, None, None)
         return await asyncio.to_thread(
             self.import_items,
@@ -342,35 +369,25 @@ class Catalog:
             format=getattr(reader, "format", format or ""),
             feed_state=state,
             progress=progress,
+            rules=rules,
         )
 
 
-def open_feed(path: Path, *, format: str | None, currency: str | None) -> Iterable[FeedItem]:
-    """A reader for the feed at ``path``.
+def _with_currency(rules: ImportRules | None, currency: str | None) -> ImportRules:
+    rules = rules or ImportRules()
+    return replace(rules, currency=currency) if currency else rules
 
-    JSON Lines in the example shop's shape (titles by locale, nested ``variants``) is read by
-    :class:`catalog.jsonl.JsonlFeed`; everything else by ``catalog.feeds.read_feed``.
-    """
-    if format in (None, "jsonl") and _is_shop_jsonl(path):
-        from catalog.jsonl import JsonlFeed
 
-        return JsonlFeed(path)
+def open_feed(
+    path: Path, *, format: str | None, currency: str | None, timezone: str | None = None
+) -> Iterable[FeedItem]:
+    """A reader for the feed at ``path`` (see :func:`catalog.feeds.read_feed`)."""
     from catalog import feeds  # type: ignore[attr-defined]
 
-    reader: Iterable[FeedItem] = feeds.read_feed(path, format=format, currency=currency)
+    reader: Iterable[FeedItem] = feeds.read_feed(
+        path, format=format, currency=currency, timezone=timezone
+    )
     return reader
-
-
-def _is_shop_jsonl(path: Path) -> bool:
-    if path.suffix.lower() not in (".jsonl", ".ndjson"):
-        return False
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            first = next((line for line in handle if line.strip()), "")
-        row = json.loads(first)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return True  # let JsonlFeed report what is wrong with it
-    return not isinstance(row, dict) or isinstance(row.get("title"), dict) or "variants" in row
 
 
 __all__ = ["Catalog", "file_fingerprint", "open_feed"]

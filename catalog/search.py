@@ -34,9 +34,6 @@ SEARCH_WEIGHTS = {TITLE: 3.0, LABEL: 2.5, NAME: 2.5, DESC: 1.0}
 SYNONYM = 0.9  # a tag named in another language: "klocki" for lego
 PRICE_EDGES = (2000, 5000, 10000, 20000, 50000)  # minor units: facet buckets
 FACET_SIZE = 10
-_BUYABLE = np.array(
-    [a in (Availability.IN_STOCK, Availability.PREORDER) for a in Availability], dtype=bool
-)
 
 
 def lut(weights: dict[int, float]) -> npt.NDArray[np.float32]:

@@ -165,6 +165,7 @@ def _variant(row: Any) -> Variant:
         gender=Gender(data["gender"]) if data.get("gender") else None,
         image=data.get("image"),
         link=data.get("link"),
+        title=data.get("title") or "",
     )
 
 
@@ -254,6 +255,15 @@ class CatalogStore:
             row = connection.execute(query).first()
         return (row[0], row[1]) if row else (0, 0)
 
+    def current_source(self) -> str | None:
+        """Where the catalog shoppers see was imported from (a path or URL), if anywhere."""
+        query = select(generations.c.source).where(
+            generations.c.id
+            == select(current.c.generation).where(current.c.id == 1).scalar_subquery()
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
     # -- feeds ---------------------------------------------------------------------------
     def feed_state(self, source: str) -> FeedState | None:
         with self.engine.connect() as connection:
@@ -261,6 +271,11 @@ class CatalogStore:
         if row is None:
             return None
         return FeedState(row.source, row.etag, row.last_modified, row.fingerprint, row.generation)
+
+    def feed_report(self, source: str) -> Any:
+        """What the last import of ``source`` reported, when it was kept (an ``ImportReport``
+        with the first rejected rows), else None."""
+        return None
 
     def remember_feed(self, connection: Connection, state: FeedState, now: datetime) -> None:
         values = {
