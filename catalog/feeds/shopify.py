@@ -217,7 +217,7 @@ def _offers(
         fields["price"] = price
         if compare and price and _greater(compare, price):
             fields["price"], fields["sale_price"] = compare, price
-        _stock(fields, row, tracked_column and not gift_card)
+        _stock(fields, row, tracked_column, gift_card)
         options = {}
         for n in (1, 2, 3):
             name = " ".join(head.get(f"option{n}_name", "").split())
@@ -245,11 +245,11 @@ def _offers(
 _TRUE = frozenset({"true", "yes", "1", "continue"})
 
 
-def _stock(fields: Row, row: Row, tracked_column: bool) -> None:
+def _stock(fields: Row, row: Row, tracked_column: bool, gift_card: bool) -> None:
     """Availability and quantity as Shopify sells the variant (see the module docstring)."""
     qty = row.get("qty", "")
     counted = qty.lstrip("-").isdigit()
-    tracked = bool(row.get("tracker")) if tracked_column else counted
+    tracked = not gift_card and (bool(row.get("tracker")) if tracked_column else counted)
     if not tracked:
         fields["availability"] = "in_stock"
         return
