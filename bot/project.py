@@ -12,6 +12,7 @@ from catalog import (
     Catalog,
     CatalogError,
     ImportRefused,
+    ImportReport,
     ImportRules,
     Problem,
     parse_share,
@@ -187,7 +188,8 @@ def _open_catalog(
                     "warning",
                 )
             )
-        report = catalog.store.feed_report(str(feed_path)) or report
+        stored = catalog.store.feed_report(str(feed_path))
+        report = ImportReport.from_summary(stored) if stored else report
     if report.rejected_count:
         shown = "; ".join(f"line {p.line}: {p.reason}" for p in report.rejected[:3])
         diags.append(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, select
 
 from catalog import store as tables
@@ -105,6 +106,27 @@ class ImportReport:
     unchanged: bool = False  # the feed had not changed since the last import; nothing done
     # The new generation's index, so the importing process need not load it back.
     index: SearchIndex | None = field(default=None, repr=False, compare=False)
+
+    def summary(self, shown: int = 20) -> dict[str, Any]:
+        """What the store keeps of the report: counts and the first ``shown`` rejected rows."""
+        return {
+            **self.as_dict(),
+            "rejected": [p.as_dict() for p in self.rejected[:shown]],
+            "rejected_total": self.rejected_count,
+            "warnings": len(self.warnings),
+        }
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any]) -> ImportReport:
+        return cls(
+            format=data.get("format", ""),
+            rows=data.get("rows", 0),
+            products=data.get("products", 0),
+            variants=data.get("variants", 0),
+            sellable=data.get("sellable", 0),
+            rejected=[Problem(p["line"], p["id"], p["reason"]) for p in data.get("rejected", ())],
+            rejected_total=data.get("rejected_total"),
+        )
 
     @property
     def rejected_count(self) -> int:
@@ -387,6 +409,7 @@ def import_items(
                         feed_state.last_modified,
                         feed_state.fingerprint,
                         generation,
+                        orjson.dumps(report.summary()).decode(),
                     )
                     catalog_store.remember_feed(connection, state, now)
     except BaseException:

@@ -55,6 +55,7 @@ current = Table(
     Column("id", Integer, primary_key=True),
     Column("generation", Integer),
     Column("updated_at", UTCDateTime),
+    Column("reviews_at", UTCDateTime),  # when the ratings last changed
 )
 products = Table(
     "catalog_products",
@@ -101,6 +102,28 @@ feeds = Table(
     Column("fingerprint", Text),
     Column("generation", Integer),
     Column("imported_at", UTCDateTime),
+    Column("report", Text),  # JSON: the last kept import's counts and first rejected rows
+)
+reviews = Table(
+    "catalog_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("product_id", String(255), nullable=False),
+    Column("review_id", String(255)),
+    Column("rating", Integer, nullable=False),  # tenths of a star: 10-50
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(255), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("reviewed_at", UTCDateTime),
+    Column("source", String(1024), nullable=False),
+)
+ratings = Table(
+    "catalog_ratings",
+    metadata,
+    Column("product_id", String(255), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
 )
 
 INDEX_PART_BYTES = 32 << 20
@@ -147,6 +170,7 @@ class FeedState:
     last_modified: str | None
     fingerprint: str | None
     generation: int | None
+    report: str | None = None  # JSON of the import's summary (ImportReport.summary())
 
 
 def _variant(row: Any) -> Variant:
@@ -272,10 +296,13 @@ class CatalogStore:
             return None
         return FeedState(row.source, row.etag, row.last_modified, row.fingerprint, row.generation)
 
-    def feed_report(self, source: str) -> Any:
-        """What the last import of ``source`` reported, when it was kept (an ``ImportReport``
-        with the first rejected rows), else None."""
-        return None
+    def feed_report(self, source: str) -> dict[str, Any] | None:
+        """The summary the last kept import of ``source`` stored (``ImportReport.summary()``)."""
+        with self.engine.connect() as connection:
+            text = connection.execute(
+                select(feeds.c.report).where(feeds.c.source == source)
+            ).scalar()
+        return orjson.loads(text) if text else None
 
     def remember_feed(self, connection: Connection, state: FeedState, now: datetime) -> None:
         values = {
@@ -284,6 +311,7 @@ class CatalogStore:
             "fingerprint": state.fingerprint,
             "generation": state.generation,
             "imported_at": now,
+            "report": state.report,
         }
         done = connection.execute(update(feeds).where(feeds.c.source == state.source), values)
         if done.rowcount == 0:

@@ -5,7 +5,6 @@ each other silently."""
 from __future__ import annotations
 
 import json
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -135,7 +134,9 @@ def test_check_reports_the_configured_feeds_rejected_rows(tmp_path):
         assert opened.project is not None
         messages = [d.format() for d in opened.diagnostics]
         assert any("1 of 3 rows rejected (line 2: price" in m for m in messages), messages
-        assert any(m.startswith(f"{(project / 'feed.jsonl').resolve()}:2:1: warning") for m in messages)
+        assert any(
+            m.startswith(f"{(project / 'feed.jsonl').resolve()}:2:1: warning") for m in messages
+        )
 
 
 def test_a_hand_import_is_never_silently_replaced_by_shop_yamls_feed(tmp_path):
@@ -160,7 +161,10 @@ def test_a_hand_import_before_the_first_start_is_kept_too(tmp_path):
     project = make_project(tmp_path / "shop", feed="feed.jsonl")
     jsonl(project / "feed.jsonl", row("configured"))
     by_hand = jsonl(tmp_path / "sale.jsonl", row("by-hand"))
-    assert run("import", str(by_hand), "--replace-configured", "--project", str(project)).exit_code == 0
+    assert (
+        run("import", str(by_hand), "--replace-configured", "--project", str(project)).exit_code
+        == 0
+    )
     open_project(project, Settings())
     assert search_ids(project) == ["by-hand"]
 
@@ -183,8 +187,9 @@ def test_the_shops_locale_and_time_zone_apply_to_the_feed(tmp_path):
     )
     opened = open_project(project, Settings())
     assert opened.project is not None
-    result = opened.actions.call  # noqa: B018 - the registry is what flows use
-    found = json.loads(run("search", "klocki", "--json", "--locale", "pl", "--project", str(project)).stdout)
+    found = json.loads(
+        run("search", "klocki", "--json", "--locale", "pl", "--project", str(project)).stdout
+    )
     assert found["hits"][0]["title"] == "Klocki"  # the untranslated title is the shop's Polish
     from bot.storage import SessionStore
     from catalog import Catalog
@@ -195,4 +200,3 @@ def test_the_shops_locale_and_time_zone_apply_to_the_feed(tmp_path):
     assert product is not None and product.title["pl"] == "Klocki"
     # Midnight in Warsaw (UTC+1 in December), not in UTC.
     assert product.variants[0].sale_start.isoformat() == "2026-11-30T23:00:00+00:00"
-    del result
