@@ -35,6 +35,7 @@ from catalog import (
     format_money,
     parse_share,
 )
+from catalog.actions import rating_text
 
 from .project import ShopCatalog, shop_catalog
 from .settings import Settings
@@ -260,6 +261,67 @@ def import_feed(
         )
 
 
+reviews_app = typer.Typer(
+    help="Import shoppers' reviews (Google Product Ratings XML or CSV).", no_args_is_help=True
+)
+app.add_typer(reviews_app, name="reviews")
+
+
+@reviews_app.command("import")
+def import_reviews(
+    file: Annotated[Path, typer.Argument(help="Google Product Ratings XML, or a CSV.")],
+    max_rejected: Annotated[
+        str | None,
+        typer.Option(
+            "--max-rejected",
+            help="Change nothing if more than this share of reviews is rejected (default 20%).",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Replace the reviews this file brought before: all or nothing, bad rows reported.
+
+    Reviews name products by a product or variant id (SKU), a GTIN or the product's URL.
+    """
+    root = project.resolve()
+    setup = shop_catalog(root) if (root / "shop.yaml").is_file() else None
+    rules = _rules(setup, None, max_rejected, False)
+    if not file.is_file():
+        raise _fail(f"{file}: no such reviews file", 2)
+    catalog = _catalog(project)
+    try:
+        report = catalog.import_reviews(file, rules=rules)
+    except ImportRefused as exc:
+        if as_json:
+            print(json.dumps({**_reviews_dict(exc.report), "refused": exc.reasons}))
+        else:
+            err.print(f"error: {file}: not imported: {exc}", markup=False)
+            _print_rejected(exc.report)
+            err.print("The reviews were not changed.")
+        raise typer.Exit(1) from None
+    except (CatalogError, StorageError, OSError) as exc:
+        raise _fail(f"{exc}; the reviews were not changed") from None
+    if as_json:
+        print(json.dumps(_reviews_dict(report), ensure_ascii=False))
+        return
+    out.print(
+        f"Imported {report.variants:,} reviews of {report.products:,} products from "
+        f"{report.format}; {report.rejected_count:,} of {report.rows:,} rows rejected."
+    )
+    _print_rejected(report)
+
+
+def _reviews_dict(report: ImportReport) -> dict[str, Any]:
+    return {
+        "format": report.format,
+        "rows": report.rows,
+        "reviews": report.variants,
+        "products": report.products,
+        "rejected": [p.as_dict() for p in report.rejected],
+    }
+
+
 @app.command("search")
 def search(
     query: Annotated[str, typer.Argument(help="Words to look for (may be empty).")] = "",
@@ -269,6 +331,10 @@ def search(
         str | None, typer.Option(help="newborn, infant, toddler, kids, teen, adult, all_ages.")
     ] = None,
     in_stock: Annotated[bool, typer.Option("--in-stock", help="Only buyable variants.")] = False,
+    min_rating: Annotated[
+        float | None, typer.Option("--min-rating", help="Only products rated this or better.")
+    ] = None,
+    sort: Annotated[str, typer.Option(help="relevance or rating.")] = "relevance",
     limit: Annotated[int, typer.Option(help="How many hits to show.")] = 10,
     locale: Annotated[str, typer.Option(help="Language of titles and prices.")] = "en",
     as_json: JsonOpt = False,
@@ -280,6 +346,8 @@ def search(
             f"unknown age group {age_group!r}; use one of {', '.join(g.value for g in AgeGroup)}",
             2,
         )
+    if sort not in ("relevance", "rating"):
+        raise _fail(f"--sort: use relevance or rating, not {sort!r}", 2)
     catalog = _catalog(project)
     started = time.perf_counter()
     result = catalog.search(
@@ -288,6 +356,8 @@ def search(
         max_price=max_price,
         age_group=age_group,
         in_stock=in_stock,
+        min_rating=min_rating,
+        sort=sort,
         limit=limit,
     )
     took = (time.perf_counter() - started) * 1000
@@ -304,17 +374,20 @@ def search(
                 "currency": product.currency,
                 "availability": sorted({v.availability.value for v in hit.variants}),
                 "variants": [v.id for v in hit.variants],
+                "rating": product.rating,
+                "reviews": product.reviews,
             }
         )
     if as_json:
         print(json.dumps({"total": result.total, "hits": rows}, ensure_ascii=False))
         return
-    table = Table("id", "title", "price", "availability", "variants")
+    table = Table("id", "title", "price", "rating", "availability", "variants")
     for row in rows:
         table.add_row(
             escape(row["id"]),
             escape(row["title"]),
             format_money(row["price"], row["currency"], locale),
+            rating_text(row["rating"], row["reviews"], locale),
             ", ".join(row["availability"]),
             str(len(row["variants"])),
         )

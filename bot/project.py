@@ -70,10 +70,12 @@ def build_services(
 
 @dataclass(frozen=True)
 class ShopCatalog:
-    """How a project's catalog is fed: ``shop.yaml``'s feed and the rules every import of
-    the project follows (its currency, default locale and time zone; the feed's limits)."""
+    """How a project's catalog is fed: ``shop.yaml``'s feed and reviews file and the rules
+    every import of the project follows (its currency, default locale and time zone; the
+    feed's limits)."""
 
     feed: str | None
+    reviews: str | None
     rules: ImportRules
     shop: dict[str, Any]  # shop.yaml as written (with the environment's overrides)
     doc: YamlDoc | None  # for line numbers
@@ -110,7 +112,8 @@ def shop_catalog(root: Path, settings: Settings | None = None) -> ShopCatalog:
         max_rejected=max_rejected,
         allow_empty=section.get("allow_empty") is True,
     )
-    return ShopCatalog(feed, rules, shop, doc)
+    reviews = section.get("reviews") if isinstance(section.get("reviews"), str) else None
+    return ShopCatalog(feed, reviews, rules, shop, doc)
 
 
 def _checkout(
@@ -156,24 +159,53 @@ def _open_catalog(
     except StorageError as exc:
         return Catalog(store.engine), [Diagnostic(shop_yaml, 1, 1, f"catalog: {exc}")]
     catalog = Catalog(store.engine)
+    diags = _import_feed(root, catalog, setup)
+    if setup.reviews and not any(d.severity == "error" for d in diags):
+        diags.extend(_import_reviews(root, catalog, setup))
+    return catalog, diags
+
+
+def _import_reviews(root: Path, catalog: Catalog, setup: ShopCatalog) -> list[Diagnostic]:
+    shop_yaml = root / "shop.yaml"
+    line, col = setup.doc.pos(("catalog", "reviews")) if setup.doc else (1, 1)
+    path = (root / str(setup.reviews)).resolve()
+    if not path.is_file():
+        return [Diagnostic(shop_yaml, line, col, f"reviews file {setup.reviews!r} not found")]
+    try:
+        report = catalog.import_reviews(path, rules=setup.rules, changed_only=True)
+    except ImportRefused as exc:
+        return [
+            Diagnostic(shop_yaml, line, col, f"reviews {setup.reviews!r} not imported: {exc}"),
+            *_rejects(path, exc.report.rejected),
+        ]
+    except (CatalogError, StorageError, OSError) as exc:
+        return [Diagnostic(shop_yaml, line, col, f"reviews {setup.reviews!r} not imported: {exc}")]
+    if not report.rejected_count:
+        return []
+    message = f"reviews {setup.reviews!r}: {report.rejected_count:,} of {report.rows:,} rejected"
+    return [Diagnostic(shop_yaml, line, col, message, "warning"), *_rejects(path, report.rejected)]
+
+
+def _import_feed(root: Path, catalog: Catalog, setup: ShopCatalog) -> list[Diagnostic]:
+    shop_yaml = root / "shop.yaml"
     feed = setup.feed
     if not feed:
-        return catalog, []
+        return []
     line, col = setup.doc.pos(("catalog", "feed")) if setup.doc else (1, 1)
     feed_path = (root / feed).resolve()
     if not feed_path.exists():
-        return catalog, [Diagnostic(shop_yaml, line, col, f"catalog feed {feed!r} not found")]
+        return [Diagnostic(shop_yaml, line, col, f"catalog feed {feed!r} not found")]
     try:
         report = catalog.import_path(feed_path, rules=setup.rules, changed_only=True)
     except ImportRefused as exc:
         message = f"catalog feed {feed!r} cannot be used: {exc}; shoppers see the catalog as it was"
-        return catalog, [
+        return [
             Diagnostic(shop_yaml, line, col, message),
             *_rejects(feed_path, exc.report.rejected),
         ]
     except (CatalogError, ImportError, StorageError, OSError) as exc:
         message = f"catalog feed {feed!r} not imported: {exc}"
-        return catalog, [Diagnostic(shop_yaml, line, col, message)]
+        return [Diagnostic(shop_yaml, line, col, message)]
     diags = []
     if report.unchanged:
         source = catalog.store.current_source()
@@ -203,7 +235,7 @@ def _open_catalog(
             )
         )
         diags.extend(_rejects(feed_path, report.rejected))
-    return catalog, diags
+    return diags
 
 
 _REJECTS_SHOWN = 5

@@ -23,6 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import orjson
 from sqlalchemy import Engine
 
 from catalog.importer import ImportReport, ImportRules, Progress, import_items
@@ -30,6 +33,7 @@ from catalog.index import SearchIndex, empty_index
 from catalog.products import Product
 from catalog.recommend import recommend as recommend_seqs
 from catalog.records import AgeGroup, FeedItem, Gender, Offer
+from catalog.reviews import Review
 from catalog.search import Filters, Hit, SearchResult, rank
 from catalog.store import CatalogStore, FeedState
 
@@ -66,6 +70,9 @@ class Catalog:
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._loaded: tuple[int | None, SearchIndex] = (None, empty_index())
+        # Average rating in tenths of a star per product seq (0: none), and what it was built
+        # from: (generation, reviews_at).
+        self._ratings: tuple[Any, npt.NDArray[np.int16] | None] = (None, None)
         self._checked = -1e18
         self.index_outdated = False
 
@@ -85,7 +92,7 @@ class Catalog:
         with self._lock:
             if not force and time.monotonic() - self._checked < self._refresh_seconds:
                 return self._loaded
-            generation = self.store.current_generation()
+            generation, reviews_at = self.store.current_state()
             if generation != self._loaded[0]:
                 blob = self.store.load_index_blob(generation) if generation else None
                 try:
@@ -101,8 +108,20 @@ class Catalog:
                 # (it is rebuilt, ~50 ms at a million items, when a sale window opens or ends).
                 index.now_columns(int(self._clock().timestamp()))
                 self._loaded = (generation, index)
+            if self._ratings[0] != (generation, reviews_at):
+                self._ratings = ((generation, reviews_at), self._rating_column(generation))
             self._checked = time.monotonic()
             return self._loaded
+
+    def _rating_column(self, generation: int | None) -> npt.NDArray[np.int16] | None:
+        rated = self.store.ratings_by_seq(generation) if generation is not None else []
+        if not rated:
+            return None
+        column = np.zeros(self._loaded[1].n_products, dtype=np.int16)
+        for seq, count, total in rated:
+            if 0 <= seq < len(column):
+                column[seq] = round(total / count)
+        return column
 
     def _products(self, seqs: list[int]) -> tuple[list[Product], int | None]:
         """Load products by seq from the generation the index belongs to.
@@ -133,6 +152,8 @@ class Catalog:
         gender: Gender | str | None = None,
         brand: str | None = None,
         category: str | None = None,
+        min_rating: float | None = None,
+        sort: str = "relevance",
         limit: int = 10,
         offset: int = 0,
         facets: bool = True,
@@ -142,7 +163,11 @@ class Catalog:
 
         Filters apply per variant: a hit carries only its variants that pass. Prices are the
         ones in force at ``now`` (sale prices inside their window), in minor units.
+        ``min_rating`` keeps products whose reviews average at least that many stars;
+        ``sort="rating"`` puts the best rated first (then relevance).
         """
+        if sort not in ("relevance", "rating"):
+            raise ValueError(f"sort must be relevance or rating, not {sort!r}")
         filters = Filters(
             min_price=min_price,
             max_price=max_price,
@@ -152,12 +177,24 @@ class Catalog:
             gender=Gender(gender) if gender else None,
             brand=brand,
             category=category,
+            min_rating=None if min_rating is None else int(round(min_rating * 10)),
         )
         moment = now or self._clock()
         for _attempt in range(3):
             _, index = self._current()
+            ratings = self._ratings[1]
+            if ratings is not None and len(ratings) != index.n_products:
+                ratings = None  # built for the generation before: a moment's gap
             ranked = rank(
-                index, query, filters, now=moment, limit=max(limit, 0), offset=offset, facets=facets
+                index,
+                query,
+                filters,
+                now=moment,
+                limit=max(limit, 0),
+                offset=offset,
+                facets=facets,
+                ratings=ratings,
+                by_rating=sort == "rating",
             )
             products, generation = self._products(ranked.seqs)
             if generation is None and ranked.seqs:
@@ -242,6 +279,71 @@ class Catalog:
             image=variant.image or product.image,
             quantity=variant.quantity,
         )
+
+    def reviews(self, product_id: str, *, locale: str, limit: int = 3) -> list[Review]:
+        """The best recent reviews of a product for a shopper reading ``locale``: the better
+        rated, then the newer, of those in the shopper's language (of all, when none is)."""
+        language = locale.replace("_", "-").split("-", 1)[0].lower()
+        found = [
+            Review(
+                product_id=product_id,
+                rating=row.rating / 10,
+                title=row.title,
+                text=row.text,
+                author=row.author,
+                locale=row.locale,
+                reviewed_at=row.reviewed_at,
+            )
+            for row in self.store.reviews(product_id)
+            if row.text or row.title
+        ]
+        oldest = datetime.min.replace(tzinfo=UTC)
+
+        def order(review: Review) -> tuple[bool, int, float]:
+            same = review.locale.replace("_", "-").split("-", 1)[0].lower() == language
+            return (not same, -round(review.rating), -(review.reviewed_at or oldest).timestamp())
+
+        ranked = sorted(found, key=order)
+        if ranked and not order(ranked[0])[0]:  # some in the shopper's language: only those
+            ranked = [r for r in ranked if not order(r)[0]]
+        return ranked[: max(limit, 0)]
+
+    def import_reviews(
+        self, path: str | Path, *, rules: ImportRules | None = None, changed_only: bool = False
+    ) -> ImportReport:
+        """Import a reviews file (Google Product Ratings XML or CSV); see :mod:`catalog.reviews`.
+
+        ``changed_only``: skip a file unchanged since its last import (``unchanged``), as
+        ``shop.yaml``'s ``catalog.reviews`` is imported at every start.
+        """
+        from catalog.reviews import import_reviews
+
+        rules = rules or ImportRules()
+        path = Path(path).resolve()
+        if not path.is_file():
+            from catalog.feeds.errors import FeedError
+
+            raise FeedError(path, "reviews file not found; check the path")
+        source = "reviews:" + str(path)
+        fingerprint = file_fingerprint(path) + rules.fingerprint
+        known = self.store.feed_state(source)
+        if changed_only and known is not None and known.fingerprint == fingerprint:
+            stored = known.report and ImportReport.from_summary(orjson.loads(known.report))
+            return replace(stored or ImportReport(), unchanged=True)
+        report = import_reviews(
+            self.engine,
+            path,
+            locale=rules.locale,
+            max_rejected=rules.max_rejected,
+            now=self._clock(),
+        )
+        state = FeedState(
+            source, None, None, fingerprint, None, orjson.dumps(report.summary()).decode()
+        )
+        with self.engine.begin() as connection:
+            self.store.remember_feed(connection, state, self._clock())
+        self._current(force=True)
+        return report
 
     # -- imports -------------------------------------------------------------------------
     def import_items(

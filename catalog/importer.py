@@ -246,7 +246,13 @@ class _Import:
                 shared = shared_title(own)
                 if shared:
                     title = shared
-                    part = (shared, *part[1:])
+                    translated = dict(title_i18n)
+                    for locale in title_i18n:
+                        theirs = list(dict.fromkeys(p[6][3].get(locale, "") for p in run))
+                        common = shared_title(theirs) if len(theirs) > 1 and all(theirs) else None
+                        if common:
+                            translated[locale] = common
+                    part = (shared, part[1], part[2], translated, *part[4:])
         else:
             names = list(first[7])
         titles = (title, *title_i18n.values(), *names) if title_i18n or names else (title,)

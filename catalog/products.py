@@ -89,6 +89,8 @@ class Product:
     image: str | None = None
     images: tuple[str, ...] = ()
     link: str | None = None
+    rating: float | None = None  # average stars (1.0-5.0) of its reviews, None without any
+    reviews: int = 0  # how many reviews
 
     @property
     def category(self) -> str:

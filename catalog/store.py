@@ -193,9 +193,14 @@ def _variant(row: Any) -> Variant:
     )
 
 
-def _product(row: Any, its_variants: Sequence[Variant]) -> Product:
+def _product(
+    row: Any, its_variants: Sequence[Variant], rating: tuple[int, int] | None = None
+) -> Product:
     data = orjson.loads(row.data)
+    count, total = rating or (0, 0)
     return Product(
+        rating=round(total / count / 10, 1) if count else None,
+        reviews=count,
         id=row.id,
         title=data["title"],
         currency=row.currency,
@@ -221,6 +226,35 @@ class CatalogStore:
     def current_generation(self) -> int | None:
         with self.engine.connect() as connection:
             return connection.execute(_CURRENT).scalar()
+
+    def current_state(self) -> tuple[int | None, datetime | None]:
+        """The generation shoppers see and when the ratings last changed."""
+        query = select(current.c.generation, current.c.reviews_at).where(current.c.id == 1)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row[0], row[1]) if row else (None, None)
+
+    def ratings_by_seq(self, generation: int) -> list[tuple[int, int, int]]:
+        """``(seq, count, total tenths)`` of the rated products of ``generation``."""
+        query = (
+            select(products.c.seq, ratings.c.count, ratings.c.total)
+            .join(ratings, ratings.c.product_id == products.c.id)
+            .where(products.c.generation == generation)
+        )
+        with self.engine.connect() as connection:
+            return [(int(a), int(b), int(c)) for a, b, c in connection.execute(query)]
+
+    def reviews(self, product_id: str, limit: int = 200) -> list[Any]:
+        """A product's reviews, newest first (rows with rating in tenths)."""
+        r = reviews.c
+        query = (
+            select(r.rating, r.title, r.text, r.author, r.locale, r.reviewed_at)
+            .where(r.product_id == product_id)
+            .order_by(r.reviewed_at.desc(), r.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.execute(query))
 
     def load_index_blob(self, generation: int) -> bytearray | None:
         """The stored index, read part by part into one buffer (no second copy)."""
@@ -250,8 +284,10 @@ class CatalogStore:
         with self.engine.connect() as connection:
             rows = connection.execute(_PRODUCTS_BY_SEQ, {"g": generation, "seqs": list(seqs)})
             rows_list = rows.all()
-            by_product = self._variants(connection, generation, [r.id for r in rows_list])
-        return {r.seq: _product(r, by_product.get(r.id, ())) for r in rows_list}
+            ids = [r.id for r in rows_list]
+            by_product = self._variants(connection, generation, ids)
+            rated = _ratings(connection, ids)
+        return {r.seq: _product(r, by_product.get(r.id, ()), rated.get(r.id)) for r in rows_list}
 
     def product(self, generation: int, product_id: str) -> Product | None:
         with self.engine.connect() as connection:
@@ -259,7 +295,8 @@ class CatalogStore:
             if row is None:
                 return None
             found = self._variants(connection, generation, [row.id]).get(row.id)
-        return _product(row, found) if found else None
+            rated = _ratings(connection, [row.id])
+        return _product(row, found, rated.get(row.id)) if found else None
 
     def _variants(
         self, connection: Connection, generation: int, product_ids: list[str]
@@ -294,7 +331,9 @@ class CatalogStore:
             row = connection.execute(select(feeds).where(feeds.c.source == source)).first()
         if row is None:
             return None
-        return FeedState(row.source, row.etag, row.last_modified, row.fingerprint, row.generation)
+        return FeedState(
+            row.source, row.etag, row.last_modified, row.fingerprint, row.generation, row.report
+        )
 
     def feed_report(self, source: str) -> dict[str, Any] | None:
         """The summary the last kept import of ``source`` stored (``ImportReport.summary()``)."""
@@ -353,6 +392,15 @@ class CatalogStore:
             stale = [g for g in old if g != now_current]
         for generation in stale:
             self.drop_generation(generation)
+
+
+def _ratings(connection: Connection, product_ids: list[str]) -> dict[str, tuple[int, int]]:
+    if not product_ids:
+        return {}
+    query = select(ratings.c.product_id, ratings.c.count, ratings.c.total).where(
+        ratings.c.product_id.in_(product_ids)
+    )
+    return {pid: (int(count), int(total)) for pid, count, total in connection.execute(query)}
 
 
 def _drop(connection: Connection, generation: int) -> None:
