@@ -14,6 +14,7 @@ from datetime import UTC, tzinfo
 
 from catalog.feeds import values
 from catalog.records import Availability, FeedItem, Problem, Status
+from shoplinks import web_url
 
 FIELD_LIMIT = 100_000  # characters in one cell; Google's longest text (description) is 5,000
 
@@ -256,11 +257,20 @@ class OfferBuilder:
                 f"{id if values.excel_mangled(id) else item.group_id!r} (its digits are lost); "
                 "format the column as text and export again",
             )
+        if not images and (extra := get("additional_image_link")):
+            images = [u for u in extra.split(",") if u.strip()]
         if images:
-            item.additional_images = tuple(images)
-        elif extra := get("additional_image_link"):
-            item.additional_images = tuple(u.strip() for u in extra.split(",") if u.strip())
+            kept = [self._url(u, "additional_image_link", line, id) for u in images]
+            item.additional_images = tuple(u for u in kept if u)
         return item
+
+    def _url(self, text: str, field: str, line: int, id: str) -> str | None:
+        """An http(s) URL, or None with a warning: only those reach a link or an image."""
+        url = web_url(text)
+        if url is None and text.strip():
+            shown = text.strip()[:60]
+            self.warn(line, id, f"{field} {shown!r} is not an http(s) URL; left out")
+        return url
 
     def _money(self, text: str) -> tuple[int, str]:
         amount, code = values.parse_money(text, self.currency)
@@ -304,9 +314,9 @@ class OfferBuilder:
         elif description:
             item.description = values.collapse(description)
         if link := get("link"):
-            item.link = link.strip()
+            item.link = self._url(link, "link", line, item.id)
         if image := get("image_link"):
-            item.image = image.strip()
+            item.image = self._url(image, "image_link", line, item.id)
         if brand := get("brand"):
             item.brand = values.collapse(brand)
         google = get("google_product_category", "")
