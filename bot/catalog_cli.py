@@ -261,6 +261,30 @@ def import_feed(
         )
 
 
+@app.command("export")
+def export(
+    dest: Annotated[Path, typer.Argument(help="The file to write.")],
+    format: Annotated[
+        str, typer.Option("--format", help="meta_csv: a Meta (Commerce Manager) catalog feed.")
+    ] = "meta_csv",
+    locale: Annotated[str, typer.Option(help="Language of titles and descriptions.")] = "",
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Write the catalog as a feed another platform reads, with shopchat's ids.
+
+    Loaded into Commerce Manager, the WhatsApp catalog's orders name shopchat's product and
+    variant ids, so shopchat re-prices them without any mapping.
+    """
+    if format != "meta_csv":
+        raise _fail(f"--format {format!r}: only meta_csv can be exported", 2)
+    from catalog.export import export_meta_csv
+
+    catalog = _catalog(project)
+    with dest.open("w", encoding="utf-8", newline="") as handle:
+        rows = export_meta_csv(catalog.engine, handle, locale=locale)
+    out.print(f"Wrote {rows:,} rows to {escape(str(dest))} (Meta catalog CSV).")
+
+
 reviews_app = typer.Typer(
     help="Import shoppers' reviews (Google Product Ratings XML or CSV).", no_args_is_help=True
 )

@@ -56,3 +56,29 @@ def test_stored_minor_units_are_iso_4217s_everywhere():
     for code in ("HUF", "IQD", "JPY", "KWD", "IRR", "PLN", "XTR"):
         assert values.currency_exponent(code) == MINOR_UNITS.get(code, 2), code
     assert {c: values.currency_exponent(c) for c in MINOR_UNITS} == MINOR_UNITS
+
+
+def test_the_catalog_exports_as_a_meta_feed_that_imports_back_with_the_same_ids(
+    sqlite_catalog, tmp_path
+):
+    import io
+
+    from catalog.export import export_meta_csv
+    from catalog.feeds import read_feed
+
+    sqlite_catalog.import_path(DATA / "shopify_fr.csv", rules=ImportRules(currency="EUR"))
+    buffer = io.StringIO()
+    rows = export_meta_csv(sqlite_catalog.engine, buffer)
+    path = tmp_path / "meta.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    reader = read_feed(path, currency="EUR")
+    items = {i.id: i for i in reader}
+    assert reader.format == "meta_csv" and len(items) == rows == 6
+    green = items["PM-M-VERT"]
+    assert (green.group_id, green.price, green.title) == (
+        "pull-marin",
+        8900,
+        "Pull marin – Taille: M / Couleur: Vert",
+    )
+    assert items["BONNET"].availability.value == "backorder"
+    assert [p for p in reader.problems if p.severity == "error"] == []
