@@ -6,8 +6,19 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from catalog import Catalog, CatalogError, register_catalog_actions
+from catalog import (
+    Catalog,
+    CatalogError,
+    ImportRefused,
+    ImportReport,
+    ImportRules,
+    Problem,
+    parse_share,
+    register_catalog_actions,
+)
+from catalog.importer import DEFAULT_MAX_REJECTED
 from checkout import (
     Checkout,
     CheckoutConfig,
@@ -20,7 +31,7 @@ from checkout import (
 )
 from checkout.identity import region_for_timezone
 from flows import ActionRegistry, Diagnostic, Project, load_project
-from flows.yamlpos import YamlSyntaxError, load_yaml
+from flows.yamlpos import YamlDoc, YamlSyntaxError, load_yaml
 
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -47,26 +58,67 @@ def build_services(
     """The actions, the diagnostics, and the checkout the actions use."""
     registry = ActionRegistry()
     diags: list[Diagnostic] = []
-    feed = settings.catalog.feed if settings.catalog and settings.catalog.feed else None
-    try:
-        shop = load_yaml(root / "shop.yaml").data
-    except (YamlSyntaxError, OSError):
-        shop = {}  # load_project reports it
-    if feed is None and isinstance(shop, dict) and isinstance(shop.get("catalog"), dict):
-        feed = shop["catalog"].get("feed")
-    currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
-    catalog, problems = _open_catalog(root, settings, feed, currency)
+    setup = shop_catalog(root, settings)
+    catalog, problems = _open_catalog(root, settings, setup)
     diags.extend(problems)
     register_catalog_actions(registry, catalog)
-    checkout = _checkout(root, settings, shop, catalog, diags)
+    checkout = _checkout(root, settings, setup.shop, catalog, diags)
     if checkout is not None:
         register_checkout_actions(registry, checkout)
     diags.extend(_project_actions(root, registry))
     return registry, diags, checkout
 
 
+@dataclass(frozen=True)
+class ShopCatalog:
+    """How a project's catalog is fed: ``shop.yaml``'s feed and reviews file and the rules
+    every import of the project follows (its currency, default locale and time zone; the
+    feed's limits)."""
+
+    feed: str | None
+    reviews: str | None
+    rules: ImportRules
+    shop: dict[str, Any]  # shop.yaml as written (with the environment's overrides)
+    doc: YamlDoc | None  # for line numbers
+
+
+def shop_catalog(root: Path, settings: Settings | None = None) -> ShopCatalog:
+    """The project's catalog setup from ``shop.yaml`` and the environment (``SHOPCHAT_*``)."""
+    settings = settings or Settings()
+    doc: YamlDoc | None
+    try:
+        doc = load_yaml(root / "shop.yaml")
+        shop = doc.data if isinstance(doc.data, dict) else {}
+    except (YamlSyntaxError, OSError):
+        doc, shop = None, {}  # load_project reports it
+    overrides = settings.shop_overrides()
+    catalog_override = overrides.pop("catalog", None) or {}
+    shop = {**shop, **overrides}
+    written = shop.get("catalog")
+    section: dict[str, Any] = written if isinstance(written, dict) else {}
+    if catalog_override:
+        section = shop["catalog"] = {**section, **catalog_override}
+    feed = section.get("feed") if isinstance(section.get("feed"), str) else None
+    currency = shop.get("currency") if isinstance(shop.get("currency"), str) else None
+    locale = shop.get("default_locale")
+    timezone = shop.get("timezone")
+    try:
+        max_rejected = parse_share(section.get("max_rejected", DEFAULT_MAX_REJECTED))
+    except ValueError:
+        max_rejected = DEFAULT_MAX_REJECTED  # load_project reports it
+    rules = ImportRules(
+        currency=currency.strip().upper() if currency else (None if doc is None else "USD"),
+        locale=locale if isinstance(locale, str) else ("en" if doc else ""),
+        timezone=timezone if isinstance(timezone, str) else None,
+        max_rejected=max_rejected,
+        allow_empty=section.get("allow_empty") is True,
+    )
+    reviews = section.get("reviews") if isinstance(section.get("reviews"), str) else None
+    return ShopCatalog(feed, reviews, rules, shop, doc)
+
+
 def _checkout(
-    root: Path, settings: Settings, shop: object, catalog: Catalog, diags: list[Diagnostic]
+    root: Path, settings: Settings, shop: dict[str, Any], catalog: Catalog, diags: list[Diagnostic]
 ) -> Checkout | None:
     """The order book on a private database until the app binds the real one."""
     try:
@@ -74,8 +126,8 @@ def _checkout(
     except CheckoutError as exc:
         diags.append(Diagnostic(root / "checkout.yaml", 1, 1, str(exc)))
         return None
-    currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
-    zone = settings.timezone or (shop.get("timezone") if isinstance(shop, dict) else None)
+    currency = shop.get("currency")
+    zone = shop.get("timezone")
     region = config.phone_region or region_for_timezone(str(zone or ""))
     book = OrderBook(catalog, config, shop_currency=str(currency or "EUR"), region=region)
     stripe = (
@@ -99,33 +151,104 @@ def _checkout(
 
 
 def _open_catalog(
-    root: Path, settings: Settings, feed: str | None, currency: object = None
+    root: Path, settings: Settings, setup: ShopCatalog
 ) -> tuple[Catalog, list[Diagnostic]]:
-    """The project's catalog database, re-importing the feed only when the file changed."""
+    """The project's catalog database, re-importing ``shop.yaml``'s feed only when the file
+    changed since it was last imported (a hand import stays until then)."""
     store = SessionStore(settings.database_url_for(root))
+    shop_yaml = root / "shop.yaml"
     try:
         store.migrate()
     except StorageError as exc:
-        return Catalog(store.engine), [Diagnostic(root / "shop.yaml", 1, 1, f"catalog: {exc}")]
+        return Catalog(store.engine), [Diagnostic(shop_yaml, 1, 1, f"catalog: {exc}")]
     catalog = Catalog(store.engine)
+    diags = _import_feed(root, catalog, setup)
+    if setup.reviews and not any(d.severity == "error" for d in diags):
+        diags.extend(_import_reviews(root, catalog, setup))
+    return catalog, diags
+
+
+def _import_reviews(root: Path, catalog: Catalog, setup: ShopCatalog) -> list[Diagnostic]:
+    shop_yaml = root / "shop.yaml"
+    line, col = setup.doc.pos(("catalog", "reviews")) if setup.doc else (1, 1)
+    path = (root / str(setup.reviews)).resolve()
+    if not path.is_file():
+        return [Diagnostic(shop_yaml, line, col, f"reviews file {setup.reviews!r} not found")]
+    try:
+        report = catalog.import_reviews(path, rules=setup.rules, changed_only=True)
+    except ImportRefused as exc:
+        return [
+            Diagnostic(shop_yaml, line, col, f"reviews {setup.reviews!r} not imported: {exc}"),
+            *_rejects(path, exc.report.rejected),
+        ]
+    except (CatalogError, StorageError, OSError) as exc:
+        return [Diagnostic(shop_yaml, line, col, f"reviews {setup.reviews!r} not imported: {exc}")]
+    if not report.rejected_count:
+        return []
+    message = f"reviews {setup.reviews!r}: {report.rejected_count:,} of {report.rows:,} rejected"
+    return [Diagnostic(shop_yaml, line, col, message, "warning"), *_rejects(path, report.rejected)]
+
+
+def _import_feed(root: Path, catalog: Catalog, setup: ShopCatalog) -> list[Diagnostic]:
+    shop_yaml = root / "shop.yaml"
+    feed = setup.feed
     if not feed:
-        return catalog, []
+        return []
+    line, col = setup.doc.pos(("catalog", "feed")) if setup.doc else (1, 1)
     feed_path = (root / feed).resolve()
     if not feed_path.exists():
-        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, f"catalog feed {feed!r} not found")]
+        return [Diagnostic(shop_yaml, line, col, f"catalog feed {feed!r} not found")]
     try:
-        report = catalog.import_path(
-            feed_path, currency=currency if isinstance(currency, str) else None
+        report = catalog.import_path(feed_path, rules=setup.rules, changed_only=True)
+    except ImportRefused as exc:
+        message = f"catalog feed {feed!r} cannot be used: {exc}; shoppers see the catalog as it was"
+        return [
+            Diagnostic(shop_yaml, line, col, message),
+            *_rejects(feed_path, exc.report.rejected),
+        ]
+    except (CatalogError, ImportError, StorageError, OSError) as exc:
+        message = f"catalog feed {feed!r} not imported: {exc}"
+        return [Diagnostic(shop_yaml, line, col, message)]
+    diags = []
+    if report.unchanged:
+        source = catalog.store.current_source()
+        if source is not None and source != str(feed_path):
+            diags.append(
+                Diagnostic(
+                    shop_yaml,
+                    line,
+                    col,
+                    f"shoppers see the catalog imported by hand from {source}; {feed!r} is "
+                    "imported again when it changes",
+                    "warning",
+                )
+            )
+        stored = catalog.store.feed_report(str(feed_path))
+        report = ImportReport.from_summary(stored) if stored else report
+    if report.rejected_count:
+        shown = "; ".join(f"line {p.line}: {p.reason}" for p in report.rejected[:3])
+        diags.append(
+            Diagnostic(
+                shop_yaml,
+                line,
+                col,
+                f"catalog feed {feed!r}: {report.rejected_count:,} of {report.rows:,} rows "
+                f"rejected ({shown})",
+                "warning",
+            )
         )
-    except (CatalogError, ImportError, StorageError) as exc:
-        message = f"catalog feed {feed!r} not imported: {exc}"
-        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
-    except Exception as exc:  # a fatal feed error from catalog.feeds: keep the old catalog
-        message = f"catalog feed {feed!r} not imported: {exc}"
-        return catalog, [Diagnostic(root / "shop.yaml", 1, 1, message)]
-    return catalog, [
-        Diagnostic(feed_path, p.line, 1, f"catalog row skipped: {p.reason}", "warning")
-        for p in report.rejected
+        diags.extend(_rejects(feed_path, report.rejected))
+    return diags
+
+
+_REJECTS_SHOWN = 5
+
+
+def _rejects(feed_path: Path, rejected: list[Problem]) -> list[Diagnostic]:
+    """The first rejected rows, where an editor can jump to them."""
+    return [
+        Diagnostic(feed_path, max(p.line, 1), 1, f"row rejected: {p.reason}", "warning")
+        for p in rejected[:_REJECTS_SHOWN]
     ]
 
 
@@ -177,4 +300,11 @@ def open_project(root: Path | str, settings: Settings | None = None) -> OpenedPr
     return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout)
 
 
-__all__ = ["OpenedProject", "build_actions", "build_services", "open_project"]
+__all__ = [
+    "OpenedProject",
+    "ShopCatalog",
+    "build_actions",
+    "build_services",
+    "open_project",
+    "shop_catalog",
+]

@@ -2,7 +2,7 @@
 
 shopdb.migrate(engine, catalog.MIGRATIONS)    # create or update the catalog's tables
 catalog = Catalog(engine)                     # on SQLite or PostgreSQL
-catalog.import_path("examples/shop/catalog.jsonl")
+catalog.import_path("examples/shop/catalog.xml")
 catalog.search("klocki", max_price=20000, in_stock=True).hits
 catalog.recommend(age=8, budget=15000, interests="science")
 register_catalog_actions(registry, catalog)
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from catalog.actions import product_for_locale, register_catalog_actions
     from catalog.catalog import Catalog
-    from catalog.errors import CatalogError, FeedFileError, FeedRowError
-    from catalog.importer import ImportReport
-    from catalog.l10n import format_price, pick_text
+    from catalog.errors import CatalogError, ImportRefused
+    from catalog.importer import ImportReport, ImportRules, parse_share
+    from catalog.l10n import format_money, pick_text
     from catalog.migrations import MIGRATIONS
     from catalog.products import Product, Variant
     from catalog.records import (
@@ -41,10 +41,11 @@ _HOMES = {
     "register_catalog_actions": "catalog.actions",
     "Catalog": "catalog.catalog",
     "CatalogError": "catalog.errors",
-    "FeedFileError": "catalog.errors",
-    "FeedRowError": "catalog.errors",
+    "ImportRefused": "catalog.errors",
     "ImportReport": "catalog.importer",
-    "format_price": "catalog.l10n",
+    "ImportRules": "catalog.importer",
+    "parse_share": "catalog.importer",
+    "format_money": "catalog.l10n",
     "pick_text": "catalog.l10n",
     "MIGRATIONS": "catalog.migrations",
     "Product": "catalog.products",
@@ -81,12 +82,12 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Facets",
-    "FeedFileError",
     "FeedItem",
-    "FeedRowError",
     "Gender",
     "Hit",
+    "ImportRefused",
     "ImportReport",
+    "ImportRules",
     "Offer",
     "Problem",
     "Product",
@@ -94,7 +95,8 @@ __all__ = [
     "Status",
     "Variant",
     "fold",
-    "format_price",
+    "format_money",
+    "parse_share",
     "pick_text",
     "product_for_locale",
     "register_catalog_actions",

@@ -1,4 +1,5 @@
-"""The catalog's flow actions: ``catalog.search``, ``catalog.recommend`` and ``catalog.product``.
+"""The catalog's flow actions: ``catalog.search``, ``catalog.recommend``, ``catalog.product``
+and ``catalog.reviews``.
 
 Each returns products as plain dicts resolved for the shopper's locale (see
 :func:`product_for_locale`). Arguments often arrive from templates as text ("8", "true"), so
@@ -11,8 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from catalog.l10n import format_price
+from catalog.l10n import format_money
 from catalog.products import Product, Variant
+from catalog.reviews import Review
 from catalog.text import fold
 from flows.actions import ActionContext, ActionError, ActionRegistry
 
@@ -42,6 +44,7 @@ def product_for_locale(
     in_stock = [v for v in shown if v.in_stock]
     prices = [v.price_at(moment) for v in (in_stock or shown)]
     price = min(prices) if prices else 0
+    labels = {} if product.standalone else product.variant_labels(locale)
     return {
         "id": product.id,
         "title": product.title_for(locale),
@@ -50,10 +53,13 @@ def product_for_locale(
         "category": product.category,
         "price": price,
         "currency": product.currency,
-        "price_text": format_price(price, product.currency, locale),
+        "price_text": format_money(price, product.currency, locale),
         "image": product.image,
         "url": product.link,
         "in_stock": bool(in_stock),
+        "rating": product.rating,
+        "reviews": product.reviews,
+        "rating_text": rating_text(product.rating, product.reviews, locale),
         "availability": "in_stock"
         if in_stock
         else (shown[0].availability.value if shown else "out_of_stock"),
@@ -62,14 +68,43 @@ def product_for_locale(
         else [
             {
                 "id": variant.id,
-                "title": variant.label_for(locale),
+                "title": labels.get(variant.id, ""),
                 "price": variant.price_at(moment),
-                "price_text": format_price(variant.price_at(moment), product.currency, locale),
+                "price_text": format_money(variant.price_at(moment), product.currency, locale),
                 "in_stock": variant.in_stock,
                 "attributes": variant.shown_attributes,
             }
             for variant in shown
         ],
+    }
+
+
+def rating_text(rating: float | None, count: int, locale: str) -> str:
+    """``★ 4.4 (12)`` with the locale's decimal mark; "" for a product without reviews."""
+    if rating is None or not count:
+        return ""
+    from babel.numbers import format_decimal
+
+    from flows.money import _locale
+
+    where = _locale(locale)
+    shown = format_decimal(rating, format="0.0", locale=where)
+    return f"★ {shown} ({format_decimal(count, locale=where)})"
+
+
+def review_for_locale(review: Review, locale: str) -> dict[str, Any]:
+    """A review as flows see it: stars, title, text, author, date for ``locale``."""
+    from flows.templates import format_day
+
+    stars = round(review.rating)
+    return {
+        "rating": review.rating,
+        "stars": "★" * stars + "☆" * (5 - stars),
+        "title": review.title,
+        "text": review.text,
+        "author": review.author,
+        "locale": review.locale,
+        "date": format_day(review.reviewed_at, locale) if review.reviewed_at else "",
     }
 
 
@@ -126,13 +161,27 @@ def _text_arg(value: object) -> str:
     return str(value)
 
 
+def _rating_arg(value: object) -> float | None:
+    text = _text_arg(value).strip().replace(",", ".")
+    if value is None or fold(text) in _EMPTY:
+        return None
+    try:
+        stars = float(text)
+    except ValueError:
+        raise ActionError(f"min_rating: expected stars from 1 to 5, got {value!r}") from None
+    if not 0 <= stars <= 5:
+        raise ActionError(f"min_rating: expected stars from 1 to 5, got {value!r}")
+    return stars
+
+
 def _optional_text(value: object) -> str | None:
     text = _text_arg(value).strip()
     return None if fold(text) in _EMPTY else text
 
 
 def register_catalog_actions(registry: ActionRegistry, catalog: Catalog) -> None:
-    """Register ``catalog.search``, ``catalog.recommend`` and ``catalog.product``."""
+    """Register ``catalog.search``, ``catalog.recommend``, ``catalog.product`` and
+    ``catalog.reviews``."""
 
     def search(
         ctx: ActionContext,
@@ -142,15 +191,23 @@ def register_catalog_actions(registry: ActionRegistry, catalog: Catalog) -> None
         min_price: int | None = None,
         age: int | None = None,
         in_stock: bool = True,
+        min_rating: float | None = None,
+        sort: str = "relevance",
         limit: int = 6,
     ) -> list[dict[str, Any]]:
-        """Search products by words, price (minor units), age and stock."""
+        """Search products by words, price (minor units), age, stock and rating; ``sort``:
+        relevance or rating."""
+        order = _text_arg(sort).strip().lower() or "relevance"
+        if order not in ("relevance", "rating"):
+            raise ActionError(f"sort: expected relevance or rating, got {sort!r}")
         found = catalog.search(
             _text_arg(query),
             min_price=_int_arg("min_price", min_price),
             max_price=_int_arg("max_price", max_price),
             age=_int_arg("age", age),
             in_stock=_bool_arg("in_stock", in_stock, True),
+            min_rating=_rating_arg(min_rating),
+            sort=order,
             limit=_limit_arg(limit),
             facets=False,
         )
@@ -191,9 +248,38 @@ def register_catalog_actions(registry: ActionRegistry, catalog: Catalog) -> None
         found = catalog.get(_text_arg(id))
         return product_for_locale(found, ctx.locale) if found else None
 
+    def reviews(ctx: ActionContext, *, id: str, limit: int = 3) -> dict[str, Any]:
+        """A product's rating and its best recent reviews in the shopper's language."""
+        product_id = _text_arg(id).strip()
+        found = catalog.get(product_id)
+        if found is None:
+            return {"rating": None, "count": 0, "rating_text": "", "reviews": [], "text": ""}
+        picked = catalog.reviews(product_id, locale=ctx.locale, limit=min(_limit_arg(limit), 5))
+        shown = [review_for_locale(review, ctx.locale) for review in picked]
+        return {
+            "rating": found.rating,
+            "count": found.reviews,
+            "rating_text": rating_text(found.rating, found.reviews, ctx.locale),
+            "reviews": shown,
+            # Ready to say: each review as stars, title, text and who wrote it when.
+            "text": "\n\n".join(
+                "\n".join(
+                    part
+                    for part in (
+                        f"{r['stars']} {r['title']}".strip(),
+                        r["text"],
+                        "— " + ", ".join(x for x in (r["author"], r["date"]) if x),
+                    )
+                    if part and part != "— "
+                )
+                for r in shown
+            ),
+        }
+
     registry.register("catalog.search", search)
+    registry.register("catalog.reviews", reviews)
     registry.register("catalog.recommend", recommend)
     registry.register("catalog.product", product)
 
 
-__all__ = ["product_for_locale", "register_catalog_actions"]
+__all__ = ["product_for_locale", "rating_text", "register_catalog_actions", "review_for_locale"]

@@ -14,22 +14,26 @@ index and swaps it in whole.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import orjson
 from sqlalchemy import Engine
 
-from catalog.importer import ImportReport, Progress, import_items
+from catalog.importer import ImportReport, ImportRules, Progress, import_items
 from catalog.index import SearchIndex, empty_index
 from catalog.products import Product
 from catalog.recommend import recommend as recommend_seqs
 from catalog.records import AgeGroup, FeedItem, Gender, Offer
+from catalog.reviews import Review
 from catalog.search import Filters, Hit, SearchResult, rank
 from catalog.store import CatalogStore, FeedState
 
@@ -66,6 +70,9 @@ class Catalog:
         self._refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._loaded: tuple[int | None, SearchIndex] = (None, empty_index())
+        # Average rating in tenths of a star per product seq (0: none), and what it was built
+        # from: (generation, reviews_at).
+        self._ratings: tuple[Any, npt.NDArray[np.int16] | None] = (None, None)
         self._checked = -1e18
         self.index_outdated = False
 
@@ -85,7 +92,7 @@ class Catalog:
         with self._lock:
             if not force and time.monotonic() - self._checked < self._refresh_seconds:
                 return self._loaded
-            generation = self.store.current_generation()
+            generation, reviews_at = self.store.current_state()
             if generation != self._loaded[0]:
                 blob = self.store.load_index_blob(generation) if generation else None
                 try:
@@ -101,8 +108,20 @@ class Catalog:
                 # (it is rebuilt, ~50 ms at a million items, when a sale window opens or ends).
                 index.now_columns(int(self._clock().timestamp()))
                 self._loaded = (generation, index)
+            if self._ratings[0] != (generation, reviews_at):
+                self._ratings = ((generation, reviews_at), self._rating_column(generation))
             self._checked = time.monotonic()
             return self._loaded
+
+    def _rating_column(self, generation: int | None) -> npt.NDArray[np.int16] | None:
+        rated = self.store.ratings_by_seq(generation) if generation is not None else []
+        if not rated:
+            return None
+        column = np.zeros(self._loaded[1].n_products, dtype=np.int16)
+        for seq, count, total in rated:
+            if 0 <= seq < len(column):
+                column[seq] = round(total / count)
+        return column
 
     def _products(self, seqs: list[int]) -> tuple[list[Product], int | None]:
         """Load products by seq from the generation the index belongs to.
@@ -133,6 +152,8 @@ class Catalog:
         gender: Gender | str | None = None,
         brand: str | None = None,
         category: str | None = None,
+        min_rating: float | None = None,
+        sort: str = "relevance",
         limit: int = 10,
         offset: int = 0,
         facets: bool = True,
@@ -142,7 +163,11 @@ class Catalog:
 
         Filters apply per variant: a hit carries only its variants that pass. Prices are the
         ones in force at ``now`` (sale prices inside their window), in minor units.
+        ``min_rating`` keeps products whose reviews average at least that many stars;
+        ``sort="rating"`` puts the best rated first (then relevance).
         """
+        if sort not in ("relevance", "rating"):
+            raise ValueError(f"sort must be relevance or rating, not {sort!r}")
         filters = Filters(
             min_price=min_price,
             max_price=max_price,
@@ -152,12 +177,24 @@ class Catalog:
             gender=Gender(gender) if gender else None,
             brand=brand,
             category=category,
+            min_rating=None if min_rating is None else int(round(min_rating * 10)),
         )
         moment = now or self._clock()
         for _attempt in range(3):
             _, index = self._current()
+            ratings = self._ratings[1]
+            if ratings is not None and len(ratings) != index.n_products:
+                ratings = None  # built for the generation before: a moment's gap
             ranked = rank(
-                index, query, filters, now=moment, limit=max(limit, 0), offset=offset, facets=facets
+                index,
+                query,
+                filters,
+                now=moment,
+                limit=max(limit, 0),
+                offset=offset,
+                facets=facets,
+                ratings=ratings,
+                by_rating=sort == "rating",
             )
             products, generation = self._products(ranked.seqs)
             if generation is None and ranked.seqs:
@@ -228,7 +265,7 @@ class Catalog:
         if variant is None:
             return None
         title = product.title_for(locale)
-        label = variant.label_for(locale)
+        label = product.variant_label(variant, locale)
         if label and not product.standalone:
             title = f"{title} – {label}"
         return Offer(
@@ -243,6 +280,71 @@ class Catalog:
             quantity=variant.quantity,
         )
 
+    def reviews(self, product_id: str, *, locale: str, limit: int = 3) -> list[Review]:
+        """The best recent reviews of a product for a shopper reading ``locale``: the better
+        rated, then the newer, of those in the shopper's language (of all, when none is)."""
+        language = locale.replace("_", "-").split("-", 1)[0].lower()
+        found = [
+            Review(
+                product_id=product_id,
+                rating=row.rating / 10,
+                title=row.title,
+                text=row.text,
+                author=row.author,
+                locale=row.locale,
+                reviewed_at=row.reviewed_at,
+            )
+            for row in self.store.reviews(product_id)
+            if row.text or row.title
+        ]
+        oldest = datetime.min.replace(tzinfo=UTC)
+
+        def order(review: Review) -> tuple[bool, int, float]:
+            same = review.locale.replace("_", "-").split("-", 1)[0].lower() == language
+            return (not same, -round(review.rating), -(review.reviewed_at or oldest).timestamp())
+
+        ranked = sorted(found, key=order)
+        if ranked and not order(ranked[0])[0]:  # some in the shopper's language: only those
+            ranked = [r for r in ranked if not order(r)[0]]
+        return ranked[: max(limit, 0)]
+
+    def import_reviews(
+        self, path: str | Path, *, rules: ImportRules | None = None, changed_only: bool = False
+    ) -> ImportReport:
+        """Import a reviews file (Google Product Ratings XML or CSV); see :mod:`catalog.reviews`.
+
+        ``changed_only``: skip a file unchanged since its last import (``unchanged``), as
+        ``shop.yaml``'s ``catalog.reviews`` is imported at every start.
+        """
+        from catalog.reviews import import_reviews
+
+        rules = rules or ImportRules()
+        path = Path(path).resolve()
+        if not path.is_file():
+            from catalog.feeds.errors import FeedError
+
+            raise FeedError(path, "reviews file not found; check the path")
+        source = "reviews:" + str(path)
+        fingerprint = file_fingerprint(path) + rules.fingerprint
+        known = self.store.feed_state(source)
+        if changed_only and known is not None and known.fingerprint == fingerprint:
+            stored = known.report and ImportReport.from_summary(orjson.loads(known.report))
+            return replace(stored or ImportReport(), unchanged=True)
+        report = import_reviews(
+            self.engine,
+            path,
+            locale=rules.locale,
+            max_rejected=rules.max_rejected,
+            now=self._clock(),
+        )
+        state = FeedState(
+            source, None, None, fingerprint, None, orjson.dumps(report.summary()).decode()
+        )
+        with self.engine.begin() as connection:
+            self.store.remember_feed(connection, state, self._clock())
+        self._current(force=True)
+        return report
+
     # -- imports -------------------------------------------------------------------------
     def import_items(
         self,
@@ -252,8 +354,10 @@ class Catalog:
         format: str = "",
         feed_state: FeedState | None = None,
         progress: Progress | None = None,
+        rules: ImportRules | None = None,
     ) -> ImportReport:
         """Import ``items`` as the new catalog (see :func:`catalog.importer.import_items`)."""
+        rules = rules or ImportRules()
         report = import_items(
             self.engine,
             items,
@@ -262,6 +366,9 @@ class Catalog:
             feed_state=feed_state,
             progress=progress,
             clock=self._clock,
+            locale=rules.locale,
+            max_rejected=rules.max_rejected,
+            allow_empty=rules.allow_empty,
         )
         index, report.index = report.index, None
         with self._lock:
@@ -277,35 +384,53 @@ class Catalog:
         *,
         format: str | None = None,
         currency: str | None = None,
+        rules: ImportRules | None = None,
         force: bool = False,
+        changed_only: bool = False,
         progress: Progress | None = None,
     ) -> ImportReport:
         """Import a feed file unless it is unchanged since its last import (``unchanged``).
 
-        ``.jsonl`` files are read by :class:`catalog.jsonl.JsonlFeed`; every other format by
-        ``catalog.feeds.read_feed`` (Google XML/TSV, Meta CSV, Shopify CSV).
+        Every format is read by ``catalog.feeds.read_feed`` (Google XML/TSV, Meta CSV/TSV,
+        Shopify CSV, JSON Lines). ``rules`` are the shop's (currency, locale, time zone) and
+        the merchant's limits; ``currency`` overrides the rules' one. An unchanged file is
+        imported again when another import replaced it since, unless ``changed_only`` (how
+        ``shop.yaml``'s feed is imported: a hand import then stays until the file changes).
+        A change of the rules counts as a change of the file.
         """
+        rules = _with_currency(rules, currency)
         path = Path(path).resolve()
         source = str(path)
-        fingerprint = file_fingerprint(path)
+        fingerprint = file_fingerprint(path) + rules.fingerprint
         known = self.store.feed_state(source)
-        if (
-            not force
-            and known is not None
-            and known.fingerprint == fingerprint
-            and known.generation is not None
-            and known.generation == self._current(force=True)[0]
-            and not self.index_outdated
-        ):
-            return ImportReport(format=format or "", unchanged=True, generation=known.generation)
-        reader = open_feed(path, format=format, currency=currency)
+        if not force and known is not None and known.fingerprint == fingerprint:
+            current = self._current(force=True)[0]
+            if not self.index_outdated and (
+                changed_only or (known.generation is not None and known.generation == current)
+            ):
+                return ImportReport(format=format or "", unchanged=True, generation=current)
+        reader = open_feed(path, format=format, currency=rules.currency, timezone=rules.timezone)
         return self.import_items(
             reader,
             source=source,
             format=getattr(reader, "format", format or ""),
             feed_state=FeedState(source, None, None, fingerprint, None),
             progress=progress,
+            rules=rules,
         )
+
+    def set_aside(self, path: str | Path, rules: ImportRules | None = None) -> None:
+        """Take the feed file at ``path`` as seen in its current state without importing it:
+        an import with ``changed_only`` skips it until it changes (a hand import replacing
+        ``shop.yaml``'s feed stays until the merchant edits that feed)."""
+        path = Path(path).resolve()
+        fingerprint = file_fingerprint(path) + (rules or ImportRules()).fingerprint
+        known = self.store.feed_state(str(path))
+        if known is not None and known.fingerprint == fingerprint:
+            return
+        state = FeedState(str(path), None, None, fingerprint, None)
+        with self.engine.begin() as connection:
+            self.store.remember_feed(connection, state, self._clock())
 
     async def import_url(
         self,
@@ -315,6 +440,7 @@ class Catalog:
         client: Any,
         format: str | None = None,
         currency: str | None = None,
+        rules: ImportRules | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
         """Download a feed with a conditional GET; an unchanged feed is not imported again."""
@@ -333,7 +459,10 @@ class Catalog:
         )
         if fetched.not_modified:
             return ImportReport(format=format or "", unchanged=True, generation=self.generation)
-        reader = open_feed(Path(fetched.path), format=format, currency=currency)
+        rules = _with_currency(rules, currency)
+        reader = open_feed(
+            Path(fetched.path), format=format, currency=rules.currency, timezone=rules.timezone
+        )
         state = FeedState(url, fetched.etag, fetched.last_modified, None, None)
         return await asyncio.to_thread(
             self.import_items,
@@ -342,35 +471,25 @@ class Catalog:
             format=getattr(reader, "format", format or ""),
             feed_state=state,
             progress=progress,
+            rules=rules,
         )
 
 
-def open_feed(path: Path, *, format: str | None, currency: str | None) -> Iterable[FeedItem]:
-    """A reader for the feed at ``path``.
+def _with_currency(rules: ImportRules | None, currency: str | None) -> ImportRules:
+    rules = rules or ImportRules()
+    return replace(rules, currency=currency) if currency else rules
 
-    JSON Lines in the example shop's shape (titles by locale, nested ``variants``) is read by
-    :class:`catalog.jsonl.JsonlFeed`; everything else by ``catalog.feeds.read_feed``.
-    """
-    if format in (None, "jsonl") and _is_shop_jsonl(path):
-        from catalog.jsonl import JsonlFeed
 
-        return JsonlFeed(path)
+def open_feed(
+    path: Path, *, format: str | None, currency: str | None, timezone: str | None = None
+) -> Iterable[FeedItem]:
+    """A reader for the feed at ``path`` (see :func:`catalog.feeds.read_feed`)."""
     from catalog import feeds  # type: ignore[attr-defined]
 
-    reader: Iterable[FeedItem] = feeds.read_feed(path, format=format, currency=currency)
+    reader: Iterable[FeedItem] = feeds.read_feed(
+        path, format=format, currency=currency, timezone=timezone
+    )
     return reader
-
-
-def _is_shop_jsonl(path: Path) -> bool:
-    if path.suffix.lower() not in (".jsonl", ".ndjson"):
-        return False
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            first = next((line for line in handle if line.strip()), "")
-        row = json.loads(first)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return True  # let JsonlFeed report what is wrong with it
-    return not isinstance(row, dict) or isinstance(row.get("title"), dict) or "variants" in row
 
 
 __all__ = ["Catalog", "file_fingerprint", "open_feed"]

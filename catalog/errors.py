@@ -1,38 +1,32 @@
-"""What can go wrong while loading a catalog feed.
+"""What can go wrong in the catalog.
 
 CatalogError
- ├── FeedFileError   the feed file cannot be read at all (raised)
- └── FeedRowError    one row is malformed (reported, skipped and kept in ``.rejected``)
+ ├── FeedError        (catalog.feeds) the file is not a feed we can read, or broken past a row
+ └── ImportRefused    the import would empty the shop or drop too many rows: nothing changed
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from catalog.importer import ImportReport
 
 
 class CatalogError(Exception):
     """Base class for catalog errors."""
 
 
-class FeedFileError(CatalogError):
-    """The feed file is missing or unreadable."""
+class ImportRefused(CatalogError):
+    """An import that was not published: the catalog shoppers see is unchanged.
+
+    ``reasons`` say why, ``report`` holds what the feed gave (rows, rejected rows, warnings).
+    """
+
+    def __init__(self, reasons: list[str], report: ImportReport) -> None:
+        self.reasons = reasons
+        self.report = report
+        super().__init__("; ".join(reasons))
 
 
-class FeedRowError(CatalogError):
-    """A feed row that was skipped; ``str()`` reads ``path:line[:column]: message``."""
-
-    def __init__(self, path: str | Path, line: int, message: str, column: int | None = None):
-        self.path = str(path)
-        self.line = line
-        self.column = column
-        self.message = message
-        where = f"{self.path}:{line}" + (f":{column}" if column is not None else "")
-        super().__init__(f"{where}: {message}")
-
-    @property
-    def reason(self) -> str:
-        """What is wrong with the row, without the location."""
-        return self.message
-
-
-__all__ = ["CatalogError", "FeedFileError", "FeedRowError"]
+__all__ = ["CatalogError", "ImportRefused"]

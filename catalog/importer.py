@@ -26,19 +26,67 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, select
 
 from catalog import store as tables
+from catalog.errors import ImportRefused
 from catalog.index import IndexBuilder, SearchIndex
-from catalog.records import FeedItem, Problem
-from catalog.rows import Prepared, prepare, product_data
+from catalog.records import ORDERABLE, FeedItem, Problem
+from catalog.rows import AVAILABILITIES, Prepared, prepare, product_data
 from catalog.store import CatalogStore, FeedState, IndexWriter, publish
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected so far)
 
+_ORDERABLE_CODES = [a in ORDERABLE for a in AVAILABILITIES]
+DEFAULT_MAX_REJECTED = 0.2  # a feed losing more than this share of its rows is refused
 _PRODUCT_BATCH = 2000
 _VARIANT_BATCH = 5000
 _COMMIT_EVERY = 100_000
+
+
+def parse_share(value: object) -> float:
+    """``"20%"``, ``20`` or ``0.2`` -> 0.2; ``ValueError`` for anything else or outside 0-100%."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a share like 20%")
+    if isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        try:
+            number = float(text.removesuffix("%").strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a share like 20%") from None
+        share = number / 100 if percent or number > 1 else number
+    elif isinstance(value, int | float):
+        share = value / 100 if value > 1 else float(value)
+    else:
+        raise ValueError(f"{value!r} is not a share like 20%")
+    if not 0 <= share <= 1:
+        raise ValueError(f"{value!r} is not between 0% and 100%")
+    return share
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRules:
+    """What an import must respect: the shop's facts and the merchant's limits.
+
+    ``currency``: prices without a currency are in it, prices in another are rejected;
+    ``locale``: the shop's default locale, the language of the feed's untranslated texts;
+    ``timezone``: an IANA name, the zone of dates written without an offset;
+    ``max_rejected``: the share of rejected rows (0.2 = 20%) above which nothing is imported;
+    ``allow_empty``: import even a feed leaving no product a shopper can order.
+    """
+
+    currency: str | None = None
+    locale: str = ""
+    timezone: str | None = None
+    max_rejected: float = DEFAULT_MAX_REJECTED
+    allow_empty: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        """What of the rules changes the catalog a feed gives (so a change re-imports it)."""
+        return f";{self.currency or ''};{self.locale};{self.timezone or ''}"
 
 
 @dataclass
@@ -51,15 +99,45 @@ class ImportReport:
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     generation: int | None = None
+    rows: int = 0  # rows (XML items) the feed had, kept or not
+    rejected_total: int | None = None  # when ``rejected`` holds only the first few
+    sellable: int = 0  # products a shopper can order now
     seconds: float = 0.0
     unchanged: bool = False  # the feed had not changed since the last import; nothing done
     # The new generation's index, so the importing process need not load it back.
     index: SearchIndex | None = field(default=None, repr=False, compare=False)
 
+    def summary(self, shown: int = 20) -> dict[str, Any]:
+        """What the store keeps of the report: counts and the first ``shown`` rejected rows."""
+        return {
+            **self.as_dict(),
+            "rejected": [p.as_dict() for p in self.rejected[:shown]],
+            "rejected_total": self.rejected_count,
+            "warnings": len(self.warnings),
+        }
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any]) -> ImportReport:
+        return cls(
+            format=data.get("format", ""),
+            rows=data.get("rows", 0),
+            products=data.get("products", 0),
+            variants=data.get("variants", 0),
+            sellable=data.get("sellable", 0),
+            rejected=[Problem(p["line"], p["id"], p["reason"]) for p in data.get("rejected", ())],
+            rejected_total=data.get("rejected_total"),
+        )
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected) if self.rejected_total is None else self.rejected_total
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "format": self.format,
+            "rows": self.rows,
             "products": self.products,
+            "sellable": self.sellable,
             "variants": self.variants,
             "rejected": [p.as_dict() for p in self.rejected],
             "warnings": [p.as_dict() for p in self.warnings],
@@ -147,18 +225,36 @@ class _Writer:
 
 
 class _Import:
-    def __init__(self, writer: _Writer, builder: IndexBuilder) -> None:
+    def __init__(self, writer: _Writer, builder: IndexBuilder, locale: str) -> None:
         self.writer = writer
         self.builder = builder
+        self.locale = locale
         self.products = 0
         self.variants = 0
+        self.sellable = bytearray()  # per product seq: 1 once a variant of it can be ordered
 
     def product(self, run: list[Prepared]) -> None:
         first = run[0]
         part = first[6]
         title, brand, currency, title_i18n, description, description_i18n = part[:6]
         active = any(p[5] is not None for p in run)
-        names = [name for p in run for name in p[7]] if len(run) > 1 else first[7]
+        if len(run) > 1:
+            names = [name for p in run for name in p[7]]
+            own = list(dict.fromkeys(p[6][0] for p in run))
+            if len(own) > 1:  # variants named by their titles: all are searchable
+                names.extend(own[1:])
+                shared = shared_title(own)
+                if shared:
+                    title = shared
+                    translated = dict(title_i18n)
+                    for locale in title_i18n:
+                        theirs = list(dict.fromkeys(p[6][3].get(locale, "") for p in run))
+                        common = shared_title(theirs) if len(theirs) > 1 and all(theirs) else None
+                        if common:
+                            translated[locale] = common
+                    part = (shared, part[1], part[2], translated, *part[4:])
+        else:
+            names = list(first[7])
         titles = (title, *title_i18n.values(), *names) if title_i18n or names else (title,)
         seq = self.builder.add_product(
             titles=titles,
@@ -180,7 +276,7 @@ class _Import:
                 title,
                 brand[:255],
                 currency,
-                product_data(part),
+                product_data(part, self.locale),
             )
         )
         self.products += 1
@@ -195,6 +291,11 @@ class _Import:
         values = prepared[5]
         if values is not None:
             self.builder.add_variant(seq, values)
+            if _ORDERABLE_CODES[values[4]] and not values[5]:
+                sellable = self.sellable
+                if len(sellable) <= seq:
+                    sellable.extend(bytes(seq + 1 - len(sellable) + 65_536))
+                sellable[seq] = 1
         self.variants += 1
         if len(rows) >= _VARIANT_BATCH:
             self.writer.flush()
@@ -215,11 +316,18 @@ def import_items(
     feed_state: FeedState | None = None,
     progress: Progress | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    locale: str = "",
+    max_rejected: float = DEFAULT_MAX_REJECTED,
+    allow_empty: bool = False,
 ) -> ImportReport:
     """Import ``items`` as a new generation and make it current; return what happened.
 
-    Raises whatever the feed raises (e.g. ``catalog.feeds.FeedError``) after deleting the
-    half-written generation: the catalog shoppers see is then exactly the old one.
+    All or nothing, both ways: raises whatever the feed raises (e.g.
+    ``catalog.feeds.FeedError``) after deleting the half-written generation, so the catalog
+    shoppers see is exactly the old one; and raises :class:`ImportRefused`, changing nothing,
+    when more than ``max_rejected`` of the rows (a share, 0.2 = 20%) were rejected or, unless
+    ``allow_empty``, when no product could be ordered. ``locale`` is the shop's default
+    locale: the feed's untranslated texts are in it.
     """
     started = time.perf_counter()
     catalog_store = CatalogStore(engine)
@@ -230,7 +338,7 @@ def import_items(
         with engine.connect() as connection, _fewer_collections():
             _tune_import(connection)
             writer = _Writer(connection, generation)
-            job = _Import(writer, builder)
+            job = _Import(writer, builder, locale)
             # A reader that rejects repeated ids itself says so; other sources are checked.
             seen_ids = None if getattr(items, "unique_ids", False) else _Bits()
             seen_groups = _Bits()
@@ -270,6 +378,20 @@ def import_items(
             if progress is not None:
                 progress(rows, len(rejected))
             del seen_ids, seen_groups
+            reader_rejected = 0
+            for problem in getattr(items, "problems", ()):
+                if problem.severity == "error":
+                    report.rejected.append(problem)
+                    reader_rejected += 1
+                else:
+                    report.warnings.append(problem)
+            report.rejected.sort(key=lambda p: p.line)
+            report.rows = getattr(items, "rows", None) or rows + reader_rejected
+            report.sellable = job.sellable.count(1)
+            report.products, report.variants = job.products, job.variants
+            refusal = _refusal(report, max_rejected, allow_empty)
+            if refusal:
+                raise ImportRefused(refusal, report)
             index = builder.finish()
             del builder
             with connection.begin():
@@ -278,13 +400,6 @@ def import_items(
                 sink.flush()
             report.index = index
             del index
-            for problem in getattr(items, "problems", ()):
-                if problem.severity == "error":
-                    report.rejected.append(problem)
-                else:
-                    report.warnings.append(problem)
-            report.rejected.sort(key=lambda p: p.line)
-            report.products, report.variants = job.products, job.variants
             now = clock()
             with connection.begin():
                 publish(
@@ -300,6 +415,7 @@ def import_items(
                         feed_state.last_modified,
                         feed_state.fingerprint,
                         generation,
+                        orjson.dumps(report.summary()).decode(),
                     )
                     catalog_store.remember_feed(connection, state, now)
     except BaseException:
@@ -310,6 +426,27 @@ def import_items(
     catalog_store.retire_old(keep=generation)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refusal(report: ImportReport, max_rejected: float, allow_empty: bool) -> list[str]:
+    """Why the import must not replace the catalog, if it must not."""
+    reasons = []
+    rejected = len(report.rejected)
+    if report.rows and rejected / report.rows > max_rejected:
+        reasons.append(
+            f"{rejected:,} of {report.rows:,} rows were rejected ({rejected / report.rows:.0%}), "
+            f"more than the {max_rejected:.0%} allowed (--max-rejected)"
+        )
+    if not report.sellable and not allow_empty:
+        if not report.products:
+            reasons.append("the feed has no product that could be imported")
+        else:
+            reasons.append(
+                f"none of its {report.products:,} products can be ordered (all out of stock, "
+                "discontinued or drafts)"
+            )
+        reasons[-1] += "; pass --allow-empty to empty the catalog on purpose"
+    return reasons
 
 
 @contextlib.contextmanager
@@ -393,8 +530,32 @@ def _prepared(items: Iterable[FeedItem]) -> Iterator[Prepared]:
     return map(prepare, items)
 
 
+def shared_title(titles: list[str]) -> str | None:
+    """The words a product's variants' titles all start with, when that is most of a title
+    ("Tricou Bărbați" for "Tricou Bărbați Roșu" and "Tricou Bărbați Albastru"): the product's
+    name. None when they share less (then the first variant's title stands)."""
+    words = [t.split() for t in titles]
+    shortest = min(len(w) for w in words)
+    n = 0
+    while n < shortest and all(w[n] == words[0][n] for w in words):
+        n += 1
+    shared = " ".join(words[0][:n]).strip(" -–—,;:/|")
+    if n >= 2 and len(shared) * 2 >= len(titles[0]):
+        return shared
+    return None
+
+
 def build_empty_index() -> SearchIndex:
     return IndexBuilder().finish()
 
 
-__all__ = ["ImportReport", "Prepared", "Progress", "import_items", "prepare"]
+__all__ = [
+    "DEFAULT_MAX_REJECTED",
+    "ImportReport",
+    "ImportRules",
+    "Prepared",
+    "Progress",
+    "import_items",
+    "parse_share",
+    "prepare",
+]

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from catalog.records import Availability, Gender
+from catalog.records import ORDERABLE, Availability, Gender
 from catalog.rows import NO_TIME, variant_values
 from catalog.text import fold, folded_terms
 
@@ -406,9 +406,7 @@ class Groups:
 
 
 BIG = np.iinfo(np.int64).max
-_BUYABLE_CODES = np.array(
-    [a in (Availability.IN_STOCK, Availability.PREORDER) for a in Availability], dtype=bool
-)
+_BUYABLE_CODES = np.array([a in ORDERABLE for a in Availability], dtype=bool)
 
 
 class NowColumns:

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from catalog.l10n import pick_text
-from catalog.records import AgeGroup, Availability, Gender
+from catalog.records import AgeGroup, Availability, Gender, sellable
 from catalog.rows import age_range
 
-BUYABLE = (Availability.IN_STOCK, Availability.PREORDER)
 # Attributes that name a variant, in the order a label shows them ("M / red").
 OPTION_KEYS = ("size", "color", "material", "pattern")
 # Attribute keys starting with this are the store's own (the JSONL importer's labels and
@@ -38,6 +37,7 @@ class Variant:
     gender: Gender | None = None
     image: str | None = None
     link: str | None = None
+    title: str = ""  # the feed item's own title (variants of a Google group may differ by it)
 
     def on_sale(self, now: datetime) -> bool:
         """Whether the sale price is in force at ``now`` (its window includes ``now``)."""
@@ -53,7 +53,7 @@ class Variant:
 
     @property
     def in_stock(self) -> bool:
-        return self.availability in BUYABLE and (self.quantity is None or self.quantity > 0)
+        return sellable(self.availability, self.quantity)
 
     @property
     def ages(self) -> tuple[int, int]:
@@ -64,7 +64,9 @@ class Variant:
         return {k: v for k, v in self.attributes.items() if not k.startswith(INTERNAL)}
 
     def label_for(self, locale: str) -> str:
-        """The variant's name in ``locale``, else its options joined ("M / red")."""
+        """The variant's own name in ``locale`` ("Taille: M / Couleur: Vert", "Pink"), else its
+        size, colour, material and pattern joined ("M / red"), else ""; see
+        :meth:`Product.variant_labels` for names that tell a product's variants apart."""
         if self.label:
             return pick_text(self.label, locale)
         return " / ".join(self.attributes[k] for k in OPTION_KEYS if self.attributes.get(k))
@@ -87,6 +89,8 @@ class Product:
     image: str | None = None
     images: tuple[str, ...] = ()
     link: str | None = None
+    rating: float | None = None  # average stars (1.0-5.0) of its reviews, None without any
+    reviews: int = 0  # how many reviews
 
     @property
     def category(self) -> str:
@@ -108,10 +112,62 @@ class Product:
     def description_for(self, locale: str) -> str:
         return pick_text(self.description, locale)
 
+    def variant_labels(self, locale: str) -> dict[str, str]:
+        """A name per variant id that tells the variants apart.
+
+        Each variant's own label when it has a unique one; variants without one, or sharing
+        it, are told apart by what differs in their titles (a Google group of items named
+        "Tricou Roșu" and "Tricou Albastru" gives "Roșu" and "Albastru").
+        """
+        labels = {v.id: v.label_for(locale) for v in self.variants}
+        counts: dict[str, int] = {}
+        for label in labels.values():
+            counts[label] = counts.get(label, 0) + 1
+        unclear = [v for v in self.variants if not labels[v.id] or counts[labels[v.id]] > 1]
+        if not unclear or len(self.variants) < 2:
+            return labels
+        names = distinguishing_titles([v.title for v in self.variants])
+        for variant in unclear:
+            name = names.get(variant.title, "")
+            if name and name != labels[variant.id]:
+                labels[variant.id] = (
+                    f"{labels[variant.id]} / {name}" if labels[variant.id] else name
+                )
+        return labels
+
+    def variant_label(self, variant: Variant, locale: str) -> str:
+        return self.variant_labels(locale).get(variant.id, "")
+
     def variant(self, variant_id: str | None) -> Variant | None:
         if variant_id is None:
             return self.variants[0] if self.standalone else None
         return next((v for v in self.variants if v.id == variant_id), None)
 
 
-__all__ = ["BUYABLE", "Product", "Variant", "age_range"]
+_EDGE = " -–—,;:/|()[]"
+
+
+def distinguishing_titles(titles: list[str]) -> dict[str, str]:
+    """What tells each title apart from the others: the words left when the words all the
+    titles start and end with are taken off ("Tricou Roșu M" / "Tricou Albastru M" -> "Roșu" /
+    "Albastru"); a title that would be left with nothing is kept whole. Titles that are all
+    the same give {}."""
+    distinct = list(dict.fromkeys(t for t in titles if t))
+    if len(distinct) < 2:
+        return {}
+    words = [t.split() for t in distinct]
+    shortest = min(len(w) for w in words)
+    start = 0
+    while start < shortest and all(w[start] == words[0][start] for w in words):
+        start += 1
+    end = 0
+    while end < shortest - start and all(w[-1 - end] == words[0][-1 - end] for w in words):
+        end += 1
+    names = {}
+    for title, parts in zip(distinct, words, strict=True):
+        name = " ".join(parts[start : len(parts) - end]).strip(_EDGE)
+        names[title] = name or title
+    return names
+
+
+__all__ = ["Product", "Variant", "age_range", "distinguishing_titles"]

@@ -19,8 +19,20 @@ class Availability(enum.StrEnum):
     IN_STOCK = "in_stock"
     OUT_OF_STOCK = "out_of_stock"
     PREORDER = "preorder"
-    BACKORDER = "backorder"
+    BACKORDER = "backorder"  # none in stock, but orders are taken (Shopify "continue selling")
     DISCONTINUED = "discontinued"
+
+
+# What a shopper can order: in stock, or taken now and shipped later.
+ORDERABLE = frozenset({Availability.IN_STOCK, Availability.PREORDER, Availability.BACKORDER})
+
+
+def sellable(availability: Availability, quantity: int | None) -> bool:
+    """Whether a shopper can order it now: an orderable availability and, for stock that is
+    counted as in stock, at least one left (a backorder or preorder needs none)."""
+    if availability not in ORDERABLE:
+        return False
+    return availability is not Availability.IN_STOCK or quantity is None or quantity > 0
 
 
 class AgeGroup(enum.StrEnum):
@@ -89,10 +101,15 @@ class FeedItem:
     tags: tuple[str, ...] = ()  # Shopify tags and custom_label_0..4, as written
     status: Status = Status.ACTIVE
     quantity: int | None = None  # stock count when the feed has one
+    # The variant's options as the feed names them, in order: {"Taille": "M", "Couleur": "Vert"}
+    # (Shopify options, any language); they name the variant ("Taille: M / Couleur: Vert").
+    options: dict[str, str] = field(default_factory=dict)
+    # The variant's own name by locale, when the feed gives one (shopchat JSON Lines).
+    label: dict[str, str] = field(default_factory=dict)
     # Translations of title / description by locale tag ("pl", "es"), when the feed carries them.
     title_i18n: dict[str, str] = field(default_factory=dict)
     description_i18n: dict[str, str] = field(default_factory=dict)
-    line: int = 0  # where it came from: the line (CSV/TSV/JSONL) or item number (XML)
+    line: int = 0  # the source line it starts on, in every format
 
 
 @dataclass(slots=True, frozen=True)
@@ -130,9 +147,7 @@ class Offer:
 
     @property
     def buyable(self) -> bool:
-        return self.availability in (Availability.IN_STOCK, Availability.PREORDER) and (
-            self.quantity is None or self.quantity > 0
-        )
+        return sellable(self.availability, self.quantity)
 
 
 __all__ = [
@@ -141,7 +156,9 @@ __all__ = [
     "Availability",
     "FeedItem",
     "Gender",
+    "ORDERABLE",
     "Offer",
     "Problem",
     "Status",
+    "sellable",
 ]

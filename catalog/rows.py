@@ -67,7 +67,9 @@ def variant_values(
         -NO_TIME if sale_start is None else sale_start,
         NO_TIME if sale_end is None else sale_end,
         AVAILABILITY_CODES[availability],
-        1 if quantity is not None and quantity <= 0 else 0,
+        # Sold out by count: none left of stock the feed calls in stock (a backorder or a
+        # preorder is taken without stock).
+        int(availability is Availability.IN_STOCK and quantity is not None and quantity <= 0),
         ages[0],
         ages[1],
         -1 if age_group is None else AGE_GROUP_CODES[age_group],
@@ -91,16 +93,18 @@ def _check(item: FeedItem) -> str | None:
     return None
 
 
-def localized(default: str, translations: dict[str, str]) -> dict[str, str]:
-    """Texts by locale as stored: ``""`` is the default; empty ones are left out."""
-    texts = {"": default} if default else {}
+def localized(default: str, translations: dict[str, str], locale: str = "") -> dict[str, str]:
+    """Texts by locale as stored: the untranslated text under the shop's ``locale`` (``""``
+    when it is not known); empty ones are left out."""
+    texts = {locale: default} if default else {}
     if translations:
         texts.update({k: v for k, v in translations.items() if v})
     return texts
 
 
-def product_data(product: tuple[Any, ...]) -> str:
-    """The stored JSON of a product from the product part of a :data:`Prepared` item."""
+def product_data(product: tuple[Any, ...], locale: str = "") -> str:
+    """The stored JSON of a product from the product part of a :data:`Prepared` item; its
+    untranslated texts are in ``locale``."""
     (
         title,
         _,
@@ -118,8 +122,8 @@ def product_data(product: tuple[Any, ...]) -> str:
     ) = product
     return orjson.dumps(
         {
-            "title": localized(title, title_i18n),
-            "description": localized(description, description_i18n),
+            "title": localized(title, title_i18n, locale),
+            "description": localized(description, description_i18n, locale),
             "description_html": description_html,
             "categories": categories,
             "product_type": product_type,
@@ -138,7 +142,8 @@ def product_data(product: tuple[Any, ...]) -> str:
 #   6 the product it starts when it comes first: (title, brand, currency, title by locale,
 #     description, description by locale, description HTML, categories, product type,
 #     tags, image, more images, link); :func:`product_data` makes its stored JSON,
-#   7 its option names, searchable as the product's titles ("pink" finds the pink bunny).
+#   7 its names, searchable as the product's titles ("pink" finds the pink bunny): its own
+#     label by locale and its colour, material and pattern.
 Prepared = tuple[
     str,
     str,
@@ -170,23 +175,17 @@ def prepare(item: FeedItem) -> Prepared:
         exact = _exact_ages(item.tags)
         if exact:
             attributes["_age"] = exact
-    label: dict[str, str] = {}
-    shown = attributes
-    names: list[str] = []
-    if attributes:
-        if "_label:" in " ".join(attributes):  # a cheap look before the real one
-            label = {k[7:]: v for k, v in attributes.items() if k.startswith("_label:")}
-            shown = {k: v for k, v in attributes.items() if not k.startswith("_label:")}
-            names.extend(label.values())
-        if not _OPTION_NAMES.isdisjoint(attributes):
-            names.extend(attributes[k] for k in ("color", "material", "pattern") if k in attributes)
+    label = item.label or option_label(item.options)
+    names: list[str] = list(item.label.values())
+    if attributes and not _OPTION_NAMES.isdisjoint(attributes):
+        names.extend(attributes[k] for k in ("color", "material", "pattern") if k in attributes)
     active = item.status is Status.ACTIVE
     sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
     currency = item.currency.upper()
     variant = orjson.dumps(
         {
             "label": label,
-            "attributes": shown,
+            "attributes": attributes,
             "age_group": item.age_group,
             "gender": item.gender,
             "image": item.image,
@@ -243,6 +242,16 @@ def prepare(item: FeedItem) -> Prepared:
     return (item.id, item.group_id, item.line, None, row, values, product, tuple(names))
 
 
+def option_label(options: dict[str, str]) -> dict[str, str]:
+    """A variant's name from its options: ``Taille: M / Couleur: Vert``; a lone option named
+    ``Title`` (Shopify's for a product with one list of variants) is just its value."""
+    if not options:
+        return {}
+    if len(options) == 1 and "Title" in options:
+        return {"": options["Title"]}
+    return {"": " / ".join(f"{name}: {value}" for name, value in options.items())}
+
+
 # Feeds have only coarse age groups (kids = 5-13); a shop can state exact years in a tag or
 # custom label written "age 5-10", which the gift finder then matches exactly.
 _AGES = re.compile(r"^\s*age\s+(\d{1,3})\s*-\s*(\d{1,3})\s*$", re.IGNORECASE)
@@ -263,6 +272,7 @@ __all__ = [
     "age_range",
     "epoch",
     "localized",
+    "option_label",
     "prepare",
     "product_data",
     "variant_values",

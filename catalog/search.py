@@ -34,9 +34,6 @@ SEARCH_WEIGHTS = {TITLE: 3.0, LABEL: 2.5, NAME: 2.5, DESC: 1.0}
 SYNONYM = 0.9  # a tag named in another language: "klocki" for lego
 PRICE_EDGES = (2000, 5000, 10000, 20000, 50000)  # minor units: facet buckets
 FACET_SIZE = 10
-_BUYABLE = np.array(
-    [a in (Availability.IN_STOCK, Availability.PREORDER) for a in Availability], dtype=bool
-)
 
 
 def lut(weights: dict[int, float]) -> npt.NDArray[np.float32]:
@@ -162,6 +159,7 @@ class Filters:
     gender: Gender | None = None
     brand: str | None = None
     category: str | None = None
+    min_rating: int | None = None  # tenths of a star: 40 keeps products rated 4.0 or more
 
     @property
     def only_in_stock(self) -> bool:
@@ -268,8 +266,14 @@ def rank(
     limit: int,
     offset: int = 0,
     facets: bool = True,
+    ratings: npt.NDArray[np.int16] | None = None,
+    by_rating: bool = False,
 ) -> Ranked:
-    """Match, filter, rank and count: the seqs of products ``offset .. offset+limit``."""
+    """Match, filter, rank and count: the seqs of products ``offset .. offset+limit``.
+
+    ``ratings``: each product's average rating in tenths of a star (0: not rated), for
+    ``filters.min_rating`` and ``by_rating`` (the best rated first, then the usual order).
+    """
     terms = query_terms(query, stopwords=STOPWORDS)
     counted = [t for t in terms if not t.forms[0].isdigit()] or terms
     if not terms:
@@ -308,6 +312,11 @@ def rank(
     if filters.category is not None:
         category = index.category_ids.get(fold(filters.category).strip(), -2)
         keep = index.in_category(cand, category) if category >= 0 else np.zeros(len(cand), bool)
+        cand, score, exact = _take(keep, cand, score, exact)
+    if filters.min_rating is not None:
+        if ratings is None:
+            return Ranked(0, [], Facets())
+        keep = ratings[cand] >= filters.min_rating
         cand, score, exact = _take(keep, cand, score, exact)
     if len(cand) == 0:
         return Ranked(0, [], Facets())
@@ -354,6 +363,8 @@ def rank(
         key |= np.minimum(exact, 15) << 40
     if score is not None:
         key |= np.minimum((score * 100).astype(np.int64), (1 << 26) - 1)
+    if by_rating and ratings is not None:
+        key |= ratings[cand].astype(np.int64) << 44
     top = top_k(key, offset + limit)[offset:]
     return Ranked(total, [int(s) for s in cand[top]], found_facets)
 

@@ -55,6 +55,7 @@ current = Table(
     Column("id", Integer, primary_key=True),
     Column("generation", Integer),
     Column("updated_at", UTCDateTime),
+    Column("reviews_at", UTCDateTime),  # when the ratings last changed
 )
 products = Table(
     "catalog_products",
@@ -101,6 +102,28 @@ feeds = Table(
     Column("fingerprint", Text),
     Column("generation", Integer),
     Column("imported_at", UTCDateTime),
+    Column("report", Text),  # JSON: the last kept import's counts and first rejected rows
+)
+reviews = Table(
+    "catalog_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("product_id", String(255), nullable=False),
+    Column("review_id", String(255)),
+    Column("rating", Integer, nullable=False),  # tenths of a star: 10-50
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(255), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("reviewed_at", UTCDateTime),
+    Column("source", String(1024), nullable=False),
+)
+ratings = Table(
+    "catalog_ratings",
+    metadata,
+    Column("product_id", String(255), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
 )
 
 INDEX_PART_BYTES = 32 << 20
@@ -147,6 +170,7 @@ class FeedState:
     last_modified: str | None
     fingerprint: str | None
     generation: int | None
+    report: str | None = None  # JSON of the import's summary (ImportReport.summary())
 
 
 def _variant(row: Any) -> Variant:
@@ -165,12 +189,18 @@ def _variant(row: Any) -> Variant:
         gender=Gender(data["gender"]) if data.get("gender") else None,
         image=data.get("image"),
         link=data.get("link"),
+        title=data.get("title") or "",
     )
 
 
-def _product(row: Any, its_variants: Sequence[Variant]) -> Product:
+def _product(
+    row: Any, its_variants: Sequence[Variant], rating: tuple[int, int] | None = None
+) -> Product:
     data = orjson.loads(row.data)
+    count, total = rating or (0, 0)
     return Product(
+        rating=round(total / count / 10, 1) if count else None,
+        reviews=count,
         id=row.id,
         title=data["title"],
         currency=row.currency,
@@ -196,6 +226,35 @@ class CatalogStore:
     def current_generation(self) -> int | None:
         with self.engine.connect() as connection:
             return connection.execute(_CURRENT).scalar()
+
+    def current_state(self) -> tuple[int | None, datetime | None]:
+        """The generation shoppers see and when the ratings last changed."""
+        query = select(current.c.generation, current.c.reviews_at).where(current.c.id == 1)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row[0], row[1]) if row else (None, None)
+
+    def ratings_by_seq(self, generation: int) -> list[tuple[int, int, int]]:
+        """``(seq, count, total tenths)`` of the rated products of ``generation``."""
+        query = (
+            select(products.c.seq, ratings.c.count, ratings.c.total)
+            .join(ratings, ratings.c.product_id == products.c.id)
+            .where(products.c.generation == generation)
+        )
+        with self.engine.connect() as connection:
+            return [(int(a), int(b), int(c)) for a, b, c in connection.execute(query)]
+
+    def reviews(self, product_id: str, limit: int = 200) -> list[Any]:
+        """A product's reviews, newest first (rows with rating in tenths)."""
+        r = reviews.c
+        query = (
+            select(r.rating, r.title, r.text, r.author, r.locale, r.reviewed_at)
+            .where(r.product_id == product_id)
+            .order_by(r.reviewed_at.desc(), r.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.execute(query))
 
     def load_index_blob(self, generation: int) -> bytearray | None:
         """The stored index, read part by part into one buffer (no second copy)."""
@@ -225,8 +284,10 @@ class CatalogStore:
         with self.engine.connect() as connection:
             rows = connection.execute(_PRODUCTS_BY_SEQ, {"g": generation, "seqs": list(seqs)})
             rows_list = rows.all()
-            by_product = self._variants(connection, generation, [r.id for r in rows_list])
-        return {r.seq: _product(r, by_product.get(r.id, ())) for r in rows_list}
+            ids = [r.id for r in rows_list]
+            by_product = self._variants(connection, generation, ids)
+            rated = _ratings(connection, ids)
+        return {r.seq: _product(r, by_product.get(r.id, ()), rated.get(r.id)) for r in rows_list}
 
     def product(self, generation: int, product_id: str) -> Product | None:
         with self.engine.connect() as connection:
@@ -234,7 +295,8 @@ class CatalogStore:
             if row is None:
                 return None
             found = self._variants(connection, generation, [row.id]).get(row.id)
-        return _product(row, found) if found else None
+            rated = _ratings(connection, [row.id])
+        return _product(row, found, rated.get(row.id)) if found else None
 
     def _variants(
         self, connection: Connection, generation: int, product_ids: list[str]
@@ -254,13 +316,32 @@ class CatalogStore:
             row = connection.execute(query).first()
         return (row[0], row[1]) if row else (0, 0)
 
+    def current_source(self) -> str | None:
+        """Where the catalog shoppers see was imported from (a path or URL), if anywhere."""
+        query = select(generations.c.source).where(
+            generations.c.id
+            == select(current.c.generation).where(current.c.id == 1).scalar_subquery()
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
     # -- feeds ---------------------------------------------------------------------------
     def feed_state(self, source: str) -> FeedState | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(feeds).where(feeds.c.source == source)).first()
         if row is None:
             return None
-        return FeedState(row.source, row.etag, row.last_modified, row.fingerprint, row.generation)
+        return FeedState(
+            row.source, row.etag, row.last_modified, row.fingerprint, row.generation, row.report
+        )
+
+    def feed_report(self, source: str) -> dict[str, Any] | None:
+        """The summary the last kept import of ``source`` stored (``ImportReport.summary()``)."""
+        with self.engine.connect() as connection:
+            text = connection.execute(
+                select(feeds.c.report).where(feeds.c.source == source)
+            ).scalar()
+        return orjson.loads(text) if text else None
 
     def remember_feed(self, connection: Connection, state: FeedState, now: datetime) -> None:
         values = {
@@ -269,6 +350,7 @@ class CatalogStore:
             "fingerprint": state.fingerprint,
             "generation": state.generation,
             "imported_at": now,
+            "report": state.report,
         }
         done = connection.execute(update(feeds).where(feeds.c.source == state.source), values)
         if done.rowcount == 0:
@@ -310,6 +392,15 @@ class CatalogStore:
             stale = [g for g in old if g != now_current]
         for generation in stale:
             self.drop_generation(generation)
+
+
+def _ratings(connection: Connection, product_ids: list[str]) -> dict[str, tuple[int, int]]:
+    if not product_ids:
+        return {}
+    query = select(ratings.c.product_id, ratings.c.count, ratings.c.total).where(
+        ratings.c.product_id.in_(product_ids)
+    )
+    return {pid: (int(count), int(total)) for pid, count, total in connection.execute(query)}
 
 
 def _drop(connection: Connection, generation: int) -> None:

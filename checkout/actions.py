@@ -29,8 +29,6 @@ _EMAIL_AT = "@"
 
 
 def money(amount: int, currency: str, locale: str) -> str:
-    if currency == "XTR":  # Telegram Stars: Babel does not know it
-        return f"{amount} ⭐"
     return format_money(amount, currency, locale)
 
 

@@ -529,6 +529,8 @@ class _Run:
             cut = subtitle[:79]
             cut = cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut  # end on a whole word
             subtitle = cut.rstrip(" ,.;:") + "…"
+        if p.get("rating_text"):  # "★ 4.4 (12)": on every channel's card
+            subtitle = f"{p['rating_text']} · {subtitle}" if subtitle else str(p["rating_text"])
         return ProductCard(
             id=str(p["id"]),
             title=str(p["title"]),

@@ -450,9 +450,9 @@ class _Loader:
         c.minimum, c.maximum = s.min, s.max
         if c.slot_type == "money":
             # min/max for money are written in major units (150 = 150 zł); compare in minor units.
-            from babel.numbers import get_currency_precision
+            from .money import minor_units
 
-            scale = 10 ** get_currency_precision(self.shop.currency)
+            scale = 10 ** minor_units(self.shop.currency)
             c.minimum = None if s.min is None else s.min * scale
             c.maximum = None if s.max is None else s.max * scale
         for i, raw in enumerate(s.choices or []):

@@ -191,6 +191,10 @@ class SessionSettings(_Strict):
 
 class CatalogSettings(_Strict):
     feed: str | None = None
+    # An import losing more than this share of its rows changes nothing ("20%" or 0.2).
+    max_rejected: str | float | None = None
+    allow_empty: bool = False  # import even a feed that leaves nothing to sell
+    reviews: str | None = None  # Google Product Ratings XML or CSV, imported when it changes
 
 
 class ShopFile(_Strict):

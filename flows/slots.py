@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.numbers import get_currency_precision, get_currency_symbol
+from babel.numbers import get_currency_symbol
 
+from .money import minor_units
 from .text import ascii_digits, fold, parse_int
 
 
@@ -53,7 +54,7 @@ def parse_money(text: str, currency: str) -> int:
         amount = parse_number(raw.strip())
     except InvalidAnswer:
         raise InvalidAnswer("invalid_money") from None
-    exponent = get_currency_precision(currency)
+    exponent = minor_units(currency)
     try:
         minor = (amount.scaleb(exponent)).to_integral_exact()
     except InvalidOperation:

@@ -146,7 +146,13 @@ def describe(replies: list[Reply]) -> str:
     return "\n".join(lines)
 
 
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
+
+
 def _matches(expected: str, text: str) -> bool:
+    # Money and numbers carry no-break spaces (CLDR's "PLN\u00a0189.99"): a test author types
+    # a plain space.
+    text = text.translate(_SPACES)
     m = re.fullmatch(r"/(.*)/([a-z]*)", expected, re.S)
     if m:
         flags = re.I if "i" in m.group(2) else 0
@@ -218,7 +224,7 @@ class ConversationRunner:
                 problems.append(f"expected the bot NOT to say {unwanted!r}")
         if turn.choices is not None:
             offered = _offered_labels(replies)
-            if offered != turn.choices:
+            if [o.translate(_SPACES) for o in offered] != turn.choices:
                 problems.append(f"expected choices {turn.choices}, got {offered}")
         if turn.cards is not None:
             cards = [c.title for r in replies if isinstance(r, ProductCards) for c in r.cards]

@@ -64,6 +64,7 @@ class Words:
     gift_price: str
     too_dear: str  # ...and one over that budget, never suggested
     confirmation: str
+    rated: str  # the demo's reviews.xml rates the fire station
     after: str
     after_labels: list[str]
 
@@ -90,13 +91,14 @@ EN = Words(
         "Tech & gadgets",
         "Surprise me!",
     ],
-    ideas="Here are some ideas for up to PLN200.00. Tap the one you like!",
+    ideas="Here are some ideas for up to PLN\xa0200.00. Tap the one you like!",
     gift="Fire Station Building Bricks Set",
-    gift_price="PLN189.99",
+    gift_price="PLN\xa0189.99",
     too_dear="Space Shuttle Building Bricks Set",
-    confirmation="Great choice! Fire Station Building Bricks Set costs PLN189.99.",
+    confirmation="Great choice! Fire Station Building Bricks Set costs PLN\xa0189.99.",
+    rated="Shoppers rate it ★ 4.4 (5).",
     after="What would you like to do now?",
-    after_labels=["Add to cart", "Other ideas", "New search", "Main menu"],
+    after_labels=["Add to cart", "What do others say?", "Other ideas", "New search", "Main menu"],
 )
 
 PL = Words(
@@ -126,8 +128,15 @@ PL = Words(
     gift_price=f"189,99{NBSP}zł",
     too_dear="Klocki Prom kosmiczny",
     confirmation=f"Świetny wybór! Klocki Remiza strażacka – cena: 189,99{NBSP}zł.",
+    rated="Kupujący oceniają go na ★ 4,4 (5).",
     after="Co chcesz teraz zrobić?",
-    after_labels=["Dodaj do koszyka", "Inne pomysły", "Nowe wyszukiwanie", "Menu główne"],
+    after_labels=[
+        "Dodaj do koszyka",
+        "Co mówią inni?",
+        "Inne pomysły",
+        "Nowe wyszukiwanie",
+        "Menu główne",
+    ],
 )
 
 
@@ -171,7 +180,7 @@ def walk(shopper: Shopper, words: Words) -> Walk:
     assert all(card.choose is not None for card in ideas.cards), "every gift can be picked"
 
     done = shopper.pick(words.gift)
-    assert done.texts == [words.confirmation, words.after]
+    assert done.texts == [words.confirmation, words.rated, words.after]
     assert done.labels == words.after_labels
     return Walk(menu, who, age, budget, interests, ideas, done)
 

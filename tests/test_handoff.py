@@ -587,7 +587,7 @@ def test_the_agent_sees_the_cart_and_orders_checkout_knows(shop):
     ana.press("Add to cart")
     ana.say("human")
     view = call(shop, desk(shop).ticket, only_ticket(shop).id)
-    assert view.profile.cart == ["1 × Fire Station Building Bricks Set — PLN189.99"]
+    assert view.profile.cart == ["1 × Fire Station Building Bricks Set — PLN\xa0189.99"]
     assert view.profile.orders == []
 
 

@@ -13,6 +13,7 @@ items were yielded, so import inside a transaction and drop it on ``FeedError``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +25,7 @@ from catalog.feeds.jsonl import read_jsonl
 from catalog.feeds.offers import GOOGLE, JSONL, META, SHOPIFY, Limits, OfferBuilder
 from catalog.feeds.shopify import read_shopify_csv
 from catalog.feeds.sniff import FORMATS, detect_format
-from catalog.feeds.values import check_currency
+from catalog.feeds.values import check_currency, time_zone
 from catalog.records import FeedItem, Problem
 
 T = TypeVar("T")
@@ -47,10 +48,11 @@ class FeedReader:
     # importer need not look for duplicates again.
     unique_ids = True
 
-    def __init__(self, path: Path, format: str, currency: str | None):
+    def __init__(self, path: Path, format: str, currency: str | None, zone: tzinfo = UTC):
         self.path = path
         self.format = format
         self.currency = currency
+        self.zone = zone
         self.problems: list[Problem] = []
         self._counter = [0]
 
@@ -77,7 +79,9 @@ class FeedReader:
         limits, reader = _READERS[self.format]
         self.problems = []
         self._counter = [0]
-        builder = OfferBuilder(str(self.path), limits, self.currency, self.problems)
+        builder = OfferBuilder(
+            str(self.path), limits, self.currency, zone=self.zone, problems=self.problems
+        )
         if _is_empty(self.path):
             # Not fatal: zero products is a catalog the store may refuse or accept.
             builder.warn(0, None, "the feed file is empty: no products")
@@ -103,8 +107,16 @@ def _is_empty(path: Path) -> bool:
     return not head.removeprefix(b"\xef\xbb\xbf").strip()
 
 
-def read_feed(path: Path, *, format: str | None = None, currency: str | None = None) -> FeedReader:
-    """A reader for ``path``; ``format`` is sniffed when None, ``currency`` is the shop's."""
+def read_feed(
+    path: Path,
+    *,
+    format: str | None = None,
+    currency: str | None = None,
+    timezone: str | None = None,
+) -> FeedReader:
+    """A reader for ``path``; ``format`` is sniffed when None. ``currency`` is the shop's:
+    prices without one are in it and prices in another are rejected; ``timezone`` (an IANA
+    name) is the shop's: dates without an offset are in it."""
     path = Path(path)
     if format is None:
         format = _EMPTY_FORMAT if _is_empty(path) else detect_format(path)
@@ -115,9 +127,13 @@ def read_feed(path: Path, *, format: str | None = None, currency: str | None = N
             currency = check_currency(currency)
         except ValueError as exc:
             raise FeedError(path, f"--currency: {exc}") from None
+    try:
+        zone = time_zone(timezone)
+    except ValueError as exc:
+        raise FeedError(path, f"timezone: {exc}") from None
     if not path.is_file():
         raise FeedError(path, "feed file not found; check the path")
-    return FeedReader(path, format, currency)
+    return FeedReader(path, format, currency, zone)
 
 
 __all__ = [

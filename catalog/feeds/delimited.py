@@ -3,6 +3,11 @@
 ``read_rows`` is shared with the Shopify reader: it yields each row with the physical line it
 starts on (quoted cells may hold newlines, tabs and doubled quotes), rejects rows with bytes
 that are not UTF-8, and raises :class:`FeedError` when the file ends inside a quoted cell.
+
+Meta's own templates (Commerce Manager's "download template", in any language) start with an
+instruction row whose cells read ``# Required | ...`` / ``# Obligatorio | ...``, and feeds may
+carry ``# ref_application_id ...`` comment lines: rows whose first cell starts with ``#``
+before the header are skipped. Column names are resolved by :mod:`catalog.feeds.columns`.
 """
 
 from __future__ import annotations
@@ -11,8 +16,8 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from catalog.feeds.columns import column_field
 from catalog.feeds.errors import FeedError
-from catalog.feeds.google_xml import GOOGLE_ATTRIBUTES
 from catalog.feeds.offers import OfferBuilder
 from catalog.records import FeedItem
 
@@ -22,23 +27,6 @@ CSV_FIELD_LIMIT = 1 << 20
 if csv.field_size_limit() < CSV_FIELD_LIMIT:
     csv.field_size_limit(CSV_FIELD_LIMIT)
 
-_COLUMNS: dict[str, str] = {name: name for name in GOOGLE_ATTRIBUTES}
-_COLUMNS.update(
-    {
-        "inventory": "quantity",  # Meta's older name
-        "quantity": "quantity",
-        "visibility": "status",
-        "fb_product_category": "fb_product_category",
-        "sale price": "sale_price",
-        "image link": "image_link",
-        "additional image link": "additional_image_link",
-        "item group id": "item_group_id",
-        "product type": "product_type",
-        "google product category": "google_product_category",
-        "age group": "age_group",
-        "sale price effective date": "sale_price_effective_date",
-    }
-)
 _IGNORED_QUIETLY = frozenset({"fb_product_category"})
 
 
@@ -101,26 +89,86 @@ def header_names(cells: list[str]) -> list[str]:
     return [" ".join(cell.strip().lower().split()) for cell in cells]
 
 
+def is_comment(cells: list[str]) -> bool:
+    """An instruction or comment row before the header (``# Required | ...``)."""
+    first = next((cell.strip() for cell in cells if cell.strip()), "")
+    return first.lstrip("\ufeff").startswith("#")
+
+
+# Columns whose value is one thing: a tab inside is two cells pasted into one.
+_TAB_CHECKED = frozenset(
+    {
+        "id",
+        "item_group_id",
+        "title",
+        "price",
+        "sale_price",
+        "availability",
+        "brand",
+        "google_product_category",
+        "product_type",
+        "link",
+        "image_link",
+        "gtin",
+        "mpn",
+        "color",
+        "size",
+        "condition",
+    }
+)
+_PATHS = frozenset({"google_product_category", "product_type"})
+
+
+def untab(row: dict[str, str], line: int, builder: OfferBuilder) -> None:
+    """Warn about tabs inside one-value cells of a comma-separated file; a category path
+    keeps only what is before the tab (two paths pasted together would make one long one)."""
+    for name in _TAB_CHECKED.intersection(row):
+        text = row[name]
+        if "\t" not in text:
+            continue
+        if name in _PATHS:
+            kept = text.split("\t", 1)[0].strip()
+            row[name] = kept
+            shown = f"kept {kept!r}, the rest was ignored"
+        else:
+            shown = "read as a space"
+        builder.warn(
+            line,
+            row.get("id", "").strip() or None,
+            f"{name} holds a tab ({shown}): two cells pasted into one, or a tab-separated "
+            "file saved as .csv?",
+        )
+
+
+def header_row(
+    rows: Iterator[tuple[int, list[str] | None]], builder: OfferBuilder
+) -> tuple[int, list[str]] | None:
+    """The header: the first row that is not a ``#`` instruction or comment row."""
+    for line, cells in rows:
+        if cells is None:
+            raise FeedError(
+                builder.file, "the header row cannot be read; save the feed as UTF-8", line
+            )
+        if not is_comment(cells):
+            return line, cells
+    return None
+
+
 def read_delimited(
     path: Path, delimiter: str, builder: OfferBuilder, counter: list[int]
 ) -> Iterator[FeedItem]:
     """Google TSV and Meta CSV/TSV rows as items; ``counter[0]`` counts data rows."""
     rows = read_rows(path, delimiter, builder)
-    first = next(rows, None)
+    first = header_row(rows, builder)
     if first is None:
         return
-    if first[1] is None:
-        raise FeedError(builder.file, "the header row cannot be read; save the feed as UTF-8", 1)
     cells = first[1]
-    header = header_names(cells)
-    fields = [
-        _COLUMNS.get(name.removeprefix("g:").replace(" ", "_")) or _COLUMNS.get(name)
-        for name in header
-    ]
+    fields = [column_field(cell) for cell in cells]
     if "id" not in fields:
         raise FeedError(
             builder.file,
-            "the header row has no 'id' column; the first row must name the columns",
+            "the header row has no 'id' column; the first row (after any '#' instruction "
+            "rows) must name the columns: id, title, price ...",
             first[0],
         )
     unknown = [cells[i].strip() for i, f in enumerate(fields) if f is None and cells[i].strip()]
@@ -129,6 +177,7 @@ def read_delimited(
         builder.warn(first[0], None, "columns not imported: " + ", ".join(unknown))
     width = len(fields)
     named = [(i, f) for i, f in enumerate(fields) if f is not None]
+    comma = delimiter == ","
     count = 0
     for line, row_cells in rows:
         count += 1
@@ -145,9 +194,19 @@ def read_delimited(
             )
             continue
         row = {f: cells[i] for i, f in named if i < len(cells) and cells[i]}
+        if comma:
+            untab(row, line, builder)
         item = builder.build(row, line)
         if item is not None:
             yield item
 
 
-__all__ = ["CSV_FIELD_LIMIT", "header_names", "read_delimited", "read_rows"]
+__all__ = [
+    "CSV_FIELD_LIMIT",
+    "header_names",
+    "header_row",
+    "is_comment",
+    "read_delimited",
+    "read_rows",
+    "untab",
+]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from catalog.errors import CatalogError
 
-class FeedError(Exception):
+
+class FeedError(CatalogError):
     """A feed that cannot be imported; ``str()`` reads ``file[:line]: what is wrong, what to do``.
 
     ``path`` is the file (or URL), ``line`` where it broke when known.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -114,7 +114,7 @@ PARALLEL_BYTES = 32 << 20
 
 # (item number, source line, row, additional images, titles, descriptions, bad bytes seen)
 Extracted = tuple[
-    int, int | None, dict[str, str], list[str], dict[str, str] | None, dict[str, str] | None, bool
+    int, int, dict[str, str], list[str], dict[str, str] | None, dict[str, str] | None, bool
 ]
 
 
@@ -144,7 +144,7 @@ def read_google_xml(
 
         yield from parse_in_child(path, utf8, builder, counter, transform)
         return
-    unknown: set[str] = set()
+    unknown: dict[str, int] = {}
     items = build_items(extract(path, utf8, unknown), builder, counter)
     try:
         yield from (items if transform is None else map(transform, items))
@@ -157,33 +157,29 @@ def build_items(
     records: Iterator[Extracted], builder: OfferBuilder, counter: list[int]
 ) -> Iterator[FeedItem]:
     """The kept items of :func:`extract`'s records, built by ``builder`` (which records the
-    rejected ones); ``counter[0]`` follows the item number."""
+    rejected ones, by the line their ``<item>`` starts on); ``counter[0]`` follows the item
+    number."""
     build = builder.build
-    for number, source_line, row, images, titles, descriptions, bad_bytes in records:
+    for number, line, row, images, titles, descriptions, bad_bytes in records:
         counter[0] = number
         if bad_bytes:
             builder.check_replacement = True
-        item = build(
-            row,
-            number,
-            images=images,
-            title_i18n=titles,
-            description_i18n=descriptions,
-            source_line=source_line,
-        )
+        item = build(row, line, images=images, title_i18n=titles, description_i18n=descriptions)
         if item is not None:
             yield item
 
 
-def warn_unknown(builder: OfferBuilder, unknown: Iterable[str]) -> None:
-    """One warning naming the elements that were not imported, if any."""
+def warn_unknown(builder: OfferBuilder, unknown: dict[str, int]) -> None:
+    """One warning naming the elements that were not imported, if any, on the line where the
+    first of them is."""
     if unknown:
         shown = ", ".join(sorted(_short(tag) for tag in unknown))
-        builder.warn(0, None, f"elements not imported: {shown}")
+        builder.warn(min(unknown.values()), None, f"elements not imported: {shown}")
 
 
-def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
-    """The raw fields of each item, by Google attribute name; drops each item once read."""
+def extract(path: Path, utf8: bool, unknown: dict[str, int]) -> Iterator[Extracted]:
+    """The raw fields of each item, by Google attribute name, and the line its element starts
+    on; drops each item once read. ``unknown`` collects elements not read (tag -> first line)."""
     with path.open("rb") as raw:
         guard = _Utf8Guard(raw) if utf8 else None
         source: IO[bytes] | _Utf8Guard = guard or raw
@@ -219,8 +215,8 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
                     continue
                 field = tags.get(tag)
                 if field is None:
-                    if len(unknown) < 40:
-                        unknown.add(tag)
+                    if len(unknown) < 40 and tag not in unknown:
+                        unknown[tag] = source_line(child)
                     continue
                 text = child.text
                 if field in _TEXTS:
@@ -260,12 +256,27 @@ def extract(path: Path, utf8: bool, unknown: set[str]) -> Iterator[Extracted]:
                         row.setdefault(google, text)
             # The guard reads ahead of the parser, so it has seen this item's bytes by now.
             bad_bytes = guard is not None and guard.replaced > 0
-            yield number, elem.sourceline, row, images, titles, descriptions, bad_bytes
+            yield number, source_line(elem), row, images, titles, descriptions, bad_bytes
             elem.clear(keep_tail=True)
             parent = elem.getparent()
             if parent is not None:
                 while elem.getprevious() is not None:
                     del parent[0]
+
+
+def source_line(elem: etree._Element) -> int:
+    """The line ``elem``'s start tag is on.
+
+    libxml2 keeps element line numbers in 16 bits: past line 65,535 it answers with the line
+    its first text node *ends* on, which is one line further for each newline in the
+    whitespace after the start tag (``<item>\\n  <g:id>``); so count those back.
+    """
+    line = elem.sourceline or 0
+    if line >= 65_535:
+        text = elem.text
+        if text and "\n" in text and not text.strip():
+            line -= text.count("\n")
+    return line
 
 
 def _inner_markup(child: etree._Element) -> str:
@@ -429,6 +440,7 @@ __all__ = [
     "build_items",
     "check_prolog",
     "extract",
+    "source_line",
     "read_google_xml",
     "syntax_error",
     "warn_unknown",

@@ -1,12 +1,19 @@
-"""JSON Lines: one object a line with :class:`FeedItem`'s field names (shopchat's own format).
+"""JSON Lines, shopchat's own feed format: one object a line, with :class:`FeedItem`'s field names.
+
+This is the only JSON Lines catalog reader (the example shop's ``catalog.jsonl`` too).
 
 ``title`` and ``description`` may be a string or texts by locale, ``{"en": "...", "pl": "..."}``:
 the first entry is the default text and every entry also lands in ``title_i18n`` /
 ``description_i18n``. ``price`` and ``sale_price`` are whole minor units (``18999``) with
 ``currency``, or text like ``"189.99 PLN"``; a JSON float is refused (it cannot hold money
 exactly). ``sale_start`` / ``sale_end`` / ``availability_date`` are ISO 8601. ``categories`` is a
-list or ``"A > B"``. ``url`` and ``category`` (the sample catalog's names) are read as ``link``
-and ``product_type``.
+list or ``"A > B"``. ``url`` and ``category`` are read as ``link`` and ``product_type``;
+``age_min`` / ``age_max`` are the years the product suits; ``gender`` ``any`` is no gender.
+
+A line may be a whole product with its ``variants``: a list of objects with their own ``id``,
+``title`` (the variant's name, by locale: "Pink" / "Różowy"), and optionally ``price``,
+``availability``, ``quantity``, ``attributes``, ``options`` and ``image``; each becomes an item
+of the product's group and takes the product's fields for the rest.
 """
 
 from __future__ import annotations
@@ -56,6 +63,29 @@ _HANDLED = frozenset(
         "title_i18n",
         "description_i18n",
         "line",
+        "age_min",
+        "age_max",
+        "variants",
+        "options",
+        "label",
+    }
+)
+_VARIANT_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "price",
+        "sale_price",
+        "availability",
+        "quantity",
+        "attributes",
+        "options",
+        "image",
+        "link",
+        "url",
+        "sale_start",
+        "sale_end",
+        "status",
     }
 )
 
@@ -84,11 +114,51 @@ def read_jsonl(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterato
                 builder.error(number, None, f"expected a JSON object, got {type(obj).__name__}")
                 continue
             unknown.update(key for key in obj if key not in _HANDLED)
-            item = _item(obj, number, builder)
-            if item is not None:
-                yield item
+            variants = obj.get("variants")
+            if variants is None or variants == []:
+                item = _item(obj, number, builder)
+                if item is not None:
+                    yield item
+                continue
+            yield from _variants(obj, variants, number, builder, unknown)
     if unknown:
         builder.warn(0, None, "fields not imported: " + ", ".join(sorted(unknown)))
+
+
+def _variants(
+    obj: dict[str, Any],
+    variants: Any,
+    number: int,
+    builder: OfferBuilder,
+    unknown: set[str],
+) -> Iterator[FeedItem]:
+    """The items of a product line with ``variants``: each variant over the product's fields."""
+    shown_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+    if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
+        builder.error(number, shown_id, "variants must be a list of objects")
+        return
+    ids = [v.get("id") for v in variants]
+    repeated = next((i for i in ids if ids.count(i) > 1), None)
+    if repeated is not None:
+        builder.error(number, shown_id, f"variant id {repeated!r} appears twice")
+        return
+    base = {k: v for k, v in obj.items() if k != "variants"}
+    in_stock = base.get("availability") in (None, "in_stock", "in stock")
+    for variant in variants:
+        unknown.update(f"variants.{key}" for key in variant if key not in _VARIANT_FIELDS)
+        merged = {**base, "group_id": obj.get("id"), **variant}
+        merged["title"], merged["description"] = base.get("title"), base.get("description")
+        if not in_stock:  # a product out of stock has no variant in stock
+            merged["availability"] = base.get("availability")
+        name = variant.get("title")
+        label = name if isinstance(name, dict) else ({"": name} if isinstance(name, str) else {})
+        attributes = base.get("attributes")
+        if isinstance(attributes, dict) and isinstance(variant.get("attributes"), dict):
+            merged["attributes"] = {**attributes, **variant["attributes"]}
+        item = _item(merged, number, builder)
+        if item is not None:
+            item.label = {str(k): str(v) for k, v in label.items() if v}
+            yield item
 
 
 def _item(obj: dict[str, Any], number: int, builder: OfferBuilder) -> FeedItem | None:
@@ -130,13 +200,17 @@ def _item(obj: dict[str, Any], number: int, builder: OfferBuilder) -> FeedItem |
         row["sale_price_effective_date"] = f"{start or ''}/{end or ''}"
     if obj.get("quantity") is not None:
         row["quantity"] = str(obj["quantity"])
+    if row.get("gender", "").strip().lower() in ("any", "all"):
+        del row["gender"]
     images = obj.get("additional_images")
+    options = obj.get("options")
     item = builder.build(
         row,
         number,
         images=[str(u) for u in images] if isinstance(images, list) else None,
         title_i18n=titles or None,
         description_i18n=descriptions or None,
+        options={str(k): str(v) for k, v in options.items()} if isinstance(options, dict) else None,
     )
     if item is None:
         return None
@@ -154,7 +228,29 @@ def _item(obj: dict[str, Any], number: int, builder: OfferBuilder) -> FeedItem |
     tags = obj.get("tags")
     if isinstance(tags, list):
         item.tags = tuple(str(t) for t in tags) + item.tags
+    ages = _ages(obj, number, builder, item.id)
+    if ages:
+        item.attributes = {**item.attributes, "_age": ages}
+    label = obj.get("label")
+    if isinstance(label, dict):
+        item.label = {str(k): str(v) for k, v in label.items() if v}
     return item
+
+
+def _ages(obj: dict[str, Any], number: int, builder: OfferBuilder, id: str) -> str | None:
+    """``age_min`` / ``age_max`` as the store's ``_age`` range ("5-10")."""
+    low, high = obj.get("age_min"), obj.get("age_max")
+    if low is None and high is None:
+        return None
+    low = 0 if low is None else low
+    high = 120 if high is None else high
+    if not (isinstance(low, int) and isinstance(high, int)) or isinstance(low, bool):
+        builder.warn(number, id, "age_min and age_max must be whole years; ignored")
+        return None
+    if not 0 <= low <= high <= 120:
+        builder.warn(number, id, f"age_min {low} / age_max {high} is not a range of years; ignored")
+        return None
+    return f"{low}-{high}"
 
 
 def _localized(value: Any, row: dict[str, str], name: str) -> dict[str, str]:

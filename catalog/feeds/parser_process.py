@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,7 +68,13 @@ def parse_in_child(
     )
     assert process.stdin is not None and process.stdout is not None
     _widen(process.stdout.fileno())
-    job = (str(path), utf8, (builder.file, builder.limits, builder.currency), transform, BATCH)
+    job = (
+        str(path),
+        utf8,
+        (builder.file, builder.limits, builder.currency, builder.zone),
+        transform,
+        BATCH,
+    )
     try:
         process.stdin.write(pickle.dumps(job, protocol=5))
         process.stdin.close()
@@ -174,7 +181,7 @@ def _send(out: IO[bytes], message: object) -> None:
 def _parse(
     path: str,
     utf8: bool,
-    builder_args: tuple[str, Limits, str | None],
+    builder_args: tuple[str, Limits, str | None, tzinfo],
     transform: Callable[[FeedItem], Any] | None,
     batch_size: int,
     *,
@@ -182,7 +189,7 @@ def _parse(
 ) -> None:
     builder = OfferBuilder(*builder_args)
     counter = [0]
-    unknown: set[str] = set()
+    unknown: dict[str, int] = {}
     batch: list[Any] = []
 
     def flush() -> None:
@@ -203,7 +210,7 @@ def _parse(
             if len(batch) >= batch_size or len(builder.problems) >= batch_size:
                 flush()
         flush()
-        send(("end", sorted(unknown), None))
+        send(("end", unknown, None))
     except etree.XMLSyntaxError as exc:
         flush()
         send(("xml", exc.lineno, exc.msg or str(exc)))

@@ -10,10 +10,20 @@ Both the classic export columns (``Handle``, ``Variant SKU``, ``Variant Inventor
 ``Compare-at price``) are read. Shopify prices carry no currency: pass the shop's.
 
 Mapping: compare-at above the price makes the compare-at the regular ``price`` and the variant
-price the ``sale_price``; ``Variant Inventory Policy`` ``continue`` with nothing in stock is
-``backorder``; ``Status`` draft or archived, or ``Published`` false, is ``draft``; options land in
-``attributes`` under their lower-cased names (``{"size": "M", "color": "Red"}``) and the title
-stays the product's title.
+price the ``sale_price``; ``Status`` draft or archived, or ``Published`` false, is ``draft``.
+
+Stock, as Shopify sells it: a variant whose ``Variant Inventory Tracker`` is blank is not
+tracked (Shopify sells it whatever the quantity says: in stock, no count); a tracked one
+(``shopify`` or a fulfilment service's name; without a tracker column, any quantity given)
+is in stock while its quantity is above 0, and below that ``backorder`` when its ``Variant
+Inventory Policy`` is ``continue`` (orders still taken), else out of stock. Gift cards
+(``Gift Card`` TRUE) are never tracked.
+
+Options, in the shop's language (``Taille``, ``Cor``, ``Cabo``), stay in ``FeedItem.options``
+in order, which names the variant (``Taille: M / Couleur: Vert``); known names also land in
+``attributes`` as Google's ``size``/``color``/``material``/``pattern``. A product repeated
+further down the file (its rows again, unchanged) is reported once as a warning; a handle that
+comes back with other rows is rejected (Shopify lists a product's rows together).
 """
 
 from __future__ import annotations
@@ -45,6 +55,9 @@ _ALIASES = {
     "sku": "sku",
     "variant inventory qty": "qty",
     "inventory quantity": "qty",
+    "variant inventory tracker": "tracker",
+    "inventory tracker": "tracker",
+    "gift card": "gift_card",
     "variant inventory policy": "policy",
     "continue selling when out of stock": "policy",
     "variant price": "price",
@@ -62,7 +75,10 @@ _ALIASES = {
     "google shopping / age group": "age_group",
     "google shopping / condition": "condition",
     "google shopping / mpn": "mpn",
+    "google shopping / google product category": "google_category",
 }
+for _n in range(5):
+    _ALIASES[f"google shopping / custom label {_n}"] = f"custom_label_{_n}"
 for _n in (1, 2, 3):
     _ALIASES[f"option{_n} name"] = f"option{_n}_name"
     _ALIASES[f"option{_n} value"] = f"option{_n}_value"
@@ -88,6 +104,8 @@ def read_shopify_csv(path: Path, builder: OfferBuilder, counter: list[int]) -> I
     if unknown:
         builder.warn(first[0], None, "columns not imported: " + ", ".join(unknown))
     named = [(i, f) for i, f in enumerate(fields) if f is not None]
+    tracked_column = "tracker" in fields
+    seen: dict[str, tuple[int, int]] = {}  # handle -> (first line, hash of its rows)
     product: list[tuple[int, Row]] = []
     count = 0
     for line, cells in rows:
@@ -101,14 +119,52 @@ def read_shopify_csv(path: Path, builder: OfferBuilder, counter: list[int]) -> I
             builder.error(line, None, "row has no Handle; skipped")
             continue
         if product and product[0][1]["handle"] != handle:
-            yield from _offers(product, builder)
+            yield from _product(product, builder, seen, tracked_column)
             product = []
+        if not product and len(row) == 1:
+            # A first column and nothing else, not after its product: a note such as the one
+            # ending Shopify's own template ("Note: Red column is required").
+            builder.warn(line, None, f"only {handle!r} in the first column; not a product row")
+            continue
         product.append((line, row))
     if product:
-        yield from _offers(product, builder)
+        yield from _product(product, builder, seen, tracked_column)
 
 
-def _offers(rows: list[tuple[int, Row]], builder: OfferBuilder) -> Iterator[FeedItem]:
+def _product(
+    rows: list[tuple[int, Row]],
+    builder: OfferBuilder,
+    seen: dict[str, tuple[int, int]],
+    tracked_column: bool,
+) -> Iterator[FeedItem]:
+    """The offers of one product's rows, unless its handle came before."""
+    handle = rows[0][1]["handle"]
+    fingerprint = hash(tuple(tuple(sorted(row.items())) for _, row in rows))
+    first = seen.get(handle)
+    if first is None:
+        seen[handle] = (rows[0][0], fingerprint)
+        yield from _offers(rows, builder, tracked_column)
+        return
+    if first[1] == fingerprint:
+        builder.warn(
+            rows[0][0],
+            handle,
+            f"product {handle!r} is listed again, unchanged (first on line {first[0]}); "
+            "the repeat was ignored",
+        )
+        return
+    for line, _ in rows:
+        builder.error(
+            line,
+            handle,
+            f"handle {handle!r} comes back after other products (first on line {first[0]}); "
+            "Shopify lists a product's rows together: merge them",
+        )
+
+
+def _offers(
+    rows: list[tuple[int, Row]], builder: OfferBuilder, tracked_column: bool
+) -> Iterator[FeedItem]:
     head = rows[0][1]
     handle = head["handle"]
     images: list[tuple[int, str]] = []
@@ -125,6 +181,7 @@ def _offers(rows: list[tuple[int, Row]], builder: OfferBuilder) -> Iterator[Feed
         "published", ""
     ).lower() in ("false", "no", "0")
     single = len(variants) == 1
+    gift_card = head.get("gift_card", "").lower() in _TRUE
     for line, row in variants:
         values = [
             row[key]
@@ -149,6 +206,8 @@ def _offers(rows: list[tuple[int, Row]], builder: OfferBuilder) -> Iterator[Feed
             ("age_group", "age_group"),
             ("condition", "condition"),
             ("mpn", "mpn"),
+            ("google_category", "google_product_category"),
+            *((f"custom_label_{n}", f"custom_label_{n}") for n in range(5)),
         ):
             if ours in head:
                 fields[theirs] = head[ours]
@@ -158,20 +217,13 @@ def _offers(rows: list[tuple[int, Row]], builder: OfferBuilder) -> Iterator[Feed
         fields["price"] = price
         if compare and price and _greater(compare, price):
             fields["price"], fields["sale_price"] = compare, price
-        qty = row.get("qty", "")
-        if qty.lstrip("-").isdigit():
-            fields["quantity"] = qty
-            keep_selling = row.get("policy", "").lower() in ("continue", "true", "yes")
-            if int(qty) > 0:
-                fields["availability"] = "in_stock"
-            else:
-                fields["availability"] = "backorder" if keep_selling else "out_of_stock"
+        _stock(fields, row, tracked_column, gift_card)
         options = {}
         for n in (1, 2, 3):
-            name = head.get(f"option{n}_name", "")
-            value = row.get(f"option{n}_value", "")
+            name = " ".join(head.get(f"option{n}_name", "").split())
+            value = " ".join(row.get(f"option{n}_value", "").split())
             if name and value and not (name == "Title" and value == "Default Title"):
-                options[" ".join(name.lower().split())] = " ".join(value.split())
+                options[name] = value
         item = builder.build(fields, line, options=options)
         if item is None:
             continue
@@ -185,7 +237,31 @@ def _offers(rows: list[tuple[int, Row]], builder: OfferBuilder) -> Iterator[Feed
             item.tags = tags + item.tags
         if draft:
             item.status = Status.DRAFT
+        if gift_card:
+            item.attributes["gift_card"] = "true"
         yield item
+
+
+_TRUE = frozenset({"true", "yes", "1", "continue"})
+
+
+def _stock(fields: Row, row: Row, tracked_column: bool, gift_card: bool) -> None:
+    """Availability and quantity as Shopify sells the variant (see the module docstring)."""
+    qty = row.get("qty", "")
+    counted = qty.lstrip("-").isdigit()
+    tracked = not gift_card and (bool(row.get("tracker")) if tracked_column else counted)
+    if not tracked:
+        fields["availability"] = "in_stock"
+        return
+    if not counted:
+        return  # tracked without a count: the feed's availability, if any, stands
+    fields["quantity"] = qty
+    if int(qty) > 0:
+        fields["availability"] = "in_stock"
+    elif row.get("policy", "").lower() in _TRUE:
+        fields["availability"] = "backorder"
+    else:
+        fields["availability"] = "out_of_stock"
 
 
 def _greater(compare: str, price: str) -> bool:

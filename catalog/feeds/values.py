@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -16,8 +16,8 @@ from babel.numbers import list_currencies
 
 from catalog.records import AgeGroup, Availability, Gender
 
-# ISO 4217 minor units where they are not 2. Babel's get_currency_precision follows CLDR, which
-# formats IRR (and a few others) with 0 decimals although ISO 4217 and feeds use 2.
+# ISO 4217 minor units where they are not 2: the same table as flows.money.MINOR_UNITS (the
+# parser process must not import flows; a test checks that the two agree).
 _EXPONENT = {
     **dict.fromkeys(
         [
@@ -38,6 +38,7 @@ _EXPONENT = {
             "XAF",
             "XOF",
             "XPF",
+            "XTR",
         ],
         0,
     ),
@@ -140,30 +141,54 @@ def _decimal_point(number: str, exponent: int) -> str:
     return number[:point].replace(other, "").replace(mark, "") + "." + number[point + 1 :]
 
 
-def parse_datetime(text: str) -> datetime:
-    """ISO 8601 date or date-time, as aware UTC; no offset means UTC (as Google reads it)."""
+def parse_datetime(text: str, zone: tzinfo = UTC) -> datetime:
+    """ISO 8601 date or date-time, as aware UTC; without an offset it is in ``zone`` (the
+    shop's time zone; UTC, as Google reads it, when the shop names none)."""
     text = text.strip()
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not an ISO 8601 date like 2024-02-24T13:00-08:00") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
 
 
-def parse_date_range(text: str) -> tuple[datetime | None, datetime | None]:
-    """``sale_price_effective_date``: ``start/end``; either side may be empty (open-ended)."""
+def parse_date_range(text: str, zone: tzinfo = UTC) -> tuple[datetime | None, datetime | None]:
+    """``sale_price_effective_date``: ``start/end``; either side may be empty (open-ended).
+
+    A date-only end means the end of that day in ``zone``."""
     start, sep, end = text.strip().partition("/")
     if not sep:
         raise ValueError(f"{text!r} is not a date range like 2024-02-24T13:00Z/2024-03-01T00:00Z")
-    first = parse_datetime(start) if start.strip() else None
-    last = parse_datetime(end) if end.strip() else None
+    first = parse_datetime(start, zone) if start.strip() else None
+    last = parse_datetime(end, zone) if end.strip() else None
     if last is not None and len(end.strip()) == 10:
-        last = datetime.combine(date.fromisoformat(end.strip()), time.max, UTC)
+        last = datetime.combine(date.fromisoformat(end.strip()), time.max, zone).astimezone(UTC)
     if first and last and last < first:
         raise ValueError(f"sale ends before it starts ({text.strip()!r})")
     return first, last
+
+
+def time_zone(name: str | None) -> tzinfo:
+    """The shop's time zone by IANA name (``Europe/Warsaw``); UTC for None."""
+    if not name:
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone like Europe/Warsaw") from None
+
+
+# What Excel makes of a long number typed into a cell: "8.80609E+12" (the digits are gone).
+_SCIENTIFIC = re.compile(r"^\s*\d(?:[.,]\d+)?[eE]\+?\d{1,3}\s*$")
+
+
+def excel_mangled(text: str) -> bool:
+    """Whether an identifier looks like a number a spreadsheet rewrote in scientific notation."""
+    return "+" in text and _SCIENTIFIC.match(text) is not None
 
 
 def _key(text: str) -> str:
@@ -341,7 +366,9 @@ __all__ = [
     "parse_condition",
     "parse_date_range",
     "parse_datetime",
+    "excel_mangled",
     "parse_gender",
     "parse_money",
     "split_path",
+    "time_zone",
 ]

@@ -21,6 +21,9 @@ PRODUCT_KEYS = {
     "in_stock",
     "availability",
     "variants",
+    "rating",
+    "reviews",
+    "rating_text",
 }
 VARIANT_KEYS = {"id", "title", "price", "price_text", "in_stock", "attributes"}
 
@@ -39,9 +42,20 @@ def run(registry: ActionRegistry, name: str, locale: str = "en", **args):
 
 
 def test_the_three_actions_are_registered_with_their_parameters(registry):
-    assert {"catalog.search", "catalog.recommend", "catalog.product"} <= set(registry.names())
+    assert {"catalog.search", "catalog.recommend", "catalog.product", "catalog.reviews"} <= set(
+        registry.names()
+    )
     search = registry.get("catalog.search")
-    assert set(search.params) == {"query", "max_price", "min_price", "age", "in_stock", "limit"}
+    assert set(search.params) == {
+        "query",
+        "max_price",
+        "min_price",
+        "age",
+        "in_stock",
+        "min_rating",
+        "sort",
+        "limit",
+    }
     assert not any(p.required for p in search.params.values())
     recommend = registry.get("catalog.recommend")
     assert set(recommend.params) == {

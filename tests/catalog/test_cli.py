@@ -26,7 +26,7 @@ def run(*args: str):
 
 def test_import_prints_a_json_summary_with_the_rejected_rows(project, write_feed):
     feed = write_feed([make_row("a"), make_row("b", price=1.5), make_row("c")])
-    result = run("import", str(feed), "--json", "--project", str(project))
+    result = run("import", str(feed), "--json", "--max-rejected", "50%", "--project", str(project))
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (summary["format"], summary["products"], summary["variants"]) == ("jsonl", 2, 2)

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from catalog import Availability, FeedFileError, Status
+from catalog import Availability, ImportRules, Status
+from catalog.feeds import FeedError
 
 from .conftest import NOW, make_item, make_row
 
@@ -97,7 +98,8 @@ def test_bad_rows_are_reported_and_skipped_without_undoing_the_rest(catalog):
             make_item("a", line=5),
             make_item("d", currency="zł", line=6),
             make_item("e", line=7),
-        ]
+        ],
+        rules=ImportRules(max_rejected=1.0),
     )
     assert (report.products, report.variants) == (2, 2)
     assert [(p.line, p.id) for p in report.rejected] == [
@@ -130,9 +132,9 @@ def test_a_failed_import_leaves_the_old_catalog_untouched(catalog):
 
     def broken():
         yield make_item("b", title="Kite")
-        raise FeedFileError("feed.xml: not well-formed (line 2)")
+        raise FeedError("feed.xml", "not well-formed", 2)
 
-    with pytest.raises(FeedFileError):
+    with pytest.raises(FeedError):
         catalog.import_items(broken())
     assert catalog.generation == before
     assert ids(catalog.search("kite")) == ["a"]
@@ -210,7 +212,7 @@ def test_an_unchanged_feed_file_is_not_imported_again(catalog, write_feed):
 
 def test_jsonl_rows_with_problems_are_reported_with_their_line(catalog, write_feed):
     path = write_feed([make_row("a"), make_row("b", price=149.99), '{"id": "c"'])
-    report = catalog.import_path(path)
+    report = catalog.import_path(path, rules=ImportRules(max_rejected=1.0))
     assert report.products == 1
     assert [p.line for p in report.rejected] == [2, 3]
     assert "14999" in report.rejected[0].reason
@@ -253,10 +255,12 @@ def test_the_readers_problems_join_the_report(catalog):
         [make_item("a", line=1)],
         [Problem(2, "b", "no price"), Problem(3, "c", "unknown availability 'maybe'", "warning")],
     )
-    report = catalog.import_items(reader, format=reader.format)
+    report = catalog.import_items(reader, format=reader.format, rules=ImportRules(max_rejected=0.5))
     assert report.as_dict() == {
         "format": "google_xml",
+        "rows": 2,
         "products": 1,
+        "sellable": 1,
         "variants": 1,
         "rejected": [{"line": 2, "id": "b", "reason": "no price"}],
         "warnings": [{"line": 3, "id": "c", "reason": "unknown availability 'maybe'"}],

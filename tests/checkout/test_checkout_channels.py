@@ -101,7 +101,7 @@ def to_payment(shopper: Shopper) -> str:
     review = shopper.say("ana@example.com")
     if "delivery address" in review.said:  # not on Telegram: its invoice asks for it
         review = shopper.say("ul. Długa 5, 00-001 Warszawa")
-    assert "Total: PLN204.98" in review.said  # 189.99 + 14.99 courier
+    assert "Total: PLN\xa0204.98" in review.said  # 189.99 + 14.99 courier
     pay = shopper.press("Place order")
     found = NUMBER.search(pay.said)
     assert found, pay.said
@@ -239,7 +239,7 @@ def test_on_telegram_a_manual_payment_asks_for_the_address_the_invoice_would_hav
     asked = ana.press("Cash on delivery")
     assert "delivery address" in asked.said
     done = ana.say("ul. Krótka 1, 30-001 Kraków")
-    assert f"Order {number} is placed. You'll pay PLN204.98 to the courier" in done.said
+    assert f"Order {number} is placed. You'll pay PLN\xa0204.98 to the courier" in done.said
     order = shop.client.get(
         f"/api/orders/{number}", headers={"Authorization": f"Bearer {ORDERS_TOKEN}"}
     ).json()

@@ -201,14 +201,14 @@ def test_bounds_and_validation_rules(shopper):
     shopper.says("8")
     assert shopper.says("0").startswith("That's too low, please try again.")
     said = shopper.says("2000 zł")
-    assert said.startswith("PLN2,000.00 is more than our most expensive gift.")
+    assert said.startswith("PLN\xa02,000.00 is more than our most expensive gift.")
 
 
 def test_call_returns_to_the_caller_with_typed_slots(shopper):
     shopper.says("/gift")
     shopper.says("8")
     assert shopper.says("150,50 zł") == "Gift wrap?\n1. Yes\n2. No"
-    assert shopper.says("yes") == "Gift for 8 up to PLN150.50, wrapped: True"
+    assert shopper.says("yes") == "Gift for 8 up to PLN\xa0150.50, wrapped: True"
     assert shopper.state.slots == {"age": 8, "budget": 15050, "wrapped": True}
     assert shopper.state.stack == []
 
@@ -433,7 +433,7 @@ steps:
     assert project is not None, diags
     shopper = Shopper(project)
     said = shopper.says("/pick")
-    assert said == "Pick one:\n1. Lego Set — PLN149.99\n2. Plush Fox — PLN59.00"
+    assert said == "Pick one:\n1. Lego Set — PLN\xa0149.99\n2. Plush Fox — PLN\xa059.00"
     cards = [r for r in shopper.replies if isinstance(r, ProductCards)][0].cards
     assert [c.button.payload for c in cards] == ["p1", "p2"]
     assert shopper.says("plush fox") == "You picked p2"
