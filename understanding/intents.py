@@ -1,0 +1,146 @@
+"""Which flow a sentence asks for, from the flows' examples and keywords.
+
+Each example is a set of lemma keys. A key's weight is its inverse frequency across intents
+(a word every flow uses says little), lowered for the language's stop words (from the
+``stop-words`` package). A sentence scores against an example by how much of the example
+it contains and how much of its own known words the example explains (the geometric mean
+of the two weighted coverages), so word order, extra words and inflections do not matter;
+the intent's score is its best example's. Words that are values (an amount, an age, a
+recipient) are left out of the sentence's side, and count instead as evidence for the
+flows that ask for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .lexicon import PhraseIndex, Word, phrase_keys
+
+STOP_WEIGHT = 0.3
+
+
+@lru_cache(maxsize=32)
+def stop_words(lang: str) -> frozenset[str]:
+    """The folded stop words of ``lang`` (empty when the package has no list for it)."""
+    from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+    from .text import fold
+
+    base = lang.split("-", 1)[0]
+    name = LANGUAGE_MAPPING.get(base)
+    if name is None:
+        return frozenset()
+    try:
+        return frozenset(fold(w) for w in get_stop_words(name))
+    except Exception:
+        return frozenset()
+
+
+@dataclass
+class Example:
+    intent: str
+    keys: frozenset[str]
+    lang: str
+    text: str
+    source: object = None  # where it was written (for lint messages)
+    weight: float = 0.0
+
+
+@dataclass
+class IntentIndex:
+    """Intents (flow ids, or ``@name`` for interruptions) with their examples."""
+
+    examples: list[Example] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
+    by_key: dict[str, list[int]] = field(default_factory=dict)
+    stop: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def add(self, intent: str, text: str, lang: str, source: object = None) -> Example | None:
+        keys = frozenset(phrase_keys(text, lang))
+        if not keys:
+            return None
+        example = Example(intent, keys, lang, text, source)
+        self.examples.append(example)
+        return example
+
+    def finish(self) -> None:
+        """Compute the weights once every example is in."""
+        df: dict[str, set[str]] = {}
+        stops: dict[str, bool] = {}
+        for ex in self.examples:
+            for key in ex.keys:
+                df.setdefault(key, set()).add(ex.intent)
+                stop = key in self._stop(ex.lang)
+                stops[key] = stops.get(key, True) and stop
+        n = len({ex.intent for ex in self.examples}) or 1
+        self.weights = {
+            key: math.log(1 + n / len(intents)) * (STOP_WEIGHT if stops[key] else 1.0)
+            for key, intents in df.items()
+        }
+        self.by_key = {}
+        for i, ex in enumerate(self.examples):
+            ex.weight = sum(self.weights[k] for k in ex.keys)
+            for key in ex.keys:
+                self.by_key.setdefault(key, []).append(i)
+
+    def _stop(self, lang: str) -> frozenset[str]:
+        found = self.stop.get(lang)
+        if found is None:
+            found = self.stop[lang] = stop_words(lang)
+        return found
+
+    def words(self) -> set[str]:
+        return set(self.weights)
+
+    def score(
+        self, words: Sequence[Word], used: set[int], evidence: dict[str, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """Intents by score, best first (only those with some match)."""
+        weights = self.weights
+        # Each sentence word: its known keys and its weight (its best known key's).
+        mine: list[tuple[set[str], float]] = []
+        for i, w in enumerate(words):
+            keys = {k for k in w.keys if k in weights}
+            if not keys:
+                continue
+            mine.append((keys, 0.0 if i in used else max(weights[k] for k in keys)))
+        total = sum(weight for _k, weight in mine)
+        best: dict[str, float] = {}
+        candidates: set[int] = set()
+        for keys, _weight in mine:
+            for k in keys:
+                candidates.update(self.by_key.get(k, ()))
+        for idx in candidates:
+            ex = self.examples[idx]
+            got = 0.0
+            explained = 0.0
+            hit: set[str] = set()
+            for keys, weight in mine:
+                common = keys & ex.keys
+                if common:
+                    explained += weight
+                    hit |= common
+            got = sum(weights[k] for k in hit)
+            if not got or not ex.weight:
+                continue
+            cover = got / ex.weight
+            share = explained / total if total else 1.0
+            value = math.sqrt(cover * share) if share else cover * 0.5
+            if value > best.get(ex.intent, 0.0):
+                best[ex.intent] = value
+        for intent, bonus in (evidence or {}).items():
+            if intent in best or bonus >= 0.25:
+                best[intent] = min(1.0, best.get(intent, 0.0) + bonus)
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def phrase_index(self) -> PhraseIndex:
+        index = PhraseIndex()
+        for ex in self.examples:
+            index.add(ex.text, ex.lang, ex.intent)
+        return index
+
+
+__all__ = ["Example", "IntentIndex", "stop_words"]
