@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalog import Catalog, CatalogError, register_catalog_actions
+from catalog.lexicon import CatalogLexicon
 from checkout import (
     Checkout,
     CheckoutConfig,
@@ -32,18 +33,19 @@ class OpenedProject:
     actions: ActionRegistry
     diagnostics: list[Diagnostic]
     checkout: Checkout | None = None
+    catalog: Catalog | None = None
 
 
 def build_actions(root: Path, settings: Settings) -> tuple[ActionRegistry, list[Diagnostic]]:
     """The built-in actions over the project's data, plus the project's own ``actions.py``."""
-    registry, diags, _checkout = build_services(root, settings)
+    registry, diags, _checkout, _catalog = build_services(root, settings)
     return registry, diags
 
 
 def build_services(
     root: Path, settings: Settings
-) -> tuple[ActionRegistry, list[Diagnostic], Checkout | None]:
-    """The actions, the diagnostics, and the checkout the actions use."""
+) -> tuple[ActionRegistry, list[Diagnostic], Checkout | None, Catalog]:
+    """The actions, the diagnostics, and the checkout and catalog the actions use."""
     registry = ActionRegistry()
     diags: list[Diagnostic] = []
     feed = settings.catalog.feed if settings.catalog and settings.catalog.feed else None
@@ -61,7 +63,7 @@ def build_services(
     if checkout is not None:
         register_checkout_actions(registry, checkout)
     diags.extend(_project_actions(root, registry))
-    return registry, diags, checkout
+    return registry, diags, checkout, catalog
 
 
 def _checkout(
@@ -164,14 +166,18 @@ def open_project(root: Path | str, settings: Settings | None = None) -> OpenedPr
     settings = settings or Settings()
     path = Path(root).resolve()
     checkout: Checkout | None = None
+    catalog: Catalog | None = None
     if path.is_dir():
-        actions, diags, checkout = build_services(path, settings)
+        actions, diags, checkout, catalog = build_services(path, settings)
     else:
         actions, diags = ActionRegistry(), []
     project, more = load_project(path, actions, shop_overrides=settings.shop_overrides())
     if any(d.severity == "error" for d in diags):
         project = None
-    return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout)
+    if project is not None and catalog is not None:
+        # The understanding reads the catalog's tags, categories and title words.
+        project.catalog_vocabulary = CatalogLexicon(catalog)
+    return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout, catalog)
 
 
 __all__ = ["OpenedProject", "build_actions", "build_services", "open_project"]

@@ -1003,10 +1003,10 @@ class _Run:
                     self.replies.append(ProductCards(cards=cards))
             self.move_on(step)
         elif kind == "ask":
-            if step.skip_if_set and s.slots.get(step.slot) is not None:
+            value, chosen = self.take_heard(step)
+            if value is MISSING and step.skip_if_set and s.slots.get(step.slot) is not None:
                 self.move_on(step)
                 return True
-            value, chosen = self.take_heard(step)
             if value is not MISSING:
                 if step.confirm:
                     self.ask_confirm(step, value, chosen)

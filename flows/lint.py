@@ -39,10 +39,11 @@ def _collect_fills(project: Project) -> None:
     for flow in project.flows.values():
         kinds = own.setdefault(flow.id, set())
         for step in flow.steps:
-            if step.kind == "ask" and step.entity:
+            if step.kind == "ask" and step.entity and not step.optional:
                 kinds.add(step.entity)
-                if step.entity == "age":
-                    kinds.add("age_group")
+                # A recipient ("my niece") says the age group; an age says it too.
+                if step.entity in ("age", "age_group"):
+                    kinds.update(("age_group", "recipient"))
             if step.kind == "call":
                 calls.setdefault(flow.id, set()).add(step.target_flow)
     for flow in project.flows.values():

@@ -865,6 +865,7 @@ def build_understander(
         intents,
         evidence=evidence,
         search_intent=project.search_flow,
+        weak_intents=frozenset(f for f in (project.start_flow, project.fallback_flow) if f),
         detect_language=settings.detect_language,
         start=settings.threshold,
         clarify=settings.clarify,

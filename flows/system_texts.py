@@ -435,6 +435,8 @@ INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "potrzebuję konsultanta",
             "czy jest tam ktoś prawdziwy",
             "porozmawiać z pracownikiem",
+            "poproszę kogoś z obsługi klienta",
+            "chcę napisać do kogoś ze sklepu",
         ],
         "es": [
             "quiero hablar con una persona",
@@ -513,7 +515,7 @@ INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
         "pl": ["nieważne", "zapomnij", "anuluj to", "rozmyśliłam się", "przestań"],
         "es": ["olvídalo", "déjalo", "cancela eso", "cambié de opinión", "no importa"],
         "ru": ["забудь", "неважно", "отмени это", "я передумал", "хватит"],
-        "fa": ["بیخیال", "ولش کن", "لغوش کن", "منصرف شدم", "نمی‌خواهم"],
+        "fa": ["بیخیال", "ولش کن", "لغوش کن", "منصرف شدم"],
     },
     "language": {
         "en": ["can you speak another language", "switch language", "different language please"],

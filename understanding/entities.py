@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -54,6 +54,13 @@ _ORDER_WORDS = {
 }
 
 
+# Number words that are also articles ("un regalo", "یک هدیه"): a number only next to
+# other number words ("veintiún"), never alone.
+_ARTICLES = frozenset(
+    {"un", "una", "uno", "a", "an", "one", "یک", "یه", "jeden", "jedna", "один", "одна"}
+)
+
+
 @dataclass
 class Number:
     value: Decimal
@@ -69,6 +76,7 @@ class Found:
 
     entities: dict[str, Any]
     used: set[int]
+    interest_used: set[int] = field(default_factory=set)
 
 
 def _group(age: int) -> str:
@@ -117,6 +125,10 @@ class EntityReader:
             for lang, word in iter_words(words, self.locales):
                 self.interests.add(word, lang, ("interest", iid))
         self.size_letters = {"xs", "s", "m", "l", "xl", "xxl", "xxxl", "2xl", "3xl"}
+        # Phrases that only look like values ("دوست دارد" is "likes", not "friend").
+        self.ignore = PhraseIndex()
+        for lang, word in iter_words(vocabulary.ignore, self.locales):
+            self.ignore.add(word, lang, "ignore")
 
     def vocabulary_keys(self) -> set[str]:
         out: set[str] = set()
@@ -140,13 +152,14 @@ class EntityReader:
         self._patterns(text, words, ents, used)
         numbers = self._numbers(text, words, langs, used)
         self._measures(text, words, numbers, ents, used)
-        self._things(words, ents, used, interests)
+        found = Found(ents, used)
+        self._things(words, ents, used, interests, found.interest_used)
         if "age" in ents:
             ents.setdefault("age_group", _group(ents["age"]))
         leftover = [n for n in numbers if not any(i in used for i in range(n.first, n.last + 1))]
         if len(leftover) == 1 and leftover[0].value == leftover[0].value.to_integral_value():
             ents["number"] = int(leftover[0].value)
-        return Found(ents, used)
+        return found
 
     def _patterns(
         self, text: str, words: Sequence[Word], ents: dict[str, Any], used: set[int]
@@ -222,8 +235,12 @@ class EntityReader:
                     break
                 values.append(v)
                 j += 1
-            if values:
+            if values and not (
+                len(values) == 1 and words[i].token.folded in _ARTICLES and j - i == 1
+            ):
                 out.append(Number(Decimal(combine(values)), i, j - 1, words=True))
+                i = j
+            elif values:
                 i = j
             else:
                 compound = combining_number(words[i].token.folded, lang_order)
@@ -234,11 +251,15 @@ class EntityReader:
         return out
 
     def _cue_before(self, words: Sequence[Word], index: int, used: set[int]) -> str | None:
-        """The money/age cue that ends right before word ``index``, if any."""
+        found = self._cue_span(words, index)
+        return found[0] if found else None
+
+    def _cue_span(self, words: Sequence[Word], index: int) -> tuple[str, int] | None:
+        """The money/age cue that ends right before word ``index``, and where it starts."""
         for start in range(max(0, index - 3), index):
             for match in self.cues.find(words[start:index]):
                 if start + match.end == index:
-                    return str(match.phrase.payload)
+                    return str(match.phrase.payload), start + match.start
         return None
 
     def _unit_after(
@@ -330,9 +351,10 @@ class EntityReader:
                 else:
                     ents.setdefault("money", value)
                 last = unit[1] if unit else n.last
-                first = n.first - 1 if cue and n.first > 0 else n.first
+                span = self._cue_span(words, n.first) if cue else None
+                first = span[1] if span else n.first
                 if n.first > 0 and words[n.first - 1].token.folded in self.currency_words:
-                    first = n.first - 1
+                    first = min(first, n.first - 1)
                 used.update(range(first, last + 1))
             elif kind == "age" or cue == "age_cue":
                 if n.value == n.value.to_integral_value() and 0 <= n.value <= 120:
@@ -362,9 +384,13 @@ class EntityReader:
         ents: dict[str, Any],
         used: set[int],
         interests: PhraseIndex | None,
+        interest_used: set[int],
     ) -> None:
         recipients: list[str] = []
-        for match in self.things.find(words, used):
+        quiet = set(used)
+        for match in self.ignore.find(words, used):
+            quiet.update(range(match.start, match.end))
+        for match in self.things.find(words, quiet):
             kind, value = match.phrase.payload
             if kind == "recipient":
                 recipients.append(value)
@@ -403,6 +429,7 @@ class EntityReader:
                 if iid not in found:
                     found.append(iid)
                 used.update(range(match.start, match.end))
+                interest_used.update(range(match.start, match.end))
         if found:
             ents["interest"] = found
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .lexicon import PhraseIndex, Word, phrase_keys
+from .lexicon import PhraseIndex, Word, fa_stems, phrase_keys
 
-STOP_WEIGHT = 0.3
+FUNCTION_SHARE = 0.3  # a key in this share of the intents is a function word
 
 
 @lru_cache(maxsize=32)
@@ -57,29 +57,35 @@ class IntentIndex:
     weights: dict[str, float] = field(default_factory=dict)
     by_key: dict[str, list[int]] = field(default_factory=dict)
     stop: dict[str, frozenset[str]] = field(default_factory=dict)
+    stop_keys: frozenset[str] = frozenset()
 
     def add(self, intent: str, text: str, lang: str, source: object = None) -> Example | None:
         keys = frozenset(phrase_keys(text, lang))
         if not keys:
             return None
+        if lang.split("-")[0] in ("fa", "ar", "ur"):
+            # Persian joins "my", plurals and the object marker to words: match their stems.
+            keys |= {stem for k in keys for stem in fa_stems(k) if len(stem) > 2}
         example = Example(intent, keys, lang, text, source)
         self.examples.append(example)
         return example
 
     def finish(self) -> None:
-        """Compute the weights once every example is in."""
+        """Compute the weights once every example is in.
+
+        A key's weight is its inverse frequency across intents. Keys most intents use
+        ("for", "my", "i") are function words: matching only those says nothing. Stop-word
+        lists are not used here: they hold words that decide intents ("order", "help",
+        "find", "buy" are all English stop words).
+        """
         df: dict[str, set[str]] = {}
-        stops: dict[str, bool] = {}
         for ex in self.examples:
             for key in ex.keys:
                 df.setdefault(key, set()).add(ex.intent)
-                stop = key in self._stop(ex.lang)
-                stops[key] = stops.get(key, True) and stop
         n = len({ex.intent for ex in self.examples}) or 1
-        self.weights = {
-            key: math.log(1 + n / len(intents)) * (STOP_WEIGHT if stops[key] else 1.0)
-            for key, intents in df.items()
-        }
+        self.weights = {key: math.log(1 + n / len(intents)) for key, intents in df.items()}
+        common = max(3, math.ceil(n * FUNCTION_SHARE))
+        self.stop_keys = frozenset(k for k, intents in df.items() if len(intents) >= common)
         self.by_key = {}
         for i, ex in enumerate(self.examples):
             ex.weight = sum(self.weights[k] for k in ex.keys)
@@ -97,8 +103,9 @@ class IntentIndex:
 
     def score(
         self, words: Sequence[Word], used: set[int], evidence: dict[str, float] | None = None
-    ) -> list[tuple[str, float]]:
-        """Intents by score, best first (only those with some match)."""
+    ) -> tuple[list[tuple[str, float]], dict[str, set[str]]]:
+        """Intents by score, best first (only those with some match), and for each the
+        languages of its best-matching examples."""
         weights = self.weights
         # Each sentence word: its known keys and its weight (its best known key's).
         mine: list[tuple[set[str], float]] = []
@@ -109,6 +116,7 @@ class IntentIndex:
             mine.append((keys, 0.0 if i in used else max(weights[k] for k in keys)))
         total = sum(weight for _k, weight in mine)
         best: dict[str, float] = {}
+        langs: dict[str, set[str]] = {}
         candidates: set[int] = set()
         for keys, _weight in mine:
             for k in keys:
@@ -126,15 +134,21 @@ class IntentIndex:
             got = sum(weights[k] for k in hit)
             if not got or not ex.weight:
                 continue
+            if hit <= self.stop_keys and not ex.keys <= self.stop_keys:
+                continue  # only "is", "my", "the" in common with an example that says more
             cover = got / ex.weight
             share = explained / total if total else 1.0
             value = math.sqrt(cover * share) if share else cover * 0.5
-            if value > best.get(ex.intent, 0.0):
+            known = best.get(ex.intent, 0.0)
+            if value > known + 1e-9:
                 best[ex.intent] = value
+                langs[ex.intent] = {ex.lang}
+            elif abs(value - known) <= 1e-9:
+                langs.setdefault(ex.intent, set()).add(ex.lang)
         for intent, bonus in (evidence or {}).items():
             if intent in best or bonus >= 0.25:
-                best[intent] = min(1.0, best.get(intent, 0.0) + bonus)
-        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+                best[intent] = best.get(intent, 0.0) + bonus  # may pass 1: ranks, not odds
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0])), langs
 
     def phrase_index(self) -> PhraseIndex:
         index = PhraseIndex()

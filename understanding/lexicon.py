@@ -50,11 +50,17 @@ def phrase_keys(phrase: str, lang: str) -> tuple[str, ...]:
 
 @dataclass
 class Word:
-    """A message word with every key it may match under."""
+    """A message word with every key it may match under, the most literal first."""
 
     token: Token
     keys: set[str]
     fuzzy: str | None = None  # the known word a typo was taken for
+    order: list[str] = field(default_factory=list)
+
+    def ranked(self) -> list[str]:
+        """Keys by priority: as typed, its lemma, then stems and typo corrections."""
+        rest = sorted(k for k in self.keys if k not in self.order)
+        return [*self.order, *rest]
 
 
 @dataclass
@@ -81,10 +87,14 @@ class PhraseIndex:
         keys = phrase_keys(text, lang)
         if not keys:
             return keys
-        bucket = self.by_first.setdefault(keys[0], [])
-        if not any(p.keys == keys and p.payload == payload for p in bucket):
-            bucket.append(Phrase(keys, payload, lang))
-            bucket.sort(key=lambda p: -len(p.keys))
+        # Also as written: a form listed on purpose ("پسرم", my son) must not lose to
+        # another entry whose lemma it shares ("پسر", boy).
+        literal = tuple(t.folded for t in tokens(clean(text)))
+        for variant in dict.fromkeys([literal, keys]):
+            bucket = self.by_first.setdefault(variant[0], [])
+            if not any(p.keys == variant and p.payload == payload for p in bucket):
+                bucket.append(Phrase(variant, payload, lang))
+                bucket.sort(key=lambda p: -len(p.keys))
         return keys
 
     def keys(self) -> Iterable[str]:
@@ -100,7 +110,9 @@ class PhraseIndex:
         while i < n:
             best: Match | None = None
             if i not in taken:
-                for key in words[i].keys:
+                # The longest phrase wins; among equally long ones, the one reached through
+                # the most literal key ("پسرم" as typed over its stem "پسر").
+                for key in words[i].ranked():
                     for phrase in self.by_first.get(key, ()):
                         size = len(phrase.keys)
                         if best is not None and size <= best.end - best.start:
@@ -168,12 +180,15 @@ class Lexicon:
         primary = langs[0] if langs else "en"
         for tok in tokens(clean(text)):
             keys = {tok.folded}
+            order = [tok.folded]
             if not tok.is_number:
-                keys.add(lemma(tok.text, primary))
-                if primary == "fa" or (primary not in ("fa",) and script(tok.text) == "arabic"):
+                base = lemma(tok.text, primary)
+                keys.add(base)
+                order.append(base)
+                if primary == "fa" or script(tok.text) == "arabic":
                     keys |= _fa_stems(tok.folded)
-            word = Word(tok, keys)
-            if not (keys & self.words) and not tok.is_number:
+            word = Word(tok, keys, order=order)
+            if not (keys & self.words) and not tok.is_number and not known(tok.text, primary):
                 for other in langs[1:]:
                     extra = lemma(tok.text, other)
                     if extra in self.words:
@@ -189,6 +204,11 @@ class Lexicon:
                             word.fuzzy = close
             out.append(word)
         return out
+
+
+def fa_stems(word: str) -> set[str]:
+    """Persian word without its joined clitics (for matching only)."""
+    return _fa_stems(word)
 
 
 def _fa_stems(word: str) -> set[str]:

@@ -26,8 +26,8 @@ START = 0.5  # an intent this sure starts its flow
 MARGIN = 0.08  # ... when the runner-up is this far behind (or the best is above SURE)
 SURE = 0.75
 CLARIFY = 0.3  # between CLARIFY and START: ask which of the two best was meant
-EVIDENCE = 0.12  # per kind of value a flow asks for that the sentence holds
-MAX_EVIDENCE = 0.36
+EVIDENCE = 0.17  # per kind of value a flow asks for that the sentence holds
+MAX_EVIDENCE = 0.51  # three kinds ("for my 8 year old nephew") are enough on their own
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class Understander:
         *,
         evidence: dict[str, frozenset[str]] | None = None,
         search_intent: str | None = None,
+        weak_intents: frozenset[str] = frozenset(),
         detect_language: bool = True,
         start: float = START,
         clarify: float = CLARIFY,
@@ -84,6 +85,8 @@ class Understander:
         self.intents = intents
         self.evidence = evidence or {}
         self.search_intent = search_intent
+        # Intents any other one beats when both are sure: greetings ("hi, I need a gift").
+        self.weak_intents = weak_intents
         self.detector = LanguageDetector(self.locales) if detect_language else None
         self.start_threshold = start
         self.clarify_threshold = clarify
@@ -98,6 +101,7 @@ class Understander:
         self._other_words = {
             k for ex in intents.examples if ex.intent != search_intent for k in ex.keys
         }
+        self._stops = frozenset().union(*(stop_words(loc) for loc in self.locales))
         self.yes_no = PhraseIndex()
         for answer, words in vocabulary.yes_no.items():
             for lang, word in iter_words(words, self.locales):
@@ -171,7 +175,7 @@ class Understander:
         interests, catalog_words = self._catalog_view(catalog)
         found = self.reader.read(cleaned, words, langs, interests)
         ents = found.entities
-        product = self._product_words(words, found.used, reading, catalog_words)
+        product = self._product_words(words, found.used - found.interest_used, catalog_words)
         if product:
             ents["product"] = " ".join(product)
         evidence = {}
@@ -179,62 +183,89 @@ class Understander:
             n = len(kinds & ents.keys())
             if n:
                 evidence[intent] = min(MAX_EVIDENCE, EVIDENCE * n)
-        ranked = self.intents.score(words, found.used, evidence)
-        chosen, confidence = self._decide(ranked, ents, words, found.used, catalog_words)
+        named = self._known_products(words, ents, catalog_words)
+        if self.search_intent and named:
+            # Things the catalog sells, named: evidence of a product question.
+            extra = EVIDENCE * min(named, 2)
+            evidence[self.search_intent] = evidence.get(self.search_intent, 0.0) + extra
+        ranked, example_langs = self.intents.score(words, found.used, evidence)
+        chosen, confidence = self._decide(ranked, ents, words, catalog_words)
+        if language is None and chosen is not None and detect and self.detector is not None:
+            # Too short to detect ("hej", "hola"), but written like one locale's example.
+            langs_seen = example_langs.get(chosen, set())
+            if len(langs_seen) == 1:
+                only = next(iter(langs_seen))
+                if only in self.locales and only != locale:
+                    language = (only, confidence)
+        if chosen is not None and chosen == self.search_intent:
+            ents.pop("interest", None)  # in a product question, the tags named are the product
         return Understanding(
             text=text,
             locale=reading,
             language=language[0] if language else None,
             language_confidence=language[1] if language else 0.0,
             intent=chosen,
-            confidence=confidence,
+            confidence=min(1.0, confidence),
             alternatives=tuple(ranked[:3]),
             entities=ents,
         )
+
+    def _known_products(
+        self, words: Sequence[Word], ents: dict[str, Any], catalog_words: frozenset[str]
+    ) -> int:
+        """How many of the sentence's product words the catalog knows."""
+        if not catalog_words or not ents.get("product"):
+            return 0
+        named = set(ents["product"].split())
+        return sum(1 for w in words if w.token.text in named and w.keys & catalog_words)
 
     def _decide(
         self,
         ranked: list[tuple[str, float]],
         ents: dict[str, Any],
         words: Sequence[Word],
-        used: set[int],
         catalog_words: frozenset[str],
     ) -> tuple[str | None, float]:
+        sure = [(i, v) for i, v in ranked if v >= self.start_threshold]
+        strong = [(i, v) for i, v in sure if i not in self.weak_intents]
+        if strong and len(strong) < len(sure):
+            # "Dzień dobry, macie coś na prezent?": the greeting yields to what is asked.
+            ranked = [(i, v) for i, v in ranked if i not in self.weak_intents]
+        known = self._known_products(words, ents, catalog_words)
         if ranked:
             best, score = ranked[0]
             runner = ranked[1][1] if len(ranked) > 1 else 0.0
-            if score >= self.start_threshold and (score - runner >= MARGIN or score >= SURE):
-                if best == self.search_intent and "product" not in ents:
-                    pass  # "do you have...?" with nothing named: let the flow ask
+            if best == self.search_intent and catalog_words and not known and score < SURE:
+                # "сколько будет дважды два": a question shape, but nothing the shop sells.
+                ranked = ranked[1:]
+                best, score = ranked[0] if ranked else (None, 0.0)
+                runner = ranked[1][1] if len(ranked) > 1 else 0.0
+            if (
+                best is not None
+                and score >= self.start_threshold
+                and (score - runner >= MARGIN or score >= SURE)
+            ):
                 return best, score
         if self.search_intent and ents.get("product"):
-            known = catalog_words and any(
-                k in catalog_words
-                for w in words
-                for k in w.keys
-                if w.token.folded in ents["product"].split()
-            )
-            search_score = dict(ranked).get(self.search_intent, 0.0)
-            if known or search_score >= self.clarify_threshold:
-                return self.search_intent, max(search_score, 0.5)
+            # Names things the catalog sells, though no question shape says so.
+            named = ents["product"].split()
+            if named and known * 2 >= len(named):
+                return self.search_intent, max(self.start_threshold, ranked[0][1] if ranked else 0)
         return None, ranked[0][1] if ranked else 0.0
 
     def _product_words(
-        self, words: Sequence[Word], used: set[int], lang: str, catalog_words: frozenset[str]
+        self, words: Sequence[Word], used: set[int], catalog_words: frozenset[str]
     ) -> list[str]:
         """Content words no value and no other intent explains: what the shopper names."""
-        stops = stop_words(lang)
         out = []
         for i, w in enumerate(words):
             if i in used or w.token.is_number or len(w.token.folded) < 2:
                 continue
             keys = w.keys
-            in_catalog = bool(catalog_words and keys & catalog_words)
-            if not in_catalog:
-                if w.token.folded in stops or keys & stops:
-                    continue
-                if keys & self._other_words or keys & self._pattern_words:
-                    continue
+            if w.token.folded in self._stops or keys & self._pattern_words:
+                continue
+            if keys & self._other_words and not (catalog_words and keys & catalog_words):
+                continue
             out.append(w.token.text)
         return out
 

@@ -133,6 +133,10 @@ class VocabularyFile(_Strict):
     money: MoneyWords = Field(default_factory=MoneyWords)
     quantities: QuantityWords = Field(default_factory=QuantityWords)
     yes_no: dict[Literal["yes", "no"], Words] = Field(default_factory=dict)
+    # Phrases that look like a value but are not ("دوست دارد": "likes", not "friend").
+    ignore: Words = Field(default_factory=dict)
+
+    _ignore = field_validator("ignore", mode="before")(classmethod(lambda cls, v: _words(v)))
 
     @field_validator("colours", "yes_no", mode="before")
     @classmethod
@@ -168,6 +172,7 @@ class Vocabulary:
     quantities: QuantityWords = field(default_factory=QuantityWords)
     size_cues: Words = field(default_factory=dict)
     yes_no: dict[str, Words] = field(default_factory=dict)
+    ignore: Words = field(default_factory=dict)
 
     def add(self, file: VocabularyFile) -> None:
         for rid, rdef in file.recipients.items():
@@ -200,6 +205,7 @@ class Vocabulary:
         _merge_words(self.size_cues, file.sizes.cues)
         for answer, words in file.yes_no.items():
             _merge_words(self.yes_no.setdefault(answer, {}), words)
+        _merge_words(self.ignore, file.ignore)
 
 
 def parse_vocabulary(data: Any) -> VocabularyFile:
