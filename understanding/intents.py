@@ -58,6 +58,7 @@ class IntentIndex:
     by_key: dict[str, list[int]] = field(default_factory=dict)
     stop: dict[str, frozenset[str]] = field(default_factory=dict)
     stop_keys: frozenset[str] = frozenset()
+    function_keys: frozenset[str] = frozenset()  # the vocabulary's function words
 
     def add(self, intent: str, text: str, lang: str, source: object = None) -> Example | None:
         keys = frozenset(phrase_keys(text, lang))
@@ -85,7 +86,9 @@ class IntentIndex:
         n = len({ex.intent for ex in self.examples}) or 1
         self.weights = {key: math.log(1 + n / len(intents)) for key, intents in df.items()}
         common = max(3, math.ceil(n * FUNCTION_SHARE))
-        self.stop_keys = frozenset(k for k, intents in df.items() if len(intents) >= common)
+        self.stop_keys = self.function_keys | frozenset(
+            k for k, intents in df.items() if len(intents) >= common
+        )
         self.by_key = {}
         for i, ex in enumerate(self.examples):
             ex.weight = sum(self.weights[k] for k in ex.keys)
@@ -107,35 +110,38 @@ class IntentIndex:
         """Intents by score, best first (only those with some match), and for each the
         languages of its best-matching examples."""
         weights = self.weights
-        # Each sentence word: its known keys and its weight (its best known key's).
-        mine: list[tuple[set[str], float]] = []
+        # Each sentence word: its known keys and its weight (its best known key's); words
+        # that are values (amounts, ages, recipients) weigh nothing here.
+        word_weight: list[float] = []
+        word_of: dict[str, list[int]] = {}
         for i, w in enumerate(words):
-            keys = {k for k in w.keys if k in weights}
+            keys = [k for k in w.keys if k in weights]
             if not keys:
                 continue
-            mine.append((keys, 0.0 if i in used else max(weights[k] for k in keys)))
-        total = sum(weight for _k, weight in mine)
+            n = len(word_weight)
+            word_weight.append(0.0 if i in used else max(weights[k] for k in keys))
+            for k in keys:
+                word_of.setdefault(k, []).append(n)
+        total = sum(word_weight)
+        mine = word_of.keys()
+        candidates: set[int] = set()
+        for k in mine:
+            candidates.update(self.by_key.get(k, ()))
         best: dict[str, float] = {}
         langs: dict[str, set[str]] = {}
-        candidates: set[int] = set()
-        for keys, _weight in mine:
-            for k in keys:
-                candidates.update(self.by_key.get(k, ()))
+        stop = self.stop_keys
         for idx in candidates:
             ex = self.examples[idx]
-            got = 0.0
-            explained = 0.0
-            hit: set[str] = set()
-            for keys, weight in mine:
-                common = keys & ex.keys
-                if common:
-                    explained += weight
-                    hit |= common
+            hit = ex.keys & mine
+            if hit <= stop and not ex.keys <= stop:
+                continue  # only "is", "my", "the" in common with an example that says more
             got = sum(weights[k] for k in hit)
             if not got or not ex.weight:
                 continue
-            if hit <= self.stop_keys and not ex.keys <= self.stop_keys:
-                continue  # only "is", "my", "the" in common with an example that says more
+            if len(hit) == 1:
+                explained = sum(word_weight[j] for j in word_of[next(iter(hit))])
+            else:
+                explained = sum(word_weight[j] for j in {j for k in hit for j in word_of[k]})
             cover = got / ex.weight
             share = explained / total if total else 1.0
             value = math.sqrt(cover * share) if share else cover * 0.5

@@ -59,8 +59,9 @@ class Word:
 
     def ranked(self) -> list[str]:
         """Keys by priority: as typed, its lemma, then stems and typo corrections."""
-        rest = sorted(k for k in self.keys if k not in self.order)
-        return [*self.order, *rest]
+        if len(self.keys) <= len(self.order):
+            return self.order
+        return [*self.order, *sorted(k for k in self.keys if k not in self.order)]
 
 
 @dataclass
@@ -149,15 +150,17 @@ class Lexicon:
     def __init__(self, words: Iterable[str], locales: Sequence[str]) -> None:
         self.locales = list(locales)
         self.words = frozenset(w for w in words if w)
-        by_script: dict[str, list[str]] = {}
+        # Candidates for a typo share its first letter: Jaro-Winkler weighs the start of a
+        # word most anyway, and it keeps a lookup to a few hundred comparisons.
+        by_initial: dict[str, list[str]] = {}
         for w in sorted(self.words):
             if len(w) >= FUZZY_MIN_LENGTH and w.isalpha():
-                by_script.setdefault(script(w), []).append(w)
-        self._by_script = by_script
+                by_initial.setdefault(w[0], []).append(w)
+        self._by_initial = by_initial
         self.closest = lru_cache(maxsize=65536)(self._closest)
 
     def _closest(self, word: str) -> str | None:
-        candidates = self._by_script.get(script(word))
+        candidates = self._by_initial.get(word[:1])
         if not candidates:
             return None
         found = process.extractOne(
@@ -170,8 +173,6 @@ class Lexicon:
             return None
         best = found[0]
         limit = max(1, min(len(word), len(best)) // 4)
-        if len(word) < 5 and best[0] != word[0]:
-            return None
         return best if OSA.distance(word, best) <= limit else None
 
     def read(self, text: str, langs: Sequence[str]) -> list[Word]:
@@ -183,8 +184,9 @@ class Lexicon:
             order = [tok.folded]
             if not tok.is_number:
                 base = lemma(tok.text, primary)
-                keys.add(base)
-                order.append(base)
+                if base not in keys:
+                    keys.add(base)
+                    order.append(base)
                 if primary == "fa" or script(tok.text) == "arabic":
                     keys |= _fa_stems(tok.folded)
             word = Word(tok, keys, order=order)

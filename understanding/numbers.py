@@ -10,6 +10,7 @@ listed by hand in :data:`COMBINING`, because no library spells them.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from .text import fold, lemma
@@ -136,13 +137,26 @@ def combine(values: list[int]) -> int:
     return total + current
 
 
-def combining_number(word: str, langs: tuple[str, ...]) -> tuple[int, str] | None:
-    """``"osmioletni"`` -> (8, "letni"): a compound that starts with a number's combining form."""
+@lru_cache(maxsize=64)
+def _combining_pattern(langs: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, int]] | None:
+    stems: dict[str, int] = {}
     for lang in langs:
         for stem, value in COMBINING.get(lang, {}).items():
-            if word.startswith(stem) and len(word) > len(stem) + 2:
-                return value, word[len(stem) :]
-    return None
+            stems.setdefault(stem, value)
+    if not stems:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, stems), key=len, reverse=True))
+    return re.compile(f"^({alternatives})(.{{3,}})$"), stems
+
+
+def combining_number(word: str, langs: tuple[str, ...]) -> tuple[int, str] | None:
+    """``"osmioletni"`` -> (8, "letni"): a compound that starts with a number's combining form."""
+    found = _combining_pattern(langs)
+    if found is None:
+        return None
+    pattern, stems = found
+    m = pattern.match(word)
+    return (stems[m.group(1)], m.group(2)) if m else None
 
 
 __all__ = ["COMBINING", "combine", "combining_number", "number_word", "words_for"]

@@ -18,8 +18,8 @@ from typing import Any
 from .entities import EntityReader
 from .intents import IntentIndex, stop_words
 from .language import LanguageDetector
-from .lexicon import Lexicon, PhraseIndex, Word
-from .text import clean, lemma, script
+from .lexicon import Lexicon, PhraseIndex, Word, phrase_keys
+from .text import clean, fold, lemma, script
 from .vocabulary import CatalogTerms, CatalogVocabulary, Vocabulary, iter_words
 
 START = 0.5  # an intent this sure starts its flow
@@ -91,6 +91,11 @@ class Understander:
         self.start_threshold = start
         self.clarify_threshold = clarify
         self.reader = EntityReader(vocabulary, currency, self.locales)
+        intents.function_keys = frozenset(
+            key
+            for lang, word in iter_words(vocabulary.function_words, self.locales)
+            for key in {*phrase_keys(word, lang), fold(word)}
+        )
         intents.finish()
         self._base_words = self.reader.vocabulary_keys() | intents.words()
         self.lexicon = Lexicon(self._base_words, self.locales)
@@ -101,7 +106,9 @@ class Understander:
         self._other_words = {
             k for ex in intents.examples if ex.intent != search_intent for k in ex.keys
         }
-        self._stops = frozenset().union(*(stop_words(loc) for loc in self.locales))
+        self._stops = frozenset().union(
+            *(stop_words(loc) for loc in self.locales), intents.function_keys
+        )
         self.yes_no = PhraseIndex()
         for answer, words in vocabulary.yes_no.items():
             for lang, word in iter_words(words, self.locales):

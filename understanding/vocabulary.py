@@ -135,8 +135,12 @@ class VocabularyFile(_Strict):
     yes_no: dict[Literal["yes", "no"], Words] = Field(default_factory=dict)
     # Phrases that look like a value but are not ("دوست دارد": "likes", not "friend").
     ignore: Words = Field(default_factory=dict)
+    # Words that say nothing about what a sentence asks for ("my", "the", "dla").
+    function_words: Words = Field(default_factory=dict)
 
-    _ignore = field_validator("ignore", mode="before")(classmethod(lambda cls, v: _words(v)))
+    _ignore = field_validator("ignore", "function_words", mode="before")(
+        classmethod(lambda cls, v: _words(v))
+    )
 
     @field_validator("colours", "yes_no", mode="before")
     @classmethod
@@ -173,6 +177,7 @@ class Vocabulary:
     size_cues: Words = field(default_factory=dict)
     yes_no: dict[str, Words] = field(default_factory=dict)
     ignore: Words = field(default_factory=dict)
+    function_words: Words = field(default_factory=dict)
 
     def add(self, file: VocabularyFile) -> None:
         for rid, rdef in file.recipients.items():
@@ -206,6 +211,7 @@ class Vocabulary:
         for answer, words in file.yes_no.items():
             _merge_words(self.yes_no.setdefault(answer, {}), words)
         _merge_words(self.ignore, file.ignore)
+        _merge_words(self.function_words, file.function_words)
 
 
 def parse_vocabulary(data: Any) -> VocabularyFile:
