@@ -240,6 +240,7 @@ class Understander:
             ranked = [(i, v) for i, v in ranked if i not in self.weak_intents]
         known = self._known_products(words, ents, catalog_words)
         if ranked:
+            best: str | None
             best, score = ranked[0]
             runner = ranked[1][1] if len(ranked) > 1 else 0.0
             if best == self.search_intent and catalog_words and not known and score < SURE:
