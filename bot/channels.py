@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from adapters.base import Inbound, OutboundCall
+from adapters.base import Inbound, MessageInbound, OutboundCall, PreCheckoutInbound
 from adapters.transport import KeepAliveTransport, PlatformClient
 from adapters.web import WebChannel
 
@@ -58,20 +58,19 @@ def build_channels(
             client(), settings.telegram_token, api_base=settings.telegram_api_base
         )
 
-        def tg_ack(inbound: Inbound) -> list[OutboundCall]:
-            query_id = inbound.meta.get("callback_query_id")
+        def tg_ack(inbound: MessageInbound) -> list[OutboundCall]:
+            query_id = inbound.callback_query_id
             return [tg.answer_callback(query_id)] if query_id else []
 
         def tg_typing(inbound: Inbound) -> OutboundCall | None:
             return tg.typing(inbound.recipient)
 
-        def tg_pre_checkout(inbound: Inbound) -> OutboundCall | None:
+        def tg_pre_checkout(inbound: PreCheckoutInbound) -> OutboundCall | None:
             # Until checkout exists no invoice is ours: refuse it, within Telegram's 10 s.
-            query_id = inbound.meta.get("pre_checkout_query_id")
-            if not query_id:
-                return None
             return tg.answer_pre_checkout(
-                query_id, False, "Sorry, this invoice is no longer valid. Please ask for a new one."
+                inbound.query_id,
+                False,
+                "Sorry, this invoice is no longer valid. Please ask for a new one.",
             )
 
         links["telegram"] = ChannelLink(

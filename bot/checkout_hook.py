@@ -22,7 +22,13 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
-from adapters.base import Inbound, OutboundCall, RenderContext
+from adapters.base import (
+    Inbound,
+    OutboundCall,
+    PaymentInbound,
+    PreCheckoutInbound,
+    RenderContext,
+)
 from checkout import Checkout, Order, message, money
 from checkout.tables import orders
 from flows import SessionState
@@ -96,9 +102,9 @@ class CheckoutHook:
         self.checkout.reset_turn()
         if inbound.channel != "telegram":
             return None
-        if inbound.kind == "pre_checkout":
+        if isinstance(inbound, PreCheckoutInbound):
             return [self._pre_checkout(conn, inbound, now)]
-        if inbound.kind == "payment":
+        if isinstance(inbound, PaymentInbound):
             return self._payment(conn, link, inbound, now)
         return None
 
@@ -133,15 +139,16 @@ class CheckoutHook:
             return None
         return self.checkout.book.order(conn, payload.removeprefix(INVOICE_PREFIX))
 
-    def _pre_checkout(self, conn: Connection, inbound: Inbound, now: datetime) -> OutboundCall:
-        meta = inbound.meta
-        query_id = str(meta.get("pre_checkout_query_id") or "")
+    def _pre_checkout(
+        self, conn: Connection, inbound: PreCheckoutInbound, now: datetime
+    ) -> OutboundCall:
+        query_id = inbound.query_id
         locale = inbound.locale or "en"
-        order = self._order_for(conn, meta.get("invoice_payload"))
+        order = self._order_for(conn, inbound.invoice_payload)
         if order is None or order.status != "pending_payment":
             log.warning("pre-checkout %s for an unknown or closed invoice: refused", query_id)
             return _answer(query_id, False, message("invoice_unknown", locale))
-        if meta.get("total_amount") != order.total or meta.get("currency") != order.currency:
+        if inbound.total_amount != order.total or inbound.currency != order.currency:
             return _answer(query_id, False, message("price_changed", order.locale))
         problem = self.checkout.book.recheck(order, now=now)
         if problem is not None:
@@ -149,27 +156,25 @@ class CheckoutHook:
         return _answer(query_id, True)
 
     def _payment(
-        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
+        self, conn: Connection, link: ChannelLink, inbound: PaymentInbound, now: datetime
     ) -> list[OutboundCall]:
-        meta = inbound.meta
         book = self.checkout.book
-        order = self._order_for(conn, meta.get("invoice_payload"))
-        amount = meta.get("total_amount")
+        order = self._order_for(conn, inbound.invoice_payload)
         result = book.apply_payment(
             conn,
             provider="telegram",
-            event_id=str(meta.get("telegram_payment_charge_id") or inbound.event_id),
+            event_id=inbound.charge_id or inbound.event_id,
             kind="successful_payment",
             order=order,
-            amount=amount if isinstance(amount, int) else None,
-            currency=str(meta.get("currency") or ""),
+            amount=inbound.total_amount,
+            currency=inbound.currency,
             now=now,
         )
         if result.order is None or result.outcome in ("duplicate", "unknown", "not_pending"):
             return []
         paid = result.order
         if result.outcome == "paid":
-            address = _address(meta.get("order_info"))
+            address = _address(inbound.order_info)
             if address and not paid.address:
                 conn.execute(
                     update(orders).where(orders.c.number == paid.number).values(address=address)

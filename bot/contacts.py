@@ -17,10 +17,11 @@ from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Tex
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import Inbound
+from shopdb import UTCDateTime
 
 from .committer import after_commit
 from .rawsql import raw_sql
-from .storage import SessionStore, _UTCDateTime
+from .storage import SessionStore
 
 _metadata = MetaData()
 contacts_table = Table(
@@ -31,7 +32,7 @@ contacts_table = Table(
     Column("recipient", String(255), nullable=False),
     Column("name", String(255)),
     Column("locale", String(35)),
-    Column("last_inbound_at", _UTCDateTime),
+    Column("last_inbound_at", UTCDateTime),
     Column("unreachable", Boolean, nullable=False),
 )
 tokens_table = Table(
@@ -39,7 +40,7 @@ tokens_table = Table(
     _metadata,
     Column("token", String(64), primary_key=True),
     Column("payload", Text, nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 TOKEN_PREFIX = "~"

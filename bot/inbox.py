@@ -29,10 +29,11 @@ from sqlalchemy import (
     update,
 )
 
-from adapters.base import Inbound, OutboundCall
+from adapters.base import Inbound, OutboundCall, inbound_from_json
+from shopdb import UTCDateTime
 
 from .rawsql import raw_sql
-from .storage import SessionStore, _UTCDateTime
+from .storage import SessionStore
 
 _metadata = MetaData()
 inbox_table = Table(
@@ -45,8 +46,8 @@ inbox_table = Table(
     Column("kind", String(32), nullable=False),
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("received_at", _UTCDateTime, nullable=False),
-    Column("processed_at", _UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("processed_at", UTCDateTime),
     Column("error", Text),
     UniqueConstraint("channel", "event_id", name="uq_inbox_channel_event"),
 )
@@ -60,8 +61,8 @@ outbox_table = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
-    Column("sent_at", _UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
     Column("error", Text),
 )
 
@@ -151,7 +152,7 @@ class Journal:
         if conversation_id is not None:
             query = query.where(inbox_table.c.conversation_id == conversation_id)
         rows = conn.execute(query.order_by(inbox_table.c.id)).all()
-        return [InboxEntry(int(r[0]), Inbound.model_validate_json(r[1])) for r in rows]
+        return [InboxEntry(int(r[0]), inbound_from_json(r[1])) for r in rows]
 
     def claim_upto(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
         """Claim ``entry`` and its conversation's pending events stored before it, in one
@@ -172,7 +173,7 @@ class Journal:
                 "id": entry.id,
             },
         )
-        parse = Inbound.model_validate_json
+        parse = inbound_from_json
         return sorted(
             (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
             key=lambda e: e.id,

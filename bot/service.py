@@ -22,7 +22,16 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
-from adapters.base import Channel, Inbound, OutboundCall, RenderContext, SendResult
+from adapters.base import (
+    Channel,
+    Inbound,
+    MessageInbound,
+    OutboundCall,
+    PreCheckoutInbound,
+    RenderContext,
+    SendResult,
+    StatusInbound,
+)
 from flows import SessionState, run_turn
 from flows.replies import Reply
 
@@ -49,9 +58,9 @@ class ChannelLink:
     name: str
     adapter: Channel
     sender: Sender
-    acknowledge: Callable[[Inbound], list[OutboundCall]] = lambda _i: []
+    acknowledge: Callable[[MessageInbound], list[OutboundCall]] = lambda _i: []
     typing: Callable[[Inbound], OutboundCall | None] = lambda _i: None
-    pre_checkout: Callable[[Inbound], OutboundCall | None] = lambda _i: None
+    pre_checkout: Callable[[PreCheckoutInbound], OutboundCall | None] = lambda _i: None
     handshake: Callable[[Mapping[str, str]], str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -86,7 +95,7 @@ class TurnHook(Protocol):
     def after_turn(
         self,
         conn: Connection,
-        inbound: Inbound,
+        inbound: MessageInbound,
         state: SessionState,
         replies: Sequence[Reply],
         effects: Sequence[Any],
@@ -162,9 +171,9 @@ class ChatService:
             for event in events:
                 # Telegram says when a user blocks (or unblocks) the bot; WhatsApp says in
                 # a failed status that a number cannot receive messages.
-                flag = event.meta.get("blocked", event.meta.get("unreachable"))
-                if event.kind == "status" and flag is not None and event.conversation_id:
-                    self.contacts.set_unreachable(conn, event.conversation_id, bool(flag))
+                reachable = event.reachable if isinstance(event, StatusInbound) else None
+                if reachable is not None and event.conversation_id:
+                    self.contacts.set_unreachable(conn, event.conversation_id, not reachable)
             return fresh
 
         entries = await self.db.run(job)
@@ -245,10 +254,10 @@ class ChatService:
             version: int | None = None
             if calls is not None:
                 pass
-            elif inbound.kind == "message" and inbound.event is not None:
+            elif isinstance(inbound, MessageInbound):
                 state, version, calls, replies, effects = self._turn(conn, link, inbound, now)
                 turn = (state, replies, effects)
-            elif inbound.kind == "pre_checkout":
+            elif isinstance(inbound, PreCheckoutInbound):
                 calls = _owned([c for c in [link.pre_checkout(inbound)] if c is not None], inbound)
             else:
                 calls = []
@@ -259,9 +268,9 @@ class ChatService:
         if state is not None:
             store = self.conversations.store
             store.write_in(conn, inbound.conversation_id, state.to_json(), version)
-        if inbound.kind == "message" and inbound.conversation_id:
+        if isinstance(inbound, MessageInbound) and inbound.conversation_id:
             self.contacts.seen(conn, inbound, now)
-        if turn is not None:
+        if turn is not None and isinstance(inbound, MessageInbound):
             for hook in self.hooks:
                 more = hook.after_turn(conn, inbound, *turn, now)
                 if more:
@@ -278,9 +287,8 @@ class ChatService:
         return None
 
     def _turn(
-        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
+        self, conn: Connection, link: ChannelLink, inbound: MessageInbound, now: datetime
     ) -> tuple[SessionState, int | None, list[OutboundCall], list[Reply], list[Any]]:
-        assert inbound.event is not None
         convos = self.conversations
         state, version = convos.resume(
             convos.store.load_in(conn, inbound.conversation_id),
@@ -500,8 +508,7 @@ def _owned(calls: list[OutboundCall], inbound: Inbound) -> list[OutboundCall]:
 
 
 def _order_key(inbound: Inbound) -> int:
-    key = inbound.meta.get("update_id")
-    return key if isinstance(key, int) else 0
+    return inbound.order_key if inbound.order_key is not None else 0
 
 
 __all__ = [

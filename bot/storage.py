@@ -15,20 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
-    Dialect,
     Engine,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     bindparam,
     create_engine,
     delete,
@@ -43,6 +38,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from shopdb import Migrations, UTCDateTime, migrate
+
+from .migrations import MIGRATIONS
 from .rawsql import raw_sql
 
 __all__ = [
@@ -53,7 +51,6 @@ __all__ = [
     "StoredSession",
 ]
 
-_MIGRATIONS = Path(__file__).with_name("migrations")
 _MAX_ID_LENGTH = 255
 _BUSY_TIMEOUT_MS = 5000
 _MIGRATE_ATTEMPTS = 8
@@ -86,21 +83,6 @@ class StorageUnavailable(StorageError):
     """The database can't be reached, or its URL names no usable database."""
 
 
-class _UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out; SQLite keeps no offset, so naive values read back are UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 # Mirrors what the migrations build; the migrations, not this, create the schema.
 _metadata = MetaData()
 _sessions = Table(
@@ -109,7 +91,7 @@ _sessions = Table(
     Column("conversation_id", String(_MAX_ID_LENGTH), primary_key=True),
     Column("data", Text, nullable=False),
     Column("version", Integer, nullable=False),
-    Column("updated_at", _UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 # Built once at import: SQLAlchemy then reuses their compiled SQL from its cache on every call.
@@ -137,7 +119,6 @@ _RAW_INSERT = """
 _RAW_UPDATE = """
     UPDATE sessions SET data = :data, version = :version, updated_at = :at
     WHERE conversation_id = :cid AND version = :expected"""
-_MIGRATION_LOCK = text("SELECT pg_advisory_xact_lock(7408150421)")  # arbitrary, shopchat's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,22 +165,11 @@ class SessionStore:
         self._raw = raw_sql(self._engine.dialect)
 
     def migrate(self) -> None:
-        """Bring the schema up to the newest revision; safe to run on every start."""
-        config = Config()
-        # A path next to this file, not "bot:migrations": that resolves whatever `bot` is on
-        # sys.path first, which under pytest can be tests/bot.
-        config.set_main_option("script_location", str(_MIGRATIONS))
+        """Bring every package's tables to their newest revision; safe to run on every start."""
         for attempt in range(_MIGRATE_ATTEMPTS):
             try:
-                with self._errors(), self._engine.begin() as connection:
-                    # Workers or replicas starting together would race to create the same
-                    # tables; the lock makes the rest wait, then find the schema at head.
-                    if connection.dialect.name == "postgresql":
-                        connection.execute(_MIGRATION_LOCK)
-                    elif connection.dialect.name == "sqlite":
-                        connection.exec_driver_sql("BEGIN IMMEDIATE")
-                    config.attributes["connection"] = connection
-                    command.upgrade(config, "head")
+                with self._errors():
+                    migrate(self._engine, *migration_chains())
                 return
             except StorageUnavailable as exc:
                 # SQLite answers "locked" at once, without waiting, when several connections
@@ -336,6 +306,15 @@ class SessionStore:
             if _is_missing_table(exc):
                 raise StorageError(_missing_schema(self._safe_url)) from exc
             raise StorageError(f"session database {self._safe_url}: {_reason(exc)}") from exc
+
+
+def migration_chains() -> tuple[Migrations, ...]:
+    """Every package's migrations that make up a shopchat database (shopdb/migrations.py)."""
+    # Imported here: importing checkout loads all of it, which opening a store does not need.
+    from catalog.migrations import MIGRATIONS as CATALOG
+    from checkout.migrations import MIGRATIONS as CHECKOUT
+
+    return (MIGRATIONS, CATALOG, CHECKOUT)
 
 
 def _check_id(conversation_id: str) -> None:

@@ -1,6 +1,7 @@
 """The catalog: feed imports into SQL generations, an in-memory search index, recommendations.
 
-catalog = Catalog(engine)                     # a migrated SQLite or PostgreSQL engine
+shopdb.migrate(engine, catalog.MIGRATIONS)    # create or update the catalog's tables
+catalog = Catalog(engine)                     # on SQLite or PostgreSQL
 catalog.import_path("examples/shop/catalog.jsonl")
 catalog.search("klocki", max_price=20000, in_stock=True).hits
 catalog.recommend(age=8, budget=15000, interests="science")
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from catalog.errors import CatalogError, FeedFileError, FeedRowError
     from catalog.importer import ImportReport
     from catalog.l10n import format_price, pick_text
+    from catalog.migrations import MIGRATIONS
     from catalog.products import Product, Variant
     from catalog.records import (
         AGE_YEARS,
@@ -44,6 +46,7 @@ _HOMES = {
     "ImportReport": "catalog.importer",
     "format_price": "catalog.l10n",
     "pick_text": "catalog.l10n",
+    "MIGRATIONS": "catalog.migrations",
     "Product": "catalog.products",
     "Variant": "catalog.products",
     "AGE_YEARS": "catalog.records",
@@ -72,6 +75,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AGE_YEARS",
+    "MIGRATIONS",
     "AgeGroup",
     "Availability",
     "Catalog",

@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    DateTime,
     Engine,
     Integer,
     LargeBinary,
@@ -35,6 +34,7 @@ from sqlalchemy import (
 from catalog.products import Product, Variant
 from catalog.records import AgeGroup, Availability, Gender
 from catalog.rows import epoch
+from shopdb import UTCDateTime
 
 metadata = MetaData()
 generations = Table(
@@ -43,8 +43,8 @@ generations = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("state", String(16), nullable=False),
     Column("source", Text, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
     Column("products", Integer, nullable=False),
     Column("variants", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
@@ -54,7 +54,7 @@ current = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("generation", Integer),
-    Column("updated_at", DateTime(timezone=True)),
+    Column("updated_at", UTCDateTime),
 )
 products = Table(
     "catalog_products",
@@ -100,7 +100,7 @@ feeds = Table(
     Column("last_modified", Text),
     Column("fingerprint", Text),
     Column("generation", Integer),
-    Column("imported_at", DateTime(timezone=True)),
+    Column("imported_at", UTCDateTime),
 )
 
 INDEX_PART_BYTES = 32 << 20

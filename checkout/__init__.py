@@ -22,6 +22,7 @@ from checkout.errors import (
 )
 from checkout.l10n import format_money
 from checkout.messages import message
+from checkout.migrations import MIGRATIONS
 from checkout.offers import OfferSource
 from checkout.orders import (
     Order,
@@ -43,6 +44,7 @@ from checkout.stripe import SignatureInvalid, StripeCheckout, sign, verify_signa
 from checkout.tables import metadata
 
 __all__ = [
+    "MIGRATIONS",
     "PAYMENT_LINK",
     "TRANSITIONS",
     "Cart",

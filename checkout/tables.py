@@ -1,4 +1,4 @@
-"""The checkout tables (SQLAlchemy Core). Migration 0004 creates them; this mirrors it.
+"""The checkout tables (SQLAlchemy Core). checkout/migrations creates them; this mirrors it.
 
 Idempotency lives in unique constraints: one order per cart (``orders.checkout_key``), one
 application per payment event (``payment_events`` on provider + event id), one discount use
@@ -7,36 +7,9 @@ per order.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, UniqueConstraint
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Dialect,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out (SQLite keeps no offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
+from shopdb import UTCDateTime
 
 metadata = MetaData()
 
@@ -140,7 +113,6 @@ lookup_failures = Table(
 )
 
 __all__ = [
-    "UTCDateTime",
     "cart_lines",
     "carts",
     "discount_uses",

@@ -12,7 +12,14 @@ from pydantic import ValidationError
 
 from flows import ChoiceInput, Event, ImageInput, LocationInput, StartInput, TextInput
 
-from ..base import BadPayload, Inbound, InboundKind
+from ..base import (
+    BadPayload,
+    EchoInbound,
+    Inbound,
+    MessageInbound,
+    StatusInbound,
+    UnknownInbound,
+)
 from ..meta import load_object, validation_summary
 from .payload import Message, Messaging, Notification, Postback, Referral
 
@@ -68,60 +75,55 @@ def _event(item: Messaging, raw: dict[str, Any], page: str) -> Inbound:
         return _echo(item.message, item.recipient.id, page, item.timestamp)
     if item.message is not None:
         m = item.message
-        if m.reply_to and m.reply_to.mid:
-            meta["reply_to"] = m.reply_to.mid
+        reply_to = m.reply_to.mid if m.reply_to and m.reply_to.mid else None
         event = _message_event(m, meta)
-        kind: InboundKind = "message" if event is not None else "unknown"
-        return Inbound(event_id=m.mid, kind=kind, event=event, meta=meta, **common)
+        if event is None:
+            if reply_to is not None:
+                meta["reply_to"] = reply_to
+            return UnknownInbound(event_id=m.mid, meta=meta, **common)
+        return MessageInbound(event_id=m.mid, event=event, reply_to=reply_to, meta=meta, **common)
     if item.postback is not None:
         event_id = item.postback.mid or f"postback:{psid}:{item.timestamp}"
         event = _postback_event(item.postback, meta)
-        kind = "message" if event is not None else "unknown"
-        return Inbound(event_id=event_id, kind=kind, event=event, meta=meta, **common)
+        if event is None:
+            return UnknownInbound(event_id=event_id, meta=meta, **common)
+        return MessageInbound(event_id=event_id, event=event, meta=meta, **common)
     if item.referral is not None:
         # A shopper already talking to the page followed an m.me link or ad again.
         referral = item.referral
         meta.update(_referral_meta(referral))
         event_id = f"referral:{psid}:{item.timestamp}"
-        return Inbound(
-            event_id=event_id,
-            kind="message",
-            event=StartInput(payload=referral.ref),
-            meta=meta,
-            **common,
+        return MessageInbound(
+            event_id=event_id, event=StartInput(payload=referral.ref), meta=meta, **common
         )
     if item.delivery is not None:
         d = item.delivery
-        meta.update(status="delivered", watermark=d.watermark, mids=list(d.mids))
-        return Inbound(
-            event_id=f"delivery:{psid}:{d.watermark}", kind="status", meta=meta, **common
-        )
+        meta.update(watermark=d.watermark, mids=list(d.mids))
+        event_id = f"delivery:{psid}:{d.watermark}"
+        return StatusInbound(event_id=event_id, status="delivered", meta=meta, **common)
     if item.read is not None:
-        meta.update(status="read", watermark=item.read.watermark)
+        meta.update(watermark=item.read.watermark)
         event_id = f"read:{psid}:{item.read.watermark}"
-        return Inbound(event_id=event_id, kind="status", meta=meta, **common)
+        return StatusInbound(event_id=event_id, status="read", meta=meta, **common)
     # optins, reactions, account linking, policy enforcement...: acknowledged, not handled.
     fields = sorted(k for k in raw if k not in ("sender", "recipient", "timestamp"))
     meta["fields"] = fields
     digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
-    return Inbound(event_id=f"unknown:{digest}", kind="unknown", meta=meta, **common)
+    return UnknownInbound(event_id=f"unknown:{digest}", meta=meta, **common)
 
 
 def _echo(m: Message, psid: str, page: str, timestamp: int | None) -> Inbound:
     """The page's own message (sent by us, another app or a person in the Page inbox)."""
-    meta: dict[str, Any] = {"page_id": page, "app_id": m.app_id}
-    if m.text is not None:
-        meta["text"] = m.text
-    if m.metadata is not None:
-        meta["metadata"] = m.metadata
-    return Inbound(
+    return EchoInbound(
         channel=CHANNEL,
         event_id=m.mid,
-        kind="echo",
         conversation_id=f"{CHANNEL}:{psid}",
         recipient=psid,
         sent_at=_time(timestamp),
-        meta=meta,
+        text=m.text,
+        app_id=m.app_id,
+        metadata=m.metadata,
+        meta={"page_id": page},
     )
 
 

@@ -15,7 +15,16 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from adapters.base import BadPayload, Inbound, InboundKind, PayloadMap
+from adapters.base import (
+    BadPayload,
+    Inbound,
+    MessageInbound,
+    PayloadMap,
+    PaymentInbound,
+    PreCheckoutInbound,
+    StatusInbound,
+    UnknownInbound,
+)
 from flows import (
     ChoiceInput,
     ContactInput,
@@ -110,18 +119,18 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {error['msg']}"
 
 
-def _meta(update_id: int, update_type: str | None, **extra: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = {"update_id": update_id, "update_type": update_type}
+def _meta(update_type: str | None, **extra: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {"update_type": update_type}
     meta.update({key: value for key, value in extra.items() if value is not None})
     return meta
 
 
 def _unknown(update_id: int, update_type: str | None, reason: str) -> Inbound:
-    return Inbound(
+    return UnknownInbound(
         channel=CHANNEL,
         event_id=str(update_id),
-        kind="unknown",
-        meta=_meta(update_id, update_type, reason=reason),
+        order_key=update_id,
+        meta=_meta(update_type, reason=reason),
     )
 
 
@@ -159,35 +168,46 @@ def _message(update_id: int, update_type: str, message: Message, raw: Any) -> In
         user = _user(sender)
     else:
         user = _chat_as_user(message.sender_chat or message.chat)
-    meta = _meta(update_id, update_type, message_id=message.message_id, chat_type=message.chat.type)
-    kind: InboundKind = "message"
-    event: Event | None = None
+    envelope: dict[str, Any] = {
+        "channel": CHANNEL,
+        "event_id": str(update_id),
+        "order_key": update_id,
+        "user": user,
+        "locale": sender.language_code if sender is not None else None,
+        "sent_at": _at(message.date),
+        "conversation_id": _conversation_id(message.chat.id),
+        "recipient": str(message.chat.id),
+    }
+    meta = _meta(update_type, message_id=message.message_id, chat_type=message.chat.type)
     if update_type in ("edited_message", "edited_channel_post"):
-        kind = "unknown"  # an edit is not a new answer; acknowledge it and move on
-    elif message.successful_payment is not None:
-        kind = "payment"
-        meta.update(message.successful_payment.model_dump(exclude_none=True))
-    else:
-        event = _message_event(message)
-        if event is None:
-            kind = "unknown"
-            meta["content"] = next((key for key in _OTHER_CONTENT if key in raw), None)
-        elif message.contact is not None:
-            meta["contact_user_id"] = message.contact.user_id
-        elif message.photo:
-            meta["file_id"] = max(message.photo, key=lambda size: size.width * size.height).file_id
-    return Inbound(
-        channel=CHANNEL,
-        event_id=str(update_id),
-        kind=kind,
-        event=event,
-        user=user,
-        locale=sender.language_code if sender is not None else None,
-        sent_at=_at(message.date),
-        meta=meta,
-        conversation_id=_conversation_id(message.chat.id),
-        recipient=str(message.chat.id),
-    )
+        # An edit is not a new answer; acknowledge it and move on.
+        return UnknownInbound(meta=meta, **envelope)
+    paid = message.successful_payment
+    if paid is not None:
+        extras = paid.model_dump(
+            include={"subscription_expiration_date", "is_recurring", "is_first_recurring"},
+            exclude_none=True,
+        )
+        return PaymentInbound(
+            charge_id=paid.telegram_payment_charge_id,
+            provider_charge_id=paid.provider_payment_charge_id,
+            currency=paid.currency,
+            total_amount=paid.total_amount,
+            invoice_payload=paid.invoice_payload,
+            shipping_option_id=paid.shipping_option_id,
+            order_info=paid.order_info,
+            meta={**meta, **extras},
+            **envelope,
+        )
+    event = _message_event(message)
+    if event is None:
+        meta["content"] = next((key for key in _OTHER_CONTENT if key in raw), None)
+        return UnknownInbound(meta=meta, **envelope)
+    if message.contact is not None:
+        meta["contact_user_id"] = message.contact.user_id
+    elif message.photo:
+        meta["file_id"] = max(message.photo, key=lambda size: size.width * size.height).file_id
+    return MessageInbound(event=event, meta=meta, **envelope)
 
 
 def _message_event(message: Message) -> Event | None:
@@ -237,75 +257,60 @@ def _callback(update_id: int, query: CallbackQuery, payloads: PayloadMap | None)
     message = query.message
     # Without a message (inline mode) the private chat with the presser is the only address.
     chat_id = message.chat.id if message is not None else query.from_.id
-    meta = _meta(
-        update_id,
-        "callback_query",
-        callback_query_id=query.id,
-        message_id=message.message_id if message is not None else None,
+    meta = _meta("callback_query", message_id=message.message_id if message is not None else None)
+    envelope: dict[str, Any] = {
+        "channel": CHANNEL,
+        "event_id": str(update_id),
+        "order_key": update_id,
+        "user": _user(query.from_),
+        "locale": query.from_.language_code,
+        "conversation_id": _conversation_id(chat_id),
+        "recipient": str(chat_id),
+    }
+    if query.data is None:
+        # The spinner still needs stopping: the query id stays with the event.
+        return UnknownInbound(meta={**meta, "callback_query_id": query.id}, **envelope)
+    payload = payloads.expand(query.data) if payloads is not None else None
+    if payload is not None:
+        meta["callback_data"] = query.data
+    event = ChoiceInput(
+        payload=payload if payload is not None else query.data,
+        label=_button_label(message, query.data),
     )
-    event: Event | None = None
-    if query.data is not None:
-        payload = payloads.expand(query.data) if payloads is not None else None
-        if payload is not None:
-            meta["callback_data"] = query.data
-        event = ChoiceInput(
-            payload=payload if payload is not None else query.data,
-            label=_button_label(message, query.data),
-        )
-    return Inbound(
-        channel=CHANNEL,
-        event_id=str(update_id),
-        kind="message" if event is not None else "unknown",
-        event=event,
-        user=_user(query.from_),
-        locale=query.from_.language_code,
-        meta=meta,
-        conversation_id=_conversation_id(chat_id),
-        recipient=str(chat_id),
-    )
+    return MessageInbound(event=event, callback_query_id=query.id, meta=meta, **envelope)
 
 
 def _pre_checkout(update_id: int, query: PreCheckoutQuery) -> Inbound:
-    return Inbound(
+    return PreCheckoutInbound(
         channel=CHANNEL,
         event_id=str(update_id),
-        kind="pre_checkout",
+        order_key=update_id,
         user=_user(query.from_),
         locale=query.from_.language_code,
-        meta=_meta(
-            update_id,
-            "pre_checkout_query",
-            pre_checkout_query_id=query.id,
-            currency=query.currency,
-            total_amount=query.total_amount,
-            invoice_payload=query.invoice_payload,
-            shipping_option_id=query.shipping_option_id,
-            order_info=query.order_info,
-        ),
-        conversation_id=_conversation_id(
-            query.from_.id
-        ),  # pre-checkout comes from the buyer's private chat
+        query_id=query.id,
+        currency=query.currency,
+        total_amount=query.total_amount,
+        invoice_payload=query.invoice_payload,
+        shipping_option_id=query.shipping_option_id,
+        order_info=query.order_info,
+        meta=_meta("pre_checkout_query"),
+        # Pre-checkout comes from the buyer's private chat.
+        conversation_id=_conversation_id(query.from_.id),
         recipient=str(query.from_.id),
     )
 
 
 def _member(update_id: int, change: ChatMemberUpdated) -> Inbound:
     new, old = change.new_chat_member.status, change.old_chat_member.status
-    return Inbound(
+    return StatusInbound(
         channel=CHANNEL,
         event_id=str(update_id),
-        kind="status",
+        order_key=update_id,
         user=_user(change.from_),
         locale=change.from_.language_code,
         sent_at=_at(change.date),
-        meta=_meta(
-            update_id,
-            "my_chat_member",
-            blocked=new in _GONE,
-            old_status=old,
-            new_status=new,
-            chat_type=change.chat.type,
-        ),
+        blocked=new in _GONE,
+        meta=_meta("my_chat_member", old_status=old, new_status=new, chat_type=change.chat.type),
         conversation_id=_conversation_id(change.chat.id),
         recipient=str(change.chat.id),
     )

@@ -23,7 +23,7 @@ import orjson
 
 from flows import ChoiceInput, ImageReply, ProductCards, Reply, StartInput, TextInput, TextReply
 
-from ..base import BadPayload, Inbound, OutboundCall, RenderContext
+from ..base import BadPayload, Inbound, MessageInbound, OutboundCall, RenderContext
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_TEXT = 4000
@@ -40,7 +40,7 @@ class WebChannel:
 
     def parse_frame(
         self, session_id: str, frame: str | bytes, *, locale: str | None = None
-    ) -> Inbound:
+    ) -> MessageInbound:
         """One browser frame of the chat ``session_id``; BadPayload if it is not one."""
         try:
             data = orjson.loads(frame)
@@ -71,10 +71,9 @@ class WebChannel:
             event = StartInput(payload=payload if isinstance(payload, str) else None)
         else:
             raise BadPayload(f"unknown frame type {kind!r}")
-        return Inbound(
+        return MessageInbound(
             channel=self.name,
             event_id=f"{session_id}:{frame_id}",
-            kind="message",
             conversation_id=f"web:{session_id}",
             recipient=session_id,
             event=event,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from flows import ChoiceInput, ContactInput, Event, ImageInput, LocationInput, TextInput
 
-from ..base import BadPayload, Inbound
+from ..base import BadPayload, Inbound, MessageInbound, StatusInbound, UnknownInbound
 from ..meta import load_object, validation_summary
 from .payload import Message, Notification, Status, Value
 
@@ -73,25 +73,26 @@ def _time(raw: str | int | None) -> datetime | None:
 
 def _message(m: Message, name: str | None, number: str) -> Inbound:
     meta: dict[str, Any] = {"phone_number_id": number, "type": m.type}
-    if m.context and m.context.id:
-        meta["reply_to"] = m.context.id
+    reply_to = m.context.id if m.context and m.context.id else None
     event = _event(m, meta)
     user: dict[str, Any] = {"id": m.sender}
     if name:
         user["name"] = name
         # The profile name is what the shopper chose to show; its first word greets them.
         user["first_name"] = name.split()[0]
-    return Inbound(
-        channel=CHANNEL,
-        event_id=m.id,
-        kind="message" if event is not None else "unknown",
-        conversation_id=f"{CHANNEL}:{m.sender}",
-        recipient=m.sender,
-        event=event,
-        user=user,
-        sent_at=_time(m.timestamp),
-        meta=meta,
-    )
+    envelope: dict[str, Any] = {
+        "channel": CHANNEL,
+        "event_id": m.id,
+        "conversation_id": f"{CHANNEL}:{m.sender}",
+        "recipient": m.sender,
+        "user": user,
+        "sent_at": _time(m.timestamp),
+    }
+    if event is None:
+        if reply_to is not None:
+            meta["reply_to"] = reply_to
+        return UnknownInbound(meta=meta, **envelope)
+    return MessageInbound(event=event, reply_to=reply_to, meta=meta, **envelope)
 
 
 def _event(m: Message, meta: dict[str, Any]) -> Event | None:
@@ -160,22 +161,19 @@ def _status(s: Status, number: str) -> Inbound:
     codes = {e.code for e in s.errors}
     meta: dict[str, Any] = {
         "phone_number_id": number,
-        "message_id": s.id,
-        "status": s.status,
         "recipient_id": s.recipient_id,
         "errors": [e.summary() for e in s.errors],
     }
-    if codes & WINDOW_CLOSED:
-        meta["window_closed"] = True
-    if codes & UNREACHABLE:
-        meta["unreachable"] = True
-    return Inbound(
+    return StatusInbound(
         channel=CHANNEL,
         # sent, delivered and read of one message are distinct events, not duplicates
         event_id=f"{s.id}:{s.status}",
-        kind="status",
         conversation_id=f"{CHANNEL}:{s.recipient_id}" if s.recipient_id else "",
         recipient=s.recipient_id,
         sent_at=_time(s.timestamp),
+        status=s.status,
+        message_id=s.id,
+        window_closed=bool(codes & WINDOW_CLOSED),
+        unreachable=bool(codes & UNREACHABLE),
         meta=meta,
     )

@@ -33,7 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 
-from ..storage import SessionStore, _UTCDateTime
+from shopdb import UTCDateTime
+
+from ..storage import SessionStore
 
 _metadata = MetaData()
 agents_table = Table(
@@ -44,7 +46,7 @@ agents_table = Table(
     Column("display_name", String(128), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 sessions_table = Table(
     "agent_sessions",
@@ -52,8 +54,8 @@ sessions_table = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
     Column("csrf_secret", String(64), nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
-    Column("expires_at", _UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
     Column("flash", Text),
 )
 api_tokens_table = Table(
@@ -61,8 +63,8 @@ api_tokens_table = Table(
     _metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
-    Column("last_used_at", _UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
 )
 canned_table = Table(
     "agent_canned_responses",
@@ -72,7 +74,7 @@ canned_table = Table(
     Column("title", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("updated_by", String(64)),
-    Column("updated_at", _UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 failures_table = Table(
     "agent_login_failures",
@@ -80,7 +82,7 @@ failures_table = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("agent_name", String(64), nullable=False),
     Column("ip", String(64), nullable=False),
-    Column("at", _UTCDateTime, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -23,7 +23,7 @@ from typing import Any
 from babel.dates import format_datetime
 from sqlalchemy import Connection
 
-from adapters.base import Inbound, OutboundCall, RenderContext
+from adapters.base import Inbound, MessageInbound, OutboundCall, RenderContext
 from bot.service import ChannelLink
 from flows import (
     ChoiceInput,
@@ -50,7 +50,7 @@ from .notify import Notifier
 log = logging.getLogger("shopchat.handoff")
 
 
-def event_text(inbound: Inbound) -> str:
+def event_text(inbound: MessageInbound) -> str:
     """What the shopper sent, as a line of the transcript."""
     e = inbound.event
     if isinstance(e, TextInput):
@@ -65,7 +65,7 @@ def event_text(inbound: Inbound) -> str:
         return f"[location] {e.address or f'{e.latitude},{e.longitude}'}"
     if isinstance(e, StartInput):
         return f"[start] {e.payload or ''}".strip()
-    return f"[{type(e).__name__}]" if e is not None else f"[{inbound.kind}]"
+    return f"[{type(e).__name__}]"
 
 
 def reply_text(reply: Reply) -> str:
@@ -144,7 +144,7 @@ class HandoffHook:
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
         cid = inbound.conversation_id
-        if not self.config.enabled or inbound.kind != "message" or not cid:
+        if not self.config.enabled or not isinstance(inbound, MessageInbound) or not cid:
             return None
         ticket = self._open_for(conn, cid)
         answer: list[Reply] = []
@@ -209,7 +209,7 @@ class HandoffHook:
     def reshape(
         self,
         conn: Connection,
-        inbound: Inbound,
+        inbound: MessageInbound,
         state: SessionState,
         replies: list[Reply],
         effects: list[Any],
@@ -262,7 +262,7 @@ class HandoffHook:
         before = replies[:index] if index is not None else []
         return [*before, TextReply(text)]
 
-    def _trigger(self, inbound: Inbound, state: SessionState) -> Handoff | None:
+    def _trigger(self, inbound: MessageInbound, state: SessionState) -> Handoff | None:
         frame = state.frame
         flow, step = (frame.flow, frame.step_id) if frame else (None, None)
         e = inbound.event
@@ -276,7 +276,7 @@ class HandoffHook:
     def after_turn(
         self,
         conn: Connection,
-        inbound: Inbound,
+        inbound: MessageInbound,
         state: SessionState,
         replies: Sequence[Reply],
         effects: Sequence[Any],
@@ -357,7 +357,7 @@ class HandoffHook:
 
     # -- transcript ---------------------------------------------------------------------------
     def _keep_inbound(
-        self, conn: Connection, inbound: Inbound, ticket: TicketSummary | None, now: datetime
+        self, conn: Connection, inbound: MessageInbound, ticket: TicketSummary | None, now: datetime
     ) -> None:
         line = queue.record(
             conn,

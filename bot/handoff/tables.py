@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from bot.storage import _UTCDateTime
+from shopdb import UTCDateTime
 
 metadata = MetaData()
 
@@ -32,13 +32,13 @@ tickets = Table(
     Column("step", String(255)),
     Column("away", Boolean, nullable=False),  # opened outside business hours
     Column("reopened", Integer, nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
-    Column("waiting_since", _UTCDateTime, nullable=False),
-    Column("assigned_at", _UTCDateTime),
-    Column("first_response_at", _UTCDateTime),
-    Column("last_agent_reply_at", _UTCDateTime),
-    Column("resolved_at", _UTCDateTime),
-    Column("updated_at", _UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("waiting_since", UTCDateTime, nullable=False),
+    Column("assigned_at", UTCDateTime),
+    Column("first_response_at", UTCDateTime),
+    Column("last_agent_reply_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 messages = Table(
@@ -47,7 +47,7 @@ messages = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(255), nullable=False),
     Column("ticket_id", Integer, ForeignKey("handoff_tickets.id")),
-    Column("at", _UTCDateTime, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
     Column("direction", String(8), nullable=False),  # shopper | bot | agent
     Column("author", String(255)),
     Column("text", Text, nullable=False),
@@ -62,7 +62,7 @@ notes = Table(
     Column("ticket_id", Integer, ForeignKey("handoff_tickets.id"), nullable=False, index=True),
     Column("agent", String(255), nullable=False),
     Column("text", Text, nullable=False),
-    Column("at", _UTCDateTime, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 notifications = Table(
@@ -75,9 +75,9 @@ notifications = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False),  # pending | sent | failed
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", _UTCDateTime, nullable=False),
-    Column("created_at", _UTCDateTime, nullable=False),
-    Column("sent_at", _UTCDateTime),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
     Column("error", Text),
     UniqueConstraint("ticket_id", "kind", "target", name="uq_handoff_notification"),
 )
@@ -87,7 +87,7 @@ presence = Table(
     metadata,
     Column("agent", String(255), primary_key=True),
     Column("online", Boolean, nullable=False),
-    Column("seen_at", _UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
 )
 
 __all__ = ["messages", "metadata", "notes", "notifications", "presence", "tickets"]

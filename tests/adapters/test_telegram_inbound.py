@@ -11,7 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.base import BadPayload, Inbound, WebhookRejected
+from adapters.base import (
+    BadPayload,
+    Inbound,
+    MessageInbound,
+    PaymentInbound,
+    PreCheckoutInbound,
+    StatusInbound,
+    UnknownInbound,
+    WebhookRejected,
+    inbound_from_json,
+)
 from adapters.telegram import SECRET_HEADER, TelegramChannel
 from flows import (
     ChoiceInput,
@@ -208,9 +218,8 @@ def test_an_unreadable_message_is_kept_as_unknown_with_the_reason() -> None:
     inbound = parse_one(
         make_update(5, message={"message_id": 1, "date": 1, "text": "hi"})
     )  # no chat
-    assert inbound.kind == "unknown"
-    assert inbound.event is None
-    assert inbound.meta["update_id"] == 5
+    assert isinstance(inbound, UnknownInbound)
+    assert inbound.order_key == 5
     assert "chat" in inbound.meta["reason"]
 
 
@@ -220,7 +229,7 @@ def test_an_unreadable_message_is_kept_as_unknown_with_the_reason() -> None:
 def test_a_text_message_becomes_text_from_its_chat() -> None:
     inbound = parse_one(sample_body("text"))
     assert inbound.channel == "telegram"
-    assert inbound.kind == "message"
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == TextInput(text="Do you have ceramic vases?")
     assert inbound.event_id == "851203117"
     assert inbound.conversation_id == "telegram:123456789"
@@ -233,18 +242,19 @@ def test_a_text_message_becomes_text_from_its_chat() -> None:
     }
     assert inbound.locale == "fa"
     assert inbound.sent_at == datetime(2026, 6, 9, 10, 13, 20, tzinfo=UTC)
-    assert inbound.meta["update_id"] == 851203117
+    assert inbound.order_key == 851203117  # the update_id: Telegram's order
     assert inbound.meta["message_id"] == 4021
 
 
 def test_inbound_events_survive_the_inbox_round_trip() -> None:
     for name in ("text", "callback_query", "pre_checkout_query", "successful_payment"):
         inbound = parse_one(sample_body(name))
-        assert Inbound.model_validate_json(inbound.model_dump_json()) == inbound
+        assert inbound_from_json(inbound.model_dump_json()) == inbound
 
 
 def test_a_deep_link_start_carries_its_payload() -> None:
     inbound = parse_one(sample_body("start_deep_link"))
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == StartInput(payload="spring-sale_2026")
 
 
@@ -262,15 +272,17 @@ def test_a_deep_link_start_carries_its_payload() -> None:
     ],
 )
 def test_only_the_start_command_opens_a_conversation(text: str, event: Any) -> None:
-    assert parse_one(make_telegram_text(text)).event == event
+    inbound = parse_one(make_telegram_text(text))
+    assert isinstance(inbound, MessageInbound)
+    assert inbound.event == event
 
 
 def test_a_pressed_button_becomes_a_choice_with_its_label_and_callback_id() -> None:
     inbound = parse_one(sample_body("callback_query"))
-    assert inbound.kind == "message"
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == ChoiceInput(payload="category:vases", label="Vases")
     assert inbound.conversation_id == "telegram:123456789"
-    assert inbound.meta["callback_query_id"] == "530209584313337025"
+    assert inbound.callback_query_id == "530209584313337025"
     assert inbound.meta["message_id"] == 4022
     assert inbound.locale == "fa"
 
@@ -279,24 +291,27 @@ def test_a_button_under_an_inline_message_answers_the_presser_privately() -> Non
     query = {"id": "9", "from": make_user(77), "chat_instance": "1", "data": "yes"}
     inbound = parse_one(make_update(3, callback_query=query))
     assert inbound.recipient == "77"
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == ChoiceInput(payload="yes")
 
 
 def test_a_callback_without_data_is_still_answerable() -> None:
     query = {"id": "9", "from": make_user(77), "chat_instance": "1", "game_short_name": "g"}
     inbound = parse_one(make_update(3, callback_query=query))
-    assert inbound.kind == "unknown"
+    assert isinstance(inbound, UnknownInbound)
     assert inbound.meta["callback_query_id"] == "9"  # the spinner still needs stopping
 
 
 def test_a_shared_contact_becomes_a_phone_number() -> None:
     inbound = parse_one(sample_body("contact"))
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == ContactInput(phone="+989121234567", name="Leila Karimi")
     assert inbound.meta["contact_user_id"] == 123456789  # the shopper's own number
 
 
 def test_a_shared_location_becomes_coordinates() -> None:
     inbound = parse_one(sample_body("location"))
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == LocationInput(latitude=35.699739, longitude=51.338097)
 
 
@@ -308,6 +323,7 @@ def test_a_shared_venue_keeps_its_name_and_address() -> None:
     }
     message = make_message(None, sender=make_user(), location=venue["location"], venue=venue)
     inbound = parse_one(make_update(4, message=message))
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == LocationInput(
         latitude=52.52, longitude=13.405, name="Pickup point Mitte", address="Rosenthaler Str. 1"
     )
@@ -315,46 +331,43 @@ def test_a_shared_venue_keeps_its_name_and_address() -> None:
 
 def test_a_photo_becomes_an_image_with_its_caption_and_largest_file() -> None:
     inbound = parse_one(sample_body("photo_caption"))
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == ImageInput(caption="Do you have this one in blue?")
     assert inbound.meta["file_id"].endswith("A3kAAzUE")  # the 1280x960 size
 
 
 def test_an_edited_message_is_acknowledged_but_not_answered() -> None:
     inbound = parse_one(sample_body("edited_message"))
-    assert inbound.kind == "unknown"
-    assert inbound.event is None
+    assert isinstance(inbound, UnknownInbound)
     assert inbound.meta["update_type"] == "edited_message"
     assert inbound.conversation_id == "telegram:123456789"
 
 
 def test_a_pre_checkout_query_carries_what_must_be_rechecked() -> None:
     inbound = parse_one(sample_body("pre_checkout_query"))
-    assert inbound.kind == "pre_checkout"
-    assert inbound.event is None
+    assert isinstance(inbound, PreCheckoutInbound)
     assert inbound.recipient == "123456789"
-    meta = inbound.meta
-    assert meta["pre_checkout_query_id"] == "530209586120904177"
-    assert (meta["currency"], meta["total_amount"]) == ("EUR", 4590)
-    assert meta["invoice_payload"] == "order:SC-1042"
-    assert meta["order_info"]["name"] == "Leila Karimi"
+    assert inbound.query_id == "530209586120904177"
+    assert (inbound.currency, inbound.total_amount) == ("EUR", 4590)
+    assert inbound.invoice_payload == "order:SC-1042"
+    assert inbound.order_info is not None and inbound.order_info["name"] == "Leila Karimi"
 
 
 def test_a_successful_payment_carries_its_charge_ids() -> None:
     inbound = parse_one(sample_body("successful_payment"))
-    assert inbound.kind == "payment"
-    assert inbound.event is None
-    meta = inbound.meta
-    assert (meta["currency"], meta["total_amount"]) == ("EUR", 4590)
-    assert meta["invoice_payload"] == "order:SC-1042"
-    assert meta["telegram_payment_charge_id"].startswith("stxUdN")
-    assert meta["provider_payment_charge_id"] == "pi_3PZxYbLkdIwHu7ix1a2b3c4d"
-    assert meta["message_id"] == 4031
+    assert isinstance(inbound, PaymentInbound)
+    assert (inbound.currency, inbound.total_amount) == ("EUR", 4590)
+    assert inbound.invoice_payload == "order:SC-1042"
+    assert inbound.charge_id.startswith("stxUdN")
+    assert inbound.provider_charge_id == "pi_3PZxYbLkdIwHu7ix1a2b3c4d"
+    assert inbound.meta["message_id"] == 4031
 
 
 def test_a_shopper_blocking_the_bot_is_a_status_marking_them_unreachable() -> None:
     inbound = parse_one(sample_body("my_chat_member_kicked"))
-    assert inbound.kind == "status"
-    assert inbound.meta["blocked"] is True
+    assert isinstance(inbound, StatusInbound)
+    assert inbound.blocked is True
+    assert inbound.reachable is False
     assert inbound.conversation_id == "telegram:123456789"
 
 
@@ -368,13 +381,14 @@ def test_a_shopper_unblocking_the_bot_is_a_status_marking_them_reachable() -> No
         "new_chat_member": {"user": bot, "status": "member"},
     }
     inbound = parse_one(make_update(8, my_chat_member=change))
-    assert inbound.kind == "status"
-    assert inbound.meta["blocked"] is False
+    assert isinstance(inbound, StatusInbound)
+    assert inbound.blocked is False
+    assert inbound.reachable is True
 
 
 def test_unknown_fields_anywhere_are_ignored() -> None:
     inbound = parse_one(sample_body("unknown_fields"))
-    assert inbound.kind == "message"
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == TextInput(text="سلام، سفارشم کجاست؟")
 
 
@@ -408,7 +422,7 @@ def test_a_channel_post_is_a_conversation_of_the_channel() -> None:
     post = make_message("new stock!", chat_id=-1009876543210, chat_type="channel")
     post["sender_chat"] = post["chat"]
     inbound = parse_one(make_update(12, channel_post=post))
-    assert inbound.kind == "message"
+    assert isinstance(inbound, MessageInbound)
     assert inbound.event == TextInput(text="new stock!")
     assert inbound.conversation_id == "telegram:-1009876543210"
     assert inbound.user["name"] == "Ceramics lovers"

@@ -14,7 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.base import BadPayload, Inbound, WebhookRejected
+from adapters.base import (
+    BadPayload,
+    Inbound,
+    MessageInbound,
+    StatusInbound,
+    UnknownInbound,
+    WebhookRejected,
+    inbound_from_json,
+)
 from adapters.whatsapp import WhatsAppChannel
 from flows import ChoiceInput, ContactInput, ImageInput, LocationInput, TextInput
 
@@ -68,7 +76,7 @@ def test_a_signed_webhook_is_accepted_and_a_forged_one_rejected() -> None:
 def test_a_text_message() -> None:
     [event] = parse("text.json")
     assert event.channel == "whatsapp"
-    assert event.kind == "message"
+    assert isinstance(event, MessageInbound)
     assert event.event_id == "wamid.HBgLMzM2MTIzNDU2NzgVAgASGBQzQTRBNjVFNzY5QjlGRjBGNkM0NQA="
     assert event.conversation_id == "whatsapp:33612345678"
     assert event.recipient == "33612345678"
@@ -80,24 +88,27 @@ def test_a_text_message() -> None:
 
 def test_a_pressed_reply_button_is_a_choice() -> None:
     [event] = parse("interactive_button_reply.json")
+    assert isinstance(event, MessageInbound)
     assert event.event == ChoiceInput(payload="size:m", label="Medium")
-    assert event.meta["reply_to"] == "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQUIyRkM0NTNFQjg3ODEwRUMA"
+    assert event.reply_to == "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQUIyRkM0NTNFQjg3ODEwRUMA"
 
 
 def test_a_picked_list_row_is_a_choice() -> None:
     [event] = parse("interactive_list_reply.json")
+    assert isinstance(event, MessageInbound)
     assert event.event == ChoiceInput(payload="sku-4411", label="Ceramic mug, speckl…")
     assert event.meta["description"] == "Ceramic mug, speckled glaze, 350 ml"
 
 
 def test_a_template_quick_reply_is_a_choice() -> None:
     [event] = parse("button_template_reply.json")
-    assert event.kind == "message"
+    assert isinstance(event, MessageInbound)
     assert event.event == ChoiceInput(payload="resume_order", label="Yes, continue")
 
 
 def test_a_shared_location() -> None:
     [event] = parse("location.json")
+    assert isinstance(event, MessageInbound)
     assert event.event == LocationInput(
         latitude=37.483307,
         longitude=-122.148981,
@@ -108,6 +119,7 @@ def test_a_shared_location() -> None:
 
 def test_a_photo_with_a_caption() -> None:
     [event] = parse("image.json")
+    assert isinstance(event, MessageInbound)
     assert event.event == ImageInput(url=None, caption="Do you have this in blue?")
     assert event.meta["media_id"] == "1003383421387256"
     assert event.meta["mime_type"] == "image/jpeg"
@@ -115,13 +127,13 @@ def test_a_photo_with_a_caption() -> None:
 
 def test_a_shared_contact_card() -> None:
     [event] = parse("contacts.json")
+    assert isinstance(event, MessageInbound)
     assert event.event == ContactInput(phone="+1 (650) 555-6789", name="Barbara J. Johnson")
 
 
 def test_a_catalog_order_is_kept_for_checkout_without_running_the_engine() -> None:
     [event] = parse("order.json")
-    assert event.kind == "unknown"
-    assert event.event is None
+    assert isinstance(event, UnknownInbound)
     assert event.meta["order"] == {
         "catalog_id": "194836987003835",
         "text": "Gift wrap please",
@@ -144,31 +156,52 @@ def test_a_catalog_order_is_kept_for_checkout_without_running_the_engine() -> No
 
 def test_an_unsupported_message_is_acknowledged_as_unknown() -> None:
     [event] = parse("unsupported.json")
-    assert event.kind == "unknown"
-    assert event.event is None
+    assert isinstance(event, UnknownInbound)
     assert event.conversation_id == "whatsapp:16505551234"
     assert event.meta["errors"][0]["code"] == 131051
 
 
 def test_sent_delivered_and_read_of_one_message_are_three_distinct_events() -> None:
     events = parse("statuses.json")
-    assert [e.kind for e in events] == ["status"] * 4
-    assert [e.meta["status"] for e in events] == ["sent", "delivered", "read", "failed"]
+    assert all(isinstance(e, StatusInbound) for e in events)
+    assert [e.status for e in events if isinstance(e, StatusInbound)] == [
+        "sent",
+        "delivered",
+        "read",
+        "failed",
+    ]
     assert len({e.event_id for e in events}) == 4
     wamid = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA"
     assert events[0].event_id == f"{wamid}:sent"
     assert events[0].meta["recipient_id"] == "16505551234"
     assert events[0].meta["errors"] == []
     assert events[0].conversation_id == "whatsapp:16505551234"
+    assert events[0].reachable is None  # a receipt says nothing about blocking
     assert events[2].sent_at == datetime.fromtimestamp(1750263790, UTC)
 
 
 def test_a_failed_status_outside_the_window_says_so() -> None:
     failed = parse("statuses.json")[-1]
-    assert failed.meta["status"] == "failed"
-    assert failed.meta["window_closed"] is True
+    assert isinstance(failed, StatusInbound)
+    assert failed.status == "failed"
+    assert failed.window_closed is True
+    assert failed.reachable is None  # the shopper can still write and reopen the window
     assert failed.meta["errors"][0]["code"] == 131047
     assert "24 hours" in failed.meta["errors"][0]["details"]
+
+
+def test_a_failed_status_for_a_number_that_cannot_receive_marks_it_unreachable() -> None:
+    status = {
+        "id": "wamid.gone",
+        "status": "failed",
+        "timestamp": "1750263800",
+        "recipient_id": "16505551234",
+        "errors": [{"code": 131026, "title": "Message undeliverable"}],
+    }
+    [failed] = WhatsAppChannel(SECRET).parse(make_body(statuses=[status]))
+    assert isinstance(failed, StatusInbound)
+    assert failed.unreachable and failed.reachable is False
+    assert failed.message_id == "wamid.gone"
 
 
 def test_a_batched_body_yields_every_event_in_order() -> None:
@@ -182,9 +215,10 @@ def test_a_batched_body_yields_every_event_in_order() -> None:
     ]
     assert events[0].user["name"] == "Ana María"
     assert events[1].user["name"] == "Jörg"
-    assert events[1].event == TextInput(text="Grüß Gott")
-    assert events[2].event == ChoiceInput(payload="yes", label="Sí")
-    assert events[4].event == LocationInput(latitude=40.4168, longitude=-3.7038)
+    said = [e.event if isinstance(e, MessageInbound) else None for e in events]
+    assert said[1] == TextInput(text="Grüß Gott")
+    assert said[2] == ChoiceInput(payload="yes", label="Sí")
+    assert said[4] == LocationInput(latitude=40.4168, longitude=-3.7038)
 
 
 def test_events_for_another_business_number_are_dropped_and_logged(
@@ -215,14 +249,14 @@ def test_a_reaction_or_other_new_type_is_unknown_not_an_error() -> None:
         ]
     )
     [event] = WhatsAppChannel(SECRET).parse(body)
-    assert event.kind == "unknown"
+    assert isinstance(event, UnknownInbound)
     assert event.meta["type"] == "reaction"
 
 
 def test_events_are_json_serialisable_for_the_inbox() -> None:
     for path in sorted(DATA.glob("*.json")):
         for event in WhatsAppChannel(SECRET, PHONE_NUMBER_ID).parse(path.read_bytes()):
-            assert Inbound.model_validate_json(event.model_dump_json()) == event
+            assert inbound_from_json(event.model_dump_json()) == event
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.base import Inbound
+from adapters.base import PreCheckoutInbound
 from adapters.telegram import TelegramChannel
 from bot.checkout_hook import CheckoutHook, send_invoice
 from bot.service import ChannelLink
@@ -72,20 +72,17 @@ def hook_with_order(shelf: Shelf) -> tuple[CheckoutHook, Checkout, ChannelLink]:
     return CheckoutHook(checkout), checkout, link
 
 
-def pre_checkout(total: int = 11000) -> Inbound:
-    return Inbound(
+def pre_checkout(total: int = 11000) -> PreCheckoutInbound:
+    return PreCheckoutInbound(
         channel="telegram",
         event_id="7",
-        kind="pre_checkout",
         locale="pl",
         conversation_id="telegram:42",
         recipient="42",
-        meta={
-            "pre_checkout_query_id": "q1",
-            "currency": "PLN",
-            "total_amount": total,
-            "invoice_payload": "order:TG-123456",
-        },
+        query_id="q1",
+        currency="PLN",
+        total_amount=total,
+        invoice_payload="order:TG-123456",
     )
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Connection, select
 
-from adapters.base import Inbound, OutboundCall
+from adapters.base import MessageInbound, OutboundCall
 from bot.committer import Committer
 from bot.contacts import Contacts
 from bot.handoff import queue
@@ -20,17 +20,16 @@ from flows import TextInput
 T0 = datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=UTC)
 
 
-def message(n: int, cid: str = "telegram:7") -> Inbound:
-    return Inbound(
+def message(n: int, cid: str = "telegram:7") -> MessageInbound:
+    return MessageInbound(
         channel="telegram",
         event_id=str(n),
-        kind="message",
         conversation_id=cid,
         recipient=cid.split(":")[1],
         event=TextInput(text=f"hello {n}"),
         user={"first_name": "Ana"},
         locale="pl",
-        meta={"update_id": n},
+        order_key=n,
     )
 
 

@@ -1,0 +1,1 @@
+"""Alembic revisions of the catalog's tables, oldest first by `down_revision` chain."""

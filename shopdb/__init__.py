@@ -1,0 +1,14 @@
+"""What every package's tables share, without the packages knowing each other.
+
+``UTCDateTime`` is the column type for moments; ``Migrations`` and ``migrate`` run each
+package's own Alembic revisions (bot, catalog and checkout each keep theirs)::
+
+    from shopdb import migrate
+    from catalog import MIGRATIONS as CATALOG
+    migrate(engine, CATALOG)        # the catalog's tables, at their newest revision
+"""
+
+from shopdb.columns import UTCDateTime
+from shopdb.migrations import Migrations, downgrade, migrate, upgrade
+
+__all__ = ["Migrations", "UTCDateTime", "downgrade", "migrate", "upgrade"]

@@ -1,0 +1,1 @@
+"""The Alembic environment shared by every package's migrations (env.py)."""
