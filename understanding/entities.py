@@ -77,6 +77,8 @@ class Found:
     entities: dict[str, Any]
     used: set[int]
     interest_used: set[int] = field(default_factory=set)
+    # Words that were amounts, ages, numbers, emails, order numbers: never intent words.
+    measure_used: set[int] = field(default_factory=set)
 
 
 def _group(age: int) -> str:
@@ -152,7 +154,8 @@ class EntityReader:
         self._patterns(text, words, ents, used)
         numbers = self._numbers(text, words, langs, used)
         self._measures(text, words, numbers, ents, used)
-        found = Found(ents, used)
+        found = Found(ents, used, measure_used=set(used))
+        found.measure_used.update(i for n in numbers for i in range(n.first, n.last + 1))
         self._things(words, ents, used, interests, found.interest_used)
         if "age" in ents:
             ents.setdefault("age_group", _group(ents["age"]))

@@ -195,9 +195,19 @@ class Understander:
             # Things the catalog sells, named: evidence of a product question.
             extra = EVIDENCE * min(named, 2)
             evidence[self.search_intent] = evidence.get(self.search_intent, 0.0) + extra
-        ranked, example_langs = self.intents.score(words, found.used, evidence)
+        # Amounts, ages and numbers match no example ("100 zł" in an example says nothing);
+        # recipients and interests still do, weightless ("prezent dla syna").
+        kept = [i for i in range(len(words)) if i not in found.measure_used]
+        used = {j for j, i in enumerate(kept) if i in found.used}
+        ranked, example_langs = self.intents.score([words[i] for i in kept], used, evidence)
         chosen, confidence = self._decide(ranked, ents, words, catalog_words)
-        if language is None and chosen is not None and detect and self.detector is not None:
+        if (
+            language is None
+            and chosen is not None
+            and confidence >= SURE
+            and detect
+            and self.detector is not None
+        ):
             # Too short to detect ("hej", "hola"), but written like one locale's example.
             langs_seen = example_langs.get(chosen, set())
             if len(langs_seen) == 1:
