@@ -214,8 +214,6 @@ class Understander:
                 only = next(iter(langs_seen))
                 if only in self.locales and only != locale:
                     language = (only, confidence)
-        if chosen is not None and chosen == self.search_intent:
-            ents.pop("interest", None)  # in a product question, the tags named are the product
         return Understanding(
             text=text,
             locale=reading,
