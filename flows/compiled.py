@@ -208,6 +208,8 @@ class Project:
     # The catalog's words, attached by the application that opens the catalog.
     catalog_vocabulary: CatalogVocabulary | None = None
     search_flow: str | None = None
+    # Flows a shopper can start by writing (examples, phrases, keywords or commands).
+    startable: frozenset[str] = frozenset()
     # Choices of static questions that lead to another flow, by payload ("gift" on the
     # menu): an old menu button still starts its flow.
     choice_jumps: dict[str, Jump] = field(default_factory=dict)

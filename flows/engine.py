@@ -306,18 +306,11 @@ class _Run:
         topics = ", ".join(
             self.render(flow.title)
             for flow in self.project.flows.values()
-            if flow.title is not None and flow.id in self.startable()
+            if flow.title is not None and flow.id in self.project.startable
         )
         self.say(f"{self.system(key)} {self.system_with('capabilities', topics=topics)}")
         if self.state.waiting == "ask" and self.state.overlay is None:
             self.reprompt()
-
-    def startable(self) -> frozenset[str]:
-        triggers = self.project.triggers
-        return frozenset(
-            [*triggers.commands.values(), *triggers.phrases.values(), *triggers.keywords.values()]
-            + [f for _p, f in triggers.multiword]
-        )
 
     def system_with(self, key: str, **extra: Any) -> str:
         return self.project.system[key].render(self.state.locale, self.ctx(**extra))

@@ -852,6 +852,7 @@ def build_understander(
                     for text in items:
                         if text.strip() not in ("?",):
                             intents.add(f"@{name}", text, locale)
+    project.startable = frozenset(startable) | frozenset(project.triggers.commands.values())
     evidence: dict[str, frozenset[str]] = {}
     for flow_id in startable:
         flow = project.flows.get(flow_id)
