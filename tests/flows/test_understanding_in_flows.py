@@ -302,3 +302,43 @@ def test_a_recipient_from_the_shops_vocabulary_fills_the_question(project):
     chat = Chat(project)
     assert chat.says("szukam prezentu dla chrześnicy, 5 lat") == "Budżet?"
     assert chat.state.slots["recipient"] == "child"
+
+
+def test_a_meaning_computed_before_the_engine_is_used_and_validated(project):
+    # The optional model's reading arrives in TextInput.meaning (see understanding.model).
+    chat = Chat(project)
+    event = TextInput(
+        text="zzz",
+        meaning={"intent": "track", "entities": {"order_number": "A1"}, "language": "pl"},
+    )
+    assert chat.send(event) == "Szukam A1"
+    chat = Chat(project)
+    event = TextInput(text="where is my order", meaning={"intent": "drop_tables", "entities": []})
+    assert chat.send(event) == "Order number?"  # invalid: the built-in reading stands
+
+
+def test_check_reports_an_example_two_flows_share_and_one_another_flow_matches_better(
+    make_project,
+):
+    shared = """\
+    triggers:
+      examples: {en: [where is my parcel, my parcel is late]}
+    steps:
+      - say: {en: one, pl: jeden}
+    """
+    other = """\
+    triggers:
+      examples: {en: [where is my parcel, the parcel never came, my parcel is late please help]}
+    steps:
+      - say: {en: two, pl: dwa}
+    """
+    menu = """\
+    steps:
+      - say: {en: hi, pl: cześć}
+    """
+    project, diags, _root = make_project({"menu": menu, "a": shared, "b": other})
+    messages = [(d.path.name, d.line, d.message) for d in diags]
+    assert any(
+        name == "b.yaml" and "is also an example of flow 'a' (a.yaml:2)" in message
+        for name, _line, message in messages
+    ), messages
