@@ -86,6 +86,7 @@ class _Answer(BaseModel):
     @classmethod
     def _known(cls, value: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        item: Any
         for kind, item in value.items():
             wanted = KINDS.get(kind)
             if wanted is None or item is None or isinstance(item, bool):
