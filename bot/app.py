@@ -45,6 +45,7 @@ from .handoff import (
 )
 from .inbox import Journal
 from .project import open_project
+from .proxies import TrustedProxies
 from .service import ChatService
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -152,6 +153,7 @@ def create_app(
     app = ShopchatApp(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    app.add_middleware(TrustedProxies, settings=settings)
     app.state.checkout = None
     orders_api.install(app)
     mount_console(app)

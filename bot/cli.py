@@ -264,7 +264,11 @@ def serve(
         f"serving on http://{host}:{port} — channels: {', '.join(channels)}; "
         f"web chat: http://{host}:{port}/chat; agent console: http://{host}:{port}/agent"
     )
-    uvicorn.run(web, host=host, port=port, log_level=settings.log_level.lower())
+    # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app honours
+    # it from SHOPCHAT_TRUSTED_PROXIES only (bot/proxies.py).
+    uvicorn.run(
+        web, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False
+    )
 
 
 @app.command()

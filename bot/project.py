@@ -19,6 +19,7 @@ from checkout import (
     StripeCheckout,
     register_checkout_actions,
 )
+from checkout.identity import region_for_timezone
 from flows import ActionRegistry, Diagnostic, Project, load_project
 from flows.yamlpos import YamlSyntaxError, load_yaml
 
@@ -76,7 +77,9 @@ def _checkout(
         diags.append(Diagnostic(root / "checkout.yaml", 1, 1, str(exc)))
         return None
     currency = settings.currency or (shop.get("currency") if isinstance(shop, dict) else None)
-    book = OrderBook(catalog, config, shop_currency=str(currency or "EUR"))
+    zone = settings.timezone or (shop.get("timezone") if isinstance(shop, dict) else None)
+    region = config.phone_region or region_for_timezone(str(zone or ""))
+    book = OrderBook(catalog, config, shop_currency=str(currency or "EUR"), region=region)
     stripe = (
         StripeCheckout(settings.stripe_secret_key, api_base=settings.stripe_api_base)
         if settings.stripe_secret_key

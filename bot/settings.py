@@ -6,10 +6,10 @@ Secrets (tokens, keys, the database URL with its password) come only from the en
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class _SessionOverride(BaseModel):
@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     console_login_attempts: int = 5
     console_login_attempts_per_ip: int = 20
     console_login_window_minutes: int = 15
+
+    # Addresses (IPs, CIDR networks) of the reverse proxies in front of shopchat. Only a
+    # request from one of them may say who the client is (X-Forwarded-For, -Proto); from
+    # anyone else those headers are ignored, so a client cannot pick its own address to
+    # dodge the login rate limit. ``SHOPCHAT_TRUSTED_PROXIES=10.0.0.2,10.1.0.0/16``.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def telegram_enabled(self) -> bool:

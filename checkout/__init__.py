@@ -9,7 +9,7 @@
 """
 
 from checkout.actions import money, order_view, register_checkout_actions
-from checkout.book import TRANSITIONS, Cart, OrderBook, PaymentResult, customer_key
+from checkout.book import TRANSITIONS, Cart, OrderBook, PaymentResult
 from checkout.config import CheckoutConfig, DiscountCode, ShippingOption
 from checkout.db import Database
 from checkout.errors import (
@@ -71,7 +71,6 @@ __all__ = [
     "ShippingOption",
     "SignatureInvalid",
     "StripeCheckout",
-    "customer_key",
     "format_money",
     "message",
     "metadata",

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from checkout.book import Cart, PricedLine, customer_key, split_key
+from checkout.book import Cart, PricedLine, split_key
 from checkout.l10n import format_money, pick_text
 from checkout.orders import Order
 from checkout.shop import Checkout
@@ -210,8 +210,10 @@ def register_checkout_actions(
                 return {"ok": False, "problem": "empty", "cart": view(conn, cart, ctx.locale)}
             found = book.config.discount(_text(code))
             subtotal = book.totals(conn, cart, now=clock()).subtotal
-            customer = f"chat:{ctx.conversation_id}"
-            problem = book.code_problem(conn, found, subtotal, customer, clock())
+            # Only the conversation is known before checkout asks for an email or phone;
+            # placing the order checks the limit again under every identity.
+            customers = (f"chat:{ctx.conversation_id}",)
+            problem = book.code_problem(conn, found, subtotal, customers, clock())
             if problem is None and found is not None:
                 book.set_cart_field(conn, ctx.conversation_id, discount_code=found.code)
                 cart = current(conn, ctx)
@@ -292,8 +294,8 @@ def register_checkout_actions(
                 return refused("price_changed")
             if book.config.shipping and cart.shipping_option is None:
                 return refused("shipping")
-            customer = customer_key(email, phone, ctx.conversation_id)
-            totals = book.totals(conn, cart, now=when, customer=customer)
+            customers = book.customer_keys(email, phone, ctx.conversation_id)
+            totals = book.totals(conn, cart, now=when, customers=customers)
             if totals.code_problem is not None:
                 book.set_cart_field(conn, ctx.conversation_id, discount_code=None)
                 return refused("code", code_problem=totals.code_problem)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -23,11 +23,13 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from catalog.records import Offer
 from checkout.config import CheckoutConfig, DiscountCode
 from checkout.errors import IllegalTransition
+from checkout.identity import customer_keys
 from checkout.offers import OfferSource
-from checkout.orders import Order, OrderStatus, order_number_key, phone_digits
+from checkout.orders import Order, OrderStatus, order_number_key
 from checkout.tables import (
     cart_lines,
     carts,
+    discount_use_keys,
     discount_uses,
     lookup_failures,
     order_events,
@@ -131,10 +133,13 @@ class OrderBook:
         *,
         shop_currency: str,
         new_number: Callable[[], str] | None = None,
+        region: str | None = None,
     ) -> None:
         self.offers = offers
         self.config = config
         self.currency = shop_currency
+        # The country that phone numbers without a country code belong to (identity keys).
+        self.region = region
         self._new_number = new_number or (
             lambda: f"{config.order_prefix}-{100000 + secrets.randbelow(900000)}"
         )
@@ -306,15 +311,22 @@ class OrderBook:
         conn.execute(update(carts).where(carts.c.conversation_id == cid).values(**values))
 
     # -- discounts and totals --------------------------------------------------------------
+    def customer_keys(self, email: str, phone: str, conversation_id: str) -> tuple[str, ...]:
+        """The shopper's identity keys for per-customer limits (see checkout/identity.py)."""
+        return customer_keys(email, phone, conversation_id, region=self.region)
+
     def code_problem(
         self,
         conn: Connection,
         code: DiscountCode | None,
         subtotal: int,
-        customer: str | None,
+        customers: Sequence[str],
         now: datetime,
     ) -> str | None:
-        """Why ``code`` cannot be used now (``unknown``, ``expired``, ``used_up``, ...)."""
+        """Why ``code`` cannot be used now (``unknown``, ``expired``, ``used_up``, ...).
+
+        ``customers`` are the shopper's identity keys (:meth:`customer_keys`): a use
+        recorded under any of them counts towards ``max_uses_per_customer``."""
         if code is None:
             return "unknown"
         if not code.in_window(now):
@@ -328,10 +340,11 @@ class OrderBook:
             ).scalar_one()
             if used >= code.max_uses:
                 return "used_up"
-        if code.max_uses_per_customer is not None and customer:
+        if code.max_uses_per_customer is not None and customers:
+            keys = discount_use_keys.c
             used = conn.execute(
-                select(func.count()).where(
-                    (uses.code == code.code.upper()) & (uses.customer == customer)
+                select(func.count(func.distinct(keys.order_number))).where(
+                    (keys.code == code.code.upper()) & keys.customer.in_(list(customers))
                 )
             ).scalar_one()
             if used >= code.max_uses_per_customer:
@@ -344,7 +357,7 @@ class OrderBook:
         cart: Cart,
         *,
         now: datetime,
-        customer: str | None = None,
+        customers: Sequence[str] = (),
         shipping_option: str | None = None,
     ) -> Totals:
         subtotal = sum(
@@ -355,7 +368,7 @@ class OrderBook:
         discount, problem = 0, None
         if cart.discount_code:
             code = self.config.discount(cart.discount_code)
-            problem = self.code_problem(conn, code, subtotal, customer, now)
+            problem = self.code_problem(conn, code, subtotal, customers, now)
             if problem is None and code is not None:
                 discount = code.discount_on(subtotal)
         option = self.config.shipping_option(shipping_option or cart.shipping_option or "")
@@ -393,8 +406,8 @@ class OrderBook:
                 found = self.order(conn, number)
                 assert found is not None
                 return found
-        customer = customer_key(email, phone, cart.conversation_id)
-        totals = self.totals(conn, cart, now=now, customer=customer)
+        customers = self.customer_keys(email, phone, cart.conversation_id)
+        totals = self.totals(conn, cart, now=now, customers=customers)
         items = [
             {
                 "product_id": line.product_id,
@@ -437,10 +450,17 @@ class OrderBook:
             conn.execute(
                 insert(discount_uses).values(
                     code=cart.discount_code.upper(),
-                    customer=customer,
+                    customer=customers[0],
                     order_number=number,
                     at=now,
                 )
+            )
+            conn.execute(
+                insert(discount_use_keys),
+                [
+                    {"code": cart.discount_code.upper(), "customer": key, "order_number": number}
+                    for key in customers
+                ],
             )
         self._history(conn, number, "pending_payment", "order placed", now)
         conn.execute(
@@ -756,14 +776,6 @@ class OrderBook:
         return added
 
 
-def customer_key(email: str, phone: str, conversation_id: str) -> str:
-    """Who counts as one customer for per-customer code limits."""
-    if email.strip():
-        return "email:" + email.strip().casefold()
-    digits = phone_digits(phone or "")
-    return f"phone:{digits[-9:]}" if digits else f"chat:{conversation_id}"
-
-
 def _row(order: Order) -> dict[str, Any]:
     data = order.model_dump(exclude={"items"})
     data["items"] = json.dumps([item.model_dump() for item in order.items], ensure_ascii=False)
@@ -787,6 +799,5 @@ __all__ = [
     "PaymentResult",
     "PricedLine",
     "Totals",
-    "customer_key",
     "split_key",
 ]

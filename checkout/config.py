@@ -93,6 +93,9 @@ class CheckoutConfig(_Strict):
     cancel_url: str = "https://example.com/checkout/cancelled"
     shipping: tuple[ShippingOption, ...] = ()
     discounts: tuple[DiscountCode, ...] = ()
+    # The country of phone numbers typed without a country code (ISO 3166, e.g. PL);
+    # by default the country of the shop's time zone.
+    phone_region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> CheckoutConfig:

@@ -7,7 +7,7 @@ per order.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 from shopdb import UTCDateTime
 
@@ -104,6 +104,18 @@ discount_uses = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
+# Every identity a discount use counts under (checkout/identity.py): the email's, the phone's
+# and the conversation's, so a per-customer limit holds however the shopper writes them.
+discount_use_keys = Table(
+    "checkout_discount_use_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False),
+    Column("customer", String(255), nullable=False),
+    Column("order_number", String(32), nullable=False),
+    Index("ix_checkout_discount_use_keys_code_customer", "code", "customer"),
+)
+
 lookup_failures = Table(
     "checkout_lookup_failures",
     metadata,
@@ -115,6 +127,7 @@ lookup_failures = Table(
 __all__ = [
     "cart_lines",
     "carts",
+    "discount_use_keys",
     "discount_uses",
     "lookup_failures",
     "metadata",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shoplinks import web_url
 from understanding import Understanding
 from understanding.understand import SURE
 
@@ -987,8 +988,8 @@ class _Run:
             if step.text is not None:
                 self.say(self.render(step.text))
             if step.image is not None:
-                url = str(step.image(self.ctx()))
-                if url:
+                url = web_url(step.image(self.ctx()))
+                if url:  # an image that is not http(s) is left out
                     self.replies.append(ImageReply(url=url))
             if step.products is not None:
                 cards = tuple(self.card(p) for p in self.products(step.products))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shoplinks import web_url
+
 # Plain frozen dataclasses, not pydantic models: the engine builds several per turn and never
 # from untrusted input, so validation would only cost time (it was a third of a turn).
 
@@ -45,6 +47,11 @@ class ProductCard:
     image_url: str | None = None
     url: str | None = None
     button: Choice | None = None
+
+    def __post_init__(self) -> None:
+        # Whatever a feed or an action put here, only http(s) reaches a link or an image.
+        object.__setattr__(self, "image_url", web_url(self.image_url))
+        object.__setattr__(self, "url", web_url(self.url))
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy import exc as sa_exc
@@ -93,6 +94,32 @@ TOKEN_PREFIX = "sca_"  # makes a leaked API token easy to recognise in logs and 
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+# pg_advisory_xact_lock key of login reservations ("shopchat login" folded to 63 bits).
+_LOGIN_LOCK = int.from_bytes(hashlib.sha256(b"shopchat login").digest()[:8], "big") >> 1
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many wrong passwords the console tolerates in ``window`` (see reserve_login)."""
+
+    per_pair: int = 5
+    per_ip: int = 20
+    window: timedelta = timedelta(minutes=15)
+    max_delay: timedelta = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class LoginTicket:
+    """A reserved login attempt (``id``), or a refusal with how long to wait."""
+
+    id: int | None
+    retry_after: timedelta | None
+
+    @property
+    def refused(self) -> bool:
+        return self.retry_after is not None
 
 
 class AccountError(Exception):
@@ -272,24 +299,66 @@ class AgentStore:
         return agent
 
     # -- login rate limit ----------------------------------------------------------------
-    def record_failure(self, name: str, ip: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                insert(failures_table).values(agent_name=name[:64], ip=ip[:64], at=self.clock())
-            )
+    def reserve_login(self, name: str, ip: str, limits: LoginLimits) -> LoginTicket:
+        """Count this attempt *before* the password is checked, or refuse it.
 
-    def recent_failures(self, name: str, ip: str, window: timedelta) -> tuple[int, int]:
-        """Failed logins in the last ``window``: (for this name, from this address)."""
-        since = self.clock() - window
+        The attempt is written as a failure at once, in the transaction that counts the
+        earlier ones, so concurrent guesses cannot all slip under the limit; a login that
+        then succeeds takes its row back (:meth:`login_succeeded`). Limits, in the window:
+
+        * per account *and* address (``limits.per_pair``): a guesser is stopped without
+          locking out the agent, who logs in from elsewhere;
+        * per address (``limits.per_ip``): one address guessing many names;
+        * per account from every address: no lock-out, but a delay that doubles with each
+          failure past ``limits.per_pair`` (capped at ``limits.max_delay``), which slows a
+          guesser spread over many addresses to a crawl and costs the agent seconds at most.
+
+        Hand-written rather than `limits`: the counters must be shared by every process
+        serving the console, and the shop's one shared store is its database.
+        """
+        now = self.clock()
+        since = now - limits.window
+        name, ip = name[:64], ip[:64]
         t = failures_table.c
-        with self.store.connection() as conn:
-            by_name = conn.execute(
-                select(func.count()).where(t.agent_name == name[:64], t.at > since)
+        with self.store.transaction() as conn:
+            if conn.dialect.name == "postgresql":
+                # Serialise reservations (logins are rare); SQLite's single writer already
+                # does, since the insert below comes first in its transaction.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOGIN_LOCK})
+            row = conn.execute(
+                insert(failures_table)
+                .values(agent_name=name, ip=ip, at=now)
+                .returning(failures_table.c.id)
+            ).one()
+            mine = int(row[0])
+            earlier = (t.at > since) & (t.id != mine)
+            by_pair = conn.execute(
+                select(func.count()).where(earlier, t.agent_name == name, t.ip == ip)
             ).scalar_one()
-            by_ip = conn.execute(
-                select(func.count()).where(t.ip == ip[:64], t.at > since)
-            ).scalar_one()
-        return int(by_name), int(by_ip)
+            by_ip = conn.execute(select(func.count()).where(earlier, t.ip == ip)).scalar_one()
+            by_name, last = conn.execute(
+                select(func.count(), func.max(t.at)).where(earlier, t.agent_name == name)
+            ).one()
+            wait: timedelta | None = None
+            if by_pair >= limits.per_pair or by_ip >= limits.per_ip:
+                wait = limits.window
+            elif by_name >= limits.per_pair and last is not None:
+                delay = min(limits.max_delay, timedelta(seconds=2 ** (by_name - limits.per_pair)))
+                last_at = last if last.tzinfo else last.replace(tzinfo=UTC)
+                if now - last_at < delay:
+                    wait = delay - (now - last_at)
+            if wait is not None:
+                # A refused attempt is not a guess: it must not extend the pause.
+                conn.execute(delete(failures_table).where(t.id == mine))
+                return LoginTicket(None, wait)
+        return LoginTicket(mine, None)
+
+    def login_succeeded(self, ticket: LoginTicket) -> None:
+        """The password was right: the reserved attempt does not count as a failure."""
+        if ticket.id is None:
+            return
+        with self.store.transaction() as conn:
+            conn.execute(delete(failures_table).where(failures_table.c.id == ticket.id))
 
     # -- console sessions ----------------------------------------------------------------
     def open_session(self, agent: Agent, ttl: timedelta) -> str:
@@ -481,6 +550,8 @@ __all__ = [
     "ConsoleSession",
     "DuplicateAgent",
     "InvalidName",
+    "LoginLimits",
+    "LoginTicket",
     "UnknownAgent",
     "WeakPassword",
 ]

@@ -8,6 +8,7 @@ something changed (see events.py).
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from . import canned as canned_text
+from .accounts import LoginLimits
 from .auth import (
     COOKIE,
     CSRF_FIELD,
@@ -158,21 +160,26 @@ async def login(request: Request) -> Response:
             name=name,
         )
 
-    by_name, by_ip = await asyncio.to_thread(agents.recent_failures, name, ip, window)
-    if (
-        by_name >= settings.console_login_attempts
-        or by_ip >= settings.console_login_attempts_per_ip
-    ):
-        minutes = settings.console_login_window_minutes
-        return again(
-            f"Too many wrong passwords: logging in is paused for up to {minutes} minutes. "
+    limits = LoginLimits(
+        per_pair=settings.console_login_attempts,
+        per_ip=settings.console_login_attempts_per_ip,
+        window=window,
+    )
+    ticket = await asyncio.to_thread(agents.reserve_login, name or "?", ip, limits)
+    if ticket.retry_after is not None:
+        seconds = max(1, math.ceil(ticket.retry_after.total_seconds()))
+        wait = f"{math.ceil(seconds / 60)} minutes" if seconds > 90 else f"{seconds} seconds"
+        paused = again(
+            f"Too many wrong passwords: logging in from here is paused for up to {wait}. "
             "Try again later or ask an administrator to reset your password.",
             429,
         )
+        paused.headers["Retry-After"] = str(seconds)
+        return paused
     agent = await asyncio.to_thread(agents.authenticate, name, password) if name else None
     if agent is None:
-        await asyncio.to_thread(agents.record_failure, name or "?", ip)
         return again("Wrong name or password.", 401)
+    await asyncio.to_thread(agents.login_succeeded, ticket)
     token = await asyncio.to_thread(agents.open_session, agent, session_ttl(settings))
     response = _back(nxt)
     response.set_cookie(

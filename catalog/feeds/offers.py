@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from catalog.feeds import values
 from catalog.records import Availability, FeedItem, Problem, Status
+from shoplinks import web_url
 
 FIELD_LIMIT = 100_000  # characters in one cell; Google's longest text (description) is 5,000
 
@@ -231,11 +232,22 @@ class OfferBuilder:
         self._classify(item, row, line, source_line)
         if options:
             item.attributes = {**item.attributes, **options}
+        if not images and (extra := get("additional_image_link")):
+            images = [u for u in extra.split(",") if u.strip()]
         if images:
-            item.additional_images = tuple(images)
-        elif extra := get("additional_image_link"):
-            item.additional_images = tuple(u.strip() for u in extra.split(",") if u.strip())
+            kept = [self._url(u, "additional_image_link", line, id, source_line) for u in images]
+            item.additional_images = tuple(u for u in kept if u)
         return item
+
+    def _url(
+        self, text: str, field: str, line: int, id: str, source_line: int | None
+    ) -> str | None:
+        """An http(s) URL, or None with a warning: only those reach a link or an image."""
+        url = web_url(text)
+        if url is None and text.strip():
+            shown = text.strip()[:60]
+            self.warn(line, id, f"{field} {shown!r} is not an http(s) URL; left out", source_line)
+        return url
 
     def _money(self, text: str) -> tuple[int, str]:
         amount, code = values.parse_money(text, self.currency)
@@ -284,9 +296,9 @@ class OfferBuilder:
         elif description:
             item.description = values.collapse(description)
         if link := get("link"):
-            item.link = link.strip()
+            item.link = self._url(link, "link", line, item.id, source_line)
         if image := get("image_link"):
-            item.image = image.strip()
+            item.image = self._url(image, "image_link", line, item.id, source_line)
         if brand := get("brand"):
             item.brand = values.collapse(brand)
         google = get("google_product_category", "")

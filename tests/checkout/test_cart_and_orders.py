@@ -181,6 +181,61 @@ def test_a_used_up_code_is_refused_overall_and_per_customer(shop):
     assert refused["cart"]["code"] is None  # removed; the shopper reviews the new total
 
 
+@pytest.fixture
+def polish_shop():
+    """A shop in Poland: phone numbers without +48 are Polish."""
+    shelf, clock = Shelf(), Clock()
+    config = CheckoutConfig.model_validate(CONFIG)
+    book = OrderBook(shelf, config, shop_currency="PLN", region="PL")
+    checkout = Checkout(book, Database.in_memory(), clock=clock)
+    registry = ActionRegistry()
+    register_checkout_actions(registry, checkout)
+
+    def act(action: str, cid: str, /, **args: Any) -> Any:
+        spec = registry.get(action)
+        assert spec is not None
+        return spec.func(ActionContext(cid, "en", "PLN"), **args)
+
+    return act
+
+
+def checkout_with_code(act, cid: str, contact: str) -> dict[str, Any]:
+    act("cart.add", cid, product_id="kite")
+    act("cart.apply_code", cid, code="TENOFF")
+    act("cart.set_shipping", cid, option="post")
+    return act("checkout.start", cid, **details(contact=contact))
+
+
+@pytest.mark.parametrize(
+    "first, again",
+    [
+        ("dee@example.com", "dee+1@example.com"),
+        ("dee@example.com", "d.ee@example.com"),
+        ("dee@example.com", "DEE@Example.COM"),
+        ("d.ee+shop@example.com", "dee@EXAMPLE.com"),
+        ("+48 600 123 456", "600123456"),
+        ("+48 600 123 456", "0048 600-123-456"),
+        ("600 123 456", "+48600123456"),
+    ],
+)
+def test_a_per_customer_code_is_not_beaten_by_writing_the_contact_differently(
+    polish_shop, first, again
+):
+    act = polish_shop
+    assert checkout_with_code(act, "web:first", first)["ok"]
+    refused = checkout_with_code(act, "telegram:other", again)
+    assert refused["problem"] == "code" and refused["code_problem"] == "used_by_you"
+
+
+def test_a_per_customer_code_is_not_beaten_by_switching_from_email_to_phone(polish_shop):
+    act = polish_shop
+    assert checkout_with_code(act, "whatsapp:1", "dee@example.com")["ok"]
+    act("cart.add", "whatsapp:1", product_id="kite")  # the same chat, a new cart
+    assert act("cart.apply_code", "whatsapp:1", code="TENOFF")["problem"] == "used_by_you"
+    # Someone else entirely still gets it.
+    assert checkout_with_code(act, "whatsapp:2", "ola@example.com")["ok"]
+
+
 def test_a_code_that_expires_between_cart_and_checkout_is_removed(shop):
     act, shelf, clock, _ = shop
     book_config = CONFIG["discounts"][2]

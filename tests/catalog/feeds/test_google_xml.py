@@ -264,3 +264,24 @@ def test_characters_split_between_read_blocks_survive(feed, monkeypatch):
     monkeypatch.setattr("catalog.feeds.google_xml._Utf8Guard.BLOCK", 7)
     items, reader = feed(xml(item("Z1", title="Żółta strzała ёлка هدیه")))
     assert items[0].title == "Żółta strzała ёлка هدیه" and reader.problems == []
+
+
+def test_links_and_images_that_are_not_http_are_left_out_with_a_warning(feed):
+    feed_text = xml(
+        item(
+            "U1",
+            extra="<g:link>javascript:alert(document.cookie)</g:link>"
+            "<g:image_link>data:image/svg+xml;base64,PHN2Zz4=</g:image_link>"
+            "<g:additional_image_link>https://x/ok.jpg</g:additional_image_link>"
+            "<g:additional_image_link>file:///etc/passwd</g:additional_image_link>",
+        ),
+        item("U2", extra="<g:link>https://shop.example/u2</g:link>"),
+    )
+    items, reader = feed(feed_text, currency="PLN")
+    u1, u2 = items
+    assert (u1.link, u1.image, u1.additional_images) == (None, None, ("https://x/ok.jpg",))
+    assert u2.link == "https://shop.example/u2"
+    said = [reason for _line, id, reason in warnings(reader) if id == "U1"]
+    assert any("link 'javascript:alert" in r and "not an http(s) URL" in r for r in said)
+    assert any(r.startswith("image_link 'data:image") for r in said)
+    assert any(r.startswith("additional_image_link 'file:") for r in said)
