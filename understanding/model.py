@@ -93,11 +93,12 @@ class _Answer(BaseModel):
                 continue
             if not isinstance(item, wanted):
                 raise ValueError(f"{kind}: expected {wanted}, got {type(item).__name__}")
-            if kind in ("money", "money_min", "age", "quantity") and item < 0:
+            checked: Any = item
+            if kind in ("money", "money_min", "age", "quantity") and checked < 0:
                 raise ValueError(f"{kind} must not be negative")
             if kind == "interest":
-                item = [str(x) for x in item if isinstance(x, str | int)]
-            out[kind] = item
+                checked = [str(x) for x in checked if isinstance(x, str | int)]
+            out[kind] = checked
         return out
 
 
