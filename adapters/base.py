@@ -27,6 +27,7 @@ InboundKind = Literal[
     "echo",  # the page's own message coming back (Messenger is_echo): never answer
     "pre_checkout",  # Telegram pre_checkout_query: must be answered within 10 s
     "payment",  # Telegram successful_payment
+    "comment",  # a public comment under a post (Page feed, Instagram): maybe a private reply
     "unknown",  # a shape we don't handle: acknowledge and log
 ]
 
@@ -82,6 +83,14 @@ class MessageInbound(InboundEnvelope):
     event: Event
     callback_query_id: str | None = None  # Telegram: a pressed button spins until answered
     reply_to: str | None = None  # the platform id of the message the shopper replied to
+    # LINE's replyToken, Wire's event token: answers this event, until reply_token_expires.
+    reply_token: str | None = None
+    reply_token_expires: datetime | None = None
+    # A credential to keep for the whole conversation (Wire's bot_request token).
+    conversation_token: str | None = None
+    # Wire: the poll and button offset a press answers (Roman shows it confirmed).
+    poll_id: str | None = None
+    poll_offset: int | None = None
 
 
 class StatusInbound(InboundEnvelope):
@@ -173,6 +182,19 @@ class PaymentInbound(InboundEnvelope):
     order_info: dict[str, Any] | None = None  # name, phone_number, email, shipping_address
 
 
+class CommentInbound(InboundEnvelope):
+    """A public comment under one of the shop's posts (a Facebook Page feed comment, an
+    Instagram comment), in the commenter's conversation: answered at most once, in public
+    and with one private reply (bot/comments.py). The account's own comments are echoes."""
+
+    kind: Literal["comment"] = "comment"
+    comment_id: str  # the Graph API id the public and private replies address
+    text: str = ""
+    link: str | None = None  # where the comment can be seen (the post's permalink)
+    post_id: str | None = None  # Facebook: the post; Instagram: the media
+    parent_id: str | None = None  # the comment this one answers, if it is a reply
+
+
 class UnknownInbound(InboundEnvelope):
     """A shape we don't handle (an edit, a sticker, a reaction): acknowledged, logged, unanswered.
 
@@ -188,6 +210,7 @@ Inbound = Annotated[
     | EchoInbound
     | PreCheckoutInbound
     | PaymentInbound
+    | CommentInbound
     | UnknownInbound,
     Field(discriminator="kind"),
 ]
@@ -282,6 +305,7 @@ __all__ = [
     "AdapterError",
     "BadPayload",
     "Channel",
+    "CommentInbound",
     "EchoInbound",
     "Inbound",
     "InboundEnvelope",

@@ -27,10 +27,12 @@ from adapters.web import WebChannel
 from checkout import Checkout
 
 from . import orders_api
-from .channels import Channels, build_channels
+from .channels import Channels, build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
+from .comments import CommentHook, CommentRules, CommentsConfigError
 from .console import AgentStore, mount_console
 from .contacts import Contacts, PayloadTokens
+from .conversation_tokens import ConversationTokens
 from .conversations import Conversations
 from .handoff import (
     ContextProvider,
@@ -46,7 +48,7 @@ from .handoff import (
 from .inbox import Journal
 from .project import open_project
 from .proxies import TrustedProxies
-from .service import ChatService
+from .service import ChatService, TurnHook
 from .settings import Settings
 from .storage import SessionStore, StorageError
 
@@ -83,7 +85,10 @@ def create_app(
             default_timezone=project.shop.timezone,
             source=project.root / "shop.yaml",
         )
-    except HandoffConfigError as exc:
+        comment_rules = CommentRules.parse(
+            project.shop.comments, project, project.root / "shop.yaml"
+        )
+    except (HandoffConfigError, CommentsConfigError) as exc:
         raise ProjectUnusable(f"the bot project has errors:\n{exc}") from None
 
     @asynccontextmanager
@@ -91,7 +96,10 @@ def create_app(
         store = SessionStore(settings.database_url_for(project.root))
         await asyncio.to_thread(store.migrate)
         tokens = PayloadTokens(store)
-        channels = build_channels(settings, tokens, transport=transport)
+        conversation_tokens = ConversationTokens(store)
+        channels = build_channels(
+            settings, tokens, transport=transport, conversation_tokens=conversation_tokens
+        )
         checkout = opened.checkout
         if checkout is not None:
             await asyncio.to_thread(_use_store, checkout, store)
@@ -108,15 +116,18 @@ def create_app(
         )
         hook = HandoffHook(project, handoff_config, notifier, DeskEvents())
         conversations = Conversations(project, opened.actions, store)
+        contacts = Contacts(store)
+        comments = CommentHook(comment_rules, conversations, hook, contacts)
+        first: list[TurnHook] = [conversation_tokens, comments]
         service = ChatService(
             conversations,
             Journal(store),
-            Contacts(store),
+            contacts,
             channels.links,
             tokens=tokens,
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
-            hooks=[CheckoutHook(checkout), hook] if checkout is not None else [hook],
+            hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
         )
         desk = HandoffDesk(
             service,
@@ -131,6 +142,7 @@ def create_app(
         app.state.checkout = checkout
         app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
         app.state.handoff = desk
+        app.state.comments = comments
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
@@ -155,6 +167,7 @@ def create_app(
     app.state.project = project
     app.add_middleware(TrustedProxies, settings=settings)
     app.state.checkout = None
+    app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
     orders_api.install(app)
     mount_console(app)
 
@@ -187,6 +200,10 @@ def create_app(
     async def messenger_handshake(request: Request) -> Response:
         return await handshake(request, "messenger")
 
+    @app.get("/webhooks/instagram")
+    async def instagram_handshake(request: Request) -> Response:
+        return await handshake(request, "instagram")
+
     @app.get("/metrics")
     async def metrics(request: Request) -> PlainTextResponse:
         """Prometheus text format: the hand-off desk's figures and a few runtime gauges."""
@@ -197,8 +214,13 @@ def create_app(
             "db_jobs": float(service.db.jobs),
             "handoff_subscribers": float(desk.events.subscribers),
         }
+        channels = channel_metrics(
+            list(service.links),
+            request.app.state.webhook_counts,
+            request.app.state.comments.counters,
+        )
         return PlainTextResponse(
-            prometheus(await desk.metrics(), runtime),
+            prometheus(await desk.metrics(), runtime) + channels,
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
@@ -252,6 +274,9 @@ WEBHOOKS = {
     "/webhooks/telegram": "telegram",
     "/webhooks/whatsapp": "whatsapp",
     "/webhooks/messenger": "messenger",
+    "/webhooks/instagram": "instagram",
+    "/webhooks/line": "line",
+    "/webhooks/wire": "wire",
 }
 
 
@@ -268,6 +293,8 @@ class ShopchatApp(FastAPI):
             name = WEBHOOKS.get(scope["path"])
             if name is not None:
                 status, answer = await self.webhook(name, scope, receive)
+                counts = self.state.webhook_counts
+                counts[(name, status)] = counts.get((name, status), 0) + 1
                 body = orjson.dumps(answer)
                 headers = [
                     (b"content-type", b"application/json"),

@@ -12,6 +12,7 @@ from adapters.transport import KeepAliveTransport, PlatformClient
 from adapters.web import WebChannel
 
 from .contacts import PayloadTokens
+from .conversation_tokens import ConversationTokens
 from .service import ChannelLink
 from .settings import Settings
 from .webchat import WebHub
@@ -33,8 +34,10 @@ def build_channels(
     tokens: PayloadTokens,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    conversation_tokens: ConversationTokens | None = None,
 ) -> Channels:
-    """The configured channels. ``transport`` replaces the network (tests, benchmarks)."""
+    """The configured channels. ``transport`` replaces the network (tests, benchmarks);
+    ``conversation_tokens`` keeps Wire's long-lived tokens (needed when Wire is on)."""
     hub = WebHub()
     web = WebChannel()
     links: dict[str, ChannelLink] = {"web": ChannelLink("web", web, hub)}
@@ -82,7 +85,8 @@ def build_channels(
             pre_checkout=tg_pre_checkout,
         )
 
-    if settings.whatsapp_enabled or settings.messenger_enabled:
+    meta_on = settings.whatsapp_enabled or settings.messenger_enabled
+    if meta_on or settings.instagram_enabled:
         from adapters.meta import handshake
 
         verify_token = settings.meta_verify_token
@@ -142,7 +146,88 @@ def build_channels(
             "messenger", fb, fb_sender, typing=fb_typing, handshake=meta_handshake
         )
 
+    if settings.instagram_enabled:
+        from adapters.instagram import InstagramChannel, InstagramSender
+
+        assert (
+            settings.meta_app_secret and settings.instagram_token and settings.instagram_account_id
+        )
+        ig = InstagramChannel(settings.meta_app_secret, settings.instagram_account_id)
+        ig_sender = InstagramSender(
+            client(),
+            settings.instagram_token,
+            settings.instagram_account_id,
+            graph_base=settings.instagram_api_base or settings.graph_api_base,
+            version=settings.graph_api_version,
+        )
+
+        def ig_typing(inbound: Inbound) -> OutboundCall | None:
+            return ig.typing(inbound.recipient)
+
+        links["instagram"] = ChannelLink(
+            "instagram", ig, ig_sender, typing=ig_typing, handshake=meta_handshake
+        )
+
+    if settings.line_enabled:
+        from adapters.line import LineChannel, LineSender
+
+        assert settings.line_channel_secret and settings.line_channel_token
+        line = LineChannel(settings.line_channel_secret)
+        line_sender = LineSender(
+            client(), settings.line_channel_token, api_base=settings.line_api_base
+        )
+
+        def line_typing(inbound: Inbound) -> OutboundCall | None:
+            return line.typing(inbound.recipient)
+
+        links["line"] = ChannelLink("line", line, line_sender, typing=line_typing)
+
+    if settings.wire_enabled:
+        from adapters.wire import WireChannel, WireSender
+
+        assert settings.wire_service_token
+        if conversation_tokens is None:
+            raise ValueError("the Wire channel needs a ConversationTokens store")
+        wire = WireChannel(settings.wire_service_token, tokens)
+        wire_sender = WireSender(
+            client(), conversation_tokens.lookup, api_base=settings.wire_api_base
+        )
+
+        def wire_ack(inbound: Inbound) -> list[OutboundCall]:
+            call = wire.confirm(inbound)
+            return [call] if call is not None else []
+
+        links["wire"] = ChannelLink("wire", wire, wire_sender, acknowledge=wire_ack)
+
     return Channels(links, clients, hub)
 
 
-__all__ = ["Channels", "build_channels"]
+def channel_metrics(
+    enabled: list[str],
+    webhooks: Mapping[tuple[str, int], int],
+    comments: Mapping[str, int],
+) -> str:
+    """Prometheus text for the channels: which are on, webhook requests by channel and answer
+    status, and what the comment hook did."""
+    lines = [
+        "# HELP shopchat_channel_enabled Channels configured in this process.",
+        "# TYPE shopchat_channel_enabled gauge",
+        *(f'shopchat_channel_enabled{{channel="{name}"}} 1' for name in sorted(enabled)),
+        "# HELP shopchat_webhook_requests_total Webhook requests, by channel and HTTP status.",
+        "# TYPE shopchat_webhook_requests_total counter",
+        *(
+            f'shopchat_webhook_requests_total{{channel="{name}",status="{status}"}} {count}'
+            for (name, status), count in sorted(webhooks.items())
+        ),
+    ]
+    for name, count in sorted(comments.items()):
+        metric = f"shopchat_{name}_total"
+        lines += [
+            f"# HELP {metric} {name.replace('_', ' ').capitalize()} since this process started.",
+            f"# TYPE {metric} counter",
+            f"{metric} {count}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["Channels", "build_channels", "channel_metrics"]

@@ -73,6 +73,16 @@ def check(project_dir: ProjectArg) -> None:
     cases, test_diags = collect(opened.root) if opened.root.is_dir() else ([], [])
     _print_diagnostics(opened, test_diags)
     errors = sum(1 for d in [*opened.diagnostics, *test_diags] if d.severity == "error")
+    if opened.project is not None:
+        from .comments import CommentRules, CommentsConfigError
+
+        try:
+            CommentRules.parse(
+                opened.project.shop.comments, opened.project, opened.root / "shop.yaml"
+            )
+        except CommentsConfigError as exc:
+            err.print(str(exc), markup=False, highlight=False)
+            errors += 1
     if errors or opened.project is None:
         err.print(f"{errors} error(s).")
         raise typer.Exit(1)

@@ -106,6 +106,27 @@ class Contacts:
         recipient = inbound.recipient
         after_commit(conn, lambda: self._written.__setitem__(cid, (recipient, at)))
 
+    def introduce(self, conn: Connection, inbound: Inbound) -> None:
+        """Know a person who has not written privately yet (a commenter): their name, and
+        no messaging window. An existing contact is left as it is."""
+        name = inbound.user.get("name") or inbound.user.get("first_name")
+        insert = (
+            postgresql.insert if self.store.engine.dialect.name == "postgresql" else (sqlite.insert)
+        )
+        conn.execute(
+            insert(contacts_table)
+            .values(
+                conversation_id=inbound.conversation_id,
+                channel=inbound.channel,
+                recipient=inbound.recipient,
+                name=name,
+                locale=inbound.locale,
+                last_inbound_at=None,
+                unreachable=False,
+            )
+            .on_conflict_do_nothing(index_elements=["conversation_id"])
+        )
+
     def get(self, conversation_id: str, conn: Connection | None = None) -> Contact | None:
         query = select(contacts_table).where(contacts_table.c.conversation_id == conversation_id)
         if conn is not None:
@@ -172,9 +193,33 @@ class PayloadTokens:
         self._cache[token] = payload
         return token
 
+    def keep(self, key: str, payload: str) -> None:
+        """Keep ``payload`` under a key the caller chose (a Wire poll's id), on the
+        transaction given to :meth:`using` when there is one."""
+        if len(key) > 64 or key.startswith(TOKEN_PREFIX):
+            raise ValueError(f"payload key {key[:70]!r}: at most 64 characters, not '~'")
+        stmt = (
+            (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
+            .values(token=key, payload=payload, created_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=["token"])
+        )
+        if self._conn is not None:
+            self._conn.execute(stmt)
+        else:
+            with self.store.transaction() as conn:
+                conn.execute(stmt)
+        self._cache[key] = payload
+
+    def recall(self, key: str) -> str | None:
+        """What :meth:`keep` kept under ``key``."""
+        return self._lookup(key)
+
     def expand(self, token: str) -> str | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
+        return self._lookup(token)
+
+    def _lookup(self, token: str) -> str | None:
         if token in self._cache:
             return self._cache[token]
         with self.store.connection() as conn:

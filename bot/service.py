@@ -43,8 +43,9 @@ from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 
 log = logging.getLogger("shopchat.service")
 
-# payment: a Telegram successful_payment, applied by the checkout hook.
-ANSWERABLE = frozenset({"message", "pre_checkout", "payment"})
+# payment: a Telegram successful_payment, applied by the checkout hook; comment: a public
+# comment, answered (once) by the comment hook (bot/comments.py).
+ANSWERABLE = frozenset({"message", "pre_checkout", "payment", "comment"})
 
 
 class Sender(Protocol):

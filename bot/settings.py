@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     whatsapp_window_template: str | None = None  # approved template sent outside 24 hours
     whatsapp_template_language: str = "en"
     messenger_page_token: str | None = None
+    instagram_account_id: str | None = None  # the Instagram professional account's id
+    instagram_token: str | None = None
+    # Instagram Login tokens are used at https://graph.instagram.com; None: graph_api_base.
+    instagram_api_base: str | None = None
+    line_channel_secret: str | None = None
+    line_channel_token: str | None = None
+    line_api_base: str = "https://api.line.me"
+    wire_service_token: str | None = None  # Roman's service_authentication
+    wire_api_base: str = "https://proxy.services.wire.com"
     graph_api_base: str = "https://graph.facebook.com"
     graph_api_version: str = "v23.0"
     max_body_bytes: int = 1_048_576  # a larger webhook body gets 413
@@ -116,6 +125,18 @@ class Settings(BaseSettings):
     @property
     def messenger_enabled(self) -> bool:
         return bool(self.meta_app_secret and self.messenger_page_token)
+
+    @property
+    def instagram_enabled(self) -> bool:
+        return bool(self.meta_app_secret and self.instagram_token and self.instagram_account_id)
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_token)
+
+    @property
+    def wire_enabled(self) -> bool:
+        return bool(self.wire_service_token)
 
     # shop.yaml overrides
     name: str | None = None

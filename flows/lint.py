@@ -13,10 +13,19 @@ from .yamlpos import PathKey, YamlDoc
 if TYPE_CHECKING:
     from .loader import _Loader
 
-# The tightest limits of the channels shopchat renders to (../shared/reference/platforms.md):
-# WhatsApp reply buttons and Messenger quick replies cut titles at 20 characters, and a
-# WhatsApp list holds at most 10 rows.
-MAX_CHOICE_LABEL = 20
+# The label limits of the channels shopchat renders to (../shared/reference/platforms.md and
+# docs/channels-reference.md). A label over a limit still works (the adapter numbers the
+# choices and the shopper types a number) but is not tappable there, so it is reported.
+LABEL_LIMITS: dict[str, int] = {
+    "WhatsApp buttons": 20,
+    "Messenger quick replies": 20,
+    "Instagram quick replies": 20,
+    "LINE quick replies": 20,
+    "Wire poll buttons": 64,
+}
+MAX_CHOICE_LABEL = min(LABEL_LIMITS.values())
+# A WhatsApp list holds at most 10 rows (Messenger, Instagram and LINE take 13 quick replies,
+# shopchat's Wire polls 10).
 MAX_CHOICES = 10
 
 Parsed = list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]]
@@ -263,13 +272,14 @@ def _check_choices(loader: _Loader, step: Step, project: Project) -> None:
             except Exception:
                 continue  # labels with slot values can only be measured at run time
             if len(label) > MAX_CHOICE_LABEL:
+                over = [name for name, limit in LABEL_LIMITS.items() if len(label) > limit]
                 loader.error(
                     step.doc,
                     (*step.loc, "choices", i),
-                    f"choice label {label!r} ({locale}) is {len(label)} characters: WhatsApp "
-                    f"buttons and Messenger quick replies allow {MAX_CHOICE_LABEL}",
+                    f"choice label {label!r} ({locale}) is {len(label)} characters: "
+                    f"{', '.join(over)} allow {MAX_CHOICE_LABEL}",
                 )
 
 
-__all__ = ["MAX_CHOICES", "MAX_CHOICE_LABEL", "lint_examples", "lint_project"]
+__all__ = ["LABEL_LIMITS", "MAX_CHOICES", "MAX_CHOICE_LABEL", "lint_examples", "lint_project"]
 _ = fold

@@ -246,6 +246,8 @@ class ShopFile(_Strict):
     understanding: UnderstandingSettings = Field(default_factory=UnderstandingSettings)
     # The human hand-off desk's settings; bot/handoff/config.py validates them.
     handoff: dict[str, Any] = Field(default_factory=dict)
+    # Answers to public comments under the shop's posts; bot/comments.py validates them.
+    comments: dict[str, Any] = Field(default_factory=dict)
 
 
 def flow_json_schema() -> dict[str, Any]:

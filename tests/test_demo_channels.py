@@ -176,7 +176,7 @@ def walk(shopper: Shopper, words: Words) -> Walk:
     return Walk(menu, who, age, budget, interests, ideas, done)
 
 
-CHANNELS = ["telegram", "whatsapp", "messenger", "web"]
+CHANNELS = ["telegram", "whatsapp", "messenger", "web", "instagram", "line", "wire"]
 
 
 @pytest.mark.parametrize(
@@ -409,3 +409,63 @@ def test_web_chat_sends_text_frames_with_choices_and_a_products_frame(shop):
     assert fire["price"] == EN.gift_price
     assert (fire["image_url"], fire["url"]) == (product["image"], product["url"])
     assert fire["button"] == {"label": "Choose", "payload": "bw-fire-station"}
+
+
+# -- Instagram, LINE and Wire ------------------------------------------------------------------
+
+
+def test_instagram_uses_quick_replies_and_a_carousel_within_instagrams_limits(shop):
+    w = walk(shop.instagram(), EN)
+    for turn in (w.menu, w.who, w.age, w.budget, w.interests, w.ideas, w.done):
+        for body in turn.calls:
+            message = body["message"]
+            if "text" in message:
+                assert 0 < len(message["text"].encode()) <= 1000
+            replies = message.get("quick_replies", [])
+            assert len(replies) <= FB_QUICK_REPLIES
+            assert all(0 < len(q["title"]) <= FB_QUICK_REPLY_TITLE for q in replies)
+    [carousel] = [b for b in w.ideas.calls if "attachment" in b["message"]]
+    payload = carousel["message"]["attachment"]["payload"]
+    assert payload["template_type"] == "generic" and "image_aspect_ratio" not in payload
+    assert 2 <= len(payload["elements"]) <= FB_ELEMENTS
+    [fire] = [e for e in payload["elements"] if e["title"] == EN.gift]
+    assert fire["image_url"] == CATALOG["bw-fire-station"]["image"]
+
+
+LINE_PER_CALL, LINE_QUICK, LINE_LABEL, LINE_TEXT, LINE_BUBBLES = 5, 13, 20, 5000, 12
+
+
+def test_line_answers_each_turn_with_its_reply_token_and_shows_gifts_in_a_flex_carousel(shop):
+    w = walk(shop.line(), EN)
+    for turn in (w.menu, w.who, w.age, w.budget, w.interests, w.ideas, w.done):
+        assert turn.methods[0] == "reply"  # answered within the reply token's minute
+        assert turn.calls[0]["replyToken"].startswith("reply-token-")
+        for body in turn.calls:
+            assert 1 <= len(body["messages"]) <= LINE_PER_CALL
+            for message in body["messages"]:
+                if message["type"] == "text":
+                    assert 0 < len(message["text"]) <= LINE_TEXT
+                items = message.get("quickReply", {}).get("items", [])
+                assert len(items) <= LINE_QUICK
+                assert all(0 < len(i["action"]["label"]) <= LINE_LABEL for i in items)
+    assert len(w.interests.options) == 10
+    [flex] = [m for b in w.ideas.calls for m in b["messages"] if m["type"] == "flex"]
+    bubbles = flex["contents"]["contents"]
+    assert 2 <= len(bubbles) <= LINE_BUBBLES and len(flex["altText"]) <= 1500
+    [fire] = [b for b in bubbles if b["body"]["contents"][0]["text"] == EN.gift]
+    assert fire["hero"]["url"] == CATALOG["bw-fire-station"]["image"]
+    assert fire["body"]["contents"][1]["text"] == EN.gift_price
+
+
+def test_wire_greets_when_added_asks_with_polls_and_sends_gift_pictures(shop):
+    shopper = shop.wire()
+    assert "Welcome to Toy & Gift Shop" in shopper.greeting.texts[0]
+    w = walk(shopper, EN)
+    polls = [b for b in w.menu.calls if b["type"] == "poll"]
+    assert [p["poll"]["buttons"] for p in polls] == [EN.topics]
+    pictures = [b for b in w.ideas.calls if b["type"] == "attachment"]
+    assert len(pictures) == len(w.ideas.cards) >= 2
+    assert all(p["attachment"]["mimeType"] == "image/jpeg" for p in pictures)
+    assert all("url" not in p["attachment"] and p["attachment"]["data"] for p in pictures)
+    [fire] = [c for c in w.ideas.cards if c.title == EN.gift]
+    assert EN.gift_price in fire.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import re
 
 import pytest
@@ -588,3 +589,25 @@ def test_the_agent_sees_the_cart_and_orders_checkout_knows(shop):
     view = call(shop, desk(shop).ticket, only_ticket(shop).id)
     assert view.profile.cart == ["1 × Fire Station Building Bricks Set — PLN189.99"]
     assert view.profile.orders == []
+
+
+@pytest.mark.parametrize("channel", ["instagram", "line", "wire"])
+def test_an_agent_answers_on_the_new_channels(shop, channel):
+    shopper = shop.shopper(channel)
+    shopper.say("human")
+    ticket = only_ticket(shop)
+    assert ticket.channel == channel
+    call(shop, desk(shop).claim, ticket.id, "ann")
+    shop.clock.advance(hours=2)  # past LINE's reply token and Wire's event token
+    start = shop.platform.count()
+    call(shop, desk(shop).reply, ticket.id, "ann", "Hi, Ann here. How can I help?")
+    settle(shop.client)
+    sent = [(p, b) for _h, p, b in shop.platform.since(start)]
+    said = json.dumps([b for _p, b in sent], ensure_ascii=False)
+    assert "Ann here" in said
+    if channel == "line":
+        assert [p for p, _b in sent] == ["/v2/bot/message/push"]
+    if channel == "instagram":
+        assert sent[-1][1]["messaging_type"] == "RESPONSE"
+    if channel == "wire":
+        assert [p for p, _b in sent] == ["/api/conversation"]

@@ -10,8 +10,12 @@ from flows import Reply
 
 from ..base import Inbound, OutboundCall, RenderContext
 from ..meta import HUMAN_AGENT_WINDOW, STANDARD_WINDOW, verify_signature, within
+from ..meta_replies import private_reply_call, public_reply_call
 from .parse import CHANNEL, parse_body
-from .render import render_reply
+from .render import TEXT_LIMIT, render_reply, text_messages
+
+#: a public reply is a short courtesy; Facebook comments take far more than this.
+COMMENT_LIMIT = 2000
 
 log = logging.getLogger("shopchat.adapters.messenger")
 
@@ -84,6 +88,16 @@ class MessengerChannel:
             for reply in replies
             for message in render_reply(reply, label)
         ]
+
+    def private_reply(
+        self, comment_id: str, conversation_id: str, replies: list[Reply]
+    ) -> OutboundCall | None:
+        """The one private message Meta allows in answer to a comment (``comment_id``)."""
+        return private_reply_call(comment_id, replies, text_messages, TEXT_LIMIT, conversation_id)
+
+    def public_reply(self, comment_id: str, conversation_id: str, text: str) -> OutboundCall:
+        """A reply under the comment, on the page (``POST /{comment-id}/comments``)."""
+        return public_reply_call(comment_id, text, COMMENT_LIMIT, conversation_id)
 
     def typing(self, recipient: str) -> OutboundCall:
         """Show 'typing…' to the shopper (a separate Send API request)."""

@@ -29,6 +29,7 @@ from ..base import (
     UnknownInbound,
 )
 from ..meta import load_object, validation_summary
+from ..meta_comments import page_feed_change
 from .payload import Message, Messaging, Notification, Postback, Referral
 
 log = logging.getLogger("shopchat.adapters.messenger")
@@ -54,9 +55,23 @@ def parse_body(body: bytes, page_id: str | None) -> list[Inbound]:
                 continue
             for raw in entry.messaging:
                 events.append(_event(Messaging.model_validate(raw), raw, entry.id))
+            for change in entry.changes:
+                events.append(_change(change, entry.id, entry.time))
     except ValidationError as exc:
         raise BadPayload(f"not a Messenger notification: {validation_summary(exc)}") from None
     return events
+
+
+def _change(change: dict[str, Any], page: str, time: int | None) -> Inbound:
+    """A Page subscription change: ``feed`` comments matter, the rest is acknowledged."""
+    if change.get("field") == "feed":
+        return page_feed_change(CHANNEL, page, change.get("value"), _time(time))
+    digest = hashlib.sha256(orjson.dumps(change, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
+    return UnknownInbound(
+        channel=CHANNEL,
+        event_id=f"change:{digest}",
+        meta={"page_id": page, "field": str(change.get("field"))[:40]},
+    )
 
 
 def _time(ms: int | None) -> datetime | None:

@@ -100,6 +100,7 @@ class Entry(_Model):
     id: str
     time: int | None = None
     messaging: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []  # Page feed changes: comments under the page's posts
 
 
 class Notification(_Model):

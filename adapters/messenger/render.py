@@ -28,20 +28,23 @@ BUTTON_TITLE = 20
 Message = dict[str, Any]
 
 
-def render_reply(reply: Reply, link_label: str) -> list[Message]:
+def render_reply(reply: Reply, link_label: str, *, limit: int = TEXT_LIMIT) -> list[Message]:
+    """``limit``: the longest text (Instagram, which shares this rendering, has 1,000)."""
     if isinstance(reply, TextReply):
-        return text_messages(reply.text, reply.choices)
+        return text_messages(reply.text, reply.choices, limit=limit)
     if isinstance(reply, ImageReply):
-        return image_messages(reply.url, reply.caption)
+        return image_messages(reply.url, reply.caption, limit=limit)
     if isinstance(reply, ProductCards):
         return carousels(reply.cards, link_label)
     raise TypeError(f"cannot render {type(reply).__name__} on Messenger")
 
 
-def text_messages(text: str, choices: Sequence[Choice] = ()) -> list[Message]:
+def text_messages(
+    text: str, choices: Sequence[Choice] = (), *, limit: int = TEXT_LIMIT
+) -> list[Message]:
     """``text`` in pieces of 2000, the choices as quick replies on the last piece."""
     if not choices:
-        return [{"text": piece} for piece in split_text(text, TEXT_LIMIT)]
+        return [{"text": piece} for piece in split_text(text, limit)]
     labels = [c.label for c in choices]
     tappable = len(choices) <= MAX_QUICK_REPLIES and all(
         0 < len(c.payload) <= PAYLOAD_LIMIT for c in choices
@@ -49,10 +52,10 @@ def text_messages(text: str, choices: Sequence[Choice] = ()) -> list[Message]:
     short = all(0 < len(label.strip()) <= QUICK_REPLY_TITLE for label in labels)
     if tappable and short and text.strip():
         titles = labels
-        pieces = split_text(text, TEXT_LIMIT)
+        pieces = split_text(text, limit)
     else:
         titles = [str(n) for n in range(1, len(choices) + 1)]
-        pieces = split_text(numbered(text, labels), TEXT_LIMIT)
+        pieces = split_text(numbered(text, labels), limit)
     messages: list[Message] = [{"text": piece} for piece in pieces]
     if tappable and messages:
         messages[-1]["quick_replies"] = [
@@ -62,10 +65,10 @@ def text_messages(text: str, choices: Sequence[Choice] = ()) -> list[Message]:
     return messages
 
 
-def image_messages(url: str, caption: str = "") -> list[Message]:
+def image_messages(url: str, caption: str = "", *, limit: int = TEXT_LIMIT) -> list[Message]:
     """The picture, then its caption as text: Messenger images carry no caption."""
     image: Message = {"attachment": {"type": "image", "payload": {"url": url, "is_reusable": True}}}
-    return [image, *text_messages(caption)]
+    return [image, *text_messages(caption, limit=limit)]
 
 
 def carousels(cards: Sequence[ProductCard], link_label: str) -> list[Message]:

@@ -37,4 +37,15 @@ class MessengerSender(MetaSender):
         super().__init__(client, page_token, graph_base=graph_base, version=version, **retry)
 
     def endpoint(self, call: OutboundCall) -> str:
+        if call.method == "comment_reply":
+            return f"{self.graph_base}/{self.version}/{call.payload['comment_id']}/comments"
         return f"{self.graph_base}/{self.version}/me/messages"
+
+    def request(self, call: OutboundCall) -> httpx.Request:
+        if call.method == "comment_reply":
+            return self.json_request(
+                self.endpoint(call),
+                {"message": call.payload["message"]},
+                {"Authorization": f"Bearer {self._token}"},
+            )
+        return super().request(call)

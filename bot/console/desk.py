@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ..handoff import (
@@ -146,13 +146,40 @@ class Detail:
     flow: str | None = None
     step: str | None = None
     slots: dict[str, str] = field(default_factory=dict)
+    window: str = ""  # whether an agent's answer can reach the shopper now, and how long
 
 
 REASONS = {
     "shopper_request": "asked for a person",
     "fallbacks": "the bot did not understand",
     "angry": "upset shopper",
+    "angry_comment": "angry comment under a post",
 }
+
+#: channels that only deliver within a time after the shopper's last message: (anyone's
+#: window, an agent's window with the HUMAN_AGENT tag). Others (Telegram, LINE by push,
+#: Wire with the conversation's token, the web chat) have none.
+WINDOWS: dict[str, tuple[timedelta, timedelta]] = {
+    "whatsapp": (timedelta(hours=24), timedelta(hours=24)),
+    "messenger": (timedelta(hours=24), timedelta(days=7)),
+    "instagram": (timedelta(hours=24), timedelta(days=7)),
+}
+
+
+def window_state(channel: str, last_shopper_at: datetime | None, now: datetime) -> str:
+    """'open, 5 h left', 'agents only, 3 d left', 'closed' or '' (no window on the channel)."""
+    windows = WINDOWS.get(channel)
+    if windows is None:
+        return ""
+    if last_shopper_at is None:
+        return "closed"
+    for label, span in (("open", windows[0]), ("agents only", windows[1])):
+        left = last_shopper_at + span - now
+        if left > timedelta(0):
+            hours = left.total_seconds() / 3600
+            amount = f"{hours / 24:.0f} d" if hours >= 48 else f"{max(hours, 1):.0f} h"
+            return f"{label}, {amount} left"
+    return "closed"
 
 
 def card(t: TicketSummary) -> Card:
@@ -206,6 +233,19 @@ def detail(view: TicketView) -> Detail:
         flow=view.flow,
         step=view.step,
         slots={str(k): _fact(v) for k, v in view.slots.items()},
+        window=window_state(
+            profile.channel,
+            # A public comment opens no window: only what the shopper wrote privately does.
+            max(
+                (
+                    e.at
+                    for e in view.transcript
+                    if e.author == "shopper" and not e.text.startswith("[comment] ")
+                ),
+                default=None,
+            ),
+            datetime.now(UTC),
+        ),
     )
 
 

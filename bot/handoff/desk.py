@@ -251,6 +251,9 @@ class HandoffDesk:
                     conn, t.conversation_id, [TextReply(signed)], human_agent=True
                 )
             except UnknownConversation:
+                if t.reason == "angry_comment":
+                    # A commenter can be messaged only once they answer the private reply.
+                    return _Failed(WindowClosed(ticket_id, t.channel))
                 return _Failed(ChannelOff(ticket_id, t.channel))
             if not pushed.entries:
                 return _Failed(WindowClosed(ticket_id, t.channel))

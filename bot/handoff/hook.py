@@ -177,6 +177,31 @@ class HandoffHook:
         self.note_state(ticket, cid)
         return calls
 
+    def comment_ticket(
+        self, conn: Connection, inbound: Inbound, text: str, link: str, now: datetime
+    ) -> TicketSummary | None:
+        """A ticket for an angry public comment, with the comment and its link in the
+        transcript; the commenter's open ticket if there is one."""
+        if not self.config.enabled or not inbound.conversation_id:
+            return None
+        cid = inbound.conversation_id
+        ticket = self._open_for(conn, cid)
+        if ticket is None:
+            ticket = self._open(conn, inbound, Handoff(reason="angry_comment"), now)
+            self._tickets[cid] = ticket
+        line = queue.record(
+            conn,
+            conversation_id=cid,
+            direction="shopper",
+            text=f"[comment] {text}" + (f"\n{link}" if link else ""),
+            at=now,
+            ticket_id=ticket.id,
+            source=_source(inbound),
+        )
+        self._announce(line, ticket, cid)
+        self.note_state(ticket, cid)
+        return ticket
+
     def _reopen(self, conn: Connection, cid: str, now: datetime) -> TicketSummary | None:
         within = self.config.reopen_within
         last = self._latest(conn, cid)

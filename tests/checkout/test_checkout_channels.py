@@ -290,7 +290,7 @@ def test_a_telegram_payment_of_the_wrong_amount_is_refused_and_flagged(shop):
 # -- WhatsApp: a Stripe link, paid by the webhook -----------------------------------------
 
 
-@pytest.mark.parametrize("channel", ["whatsapp", "messenger", "web"])
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger", "web", "instagram", "line", "wire"])
 def test_gift_to_paid_order_by_stripe_link_then_tracking(shop, stripe, channel):
     shopper = shop.shopper(channel)
     number = to_payment(shopper)

@@ -209,7 +209,8 @@ steps:
     errors = only(diags, root)
     assert (
         "flows/f.yaml:7:9: choice label 'Bardzo długa etykieta wyboru' (pl) is 28 characters: "
-        "WhatsApp buttons and Messenger quick replies allow 20" in errors
+        "WhatsApp buttons, Messenger quick replies, Instagram quick replies, LINE quick replies "
+        "allow 20" in errors
     )
 
 

@@ -22,6 +22,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,12 @@ VERIFY_TOKEN = "verify-me"
 PHONE_NUMBER_ID = "106540352242922"
 DISPLAY_NUMBER = "15550783881"
 PAGE_ID = "107392638845910"
+IG_ACCOUNT_ID = "17841405822304914"
+LINE_SECRET = "8c3b3e6a1f2d4e5f8a9b0c1d2e3f4a5b"
+LINE_TOKEN = "line-channel-token"
+LINE_API = "https://api.line.test"
+WIRE_SERVICE_TOKEN = "g_ZiEfOnMdVnbbpyKIWCVZIk"
+WIRE_API = "https://proxy.wire.test"
 NOW = 1767607200  # 2026-01-05 10:00 UTC, in the platforms' timestamp units below
 
 
@@ -54,6 +61,13 @@ def shop_settings(tmp_path: Path) -> Settings:
         whatsapp_token="wa-token",
         whatsapp_phone_number_id=PHONE_NUMBER_ID,
         messenger_page_token="page-token",
+        instagram_account_id=IG_ACCOUNT_ID,
+        instagram_token="ig-token",
+        line_channel_secret=LINE_SECRET,
+        line_channel_token=LINE_TOKEN,
+        line_api_base=LINE_API,
+        wire_service_token=WIRE_SERVICE_TOKEN,
+        wire_api_base=WIRE_API,
     )
 
 
@@ -65,13 +79,23 @@ class Platform:
         self.lock = threading.Lock()
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # a product picture Wire's sender fetches
+            return httpx.Response(200, content=PICTURE, headers={"content-type": "image/jpeg"})
         body = json.loads(request.content or b"{}")
         with self.lock:
             self.requests.append((request.url.host, request.url.path, body))
             n = len(self.requests)
+        if request.url.host == "api.line.test":
+            return httpx.Response(200, json={"sentMessages": [{"id": str(n)}]})
+        if request.url.host == "proxy.wire.test":
+            return httpx.Response(200, json={"messageId": f"wire-{n}"})
+        if request.url.path.endswith(f"/{IG_ACCOUNT_ID}/messages"):
+            return httpx.Response(200, json={"recipient_id": "1", "message_id": f"ig_OUT{n}"})
+        if request.url.path.endswith(("/comments", "/replies")):
+            return httpx.Response(200, json={"id": f"reply_{n}"})
         if request.url.host == "api.telegram.org":
             return httpx.Response(200, json={"ok": True, "result": {"message_id": n}})
-        if request.url.path.endswith("/me/messages"):
+        if request.url.path.endswith("/me/messages"):  # Messenger
             return httpx.Response(200, json={"recipient_id": "1", "message_id": f"m_OUT{n}"})
         return httpx.Response(
             200, json={"messaging_product": "whatsapp", "messages": [{"id": f"wamid.OUT{n}"}]}
@@ -84,6 +108,9 @@ class Platform:
     def since(self, start: int) -> list[tuple[str, str, dict[str, Any]]]:
         with self.lock:
             return self.requests[start:]
+
+
+PICTURE = b"\xff\xd8\xff\xe0 a tiny jpeg"
 
 
 def settle(client: TestClient) -> None:
@@ -486,6 +513,212 @@ class MessengerShopper(Shopper):
         return turn
 
 
+class InstagramShopper(MessengerShopper):
+    """Instagram Direct: Messenger's shapes under ``object: instagram``."""
+
+    channel = "instagram"
+
+    def __init__(
+        self, client: TestClient, platform: Platform, *, igsid: str = "1254459154682919"
+    ) -> None:
+        super().__init__(client, platform, psid=igsid)
+
+    def post(self, event: dict[str, Any]) -> None:
+        n = next(self._ids)
+        event = {
+            "sender": {"id": self.psid},
+            "recipient": {"id": IG_ACCOUNT_ID},
+            "timestamp": NOW * 1000 + n,
+            **event,
+        }
+        entry = {"id": IG_ACCOUNT_ID, "time": NOW * 1000 + n, "messaging": [event]}
+        post_signed(self.client, "/webhooks/instagram", {"object": "instagram", "entry": [entry]})
+
+    def ours(self, path: str) -> bool:
+        return path.endswith(f"/{IG_ACCOUNT_ID}/messages")
+
+
+def post_line(client: TestClient, payload: dict[str, Any]) -> None:
+    """POST ``payload`` as LINE does: raw bytes, ``X-Line-Signature`` = base64 HMAC-SHA256."""
+    from adapters.line.signature import sign
+
+    body = json.dumps(payload).encode()
+    response = client.post(
+        "/webhooks/line",
+        content=body,
+        headers={"X-Line-Signature": sign(LINE_SECRET, body), "content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+
+
+class LineShopper(Shopper):
+    channel = "line"
+    _ids = itertools.count(1)
+
+    def __init__(
+        self,
+        client: TestClient,
+        platform: Platform,
+        *,
+        user_id: str = "U4af4980629abcdef0123456789abcdef",
+    ) -> None:
+        super().__init__(client, platform)
+        self.user_id = user_id
+
+    def event(self, kind: str, **fields: Any) -> dict[str, Any]:
+        n = next(self._ids)
+        return {
+            "type": kind,
+            "mode": "active",
+            # now: a reply token is good for a minute from the event
+            "timestamp": int(time.time() * 1000),
+            "source": {"type": "user", "userId": self.user_id},
+            "webhookEventId": f"01HZLINE{n:018d}",
+            "deliveryContext": {"isRedelivery": False},
+            "replyToken": f"reply-token-{n}",
+            **fields,
+        }
+
+    def post(self, *events: dict[str, Any]) -> None:
+        post_line(
+            self.client,
+            {"destination": "U0123456789abcdef0123456789abcdef", "events": list(events)},
+        )
+
+    def send_text(self, text: str) -> None:
+        n = next(self._ids)
+        message = {"id": f"4681{n:014d}", "type": "text", "text": text, "quoteToken": f"q{n}"}
+        self.post(self.event("message", message=message))
+
+    def send_press(self, option: Option) -> None:
+        self.post(self.event("postback", postback={"data": option.payload}))
+
+    def ours(self, path: str) -> bool:
+        return path.startswith("/v2/bot/message/")
+
+    def read(self, calls: list[dict[str, Any]]) -> Turn:
+        turn = Turn(calls)
+        for body in calls:
+            for message in body["messages"]:
+                if message["type"] == "text":
+                    turn.texts.append(message["text"])
+                    turn.options.extend(
+                        Option(i["action"]["label"], i["action"]["data"])
+                        for i in message.get("quickReply", {}).get("items", [])
+                    )
+                elif message["type"] == "flex":
+                    for bubble in message["contents"]["contents"]:
+                        texts = [c["text"] for c in bubble["body"]["contents"]]
+                        buttons = bubble.get("footer", {}).get("contents", [])
+                        choose = [
+                            Option(b["action"]["label"], b["action"]["data"])
+                            for b in buttons
+                            if b["action"]["type"] == "postback"
+                        ]
+                        turn.cards.append(
+                            Card(texts[0], "\n".join(texts), next(iter(choose), None))
+                        )
+        return turn
+
+
+class WireShopper(Shopper):
+    """A Wire user talking to the bot through Roman; the bot answers with the event's token."""
+
+    channel = "wire"
+    _ids = itertools.count(1)
+
+    def __init__(
+        self,
+        client: TestClient,
+        platform: Platform,
+        *,
+        bot_id: str = "216efc31-d483-4bd6-aec7-4adc2da50ca5",
+        user_id: str = "4dfc5c70-dcc8-4d9e-82be-a3cbe6661107",
+    ) -> None:
+        super().__init__(client, platform)
+        self.bot_id = bot_id
+        self.user_id = user_id
+        self.greeting = self.add_bot()  # a Wire conversation starts with the bot's arrival
+
+    def post(self, event: dict[str, Any]) -> None:
+        n = next(self._ids)
+        event = {
+            "botId": self.bot_id,
+            "userId": self.user_id,
+            "conversationId": "5dfc5c70-dcc8-4d9e-82be-a3cbe6661106",
+            "messageId": f"baf93012-23f2-429e-b76a-{n:012d}",
+            "token": f"event-token-{n}",
+            **event,
+        }
+        response = self.client.post(
+            "/webhooks/wire",
+            content=json.dumps(event).encode(),
+            headers={
+                "Authorization": f"Bearer {WIRE_SERVICE_TOKEN}",
+                "content-type": "application/json",
+            },
+        )
+        assert response.status_code == 200, response.text
+
+    def add_bot(self) -> Turn:
+        """The shopper adds the bot to a conversation: Roman's bot_request, then init.
+
+        bot_request brings the conversation's long-lived token; the bot greets."""
+
+        def send() -> None:
+            self.post(
+                {
+                    "type": "conversation.bot_request",
+                    "handle": "ana",
+                    "locale": "en_US",
+                    "conversation": "Shop",
+                    "token": "long-lived-token",
+                    "messageId": None,
+                }
+            )
+            self.post({"type": "conversation.init", "conversation": "Shop", "messageId": None})
+
+        return self._turn(send)
+
+    def send_text(self, text: str) -> None:
+        self.post({"type": "conversation.new_text", "text": {"data": text}})
+
+    def send_press(self, option: Option) -> None:
+        poll_id, offset = option.press["poll"], option.press["offset"]
+        self.post({"type": "conversation.poll.action", "poll": {"id": poll_id, "offset": offset}})
+
+    def ours(self, path: str) -> bool:
+        return path == "/api/conversation"
+
+    def read(self, calls: list[dict[str, Any]]) -> Turn:
+        turn = Turn(calls)
+        pending: list[bytes] = []
+        captions: list[str] = []
+        for body in calls:
+            kind = body["type"]
+            if kind == "text":
+                if pending:
+                    captions.append(body["text"]["data"])
+                    pending.pop()
+                else:
+                    turn.texts.append(body["text"]["data"])
+            elif kind == "attachment":
+                pending.append(body["attachment"]["data"].encode())
+            elif kind == "poll" and body["poll"]["type"] == "create":
+                turn.texts.append(body["text"]["data"])
+                turn.options.extend(
+                    Option(label, str(i), {"poll": body["poll"]["id"], "offset": i})
+                    for i, label in enumerate(body["poll"]["buttons"])
+                )
+        if captions:
+            titles = [c.split("\n", 1)[0].split(". ", 1)[-1] for c in captions]
+            by_label = {o.label: o for o in turn.options}
+            turn.cards = [
+                Card(t, c, by_label.get(t)) for t, c in zip(titles, captions, strict=True)
+            ]
+        return turn
+
+
 # -- the web chat --------------------------------------------------------------------------
 
 # A frame the server refuses at once: its error frame marks "everything before me is here".
@@ -559,6 +792,15 @@ class Shop:
 
     def messenger(self, **kw: Any) -> MessengerShopper:
         return MessengerShopper(self.client, self.platform, **kw)
+
+    def instagram(self, **kw: Any) -> InstagramShopper:
+        return InstagramShopper(self.client, self.platform, **kw)
+
+    def line(self, **kw: Any) -> LineShopper:
+        return LineShopper(self.client, self.platform, **kw)
+
+    def wire(self, **kw: Any) -> WireShopper:
+        return WireShopper(self.client, self.platform, **kw)
 
     def web(self, locale: str | None = None) -> WebShopper:
         url = "/chat/ws" + (f"?locale={locale}" if locale else "")

@@ -1,0 +1,101 @@
+"""Long-lived credentials to post into one conversation (Wire's ``bot_request`` token).
+
+A TurnHook keeps the token an event brings (``MessageInbound.conversation_token``) in the
+transaction that processes the event; the Wire sender asks :meth:`ConversationTokens.lookup`
+when an event's short-lived token has run out (an agent's answer, an order update).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, MetaData, String, Table, Text, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.base import Inbound, MessageInbound, OutboundCall
+from flows import Reply, SessionState
+from shopdb import UTCDateTime
+
+from .committer import after_commit
+from .service import ChannelLink
+from .storage import SessionStore
+
+_metadata = MetaData()
+tokens_table = Table(
+    "conversation_tokens",
+    _metadata,
+    Column("conversation_id", String(255), primary_key=True),
+    Column("token", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+class ConversationTokens:
+    def __init__(self, store: SessionStore, channel: str = "wire") -> None:
+        self.store = store
+        self.channel = channel
+        self._pg = store.engine.dialect.name == "postgresql"
+        self._cache: dict[str, str] = {}
+
+    # -- TurnHook -------------------------------------------------------------------------
+    def before_turn(
+        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
+    ) -> list[OutboundCall] | None:
+        if (
+            isinstance(inbound, MessageInbound)
+            and inbound.conversation_token
+            and inbound.channel == self.channel
+        ):
+            self.keep(conn, inbound.conversation_id, inbound.conversation_token, now)
+        return None
+
+    def after_turn(
+        self,
+        conn: Connection,
+        inbound: Inbound,
+        state: SessionState,
+        replies: Sequence[Reply],
+        effects: Sequence[Any],
+        now: datetime,
+    ) -> list[OutboundCall] | None:
+        return None
+
+    # -- store ----------------------------------------------------------------------------
+    def keep(self, conn: Connection, conversation_id: str, token: str, now: datetime) -> None:
+        insert = postgresql.insert if self._pg else sqlite.insert
+        stmt = insert(tokens_table).values(
+            conversation_id=conversation_id, token=token, updated_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["conversation_id"],
+            set_={"token": stmt.excluded.token, "updated_at": stmt.excluded.updated_at},
+        )
+        conn.execute(stmt)
+        after_commit(conn, lambda: self._cache.__setitem__(conversation_id, token))
+
+    def get(self, conversation_id: str) -> str | None:
+        if conversation_id in self._cache:
+            return self._cache[conversation_id]
+        with self.store.connection() as conn:
+            row = conn.execute(
+                select(tokens_table.c.token).where(
+                    tokens_table.c.conversation_id == conversation_id
+                )
+            ).first()
+        if row is None:
+            return None
+        self._cache[conversation_id] = str(row[0])
+        return str(row[0])
+
+    async def lookup(self, address: str) -> str | None:
+        """The token of ``{channel}:{address}`` (for the sender: never blocks the loop)."""
+        cid = f"{self.channel}:{address}"
+        if cid in self._cache:
+            return self._cache[cid]
+        return await asyncio.to_thread(self.get, cid)
+
+
+__all__ = ["ConversationTokens", "tokens_table"]
