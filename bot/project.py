@@ -19,6 +19,7 @@ from catalog import (
     register_catalog_actions,
 )
 from catalog.importer import DEFAULT_MAX_REJECTED
+from catalog.lexicon import CatalogLexicon
 from checkout import (
     Checkout,
     CheckoutConfig,
@@ -44,18 +45,19 @@ class OpenedProject:
     actions: ActionRegistry
     diagnostics: list[Diagnostic]
     checkout: Checkout | None = None
+    catalog: Catalog | None = None
 
 
 def build_actions(root: Path, settings: Settings) -> tuple[ActionRegistry, list[Diagnostic]]:
     """The built-in actions over the project's data, plus the project's own ``actions.py``."""
-    registry, diags, _checkout = build_services(root, settings)
+    registry, diags, _checkout, _catalog = build_services(root, settings)
     return registry, diags
 
 
 def build_services(
     root: Path, settings: Settings
-) -> tuple[ActionRegistry, list[Diagnostic], Checkout | None]:
-    """The actions, the diagnostics, and the checkout the actions use."""
+) -> tuple[ActionRegistry, list[Diagnostic], Checkout | None, Catalog]:
+    """The actions, the diagnostics, and the checkout and catalog the actions use."""
     registry = ActionRegistry()
     diags: list[Diagnostic] = []
     setup = shop_catalog(root, settings)
@@ -66,7 +68,7 @@ def build_services(
     if checkout is not None:
         register_checkout_actions(registry, checkout)
     diags.extend(_project_actions(root, registry))
-    return registry, diags, checkout
+    return registry, diags, checkout, catalog
 
 
 @dataclass(frozen=True)
@@ -290,14 +292,18 @@ def open_project(root: Path | str, settings: Settings | None = None) -> OpenedPr
     settings = settings or Settings()
     path = Path(root).resolve()
     checkout: Checkout | None = None
+    catalog: Catalog | None = None
     if path.is_dir():
-        actions, diags, checkout = build_services(path, settings)
+        actions, diags, checkout, catalog = build_services(path, settings)
     else:
         actions, diags = ActionRegistry(), []
     project, more = load_project(path, actions, shop_overrides=settings.shop_overrides())
     if any(d.severity == "error" for d in diags):
         project = None
-    return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout)
+    if project is not None and catalog is not None:
+        # The understanding reads the catalog's tags, categories and title words.
+        project.catalog_vocabulary = CatalogLexicon(catalog)
+    return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout, catalog)
 
 
 __all__ = [

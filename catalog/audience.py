@@ -113,7 +113,7 @@ def _key(word: str) -> str:
 
 
 def parse_recipient(recipient: str | None) -> Audience | None:
-    """``"child"`` -> ages 0-12; ``"dad"`` -> an adult man; None -> no constraint."""
+    """``"child"`` -> ages 0-12; ``"dad"`` -> an adult man; None or unknown -> no constraint."""
     if recipient is None or not recipient.strip():
         return None
     audience = _RECIPIENTS.get(_key(recipient))
@@ -122,22 +122,18 @@ def parse_recipient(recipient: str | None) -> Audience | None:
             audience = _RECIPIENTS.get(_key(word)) or _RECIPIENTS.get(_key(word).rstrip("s"))
             if audience is not None:
                 break
-    if audience is None:
-        raise ValueError(
-            f"unknown recipient {recipient!r}; use child, teen or adult "
-            f"(or one of: {', '.join(sorted(_RECIPIENTS))})"
-        )
+    # Anyone else ("my colleague", "dla teściowej", a word a shop's flow passes on): no
+    # age or gender constraint, so the recommendations fall back to good picks for anyone
+    # rather than failing a shopper's gift search.
     return audience
 
 
 def parse_gender(gender: str | None) -> Gender | None:
-    """``"female"``/``"male"`` (and a few synonyms) or None for anyone."""
+    """``"female"``/``"male"`` (and a few synonyms); None (anyone) for anything else."""
     if gender is None:
         return None
-    key = _key(gender)
-    if key not in _GENDERS:
-        raise ValueError(f"unknown gender {gender!r}; use female, male or any")
-    return _GENDERS[key]
+    # An unknown word constrains nothing rather than failing the recommendation.
+    return _GENDERS.get(_key(gender))
 
 
 __all__ = ["ADULT_AGES", "CHILD_AGES", "TEEN_AGES", "Audience", "parse_gender", "parse_recipient"]

@@ -56,8 +56,9 @@ def recommend(
 ) -> list[int]:
     """Seqs of a short, varied list of in-stock gift ideas; see the module docstring.
 
-    ``recipient`` is a word like "child", "dad" or "córka"; an exact ``age`` wins over it.
-    Raises ValueError for an unknown recipient or gender or a negative age or budget.
+    ``recipient`` is a word like "child", "dad" or "córka"; an exact ``age`` wins over it; an
+    unknown recipient or gender constrains nothing. Raises ValueError for a negative age or
+    budget.
     """
     if limit <= 0:
         return []

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from understanding import CatalogVocabulary, Understander
+
 from .model import ShopFile
 from .text import fold_message, words
 from .yamlpos import PathKey, YamlDoc
@@ -85,6 +87,11 @@ class Step:
     attempts: int = 3
     on_fail: Jump | None = None
     skip_if_set: bool = False
+    entity: str | None = None  # the kind of heard value that fills this slot
+    confirm: bool = False
+    confirm_text: LText | None = None
+    optional: bool = False
+    accept_other: bool = False
     values: dict[str, Renderer] = field(default_factory=dict)
     arms: list[tuple[Renderer | None, Jump]] = field(default_factory=list)
     target_flow: str = ""
@@ -108,6 +115,9 @@ class Flow:
     by_id: dict[str, int]
     help: LText | None = None
     description: str = ""
+    title: LText | None = None
+    # Kinds of heard values this flow (and the flows it calls) asks for.
+    fills: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -120,6 +130,18 @@ class TriggerIndex:
     keywords: dict[str, str] = field(default_factory=dict)
     multiword: list[tuple[str, str]] = field(default_factory=list)
     regexes: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    # "ADD_TO_CART:{product_id}": (prefix, slot, flow); the rest of the payload fills the slot.
+    payload_patterns: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def match_payload(self, payload: str) -> tuple[str, dict[str, str]] | None:
+        """The flow a button payload starts, and the slot values it carries."""
+        flow = self.payloads.get(payload)
+        if flow is not None:
+            return flow, {}
+        for prefix, slot, flow in self.payload_patterns:
+            if payload.startswith(prefix) and len(payload) > len(prefix):
+                return flow, {slot: payload[len(prefix) :]}
+        return None
 
     def match_whole(self, text: str) -> str | None:
         """The flow whose phrase or single keyword is the entire message, if any."""
@@ -182,6 +204,15 @@ class Project:
     start_flow: str | None
     fallback_flow: str | None
     slot_names: frozenset[str]
+    understander: Understander | None = None
+    # The catalog's words, attached by the application that opens the catalog.
+    catalog_vocabulary: CatalogVocabulary | None = None
+    search_flow: str | None = None
+    # Flows a shopper can start by writing (examples, phrases, keywords or commands).
+    startable: frozenset[str] = frozenset()
+    # Choices of static questions that lead to another flow, by payload ("gift" on the
+    # menu): an old menu button still starts its flow.
+    choice_jumps: dict[str, Jump] = field(default_factory=dict)
 
     @property
     def default_locale(self) -> str:

@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shoplinks import web_url
+from understanding import Understanding
+from understanding.understand import SURE
 
-from .compiled import Jump, LText, Project, Step
+from .compiled import ChoiceOption, Jump, LText, Project, Step
 from .events import (
     ActionResult,
     ChoiceInput,
@@ -24,9 +26,18 @@ from .events import (
     Event,
     ImageInput,
     LocationInput,
+    MediaInput,
     SetLocaleInput,
     StartInput,
     TextInput,
+)
+from .hearing import (
+    MISSING,
+    Heard,
+    choice_by_words,
+    display_value,
+    heard_for,
+    meaning_of,
 )
 from .replies import (
     ActionCall,
@@ -49,6 +60,7 @@ log = logging.getLogger("shopchat.engine")
 
 MAX_STEPS_PER_TURN = 500
 CONTINUE, MENU, LANG = "@continue", "@menu", "@lang:"
+YES, NO, FLOW = "@yes", "@no", "@flow:"
 
 
 @dataclass
@@ -128,6 +140,7 @@ class _Run:
         self.now_local = self.now.astimezone(self.project.tz)
         self._ctx: dict[str, Any] | None = None
         self.prior_fallbacks = state.fallbacks
+        self._meaning: tuple[str, Understanding | None] | None = None
 
     # -- context and texts ---------------------------------------------------------------
     def ctx(self, **extra: Any) -> dict[str, Any]:
@@ -175,6 +188,8 @@ class _Run:
         s.waiting = None
         s.overlay = None
         s.offered = []
+        s.heard = {}
+        s.pending = None
         if not keep_slots:
             s.slots.clear()
             self._ctx = None
@@ -188,10 +203,11 @@ class _Run:
             return None
         return flow.steps[frame.step]
 
-    def start(self, flow_id: str | None) -> None:
+    def start(self, flow_id: str | None, heard: Heard | None = None) -> None:
         self.reset(keep_slots=True)
         if flow_id is None:
             return
+        self.state.heard = dict(heard or {})
         self.push(flow_id, 0)
         self.run()
 
@@ -237,6 +253,8 @@ class _Run:
             caller = self.current_step()
             if caller is not None:
                 self.move_on(caller)
+        else:
+            s.heard = {}
 
     # -- the turn ------------------------------------------------------------------------
     def handle(self, event: Event) -> None:
@@ -268,10 +286,35 @@ class _Run:
             self.answer(TextInput(text=event.address or f"{event.latitude},{event.longitude}"))
         elif isinstance(event, ImageInput) and event.caption:
             self.handle_message(TextInput(text=event.caption))
+        elif isinstance(event, MediaInput):
+            self.unsupported(event.media)
+        elif isinstance(event, ImageInput):
+            self.unsupported("image")
+        elif isinstance(event, LocationInput):
+            self.unsupported("location")
+        elif isinstance(event, ContactInput):
+            self.unsupported("contact")
         elif s.waiting == "ask":
             self.reject(None, self.system("invalid_text"))
         else:
             self.fallback()
+
+    def unsupported(self, media: str) -> None:
+        """A message the shop cannot read: say so, say what it can do, show where we are."""
+        key = f"unsupported_{media}"
+        if key not in self.project.system:
+            key = "unsupported_other"
+        topics = ", ".join(
+            self.render(flow.title)
+            for flow in self.project.flows.values()
+            if flow.title is not None and flow.id in self.project.startable
+        )
+        self.say(f"{self.system(key)} {self.system_with('capabilities', topics=topics)}")
+        if self.state.waiting == "ask" and self.state.overlay is None:
+            self.reprompt()
+
+    def system_with(self, key: str, **extra: Any) -> str:
+        return self.project.system[key].render(self.state.locale, self.ctx(**extra))
 
     def asking_type(self) -> str | None:
         step = self.current_step()
@@ -317,11 +360,47 @@ class _Run:
             return True
         return False
 
+    # -- understanding -------------------------------------------------------------------
+    def meaning(self, event: TextInput | ChoiceInput) -> Understanding | None:
+        """What a typed message means (once per turn); None for a button."""
+        if not isinstance(event, TextInput):
+            return None
+        if self._meaning is not None and self._meaning[0] == event.text:
+            return self._meaning[1]
+        found = meaning_of(self.project, event, self.state)
+        self._meaning = (event.text, found)
+        return found
+
+    def follow_language(self, meaning: Understanding | None) -> None:
+        """Switch to the language the shopper clearly writes in (sticky for the session)."""
+        s = self.state
+        if meaning is None or meaning.language is None or s.locale_pinned:
+            return
+        if not self.project.shop.understanding.detect_language:
+            return
+        if self.asking_type() in ("text", "email", "phone", "date"):
+            return  # a name or an address says nothing about the shopper's language
+        if meaning.text.lstrip().startswith("/"):
+            return  # a command
+        if meaning.language != s.locale and meaning.language in self.project.locales:
+            self.set_locale(meaning.language)
+
     def handle_message(self, event: TextInput | ChoiceInput) -> None:
         s = self.state
         text = event.text if isinstance(event, TextInput) else event.payload
+        meaning = self.meaning(event)
+        self.follow_language(meaning)
         if s.overlay == "language" and self.pick_language(event):
             return
+        if s.overlay == "confirm" and self.confirmation(event, meaning):
+            return
+        if s.overlay == "clarify":
+            picked = self.picked(event)
+            s.overlay = None
+            if picked is not None and picked.startswith(FLOW):
+                self.start(picked[len(FLOW) :], s.heard)
+                return
+            s.offered = []
         name = self.interruption(event)
         if name is not None:
             self.interrupt(name)
@@ -337,29 +416,100 @@ class _Run:
                 self.start(self.project.start_flow)
                 return
         s.overlay = None
-        target = self.explicit_trigger(event)
-        if target is not None:
-            self.start(target)
+        started = self.explicit_trigger(event)
+        if started:
+            return
+        if isinstance(event, ChoiceInput) and self.picked(event) is None:
+            self.stale_button(event)
             return
         if s.waiting == "ask":
             self.answer(event)
             return
+        if meaning is not None and self.follow_meaning(meaning):
+            return
         target = self.project.triggers.match_text(text) if isinstance(event, TextInput) else None
         if target is not None:
-            self.start(target)
+            self.start(target, meaning.entities if meaning else None)
+        elif meaning is not None and meaning.clarify:
+            self.ask_which(meaning)
         else:
             self.fallback()
 
-    def explicit_trigger(self, event: TextInput | ChoiceInput) -> str | None:
+    def follow_meaning(self, meaning: Understanding, *, mid_question: bool = False) -> bool:
+        """Start the flow or interruption a sentence asks for; False when it asks for none."""
+        intent = meaning.intent
+        if intent is None:
+            return False
+        if mid_question and meaning.confidence < SURE:
+            return False  # an answer gone wrong, more likely than a change of subject
+        if intent.startswith("@"):
+            name = intent[1:]
+            step = self.current_step()
+            if (
+                mid_question
+                and step is not None
+                and step.kind == "ask"
+                and name not in step.interruptions
+            ):
+                return False
+            self.interrupt(name)
+            return True
+        if intent not in self.project.flows:
+            return False
+        frame = self.state.frame
+        if mid_question and frame is not None and frame.flow == intent:
+            return False  # the flow we are in: the sentence is an answer gone wrong
+        self.start(intent, meaning.entities)
+        return True
+
+    def ask_which(self, meaning: Understanding) -> None:
+        """Not sure which flow a sentence asks for: offer the two best as buttons."""
+        s = self.state
+        options = []
+        for flow_id in meaning.clarify:
+            flow = self.project.flows[flow_id]
+            label = self.render(flow.title) if flow.title else (flow.description or flow_id)
+            options.append((label, f"{FLOW}{flow_id}"))
+        s.heard = dict(meaning.entities)
+        s.overlay = "clarify"
+        self.offer(self.system("clarify"), options)
+
+    def stale_button(self, event: ChoiceInput) -> None:
+        """A button from an earlier message: do what it meant if that still makes sense,
+        else say so kindly and show where the conversation is. Never a misunderstanding."""
+        s = self.state
+        s.fallbacks = self.prior_fallbacks
+        jump = self.project.choice_jumps.get(event.payload)
+        if jump is not None and jump.step is not None:
+            self.reset(keep_slots=True)
+            self.push(jump.flow, jump.step)
+            self.run()
+            return
+        self.say_system("stale_button")
+        if s.waiting == "ask" and self.current_step() is not None:
+            self.say_system("where_we_are")
+            self.reprompt()
+        else:
+            self.start(self.project.start_flow)
+
+    def explicit_trigger(self, event: TextInput | ChoiceInput) -> bool:
         """Commands and button payloads always start their flow, even mid-question."""
         triggers = self.project.triggers
         if isinstance(event, ChoiceInput):
             if any(p == event.payload for _l, p in self.state.offered):
-                return None
-            return triggers.payloads.get(event.payload)
+                return False
+            found = triggers.match_payload(event.payload)
+            if found is None:
+                return False
+            flow_id, values = found
+            self.start(flow_id, values)
+            return True
         if event.text.strip().startswith("/"):
-            return triggers.match_text(event.text)
-        return None
+            target = triggers.match_text(event.text)
+            if target is not None:
+                self.start(target)
+                return True
+        return False
 
     def fallback(self) -> None:
         self.state.fallbacks = self.prior_fallbacks + 1
@@ -442,6 +592,7 @@ class _Run:
             s.offered = []
             return False
         self.set_locale(locale)
+        s.locale_pinned = True
         s.overlay = None
         s.offered = []
         self.say_system("language_changed")
@@ -541,6 +692,160 @@ class _Run:
             button=button,
         )
 
+    def option_pairs(self, step: Step) -> list[tuple[Any, ChoiceOption | None]]:
+        """(value, option) of a choice question: its static choices, else what it offers."""
+        if step.choices:
+            return [(o.value, o) for o in step.choices]
+        return [(payload, None) for _label, payload in self.options(step)] or [
+            (payload, None) for _label, payload in self.state.offered
+        ]
+
+    def free_choice(
+        self, step: Step, event: TextInput, meaning: Understanding | None
+    ) -> tuple[Any, ChoiceOption | None]:
+        """A typed answer to a choice question, mapped onto its choices (or taken as the
+        other answer a question that accepts one): by the values heard in it, else by the
+        words of a choice's label in any locale."""
+        pairs = self.option_pairs(step)
+        if meaning is not None:
+            value, option, _kind = heard_for(step, meaning.entities, pairs)
+            if value is not MISSING:
+                return value, option
+            understander = self.project.understander
+            if understander is not None:
+                keys: set[str] = set()
+                for word in understander.read(event.text, meaning.locale):
+                    keys |= word.keys
+                labelled: list[tuple[Any, list[tuple[str, str]]]] = []
+                ctx = self.ctx()
+                for value, option in pairs:
+                    if option is not None:
+                        labels = [
+                            (loc, str(render(ctx)))
+                            for loc, render in option.label.by_locale.items()
+                        ]
+                    else:
+                        labels = [
+                            (self.state.locale, label)
+                            for label, payload in self.state.offered
+                            if payload == _payload(value)
+                        ]
+                    labelled.append((value, labels))
+                found = choice_by_words(keys, labelled)
+                if found is not None:
+                    return found, next((o for v, o in pairs if v == found), None)
+        if step.accept_other:
+            text = event.text.strip()
+            if meaning is not None and step.entity and step.entity in meaning.entities:
+                return display_value(meaning.entities[step.entity]), None
+            if text:
+                return text, None
+        raise InvalidAnswer("invalid_choice")
+
+    def checked(self, step: Step, raw: Any) -> Any:
+        """A heard value validated like a typed answer (type and bounds); InvalidAnswer if not."""
+        kind = step.slot_type
+        if kind in ("money", "integer", "number"):
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise InvalidAnswer(f"invalid_{'money' if kind == 'money' else 'number'}")
+            value: Any = int(raw) if kind in ("money", "integer") else raw
+            if kind == "integer" and value != raw:
+                raise InvalidAnswer("invalid_integer")
+            if step.minimum is not None and value < step.minimum:
+                raise InvalidAnswer("too_small")
+            if step.maximum is not None and value > step.maximum:
+                raise InvalidAnswer("too_big")
+            return value
+        if kind == "choice":
+            return raw
+        return parse_answer(
+            kind,
+            display_value(raw),
+            currency=self.project.shop.currency,
+            today=self.now.astimezone(self.project.tz).date(),
+            minimum=step.minimum,
+            maximum=step.maximum,
+        )
+
+    def passes_rules(self, step: Step, value: Any) -> str | None:
+        """The error of the first validation rule ``value`` breaks, or None."""
+        for rule in step.rules:
+            if not rule.check(self.ctx(value=value)):
+                return self.render(rule.error, value=value)
+        return None
+
+    def take_heard(self, step: Step) -> tuple[Any, ChoiceOption | None]:
+        """The value heard earlier for this question, valid here, or (MISSING, None)."""
+        s = self.state
+        if not s.heard:
+            return MISSING, None
+        raw, option, kind = heard_for(
+            step, s.heard, self.option_pairs(step) if step.slot_type == "choice" else ()
+        )
+        if raw is MISSING or kind is None:
+            return MISSING, None
+        s.heard.pop(kind, None)
+        try:
+            value = self.checked(step, raw)
+        except InvalidAnswer:
+            return MISSING, None
+        if self.passes_rules(step, value) is not None:
+            return MISSING, None
+        return value, option
+
+    def accept(self, step: Step, value: Any, chosen: ChoiceOption | None) -> None:
+        """Store an answer and move on (to the chosen option's target if it has one)."""
+        s = self.state
+        self.set_slot(step.slot, value)
+        s.waiting = None
+        s.offered = []
+        if chosen is not None and chosen.next is not None:
+            self.goto(chosen.next)
+        else:
+            self.move_on(step)
+
+    def ask_confirm(self, step: Step, value: Any, chosen: ChoiceOption | None) -> None:
+        s = self.state
+        s.waiting = "ask"
+        s.pending = value
+        if step.confirm_text is not None:
+            text = self.render(step.confirm_text, value=value)
+        else:
+            shown: Any = value
+            if chosen is not None:
+                shown = self.render(chosen.label)
+            elif step.slot_type == "money" and isinstance(value, int):
+                shown = money(value, self.project.shop.currency, s.locale)
+            text = self.system_with("confirm", value=display_value(shown))
+        self.offer(text, [(self.system("yes"), YES), (self.system("no"), NO)])
+        s.overlay = "confirm"
+
+    def confirmation(self, event: TextInput | ChoiceInput, meaning: Understanding | None) -> bool:
+        """The answer to "Is that right?"; False when the message is something else."""
+        s = self.state
+        picked = self.picked(event)
+        answer = {YES: "yes", NO: "no"}.get(picked or "")
+        understander = self.project.understander
+        if answer is None and isinstance(event, TextInput) and understander is not None:
+            answer = understander.answer_yes_no(event.text, s.locale)
+        step = self.current_step()
+        value, s.pending = s.pending, None
+        s.overlay = None
+        s.offered = []
+        if step is None or step.kind != "ask":
+            return False
+        if answer == "yes":
+            chosen = None
+            if step.slot_type == "choice":
+                chosen = next((o for o in step.choices if o.value == value), None)
+            self.accept(step, value, chosen)
+            self.run()
+            return True
+        if answer == "no":
+            self.prompt(step)
+            return True
+        return False  # the shopper answered the question itself instead
+
     def answer(self, event: TextInput | ChoiceInput) -> None:
         s = self.state
         step = self.current_step()
@@ -549,43 +854,62 @@ class _Run:
             self.fallback()
             return
         text = event.text if isinstance(event, TextInput) else event.payload
+        meaning = self.meaning(event)
         chosen = None
+        used_kind: str | None = None
         try:
             if step.slot_type == "choice":
                 payload = self.picked(event)
-                if payload is None:
+                if payload is not None:
+                    chosen = next((o for o in step.choices if _payload(o.value) == payload), None)
+                    value: Any = chosen.value if chosen is not None else payload
+                elif isinstance(event, TextInput):
+                    value, chosen = self.free_choice(step, event, meaning)
+                    used_kind = step.entity
+                else:
                     raise InvalidAnswer("invalid_choice")
-                chosen = next((o for o in step.choices if _payload(o.value) == payload), None)
-                value: Any = chosen.value if chosen is not None else payload
             else:
-                value = parse_answer(
-                    step.slot_type,
-                    text,
-                    currency=self.project.shop.currency,
-                    today=self.now.astimezone(self.project.tz).date(),
-                    minimum=step.minimum,
-                    maximum=step.maximum,
-                )
-            for rule in step.rules:
-                if not rule.check(self.ctx(value=value)):
-                    self.reject(event, self.render(rule.error, value=value))
-                    return
+                try:
+                    value = parse_answer(
+                        step.slot_type,
+                        text,
+                        currency=self.project.shop.currency,
+                        today=self.now.astimezone(self.project.tz).date(),
+                        minimum=step.minimum,
+                        maximum=step.maximum,
+                    )
+                except InvalidAnswer:
+                    if meaning is None:
+                        raise
+                    raw, _o, used_kind = heard_for(step, meaning.entities, allow_number=True)
+                    if raw is MISSING:
+                        raise
+                    value = self.checked(step, raw)
+            error = self.passes_rules(step, value)
+            if error is not None:
+                self.reject(event, error)
+                return
         except InvalidAnswer as exc:
             self.reject(event, self.render(step.error) if step.error else self.system(exc.reason))
             return
-        self.set_slot(step.slot, value)
-        s.waiting = None
-        s.offered = []
-        if chosen is not None and chosen.next is not None:
-            self.goto(chosen.next)
-        else:
-            self.move_on(step)
+        if meaning is not None and meaning.entities:
+            # The rest of the sentence answers questions still to come.
+            rest = {
+                k: v
+                for k, v in meaning.entities.items()
+                if k not in _NOT_HEARD and k != used_kind and k != step.entity
+            }
+            s.heard.update(rest)
+        self.accept(step, value, chosen)
         self.run()
 
     def reject(self, event: TextInput | ChoiceInput | None, message: str) -> None:
         """A wrong answer: maybe the shopper changed the subject; else re-ask or give up."""
         s = self.state
         if isinstance(event, TextInput):
+            meaning = self.meaning(event)
+            if meaning is not None and self.follow_meaning(meaning, mid_question=True):
+                return
             triggers = self.project.triggers
             target = triggers.match_text(event.text)
             frame = s.frame
@@ -675,7 +999,18 @@ class _Run:
                     self.replies.append(ProductCards(cards=cards))
             self.move_on(step)
         elif kind == "ask":
-            if step.skip_if_set and s.slots.get(step.slot) is not None:
+            value, chosen = self.take_heard(step)
+            if value is MISSING and step.skip_if_set and s.slots.get(step.slot) is not None:
+                self.move_on(step)
+                return True
+            if value is not MISSING:
+                if step.confirm:
+                    self.ask_confirm(step, value, chosen)
+                    return False
+                self.accept(step, value, chosen)
+                return True
+            if step.optional:
+                self.set_slot(step.slot, None)
                 self.move_on(step)
                 return True
             self.prompt(step)
@@ -728,6 +1063,7 @@ class _Run:
 
 
 _INTERRUPTIONS = frozenset({"help", "cancel", "restart", "human", "language"})
+_NOT_HEARD = frozenset({"number"})
 
 
 def _payload(value: Any) -> str:

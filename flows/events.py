@@ -15,10 +15,31 @@ class _Event(BaseModel):
 
 
 class TextInput(_Event):
-    """The shopper typed something."""
+    """The shopper typed something.
+
+    ``meaning`` is an understanding of the text computed before the engine (the optional
+    language model's, as :meth:`understanding.Understanding.to_dict`); without it the engine
+    reads the text with the project's built-in understanding.
+    """
 
     kind: Literal["text"] = "text"
     text: str
+    meaning: dict[str, Any] | None = None
+
+
+MediaKind = Literal[
+    "audio", "sticker", "file", "video", "image", "location", "contact", "reaction", "other"
+]
+
+
+class MediaInput(_Event):
+    """Something the shop cannot read: a voice note, a sticker, a document, a reaction...
+
+    The engine answers it in the shopper's language with what the shop can do.
+    """
+
+    kind: Literal["media"] = "media"
+    media: MediaKind = "other"
 
 
 class ChoiceInput(_Event):
@@ -83,7 +104,8 @@ Event = Annotated[
     | ContactInput
     | ImageInput
     | ActionResult
-    | SetLocaleInput,
+    | SetLocaleInput
+    | MediaInput,
     Field(discriminator="kind"),
 ]
 
@@ -94,6 +116,8 @@ __all__ = [
     "Event",
     "ImageInput",
     "LocationInput",
+    "MediaInput",
+    "MediaKind",
     "SetLocaleInput",
     "StartInput",
     "TextInput",

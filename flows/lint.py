@@ -37,6 +37,94 @@ def lint_project(loader: _Loader, parsed: Parsed, project: Project) -> None:
         _check_reachability(loader, flow, project)
         for step in flow.steps:
             _check_choices(loader, step, project)
+    _collect_fills(project)
+    _collect_choice_jumps(project)
+
+
+def _collect_fills(project: Project) -> None:
+    """Each flow's kinds of heard values: its asks' and those of the flows it calls."""
+    own: dict[str, set[str]] = {}
+    calls: dict[str, set[str]] = {}
+    for flow in project.flows.values():
+        kinds = own.setdefault(flow.id, set())
+        for step in flow.steps:
+            if step.kind == "ask" and step.entity and not step.optional:
+                kinds.add(step.entity)
+                # A recipient ("my niece") says the age group; an age says it too.
+                if step.entity in ("age", "age_group"):
+                    kinds.update(("age_group", "recipient"))
+            if step.kind == "call":
+                calls.setdefault(flow.id, set()).add(step.target_flow)
+    for flow in project.flows.values():
+        kinds = set(own.get(flow.id, ()))
+        for callee in calls.get(flow.id, ()):
+            kinds |= own.get(callee, set())
+        flow.fills = frozenset(kinds)
+
+
+def _collect_choice_jumps(project: Project) -> None:
+    """Payloads of static choices that lead into another flow, when only one choice has it."""
+    seen: dict[str, object] = {}
+    for flow in project.flows.values():
+        for step in flow.steps:
+            if step.kind != "ask":
+                continue
+            for option in step.choices:
+                jump = option.next
+                if jump is None or not jump.leaves_flow:
+                    continue
+                key = (
+                    str(option.value).lower()
+                    if isinstance(option.value, bool)
+                    else str(option.value)
+                )
+                if key in seen and seen[key] != jump:
+                    seen[key] = None  # ambiguous: two menus use it for different places
+                elif key not in seen:
+                    seen[key] = jump
+    project.choice_jumps = {k: j for k, j in seen.items() if j is not None}  # type: ignore[misc]
+
+
+def lint_examples(loader: _Loader, parsed: Parsed, project: Project) -> None:
+    """Examples that two flows share, or that the understanding gives to another flow."""
+    understander = project.understander
+    if understander is None:
+        return
+    owners: dict[tuple[str, frozenset[str]], tuple[str, YamlDoc, PathKey]] = {}
+    for doc, header, _steps in parsed:
+        flow_id = header.id or ""
+        for locale, examples in header.triggers.examples.items():
+            _check_locale(loader, doc, ("triggers", "examples", locale), locale)
+            for i, text in enumerate(examples):
+                loc: PathKey = ("triggers", "examples", locale, i)
+                words = understander.read(text, locale)
+                key = (locale, frozenset(w.token.folded for w in words))
+                if not key[1]:
+                    loader.error(doc, loc, f"example {text!r} has no words")
+                    continue
+                other = owners.get(key)
+                if other is not None and other[0] != flow_id:
+                    line, _ = other[1].pos(other[2])
+                    loader.error(
+                        doc,
+                        loc,
+                        f"example {text!r} is also an example of flow {other[0]!r} "
+                        f"({other[1].path.name}:{line}): a sentence can start only one flow",
+                    )
+                    continue
+                owners[key] = (flow_id, doc, loc)
+                found = understander.understand(text, locale, detect=False)
+                ranked = dict(found.alternatives)
+                mine = ranked.get(flow_id, 0.0)
+                best, score = found.alternatives[0] if found.alternatives else (None, 0.0)
+                if best is not None and best != flow_id and score > mine + 0.05:
+                    loader.error(
+                        doc,
+                        loc,
+                        f"example {text!r} matches {best!r} better than this flow "
+                        f"({score:.2f} vs {mine:.2f}): reword it or move it there",
+                        True,
+                    )
 
 
 def _index_triggers(loader: _Loader, parsed: Parsed, project: Project) -> None:
@@ -74,6 +162,11 @@ def _index_triggers(loader: _Loader, parsed: Parsed, project: Project) -> None:
             if claim("command", key, flow_id, doc, (*base, "commands", i)):
                 index.commands[key] = flow_id
         for i, payload in enumerate(t.payloads):
+            carries = re.fullmatch(r"(.*?)\{([A-Za-z_][A-Za-z0-9_]*)\}", payload)
+            if carries is not None and carries.group(1):
+                if claim("payload", payload, flow_id, doc, (*base, "payloads", i)):
+                    index.payload_patterns.append((carries.group(1), carries.group(2), flow_id))
+                continue
             if claim("payload", payload, flow_id, doc, (*base, "payloads", i)):
                 index.payloads[payload] = flow_id
         for locale, phrases in t.phrases.items():
@@ -188,5 +281,5 @@ def _check_choices(loader: _Loader, step: Step, project: Project) -> None:
                 )
 
 
-__all__ = ["LABEL_LIMITS", "MAX_CHOICES", "MAX_CHOICE_LABEL", "lint_project"]
+__all__ = ["LABEL_LIMITS", "MAX_CHOICES", "MAX_CHOICE_LABEL", "lint_examples", "lint_project"]
 _ = fold

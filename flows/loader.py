@@ -19,6 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, ValidationError
 
+from understanding import (
+    IntentIndex,
+    Understander,
+    Vocabulary,
+    VocabularyError,
+    builtin_vocabulary,
+    parse_vocabulary,
+)
+
 from . import model as m
 from .actions import ActionRegistry
 from .compiled import (
@@ -33,7 +42,7 @@ from .compiled import (
     TriggerIndex,
 )
 from .diagnostics import Diagnostic, ProjectError
-from .system_texts import INTERRUPTION_TRIGGERS, SYSTEM_TEXTS
+from .system_texts import INTERRUPTION_EXAMPLES, INTERRUPTION_TRIGGERS, SYSTEM_TEXTS
 from .templates import BUILTIN_NAMES, Templates, value_sources
 from .text import fold, fold_message
 from .yamlpos import PathKey, YamlDoc, YamlSyntaxError, load_yaml
@@ -178,6 +187,22 @@ class _Loader:
                 entries[str(key)] = value
             self.catalogs[loc] = entries
             self.catalog_docs[loc] = doc
+
+    def load_vocabulary(self) -> Vocabulary:
+        """The built-in vocabulary extended by the shop's ``vocabulary/*.yaml``."""
+        vocab = builtin_vocabulary()
+        folder = self.root / "vocabulary"
+        if not folder.is_dir():
+            return vocab
+        for path in sorted(folder.glob("*.y*ml")):
+            doc = self.read(path)
+            if doc is None:
+                continue
+            try:
+                vocab.add(parse_vocabulary(doc.data))
+            except VocabularyError as exc:
+                self.error(doc, tuple(exc.where), exc.message)
+        return vocab
 
     # -- texts -----------------------------------------------------------------------------
     def text(
@@ -374,6 +399,8 @@ class _Loader:
             flow = flows[header.id]
             if header.help is not None:
                 flow.help = self.text(doc, ("help",), header.help)
+            if header.title is not None:
+                flow.title = self.text(doc, ("title",), header.title)
             for cstep, (_i, s) in zip(flow.steps, steps, strict=True):
                 self.compile_step(flow, cstep, s)
         return flows
@@ -436,7 +463,19 @@ class _Loader:
     def compile_ask(self, flow: Flow, c: Step, s: m.AskStep) -> None:
         doc, loc = c.doc, c.loc
         c.slot = s.ask
-        c.text = self.text(doc, (*loc, "text"), s.text)
+        if s.text is not None:
+            c.text = self.text(doc, (*loc, "text"), s.text)
+        elif not s.optional:
+            self.error(doc, loc, f"ask {s.ask!r} needs 'text:' (the question), unless optional")
+        c.optional = s.optional
+        c.accept_other = s.accept_other
+        if isinstance(s.confirm, bool):
+            c.confirm = s.confirm
+        else:
+            c.confirm = True
+            c.confirm_text = self.text(doc, (*loc, "confirm"), s.confirm, frozenset({"value"}))
+        if s.optional and s.confirm:
+            self.error(doc, (*loc, "confirm"), "an optional ask is never asked: drop confirm")
         has_options = bool(s.choices or s.choices_from or s.products)
         if sum(bool(x) for x in (s.choices, s.choices_from, s.products)) > 1:
             self.error(doc, loc, "use only one of choices, choices_from and products")
@@ -491,6 +530,9 @@ class _Loader:
             )
         c.attempts = s.attempts
         c.skip_if_set = s.skip_if_set
+        c.entity = s.entity or _inferred_entity(s.ask, c.slot_type)
+        if s.accept_other and c.slot_type != "choice":
+            self.error(doc, (*loc, "accept_other"), "accept_other is for choice questions")
         if s.on_fail is not None:
             self.jump(doc, (*loc, "on_fail"), s.on_fail, flow.id, _setter(c, "on_fail"))
 
@@ -641,6 +683,45 @@ class _Loader:
         return index
 
 
+_SLOT_KINDS = {
+    "budget": "money",
+    "price": "money",
+    "max_price": "money",
+    "min_price": "money_min",
+    "query": "product",
+    "color": "colour",
+    "interests": "interest",
+    "recipient_group": "age_group",
+}
+_KINDS = frozenset(
+    {
+        "age",
+        "age_group",
+        "colour",
+        "email",
+        "gender",
+        "interest",
+        "money",
+        "money_min",
+        "order_number",
+        "phone",
+        "product",
+        "quantity",
+        "recipient",
+        "size",
+    }
+)
+
+
+def _inferred_entity(slot: str, slot_type: str) -> str | None:
+    """The kind of heard value a slot takes when its ask names none."""
+    if slot_type in ("money", "email", "phone"):
+        return slot_type
+    if slot in _KINDS:
+        return slot
+    return _SLOT_KINDS.get(slot)
+
+
 def _setter(obj: object, attr: str) -> Callable[[Jump], None]:
     """A callback that stores a resolved jump on ``obj.attr`` once every flow is known."""
 
@@ -679,13 +760,14 @@ def load_project(
     shop_overrides: dict[str, Any] | None = None,
 ) -> tuple[Project | None, list[Diagnostic]]:
     """Load the bot project in ``root``; return it (None if unusable) and every diagnostic."""
-    from .lint import lint_project
+    from .lint import lint_examples, lint_project
 
     loader = _Loader(Path(root).resolve(), actions, shop_overrides or {})
     if not loader.root.is_dir():
         return None, [Diagnostic(loader.root, 1, 1, "not a folder: give the bot project's folder")]
     loader.load_shop()
     loader.load_catalogs()
+    vocabulary = loader.load_vocabulary()
     _, parsed = loader.load_flows()
     flows = loader.compile_flows(parsed)
     loader.resolve_jumps(flows)
@@ -725,10 +807,70 @@ def load_project(
         fallback_flow=fallback_flow if fallback_flow in flows else None,
         slot_names=frozenset(loader.slot_names),
     )
+    settings = shop.understanding
+    if settings.search is not None and settings.search not in flows and loader.shop_doc:
+        loader.error(
+            loader.shop_doc,
+            ("understanding", "search"),
+            f"search flow {settings.search!r} is not a flow",
+        )
+    project.search_flow = settings.search if settings.search in flows else None
     lint_project(loader, parsed, project)
+    project.understander = build_understander(loader, parsed, project, vocabulary)
+    lint_examples(loader, parsed, project)
     diags = sorted(set(loader.diags))
     usable = not any(d.severity == "error" for d in diags)
     return (project if usable else None), diags
+
+
+def build_understander(
+    loader: _Loader,
+    parsed: list[tuple[YamlDoc, m.FlowHeader, list[tuple[int, m.Step]]]],
+    project: Project,
+    vocabulary: Vocabulary,
+) -> Understander:
+    """The project's understanding: every flow's examples, keywords and phrases, the
+    interruptions' words and sentences, and what each flow asks for."""
+    intents = IntentIndex()
+    locales = project.locales
+    startable: set[str] = set()
+    for doc, header, _steps in parsed:
+        flow_id = header.id or ""
+        t = header.triggers
+        for kind in ("examples", "phrases", "keywords"):
+            for locale, items in getattr(t, kind).items():
+                for i, text in enumerate(items):
+                    ex = intents.add(flow_id, text, locale, (doc, ("triggers", kind, locale, i)))
+                    if ex is not None:
+                        startable.add(flow_id)
+    for name, per_locale in INTERRUPTION_TRIGGERS.items():
+        extra = loader.shop.interruptions.get(name, {})  # type: ignore[call-overload]
+        sentences = INTERRUPTION_EXAMPLES.get(name, {})
+        for source in (per_locale, sentences, extra):
+            for locale, items in source.items():
+                if locale in locales or locale not in ("en", "pl", "es", "ru", "fa"):
+                    for text in items:
+                        if text.strip() not in ("?",):
+                            intents.add(f"@{name}", text, locale)
+    project.startable = frozenset(startable) | frozenset(project.triggers.commands.values())
+    evidence: dict[str, frozenset[str]] = {}
+    for flow_id in startable:
+        flow = project.flows.get(flow_id)
+        if flow is not None:
+            evidence[flow_id] = flow.fills
+    settings = project.shop.understanding
+    return Understander(
+        locales,
+        project.shop.currency,
+        vocabulary,
+        intents,
+        evidence=evidence,
+        search_intent=project.search_flow,
+        weak_intents=frozenset(f for f in (project.start_flow, project.fallback_flow) if f),
+        detect_language=settings.detect_language,
+        start=settings.threshold,
+        clarify=settings.clarify,
+    )
 
 
 def require_project(root: Path | str, actions: ActionRegistry | None = None) -> Project:

@@ -38,6 +38,9 @@ Target = str | TargetRef
 class Triggers(_Strict):
     keywords: dict[str, list[str]] = Field(default_factory=dict)
     phrases: dict[str, list[str]] = Field(default_factory=dict)
+    # Sentences a shopper might write to start this flow, per locale: matched tolerant of
+    # word order, inflection and typos (see docs/flows.md, "Understanding sentences").
+    examples: dict[str, list[str]] = Field(default_factory=dict)
     regex: list[str] = Field(default_factory=list)
     commands: list[str] = Field(default_factory=list)
     payloads: list[str] = Field(default_factory=list)
@@ -80,7 +83,7 @@ class SayStep(_Continues):
 
 class AskStep(_Continues):
     ask: str = Field(pattern=IDENT)
-    text: Text
+    text: Text | None = None
     type: SlotType | None = None
     min: float | None = None
     max: float | None = None
@@ -92,6 +95,18 @@ class AskStep(_Continues):
     attempts: int = Field(default=3, ge=1, le=20)
     on_fail: Target | None = None
     skip_if_set: bool = False
+    # Which kind of value from a shopper's sentence fills this slot (age, money, recipient,
+    # interest, ... or a kind from the shop's vocabulary); inferred from the type and the
+    # slot's name when not given.
+    entity: str | None = Field(default=None, pattern=IDENT)
+    # Confirm a value taken from a sentence before using it: true, or the question to ask
+    # (a template that sees ``value``).
+    confirm: bool | Text = False
+    # Fill the slot only from what the shopper already said; never ask for it.
+    optional: bool = False
+    # A choice question that also takes an answer outside its choices (the buttons are
+    # suggestions): the value heard, or the text typed.
+    accept_other: bool = False
 
 
 class SetStep(_Continues):
@@ -174,6 +189,8 @@ class FlowHeader(_Strict):
 
     id: str | None = Field(default=None, pattern=IDENT)
     description: str | None = None
+    # What the shopper sees when the bot asks which flow she meant ("Find a gift").
+    title: Text | None = None
     triggers: Triggers = Field(default_factory=Triggers)
     help: Text | None = None
     fallback: bool = False
@@ -197,6 +214,24 @@ class CatalogSettings(_Strict):
     reviews: str | None = None  # Google Product Ratings XML or CSV, imported when it changes
 
 
+class UnderstandingSettings(_Strict):
+    """``understanding:`` in shop.yaml: how sentences are read (see docs/flows.md)."""
+
+    # Switch to the language a message is clearly written in (sticky for the session).
+    detect_language: bool = True
+    # The flow that answers product questions no other flow matches ("do you have ...?").
+    search: str | None = Field(default=None, pattern=IDENT)
+    # How sure the understanding must be to start a flow, and to offer two as buttons.
+    threshold: float = Field(default=0.5, gt=0, le=1)
+    clarify: float = Field(default=0.3, gt=0, le=1)
+    # An optional OpenAI-compatible model, asked for the same structured result.
+    provider: Literal["openai"] | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = None
+    timeout: str = "3s"
+
+
 class ShopFile(_Strict):
     """``shop.yaml``."""
 
@@ -212,6 +247,7 @@ class ShopFile(_Strict):
     texts: dict[str, Text] = Field(default_factory=dict)
     interruptions: dict[InterruptionName, dict[str, list[str]]] = Field(default_factory=dict)
     channels: dict[str, Any] = Field(default_factory=dict)
+    understanding: UnderstandingSettings = Field(default_factory=UnderstandingSettings)
     # The human hand-off desk's settings; bot/handoff/config.py validates them.
     handoff: dict[str, Any] = Field(default_factory=dict)
     # Answers to public comments under the shop's posts; bot/comments.py validates them.
@@ -249,5 +285,6 @@ __all__ = [
     "TargetRef",
     "Text",
     "Triggers",
+    "UnderstandingSettings",
     "flow_json_schema",
 ]

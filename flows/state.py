@@ -8,7 +8,7 @@ from typing import Any, Literal
 import orjson
 
 Waiting = Literal["ask", "action"]
-Overlay = Literal["resume", "language"]
+Overlay = Literal["resume", "language", "confirm", "clarify"]
 
 
 @dataclass
@@ -37,6 +37,13 @@ class SessionState:
     handoff: bool = False
     # Messages in a row the bot did not understand: the fallback ran or an answer was refused.
     fallbacks: int = 0
+    # Values heard in the shopper's sentences that no question has used yet, by kind
+    # (age, money, recipient, ...): the flow's questions take them instead of asking.
+    heard: dict[str, Any] = field(default_factory=dict)
+    # A value taken from a sentence, waiting for the shopper to confirm it.
+    pending: Any = None
+    # The shopper chose a language herself: detection no longer switches it.
+    locale_pinned: bool = False
 
     @property
     def frame(self) -> Frame | None:

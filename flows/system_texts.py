@@ -262,6 +262,111 @@ SYSTEM_TEXTS: dict[str, dict[str, str]] = {
         "ru": "Выбрать",
         "fa": "انتخاب",
     },
+    "clarify": {
+        "en": "Just to be sure, which of these do you need?",
+        "pl": "Upewnię się: czego potrzebujesz?",
+        "es": "Para estar seguro: ¿qué necesitas?",
+        "ru": "Уточню: что именно вам нужно?",
+        "fa": "برای اطمینان: کدام‌یک را می‌خواهید؟",
+    },
+    "confirm": {
+        "en": "Just to check: {{ value }}. Is that right?",
+        "pl": "Upewnię się: {{ value }}. Zgadza się?",
+        "es": "Para confirmar: {{ value }}. ¿Es correcto?",
+        "ru": "Уточню: {{ value }}. Верно?",
+        "fa": "برای اطمینان: {{ value }}. درست است؟",
+    },
+    "yes": {"en": "Yes", "pl": "Tak", "es": "Sí", "ru": "Да", "fa": "بله"},
+    "no": {"en": "No", "pl": "Nie", "es": "No", "ru": "Нет", "fa": "خیر"},
+    "stale_button": {
+        "en": "That button is from an earlier message, so it doesn't apply any more.",
+        "pl": "Ten przycisk jest z wcześniejszej wiadomości, więc już nie działa.",
+        "es": "Ese botón es de un mensaje anterior, así que ya no sirve.",
+        "ru": "Эта кнопка из более раннего сообщения, поэтому она уже не действует.",
+        "fa": "این دکمه مربوط به پیام قبلی است و دیگر کار نمی‌کند.",
+    },
+    "where_we_are": {
+        "en": "Here's where we are:",
+        "pl": "Oto, na czym skończyliśmy:",
+        "es": "Aquí es donde estamos:",
+        "ru": "Вот где мы остановились:",
+        "fa": "این‌جا هستیم:",
+    },
+    # Said to a message the shop cannot read; "capabilities" follows, naming the flows.
+    "unsupported_audio": {
+        "en": "Sorry, I can't listen to voice or audio messages.",
+        "pl": "Przepraszam, nie mogę odsłuchać wiadomości głosowych ani nagrań.",
+        "es": "Lo siento, no puedo escuchar notas de voz ni audios.",
+        "ru": "Извините, я не могу прослушать голосовые и аудиосообщения.",
+        "fa": "متأسفم، نمی‌توانم پیام صوتی را گوش کنم.",
+    },
+    "unsupported_sticker": {
+        "en": "Nice sticker! I can only read text, though.",
+        "pl": "Fajna naklejka! Rozumiem jednak tylko tekst.",
+        "es": "¡Bonito sticker! Pero solo puedo leer texto.",
+        "ru": "Классный стикер! Но я понимаю только текст.",
+        "fa": "استیکر قشنگی است! ولی من فقط متن را می‌فهمم.",
+    },
+    "unsupported_file": {
+        "en": "Sorry, I can't open files or documents here.",
+        "pl": "Przepraszam, nie mogę tu otwierać plików ani dokumentów.",
+        "es": "Lo siento, aquí no puedo abrir archivos ni documentos.",
+        "ru": "Извините, я не могу открывать здесь файлы и документы.",
+        "fa": "متأسفم، این‌جا نمی‌توانم فایل یا سند را باز کنم.",
+    },
+    "unsupported_video": {
+        "en": "Sorry, I can't watch videos.",
+        "pl": "Przepraszam, nie mogę oglądać filmów.",
+        "es": "Lo siento, no puedo ver vídeos.",
+        "ru": "Извините, я не могу смотреть видео.",
+        "fa": "متأسفم، نمی‌توانم ویدیو ببینم.",
+    },
+    "unsupported_image": {
+        "en": "Thanks for the picture! I can't look at images, though.",
+        "pl": "Dzięki za zdjęcie! Niestety nie potrafię oglądać obrazów.",
+        "es": "¡Gracias por la imagen! Pero no puedo ver imágenes.",
+        "ru": "Спасибо за фото! Но я не умею смотреть изображения.",
+        "fa": "ممنون بابت تصویر! ولی نمی‌توانم تصویر را ببینم.",
+    },
+    "unsupported_location": {
+        "en": "Thanks for the location! I don't need it right now.",
+        "pl": "Dzięki za lokalizację! Teraz jej nie potrzebuję.",
+        "es": "¡Gracias por la ubicación! Ahora no la necesito.",
+        "ru": "Спасибо за геолокацию! Сейчас она мне не нужна.",
+        "fa": "ممنون بابت موقعیت مکانی! الان به آن نیازی ندارم.",
+    },
+    "unsupported_contact": {
+        "en": "Thanks for the contact! I don't need it right now.",
+        "pl": "Dzięki za kontakt! Teraz go nie potrzebuję.",
+        "es": "¡Gracias por el contacto! Ahora no lo necesito.",
+        "ru": "Спасибо за контакт! Сейчас он мне не нужен.",
+        "fa": "ممنون بابت مخاطب! الان به آن نیازی ندارم.",
+    },
+    "unsupported_reaction": {
+        "en": "Thanks for the reaction!",
+        "pl": "Dzięki za reakcję!",
+        "es": "¡Gracias por la reacción!",
+        "ru": "Спасибо за реакцию!",
+        "fa": "ممنون بابت واکنش!",
+    },
+    "unsupported_other": {
+        "en": "Sorry, I can't read that kind of message.",
+        "pl": "Przepraszam, nie potrafię odczytać takiej wiadomości.",
+        "es": "Lo siento, no puedo leer ese tipo de mensaje.",
+        "ru": "Извините, я не могу прочитать такое сообщение.",
+        "fa": "متأسفم، نمی‌توانم این نوع پیام را بخوانم.",
+    },
+    "capabilities": {
+        "en": "Type what you need{% if topics %}: I can help with {{ topics }}{% endif %}.",
+        "pl": "Napisz, czego potrzebujesz{% if topics %}: mogę pomóc w tych sprawach: "
+        "{{ topics }}{% endif %}.",
+        "es": "Escribe lo que necesitas{% if topics %}: puedo ayudarte con "
+        "{{ topics }}{% endif %}.",
+        "ru": "Напишите, что вам нужно{% if topics %}: я могу помочь с этим: "
+        "{{ topics }}{% endif %}.",
+        "fa": "بنویسید چه می‌خواهید{% if topics %}؛ در این موارد کمک می‌کنم: "
+        "{{ topics }}{% endif %}.",
+    },
 }
 
 INTERRUPTION_TRIGGERS: dict[str, dict[str, list[str]]] = {
@@ -302,4 +407,129 @@ INTERRUPTION_TRIGGERS: dict[str, dict[str, list[str]]] = {
     },
 }
 
-__all__ = ["INTERRUPTION_TRIGGERS", "LOCALE_NAMES", "RTL_LOCALES", "SYSTEM_TEXTS"]
+# Sentences that ask for an interruption, recognised tolerant of word order and inflection
+# (see understanding.intents); a shop adds more per locale under ``interruptions:``.
+INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
+    "human": {
+        "en": [
+            "can I talk to someone",
+            "I want to speak to a person",
+            "talk to a real human",
+            "connect me with an agent",
+            "I need a human",
+            "let me speak to customer service",
+            "is there a real person",
+            "put me through to someone",
+            "speak with support staff",
+            "can a person help me",
+            "transfer me to a live agent",
+        ],
+        "pl": [
+            "chciałabym porozmawiać z konsultantem",
+            "chcę rozmawiać z człowiekiem",
+            "połącz mnie z konsultantem",
+            "czy mogę porozmawiać z kimś",
+            "poproszę człowieka",
+            "chcę z żywym człowiekiem",
+            "przełącz mnie do obsługi klienta",
+            "potrzebuję konsultanta",
+            "czy jest tam ktoś prawdziwy",
+            "porozmawiać z pracownikiem",
+            "poproszę kogoś z obsługi klienta",
+            "chcę napisać do kogoś ze sklepu",
+        ],
+        "es": [
+            "quiero hablar con una persona",
+            "puedo hablar con alguien",
+            "pásame con un agente",
+            "necesito hablar con un humano",
+            "quiero un agente",
+            "atención al cliente por favor",
+            "hay alguna persona real",
+            "comunícame con un asesor",
+            "hablar con un operador",
+        ],
+        "ru": [
+            "соедините меня с живым человеком",
+            "хочу поговорить с оператором",
+            "можно поговорить с человеком",
+            "позовите менеджера",
+            "нужен живой человек",
+            "переключите на оператора",
+            "хочу поговорить с сотрудником",
+            "свяжите с поддержкой",
+            "есть ли тут живой человек",
+            "поговорить с консультантом",
+        ],
+        "fa": [
+            "می‌خواهم با یک نفر صحبت کنم",
+            "میخوام با اپراتور صحبت کنم",
+            "با پشتیبانی وصلم کنید",
+            "لطفا با یک انسان صحبت کنم",
+            "می‌توانم با کسی حرف بزنم",
+            "یک نفر واقعی هست",
+            "وصلم کن به اپراتور",
+            "با مسئول صحبت کنم",
+            "پشتیبان آنلاین",
+        ],
+    },
+    "help": {
+        "en": [
+            "what can you do",
+            "how does this work",
+            "help me please",
+            "I need help",
+            "what are my options",
+        ],
+        "pl": [
+            "jak to działa",
+            "w czym możesz pomóc",
+            "pomóż mi",
+            "potrzebuję pomocy",
+            "co umiesz",
+        ],
+        "es": [
+            "cómo funciona esto",
+            "en qué me puedes ayudar",
+            "ayúdame por favor",
+            "necesito ayuda",
+            "qué sabes hacer",
+        ],
+        "ru": [
+            "как это работает",
+            "чем ты можешь помочь",
+            "помогите пожалуйста",
+            "нужна помощь",
+            "что ты умеешь делать",
+        ],
+        "fa": [
+            "چطور کار می‌کند",
+            "چه کاری می‌توانی انجام بدهی",
+            "کمکم کن",
+            "کمک لازم دارم",
+            "چه کارهایی بلدی",
+        ],
+    },
+    "cancel": {
+        "en": ["cancel that", "never mind", "forget it", "stop this", "I changed my mind"],
+        "pl": ["nieważne", "zapomnij", "anuluj to", "rozmyśliłam się", "przestań"],
+        "es": ["olvídalo", "déjalo", "cancela eso", "cambié de opinión", "no importa"],
+        "ru": ["забудь", "неважно", "отмени это", "я передумал", "хватит"],
+        "fa": ["بیخیال", "ولش کن", "لغوش کن", "منصرف شدم"],
+    },
+    "language": {
+        "en": ["can you speak another language", "switch language", "different language please"],
+        "pl": ["zmień język", "inny język", "czy możesz pisać w innym języku"],
+        "es": ["cambia el idioma", "otro idioma", "puedes hablar otro idioma"],
+        "ru": ["смени язык", "другой язык", "можно на другом языке"],
+        "fa": ["زبان را عوض کن", "زبان دیگر", "تغییر زبان بده"],
+    },
+}
+
+__all__ = [
+    "INTERRUPTION_EXAMPLES",
+    "INTERRUPTION_TRIGGERS",
+    "LOCALE_NAMES",
+    "RTL_LOCALES",
+    "SYSTEM_TEXTS",
+]

@@ -44,6 +44,9 @@ class TurnSpec(BaseModel):
     not_bot: Strings | None = None
     choices: list[str] | None = None
     slots: dict[str, Any] | None = None
+    # Questions the turn did not ask because the shopper's sentence answered them: each
+    # slot is set and its question was not said.
+    skipped: list[str] | None = None
     flow: str | None = Field(default="__unset__")
     cards: int | list[str] | None = None
     handoff: bool | None = None
@@ -241,6 +244,14 @@ class ConversationRunner:
             actual = state.slots.get(name)
             if actual != value:
                 problems.append(f"expected slot {name!r} = {value!r}, got {actual!r}")
+        for slot in turn.skipped or []:
+            if state.slots.get(slot) is None:
+                problems.append(
+                    f"expected slot {slot!r} to be filled from the sentence, it is empty"
+                )
+            question = self._question(slot, state)
+            if question and question in said:
+                problems.append(f"expected the question for {slot!r} to be skipped, it was asked")
         if turn.flow != "__unset__":
             current = state.frame.flow if state.frame else None
             if current != turn.flow:
@@ -250,6 +261,18 @@ class ConversationRunner:
         if turn.locale is not None and state.locale != turn.locale:
             problems.append(f"expected locale {turn.locale!r}, got {state.locale!r}")
         return problems
+
+    def _question(self, slot: str, state: SessionState) -> str | None:
+        """The text of the first question that asks for ``slot``, in the session's locale."""
+        ctx = {**state.slots, "user": state.user, "locale": state.locale}
+        for flow in self.project.flows.values():
+            for step in flow.steps:
+                if step.kind == "ask" and step.slot == slot and step.text is not None:
+                    try:
+                        return step.text.render(state.locale, ctx).strip() or None
+                    except Exception:
+                        return None
+        return None
 
 
 def _offered_labels(replies: list[Reply]) -> list[str]:

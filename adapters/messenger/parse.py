@@ -10,7 +10,15 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from flows import ChoiceInput, Event, ImageInput, LocationInput, StartInput, TextInput
+from flows import (
+    ChoiceInput,
+    Event,
+    ImageInput,
+    LocationInput,
+    MediaInput,
+    StartInput,
+    TextInput,
+)
 
 from ..base import (
     BadPayload,
@@ -111,6 +119,25 @@ def _event(item: Messaging, raw: dict[str, Any], page: str) -> Inbound:
         return MessageInbound(
             event_id=event_id, event=StartInput(payload=referral.ref), meta=meta, **common
         )
+    if item.reaction is not None:
+        r = item.reaction
+        meta.update(reaction=r.get("reaction"), reacted_to=r.get("mid"))
+        event_id = f"reaction:{psid}:{r.get('mid')}:{r.get('action')}:{item.timestamp}"
+        if r.get("action") == "react":
+            return MessageInbound(
+                event_id=event_id, event=MediaInput(media="reaction"), meta=meta, **common
+            )
+        return UnknownInbound(event_id=event_id, meta=meta, **common)
+    if item.message_edit is not None:
+        # An edited message is taken as a new message (see the Telegram adapter).
+        edit = item.message_edit
+        text = edit.get("text")
+        event_id = f"edit:{edit.get('mid')}:{edit.get('num_edit')}"
+        if isinstance(text, str) and text.strip():
+            return MessageInbound(
+                event_id=event_id, event=TextInput(text=text), meta=meta, **common
+            )
+        return UnknownInbound(event_id=event_id, meta=meta, **common)
     if item.delivery is not None:
         d = item.delivery
         meta.update(watermark=d.watermark, mids=list(d.mids))
@@ -157,11 +184,14 @@ def _message_event(m: Message, meta: dict[str, Any]) -> Event | None:
     if first.type == "image" and payload is not None:
         if payload.sticker_id is not None:
             meta["sticker_id"] = payload.sticker_id
+            return MediaInput(media="sticker")
         return ImageInput(url=payload.url)
     if first.type == "location" and payload is not None and payload.coordinates is not None:
         c = payload.coordinates
         return LocationInput(latitude=c.lat, longitude=c.long, name=first.title)
-    return None
+    # Voice notes and audio, videos, files, shared posts: answered with what the shop can do.
+    media = {"audio": "audio", "video": "video", "file": "file"}.get(first.type, "other")
+    return MediaInput(media=media)  # type: ignore[arg-type]
 
 
 def _postback_event(p: Postback, meta: dict[str, Any]) -> Event | None:

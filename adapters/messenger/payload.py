@@ -90,6 +90,10 @@ class Messaging(_Model):
     delivery: Delivery | None = None
     read: Read | None = None
     referral: Referral | None = None
+    # {reaction, emoji, action: react|unreact, mid}
+    reaction: dict[str, Any] | None = None
+    # An edited message: {mid, text, num_edit}
+    message_edit: dict[str, Any] | None = None
 
 
 class Entry(_Model):

@@ -31,6 +31,8 @@ from flows import (
     Event,
     ImageInput,
     LocationInput,
+    MediaInput,
+    MediaKind,
     StartInput,
     TextInput,
 )
@@ -48,10 +50,27 @@ UPDATE_TYPES = (
     "callback_query",
     "pre_checkout_query",
     "my_chat_member",
+    "message_reaction",
 )
 
 # "/start", "/start PAYLOAD" (a t.me/<bot>?start=PAYLOAD deep link), "/start@ShopBot" in groups
 _START = re.compile(r"/start(?:@\w+)?(?:\s+(?P<payload>.*))?", re.IGNORECASE | re.DOTALL)
+
+# What the shop cannot read, as the engine's MediaInput kinds: the shopper gets a short reply
+# saying what the shop can do instead of silence.
+_MEDIA: dict[str, MediaKind] = {
+    "voice": "audio",
+    "audio": "audio",
+    "video_note": "video",
+    "video": "video",
+    "animation": "sticker",
+    "sticker": "sticker",
+    "dice": "sticker",
+    "document": "file",
+    "poll": "other",
+    "game": "other",
+    "story": "other",
+}
 
 # What a message we cannot answer carried, for the log ("sticker", "voice", ...)
 _OTHER_CONTENT = (
@@ -93,6 +112,8 @@ def parse_update(body: bytes, payloads: PayloadMap | None = None) -> list[Inboun
             inbound = _pre_checkout(update_id, PreCheckoutQuery.model_validate(raw))
         elif update_type == "my_chat_member":
             inbound = _member(update_id, ChatMemberUpdated.model_validate(raw))
+        elif update_type == "message_reaction":
+            inbound = _reaction(update_id, raw)
         else:
             inbound = _message(update_id, update_type, Message.model_validate(raw), raw)
     except ValidationError as exc:
@@ -179,9 +200,11 @@ def _message(update_id: int, update_type: str, message: Message, raw: Any) -> In
         "recipient": str(message.chat.id),
     }
     meta = _meta(update_type, message_id=message.message_id, chat_type=message.chat.type)
-    if update_type in ("edited_message", "edited_channel_post"):
-        # An edit is not a new answer; acknowledge it and move on.
+    if update_type == "edited_channel_post":
         return UnknownInbound(meta=meta, **envelope)
+    # An edited message is taken as a new message: a shopper who fixes a typo in "8 yaers"
+    # means the corrected text as her answer now (docs/flows.md, "Messages the shop cannot
+    # read"). Only a text edit counts; an edited caption or location says nothing new.
     paid = message.successful_payment
     if paid is not None:
         extras = paid.model_dump(
@@ -199,15 +222,43 @@ def _message(update_id: int, update_type: str, message: Message, raw: Any) -> In
             meta={**meta, **extras},
             **envelope,
         )
+    if update_type == "edited_message" and message.text is None:
+        return UnknownInbound(meta=meta, **envelope)
     event = _message_event(message)
     if event is None:
-        meta["content"] = next((key for key in _OTHER_CONTENT if key in raw), None)
+        content = next((key for key in _OTHER_CONTENT if key in raw), None)
+        meta["content"] = content
+        media = _MEDIA.get(content or "")
+        if media is not None and message.chat.type == "private":
+            return MessageInbound(event=MediaInput(media=media), meta=meta, **envelope)
         return UnknownInbound(meta=meta, **envelope)
     if message.contact is not None:
         meta["contact_user_id"] = message.contact.user_id
     elif message.photo:
         meta["file_id"] = max(message.photo, key=lambda size: size.width * size.height).file_id
     return MessageInbound(event=event, meta=meta, **envelope)
+
+
+def _reaction(update_id: int, raw: Any) -> Inbound:
+    """A reaction added to a message (``message_reaction``): answered, kindly; a removed one
+    (an empty ``new_reaction``) is only acknowledged."""
+    chat = raw.get("chat") if isinstance(raw, dict) else None
+    user = raw.get("user") if isinstance(raw, dict) else None
+    if not isinstance(chat, dict) or "id" not in chat:
+        return _unknown(update_id, "message_reaction", "reaction without a chat")
+    envelope: dict[str, Any] = {
+        "channel": CHANNEL,
+        "event_id": str(update_id),
+        "order_key": update_id,
+        "conversation_id": _conversation_id(chat["id"]),
+        "recipient": str(chat["id"]),
+        "user": _user(User.model_validate(user)) if isinstance(user, dict) else {},
+        "sent_at": _at(raw.get("date", 0)) if isinstance(raw.get("date"), int) else None,
+    }
+    meta = _meta("message_reaction", message_id=raw.get("message_id"))
+    if not raw.get("new_reaction") or chat.get("type", "private") != "private":
+        return UnknownInbound(meta=meta, **envelope)
+    return MessageInbound(event=MediaInput(media="reaction"), meta=meta, **envelope)
 
 
 def _message_event(message: Message) -> Event | None:

@@ -8,7 +8,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from flows import ChoiceInput, ContactInput, Event, ImageInput, LocationInput, TextInput
+from flows import (
+    ChoiceInput,
+    ContactInput,
+    Event,
+    ImageInput,
+    LocationInput,
+    MediaInput,
+    TextInput,
+)
 
 from ..base import BadPayload, Inbound, MessageInbound, StatusInbound, UnknownInbound
 from ..meta import load_object, validation_summary
@@ -95,8 +103,25 @@ def _message(m: Message, name: str | None, number: str) -> Inbound:
     return MessageInbound(event=event, reply_to=reply_to, meta=meta, **envelope)
 
 
+# Message types the shop cannot read, as the engine's MediaInput kinds: answered with what
+# the shop can do. ("system" notices and unknown future types stay unanswered.)
+_MEDIA = {
+    "audio": "audio",
+    "voice": "audio",
+    "video": "video",
+    "sticker": "sticker",
+    "document": "file",
+    "unsupported": "other",
+}
+
+
 def _event(m: Message, meta: dict[str, Any]) -> Event | None:
     """The engine input of message ``m``; None (kind "unknown") for what we don't handle."""
+    if m.type in _MEDIA:
+        return MediaInput(media=_MEDIA[m.type])  # type: ignore[arg-type]
+    if m.type == "reaction":
+        emoji = (m.reaction or {}).get("emoji")
+        return MediaInput(media="reaction") if emoji else None
     if m.type == "text" and m.text is not None:
         return TextInput(text=m.text.body)
     if m.type == "interactive" and m.interactive is not None:

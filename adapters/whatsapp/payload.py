@@ -7,6 +7,7 @@ a good webhook into a 400.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -129,6 +130,8 @@ class Message(_Model):
     contacts: list[ContactCard] | None = None
     order: Order | None = None
     errors: list[ErrorInfo] = []
+    # {message_id, emoji}: emoji is empty when the shopper took the reaction back.
+    reaction: dict[str, Any] | None = None
 
 
 class Status(_Model):

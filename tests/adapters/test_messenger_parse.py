@@ -20,12 +20,11 @@ from adapters.base import (
     Inbound,
     MessageInbound,
     StatusInbound,
-    UnknownInbound,
     WebhookRejected,
     inbound_from_json,
 )
 from adapters.messenger import MessengerChannel
-from flows import ChoiceInput, ImageInput, LocationInput, StartInput, TextInput
+from flows import ChoiceInput, ImageInput, LocationInput, MediaInput, StartInput, TextInput
 
 DATA = Path(__file__).parent.parent / "data" / "messenger"
 SECRET = "messenger-app-secret"
@@ -139,11 +138,11 @@ def test_the_pages_own_message_is_an_echo_in_the_shoppers_conversation() -> None
     assert event.text is not None and event.text.startswith("Hi, this is Marta")
 
 
-def test_a_reaction_is_acknowledged_as_unknown_with_a_stable_id() -> None:
+def test_a_reaction_is_a_message_the_shop_answers_with_a_stable_id() -> None:
     [first] = parse("reaction.json")
     [again] = parse("reaction.json")
-    assert isinstance(first, UnknownInbound)
-    assert first.meta["fields"] == ["reaction"]
+    assert isinstance(first, MessageInbound)
+    assert first.event == MediaInput(media="reaction")
     assert first.event_id == again.event_id
 
 

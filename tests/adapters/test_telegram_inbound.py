@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ from flows import (
     ContactInput,
     ImageInput,
     LocationInput,
+    MediaInput,
     StartInput,
     TextInput,
 )
@@ -336,9 +338,10 @@ def test_a_photo_becomes_an_image_with_its_caption_and_largest_file() -> None:
     assert inbound.meta["file_id"].endswith("A3kAAzUE")  # the 1280x960 size
 
 
-def test_an_edited_message_is_acknowledged_but_not_answered() -> None:
+def test_an_edited_message_is_taken_as_a_new_message() -> None:
     inbound = parse_one(sample_body("edited_message"))
-    assert isinstance(inbound, UnknownInbound)
+    assert isinstance(inbound, MessageInbound)
+    assert isinstance(inbound.event, TextInput) and inbound.event.text
     assert inbound.meta["update_type"] == "edited_message"
     assert inbound.conversation_id == "telegram:123456789"
 
@@ -400,12 +403,58 @@ def test_an_update_type_we_do_not_handle_is_acknowledged_as_unknown() -> None:
     assert inbound.meta["update_type"] == "message_reaction"
 
 
-def test_a_sticker_is_acknowledged_as_unknown_and_named() -> None:
-    sticker = {"file_id": "CAACAgI", "file_unique_id": "AgAD", "width": 512, "height": 512}
-    message = make_message(None, sender=make_user(), sticker=sticker)
+@pytest.mark.parametrize(
+    ("content", "media"),
+    [
+        (
+            {
+                "sticker": {
+                    "file_id": "CAACAgI",
+                    "file_unique_id": "AgAD",
+                    "width": 512,
+                    "height": 512,
+                }
+            },
+            "sticker",
+        ),
+        ({"voice": {"file_id": "AwAD", "file_unique_id": "AgAE", "duration": 3}}, "audio"),
+        ({"document": {"file_id": "BQAC", "file_unique_id": "AgAF"}}, "file"),
+        (
+            {
+                "video": {
+                    "file_id": "BAAC",
+                    "file_unique_id": "AgAG",
+                    "width": 1,
+                    "height": 1,
+                    "duration": 1,
+                }
+            },
+            "video",
+        ),
+    ],
+)
+def test_what_the_shop_cannot_read_is_a_message_it_answers(content, media) -> None:
+    message = make_message(None, sender=make_user(), **content)
     inbound = parse_one(make_update(6, message=message))
-    assert inbound.kind == "unknown"
-    assert inbound.meta["content"] == "sticker"
+    assert isinstance(inbound, MessageInbound)
+    assert inbound.event == MediaInput(media=media)
+    assert inbound.meta["content"] == next(iter(content))
+
+
+def test_a_reaction_in_a_private_chat_is_answered_and_a_removed_one_is_not() -> None:
+    raw = {
+        "chat": {"id": 42, "type": "private"},
+        "message_id": 7,
+        "user": {"id": 42, "is_bot": False, "first_name": "Ana"},
+        "date": 1750000000,
+        "old_reaction": [],
+        "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+    }
+    inbound = parse_one(orjson.dumps({"update_id": 9, "message_reaction": raw}))
+    assert isinstance(inbound, MessageInbound) and inbound.event == MediaInput(media="reaction")
+    assert inbound.conversation_id == "telegram:42"
+    removed = {**raw, "old_reaction": raw["new_reaction"], "new_reaction": []}
+    assert parse_one(orjson.dumps({"update_id": 10, "message_reaction": removed})).kind == "unknown"
 
 
 def test_a_group_message_is_a_conversation_of_the_group() -> None:

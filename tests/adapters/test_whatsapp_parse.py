@@ -24,7 +24,7 @@ from adapters.base import (
     inbound_from_json,
 )
 from adapters.whatsapp import WhatsAppChannel
-from flows import ChoiceInput, ContactInput, ImageInput, LocationInput, TextInput
+from flows import ChoiceInput, ContactInput, ImageInput, LocationInput, MediaInput, TextInput
 
 DATA = Path(__file__).parent.parent / "data" / "whatsapp"
 SECRET = "whatsapp-app-secret"
@@ -154,11 +154,11 @@ def test_a_catalog_order_is_kept_for_checkout_without_running_the_engine() -> No
     }
 
 
-def test_an_unsupported_message_is_acknowledged_as_unknown() -> None:
+def test_an_unsupported_message_is_answered_with_what_the_shop_can_do() -> None:
     [event] = parse("unsupported.json")
-    assert isinstance(event, UnknownInbound)
+    assert isinstance(event, MessageInbound)
+    assert event.event == MediaInput(media="other")
     assert event.conversation_id == "whatsapp:16505551234"
-    assert event.meta["errors"][0]["code"] == 131051
 
 
 def test_sent_delivered_and_read_of_one_message_are_three_distinct_events() -> None:
@@ -249,8 +249,17 @@ def test_a_reaction_or_other_new_type_is_unknown_not_an_error() -> None:
         ]
     )
     [event] = WhatsAppChannel(SECRET).parse(body)
-    assert isinstance(event, UnknownInbound)
+    assert isinstance(event, MessageInbound)
+    assert event.event == MediaInput(media="reaction")
     assert event.meta["type"] == "reaction"
+    # A reaction taken back (empty emoji) and a type nobody knows yet are only acknowledged.
+    for message in (
+        {"type": "reaction", "reaction": {"message_id": "wamid.x", "emoji": ""}},
+        {"type": "brand_new_type", "brand_new_type": {}},
+    ):
+        raw = {"from": "16505551234", "id": "wamid.y", "timestamp": "1750091702", **message}
+        [event] = WhatsAppChannel(SECRET).parse(make_body([raw]))
+        assert isinstance(event, UnknownInbound)
 
 
 def test_events_are_json_serialisable_for_the_inbox() -> None:

@@ -189,10 +189,19 @@ def test_a_number_out_of_range_is_not_a_choice(shopper):
 
 def test_wrong_answer_reprompts_with_the_flow_error_then_gives_up(shopper):
     shopper.says("/gift")
-    assert shopper.says("eight") == "Please send an age as a number.\nHow old are they?"
+    assert shopper.says("no idea") == "Please send an age as a number.\nHow old are they?"
     said = shopper.says("still no")
     assert said.startswith("Please send an age as a number.\nHi Ana! What do you need?")
     assert shopper.state.frame.flow == "menu"
+
+
+def test_an_age_written_as_a_word_or_in_a_sentence_is_an_age(shopper):
+    shopper.says("/gift")
+    assert shopper.says("eight") == "What's your budget?"
+    assert shopper.state.slots["age"] == 8
+    shopper.says("/gift")
+    assert shopper.says("she turns 9 next week") == "What's your budget?"
+    assert shopper.state.slots["age"] == 9
 
 
 def test_bounds_and_validation_rules(shopper):

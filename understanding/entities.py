@@ -1,0 +1,549 @@
+"""Values a shopping conversation needs, found in any sentence in any shop locale.
+
+Money (currency words and signs before or after the number, decimal commas, ranges, price
+bounds), ages (digits, number words, compounds like "ośmioletni"), recipients with their age
+group and gender, interests, colours, sizes, quantities, order numbers, emails and phone
+numbers. Currency names and symbols come from Babel's locale data, phone numbers from
+``phonenumbers``; number words from :mod:`understanding.numbers`. The patterns that tie a
+number to its unit ("8 year old", "до 100 злотых", "بین ۵۰ تا ۸۰") are written here: no
+library reads prices and ages out of free text in these five languages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .lexicon import PhraseIndex, Word
+from .numbers import combine, combining_number, number_word
+from .text import fold
+from .vocabulary import Vocabulary, iter_words
+
+_NUMBER = re.compile(
+    r"(?P<minus>(?:(?<=\s)|^)-)?"  # a minus sign only where a word starts ("-4", not "50-80")
+    r"(?P<digits>\d{1,3}(?:(?:[ \u00a0\u202f]|[.,](?=\d{3}(?!\d)))\d{3})+(?:[.,]\d{1,2})?(?!\d)"
+    r"|\d+(?:[.,]\d{1,2})?(?!\d))"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_ORDER = re.compile(r"(?<![\w@])(?:[A-Za-z]{2,4}[-‐]?\d{4,10}|#\d{4,10})(?![\w@])")
+_AGE_SUFFIX = re.compile(
+    r"^(?:-|)(?:y|yo|yr|yrs|years?-?old|year|years|letni\w*|latk\w*|latek|lat|letn\w*|"
+    r"летн\w*|лет|год\w*|ساله|سال\w*|anos|años|ano|año)$"
+)
+_QUANTITY_X = re.compile(r"^(?:x(\d{1,3})|(\d{1,3})x)$")
+_ORDER_WORDS = {
+    "order",
+    "zamowienie",
+    "zamowienia",
+    "zamowieniu",
+    "pedido",
+    "заказ",
+    "заказа",
+    "заказу",
+    "سفارش",
+    "سفارشم",
+    "numer",
+    "number",
+    "nr",
+    "no",
+    "номер",
+    "شماره",
+}
+
+
+# Number words that are also articles ("un regalo", "یک هدیه"): a number only next to
+# other number words ("veintiún"), never alone.
+_ARTICLES = frozenset(
+    {"un", "una", "uno", "a", "an", "one", "یک", "یه", "jeden", "jedna", "один", "одна"}
+)
+
+
+@dataclass
+class Number:
+    value: Decimal
+    first: int  # word index
+    last: int
+    suffix: str = ""  # letters glued after the digits ("zł" in "100zł")
+    words: bool = False  # written as words
+
+
+@dataclass
+class Found:
+    """What a message holds, and which of its words those values used."""
+
+    entities: dict[str, Any]
+    used: set[int]
+    interest_used: set[int] = field(default_factory=set)
+    # Words that were amounts, ages, numbers, emails, order numbers: never intent words.
+    measure_used: set[int] = field(default_factory=set)
+
+
+def _group(age: int) -> str:
+    return "child" if age <= 12 else "teen" if age <= 17 else "adult"
+
+
+class EntityReader:
+    """Reads entities with one shop's vocabulary, currency and locales."""
+
+    def __init__(self, vocabulary: Vocabulary, currency: str, locales: Sequence[str]) -> None:
+        from babel.numbers import get_currency_precision
+
+        self.currency = currency
+        self.scale = 10 ** get_currency_precision(currency)
+        self.locales = list(locales)
+        self.vocabulary = vocabulary
+        self.cues = PhraseIndex()
+        for cue in ("max", "min", "around", "between", "to"):
+            for lang, word in iter_words(getattr(vocabulary.money, cue), self.locales):
+                self.cues.add(word, lang, cue)
+        for lang, word in iter_words(vocabulary.ages.cues, self.locales):
+            self.cues.add(word, lang, "age_cue")
+        for lang, word in iter_words(vocabulary.size_cues, self.locales):
+            self.cues.add(word, lang, "size_cue")
+        self.units = PhraseIndex()
+        for lang, word in iter_words(vocabulary.ages.units, self.locales):
+            self.units.add(word, lang, "age")
+        for lang, word in iter_words(vocabulary.quantities.units, self.locales):
+            self.units.add(word, lang, "quantity")
+        self.currency_words, self.currency_signs = _currency_words(
+            currency, vocabulary, self.locales
+        )
+        for word in self.currency_words:
+            self.units.add(word, "", "money")
+        self.things = PhraseIndex()
+        for rid, rdef in vocabulary.recipients.items():
+            for lang, word in iter_words(rdef.words, self.locales):
+                self.things.add(word, lang, ("recipient", rid))
+        for kind, table in vocabulary.tables.items():
+            for value, words in table.items():
+                for lang, word in iter_words(words, self.locales):
+                    self.things.add(word, lang, (kind, value))
+        self.interests = PhraseIndex()
+        for iid, words in vocabulary.interests.items():
+            self.interests.add(iid, "", ("interest", iid))
+            for lang, word in iter_words(words, self.locales):
+                self.interests.add(word, lang, ("interest", iid))
+        self.size_letters = {"xs", "s", "m", "l", "xl", "xxl", "xxxl", "2xl", "3xl"}
+        # Phrases that only look like values ("دوست دارد" is "likes", not "friend").
+        self.ignore = PhraseIndex()
+        for lang, word in iter_words(vocabulary.ignore, self.locales):
+            self.ignore.add(word, lang, "ignore")
+
+    def vocabulary_keys(self) -> set[str]:
+        out: set[str] = set()
+        for index in (self.cues, self.units, self.things, self.interests):
+            out.update(index.keys())
+        return out
+
+    def add_interest(self, iid: str, lang: str, word: str) -> None:
+        self.interests.add(word, lang, ("interest", iid))
+
+    # -- reading -------------------------------------------------------------------------
+    def read(
+        self,
+        text: str,
+        words: Sequence[Word],
+        langs: Sequence[str],
+        interests: PhraseIndex | None = None,
+    ) -> Found:
+        ents: dict[str, Any] = {}
+        used: set[int] = set()
+        self._patterns(text, words, ents, used)
+        numbers = self._numbers(text, words, langs, used)
+        self._measures(text, words, numbers, ents, used)
+        found = Found(ents, used, measure_used=set(used))
+        found.measure_used.update(i for n in numbers for i in range(n.first, n.last + 1))
+        self._things(words, ents, used, interests, found.interest_used)
+        if "age" in ents:
+            ents.setdefault("age_group", _group(ents["age"]))
+        leftover = [n for n in numbers if not any(i in used for i in range(n.first, n.last + 1))]
+        if len(leftover) == 1 and leftover[0].value == leftover[0].value.to_integral_value():
+            ents["number"] = int(leftover[0].value)
+        return found
+
+    def _patterns(
+        self, text: str, words: Sequence[Word], ents: dict[str, Any], used: set[int]
+    ) -> None:
+        for m in _EMAIL.finditer(text):
+            ents.setdefault("email", m.group().lower())
+            used.update(_covering(words, m.start(), m.end()))
+        for m in _ORDER.finditer(text):
+            span = _covering(words, m.start(), m.end())
+            if span & used:
+                continue
+            ents.setdefault("order_number", m.group().upper().lstrip("#"))
+            used.update(span)
+        digits = sum(ch.isdigit() for ch in text)
+        if digits >= 7:
+            phone = _phone(text, self.locales)
+            if phone is not None:
+                value, start, end = phone
+                span = _covering(words, start, end)
+                if not span & used:
+                    ents["phone"] = value
+                    used.update(span)
+        if "order_number" not in ents:
+            for i, w in enumerate(words):
+                if w.token.is_number and len(w.token.text) >= 5 and i not in used:
+                    before = {words[i - 1].token.folded} if i else set()
+                    before |= {words[i - 2].token.folded} if i > 1 else set()
+                    if before & _ORDER_WORDS:
+                        ents["order_number"] = w.token.text
+                        used.add(i)
+                        break
+
+    def _numbers(
+        self, text: str, words: Sequence[Word], langs: Sequence[str], used: set[int]
+    ) -> list[Number]:
+        out: list[Number] = []
+        for m in _NUMBER.finditer(text):
+            span = sorted(_covering(words, m.start(), m.end()))
+            if not span or set(span) & used:
+                continue
+            raw = m.group("digits")
+            value = _decimal(raw)
+            if value is None:
+                continue
+            if m.group("minus"):
+                value = -value
+            last = words[span[-1]]
+            suffix = (
+                last.token.text[m.end() - last.token.start :] if last.token.end > m.end() else ""
+            )
+            out.append(Number(value, span[0], span[-1], suffix.lstrip("-")))
+        # Number words: a run of them ("sto pięćdziesiąt", "twenty five").
+        lang_order = tuple(dict.fromkeys([*langs, *self.locales]))
+        i = 0
+        while i < len(words):
+            if i in used or words[i].token.is_number:
+                i += 1
+                continue
+            values: list[int] = []
+            j = i
+            while j < len(words) and j not in used:
+                v = number_word(words[j].token.folded, lang_order)
+                if v is None:
+                    if (
+                        values
+                        and words[j].token.folded in ("and", "y", "و", "i")
+                        and j + 1 < len(words)
+                    ):
+                        nxt = number_word(words[j + 1].token.folded, lang_order)
+                        if nxt is not None:
+                            j += 1
+                            continue
+                    break
+                values.append(v)
+                j += 1
+            if values and not (
+                len(values) == 1 and words[i].token.folded in _ARTICLES and j - i == 1
+            ):
+                out.append(Number(Decimal(combine(values)), i, j - 1, words=True))
+                i = j
+            elif values:
+                i = j
+            else:
+                compound = combining_number(words[i].token.folded, lang_order)
+                if compound is not None and _AGE_SUFFIX.match(compound[1]):
+                    out.append(Number(Decimal(compound[0]), i, i, suffix=compound[1], words=True))
+                i += 1
+        out.sort(key=lambda n: n.first)
+        return out
+
+    def _cue_before(self, words: Sequence[Word], index: int, used: set[int]) -> str | None:
+        found = self._cue_span(words, index)
+        return found[0] if found else None
+
+    def _cue_span(self, words: Sequence[Word], index: int) -> tuple[str, int] | None:
+        """The money/age cue that ends right before word ``index``, and where it starts."""
+        for start in range(max(0, index - 3), index):
+            for match in self.cues.find(words[start:index]):
+                if start + match.end == index:
+                    return str(match.phrase.payload), start + match.start
+        return None
+
+    def _unit_after(
+        self, words: Sequence[Word], number: Number, text: str
+    ) -> tuple[str, int] | None:
+        """The unit right after a number: ("money"|"age"|"quantity", last word index)."""
+        suffix = fold(number.suffix)
+        if suffix:
+            if suffix in self.currency_words or suffix in self.currency_signs:
+                return "money", number.last
+            if _AGE_SUFFIX.match(suffix):
+                return "age", number.last
+            qx = _QUANTITY_X.match(suffix)
+            if suffix in ("x", "szt", "pcs", "шт"):
+                return "quantity", number.last
+            if qx:
+                return None
+        end = words[number.last].token.end
+        after = text[end : end + 2].strip()
+        if after[:1] in self.currency_signs:
+            return "money", number.last
+        start = number.last + 1
+        if start < len(words):
+            for match in self.units.find(words[start : start + 4]):
+                if match.start == 0:
+                    return str(match.phrase.payload), start + match.end - 1
+                break
+        return None
+
+    def _money_before(self, words: Sequence[Word], number: Number, text: str) -> bool:
+        begin = words[number.first].token.start
+        before = text[max(0, begin - 2) : begin].strip()
+        if before[-1:] in self.currency_signs:
+            return True
+        if number.first > 0:
+            prev = words[number.first - 1].token.folded
+            if prev in self.currency_words:
+                return True
+        return False
+
+    def _measures(
+        self,
+        text: str,
+        words: Sequence[Word],
+        numbers: list[Number],
+        ents: dict[str, Any],
+        used: set[int],
+    ) -> None:
+        k = 0
+        while k < len(numbers):
+            n = numbers[k]
+            cue = self._cue_before(words, n.first, used)
+            unit = self._unit_after(words, n, text)
+            kind = unit[0] if unit else None
+            if kind is None and self._money_before(words, n, text):
+                kind = "money"
+            # A range: "between 50 and 80", "od 50 do 80 zł", "50-80 zł", "بین ۵۰ تا ۸۰".
+            if k + 1 < len(numbers) and kind in (None, "money"):
+                m = numbers[k + 1]
+                gap = range(n.last + 1, m.first)
+                joined = (
+                    len(gap) == 0
+                    and "-" in text[words[n.last].token.end : words[m.first].token.start]
+                )
+                joined = joined or (
+                    len(gap) == 1 and self._cue_before(words, m.first, used) in ("to", "max")
+                )
+                if joined:
+                    unit2 = self._unit_after(words, m, text)
+                    if (
+                        cue == "between"
+                        or (unit2 and unit2[0] == "money")
+                        or kind == "money"
+                        or cue in ("min",)
+                    ) and (not unit2 or unit2[0] == "money"):
+                        low, high = sorted((n.value, m.value))
+                        ents["money_min"] = self._minor(low)
+                        ents["money"] = self._minor(high)
+                        last = unit2[1] if unit2 else m.last
+                        used.update(range(max(0, n.first - (1 if cue else 0)), last + 1))
+                        k += 2
+                        continue
+            if kind == "money" or (
+                kind is None and cue in ("max", "min", "around", "between") and not n.words
+            ):
+                value = self._minor(n.value)
+                if cue == "min":
+                    ents.setdefault("money_min", value)
+                else:
+                    ents.setdefault("money", value)
+                last = unit[1] if unit else n.last
+                span = self._cue_span(words, n.first) if cue else None
+                first = span[1] if span else n.first
+                if n.first > 0 and words[n.first - 1].token.folded in self.currency_words:
+                    first = min(first, n.first - 1)
+                used.update(range(first, last + 1))
+            elif kind == "age" or cue == "age_cue":
+                if n.value == n.value.to_integral_value() and 0 <= n.value <= 120:
+                    ents.setdefault("age", int(n.value))
+                    last = unit[1] if unit else n.last
+                    used.update(range(n.first, last + 1))
+            elif kind == "quantity":
+                if n.value == n.value.to_integral_value() and 0 < n.value < 1000:
+                    ents.setdefault("quantity", int(n.value))
+                    used.update(range(n.first, (unit[1] if unit else n.last) + 1))
+            elif cue == "size_cue" and not n.words:
+                ents.setdefault(
+                    "size",
+                    str(int(n.value)) if n.value == n.value.to_integral_value() else str(n.value),
+                )
+                used.update(range(n.first - 1, n.last + 1))
+            k += 1
+        for i, w in enumerate(words):
+            m2 = _QUANTITY_X.match(w.token.folded)
+            if m2 and i not in used:
+                ents.setdefault("quantity", int(m2.group(1) or m2.group(2)))
+                used.add(i)
+
+    def _things(
+        self,
+        words: Sequence[Word],
+        ents: dict[str, Any],
+        used: set[int],
+        interests: PhraseIndex | None,
+        interest_used: set[int],
+    ) -> None:
+        recipients: list[str] = []
+        quiet = set(used)
+        for match in self.ignore.find(words, used):
+            quiet.update(range(match.start, match.end))
+        for match in self.things.find(words, quiet):
+            kind, value = match.phrase.payload
+            if kind == "recipient":
+                recipients.append(value)
+            elif kind == "size":
+                ents.setdefault("size", value)
+            else:
+                ents.setdefault(kind, value)
+            used.update(range(match.start, match.end))
+        # Single-letter sizes count after a size cue only ("size M", "talla L").
+        for i, w in enumerate(words):
+            if i in used or i == 0:
+                continue
+            if w.token.folded in self.size_letters and any(
+                m.phrase.payload == "size_cue" and m.end == 1
+                for m in self.cues.find(words[i - 1 : i])
+            ):
+                ents.setdefault("size", w.token.folded)
+                used.update((i - 1, i))
+        if recipients:
+            # The most specific one: "my son" over "my little"; the first among equals.
+            rid = max(recipients, key=lambda r: _specificity(self.vocabulary, r))
+            rdef = self.vocabulary.recipients[rid]
+            ents["recipient"] = rid
+            if rdef.gender:
+                ents.setdefault("gender", rdef.gender)
+            if rdef.age is not None:
+                ents.setdefault("age", rdef.age)
+            if rdef.group and "age" not in ents:
+                ents["age_group"] = rdef.group
+        found: list[str] = []
+        for index in (self.interests, interests):
+            if index is None:
+                continue
+            for match in index.find(words, used):
+                _kind, iid = match.phrase.payload
+                if iid not in found:
+                    found.append(iid)
+                used.update(range(match.start, match.end))
+                interest_used.update(range(match.start, match.end))
+        if found:
+            ents["interest"] = found
+
+    def _minor(self, value: Decimal) -> int:
+        return int((value * self.scale).to_integral_value())
+
+
+def _specificity(vocab: Vocabulary, rid: str) -> int:
+    rdef = vocab.recipients[rid]
+    return (
+        (rdef.gender is not None)
+        + (rdef.group is not None)
+        + (rid not in ("child", "adult", "teen"))
+    )
+
+
+def _covering(words: Sequence[Word], start: int, end: int) -> set[int]:
+    return {i for i, w in enumerate(words) if w.token.start < end and w.token.end > start}
+
+
+def _decimal(raw: str) -> Decimal | None:
+    raw = raw.replace("\u00a0", " ").replace("\u202f", " ")
+    m = re.search(r"[.,](\d{1,2})$", raw)
+    whole, frac = (raw[: m.start()], m.group(1)) if m else (raw, "")
+    digits = re.sub(r"\D", "", whole)
+    try:
+        return Decimal(f"{digits}.{frac}" if frac else digits)
+    except InvalidOperation:
+        return None
+
+
+def _currency_words(
+    currency: str, vocab: Vocabulary, locales: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Folded words naming the shop's currency, and its one-character signs."""
+    from babel import Locale, UnknownLocaleError
+
+    words: set[str] = {fold(currency)}
+    signs: set[str] = set()
+    names: list[str] = list(vocab.money.currency_words.get(currency, []))
+    for loc in [*locales, "en"]:
+        try:
+            data = Locale.parse(loc.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            continue
+        symbol = data.currency_symbols.get(currency)
+        if symbol:
+            names.append(symbol)
+        name = data.currencies.get(currency)
+        if name:
+            names.append(name)
+        plurals = data._data.get("currency_names_plural", {}).get(currency, {})
+        names.extend(plurals.values())
+    for name in names:
+        folded = fold(name)
+        if len(folded) == 1 and not folded.isalnum():
+            signs.add(name)
+            signs.add(folded)
+            continue
+        for part in re.findall(r"\w+", folded):
+            if len(part) >= 2:
+                words.add(part)
+        if not folded.isalnum() and len(folded) <= 3:
+            signs.add(name)
+    # Adjectives of country names in Babel's currency names ("polski", "польский") are not
+    # currency words on their own.
+    words -= {
+        "polski",
+        "polskie",
+        "polskich",
+        "polaco",
+        "polacos",
+        "польский",
+        "польских",
+        "польского",
+        "لهستان",
+        "polish",
+        "us",
+        "american",
+        "british",
+    }
+    return words, signs
+
+
+def _phone(text: str, locales: Sequence[str]) -> tuple[str, int, int] | None:
+    try:
+        import phonenumbers
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    regions = [None, *_regions(locales)]
+    for region in regions:
+        try:
+            for match in phonenumbers.PhoneNumberMatcher(text, region):
+                number = match.number
+                if phonenumbers.is_possible_number(number):
+                    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                    return e164, match.start, match.end
+        except Exception:
+            continue
+    return None
+
+
+def _regions(locales: Sequence[str]) -> list[str]:
+    guess = {"pl": "PL", "es": "ES", "ru": "RU", "fa": "IR", "en": "GB", "de": "DE", "fr": "FR"}
+    out = []
+    for loc in locales:
+        parts = loc.replace("_", "-").split("-")
+        region = parts[1].upper() if len(parts) > 1 else guess.get(parts[0])
+        if region and region not in out:
+            out.append(region)
+    return out
+
+
+__all__ = ["EntityReader", "Found", "Number"]

@@ -1,0 +1,166 @@
+"""Which flow a sentence asks for, from the flows' examples and keywords.
+
+Each example is a set of lemma keys. A key's weight is its inverse frequency across intents
+(a word every flow uses says little), lowered for the language's stop words (from the
+``stop-words`` package). A sentence scores against an example by how much of the example
+it contains and how much of its own known words the example explains (the geometric mean
+of the two weighted coverages), so word order, extra words and inflections do not matter;
+the intent's score is its best example's. Words that are values (an amount, an age, a
+recipient) are left out of the sentence's side, and count instead as evidence for the
+flows that ask for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .lexicon import PhraseIndex, Word, fa_stems, phrase_keys
+
+FUNCTION_SHARE = 0.3  # a key in this share of the intents is a function word
+
+
+@lru_cache(maxsize=32)
+def stop_words(lang: str) -> frozenset[str]:
+    """The folded stop words of ``lang`` (empty when the package has no list for it)."""
+    from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+    from .text import fold
+
+    base = lang.split("-", 1)[0]
+    name = LANGUAGE_MAPPING.get(base)
+    if name is None:
+        return frozenset()
+    try:
+        return frozenset(fold(w) for w in get_stop_words(name))
+    except Exception:
+        return frozenset()
+
+
+@dataclass
+class Example:
+    intent: str
+    keys: frozenset[str]
+    lang: str
+    text: str
+    source: object = None  # where it was written (for lint messages)
+    weight: float = 0.0
+
+
+@dataclass
+class IntentIndex:
+    """Intents (flow ids, or ``@name`` for interruptions) with their examples."""
+
+    examples: list[Example] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
+    by_key: dict[str, list[int]] = field(default_factory=dict)
+    stop: dict[str, frozenset[str]] = field(default_factory=dict)
+    stop_keys: frozenset[str] = frozenset()
+    function_keys: frozenset[str] = frozenset()  # the vocabulary's function words
+
+    def add(self, intent: str, text: str, lang: str, source: object = None) -> Example | None:
+        keys = frozenset(phrase_keys(text, lang))
+        if not keys:
+            return None
+        if lang.split("-")[0] in ("fa", "ar", "ur"):
+            # Persian joins "my", plurals and the object marker to words: match their stems.
+            keys |= {stem for k in keys for stem in fa_stems(k) if len(stem) > 2}
+        example = Example(intent, keys, lang, text, source)
+        self.examples.append(example)
+        return example
+
+    def finish(self) -> None:
+        """Compute the weights once every example is in.
+
+        A key's weight is its inverse frequency across intents. Keys most intents use
+        ("for", "my", "i") are function words: matching only those says nothing. Stop-word
+        lists are not used here: they hold words that decide intents ("order", "help",
+        "find", "buy" are all English stop words).
+        """
+        df: dict[str, set[str]] = {}
+        for ex in self.examples:
+            for key in ex.keys:
+                df.setdefault(key, set()).add(ex.intent)
+        n = len({ex.intent for ex in self.examples}) or 1
+        self.weights = {key: math.log(1 + n / len(intents)) for key, intents in df.items()}
+        common = max(3, math.ceil(n * FUNCTION_SHARE))
+        self.stop_keys = self.function_keys | frozenset(
+            k for k, intents in df.items() if len(intents) >= common
+        )
+        self.by_key = {}
+        for i, ex in enumerate(self.examples):
+            ex.weight = sum(self.weights[k] for k in ex.keys)
+            for key in ex.keys:
+                self.by_key.setdefault(key, []).append(i)
+
+    def _stop(self, lang: str) -> frozenset[str]:
+        found = self.stop.get(lang)
+        if found is None:
+            found = self.stop[lang] = stop_words(lang)
+        return found
+
+    def words(self) -> set[str]:
+        return set(self.weights)
+
+    def score(
+        self, words: Sequence[Word], used: set[int], evidence: dict[str, float] | None = None
+    ) -> tuple[list[tuple[str, float]], dict[str, set[str]]]:
+        """Intents by score, best first (only those with some match), and for each the
+        languages of its best-matching examples."""
+        weights = self.weights
+        # Each sentence word: its known keys and its weight (its best known key's); words
+        # that are values (amounts, ages, recipients) weigh nothing here.
+        word_weight: list[float] = []
+        word_of: dict[str, list[int]] = {}
+        for i, w in enumerate(words):
+            keys = [k for k in w.keys if k in weights]
+            if not keys:
+                continue
+            n = len(word_weight)
+            word_weight.append(0.0 if i in used else max(weights[k] for k in keys))
+            for k in keys:
+                word_of.setdefault(k, []).append(n)
+        total = sum(word_weight)
+        mine = word_of.keys()
+        candidates: set[int] = set()
+        for k in mine:
+            candidates.update(self.by_key.get(k, ()))
+        best: dict[str, float] = {}
+        langs: dict[str, set[str]] = {}
+        stop = self.stop_keys
+        for idx in candidates:
+            ex = self.examples[idx]
+            hit = ex.keys & mine
+            if hit <= stop and not ex.keys <= stop:
+                continue  # only "is", "my", "the" in common with an example that says more
+            got = sum(weights[k] for k in hit)
+            if not got or not ex.weight:
+                continue
+            if len(hit) == 1:
+                explained = sum(word_weight[j] for j in word_of[next(iter(hit))])
+            else:
+                explained = sum(word_weight[j] for j in {j for k in hit for j in word_of[k]})
+            cover = got / ex.weight
+            share = explained / total if total else 1.0
+            value = math.sqrt(cover * share) if share else cover * 0.5
+            known = best.get(ex.intent, 0.0)
+            if value > known + 1e-9:
+                best[ex.intent] = value
+                langs[ex.intent] = {ex.lang}
+            elif abs(value - known) <= 1e-9:
+                langs.setdefault(ex.intent, set()).add(ex.lang)
+        for intent, bonus in (evidence or {}).items():
+            if intent in best or bonus >= 0.25:
+                best[intent] = best.get(intent, 0.0) + bonus  # may pass 1: ranks, not odds
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0])), langs
+
+    def phrase_index(self) -> PhraseIndex:
+        index = PhraseIndex()
+        for ex in self.examples:
+            index.add(ex.text, ex.lang, ex.intent)
+        return index
+
+
+__all__ = ["Example", "IntentIndex", "stop_words"]
