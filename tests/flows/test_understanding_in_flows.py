@@ -164,7 +164,7 @@ def test_one_sentence_fills_every_question_it_answers_and_they_are_skipped(proje
     chat = Chat(project)
     said = chat.says("I need a present for my 8 year old nephew who loves lego, max 100 zł")
     # recipient, age and interests came from the sentence; the budget asks to confirm.
-    assert said == "Up to PLN100.00, right?\n1. Yes\n2. No"
+    assert said == "Up to PLN\xa0100.00, right?\n1. Yes\n2. No"
     assert chat.state.slots["recipient"] == "child"
     assert chat.state.slots["age"] == 8
     assert chat.says("yes") == "Done: child 8 10000 lego"
@@ -192,7 +192,7 @@ def test_a_free_text_answer_to_a_choice_maps_onto_the_choices(project):
     assert chat.says("for my nephew") == "How old?"
     assert chat.state.slots["recipient"] == "child"
     # A later answer carries values for the questions still to come.
-    assert chat.says("9, and my budget is 120 zł").startswith("Up to PLN120.00")
+    assert chat.says("9, and my budget is 120 zł").startswith("Up to PLN\xa0120.00")
 
 
 def test_an_interest_outside_the_buttons_is_taken_from_the_words(project):
