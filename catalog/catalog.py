@@ -280,6 +280,28 @@ class Catalog:
             quantity=variant.quantity,
         )
 
+    def retailer_offer(self, retailer_id: str, *, locale: str, now: datetime) -> Offer | None:
+        """The offer a platform catalog's retailer id names (a WhatsApp order's
+        ``product_retailer_id``: the feed's ``id``, so a product or a variant id), or None.
+
+        A product id names a product without variants, or one whose only variant is active;
+        a product with several variants needs the variant's id.
+        """
+        rid = retailer_id.strip() if isinstance(retailer_id, str) else ""
+        if not rid:
+            return None
+        product = self.get(rid)
+        if product is not None:
+            if product.standalone:
+                return self.offer(rid, None, locale=locale, now=now)
+            if len(product.variants) == 1:
+                return self.offer(rid, product.variants[0].id, locale=locale, now=now)
+        generation = self.generation
+        if generation is None:
+            return None
+        owner = self.store.product_of_variant(generation, rid)
+        return None if owner is None else self.offer(owner, rid, locale=locale, now=now)
+
     def reviews(self, product_id: str, *, locale: str, limit: int = 3) -> list[Review]:
         """The best recent reviews of a product for a shopper reading ``locale``: the better
         rated, then the newer, of those in the shopper's language (of all, when none is)."""

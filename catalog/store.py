@@ -298,6 +298,14 @@ class CatalogStore:
             rated = _ratings(connection, [row.id])
         return _product(row, found, rated.get(row.id)) if found else None
 
+    def product_of_variant(self, generation: int, variant_id: str) -> str | None:
+        """The id of the active product an active variant belongs to, or None."""
+        query = select(_V.product_id).where(
+            _V.generation == generation, _V.id == variant_id, _V.status == "active"
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
     def _variants(
         self, connection: Connection, generation: int, product_ids: list[str]
     ) -> dict[str, list[Variant]]:

@@ -10,6 +10,7 @@
 
 from checkout.actions import money, order_view, register_checkout_actions
 from checkout.book import TRANSITIONS, Cart, OrderBook, PaymentResult
+from checkout.catalog_orders import OrderedLine, TakenLine, fill_cart
 from checkout.config import CheckoutConfig, DiscountCode, ShippingOption
 from checkout.db import Database
 from checkout.errors import (
@@ -23,7 +24,7 @@ from checkout.errors import (
 from checkout.l10n import format_money
 from checkout.messages import message
 from checkout.migrations import MIGRATIONS
-from checkout.offers import OfferSource
+from checkout.offers import OfferSource, RetailerOffers
 from checkout.orders import (
     Order,
     OrderItem,
@@ -44,6 +45,7 @@ from checkout.stripe import SignatureInvalid, StripeCheckout, sign, verify_signa
 from checkout.tables import metadata
 
 __all__ = [
+    "fill_cart",
     "MIGRATIONS",
     "PAYMENT_LINK",
     "TRANSITIONS",
@@ -56,6 +58,9 @@ __all__ = [
     "DiscountCode",
     "IllegalTransition",
     "OfferSource",
+    "OrderedLine",
+    "RetailerOffers",
+    "TakenLine",
     "Order",
     "OrderBook",
     "OrderFileError",

@@ -6,7 +6,7 @@ that the flow turns into words in the shopper's language.
 
     cart.add(product_id, variant_id?, quantity=1)   cart.update(item, quantity)
     cart.remove(item)   cart.show()   cart.apply_code(code)
-    cart.shipping_options()   cart.set_shipping(option)
+    cart.shipping_options()   cart.set_shipping(option)   cart.from_catalog_order(order)
     checkout.start(name, contact, address?, channel?)   checkout.pay(number, method, channel?)
     orders.lookup(number, contact)   orders.list()
 """
@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection
 
 from checkout.book import Cart, PricedLine, split_key
+from checkout.catalog_orders import OrderedLine, TakenLine, fill_cart
 from checkout.l10n import format_money, pick_text
 from checkout.orders import Order
 from checkout.shop import Checkout
@@ -45,6 +47,48 @@ def _quantity(value: object) -> int | None:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+def ordered_lines(order: object) -> list[OrderedLine]:
+    """The items of a platform cart as the engine keeps it (``CatalogOrderInput`` dumped to
+    JSON); anything unusable in it is left out, never an error."""
+    items = order.get("items") if isinstance(order, dict) else None
+    found: list[OrderedLine] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        quantity = _quantity(item.get("quantity"))
+        rid = _text(item.get("retailer_id"))
+        if not rid or quantity is None:
+            continue
+        try:
+            price = Decimal(str(item["price"])) if item.get("price") is not None else None
+        except InvalidOperation:
+            price = None
+        currency = _text(item.get("currency")).upper() or None
+        found.append(OrderedLine(rid, quantity, price, currency))
+    return found
+
+
+def _taken(line: TakenLine, locale: str) -> dict[str, Any]:
+    offer = line.offer
+    title = offer.title if offer else line.retailer_id
+    shown = (
+        money(line.price_shown, line.currency_shown, locale)
+        if line.price_shown is not None and line.currency_shown
+        else ""
+    )
+    now = money(offer.price, offer.currency, locale) if offer else ""
+    return {
+        "retailer_id": line.retailer_id,
+        "title": title,
+        "asked": line.asked,
+        "quantity": line.quantity,
+        "problem": line.problem,
+        "price_changed": line.price_changed,
+        "price_shown_text": shown,
+        "price_text": now,
+    }
 
 
 def _line(line: PricedLine, locale: str) -> dict[str, Any]:
@@ -242,6 +286,50 @@ def register_checkout_actions(
             cart = view(conn, current(conn, ctx), ctx.locale)
             return {"ok": found is not None, "cart": cart}
 
+    def from_catalog_order(ctx: ActionContext, *, order: Any = None) -> dict[str, Any]:
+        """Make the cart the one the shopper sent from the platform's catalog (a WhatsApp
+        order): it replaces the open cart, every item re-priced and stock-checked.
+
+        ``empty`` when nothing could be put in it; ``unavailable`` (titles, or the retailer
+        id of what the shop does not know), ``reduced`` (``title: asked → taken``) and
+        ``price_changes`` (``title: shown → now``) say what differs from what the shopper
+        picked; ``changed`` when any of them is not empty; ``note`` is the shopper's text.
+        """
+        with checkout.db.transaction() as conn:
+            taken = fill_cart(
+                book,
+                conn,
+                ctx.conversation_id,
+                ordered_lines(order),
+                locale=ctx.locale,
+                now=clock(),
+            )
+            cart = view(conn, current(conn, ctx), ctx.locale)
+        lines = [_taken(line, ctx.locale) for line in taken]
+        unavailable = [i["title"] for i in lines if i["problem"] in ("unknown", "sold_out")]
+        reduced = [
+            f"{i['title']}: {i['asked']} → {i['quantity']}"
+            for i in lines
+            if i["problem"] == "short"
+        ]
+        price_changes = [
+            f"{i['title']}: {i['price_shown_text']} → {i['price_text']}"
+            for i in lines
+            if i["price_changed"]
+        ]
+        note = order.get("text") if isinstance(order, dict) else None
+        return {
+            "ok": not cart["empty"],
+            "empty": cart["empty"],
+            "cart": cart,
+            "items": lines,
+            "unavailable": unavailable,
+            "reduced": reduced,
+            "price_changes": price_changes,
+            "changed": bool(unavailable or reduced or price_changes),
+            "note": _text(note),
+        }
+
     def start(
         ctx: ActionContext, *, name: str, contact: str, address: str = "", channel: str = ""
     ) -> dict[str, Any]:
@@ -363,6 +451,7 @@ def register_checkout_actions(
     registry.register("cart.apply_code", apply_code)
     registry.register("cart.shipping_options", shipping_options)
     registry.register("cart.set_shipping", set_shipping)
+    registry.register("cart.from_catalog_order", from_catalog_order)
     registry.register("checkout.start", start)
     registry.register("checkout.pay", pay)
 

@@ -7,7 +7,7 @@ catalog's ``Catalog.offer`` has exactly this signature; tests may pass any objec
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from catalog.records import Offer
 
@@ -20,4 +20,15 @@ class OfferSource(Protocol):
         ...
 
 
-__all__ = ["OfferSource"]
+@runtime_checkable
+class RetailerOffers(Protocol):
+    """An offer source that also knows a platform catalog's retailer ids (the feed's ``id``:
+    a product or a variant id), as ``Catalog.retailer_offer`` does. Sources without it are
+    asked ``offer(retailer_id, None)``: retailer ids are then product ids."""
+
+    def retailer_offer(self, retailer_id: str, *, locale: str, now: datetime) -> Offer | None:
+        """The offer ``retailer_id`` names, or None."""
+        ...
+
+
+__all__ = ["OfferSource", "RetailerOffers"]

@@ -15,6 +15,7 @@ from .driver import arun_turn, run_turn
 from .engine import Engine, FlowRuntimeError, Turn
 from .events import (
     ActionResult,
+    CatalogOrderInput,
     ChoiceInput,
     ContactInput,
     Event,
@@ -22,6 +23,7 @@ from .events import (
     LocationInput,
     MediaInput,
     MediaKind,
+    OrderedItem,
     SetLocaleInput,
     StartInput,
     TextInput,
@@ -49,6 +51,7 @@ __all__ = [
     "ActionRegistry",
     "ActionResult",
     "ActionSpec",
+    "CatalogOrderInput",
     "Choice",
     "ChoiceInput",
     "ContactInput",
@@ -64,6 +67,7 @@ __all__ = [
     "LocationInput",
     "MediaInput",
     "MediaKind",
+    "OrderedItem",
     "ProductCard",
     "ProductCards",
     "Project",

@@ -21,6 +21,7 @@ from understanding.understand import SURE
 from .compiled import ChoiceOption, Jump, LText, Project, Step
 from .events import (
     ActionResult,
+    CatalogOrderInput,
     ChoiceInput,
     ContactInput,
     Event,
@@ -57,6 +58,11 @@ from .templates import TemplateError, Templates, money
 from .text import fold, fold_message, parse_int
 
 log = logging.getLogger("shopchat.engine")
+
+#: The payload trigger of the flow that takes a cart sent from the platform's catalog
+#: (:class:`~flows.events.CatalogOrderInput`); the order waits for it in this slot.
+CATALOG_ORDER = "CATALOG_ORDER"
+CATALOG_ORDER_SLOT = "catalog_order"
 
 MAX_STEPS_PER_TURN = 500
 CONTINUE, MENU, LANG = "@continue", "@menu", "@lang:"
@@ -278,7 +284,9 @@ class _Run:
         if s.waiting == "action":
             # The previous action never reported back (the driver died): drop it politely.
             self.reset(keep_slots=True)
-        if isinstance(event, TextInput | ChoiceInput):
+        if isinstance(event, CatalogOrderInput):
+            self.catalog_order(event)
+        elif isinstance(event, TextInput | ChoiceInput):
             self.handle_message(event)
         elif isinstance(event, ContactInput) and self.asking_type() in ("phone", "text"):
             self.answer(TextInput(text=event.phone))
@@ -298,6 +306,16 @@ class _Run:
             self.reject(None, self.system("invalid_text"))
         else:
             self.fallback()
+
+    def catalog_order(self, event: CatalogOrderInput) -> None:
+        """A cart sent from the platform's catalog replaces whatever was going on: it is the
+        clearest thing a shopper can say. Without a flow for it, the shop says what it can do."""
+        target = self.project.triggers.payloads.get(CATALOG_ORDER)
+        if target is None:
+            self.unsupported("other")
+            return
+        self.set_slot(CATALOG_ORDER_SLOT, event.model_dump(mode="json", exclude={"kind"}))
+        self.start(target)
 
     def unsupported(self, media: str) -> None:
         """A message the shop cannot read: say so, say what it can do, show where we are."""
@@ -499,7 +517,7 @@ class _Run:
             if any(p == event.payload for _l, p in self.state.offered):
                 return False
             found = triggers.match_payload(event.payload)
-            if found is None:
+            if found is None or event.payload == CATALOG_ORDER:
                 return False
             flow_id, values = found
             self.start(flow_id, values)

@@ -5,6 +5,7 @@ Adapters turn platform JSON into these; the engine never sees platform payloads.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,6 +81,37 @@ class ImageInput(_Event):
     caption: str | None = None
 
 
+class OrderedItem(BaseModel):
+    """One line of a cart the shopper sent from a platform's catalog (WhatsApp ``product_items``).
+
+    ``retailer_id`` is the catalog feed's ``id``: a product or a variant id. ``price`` and
+    ``currency`` are what the platform showed the shopper (major units, ``Decimal``); the shop
+    re-prices every line, so they are only compared, never charged.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    retailer_id: str
+    quantity: int
+    price: Decimal | None = None
+    currency: str | None = None
+
+
+class CatalogOrderInput(_Event):
+    """The shopper sent a cart from the business's catalog (a WhatsApp ``order`` message).
+
+    The engine starts the flow whose payload trigger is ``CATALOG_ORDER`` with the order in
+    the slot ``catalog_order`` (``items``: ``retailer_id``, ``quantity``, ``price``,
+    ``currency``; ``text``; ``catalog_id``); the checkout action ``cart.from_catalog_order``
+    turns it into the shop's cart.
+    """
+
+    kind: Literal["catalog_order"] = "catalog_order"
+    items: tuple[OrderedItem, ...] = ()
+    text: str | None = None  # the note the shopper typed along with the cart
+    catalog_id: str | None = None
+
+
 class ActionResult(_Event):
     """The outcome of an :class:`~flows.replies.ActionCall` effect, fed back by the driver."""
 
@@ -105,12 +137,14 @@ Event = Annotated[
     | ImageInput
     | ActionResult
     | SetLocaleInput
-    | MediaInput,
+    | MediaInput
+    | CatalogOrderInput,
     Field(discriminator="kind"),
 ]
 
 __all__ = [
     "ActionResult",
+    "CatalogOrderInput",
     "ChoiceInput",
     "ContactInput",
     "Event",
@@ -118,6 +152,7 @@ __all__ = [
     "LocationInput",
     "MediaInput",
     "MediaKind",
+    "OrderedItem",
     "SetLocaleInput",
     "StartInput",
     "TextInput",

@@ -9,12 +9,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from flows import (
+    CatalogOrderInput,
     ChoiceInput,
     ContactInput,
     Event,
     ImageInput,
     LocationInput,
     MediaInput,
+    OrderedItem,
     TextInput,
 )
 
@@ -150,21 +152,23 @@ def _event(m: Message, meta: dict[str, Any]) -> Event | None:
     if m.type == "contacts" and m.contacts:
         return _contact(m, meta)
     if m.type == "order" and m.order is not None:
+        # A cart sent from the business's WhatsApp catalog: the shop re-prices it and checks
+        # it out (the engine's CatalogOrderInput, see checkout's cart.from_catalog_order).
         order = m.order
-        meta["order"] = {
-            "catalog_id": order.catalog_id,
-            "text": order.text,
-            "product_items": [
-                {
-                    "product_retailer_id": item.product_retailer_id,
-                    "quantity": item.quantity,
-                    "item_price": str(item.item_price),
-                    "currency": item.currency,
-                }
+        meta["catalog_id"] = order.catalog_id
+        return CatalogOrderInput(
+            items=tuple(
+                OrderedItem(
+                    retailer_id=item.product_retailer_id,
+                    quantity=item.quantity,
+                    price=item.item_price if item.item_price.is_finite() else None,
+                    currency=item.currency.strip().upper() or None,
+                )
                 for item in order.product_items
-            ],
-        }
-        return None
+            ),
+            text=order.text or None,
+            catalog_id=order.catalog_id,
+        )
     if m.errors:
         meta["errors"] = [e.summary() for e in m.errors]
     return None

@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,16 @@ from adapters.base import (
     inbound_from_json,
 )
 from adapters.whatsapp import WhatsAppChannel
-from flows import ChoiceInput, ContactInput, ImageInput, LocationInput, MediaInput, TextInput
+from flows import (
+    CatalogOrderInput,
+    ChoiceInput,
+    ContactInput,
+    ImageInput,
+    LocationInput,
+    MediaInput,
+    OrderedItem,
+    TextInput,
+)
 
 DATA = Path(__file__).parent.parent / "data" / "whatsapp"
 SECRET = "whatsapp-app-secret"
@@ -131,27 +141,50 @@ def test_a_shared_contact_card() -> None:
     assert event.event == ContactInput(phone="+1 (650) 555-6789", name="Barbara J. Johnson")
 
 
-def test_a_catalog_order_is_kept_for_checkout_without_running_the_engine() -> None:
+def test_a_catalog_order_is_a_cart_for_the_engine_with_the_prices_the_shopper_saw() -> None:
     [event] = parse("order.json")
-    assert isinstance(event, UnknownInbound)
-    assert event.meta["order"] == {
-        "catalog_id": "194836987003835",
-        "text": "Gift wrap please",
-        "product_items": [
-            {
-                "product_retailer_id": "di9ozbzfi4",
-                "quantity": 2,
-                "item_price": "30.5",
-                "currency": "USD",
-            },
-            {
-                "product_retailer_id": "nqryix03ez",
-                "quantity": 1,
-                "item_price": "25",
-                "currency": "USD",
-            },
-        ],
+    assert isinstance(event, MessageInbound)
+    assert event.conversation_id == "whatsapp:16505551234"
+    assert event.event == CatalogOrderInput(
+        items=(
+            OrderedItem(
+                retailer_id="di9ozbzfi4", quantity=2, price=Decimal("30.5"), currency="USD"
+            ),
+            OrderedItem(retailer_id="nqryix03ez", quantity=1, price=Decimal("25"), currency="USD"),
+        ),
+        text="Gift wrap please",
+        catalog_id="194836987003835",
+    )
+    # What the inbox stores reads back as the same event (prices as exact decimals).
+    assert inbound_from_json(event.model_dump_json()) == event
+
+
+def test_a_catalog_order_with_quantities_as_strings_and_no_note() -> None:
+    message = {
+        "from": "48600123456",
+        "id": "wamid.ORDER2",
+        "timestamp": "1750091600",
+        "type": "order",
+        "order": {
+            "catalog_id": "1",
+            "product_items": [
+                {
+                    "product_retailer_id": "kite",
+                    "quantity": "3",
+                    "item_price": "12.50",
+                    "currency": "pln",
+                }
+            ],
+        },
     }
+    [event] = WhatsAppChannel(SECRET, PHONE_NUMBER_ID).parse(make_body([message]))
+    assert isinstance(event, MessageInbound)
+    assert event.event == CatalogOrderInput(
+        items=(
+            OrderedItem(retailer_id="kite", quantity=3, price=Decimal("12.50"), currency="PLN"),
+        ),
+        catalog_id="1",
+    )
 
 
 def test_an_unsupported_message_is_answered_with_what_the_shop_can_do() -> None:
