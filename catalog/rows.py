@@ -120,19 +120,21 @@ def product_data(product: tuple[Any, ...], locale: str = "") -> str:
         images,
         link,
     ) = product
-    return orjson.dumps(
-        {
-            "title": localized(title, title_i18n, locale),
-            "description": localized(description, description_i18n, locale),
-            "description_html": description_html,
-            "categories": categories,
-            "product_type": product_type,
-            "tags": tags,
-            "image": image,
-            "images": images,
-            "link": link,
-        }
-    ).decode()
+    data: dict[str, Any] = {"title": localized(title, title_i18n, locale)}
+    # Empty values are left out (the store reads them back as empty).
+    for key, value in (
+        ("description", localized(description, description_i18n, locale)),
+        ("description_html", description_html),
+        ("categories", categories),
+        ("product_type", product_type),
+        ("tags", tags),
+        ("image", image),
+        ("images", images),
+        ("link", link),
+    ):
+        if value:
+            data[key] = value
+    return orjson.dumps(data).decode()
 
 
 # One feed item as the import stores and indexes it, worked out by :func:`prepare`: plain
@@ -167,6 +169,10 @@ def prepare(item: FeedItem) -> Prepared:
     """What :func:`import_items` needs of ``item``; no state, so any process may run it."""
     if not item.group_id:
         item.group_id = item.id
+    # An item that is its own group is (nearly always) a product of its own: its title, link
+    # and picture are the product's, stored once (the store reads them back from the
+    # product; in a group named after one of its items, that item shows the group's first).
+    own_product = item.group_id == item.id
     reason = _check(item)
     if reason is not None:
         return (item.id or "", item.group_id or "", item.line, reason, (), None, (), ())
@@ -182,17 +188,21 @@ def prepare(item: FeedItem) -> Prepared:
     active = item.status is Status.ACTIVE
     sale_start, sale_end = epoch(item.sale_start), epoch(item.sale_end)
     currency = item.currency.upper()
-    variant = orjson.dumps(
-        {
-            "label": label,
-            "attributes": attributes,
-            "age_group": item.age_group,
-            "gender": item.gender,
-            "image": item.image,
-            "link": item.link,
-            "title": item.title,
-        }
-    ).decode()
+    # Only what is there: empty values cost disk at a million rows and read back as defaults.
+    fields: dict[str, Any] = {}
+    if label:
+        fields["label"] = label
+    if attributes:
+        fields["attributes"] = attributes
+    if item.age_group is not None:
+        fields["age_group"] = item.age_group
+    if item.gender is not None:
+        fields["gender"] = item.gender
+    if not own_product:
+        fields["image"] = item.image
+        fields["link"] = item.link
+        fields["title"] = item.title
+    variant = orjson.dumps(fields).decode()
     row = (
         item.id,
         item.group_id,

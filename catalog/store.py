@@ -7,7 +7,7 @@ import fills a new one and flips the pointer in one transaction (see :mod:`catal
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,6 +198,18 @@ def _product(
 ) -> Product:
     data = orjson.loads(row.data)
     count, total = rating or (0, 0)
+    if its_variants and "" in {v.title for v in its_variants}:
+        # A product made of one item without a group stores its title, link and picture
+        # once, on the product (catalog.rows.prepare).
+        own = next(iter(data["title"].values()), "")
+        its_variants = [
+            replace(
+                v, title=own, image=v.image or data.get("image"), link=v.link or data.get("link")
+            )
+            if not v.title
+            else v
+            for v in its_variants
+        ]
     return Product(
         rating=round(total / count / 10, 1) if count else None,
         reviews=count,

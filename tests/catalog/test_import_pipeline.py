@@ -78,11 +78,12 @@ def test_a_parser_process_that_dies_fails_the_import_and_keeps_the_old_catalog(
     catalog.import_items([_old_kite()])
     before = catalog.generation
     path = tmp_path / "feed.xml"
-    path.write_text(HEAD + _variants(15_000) + TAIL, encoding="utf-8")
+    path.write_text(HEAD + _variants(40_000) + TAIL, encoding="utf-8")
     monkeypatch.setattr("catalog.feeds.google_xml.PARALLEL_BYTES", 0)
     monkeypatch.setattr("catalog.feeds.parser_process.BATCH", 100)  # it runs < 1,000 items ahead
 
     def progress(rows: int, rejected: int) -> None:
+        # The child runs up to a full 1 MB pipe ahead: several thousand small items.
         if rows == 10_000:
             _kill_the_parser()  # as the out-of-memory killer would
 
