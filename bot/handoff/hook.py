@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 from adapters.base import Inbound, MessageInbound, OutboundCall, RenderContext
 from bot.service import ChannelLink
 from flows import (
+    CatalogOrderInput,
     ChoiceInput,
     ContactInput,
     Handoff,
@@ -65,6 +66,10 @@ def event_text(inbound: MessageInbound) -> str:
         return f"[location] {e.address or f'{e.latitude},{e.longitude}'}"
     if isinstance(e, StartInput):
         return f"[start] {e.payload or ''}".strip()
+    if isinstance(e, CatalogOrderInput):
+        # What the shopper picked in the platform's catalog, as they sent it.
+        items = ", ".join(f"{i.quantity} × {i.retailer_id}" for i in e.items)
+        return f"[catalog order] {items}{f' — {e.text}' if e.text else ''}"
     return f"[{type(e).__name__}]"
 
 
