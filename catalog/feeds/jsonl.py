@@ -91,7 +91,7 @@ _VARIANT_FIELDS = frozenset(
 
 
 def read_jsonl(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterator[FeedItem]:
-    unknown: set[str] = set()
+    unknown: dict[str, int] = {}  # field -> the first line it is on
     count = 0
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
@@ -113,7 +113,9 @@ def read_jsonl(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterato
             if not isinstance(obj, dict):
                 builder.error(number, None, f"expected a JSON object, got {type(obj).__name__}")
                 continue
-            unknown.update(key for key in obj if key not in _HANDLED)
+            for key in obj:
+                if key not in _HANDLED:
+                    unknown.setdefault(key, number)
             variants = obj.get("variants")
             if variants is None or variants == []:
                 item = _item(obj, number, builder)
@@ -122,7 +124,9 @@ def read_jsonl(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterato
                 continue
             yield from _variants(obj, variants, number, builder, unknown)
     if unknown:
-        builder.warn(0, None, "fields not imported: " + ", ".join(sorted(unknown)))
+        # On the line of the first of them, where an editor can jump (like XML's elements).
+        first = min(unknown.values())
+        builder.warn(first, None, "fields not imported: " + ", ".join(sorted(unknown)))
 
 
 def _variants(
@@ -130,7 +134,7 @@ def _variants(
     variants: Any,
     number: int,
     builder: OfferBuilder,
-    unknown: set[str],
+    unknown: dict[str, int],
 ) -> Iterator[FeedItem]:
     """The items of a product line with ``variants``: each variant over the product's fields."""
     shown_id = obj.get("id") if isinstance(obj.get("id"), str) else None
@@ -145,7 +149,9 @@ def _variants(
     base = {k: v for k, v in obj.items() if k != "variants"}
     in_stock = base.get("availability") in (None, "in_stock", "in stock")
     for variant in variants:
-        unknown.update(f"variants.{key}" for key in variant if key not in _VARIANT_FIELDS)
+        for key in variant:
+            if key not in _VARIANT_FIELDS:
+                unknown.setdefault(f"variants.{key}", number)
         merged = {**base, "group_id": obj.get("id"), **variant}
         merged["title"], merged["description"] = base.get("title"), base.get("description")
         if not in_stock:  # a product out of stock has no variant in stock

@@ -57,7 +57,7 @@ def test_jsonl_rows(feed):
             (9, None, "invalid UTF-8 bytes"),
         ],
     )
-    assert_problems(warnings(reader), [(0, None, "fields not imported: colour")])
+    assert_problems(warnings(reader), [(1, None, "fields not imported: colour")])
 
 
 def test_jsonl_other_currency_than_the_shop_is_rejected(feed):
