@@ -46,7 +46,7 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
-from .project import open_project
+from .project import FeedRefused, open_project
 from .proxies import TrustedProxies
 from .service import ChatService, TurnHook
 from .settings import Settings
@@ -79,6 +79,11 @@ def create_app(
         errors = [d.format(Path.cwd()) for d in opened.diagnostics if d.severity == "error"]
         raise ProjectUnusable("the bot project has errors:\n" + "\n".join(errors))
     project = opened.project
+    for problem in opened.diagnostics:
+        # The configured feed's refusal and rejected rows: serving goes on with the catalog
+        # as it was, and says so where the operator looks.
+        if problem.severity == "warning" or isinstance(problem, FeedRefused):
+            log.warning("%s", problem.format(Path.cwd()))
     try:
         handoff_config = HandoffConfig.parse(
             project.shop.handoff,

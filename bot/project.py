@@ -38,6 +38,12 @@ from .settings import Settings
 from .storage import SessionStore, StorageError
 
 
+@dataclass(frozen=True)
+class FeedRefused(Diagnostic):
+    """``shop.yaml``'s feed or reviews file could not be imported: an error for ``check``, but
+    the catalog as it was still serves, so ``serve`` and ``chat`` start and report it."""
+
+
 @dataclass
 class OpenedProject:
     root: Path
@@ -180,7 +186,7 @@ def _import_reviews(root: Path, catalog: Catalog, setup: ShopCatalog) -> list[Di
         report = catalog.import_reviews(path, rules=setup.rules, changed_only=True)
     except ImportRefused as exc:
         return [
-            Diagnostic(shop_yaml, line, col, f"reviews {setup.reviews!r} not imported: {exc}"),
+            FeedRefused(shop_yaml, line, col, f"reviews {setup.reviews!r} not imported: {exc}"),
             *_rejects(path, exc.report.rejected),
         ]
     except (CatalogError, StorageError, OSError) as exc:
@@ -199,18 +205,20 @@ def _import_feed(root: Path, catalog: Catalog, setup: ShopCatalog) -> list[Diagn
     line, col = setup.doc.pos(("catalog", "feed")) if setup.doc else (1, 1)
     feed_path = (root / feed).resolve()
     if not feed_path.exists():
-        return [Diagnostic(shop_yaml, line, col, f"catalog feed {feed!r} not found")]
+        return [FeedRefused(shop_yaml, line, col, f"catalog feed {feed!r} not found")]
     try:
         report = catalog.import_path(feed_path, rules=setup.rules, changed_only=True)
     except ImportRefused as exc:
         message = f"catalog feed {feed!r} cannot be used: {exc}; shoppers see the catalog as it was"
         return [
-            Diagnostic(shop_yaml, line, col, message),
+            FeedRefused(shop_yaml, line, col, message),
             *_rejects(feed_path, exc.report.rejected),
         ]
-    except (CatalogError, ImportError, StorageError, OSError) as exc:
-        message = f"catalog feed {feed!r} not imported: {exc}"
-        return [Diagnostic(shop_yaml, line, col, message)]
+    except (CatalogError, ImportError, OSError) as exc:  # a broken file changes nothing
+        message = f"catalog feed {feed!r} not imported: {exc}; shoppers see the catalog as it was"
+        return [FeedRefused(shop_yaml, line, col, message)]
+    except StorageError as exc:
+        return [Diagnostic(shop_yaml, line, col, f"catalog feed {feed!r} not imported: {exc}")]
     diags = []
     if report.unchanged:
         source = catalog.store.current_source()
@@ -298,15 +306,17 @@ def open_project(root: Path | str, settings: Settings | None = None) -> OpenedPr
     else:
         actions, diags = ActionRegistry(), []
     project, more = load_project(path, actions, shop_overrides=settings.shop_overrides())
-    if any(d.severity == "error" for d in diags):
+    if any(d.severity == "error" and not isinstance(d, FeedRefused) for d in diags):
         project = None
     if project is not None and catalog is not None:
         # The understanding reads the catalog's tags, categories and title words.
         project.catalog_vocabulary = CatalogLexicon(catalog)
-    return OpenedProject(path, project, actions, sorted(set(diags + more)), checkout, catalog)
+    ordered = sorted(set(diags + more), key=lambda d: (d.path, d.line, d.col, d.message))
+    return OpenedProject(path, project, actions, ordered, checkout, catalog)
 
 
 __all__ = [
+    "FeedRefused",
     "OpenedProject",
     "ShopCatalog",
     "build_actions",

@@ -118,12 +118,33 @@ def test_check_fails_when_shop_yamls_feed_cannot_be_used(tmp_path):
     jsonl(project / "feed.jsonl", row("a", "5.00 USD"), row("b", "6.00 USD"))
     opened = open_project(project, Settings())
     errors = [d for d in opened.diagnostics if d.severity == "error"]
-    assert opened.project is None and len(errors) == 1
+    assert len(errors) == 1
     assert errors[0].path == project / "shop.yaml" and errors[0].line == 8  # catalog.feed
     assert "cannot be used" in errors[0].message and "2 of 2 rows" in errors[0].message
     shown = [d for d in opened.diagnostics if d.path == (project / "feed.jsonl").resolve()]
     assert [(d.line, d.severity) for d in shown] == [(1, "warning"), (2, "warning")]
     assert "not in the shop currency PLN" in shown[0].message
+
+
+def test_a_broken_or_refused_feed_at_restart_keeps_serving_the_catalog_as_it_was(tmp_path, caplog):
+    from bot.app import create_app
+
+    project = make_project(tmp_path / "shop", currency="PLN", feed="feed.jsonl")
+    jsonl(project / "feed.jsonl", row("a"), row("b"))
+    assert open_project(project, Settings()).project is not None
+    jsonl(project / "feed.jsonl", row("a", "5.00 USD"), row("b", "6.00 USD"))  # a bad export
+    checked = runner.invoke(app, ["check", str(project)])
+    assert checked.exit_code == 1 and "cannot be used" in checked.output
+    opened = open_project(project, Settings())
+    assert opened.project is not None  # serve and chat start...
+    assert search_ids(project) == ["a", "b"]  # ...with the catalog as it was
+    (project / "feed.jsonl").write_text('{"id": "a", "title": "A", "price": "1.00 PLN"', "utf-8")
+    with caplog.at_level("WARNING", logger="shopchat.app"):
+        create_app(project, Settings())  # a cut-off export: reported, not fatal
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("cannot be used" in m for m in logged), logged
+    assert any("feed.jsonl:1:1: warning: row rejected: not valid JSON" in m for m in logged)
+    assert search_ids(project) == ["a", "b"]
 
 
 def test_check_reports_the_configured_feeds_rejected_rows(tmp_path):
