@@ -161,7 +161,9 @@ def _event(m: Message, meta: dict[str, Any]) -> Event | None:
                 OrderedItem(
                     retailer_id=item.product_retailer_id,
                     quantity=item.quantity,
-                    price=item.item_price if item.item_price.is_finite() else None,
+                    price=item.item_price
+                    if item.item_price is not None and item.item_price.is_finite()
+                    else None,
                     currency=item.currency.strip().upper() or None,
                 )
                 for item in order.product_items

@@ -7,7 +7,7 @@ a good webhook into a 400.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,10 +100,12 @@ class ContactCard(_Model):
 
 
 class OrderItem(_Model):
+    # Only the id is needed: the shop re-prices every item, so a missing or odd price must not
+    # make Meta's whole batch a 400 (it would retry it for days).
     product_retailer_id: str
-    quantity: int
-    item_price: Decimal
-    currency: str
+    quantity: int = 1
+    item_price: Annotated[Decimal, Field(allow_inf_nan=True)] | None = None  # NaN: unpriced
+    currency: str = ""
 
 
 class Order(_Model):

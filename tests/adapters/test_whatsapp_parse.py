@@ -187,6 +187,19 @@ def test_a_catalog_order_with_quantities_as_strings_and_no_note() -> None:
     )
 
 
+def test_a_catalog_order_item_without_price_or_currency_is_still_an_order() -> None:
+    message = {
+        "from": "48600123456",
+        "id": "wamid.ORDER3",
+        "timestamp": "1750091600",
+        "type": "order",
+        "order": {"product_items": [{"product_retailer_id": "kite", "item_price": "NaN"}]},
+    }
+    [event] = WhatsAppChannel(SECRET, PHONE_NUMBER_ID).parse(make_body([message]))
+    assert isinstance(event, MessageInbound)
+    assert event.event == CatalogOrderInput(items=(OrderedItem(retailer_id="kite", quantity=1),))
+
+
 def test_an_unsupported_message_is_answered_with_what_the_shop_can_do() -> None:
     [event] = parse("unsupported.json")
     assert isinstance(event, MessageInbound)
