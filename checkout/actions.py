@@ -290,7 +290,8 @@ def register_checkout_actions(
         """Make the cart the one the shopper sent from the platform's catalog (a WhatsApp
         order): it replaces the open cart, every item re-priced and stock-checked.
 
-        ``empty`` when nothing could be put in it; ``unavailable`` (titles, or the retailer
+        ``empty`` when nothing of it could be bought (the cart then stays as it was);
+        ``unavailable`` (titles, or the retailer
         id of what the shop does not know), ``reduced`` (``title: asked → taken``) and
         ``price_changes`` (``title: shown → now``) say what differs from what the shopper
         picked; ``changed`` when any of them is not empty; ``note`` is the shopper's text.
@@ -318,9 +319,10 @@ def register_checkout_actions(
             if i["price_changed"]
         ]
         note = order.get("text") if isinstance(order, dict) else None
+        took = any(line.quantity >= 1 for line in taken)
         return {
-            "ok": not cart["empty"],
-            "empty": cart["empty"],
+            "ok": took,
+            "empty": not took,  # nothing of the order is in the cart (which stays as it was)
             "cart": cart,
             "items": lines,
             "unavailable": unavailable,

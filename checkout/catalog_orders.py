@@ -3,9 +3,10 @@
     lines = fill_cart(book, conn, conversation_id, items, locale="pl", now=now)
 
 The platform's cart is what the shopper wants to buy now, so it replaces the conversation's
-open cart. Nothing the platform says about prices is trusted: every line is re-priced and
-stock-checked against the catalog, exactly as ``cart.add`` does. What differs from what the
-shopper saw is reported per line, so the flow can say it before checkout:
+open cart (unless nothing in it can be bought: then the cart stays as it was). Nothing the
+platform says about prices is trusted: every line is re-priced and stock-checked against the
+catalog, exactly as ``cart.add`` does. What differs from what the shopper saw is reported per
+line, so the flow can say it before checkout:
 
 * ``unknown``: the retailer id names nothing the shop sells (a product deleted since, a typo
   in the platform's catalog, a product with sizes named by its group id);
@@ -110,32 +111,32 @@ def fill_cart(
     locale: str,
     now: datetime,
 ) -> list[TakenLine]:
-    """Replace the conversation's open cart with the sellable part of ``items``."""
-    # The platform's cart replaces the open one; the discount code and shipping choice go too.
-    conn.execute(delete(cart_lines).where(cart_lines.c.conversation_id == cid))
-    conn.execute(delete(carts).where(carts.c.conversation_id == cid))
-    taken: list[TakenLine] = []
+    """Replace the conversation's open cart with the sellable part of ``items``; an order of
+    which nothing can be bought leaves the cart as it was."""
+    checked: list[tuple[OrderedLine, Offer | None, int, int | None, str | None]] = []
     for item in merge(items):
         shown = minor_units(item.price, item.currency)
-        currency = item.currency if shown is not None else None
         offer = _offer(book, item.retailer_id, locale=locale, now=now)
-        if offer is None or offer.currency != book.currency or item.quantity < 1:
+        quantity = 0
+        if offer is not None and offer.buyable and offer.currency == book.currency:
+            quantity = min(item.quantity, MAX_QUANTITY)
+            if offer.quantity is not None:
+                quantity = min(quantity, offer.quantity)
+        checked.append((item, offer, quantity, shown, item.currency if shown is not None else None))
+    if any(quantity >= 1 for _item, _offer, quantity, _s, _c in checked):
+        # The platform's cart replaces the open one; its discount code and shipping go too.
+        conn.execute(delete(cart_lines).where(cart_lines.c.conversation_id == cid))
+        conn.execute(delete(carts).where(carts.c.conversation_id == cid))
+    taken: list[TakenLine] = []
+    for item, offer, quantity, shown, currency in checked:
+        rid, asked = item.retailer_id, item.quantity
+        if offer is None or offer.currency != book.currency or asked < 1:
             # Another currency than the shop's is never in its catalog; a quantity below one
             # is not something a shopper can order.
-            taken.append(TakenLine(item.retailer_id, item.quantity, 0, None, "unknown"))
+            taken.append(TakenLine(rid, asked, 0, None, "unknown"))
             continue
-        if not offer.buyable:
-            taken.append(
-                TakenLine(item.retailer_id, item.quantity, 0, offer, "sold_out", shown, currency)
-            )
-            continue
-        quantity = min(item.quantity, MAX_QUANTITY)
-        if offer.quantity is not None:
-            quantity = min(quantity, offer.quantity)
         if quantity < 1:
-            taken.append(
-                TakenLine(item.retailer_id, item.quantity, 0, offer, "sold_out", shown, currency)
-            )
+            taken.append(TakenLine(rid, asked, 0, offer, "sold_out", shown, currency))
             continue
         problem, added = book.add(
             conn, cid, offer.product_id, offer.variant_id, quantity, locale=locale, now=now
@@ -143,21 +144,10 @@ def fill_cart(
         if problem is not None or added is None:
             # Two retailer ids naming one offer (a product id and its only variant's id):
             # the second adds to the first and may run past the stock.
-            taken.append(
-                TakenLine(item.retailer_id, item.quantity, 0, offer, "short", shown, currency)
-            )
+            taken.append(TakenLine(rid, asked, 0, offer, "short", shown, currency))
             continue
-        taken.append(
-            TakenLine(
-                item.retailer_id,
-                item.quantity,
-                quantity,
-                added,
-                "short" if quantity < item.quantity else None,
-                shown,
-                currency,
-            )
-        )
+        short = "short" if quantity < asked else None
+        taken.append(TakenLine(rid, asked, quantity, added, short, shown, currency))
     return taken
 
 

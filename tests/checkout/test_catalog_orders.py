@@ -181,12 +181,13 @@ def test_the_order_replaces_the_open_cart(shop):
         order(("kite", 0, "50", "PLN")),
     ],
 )
-def test_nothing_sellable_gives_an_empty_cart_never_an_error(shop, slot):
+def test_nothing_sellable_is_said_never_an_error_and_the_cart_stays_as_it_was(shop, slot):
     act, _ = shop
     act("cart.add", product_id="bear", quantity=1)
     result = act("cart.from_catalog_order", order=slot)
-    assert result["empty"] and not result["ok"]
-    assert act("cart.show")["empty"]
+    assert not result["ok"]
+    assert [line["id"] for line in result["cart"]["lines"]] == ["bear"]
+    assert [line["id"] for line in act("cart.show")["lines"]] == ["bear"]
 
 
 def test_a_bad_price_from_the_platform_is_ignored_not_trusted(shop):
