@@ -146,7 +146,7 @@ def fill_cart(
             # the second adds to the first and may run past the stock.
             taken.append(TakenLine(rid, asked, 0, offer, "short", shown, currency))
             continue
-        short = "short" if quantity < asked else None
+        short: Problem | None = "short" if quantity < asked else None
         taken.append(TakenLine(rid, asked, quantity, added, short, shown, currency))
     return taken
 
