@@ -46,6 +46,7 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
+from .privacy import privacy_registry
 from .project import open_project
 from .proxies import TrustedProxies
 from .service import ChatService, TurnHook
@@ -143,6 +144,11 @@ def create_app(
         app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
         app.state.handoff = desk
         app.state.comments = comments
+        # Erasing a shopper (bot/privacy.py): every package's data, and what these remember.
+        app.state.privacy = privacy_registry(
+            region=checkout.book.region if checkout is not None else None
+        )
+        app.state.privacy_caches = (contacts, conversation_tokens)
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))

@@ -28,7 +28,7 @@ from flows import (
 from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 
-from . import catalog_cli
+from . import catalog_cli, customer_cli
 from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
 from .project import OpenedProject, open_project
@@ -44,6 +44,7 @@ app = typer.Typer(
 )
 app.add_typer(agent_app, name="agent")
 app.add_typer(catalog_cli.app, name="catalog")
+app.add_typer(customer_cli.app, name="customer")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -1,0 +1,150 @@
+"""``shopchat customer``: erase a shopper's data (right to erasure) or export it (right of access).
+
+The database is ``SHOPCHAT_DATABASE_URL`` or the project's own (``--project``, default ".");
+the project's shop.yaml also gives the country for phone numbers typed without one.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .privacy import PrivacyRegistry, Shopper, UnknownReference, held, privacy_registry
+from .settings import Settings
+from .storage import SessionStore, StorageError
+
+app = typer.Typer(
+    name="customer",
+    help="A shopper's data: erase it (right to erasure) or export it as JSON (right of access).",
+    no_args_is_help=True,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+RefArg = Annotated[
+    str,
+    typer.Argument(
+        help="A conversation id (whatsapp:48600123456, telegram:123), an email or a phone "
+        "number (with its country code, or in the shop's country)."
+    ),
+]
+ProjectOpt = Annotated[
+    Path,
+    typer.Option(
+        "--project",
+        "-p",
+        help="The bot project whose database to use (ignored when SHOPCHAT_DATABASE_URL is set).",
+    ),
+]
+
+
+def shop_region(project: Path) -> str | None:
+    """The shop's country (checkout.yaml's phone_region, else shop.yaml's time zone)."""
+    from .project import open_project
+
+    if not (project / "shop.yaml").exists():
+        return None
+    opened = open_project(project, Settings())
+    return opened.checkout.book.region if opened.checkout is not None else None
+
+
+def _open(project: Path) -> tuple[SessionStore, PrivacyRegistry]:
+    settings = Settings()
+    if not settings.database_url and not (project / "shop.yaml").exists():
+        err.print(
+            f"{project.resolve()} is not a bot project (no shop.yaml): run this in the project "
+            "folder, pass --project PATH, or set SHOPCHAT_DATABASE_URL",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    try:
+        store = SessionStore(settings.database_url_for(project.resolve()))
+        store.migrate()
+    except StorageError as exc:
+        err.print(f"cannot open the database: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    return store, privacy_registry(region=shop_region(project))
+
+
+def _resolve(store: SessionStore, registry: PrivacyRegistry, ref: str) -> tuple[Shopper, Any]:
+    try:
+        with store.connection() as conn:
+            shopper = registry.resolve(conn, ref)
+            return shopper, registry.export(conn, shopper)
+    except UnknownReference as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    except StorageError as exc:
+        err.print(f"cannot read the database: {exc}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _summary(export: dict[str, Any]) -> str:
+    lines = []
+    for package, tables in export["data"].items():
+        for table, rows in tables.items():
+            if rows:
+                lines.append(f"  {package}.{table}: {len(rows)}")
+    return "\n".join(lines)
+
+
+@app.command("erase")
+def erase(
+    ref: RefArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Erase without asking.")] = False,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Erase everything about a shopper; her orders stay, anonymised, for the accounts."""
+    store, registry = _open(project)
+    shopper, export = _resolve(store, registry, ref)
+    if not held(export):
+        out.print("nothing is held about that shopper; nothing to erase", markup=False)
+        return
+    err.print(
+        f"found {len(export['conversations'])} conversation(s) and {len(shopper.orders)} "
+        f"order(s); rows held:\n{_summary(export)}",
+        markup=False,
+    )
+    if not yes:
+        try:
+            sure = typer.confirm("Erase all of it? Orders are kept, anonymised.", default=False)
+        except typer.Abort:  # no answer (stdin closed)
+            sure = False
+        if not sure:
+            err.print("not erased (answer y, or pass --yes)", markup=False)
+            raise typer.Exit(1)
+    try:
+        with store.transaction() as conn:
+            counts = registry.erase(conn, shopper)
+    except StorageError as exc:
+        err.print(f"nothing was erased: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    changed = {table: n for table, n in counts.items() if n}
+    out.print(
+        "erased: " + ", ".join(f"{table} {n}" for table, n in sorted(changed.items())),
+        markup=False,
+    )
+
+
+@app.command("export")
+def export_cmd(
+    ref: RefArg,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the JSON here instead of stdout.")
+    ] = None,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Write everything held about a shopper as JSON (the right of access)."""
+    store, registry = _open(project)
+    _shopper, export = _resolve(store, registry, ref)
+    text = json.dumps(export, ensure_ascii=False, indent=2, default=str) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {held(export)} row(s) to {out_file}", markup=False)
