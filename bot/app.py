@@ -46,6 +46,7 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
+from .logsafe import install_log_redaction
 from .privacy import privacy_registry
 from .project import open_project
 from .proxies import TrustedProxies
@@ -75,6 +76,7 @@ def create_app(
     """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
     ``agent_names`` turns an agent id into the name that signs their replies."""
     settings = settings or Settings()
+    install_log_redaction()  # also when run by uvicorn or gunicorn directly (bot/logsafe.py)
     opened = open_project(project_dir, settings)
     if opened.project is None:
         errors = [d.format(Path.cwd()) for d in opened.diagnostics if d.severity == "error"]

@@ -31,6 +31,7 @@ from flows.testing import collect, describe, run_all
 from . import catalog_cli, customer_cli
 from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
+from .logsafe import install_log_redaction
 from .project import OpenedProject, open_project
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -400,6 +401,8 @@ def actions(project_dir: ProjectArg) -> None:
 
 
 def main() -> None:
+    # Every command (serve, demo, chat...) logs without shoppers' personal data.
+    install_log_redaction()
     logging.basicConfig(
         level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )

@@ -40,6 +40,7 @@ from flows import (
 )
 from flows.replies import ImageReply, ProductCards
 
+from ..logsafe import conversation_ref
 from . import queue
 from .config import HandoffConfig
 from .events import DeskEvents
@@ -376,7 +377,10 @@ class HandoffHook:
         self.notifier.enqueue(conn, ticket, "ticket_created", now)
         self.counters["handoffs"] += 1
         log.info(
-            "ticket #%s opened for %s (%s)", ticket_id, inbound.conversation_id, handoff.reason
+            "ticket #%s opened for %s (%s)",
+            ticket_id,
+            conversation_ref(inbound.conversation_id),
+            handoff.reason,
         )
         return ticket
 
