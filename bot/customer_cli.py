@@ -27,10 +27,12 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 RefArg = Annotated[
-    str,
+    list[str],
     typer.Argument(
         help="A conversation id (whatsapp:48600123456, telegram:123), an email or a phone "
-        "number (with its country code, or in the shop's country)."
+        "number (with its country code, or in the shop's country); several for one person "
+        "(her email and her phone).",
+        show_default=False,
     ),
 ]
 ProjectOpt = Annotated[
@@ -71,10 +73,12 @@ def _open(project: Path) -> tuple[SessionStore, PrivacyRegistry]:
     return store, privacy_registry(region=shop_region(project))
 
 
-def _resolve(store: SessionStore, registry: PrivacyRegistry, ref: str) -> tuple[Shopper, Any]:
+def _resolve(
+    store: SessionStore, registry: PrivacyRegistry, refs: list[str]
+) -> tuple[Shopper, Any]:
     try:
         with store.connection() as conn:
-            shopper = registry.resolve(conn, ref)
+            shopper = registry.resolve(conn, *refs)
             return shopper, registry.export(conn, shopper)
     except UnknownReference as exc:
         err.print(str(exc), markup=False)
@@ -95,13 +99,16 @@ def _summary(export: dict[str, Any]) -> str:
 
 @app.command("erase")
 def erase(
-    ref: RefArg,
+    refs: RefArg,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Erase without asking.")] = False,
     project: ProjectOpt = Path("."),
 ) -> None:
-    """Erase everything about a shopper; her orders stay, anonymised, for the accounts."""
+    """Erase everything about a shopper; her orders stay, anonymised, for the accounts.
+
+    The erase runs in one transaction; a shopper writing at that moment starts afresh.
+    """
     store, registry = _open(project)
-    shopper, export = _resolve(store, registry, ref)
+    shopper, export = _resolve(store, registry, refs)
     if not held(export):
         out.print("nothing is held about that shopper; nothing to erase", markup=False)
         return
@@ -133,7 +140,7 @@ def erase(
 
 @app.command("export")
 def export_cmd(
-    ref: RefArg,
+    refs: RefArg,
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the JSON here instead of stdout.")
     ] = None,
@@ -141,7 +148,7 @@ def export_cmd(
 ) -> None:
     """Write everything held about a shopper as JSON (the right of access)."""
     store, registry = _open(project)
-    _shopper, export = _resolve(store, registry, ref)
+    _shopper, export = _resolve(store, registry, refs)
     text = json.dumps(export, ensure_ascii=False, indent=2, default=str) + "\n"
     if out_file is None:
         sys.stdout.write(text)

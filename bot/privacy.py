@@ -119,9 +119,17 @@ class PrivacyRegistry:
             )
         return found
 
-    def resolve(self, conn: Connection, ref: str) -> Shopper:
-        """Everything that points at the person `ref` names, following links to a fixed point."""
-        shopper = self.shopper(ref)
+    def resolve(self, conn: Connection, *refs: str) -> Shopper:
+        """Everything that points at the person `refs` name, following links to a fixed point.
+
+        Several references (her email and her phone) are one person.
+        """
+        shopper = Shopper()
+        for ref in refs:
+            named = self.shopper(ref)
+            shopper.conversations |= named.conversations
+            shopper.identities |= named.identities
+            shopper.details |= named.details
         for _ in range(_MAX_ROUNDS):
             before = shopper.size()
             for keeper in self._keepers:

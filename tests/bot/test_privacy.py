@@ -198,11 +198,12 @@ def test_an_erased_shopper_is_nowhere_in_the_database_and_others_are_untouched(t
     assert leftovers(store_url) == before
 
     # Her email (any spelling) finds the Telegram order and chat; her phone (written the
-    # way she would say it) her WhatsApp chat and the web order.
-    done = run_cli(store_url, project, "erase", "Dorota.Kwiatkowska+shop@example.com", "--yes")
+    # way she would say it) her WhatsApp chat and the web order: one person, one run.
+    done = run_cli(
+        store_url, project, "erase", "Dorota.Kwiatkowska+shop@example.com", "512 909 873", "--yes"
+    )
     assert done.exit_code == 0, done.output
-    done = run_cli(store_url, project, "erase", "512 909 873", "--yes")
-    assert done.exit_code == 0, done.output
+    assert "checkout_orders 2" in done.output, done.output
     assert leftovers(store_url) == []
 
     # Her orders stay for the accounts, anonymised; Jan's are as they were.
