@@ -89,11 +89,25 @@ def _resolve(
 
 
 def _summary(export: dict[str, Any]) -> str:
-    lines = []
-    for package, tables in export["data"].items():
-        for table, rows in tables.items():
-            if rows:
-                lines.append(f"  {package}.{table}: {len(rows)}")
+    """What was found, for the operator to check it is the right person before erasing."""
+    rows = [
+        (f"{package}.{table}", row)
+        for package, tables in export["data"].items()
+        for table, found in tables.items()
+        for row in found
+    ]
+    conversations = sorted(
+        {str(row["conversation_id"]) for _t, row in rows if row.get("conversation_id")}
+    )
+    lines = [f"conversations: {', '.join(conversations) or 'none'}"]
+    for _table, row in rows:
+        if _table == "checkout.orders":
+            contact = ", ".join(str(row[k]) for k in ("name", "email", "phone") if row.get(k))
+            lines.append(f"order {row['number']}: {contact}")
+    counts: dict[str, int] = {}
+    for table, _row in rows:
+        counts[table] = counts.get(table, 0) + 1
+    lines.append("rows: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
     return "\n".join(lines)
 
 
@@ -112,11 +126,7 @@ def erase(
     if not held(export):
         out.print("nothing is held about that shopper; nothing to erase", markup=False)
         return
-    err.print(
-        f"found {len(export['conversations'])} conversation(s) and {len(shopper.orders)} "
-        f"order(s); rows held:\n{_summary(export)}",
-        markup=False,
-    )
+    err.print(_summary(export), markup=False)
     if not yes:
         try:
             sure = typer.confirm("Erase all of it? Orders are kept, anonymised.", default=False)

@@ -195,6 +195,10 @@ def test_an_erased_shopper_is_nowhere_in_the_database_and_others_are_untouched(t
     refused = run_cli(store_url, project, "erase", EMAIL.upper(), input="n\n")
     assert refused.exit_code == 1
     assert "not erased" in refused.output
+    # What it found, for the operator to check it is the right person.
+    assert "telegram:7001" in refused.output
+    assert f"order {seeded['orders'][0]}: {NAME}, {EMAIL}" in refused.output
+    assert seeded["jan"] not in refused.output
     assert leftovers(store_url) == before
 
     # Her email (any spelling) finds the Telegram order and chat; her phone (written the
