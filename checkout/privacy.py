@@ -14,6 +14,7 @@ Matching uses `checkout.identity`: any spelling of her email or phone finds her 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,8 +51,16 @@ class OrderContact:
 
 def order_identities(order: OrderContact, region: str | None) -> set[str]:
     """The normalised identities (``email:…``, ``phone:+…``) an order was placed under."""
-    keys = {email_identity(order.email), phone_identity(order.phone, region)}
-    return {key for key in keys if key}
+    return set(_identities(order.email, order.phone, region))
+
+
+# Resolving a shopper reads every order once per round of links it follows; normalising is
+# most of that cost, so each typed pair is normalised once.
+@functools.lru_cache(maxsize=65_536)
+def _identities(email: str, phone: str, region: str | None) -> tuple[str, ...]:
+    by_email = email_identity(email) if email else None
+    by_phone = phone_identity(phone, region) if phone else None
+    return tuple(key for key in (by_email, by_phone) if key)
 
 
 def find_orders(
