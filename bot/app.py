@@ -150,7 +150,7 @@ def create_app(
         app.state.privacy = privacy_registry(
             region=checkout.book.region if checkout is not None else None
         )
-        app.state.privacy_caches = (contacts, conversation_tokens)
+        app.state.privacy_caches = (contacts, conversation_tokens, hook)
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))

@@ -276,6 +276,12 @@ def test_only_an_admin_agent_may_erase_through_the_api_and_erasing_twice_is_harm
         assert phone.status_code == 200 and phone.json()["orders_anonymised"] == 1
         again = client.delete(f"/agent/api/customers/{EMAIL}", headers=alice)
         assert again.status_code == 200 and again.json()["erased"] == {}
+        # Her ticket is closed and names no one; the desk still lists it for its figures.
+        ticket = client.get(f"/agent/api/tickets/{seeded['ticket']}", headers=alice).json()
+        assert ticket["card"]["conversation_id"] == f"erased:{seeded['ticket']}", ticket
+        assert ticket["card"]["state"] == "resolved"
+        assert ticket["lines"] == [] and ticket["orders"] == []
+        assert NAME not in json.dumps(ticket) and "4471" not in json.dumps(ticket)
         held = client.get(f"/agent/api/customers/{EMAIL}", headers=alice).json()
         assert held["conversations"] == []
         assert all(not rows for t in held["data"].values() for rows in t.values())
