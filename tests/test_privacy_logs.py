@@ -25,7 +25,6 @@ import uvicorn
 
 from bot.app import create_app
 from bot.logsafe import conversation_ref, install_log_redaction, redact
-from tests.bot.test_privacy import order
 from tests.handoff_support import make_shop
 from tests.support.channels import (
     APP_SECRET,
@@ -35,6 +34,7 @@ from tests.support.channels import (
     Shop,
     shop_settings,
 )
+from tests.support.shopping import order
 
 NAME = "Halina Zawadzka"
 EMAIL = "halina.zawadzka@example.org"

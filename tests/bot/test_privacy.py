@@ -27,7 +27,8 @@ from bot.app import create_app
 from bot.cli import app as cli
 from bot.privacy import PrivacyRegistry, UnknownReference
 from tests.handoff_support import make_shop
-from tests.support.channels import Platform, Shop, Shopper, settle, shop_settings
+from tests.support.channels import Platform, Shop, settle, shop_settings
+from tests.support.shopping import order
 
 NAME = "Dorota Kwiatkowska"
 EMAIL = "dorota.kwiatkowska@example.com"
@@ -55,28 +56,6 @@ def running(tmp_path: Path, url: str) -> Iterator[Shop]:
     app = create_app(make_shop(tmp_path), settings, transport=httpx.MockTransport(platform.handler))
     with TestClient(app) as client, contextlib.ExitStack() as sockets:
         yield Shop(client, platform, sockets)
-
-
-def order(shopper: Shopper, name: str, contact: str, address: str) -> str:
-    """The gift finder to a placed order paid by bank transfer; returns the order number."""
-    shopper.say("hi")
-    shopper.press("Find a gift")
-    shopper.press("A child")
-    shopper.say("8")
-    shopper.say("200")
-    shopper.press("LEGO")
-    shopper.pick("Fire Station Building Bricks Set")
-    shopper.press("Add to cart")
-    shopper.press("Check out")
-    shopper.press("Courier: PLN\xa014.99")
-    shopper.say(name)
-    shopper.say(contact)
-    shopper.say(address)
-    shopper.press("Place order")
-    placed = shopper.press("Bank transfer")
-    found = re.search(r"Order (TG-\d+) is placed", placed.said)
-    assert found, placed.texts
-    return found.group(1)
 
 
 def bearer(token: str) -> dict[str, str]:
