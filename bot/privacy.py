@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -333,11 +333,6 @@ def _json_or_text(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
-
-
-def conversations_of(shopper: Shopper) -> Iterable[str]:
-    """Her conversations, for the caches of a running app to forget."""
-    return sorted(shopper.conversations)
 
 
 def export_ref(store: SessionStore, registry: PrivacyRegistry, ref: str) -> dict[str, Any]:
