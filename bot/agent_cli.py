@@ -79,13 +79,16 @@ def add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May erase and export customers' data.")
+    ] = False,
     project: ProjectOpt = Path("."),
 ) -> None:
     """Create an agent who can log in to the console at /agent."""
     agents = open_agents(project)
     password = _read_password(name, password_stdin)
     try:
-        agent = agents.add(name, password, display_name)
+        agent = agents.add(name, password, display_name, admin=admin)
     except AccountError as exc:
         err.print(f"{exc}", markup=False)
         raise typer.Exit(1) from None
@@ -133,10 +136,30 @@ def list_agents(project: ProjectOpt = Path(".")) -> None:
     if not agents:
         err.print("no agents yet: shopchat agent add NAME")
         return
-    table = Table("name", "display name", "active")
+    table = Table("name", "display name", "active", "admin")
     for agent in agents:
-        table.add_row(agent.name, escape(agent.display_name), "yes" if agent.active else "no")
+        table.add_row(
+            agent.name,
+            escape(agent.display_name),
+            "yes" if agent.active else "no",
+            "yes" if agent.admin else "no",
+        )
     out.print(table)
+
+
+@agent_app.command("admin")
+def admin(
+    name: Annotated[str, typer.Argument(help="The agent's login name.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take the admin role away.")] = False,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Make an agent an admin (may erase and export customers' data), or --revoke it."""
+    try:
+        open_agents(project).set_admin(name, not revoke)
+    except AccountError as exc:
+        err.print(f"{exc}", markup=False)
+        raise typer.Exit(1) from None
+    out.print(f"agent {name} {'is no longer' if revoke else 'is now'} an admin", markup=False)
 
 
 @agent_app.command("remove")

@@ -46,6 +46,8 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
+from .logsafe import install_log_redaction
+from .privacy import privacy_registry
 from .project import FeedRefused, open_project
 from .proxies import TrustedProxies
 from .service import ChatService, TurnHook
@@ -74,6 +76,7 @@ def create_app(
     """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
     ``agent_names`` turns an agent id into the name that signs their replies."""
     settings = settings or Settings()
+    install_log_redaction()  # also when run by uvicorn or gunicorn directly (bot/logsafe.py)
     opened = open_project(project_dir, settings)
     if opened.project is None:
         errors = [d.format(Path.cwd()) for d in opened.diagnostics if d.severity == "error"]
@@ -148,6 +151,11 @@ def create_app(
         app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
         app.state.handoff = desk
         app.state.comments = comments
+        # Erasing a shopper (bot/privacy.py): every package's data, and what these remember.
+        app.state.privacy = privacy_registry(
+            region=checkout.book.region if checkout is not None else None
+        )
+        app.state.privacy_caches = (contacts, conversation_tokens, hook)
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))

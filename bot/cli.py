@@ -28,9 +28,10 @@ from flows import (
 from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 
-from . import catalog_cli
+from . import catalog_cli, customer_cli
 from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
+from .logsafe import install_log_redaction
 from .project import OpenedProject, open_project
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -44,6 +45,7 @@ app = typer.Typer(
 )
 app.add_typer(agent_app, name="agent")
 app.add_typer(catalog_cli.app, name="catalog")
+app.add_typer(customer_cli.app, name="customer")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -399,6 +401,8 @@ def actions(project_dir: ProjectArg) -> None:
 
 
 def main() -> None:
+    # Every command (serve, demo, chat...) logs without shoppers' personal data.
+    install_log_redaction()
     logging.basicConfig(
         level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )

@@ -8,7 +8,7 @@ callback_data holds 64 bytes; longer payloads are kept here under a short token.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -76,6 +76,11 @@ class Contacts:
         self._sql = raw_sql(store.engine.dialect)
         # What this process last committed per conversation: (recipient, time).
         self._written: dict[str, tuple[str, datetime]] = {}
+
+    def forget(self, conversation_ids: Iterable[str]) -> None:
+        """Drop what this process remembers of erased conversations (bot/privacy.py)."""
+        for cid in conversation_ids:
+            self._written.pop(cid, None)
 
     def seen(self, conn: Connection, inbound: Inbound, at: datetime) -> None:
         """The shopper wrote: open the messaging window and mark them reachable.

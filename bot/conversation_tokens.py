@@ -8,7 +8,7 @@ when an event's short-lived token has run out (an agent's answer, an order updat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,11 @@ class ConversationTokens:
         self.channel = channel
         self._pg = store.engine.dialect.name == "postgresql"
         self._cache: dict[str, str] = {}
+
+    def forget(self, conversation_ids: Iterable[str]) -> None:
+        """Drop the cached tokens of erased conversations (bot/privacy.py)."""
+        for cid in conversation_ids:
+            self._cache.pop(cid, None)
 
     # -- TurnHook -------------------------------------------------------------------------
     def before_turn(

@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from .logsafe import conversation_ref
+
 __all__ = ["Dispatcher"]
 
 logger = logging.getLogger(__name__)
@@ -111,4 +113,6 @@ class Dispatcher(Generic[T]):
             await self._handler(conversation_id, item)
         except Exception:
             # One bad event must not wedge the conversation; later events still get handled.
-            logger.exception("handler failed for conversation %s", conversation_id)
+            logger.exception(
+                "handler failed for conversation %s", conversation_ref(conversation_id)
+            )

@@ -31,6 +31,7 @@ from checkout.stripe import verify_signature
 from checkout.tables import orders
 from flows.replies import TextReply
 
+from .logsafe import conversation_ref
 from .service import ChatService, Pushed, UnknownConversation
 from .storage import StorageError
 
@@ -178,7 +179,11 @@ def _tell(service: ChatService, conn: Connection, order: Order, key: str) -> Pus
     try:
         return service.queue_push(conn, order.conversation_id, [TextReply(text)])
     except UnknownConversation:
-        log.info("order %s: conversation %s unknown; not told", order.number, order.conversation_id)
+        log.info(
+            "order %s: conversation %s unknown; not told",
+            order.number,
+            conversation_ref(order.conversation_id or ""),
+        )
         return None
 
 

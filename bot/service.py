@@ -40,6 +40,7 @@ from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
+from .logsafe import conversation_ref
 
 log = logging.getLogger("shopchat.service")
 
@@ -420,7 +421,11 @@ class ChatService:
                 if result.ok:
                     outcomes.append(SendOutcome(entry.id))
                 elif result.unreachable:
-                    log.info("%s is unreachable (%s): not messaging them again", cid, result.error)
+                    log.info(
+                        "%s is unreachable (%s): not messaging them again",
+                        conversation_ref(cid),
+                        result.error,
+                    )
                     unreachable.add(cid)
                     newly_unreachable.append(cid)
                     outcomes.append(
@@ -431,7 +436,7 @@ class ChatService:
                         "%s %s refused for %s: %s",
                         entry.channel,
                         entry.call.method,
-                        cid,
+                        conversation_ref(cid),
                         result.error,
                     )
                     outcomes.append(SendOutcome(entry.id, result.error or "refused", give_up=True))

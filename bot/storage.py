@@ -157,9 +157,11 @@ class SessionStore:
             ):
                 # libpq waits forever for a host that drops packets; fail readiness instead.
                 connect_args = {"connect_timeout": _PG_CONNECT_TIMEOUT_S}
-                self._engine = create_engine(parsed, connect_args=connect_args)
+                self._engine = create_engine(
+                    parsed, connect_args=connect_args, hide_parameters=True
+                )
             else:
-                self._engine = create_engine(parsed)
+                self._engine = create_engine(parsed, hide_parameters=True)
         except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, OSError) as exc:
             raise StorageUnavailable(f"can't use database {self._safe_url}: {exc}") from None
         self._raw = raw_sql(self._engine.dialect)
@@ -358,16 +360,23 @@ def _normalise_url(url: URL) -> URL:
     return url
 
 
+# Every engine hides statement parameters (shoppers' messages, names, addresses) from SQL echo
+# logs and from the text of database errors, which end up in logs (bot/logsafe.py).
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database
     if not database or database == ":memory:":
         # One shared connection, else every thread (asyncio.to_thread too) sees its own empty
         # database. Fine for tests and demos; use a file for anything concurrent.
-        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
+        )
     else:
         if not url.query.get("uri"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)
     event.listen(engine, "connect", _tune_sqlite)
     return engine
 

@@ -13,6 +13,8 @@ from fastapi import WebSocket
 
 from adapters.base import OutboundCall, SendResult
 
+from .logsafe import conversation_ref
+
 log = logging.getLogger("shopchat.webchat")
 
 
@@ -40,7 +42,11 @@ class WebHub:
                 await socket.send_json(call.payload)
                 delivered += 1
             except Exception as exc:  # a socket that died under us
-                log.info("web chat %s: dropping a dead socket (%s)", session_id, exc)
+                log.info(
+                    "web chat %s: dropping a dead socket (%s)",
+                    conversation_ref(f"web:{session_id}"),
+                    exc,
+                )
                 self.disconnect(session_id, socket)
         if delivered:
             return SendResult(ok=True)

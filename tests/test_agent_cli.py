@@ -100,3 +100,23 @@ def test_the_demo_creates_one_demo_agent_and_prints_its_password(db, tmp_path, c
     again = capsys.readouterr().err
     assert "log in as one of: demo" in again
     assert password not in again
+
+
+def test_admin_is_granted_at_creation_or_later_and_can_be_revoked(db):
+    runner.invoke(
+        app,
+        ["agent", "add", "alice", "--admin", "--password-stdin"],
+        input="a long enough secret\n",
+    )
+    runner.invoke(app, ["agent", "add", "bob", "--password-stdin"], input="a long enough secret\n")
+    store = agents(db)
+    assert store.get("alice").admin and not store.get("bob").admin
+    assert runner.invoke(app, ["agent", "admin", "bob"]).exit_code == 0
+    assert store.get("bob").admin
+    revoked = runner.invoke(app, ["agent", "admin", "alice", "--revoke"])
+    assert revoked.exit_code == 0 and "no longer an admin" in revoked.output
+    assert not store.get("alice").admin
+    listed = runner.invoke(app, ["agent", "list"]).output
+    assert "admin" in listed
+    unknown = runner.invoke(app, ["agent", "admin", "carol"])
+    assert unknown.exit_code == 1 and "no agent named 'carol'" in unknown.output

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    false,
     func,
     insert,
     select,
@@ -48,6 +49,7 @@ agents_table = Table(
     Column("password_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("admin", Boolean, nullable=False, server_default=false()),
 )
 sessions_table = Table(
     "agent_sessions",
@@ -155,6 +157,7 @@ class Agent:
     name: str
     display_name: str
     active: bool
+    admin: bool = False  # may erase and export customers' data (bot/privacy.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +205,9 @@ class AgentStore:
         self.clock = clock
 
     # -- accounts ------------------------------------------------------------------------
-    def add(self, name: str, password: str, display_name: str | None = None) -> Agent:
+    def add(
+        self, name: str, password: str, display_name: str | None = None, *, admin: bool = False
+    ) -> Agent:
         """Create an agent; raises InvalidName, WeakPassword or DuplicateAgent."""
         if not NAME_PATTERN.match(name):
             raise InvalidName(
@@ -216,6 +221,9 @@ class AgentStore:
             "password_hash": _hasher.hash(password),
             "active": True,
             "created_at": self.clock(),
+            # Named only when set: the column's default says no, and a store on a database
+            # from before the admin flag can still add agents while it upgrades.
+            **({"admin": True} if admin else {}),
         }
         try:
             with self.store.transaction() as conn:
@@ -226,7 +234,7 @@ class AgentStore:
             if _is_integrity(exc):
                 raise DuplicateAgent(f"an agent named {name!r} already exists") from None
             raise
-        return Agent(int(agent_id), name, display, True)
+        return Agent(int(agent_id), name, display, True, admin)
 
     def get(self, name: str) -> Agent | None:
         with self.store.connection() as conn:
@@ -255,6 +263,15 @@ class AgentStore:
                 conn.execute(
                     delete(sessions_table).where(sessions_table.c.agent_id == _id_of(name))
                 )
+        if not done:
+            raise UnknownAgent(f"no agent named {name!r}")
+
+    def set_admin(self, name: str, admin: bool) -> None:
+        """Grant or revoke the admin role; raises UnknownAgent."""
+        with self.store.transaction() as conn:
+            done = conn.execute(
+                update(agents_table).where(agents_table.c.name == name).values(admin=admin)
+            ).rowcount
         if not done:
             raise UnknownAgent(f"no agent named {name!r}")
 
@@ -397,7 +414,16 @@ class AgentStore:
         key = _sha256(token)
         with self.store.transaction() as conn:
             row = conn.execute(
-                select(a.id, a.name, a.display_name, a.active, s.csrf_secret, s.expires_at, s.flash)
+                select(
+                    a.id,
+                    a.name,
+                    a.display_name,
+                    a.active,
+                    a.admin,
+                    s.csrf_secret,
+                    s.expires_at,
+                    s.flash,
+                )
                 .join_from(sessions_table, agents_table, s.agent_id == a.id)
                 .where(s.token_hash == key)
             ).first()
@@ -411,7 +437,7 @@ class AgentStore:
             if take_flash:
                 values["flash"] = None
             conn.execute(update(sessions_table).where(s.token_hash == key).values(values))
-        agent = Agent(row.id, row.name, row.display_name, row.active)
+        agent = Agent(row.id, row.name, row.display_name, row.active, row.admin)
         return ConsoleSession(agent, row.csrf_secret, expires, row.flash if take_flash else None)
 
     def flash(self, token: str, message: str) -> None:
@@ -525,7 +551,7 @@ class AgentStore:
 
 def _agent_select():  # type: ignore[no-untyped-def]
     a = agents_table.c
-    return select(a.id, a.name, a.display_name, a.active)
+    return select(a.id, a.name, a.display_name, a.active, a.admin)
 
 
 def _id_of(name: str):  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from .. import privacy
 from . import canned as canned_text
 from .accounts import Agent, CannedResponse
 from .auth import agents_of, api_agent
@@ -78,7 +79,7 @@ def _ok(**extra: Any) -> JSONResponse:
 
 @router.get("/me")
 async def me(agent: Agent = Depends(api_agent)) -> dict[str, Any]:
-    return {"name": agent.name, "display_name": agent.display_name}
+    return {"name": agent.name, "display_name": agent.display_name, "admin": agent.admin}
 
 
 @router.get("/tickets")
@@ -280,3 +281,56 @@ async def metrics(
 
 
 __all__ = ["router"]
+
+
+# -- customers' data (bot/privacy.py): admins only -------------------------------------------
+def _privacy(request: Request, agent: Agent) -> tuple[Any, Any] | JSONResponse:
+    if not agent.admin:
+        return _error(
+            403,
+            "forbidden",
+            "only an admin agent may erase or export a customer's data (shopchat agent admin NAME)",
+        )
+    registry = getattr(request.app.state, "privacy", None)
+    store = getattr(request.app.state, "store", None)
+    if registry is None or store is None:
+        return _error(503, "unavailable", "the app has not started")
+    return registry, store
+
+
+@router.get("/customers/{ref}")
+async def export_customer(
+    ref: str, request: Request, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    """Everything held about a shopper, as JSON (the right of access)."""
+    found = _privacy(request, agent)
+    if isinstance(found, JSONResponse):
+        return found
+    registry, store = found
+    try:
+        data = await asyncio.to_thread(privacy.export_ref, store, registry, ref)
+    except privacy.UnknownReference as exc:
+        return _error(422, "bad_reference", str(exc))
+    return JSONResponse(jsonable(data))
+
+
+@router.delete("/customers/{ref}")
+async def erase_customer(
+    ref: str, request: Request, agent: Agent = Depends(api_agent)
+) -> JSONResponse:
+    """Erase a shopper's data; her orders stay, anonymised. Erasing again changes nothing."""
+    found = _privacy(request, agent)
+    if isinstance(found, JSONResponse):
+        return found
+    registry, store = found
+    try:
+        shopper, counts = await asyncio.to_thread(privacy.erase_ref, store, registry, ref)
+    except privacy.UnknownReference as exc:
+        return _error(422, "bad_reference", str(exc))
+    for cache in getattr(request.app.state, "privacy_caches", ()):
+        cache.forget(shopper.conversations)
+    return _ok(
+        conversations=len(shopper.conversations),
+        orders_anonymised=len(shopper.orders),
+        erased={table: n for table, n in sorted(counts.items()) if n},
+    )

@@ -32,6 +32,7 @@ from bot.service import ChatService, Pushed, UnknownConversation
 from flows import ActionRegistry, Project, Reply, SessionState, StartInput, TextReply, run_turn
 from flows.engine import Engine
 
+from ..logsafe import conversation_ref
 from . import queue
 from .config import HandoffConfig
 from .errors import (
@@ -145,7 +146,7 @@ class HandoffDesk:
                 got = self.context_provider.context(t.conversation_id)
                 context = dict(await got if inspect.isawaitable(got) else got)
             except Exception as exc:  # the shop's provider failing must not hide the ticket
-                log.warning("context for %s failed: %s", t.conversation_id, exc)
+                log.warning("context for %s failed: %s", conversation_ref(t.conversation_id), exc)
                 context = {"error": f"{type(exc).__name__}: {exc}"}
         frame = state.frame if state else None
         profile = CustomerProfile(

@@ -16,7 +16,7 @@ A ticket opened outside business hours lets the bot carry on until an agent clai
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,7 @@ from flows import (
 )
 from flows.replies import ImageReply, ProductCards
 
+from ..logsafe import conversation_ref
 from . import queue
 from .config import HandoffConfig
 from .events import DeskEvents
@@ -127,6 +128,12 @@ class HandoffHook:
     def _open_for(self, conn: Connection, cid: str) -> TicketSummary | None:
         ticket = self._latest(conn, cid)
         return ticket if ticket is not None and ticket.state in OPEN_STATES else None
+
+    def forget(self, conversation_ids: Iterable[str]) -> None:
+        """Erased conversations (bot/privacy.py): their tickets are closed, no one owns them."""
+        for cid in conversation_ids:
+            self._silent.discard(cid)
+            self._tickets.pop(cid, None)
 
     def end_turn(self) -> None:
         self._tickets.clear()
@@ -381,7 +388,10 @@ class HandoffHook:
         self.notifier.enqueue(conn, ticket, "ticket_created", now)
         self.counters["handoffs"] += 1
         log.info(
-            "ticket #%s opened for %s (%s)", ticket_id, inbound.conversation_id, handoff.reason
+            "ticket #%s opened for %s (%s)",
+            ticket_id,
+            conversation_ref(inbound.conversation_id),
+            handoff.reason,
         )
         return ticket
 

@@ -22,6 +22,7 @@ def test_me_names_the_token_s_agent(console):
     assert console.client.get("/agent/api/me", headers=bearer(console)).json() == {
         "name": "alice",
         "display_name": "Alice Smith",
+        "admin": False,
     }
 
 
