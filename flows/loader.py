@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -829,12 +830,58 @@ def load_project(
             f"search flow {settings.search!r} is not a flow",
         )
     project.search_flow = settings.search if settings.search in flows else None
+    if loader.shop_doc:
+        check_model_settings(loader, loader.shop_doc, settings)
     lint_project(loader, parsed, project)
     project.understander = build_understander(loader, parsed, project, vocabulary)
     lint_examples(loader, parsed, project)
     diags = sorted(set(loader.diags))
     usable = not any(d.severity == "error" for d in diags)
     return (project if usable else None), diags
+
+
+def check_model_settings(loader: _Loader, doc: YamlDoc, settings: m.UnderstandingSettings) -> None:
+    """``understanding:``'s optional model: complete, a real URL and a usable time cap.
+    A key variable that is not set is a warning (``check`` may run where secrets are not)."""
+    where = ("understanding",)
+    if settings.provider is None:
+        for name in ("base_url", "model", "api_key_env"):
+            if getattr(settings, name):
+                loader.error(
+                    doc,
+                    (*where, name),
+                    f"understanding.{name} is ignored without `provider: openai`",
+                    warning=True,
+                )
+        return
+    if not settings.base_url:
+        loader.error(doc, (*where, "provider"), "provider: openai needs base_url (…/v1)")
+    elif not re.match(r"^https?://[^\s/]+", settings.base_url):
+        loader.error(
+            doc,
+            (*where, "base_url"),
+            f"base_url {settings.base_url!r} is not an http(s) URL like http://127.0.0.1:11434/v1",
+        )
+    if not settings.model:
+        loader.error(doc, (*where, "provider"), "provider: openai needs model (its name)")
+    try:
+        seconds = parse_duration(settings.timeout).total_seconds()
+    except ValueError as exc:
+        loader.error(doc, (*where, "timeout"), str(exc))
+    else:
+        if not 1 <= seconds <= 30:
+            loader.error(
+                doc,
+                (*where, "timeout"),
+                f"timeout {settings.timeout} is outside 1s..30s: the shopper waits for it",
+            )
+    if settings.api_key_env and settings.api_key_env not in os.environ:
+        loader.error(
+            doc,
+            (*where, "api_key_env"),
+            f"{settings.api_key_env} is not set here: the model will be asked without a key",
+            warning=True,
+        )
 
 
 def build_understander(

@@ -246,6 +246,8 @@ class UnderstandingSettings(_Strict):
     model: str | None = None
     api_key_env: str | None = None
     timeout: str = "3s"
+    # When to ask it: only when the built-in reading is unsure of a sentence, or always.
+    ask: Literal["unsure", "always"] = "unsure"
 
 
 class ShopFile(_Strict):
