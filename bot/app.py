@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,6 +27,7 @@ from adapters.base import BadPayload, WebhookRejected
 from adapters.web import WebChannel
 from checkout import Checkout
 from customers import CustomerBook, CustomerHook
+from customers.funnel import funnel, funnel_metrics
 
 from . import orders_api
 from .channels import Channels, build_channels, channel_metrics
@@ -240,8 +242,9 @@ def create_app(
             request.app.state.webhook_counts,
             request.app.state.comments.counters,
         )
+        sales = await asyncio.to_thread(_funnel_metrics, request.app.state.store)
         return PlainTextResponse(
-            prometheus(await desk.metrics(), runtime) + channels,
+            prometheus(await desk.metrics(), runtime) + channels + sales,
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
@@ -255,6 +258,13 @@ def create_app(
         await _serve_chat(socket)
 
     return app
+
+
+def _funnel_metrics(store: SessionStore) -> str:
+    """The last 7 days' sales funnel per channel (customers/funnel.py)."""
+    with store.connection() as conn:
+        found = funnel(conn, datetime.now(UTC) - timedelta(days=7), by="channel")
+    return funnel_metrics(found)
 
 
 def _use_store(checkout: Checkout, store: SessionStore) -> None:
