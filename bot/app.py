@@ -27,10 +27,11 @@ from adapters.web import WebChannel
 from checkout import Checkout
 
 from . import orders_api
+from .bodies import BodyLimits, BodyRule
 from .channels import Channels, build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
 from .comments import CommentHook, CommentRules, CommentsConfigError
-from .console import AgentStore, mount_console
+from .console import AgentStore, api_gate, mount_console
 from .contacts import Contacts, PayloadTokens
 from .conversation_tokens import ConversationTokens
 from .conversations import Conversations
@@ -178,6 +179,7 @@ def create_app(
     app = ShopchatApp(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    app.add_middleware(BodyLimits, rules=_body_rules(settings))
     app.add_middleware(TrustedProxies, settings=settings)
     app.state.checkout = None
     app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
@@ -247,6 +249,17 @@ def create_app(
         await _serve_chat(socket)
 
     return app
+
+
+def _body_rules(settings: Settings) -> list[BodyRule]:
+    """Each route's body cap and credentials, checked before its body is read (bot/bodies.py);
+    anything else (console forms, the web chat page) gets bodies.DEFAULT_LIMIT."""
+    return [
+        BodyRule("/webhooks/", lambda: settings.max_body_bytes),
+        BodyRule("/webhooks/stripe", orders_api.MAX_STRIPE_BODY),
+        BodyRule("/api/", gate=orders_api.merchant_gate),
+        BodyRule("/agent/api/", gate=api_gate),
+    ]
 
 
 def _use_store(checkout: Checkout, store: SessionStore) -> None:
