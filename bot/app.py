@@ -47,6 +47,7 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
+from .interpreter import Interpreter
 from .logsafe import install_log_redaction
 from .privacy import privacy_registry
 from .project import FeedRefused, open_project
@@ -73,9 +74,11 @@ def create_app(
     typing_delay: float = 1.0,
     handoff_context: ContextProvider | None = None,
     agent_names: Callable[[str], str | None] | None = None,
+    interpreter: Interpreter | None = None,
 ) -> FastAPI:
     """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
-    ``agent_names`` turns an agent id into the name that signs their replies."""
+    ``agent_names`` turns an agent id into the name that signs their replies;
+    ``interpreter`` reads typed messages before the engine (bot/interpreter.py)."""
     settings = settings or Settings()
     install_log_redaction()  # also when run by uvicorn or gunicorn directly (bot/logsafe.py)
     opened = open_project(project_dir, settings)
@@ -137,6 +140,7 @@ def create_app(
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
+            interpreter=interpreter,
         )
         desk = HandoffDesk(
             service,

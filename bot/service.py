@@ -40,6 +40,7 @@ from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
+from .interpreter import Interpreter, context_for, interpreted
 from .logsafe import conversation_ref
 
 log = logging.getLogger("shopchat.service")
@@ -132,6 +133,7 @@ class ChatService:
         typing_delay: float = 1.0,
         max_concurrency: int = 64,
         hooks: Sequence[TurnHook] = (),
+        interpreter: Interpreter | None = None,
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -141,6 +143,7 @@ class ChatService:
         self.clock = clock
         self.typing_delay = typing_delay
         self.hooks = list(hooks)
+        self.interpreter = interpreter
         self.db = Committer(conversations.store)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
@@ -191,10 +194,25 @@ class ChatService:
             self.typing_delay, self._show_typing, link, entry.inbound
         )
         try:
+            entry = await self._interpret(entry)
             queued = await self.db.run(lambda conn: self._run_pending(conn, conversation_id, entry))
         finally:
             timer.cancel()
         await self.deliver(Pushed(conversation_id, queued))
+
+    async def _interpret(self, entry: InboxEntry) -> InboxEntry:
+        """The entry with the interpreter's reading of its text (bot/interpreter.py)."""
+        inbound = entry.inbound
+        if self.interpreter is None or not isinstance(inbound, MessageInbound):
+            return entry
+        project = self.conversations.engine.project
+        context = context_for(
+            project, inbound.conversation_id, inbound.channel, inbound.locale, self.clock()
+        )
+        event = await interpreted(self.interpreter, inbound.event, context)
+        if event is inbound.event:
+            return entry
+        return InboxEntry(entry.id, inbound.model_copy(update={"event": event}))
 
     def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
