@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 from adapters.base import BadPayload, WebhookRejected
 from adapters.web import WebChannel
 from checkout import Checkout
+from understanding.model import interpreter_from_shop
 
 from . import orders_api
 from .channels import Channels, build_channels, channel_metrics
@@ -114,6 +115,10 @@ def create_app(
         checkout = opened.checkout
         if checkout is not None:
             await asyncio.to_thread(_use_store, checkout, store)
+        # shop.yaml's optional language model (understanding.model), unless one is given.
+        model = None
+        if interpreter is None:
+            model = interpreter_from_shop(project, transport=transport)
         notify_client = httpx.AsyncClient(transport=transport, timeout=settings.http_timeout)
         notifier = Notifier(
             NotifyTargets(
@@ -139,7 +144,7 @@ def create_app(
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
-            interpreter=interpreter,
+            interpreter=interpreter or model,
         )
         desk = HandoffDesk(
             service,
@@ -175,6 +180,8 @@ def create_app(
             await service.close()
             await channels.aclose()
             await notify_client.aclose()
+            if model is not None:
+                await model.aclose()
             if checkout is not None and checkout.stripe is not None:
                 checkout.stripe.close()
             store.close()
