@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 from adapters.base import BadPayload, WebhookRejected
 from adapters.web import WebChannel
 from checkout import Checkout
+from customers import CustomerBook, CustomerHook
 from understanding.model import interpreter_from_shop
 
 from . import orders_api
@@ -134,7 +135,9 @@ def create_app(
         conversations = Conversations(project, opened.actions, store)
         contacts = Contacts(store)
         comments = CommentHook(comment_rules, conversations, hook, contacts)
-        first: list[TurnHook] = [conversation_tokens, comments]
+        region = checkout.book.region if checkout is not None else None
+        customer_hook = CustomerHook(CustomerBook(region=region))  # customers/, docs/customers.md
+        first: list[TurnHook] = [conversation_tokens, comments, customer_hook]
         service = ChatService(
             conversations,
             Journal(store),
@@ -164,7 +167,8 @@ def create_app(
         app.state.privacy = privacy_registry(
             region=checkout.book.region if checkout is not None else None
         )
-        app.state.privacy_caches = (contacts, conversation_tokens, hook)
+        app.state.privacy_caches = (contacts, conversation_tokens, hook, customer_hook)
+        app.state.customers = customer_hook.book
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))

@@ -88,7 +88,8 @@ class TurnHook(Protocol):
     place of the engine's generic hand-off text) and append effects; it must only read.
     ``silences(conversation_id) -> bool`` says, without the database, that no typing
     indicator may be shown (a person owns the conversation). ``end_turn()`` is called after
-    every event, however it went, to drop per-turn state.
+    every event, however it went, to drop per-turn state. ``prepare(conn, inbound, state,
+    now)`` may fill the session before the engine runs (the customer's remembered facts).
     """
 
     def before_turn(
@@ -317,6 +318,10 @@ class ChatService:
             user=inbound.user,
             channel=link.name,
         )
+        for hook in self.hooks:
+            prepare = getattr(hook, "prepare", None)
+            if prepare is not None:
+                prepare(conn, inbound, state, now)
         replies, effects = run_turn(convos.engine, convos.actions, state, inbound.event, now)
         for hook in self.hooks:
             reshape = getattr(hook, "reshape", None)

@@ -424,6 +424,8 @@ class _Loader:
             c.help = self.text(doc, (*loc, "help"), s.help)
         if isinstance(s, m._Continues) and s.next is not None:
             self.jump(doc, (*loc, "next"), s.next, flow.id, _setter(c, "next"))
+        if isinstance(s, m._Continues) and s.remember:
+            self.compile_remember(c, s.remember)
         if isinstance(s, m.SayStep):
             if s.say is not None:
                 c.text = self.text(doc, (*loc, "say"), s.say)
@@ -453,6 +455,18 @@ class _Loader:
                 c.text = self.text(doc, (*loc, "text"), s.text)
         elif isinstance(s, m.EndStep) and s.end is not None:
             c.text = self.text(doc, (*loc, "end"), s.end)
+
+    def compile_remember(self, c: Step, remember: list[str] | dict[str, str]) -> None:
+        pairs = remember.items() if isinstance(remember, dict) else ((n, n) for n in remember)
+        for fact, slot in pairs:
+            if slot not in self.slot_names:
+                close = difflib.get_close_matches(slot, sorted(self.slot_names), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.error(
+                    c.doc, (*c.loc, "remember"), f"remember: no step sets the slot {slot!r}{hint}"
+                )
+                continue
+            c.remember[fact] = slot
 
     def expression_field(self, doc: YamlDoc, loc: PathKey, source: str) -> Callable[[Any], Any]:
         """A field holding one expression, written bare or as ``"{{ expr }}"``."""
