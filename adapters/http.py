@@ -11,11 +11,13 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import httpx
 import orjson
 
 from .base import OutboundCall, SendResult
+from .pace import Pace, PaceLimits
 
 log = logging.getLogger("shopchat.adapters")
 
@@ -27,6 +29,8 @@ class ApiSender:
     """Base class: ``send`` with the retry policy; subclasses implement ``request``/``classify``."""
 
     name = "api"
+    #: the platform's limits (adapters/pace.py); subclasses name theirs.
+    limits = PaceLimits()
 
     def __init__(
         self,
@@ -36,16 +40,17 @@ class ApiSender:
         base_delay: float = 0.5,
         max_delay: float = 30.0,
         sleep: Sleep = asyncio.sleep,
-        max_in_flight: int = 16,
+        pace: Pace | None = None,
+        rate_limits: bool = True,
     ) -> None:
         self.client = client
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.sleep = sleep
-        # At most this many calls wait on the pool at once, so a burst of thousands of replies
-        # queues here, in order, rather than inside the connection pool.
-        self._gate = asyncio.Semaphore(max_in_flight)
+        # One call in flight per conversation, the platform's rate limits, and lanes that a
+        # few stuck chats cannot fill: a burst of replies queues there, not in the pool.
+        self.pace = pace or Pace(self.limits, rate_limits=rate_limits)
         self._urls: dict[str, httpx.URL] = {}
         self._timeout = client.timeout.as_dict()
 
@@ -85,12 +90,30 @@ class ApiSender:
         """
         return response.status_code == 429 or response.status_code >= 500
 
+    def counted(self, call: OutboundCall) -> bool:
+        """Whether ``call`` counts against the rate limits (a message does; a typing
+        indicator or a button acknowledgement does not)."""
+        return True
+
     async def send(self, call: OutboundCall) -> SendResult:
+        """Send ``call`` after the conversation's earlier calls, retrying what may succeed."""
+        conversation = call.conversation_id
+        if not conversation:
+            return await self._attempts(call, "")
+        await self.pace.turn(conversation)
+        try:
+            return await self._attempts(call, conversation)
+        finally:
+            self.pace.done(conversation)
+
+    async def _attempts(self, call: OutboundCall, conversation: str) -> SendResult:
         result = SendResult(ok=False, error="not sent")
+        counted = self.counted(call)
         for attempt in range(1, self.max_attempts + 1):
             try:
-                async with self._gate:
-                    response = await self.client.send(self.request(call))
+                response = await self.pace.call(
+                    conversation, partial(self.client.send, self.request(call)), counted=counted
+                )
             except httpx.TransportError as exc:
                 result = SendResult(ok=False, status=0, error=f"{type(exc).__name__}: {exc}")
             else:

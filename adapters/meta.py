@@ -24,6 +24,7 @@ import orjson
 
 from .base import BadPayload, OutboundCall, RenderContext, SendResult, WebhookRejected
 from .http import ApiSender, retry_after_header
+from .pace import PaceLimits, Rate
 
 log = logging.getLogger("shopchat.adapters.meta")
 
@@ -180,6 +181,8 @@ class MetaSender(ApiSender):
     unreachable_codes: frozenset[int] = frozenset()
     #: seconds to wait on a code when the response names no time.
     code_delays: Mapping[int, float] = {}
+    #: the Send API takes about 300 calls a second per Page.
+    limits = PaceLimits(overall=Rate(300.0, burst=300))
 
     def __init__(
         self,
@@ -209,6 +212,11 @@ class MetaSender(ApiSender):
         return self.json_request(
             self.endpoint(call), call.payload, {"Authorization": f"Bearer {self._token}"}
         )
+
+    def counted(self, call: OutboundCall) -> bool:
+        # A typing indicator or a read receipt is not a message.
+        payload = call.payload
+        return "sender_action" not in payload and payload.get("status") != "read"
 
     def retryable(self, response: httpx.Response, result: SendResult) -> bool:
         # classify() marks everything not worth retrying as permanent or unreachable, so what

@@ -248,6 +248,8 @@ def start_shopchat(port: int, api: str, tmp: str, db: str | None) -> subprocess.
         "SHOPCHAT_TELEGRAM_SECRET_TOKEN": SECRET,
         "SHOPCHAT_TELEGRAM_API_BASE": api,
         "SHOPCHAT_LOG_LEVEL": "WARNING",
+        # The fake Bot API has no rate limits to respect; Telegram's 30/s would be the figure.
+        "SHOPCHAT_SEND_RATE_LIMITS": "false",
     }
     cmd = [
         sys.executable,

@@ -23,6 +23,8 @@ from starlette.types import Receive, Scope, Send
 
 from adapters.base import BadPayload, WebhookRejected
 from checkout import Checkout
+from customers import CustomerBook, CustomerHook
+from understanding.model import interpreter_from_shop
 
 from . import orders_api, webchat
 from .channels import build_channels, channel_metrics
@@ -44,6 +46,7 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
+from .interpreter import Interpreter
 from .logsafe import install_log_redaction
 from .privacy import privacy_registry
 from .project import FeedRefused, open_project
@@ -69,9 +72,11 @@ def create_app(
     typing_delay: float = 1.0,
     handoff_context: ContextProvider | None = None,
     agent_names: Callable[[str], str | None] | None = None,
+    interpreter: Interpreter | None = None,
 ) -> FastAPI:
     """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
-    ``agent_names`` turns an agent id into the name that signs their replies."""
+    ``agent_names`` turns an agent id into the name that signs their replies;
+    ``interpreter`` reads typed messages before the engine (bot/interpreter.py)."""
     settings = settings or Settings()
     install_log_redaction()  # also when run by uvicorn or gunicorn directly (bot/logsafe.py)
     opened = open_project(project_dir, settings)
@@ -108,6 +113,10 @@ def create_app(
         checkout = opened.checkout
         if checkout is not None:
             await asyncio.to_thread(_use_store, checkout, store)
+        # shop.yaml's optional language model (understanding.model), unless one is given.
+        model = None
+        if interpreter is None:
+            model = interpreter_from_shop(project, transport=transport)
         notify_client = httpx.AsyncClient(transport=transport, timeout=settings.http_timeout)
         notifier = Notifier(
             NotifyTargets(
@@ -123,7 +132,9 @@ def create_app(
         conversations = Conversations(project, opened.actions, store)
         contacts = Contacts(store)
         comments = CommentHook(comment_rules, conversations, hook, contacts)
-        first: list[TurnHook] = [conversation_tokens, comments]
+        region = checkout.book.region if checkout is not None else None
+        customer_hook = CustomerHook(CustomerBook(region=region))  # customers/, docs/customers.md
+        first: list[TurnHook] = [conversation_tokens, comments, customer_hook]
         service = ChatService(
             conversations,
             Journal(store),
@@ -133,6 +144,7 @@ def create_app(
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
+            interpreter=interpreter or model,
         )
         desk = HandoffDesk(
             service,
@@ -152,7 +164,8 @@ def create_app(
         app.state.privacy = privacy_registry(
             region=checkout.book.region if checkout is not None else None
         )
-        app.state.privacy_caches = (contacts, conversation_tokens, hook)
+        app.state.privacy_caches = (contacts, conversation_tokens, hook, customer_hook)
+        app.state.customers = customer_hook.book
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
@@ -168,6 +181,8 @@ def create_app(
             await service.close()
             await channels.aclose()
             await notify_client.aclose()
+            if model is not None:
+                await model.aclose()
             if checkout is not None and checkout.stripe is not None:
                 checkout.stripe.close()
             store.close()

@@ -46,7 +46,9 @@ def build_channels(
     def client() -> httpx.AsyncClient:
         # One pooled client per platform: keep-alive connections, bounded time per call.
         c = PlatformClient(
-            transport=transport or KeepAliveTransport(max_connections=16),
+            # Room for the pace's fast and slow lanes (adapters/pace.py): calls that hang in
+            # the slow lane must not hold the connections the fast lane needs.
+            transport=transport or KeepAliveTransport(max_connections=64),
             timeout=httpx.Timeout(settings.http_timeout),
         )
         clients.append(c)
@@ -58,7 +60,10 @@ def build_channels(
         tg = TelegramChannel(settings.telegram_secret_token, payloads=tokens)
         assert settings.telegram_token is not None
         tg_sender = TelegramSender(
-            client(), settings.telegram_token, api_base=settings.telegram_api_base
+            client(),
+            settings.telegram_token,
+            api_base=settings.telegram_api_base,
+            rate_limits=settings.send_rate_limits,
         )
 
         def tg_ack(inbound: MessageInbound) -> list[OutboundCall]:
@@ -118,6 +123,7 @@ def build_channels(
             settings.whatsapp_phone_number_id,
             graph_base=settings.graph_api_base,
             version=settings.graph_api_version,
+            rate_limits=settings.send_rate_limits,
         )
 
         def wa_typing(inbound: Inbound) -> OutboundCall | None:
@@ -137,6 +143,7 @@ def build_channels(
             settings.messenger_page_token,
             graph_base=settings.graph_api_base,
             version=settings.graph_api_version,
+            rate_limits=settings.send_rate_limits,
         )
 
         def fb_typing(inbound: Inbound) -> OutboundCall | None:
@@ -159,6 +166,7 @@ def build_channels(
             settings.instagram_account_id,
             graph_base=settings.instagram_api_base or settings.graph_api_base,
             version=settings.graph_api_version,
+            rate_limits=settings.send_rate_limits,
         )
 
         def ig_typing(inbound: Inbound) -> OutboundCall | None:
@@ -174,7 +182,10 @@ def build_channels(
         assert settings.line_channel_secret and settings.line_channel_token
         line = LineChannel(settings.line_channel_secret)
         line_sender = LineSender(
-            client(), settings.line_channel_token, api_base=settings.line_api_base
+            client(),
+            settings.line_channel_token,
+            api_base=settings.line_api_base,
+            rate_limits=settings.send_rate_limits,
         )
 
         def line_typing(inbound: Inbound) -> OutboundCall | None:
@@ -190,7 +201,10 @@ def build_channels(
             raise ValueError("the Wire channel needs a ConversationTokens store")
         wire = WireChannel(settings.wire_service_token, tokens)
         wire_sender = WireSender(
-            client(), conversation_tokens.lookup, api_base=settings.wire_api_base
+            client(),
+            conversation_tokens.lookup,
+            api_base=settings.wire_api_base,
+            rate_limits=settings.send_rate_limits,
         )
 
         def wire_ack(inbound: Inbound) -> list[OutboundCall]:

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     graph_api_version: str = "v23.0"
     max_body_bytes: int = 1_048_576  # a larger webhook body gets 413
     http_timeout: float = 10.0
+    # The platforms' own rate limits on sending (adapters/pace.py); off only for a benchmark
+    # or tests against a local fake API.
+    send_rate_limits: bool = True
     max_concurrency: int = 64  # conversations processed at once
 
     # Human hand-off notifications (bot/handoff/notify.py): a Slack incoming webhook and a

@@ -14,6 +14,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+# The platforms' send rate limits wait in real time (about one Telegram message a second to a
+# chat past a burst of 4): tests that are not about them run without. Subprocesses inherit it.
+os.environ.setdefault("SHOPCHAT_SEND_RATE_LIMITS", "false")
+
 POSTGRES_URL = os.environ.get(
     "SHOPCHAT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

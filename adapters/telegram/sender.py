@@ -20,6 +20,7 @@ import httpx
 
 from adapters.base import OutboundCall, SendResult
 from adapters.http import ApiSender, Sleep, retry_after_header
+from adapters.pace import Pace, PaceLimits, Rate
 
 from .inbound import CHANNEL
 
@@ -56,6 +57,8 @@ class TelegramSender(ApiSender):
     """Sends :class:`~adapters.base.OutboundCall` s to one bot's Bot API endpoint."""
 
     name = CHANNEL
+    # About one message a second to a chat (bursts allowed), about 30 a second overall.
+    limits = PaceLimits(per_conversation=Rate(1.0, burst=4), overall=Rate(30.0, burst=30))
 
     def __init__(
         self,
@@ -67,6 +70,8 @@ class TelegramSender(ApiSender):
         base_delay: float = 0.5,
         max_delay: float = 30.0,
         sleep: Sleep = asyncio.sleep,
+        pace: Pace | None = None,
+        rate_limits: bool = True,
     ) -> None:
         super().__init__(
             client,
@@ -74,6 +79,8 @@ class TelegramSender(ApiSender):
             base_delay=base_delay,
             max_delay=max_delay,
             sleep=sleep,
+            pace=pace,
+            rate_limits=rate_limits,
         )
         if not token:
             raise ValueError("a Telegram bot token is required (from @BotFather)")
@@ -87,6 +94,13 @@ class TelegramSender(ApiSender):
     def mask(self, text: str) -> str:
         """``text`` with this bot's token (and any token-shaped string) replaced."""
         return _BOT_TOKEN.sub(MASK, text.replace(self._token, MASK))
+
+    def counted(self, call: OutboundCall) -> bool:
+        # Messages count; chat actions, callback and pre-checkout answers do not.
+        method = call.method
+        return method != "sendChatAction" and (
+            method.startswith("send") or method in ("copyMessage", "forwardMessage")
+        )
 
     def request(self, call: OutboundCall) -> httpx.Request:
         return self.json_request(f"{self.api_base}/bot{self._token}/{call.method}", call.payload)

@@ -8,6 +8,7 @@ import httpx
 
 from ..base import OutboundCall
 from ..meta import MetaSender
+from ..pace import PaceLimits, Rate
 
 
 class WhatsAppSender(MetaSender):
@@ -24,6 +25,8 @@ class WhatsAppSender(MetaSender):
     window_closed_codes = frozenset({(131047, None)})
     unreachable_codes = frozenset({131026, 131051})
     code_delays = {131056: 6.0}
+    # 80 messages a second per business number by default (Meta raises it on request).
+    limits = PaceLimits(overall=Rate(80.0, burst=80))
 
     def __init__(
         self,
