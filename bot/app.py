@@ -9,25 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import orjson
-from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from adapters.base import BadPayload, WebhookRejected
-from adapters.web import WebChannel
 from checkout import Checkout
+from customers import CustomerBook, CustomerHook
+from understanding.model import interpreter_from_shop
 
-from . import orders_api
-from .channels import Channels, build_channels, channel_metrics
+from . import orders_api, webchat
+from .channels import build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
 from .comments import CommentHook, CommentRules, CommentsConfigError
 from .console import AgentStore, mount_console
@@ -46,6 +46,7 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
+from .interpreter import Interpreter
 from .logsafe import install_log_redaction
 from .privacy import privacy_registry
 from .project import FeedRefused, open_project
@@ -56,7 +57,6 @@ from .storage import SessionStore, StorageError
 
 log = logging.getLogger("shopchat.app")
 
-STATIC = Path(__file__).with_name("static")
 RETRY_INTERVAL = 30.0
 
 
@@ -72,9 +72,11 @@ def create_app(
     typing_delay: float = 1.0,
     handoff_context: ContextProvider | None = None,
     agent_names: Callable[[str], str | None] | None = None,
+    interpreter: Interpreter | None = None,
 ) -> FastAPI:
     """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
-    ``agent_names`` turns an agent id into the name that signs their replies."""
+    ``agent_names`` turns an agent id into the name that signs their replies;
+    ``interpreter`` reads typed messages before the engine (bot/interpreter.py)."""
     settings = settings or Settings()
     install_log_redaction()  # also when run by uvicorn or gunicorn directly (bot/logsafe.py)
     opened = open_project(project_dir, settings)
@@ -111,6 +113,10 @@ def create_app(
         checkout = opened.checkout
         if checkout is not None:
             await asyncio.to_thread(_use_store, checkout, store)
+        # shop.yaml's optional language model (understanding.model), unless one is given.
+        model = None
+        if interpreter is None:
+            model = interpreter_from_shop(project, transport=transport)
         notify_client = httpx.AsyncClient(transport=transport, timeout=settings.http_timeout)
         notifier = Notifier(
             NotifyTargets(
@@ -126,7 +132,9 @@ def create_app(
         conversations = Conversations(project, opened.actions, store)
         contacts = Contacts(store)
         comments = CommentHook(comment_rules, conversations, hook, contacts)
-        first: list[TurnHook] = [conversation_tokens, comments]
+        region = checkout.book.region if checkout is not None else None
+        customer_hook = CustomerHook(CustomerBook(region=region))  # customers/, docs/customers.md
+        first: list[TurnHook] = [conversation_tokens, comments, customer_hook]
         service = ChatService(
             conversations,
             Journal(store),
@@ -136,6 +144,7 @@ def create_app(
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
+            interpreter=interpreter or model,
         )
         desk = HandoffDesk(
             service,
@@ -155,7 +164,8 @@ def create_app(
         app.state.privacy = privacy_registry(
             region=checkout.book.region if checkout is not None else None
         )
-        app.state.privacy_caches = (contacts, conversation_tokens, hook)
+        app.state.privacy_caches = (contacts, conversation_tokens, hook, customer_hook)
+        app.state.customers = customer_hook.book
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
@@ -171,6 +181,8 @@ def create_app(
             await service.close()
             await channels.aclose()
             await notify_client.aclose()
+            if model is not None:
+                await model.aclose()
             if checkout is not None and checkout.stripe is not None:
                 checkout.stripe.close()
             store.close()
@@ -183,6 +195,7 @@ def create_app(
     app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
     orders_api.install(app)
     mount_console(app)
+    webchat.install(app, opened.catalog)  # /, /chat, /chat/ws, /site (bot/webchat.py)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -237,15 +250,6 @@ def create_app(
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
-    @app.get("/chat", response_class=HTMLResponse)
-    async def chat_page() -> HTMLResponse:
-        page = (STATIC / "chat.html").read_text(encoding="utf-8")
-        return HTMLResponse(page.replace("{{SHOP_NAME}}", _html(project.shop.name)))
-
-    @app.websocket("/chat/ws")
-    async def chat_socket(socket: WebSocket) -> None:
-        await _serve_chat(socket)
-
     return app
 
 
@@ -254,33 +258,6 @@ def _use_store(checkout: Checkout, store: SessionStore) -> None:
     checkout.db.use(store.engine)
     with store.transaction() as conn:
         checkout.book.seed(conn, checkout.seeds, checkout.clock())
-
-
-async def _serve_chat(socket: WebSocket) -> None:
-    service: ChatService = socket.app.state.service
-    channels: Channels = socket.app.state.channels
-    web: WebChannel = service.links["web"].adapter  # type: ignore[assignment]
-    session = socket.query_params.get("session") or ""
-    if not (16 <= len(session) <= 64 and session.replace("-", "").isalnum()):
-        session = secrets.token_hex(16)
-    locale = socket.query_params.get("locale")
-    await socket.accept()
-    await socket.send_json({"type": "session", "session": session})
-    channels.hub.connect(session, socket)
-    try:
-        await service.flush(f"web:{session}")  # replies that waited for this browser
-        while True:
-            frame = await socket.receive_text()
-            try:
-                inbound = web.parse_frame(session, frame, locale=locale)
-            except BadPayload as exc:
-                await socket.send_json({"type": "error", "error": str(exc)})
-                continue
-            await service.accept([inbound])
-    except WebSocketDisconnect:
-        pass
-    finally:
-        channels.hub.disconnect(session, socket)
 
 
 WEBHOOKS = {
@@ -380,12 +357,6 @@ def _display_name(app: FastAPI, agent: str) -> str | None:
     accounts = getattr(app.state, "agents", None)
     lookup = getattr(accounts, "display_name", None)
     return lookup(agent) if callable(lookup) else None
-
-
-def _html(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 __all__ = ["ProjectUnusable", "ShopchatApp", "create_app"]

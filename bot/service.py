@@ -40,6 +40,7 @@ from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
+from .interpreter import Interpreter, context_for, interpreted
 from .logsafe import conversation_ref
 
 log = logging.getLogger("shopchat.service")
@@ -87,7 +88,8 @@ class TurnHook(Protocol):
     place of the engine's generic hand-off text) and append effects; it must only read.
     ``silences(conversation_id) -> bool`` says, without the database, that no typing
     indicator may be shown (a person owns the conversation). ``end_turn()`` is called after
-    every event, however it went, to drop per-turn state.
+    every event, however it went, to drop per-turn state. ``prepare(conn, inbound, state,
+    now)`` may fill the session before the engine runs (the customer's remembered facts).
     """
 
     def before_turn(
@@ -132,6 +134,7 @@ class ChatService:
         typing_delay: float = 1.0,
         max_concurrency: int = 64,
         hooks: Sequence[TurnHook] = (),
+        interpreter: Interpreter | None = None,
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -141,6 +144,7 @@ class ChatService:
         self.clock = clock
         self.typing_delay = typing_delay
         self.hooks = list(hooks)
+        self.interpreter = interpreter
         self.db = Committer(conversations.store)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
@@ -191,10 +195,25 @@ class ChatService:
             self.typing_delay, self._show_typing, link, entry.inbound
         )
         try:
+            entry = await self._interpret(entry)
             queued = await self.db.run(lambda conn: self._run_pending(conn, conversation_id, entry))
         finally:
             timer.cancel()
         await self.deliver(Pushed(conversation_id, queued))
+
+    async def _interpret(self, entry: InboxEntry) -> InboxEntry:
+        """The entry with the interpreter's reading of its text (bot/interpreter.py)."""
+        inbound = entry.inbound
+        if self.interpreter is None or not isinstance(inbound, MessageInbound):
+            return entry
+        project = self.conversations.engine.project
+        context = context_for(
+            project, inbound.conversation_id, inbound.channel, inbound.locale, self.clock()
+        )
+        event = await interpreted(self.interpreter, inbound.event, context)
+        if event is inbound.event:
+            return entry
+        return InboxEntry(entry.id, inbound.model_copy(update={"event": event}))
 
     def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
@@ -299,6 +318,10 @@ class ChatService:
             user=inbound.user,
             channel=link.name,
         )
+        for hook in self.hooks:
+            prepare = getattr(hook, "prepare", None)
+            if prepare is not None:
+                prepare(conn, inbound, state, now)
         replies, effects = run_turn(convos.engine, convos.actions, state, inbound.event, now)
         for hook in self.hooks:
             reshape = getattr(hook, "reshape", None)

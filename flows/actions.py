@@ -12,6 +12,15 @@ the action's declared parameters, which the linter checks against every ``args:`
 
 Actions may be plain or ``async`` functions. They return JSON-compatible data (dicts, lists,
 strings, numbers, booleans, None) that the flow keeps in its ``result:`` slot.
+
+Everything an action needs comes in its :class:`ActionContext`, never from a thread-local or
+a global: the shopper (``conversation_id``, ``locale``, ``user``, ``channel``), the turn's
+clock (``now``), a :class:`UnitOfWork` (``db``) that runs short database jobs, and ``effects``,
+a list the action appends to for what must happen after the turn commits (a Telegram invoice).
+In the server an ``async`` action runs on the event loop and a plain one in a worker thread,
+so an action may wait for slow I/O (a payment provider, an HTTP API, a language model): it
+delays its own shopper only. It must not hold a database transaction while it waits: read
+in one ``db.run`` job, call out, write in another.
 """
 
 from __future__ import annotations
@@ -19,17 +28,40 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class UnitOfWork(Protocol):
+    """Runs ``job(connection)`` in a short transaction of its own and returns its value.
+
+    ``run`` blocks (for plain actions, which run in a worker thread); ``arun`` is for
+    ``async`` actions. A job must be quick: no network calls inside it.
+    """
+
+    def run(self, job: Callable[[Any], T]) -> T: ...
+
+    async def arun(self, job: Callable[[Any], T]) -> T: ...
 
 
 @dataclass(frozen=True)
 class ActionContext:
-    """What an action knows about the conversation that runs it."""
+    """What an action knows about the conversation that runs it, and what it may use.
+
+    ``db`` is None outside a server turn (unit tests of one action): actions then use a
+    database of their own. ``effects`` collects what the turn must do once it has committed.
+    """
 
     conversation_id: str
     locale: str
     currency: str
     user: dict[str, Any] = field(default_factory=dict)
+    channel: str = ""
+    now: datetime | None = None
+    db: UnitOfWork | None = None
+    effects: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,4 +150,11 @@ class ActionRegistry:
         return sorted(self._specs)
 
 
-__all__ = ["ActionContext", "ActionError", "ActionParam", "ActionRegistry", "ActionSpec"]
+__all__ = [
+    "ActionContext",
+    "ActionError",
+    "ActionParam",
+    "ActionRegistry",
+    "ActionSpec",
+    "UnitOfWork",
+]

@@ -1,19 +1,26 @@
-"""Drivers: carry out a turn's action effects and feed their results back into the engine.
+"""The driver: carry out a turn's action effects and feed their results back into the engine.
 
-The engine stops at every ``action:`` step and returns an ActionCall; a driver runs the
+The engine stops at every ``action:`` step and returns an ActionCall; the driver runs the
 registered callable and calls ``advance`` again with the ActionResult, until the turn waits
-for the shopper. One synchronous driver (CLI, conversation tests) and one async (the server).
+for the shopper. There is one driver, :func:`arun_turn`: ``async`` actions are awaited on the
+event loop, plain ones run in a worker thread (so a slow one delays its own shopper only).
+:func:`run_turn` is a thin synchronous wrapper for the CLI, the conversation tests and code
+already running in a worker (the hand-off desk's database jobs): it runs the same driver on a
+private loop, plain actions inline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from .actions import ActionContext, ActionRegistry, ActionSpec
+from .actions import ActionContext, ActionRegistry, ActionSpec, UnitOfWork
 from .engine import Engine
 from .events import ActionResult, Event
 from .replies import ActionCall, Effect, Reply
@@ -22,14 +29,35 @@ from .state import SessionState
 log = logging.getLogger("shopchat.actions")
 
 MAX_ACTIONS_PER_TURN = 50
+# Plain actions of every conversation share these threads. Generous, because a thread
+# waiting on a slow API costs little, and too few would let a handful of slow shoppers
+# queue everyone else's quick actions behind theirs.
+ACTION_THREADS = 64
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_local = threading.local()
 
 
-def _context(engine: Engine, state: SessionState) -> ActionContext:
+def _threads() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(ACTION_THREADS, thread_name_prefix="shopchat-action")
+        return _pool
+
+
+def _context(
+    engine: Engine, state: SessionState, now: datetime, db: UnitOfWork | None
+) -> ActionContext:
     return ActionContext(
         conversation_id=state.conversation_id,
         locale=state.locale,
         currency=engine.project.shop.currency,
         user=dict(state.user),
+        channel=state.channel,
+        now=now,
+        db=db,
     )
 
 
@@ -51,7 +79,7 @@ def turn_flow(
     """The protocol of a turn as a generator (the httpx ``Auth.auth_flow`` pattern).
 
     It yields each action to run and is sent its result; it returns the turn's replies and
-    other effects. The sync and async drivers below only carry out the actions.
+    other effects. :func:`arun_turn` only carries out the actions.
     """
     replies: list[Reply] = []
     effects: list[Effect] = []
@@ -67,34 +95,23 @@ def turn_flow(
     return replies, effects
 
 
-def run_turn(
-    engine: Engine, actions: ActionRegistry, state: SessionState, event: Event, now: datetime
-) -> tuple[list[Reply], list[Effect]]:
-    """Advance one shopper event through to the next question, running actions inline."""
-    flow = turn_flow(engine, state, event, now)
-    try:
-        call = next(flow)
-        while True:
-            spec = _lookup(actions, call)
-            if isinstance(spec, ActionResult):
-                result = spec
-            else:
-                try:
-                    value: Any = spec.func(_context(engine, state), **call.args)
-                    if spec.is_async:
-                        value = asyncio.run(value)
-                    result = ActionResult(ok=True, value=value)
-                except Exception as exc:
-                    result = _failure(call, exc)
-            call = flow.send(result)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-
-
 async def arun_turn(
-    engine: Engine, actions: ActionRegistry, state: SessionState, event: Event, now: datetime
-) -> tuple[list[Reply], list[Effect]]:
-    """The async twin of :func:`run_turn`, for the server."""
+    engine: Engine,
+    actions: ActionRegistry,
+    state: SessionState,
+    event: Event,
+    now: datetime,
+    *,
+    db: UnitOfWork | None = None,
+    offload: bool = True,
+) -> tuple[list[Reply], list[Any]]:
+    """Advance one shopper event through to the next question, running its actions.
+
+    Returns the replies and the effects: the engine's (a hand-off) followed by those the
+    actions asked for (``ActionContext.effects``). ``db`` is what actions write with;
+    ``offload=False`` runs plain actions inline (for callers already off the event loop).
+    """
+    ctx = _context(engine, state, now, db)
     flow = turn_flow(engine, state, event, now)
     try:
         call = next(flow)
@@ -104,15 +121,49 @@ async def arun_turn(
                 result = spec
             else:
                 try:
-                    value = spec.func(_context(engine, state), **call.args)
                     if spec.is_async:
-                        value = await value
+                        value = await spec.func(ctx, **call.args)
+                    elif offload:
+                        loop = asyncio.get_running_loop()
+                        value = await loop.run_in_executor(
+                            _threads(), partial(spec.func, ctx, **call.args)
+                        )
+                    else:
+                        value = spec.func(ctx, **call.args)
                     result = ActionResult(ok=True, value=value)
                 except Exception as exc:
                     result = _failure(call, exc)
             call = flow.send(result)
     except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+        replies, effects = done.value
+        return replies, [*effects, *ctx.effects]
 
 
-__all__ = ["arun_turn", "run_turn", "turn_flow"]
+def run_turn(
+    engine: Engine,
+    actions: ActionRegistry,
+    state: SessionState,
+    event: Event,
+    now: datetime,
+    *,
+    db: UnitOfWork | None = None,
+) -> tuple[list[Reply], list[Any]]:
+    """:func:`arun_turn` for synchronous callers, plain actions inline.
+
+    Not for code on a running event loop (it would block it): await :func:`arun_turn` there.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError("run_turn() called on a running event loop: await arun_turn()")
+    runner: asyncio.Runner | None = getattr(_local, "runner", None)
+    if runner is None:
+        # One loop per thread, kept: starting a loop for every turn would cost more than
+        # most turns.
+        runner = _local.runner = asyncio.Runner()
+    return runner.run(arun_turn(engine, actions, state, event, now, db=db, offload=False))
+
+
+__all__ = ["ACTION_THREADS", "arun_turn", "run_turn", "turn_flow"]

@@ -110,6 +110,12 @@ def debug_log() -> Iterator[io.StringIO]:
     root = logging.getLogger()
     names = [*logging.root.manager.loggerDict, "httpx", "uvicorn.access", "sqlalchemy.engine"]
     levels = {name: logging.getLogger(name).level for name in names}
+    # An earlier in-process uvicorn run may have applied its default logging config, which
+    # gives uvicorn's loggers their own stderr handlers and stops them propagating to the root.
+    uvicorns = [logging.getLogger(n) for n in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    kept = [(lg, lg.handlers[:], lg.propagate, lg.disabled) for lg in uvicorns]
+    for lg in uvicorns:
+        lg.handlers, lg.propagate, lg.disabled = [], True, False
     old_root = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
@@ -123,6 +129,8 @@ def debug_log() -> Iterator[io.StringIO]:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_root)
+        for lg, handlers, propagate, disabled in kept:
+            lg.handlers, lg.propagate, lg.disabled = handlers, propagate, disabled
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
 

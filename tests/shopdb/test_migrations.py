@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 import catalog
 import checkout
+import customers
 from bot.console.accounts import AgentStore
 from bot.handoff.tables import tickets
 from bot.migrations import MIGRATIONS as BOT
@@ -27,6 +28,7 @@ from catalog.importer import import_items
 from catalog.store import metadata as catalog_metadata
 from checkout.tables import metadata as checkout_metadata
 from checkout.tables import orders
+from customers.tables import metadata as customers_metadata
 from shopdb import Migrations, downgrade, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +36,12 @@ LEGACY = Migrations(
     "shopchat-0006", ROOT / "tests" / "data" / "migrations" / "shopchat-0006", "alembic_version"
 )
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-VERSION_TABLES = {"alembic_version", "catalog_alembic_version", "checkout_alembic_version"}
+VERSION_TABLES = {
+    "alembic_version",
+    "catalog_alembic_version",
+    "checkout_alembic_version",
+    "customers_alembic_version",
+}
 
 
 def tables(engine: sa.Engine) -> set[str]:
@@ -128,15 +135,20 @@ def test_each_chain_builds_its_own_packages_tables_and_nothing_else(tmp_path: Pa
 
     assert alone(catalog.MIGRATIONS) == set(catalog_metadata.tables)
     assert alone(checkout.MIGRATIONS) == set(checkout_metadata.tables)
+    assert alone(customers.MIGRATIONS) == set(customers_metadata.tables)
     bot_tables = alone(BOT)
     assert "sessions" in bot_tables and "inbox" in bot_tables
-    assert not any(name.startswith(("catalog_", "checkout_")) for name in bot_tables)
+    assert not any(name.startswith(("catalog_", "checkout_", "customers_")) for name in bot_tables)
 
 
 @pytest.mark.parametrize(
     ("chain", "metadata"),
-    [(catalog.MIGRATIONS, catalog_metadata), (checkout.MIGRATIONS, checkout_metadata)],
-    ids=["catalog", "checkout"],
+    [
+        (catalog.MIGRATIONS, catalog_metadata),
+        (checkout.MIGRATIONS, checkout_metadata),
+        (customers.MIGRATIONS, customers_metadata),
+    ],
+    ids=["catalog", "checkout", "customers"],
 )
 def test_a_packages_migrations_match_its_tables_and_downgrade_cleanly(
     store_url: str, chain: Migrations, metadata: sa.MetaData
