@@ -9,27 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import orjson
-from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from adapters.base import BadPayload, WebhookRejected
-from adapters.web import WebChannel
 from checkout import Checkout
 from customers import CustomerBook, CustomerHook
 from understanding.model import interpreter_from_shop
 
-from . import orders_api
-from .channels import Channels, build_channels, channel_metrics
+from . import orders_api, webchat
+from .channels import build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
 from .comments import CommentHook, CommentRules, CommentsConfigError
 from .console import AgentStore, mount_console
@@ -59,7 +57,6 @@ from .storage import SessionStore, StorageError
 
 log = logging.getLogger("shopchat.app")
 
-STATIC = Path(__file__).with_name("static")
 RETRY_INTERVAL = 30.0
 
 
@@ -198,6 +195,7 @@ def create_app(
     app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
     orders_api.install(app)
     mount_console(app)
+    webchat.install(app, opened.catalog)  # /, /chat, /chat/ws, /site (bot/webchat.py)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -252,15 +250,6 @@ def create_app(
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
-    @app.get("/chat", response_class=HTMLResponse)
-    async def chat_page() -> HTMLResponse:
-        page = (STATIC / "chat.html").read_text(encoding="utf-8")
-        return HTMLResponse(page.replace("{{SHOP_NAME}}", _html(project.shop.name)))
-
-    @app.websocket("/chat/ws")
-    async def chat_socket(socket: WebSocket) -> None:
-        await _serve_chat(socket)
-
     return app
 
 
@@ -269,33 +258,6 @@ def _use_store(checkout: Checkout, store: SessionStore) -> None:
     checkout.db.use(store.engine)
     with store.transaction() as conn:
         checkout.book.seed(conn, checkout.seeds, checkout.clock())
-
-
-async def _serve_chat(socket: WebSocket) -> None:
-    service: ChatService = socket.app.state.service
-    channels: Channels = socket.app.state.channels
-    web: WebChannel = service.links["web"].adapter  # type: ignore[assignment]
-    session = socket.query_params.get("session") or ""
-    if not (16 <= len(session) <= 64 and session.replace("-", "").isalnum()):
-        session = secrets.token_hex(16)
-    locale = socket.query_params.get("locale")
-    await socket.accept()
-    await socket.send_json({"type": "session", "session": session})
-    channels.hub.connect(session, socket)
-    try:
-        await service.flush(f"web:{session}")  # replies that waited for this browser
-        while True:
-            frame = await socket.receive_text()
-            try:
-                inbound = web.parse_frame(session, frame, locale=locale)
-            except BadPayload as exc:
-                await socket.send_json({"type": "error", "error": str(exc)})
-                continue
-            await service.accept([inbound])
-    except WebSocketDisconnect:
-        pass
-    finally:
-        channels.hub.disconnect(session, socket)
 
 
 WEBHOOKS = {
@@ -395,12 +357,6 @@ def _display_name(app: FastAPI, agent: str) -> str | None:
     accounts = getattr(app.state, "agents", None)
     lookup = getattr(accounts, "display_name", None)
     return lookup(agent) if callable(lookup) else None
-
-
-def _html(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 __all__ = ["ProjectUnusable", "ShopchatApp", "create_app"]

@@ -77,13 +77,14 @@ def receive_reply(ws) -> dict:
 def test_web_chat_talks_to_the_engine(client):
     with client.websocket_connect("/chat/ws") as ws:
         session = ws.receive_json()
-        assert session["type"] == "session" and len(session["session"]) >= 16
+        assert session["type"] == "session" and len(session["ref"]) >= 16
         ws.send_json({"id": "frame-0001", "type": "start"})
         reply = ws.receive_json()
         assert reply == {
             "type": "text",
             "text": "Hi there! Which colour?",
             "choices": [{"label": "Red", "payload": "Red"}, {"label": "Green", "payload": "Green"}],
+            "locale": "en",
         }
         ws.send_json({"id": "frame-0002", "type": "choice", "payload": "Green", "label": "Green"})
         assert ws.receive_json()["text"] == "You chose Green."
@@ -129,18 +130,19 @@ def test_web_chat_answers_a_voice_note_or_file_and_asks_the_question_again(clien
 
 
 def test_web_chat_keeps_replies_for_a_browser_that_comes_back(client):
+    client.get("/chat")  # the page gives the browser its chat's secret (a cookie)
     with client.websocket_connect("/chat/ws") as ws:
-        session = ws.receive_json()["session"]
+        ref = ws.receive_json()["ref"]
         ws.send_json({"id": "frame-0001", "type": "start"})
         ws.receive_json()
     # The reply to this frame is produced while no browser is connected...
     service = client.app.state.service
     inbound = service.links["web"].adapter.parse_frame(
-        session, '{"id": "frame-0002", "type": "text", "text": "2"}'
+        ref, '{"id": "frame-0002", "type": "text", "text": "2"}'
     )
     client.portal.call(service.accept, [inbound])
     client.portal.call(service.drain)
-    # ...and delivered when it reconnects.
-    with client.websocket_connect(f"/chat/ws?session={session}") as ws:
-        assert ws.receive_json() == {"type": "session", "session": session}
+    # ...and delivered when it reconnects with the same cookie.
+    with client.websocket_connect("/chat/ws") as ws:
+        assert ws.receive_json() == {"type": "session", "ref": ref}
         assert ws.receive_json()["text"] == "You chose Green."

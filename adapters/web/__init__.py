@@ -12,8 +12,10 @@ voice note, a dropped file or picture, with an optional ``caption``; the shop an
 the shopper's language with what it can do, or reads an image's caption as text)
 
 and receives one frame per reply: ``{"type": "text", "text", "choices": [{label, payload}]}``,
-``{"type": "products", "cards": [...]}``, ``{"type": "image", "url", "caption"}``. The frame id
-is the dedupe key: a browser that resends after a reconnect is answered once.
+``{"type": "products", "cards": [...]}``, ``{"type": "image", "url", "caption"}``, each with
+the conversation's ``locale``. The frame id is the dedupe key: a browser that resends after a
+reconnect is answered once. The socket itself (its secret, its origin, frames that are not
+text) is bot/webchat.py's.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from flows import (
 
 from ..base import BadPayload, Inbound, MessageInbound, OutboundCall, RenderContext
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # ASCII only, whole string (fullmatch)
 MAX_TEXT = 4000
 
 
@@ -54,9 +56,12 @@ class WebChannel:
         raise BadPayload("the web channel receives frames over its WebSocket")
 
     def parse_frame(
-        self, session_id: str, frame: str | bytes, *, locale: str | None = None
+        self, ref: str, frame: str | bytes, *, locale: str | None = None
     ) -> MessageInbound:
-        """One browser frame of the chat ``session_id``; BadPayload if it is not one."""
+        """One browser frame of the chat ``web:<ref>``; BadPayload if it is not one.
+
+        ``ref`` is the conversation's public reference, never the browser's secret
+        (bot/webchat.py): it is what agents, logs and the outbox see."""
         try:
             data = orjson.loads(frame)
         except orjson.JSONDecodeError as exc:
@@ -64,7 +69,7 @@ class WebChannel:
         if not isinstance(data, dict):
             raise BadPayload("a frame is a JSON object")
         frame_id = data.get("id")
-        if not isinstance(frame_id, str) or not _ID.match(frame_id):
+        if not isinstance(frame_id, str) or not _ID.fullmatch(frame_id):
             raise BadPayload("a frame needs an 'id' of 8-64 letters, digits, '-' or '_'")
         kind = data.get("type")
         event: Any
@@ -90,9 +95,9 @@ class WebChannel:
             raise BadPayload(f"unknown frame type {kind!r}")
         return MessageInbound(
             channel=self.name,
-            event_id=f"{session_id}:{frame_id}",
-            conversation_id=f"web:{session_id}",
-            recipient=session_id,
+            event_id=f"{ref}:{frame_id}",
+            conversation_id=f"web:{ref}",
+            recipient=ref,
             event=event,
             locale=locale,
             sent_at=datetime.now(UTC),
@@ -101,7 +106,12 @@ class WebChannel:
     def render(
         self, recipient: str, replies: list[Reply], ctx: RenderContext
     ) -> list[OutboundCall]:
-        return [OutboundCall("reply", frame(reply), f"web:{recipient}") for reply in replies]
+        # The locale rides on every frame: the page follows the shopper's language (its
+        # controls, ``lang`` and ``dir``) when she switches mid-conversation.
+        return [
+            OutboundCall("reply", {**frame(reply), "locale": ctx.locale}, f"web:{recipient}")
+            for reply in replies
+        ]
 
 
 _MEDIA = frozenset({"audio", "sticker", "file", "video", "location", "contact", "reaction"})
