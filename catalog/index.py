@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from catalog.index_blob import read_arrays, write_arrays
 from catalog.records import ORDERABLE, Availability, Gender
 from catalog.rows import NO_TIME, variant_values
 from catalog.text import fold, folded_terms
@@ -40,7 +41,7 @@ DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
 SEGMENT = 1 << 16
 DESCRIPTION_CHARS = 500
 MIN_TYPO_LENGTH = 5
-_MAGIC = b"SCIX2"  # bump when the arrays change: older indexes are rebuilt
+_MAGIC = b"SCIX2"  # uncompressed indexes, as written before catalog.index_blob
 
 GENDERS = [None, Gender.FEMALE, Gender.MALE]  # 0 = anyone (no gender or unisex)
 
@@ -354,6 +355,19 @@ def _typo_arrays(words: list[str]) -> dict[str, npt.NDArray[np.generic]]:
     return {"typo_hash": h[order], "typo_tid": np.frombuffer(tids, dtype=np.int32)[order]}
 
 
+def _read_uncompressed(data: memoryview) -> dict[str, npt.NDArray[Any]]:
+    """An index stored uncompressed (numpy views on ``data``, 8-byte aligned arrays)."""
+    size = int.from_bytes(data[5:13], "little")
+    entries = orjson.loads(bytes(data[13 : 13 + size]))
+    base = 13 + size
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name, dtype, shape, offset, nbytes in entries:
+        start = base + offset
+        flat = np.frombuffer(data[start : start + nbytes], dtype=np.dtype(dtype))
+        arrays[name] = flat.reshape(shape)
+    return arrays
+
+
 def _osa_distance_at_most_one(a: str, b: str) -> bool:
     """One insertion, deletion, substitution or swap of neighbours apart (or equal)."""
     if a == b:
@@ -581,8 +595,8 @@ class SearchIndex:
         return columns
 
     # -- serialisation -------------------------------------------------------------------
-    # Layout: _MAGIC + 8-byte header length + JSON header + arrays, each 8-byte aligned.
-    # Loading makes numpy views on one buffer: no copy of a few hundred megabytes.
+    # Stored compressed array by array (catalog.index_blob); indexes written before that
+    # (_MAGIC, arrays stored as they are in memory) still load.
     def _payload(self) -> dict[str, npt.NDArray[Any]]:
         text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
         text += "\x01" + "\x00".join(self.category_names)
@@ -590,27 +604,7 @@ class SearchIndex:
 
     def write(self, sink: Callable[[memoryview | bytes], None]) -> int:
         """Stream the index to ``sink`` (called with consecutive pieces); return its size."""
-        payload = self._payload()
-        entries = []
-        offset = 0
-        for name, values in payload.items():
-            values = np.ascontiguousarray(values)
-            payload[name] = values
-            entries.append([name, values.dtype.str, list(values.shape), offset, values.nbytes])
-            offset += (values.nbytes + 7) // 8 * 8
-        header = orjson.dumps(entries)
-        header += b" " * ((8 - (len(header) + 13) % 8) % 8)
-        sink(_MAGIC + len(header).to_bytes(8, "little") + header)
-        written = 13 + len(header)
-        for values in payload.values():
-            view = values.data.cast("B") if values.nbytes else memoryview(b"")
-            if values.nbytes:
-                sink(view)
-            padding = (8 - values.nbytes % 8) % 8
-            if padding:
-                sink(b"\x00" * padding)
-            written += values.nbytes + padding
-        return written
+        return write_arrays(self._payload(), sink)
 
     def to_bytes(self) -> bytes:
         parts: list[bytes] = []
@@ -620,16 +614,7 @@ class SearchIndex:
     @classmethod
     def from_bytes(cls, blob: bytes | bytearray | memoryview) -> SearchIndex:
         data = memoryview(blob)
-        if bytes(data[:5]) != _MAGIC:
-            raise ValueError("not a shopchat search index (rebuild it with a new import)")
-        size = int.from_bytes(data[5:13], "little")
-        entries = orjson.loads(bytes(data[13 : 13 + size]))
-        base = 13 + size
-        arrays: dict[str, npt.NDArray[Any]] = {}
-        for name, dtype, shape, offset, nbytes in entries:
-            start = base + offset
-            flat = np.frombuffer(data[start : start + nbytes], dtype=np.dtype(dtype))
-            arrays[name] = flat.reshape(shape)
+        arrays = _read_uncompressed(data) if bytes(data[:5]) == _MAGIC else read_arrays(data)
         text = arrays.pop("_text").tobytes().decode()
         words, brands, categories = (
             part.split("\x00") if part else [] for part in text.split("\x01")
