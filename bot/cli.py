@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import sys
@@ -308,6 +309,13 @@ def serve(
     except StorageError as exc:
         err.print(f"cannot open the session database: {exc}", markup=False)
         raise typer.Exit(1) from None
+    problem = _port_taken(host, port)
+    if problem:
+        err.print(
+            f"cannot serve on {host}:{port}: {problem}; pick another with --port",
+            markup=False,
+        )
+        raise typer.Exit(1)
     settings = Settings()
     channels = ["web chat"]
     channels += [
@@ -344,13 +352,38 @@ def demo(
     ] = None,
     port: Annotated[int, typer.Option(help="Port for the web chat.")] = 8000,
 ) -> None:
-    """Run the example toy-and-gift shop: the web chat at http://127.0.0.1:8000/chat."""
+    """Run the example toy-and-gift shop: the web chat at http://127.0.0.1:8000/chat.
+
+    It serves whatever stdin is (in the background, under nohup, in a container); only
+    ``--terminal`` chats in the terminal instead."""
     shop = _example_shop()
-    if terminal or not sys.stdin.isatty():
+    if terminal:
         chat(shop, locale=locale, name=name, session=None)
         return
+    problem = _port_taken("127.0.0.1", port)
+    if problem:
+        err.print(
+            f"cannot serve the demo on 127.0.0.1:{port}: {problem}. Stop what uses it, or "
+            f"pick another port: shopchat demo --port {port + 1}",
+            markup=False,
+        )
+        raise typer.Exit(1)
     demo_agent(shop, f"http://127.0.0.1:{port}/agent")
     serve(shop, host="127.0.0.1", port=port)
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in use, not allowed), or None when it can."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not reported as busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return "the port is already in use" if exc.errno == errno.EADDRINUSE else str(exc)
+    return None
 
 
 @app.command()

@@ -424,6 +424,10 @@ class _Run:
         self.follow_language(meaning)
         if s.overlay == "language" and self.pick_language(event):
             return
+        if isinstance(event, ChoiceInput) and event.payload.startswith(LANG):
+            # A page's own language picker (the web chat's): no overlay was offered.
+            self.switch_language(event.payload[len(LANG) :])
+            return
         if s.overlay == "confirm" and self.confirmation(event, meaning):
             return
         if s.overlay == "clarify":
@@ -607,6 +611,17 @@ class _Run:
         if lead:
             text = f"{lead} {text}"
         self.offer(text, [(self.system("continue"), CONTINUE), (self.system("main_menu"), MENU)])
+
+    def switch_language(self, locale: str) -> None:
+        """The shopper picked ``locale`` outside the language question; the step goes on."""
+        s = self.state
+        if locale not in self.project.locales:
+            return
+        self.set_locale(locale)
+        s.locale_pinned = True
+        self.say_system("language_changed")
+        if s.waiting == "ask":
+            self.reprompt()
 
     def pick_language(self, event: TextInput | ChoiceInput) -> bool:
         s = self.state

@@ -869,11 +869,12 @@ def check_model_settings(loader: _Loader, doc: YamlDoc, settings: m.Understandin
     except ValueError as exc:
         loader.error(doc, (*where, "timeout"), str(exc))
     else:
-        if not 1 <= seconds <= 30:
+        if not 1 <= seconds <= 5:
             loader.error(
                 doc,
                 (*where, "timeout"),
-                f"timeout {settings.timeout} is outside 1s..30s: the shopper waits for it",
+                f"timeout {settings.timeout} is outside 1s..5s: the shopper waits for it "
+                "(and the server stops waiting for any interpreter after 5 s)",
             )
     if settings.api_key_env and settings.api_key_env not in os.environ:
         loader.error(

@@ -259,9 +259,11 @@ class ModelInterpreter:
         detect_language: bool = True,
         always: bool = False,
         client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         breaker: CircuitBreaker | None = None,
     ) -> None:
         self.settings = settings
+        self._transport = transport
         self.understander = understander
         self.locales = list(understander.locales)
         self.intents = list(intents)
@@ -294,8 +296,8 @@ class ModelInterpreter:
             return None
         if not self.breaker.allow():
             return None
-        if self._client is None:
-            self._client = httpx.AsyncClient()
+        if self._client is None:  # its own, made on the loop that uses it
+            self._client = httpx.AsyncClient(transport=self._transport)
         self.asked += 1
         try:
             answer = await _ask(
@@ -312,11 +314,24 @@ class ModelInterpreter:
             self.breaker.record(False)
             log.warning("understanding model failed, the built-in reading stands: %s", exc)
             return None
+        except asyncio.CancelledError:
+            # The caller gave up first (the server's own cap on an interpreter): a failure too.
+            self.failed += 1
+            self.breaker.record(False)
+            raise
         self.breaker.record(True)
         merged = _merge(builtin, answer, self.locales, self.intents)
         if merged.intent == builtin.intent and merged.entities == builtin.entities:
             return None  # nothing new: the engine's own reading keeps its clarifying question
         return merged
+
+    async def interpret(self, text: str, context: Any) -> dict[str, Any] | None:
+        """The server's interpreter seam (``bot.interpreter.Interpreter``): the meaning of
+        ``text`` for ``TextInput.meaning``, or None to let the built-in reading stand."""
+        state = getattr(context, "state", None)
+        pinned = bool(getattr(state, "locale_pinned", False))
+        meaning = await self.read(text, context.locale, detect=self.detect_language and not pinned)
+        return meaning.to_dict() if meaning is not None else None
 
     async def aclose(self) -> None:
         if self._own_client and self._client is not None:
@@ -329,6 +344,7 @@ def interpreter_from_shop(
     *,
     environ: dict[str, str] | None = None,
     client: httpx.AsyncClient | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
     breaker: CircuitBreaker | None = None,
 ) -> ModelInterpreter | None:
     """The model interpreter a project's shop.yaml asks for, or None (no model configured,
@@ -369,6 +385,7 @@ def interpreter_from_shop(
         detect_language=shop.detect_language,
         always=getattr(shop, "ask", "unsure") == "always",
         client=client,
+        transport=transport,
         breaker=breaker,
     )
 

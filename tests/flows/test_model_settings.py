@@ -42,9 +42,9 @@ def test_a_complete_model_block_is_accepted(make_project, monkeypatch):
         ),
         (
             "understanding:\n  provider: openai\n  base_url: http://h/v1\n  model: m\n"
-            "  timeout: 5m\n",
+            "  timeout: 10s\n",
             13,
-            "outside 1s..30s",
+            "outside 1s..5s",
         ),
     ],
 )
