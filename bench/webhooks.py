@@ -9,6 +9,7 @@ from POST to 200, and the CPU seconds each server process used.
 
     pip install -e '.[bench]' && python bench/webhooks.py [--shoppers 2000] [--only shopchat]
     python bench/webhooks.py --only shopchat --db postgresql://postgres@127.0.0.1/shopchat_bench
+    python bench/webhooks.py --sigkill   # kill mid-burst, restart: lost and double replies
 
 ``--db`` runs shopchat on that database (migrated on start; give it one of its own, not a
 database other things use).
@@ -272,6 +273,62 @@ def start_ptb(port: int, api: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+async def sigkill(api: str, tmp: str, db: str | None, shoppers: int) -> None:
+    """SIGKILL shopchat mid-burst, restart it, and count the chats answered twice: replies
+    that went out but were not yet recorded as sent when the process died."""
+    port = free_port()
+    proc = start_shopchat(port, api, tmp, db)
+    await wait_up(port)
+    await asyncio.sleep(1.0)
+    connections = Connections(port)
+    path = "/webhooks/telegram"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    acknowledged: set[int] = set()
+    kill_at = shoppers // 2
+    first = random.randrange(1, 2**40)
+    base = 5_000_000
+
+    async def one(n: int) -> None:
+        if proc.poll() is not None:
+            return
+        body = json.dumps(update(first + n, base + n, "/start")).encode()
+        try:
+            status, _ = await connections.post(path, body, headers)
+        except OSError:
+            return  # the server is dead: Telegram would deliver this one again later
+        if status == 200:
+            acknowledged.add(base + n)
+            if len(acknowledged) >= kill_at and proc.poll() is None:
+                proc.kill()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(shoppers)))
+    proc.wait(timeout=10)
+    burst = time.perf_counter() - started
+    answered_before = sum(1 for chat in acknowledged if FakeBotApi.replies[chat])
+    proc = start_shopchat(port, api, tmp, db)
+    try:
+        await wait_up(port)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if all(FakeBotApi.replies[chat] for chat in acknowledged):
+                break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # anything sent twice has gone by now
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    lost = sum(1 for chat in acknowledged if not FakeBotApi.replies[chat])
+    twice = sum(1 for chat in acknowledged if FakeBotApi.replies[chat] > 1)
+    rate = answered_before / burst if burst else 0.0
+    print(
+        f"SIGKILL after {len(acknowledged)} acknowledged updates ({answered_before} answered "
+        f"before the kill, ~{rate:,.0f} replies/s): {lost} lost, {twice} answered twice"
+    )
+    if rate:
+        print(f"duplicate window: about {twice / rate * 1000:.1f} ms of replies")
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shoppers", type=int, default=2000)
@@ -279,11 +336,19 @@ async def main() -> None:
     ap.add_argument(
         "--db", help="shopchat's database URL (default: a new SQLite file), e.g. postgresql://..."
     )
+    ap.add_argument(
+        "--sigkill", action="store_true", help="kill shopchat mid-burst; count double replies"
+    )
     args = ap.parse_args()
     loop = asyncio.get_running_loop()
     api_port = free_port()
     server = await loop.create_server(FakeBotApi, "127.0.0.1", api_port)
     api = f"http://127.0.0.1:{api_port}"
+    if args.sigkill:
+        with tempfile.TemporaryDirectory() as tmp:
+            await sigkill(api, tmp, args.db, args.shoppers)
+        server.close()
+        return
     results: dict[str, dict[str, float]] = {}
     targets = [args.only] if args.only else ["shopchat", "python-telegram-bot"]
     with tempfile.TemporaryDirectory() as tmp:

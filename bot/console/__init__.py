@@ -26,7 +26,8 @@ from .accounts import (
 )
 from .api import DeskUnavailable, desk_unavailable
 from .api import router as api_router
-from .auth import ApiUnauthorized, CrossSiteRefused, LoginRequired
+from .auth import ApiUnauthorized, CrossSiteRefused, LoginRequired, api_gate
+from .auth import unauthorized as api_unauthorized
 from .events import Presence
 from .events import router as events_router
 from .pages import TEMPLATES
@@ -87,11 +88,7 @@ def mount_console(app: FastAPI) -> None:
 
     @app.exception_handler(ApiUnauthorized)
     async def unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
-        return JSONResponse(
-            {"error": "unauthorized", "detail": exc.detail},
-            401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        return api_unauthorized(exc)
 
     @app.exception_handler(CrossSiteRefused)
     async def cross_site(request: Request, exc: CrossSiteRefused) -> Response:
@@ -117,5 +114,6 @@ __all__ = [
     "InvalidName",
     "UnknownAgent",
     "WeakPassword",
+    "api_gate",
     "mount_console",
 ]
