@@ -113,6 +113,22 @@ def test_web_chat_refuses_garbage_frames_cleanly(client):
         assert "unknown frame type" in ws.receive_json()["error"]
 
 
+def test_web_chat_answers_a_voice_note_or_file_and_asks_the_question_again(client):
+    with client.websocket_connect("/chat/ws") as ws:
+        ws.receive_json()
+        ws.send_json({"id": "frame-0001", "type": "start"})
+        ws.receive_json()
+        ws.send_json({"id": "frame-0002", "type": "media", "media": "audio"})
+        texts = [ws.receive_json()["text"] for _ in range(2)]
+        assert "can't listen to voice" in texts[0] and "Which colour?" in texts[1]
+        ws.send_json({"id": "frame-0003", "type": "media", "media": "hologram"})
+        assert "can't read that kind of message" in ws.receive_json()["text"]
+        ws.receive_json()
+        # A picture with a caption is read by its caption.
+        ws.send_json({"id": "frame-0004", "type": "media", "media": "image", "caption": "green"})
+        assert ws.receive_json()["text"] == "You chose Green."
+
+
 def test_web_chat_keeps_replies_for_a_browser_that_comes_back(client):
     client.get("/chat")  # the page gives the browser its chat's secret (a cookie)
     with client.websocket_connect("/chat/ws") as ws:

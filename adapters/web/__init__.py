@@ -5,6 +5,11 @@ The browser sends JSON frames::
     {"id": "<uuid>", "type": "text", "text": "hi"}
     {"id": "<uuid>", "type": "choice", "payload": "gift", "label": "Find a gift"}
     {"id": "<uuid>", "type": "start"}
+    {"id": "<uuid>", "type": "media", "media": "audio"}   # or image, file, video, sticker...
+
+(a ``media`` frame says the shopper sent something the page does not upload: a recorded
+voice note, a dropped file or picture, with an optional ``caption``; the shop answers it in
+the shopper's language with what it can do, or reads an image's caption as text)
 
 and receives one frame per reply: ``{"type": "text", "text", "choices": [{label, payload}]}``,
 ``{"type": "products", "cards": [...]}``, ``{"type": "image", "url", "caption"}``, each with
@@ -23,7 +28,17 @@ from typing import Any
 
 import orjson
 
-from flows import ChoiceInput, ImageReply, ProductCards, Reply, StartInput, TextInput, TextReply
+from flows import (
+    ChoiceInput,
+    ImageInput,
+    ImageReply,
+    MediaInput,
+    ProductCards,
+    Reply,
+    StartInput,
+    TextInput,
+    TextReply,
+)
 
 from ..base import BadPayload, Inbound, MessageInbound, OutboundCall, RenderContext
 
@@ -74,6 +89,8 @@ class WebChannel:
         elif kind == "start":
             payload = data.get("payload")
             event = StartInput(payload=payload if isinstance(payload, str) else None)
+        elif kind == "media":
+            event = _media(data)
         else:
             raise BadPayload(f"unknown frame type {kind!r}")
         return MessageInbound(
@@ -95,6 +112,18 @@ class WebChannel:
             OutboundCall("reply", {**frame(reply), "locale": ctx.locale}, f"web:{recipient}")
             for reply in replies
         ]
+
+
+_MEDIA = frozenset({"audio", "sticker", "file", "video", "location", "contact", "reaction"})
+
+
+def _media(data: dict[str, Any]) -> ImageInput | MediaInput:
+    media = data.get("media")
+    caption = data.get("caption")
+    if media == "image":
+        text = caption[:MAX_TEXT] if isinstance(caption, str) and caption.strip() else None
+        return ImageInput(caption=text)
+    return MediaInput(media=media if media in _MEDIA else "other")  # type: ignore[arg-type]
 
 
 def frame(reply: Reply) -> dict[str, Any]:
