@@ -48,7 +48,11 @@ def _threads() -> ThreadPoolExecutor:
 
 
 def _context(
-    engine: Engine, state: SessionState, now: datetime, db: UnitOfWork | None
+    engine: Engine,
+    state: SessionState,
+    now: datetime,
+    db: UnitOfWork | None,
+    effects: list[Any],
 ) -> ActionContext:
     return ActionContext(
         conversation_id=state.conversation_id,
@@ -58,6 +62,7 @@ def _context(
         channel=state.channel,
         now=now,
         db=db,
+        effects=effects,
     )
 
 
@@ -111,7 +116,9 @@ async def arun_turn(
     actions asked for (``ActionContext.effects``). ``db`` is what actions write with;
     ``offload=False`` runs plain actions inline (for callers already off the event loop).
     """
-    ctx = _context(engine, state, now, db)
+    # Each action sees the state as it is when it runs (a turn may switch the shopper's
+    # locale before its first action); the effects they ask for are collected across them.
+    asked: list[Any] = []
     flow = turn_flow(engine, state, event, now)
     try:
         call = next(flow)
@@ -120,6 +127,7 @@ async def arun_turn(
             if isinstance(spec, ActionResult):
                 result = spec
             else:
+                ctx = _context(engine, state, now, db, asked)
                 try:
                     if spec.is_async:
                         value = await spec.func(ctx, **call.args)
@@ -136,7 +144,7 @@ async def arun_turn(
             call = flow.send(result)
     except StopIteration as done:
         replies, effects = done.value
-        return replies, [*effects, *ctx.effects]
+        return replies, [*effects, *asked]
 
 
 def run_turn(
