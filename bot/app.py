@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,13 +25,15 @@ from starlette.types import Receive, Scope, Send
 from adapters.base import BadPayload, WebhookRejected
 from checkout import Checkout
 from customers import CustomerBook, CustomerHook
+from customers.funnel import funnel, funnel_metrics
 from understanding.model import interpreter_from_shop
 
 from . import orders_api, webchat
+from .bodies import BodyLimits, BodyRule
 from .channels import build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
 from .comments import CommentHook, CommentRules, CommentsConfigError
-from .console import AgentStore, mount_console
+from .console import AgentStore, api_gate, mount_console
 from .contacts import Contacts, PayloadTokens
 from .conversation_tokens import ConversationTokens
 from .conversations import Conversations
@@ -190,6 +193,7 @@ def create_app(
     app = ShopchatApp(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    app.add_middleware(BodyLimits, rules=_body_rules(settings))
     app.add_middleware(TrustedProxies, settings=settings)
     app.state.checkout = None
     app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
@@ -245,12 +249,31 @@ def create_app(
             request.app.state.webhook_counts,
             request.app.state.comments.counters,
         )
+        sales = await asyncio.to_thread(_funnel_metrics, request.app.state.store)
         return PlainTextResponse(
-            prometheus(await desk.metrics(), runtime) + channels,
+            prometheus(await desk.metrics(), runtime) + channels + sales,
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
     return app
+
+
+def _funnel_metrics(store: SessionStore) -> str:
+    """The last 7 days' sales funnel per channel (customers/funnel.py)."""
+    with store.connection() as conn:
+        found = funnel(conn, datetime.now(UTC) - timedelta(days=7), by="channel")
+    return funnel_metrics(found)
+
+
+def _body_rules(settings: Settings) -> list[BodyRule]:
+    """Each route's body cap and credentials, checked before its body is read (bot/bodies.py);
+    anything else (console forms, the web chat page) gets bodies.DEFAULT_LIMIT."""
+    return [
+        BodyRule("/webhooks/", lambda: settings.max_body_bytes),
+        BodyRule("/webhooks/stripe", orders_api.MAX_STRIPE_BODY),
+        BodyRule("/api/", gate=orders_api.merchant_gate),
+        BodyRule("/agent/api/", gate=api_gate),
+    ]
 
 
 def _use_store(checkout: Checkout, store: SessionStore) -> None:
