@@ -18,7 +18,7 @@ from .. import privacy
 from . import canned as canned_text
 from .accounts import Agent, CannedResponse
 from .auth import agents_of, api_agent
-from .desk import Desk, card, detail, jsonable, refusal
+from .desk import Desk, card, detail, detail_args, jsonable, refusal
 
 router = APIRouter(prefix="/agent/api")
 MAX_TEXT = 4000
@@ -110,7 +110,7 @@ async def get_ticket(
         if refused is None:
             raise
         return _error(refused.status, refused.kind, refused.message)
-    return JSONResponse(jsonable(detail(view)))
+    return JSONResponse(jsonable(detail(view, *detail_args(request.app.state))))
 
 
 @router.post("/tickets/{ticket_id}/claim")
@@ -261,7 +261,7 @@ async def canned_render(
     if item is None:
         return _error(404, "unknown_canned", f"no canned response {canned_id}")
     try:
-        opened = detail(await desk.ticket(ticket))
+        opened = detail(await desk.ticket(ticket), *detail_args(request.app.state))
     except Exception as exc:
         refused = refusal(exc, ticket)
         if refused is None:

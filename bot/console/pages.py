@@ -37,7 +37,7 @@ from .auth import (
     session_ttl,
     settings_of,
 )
-from .desk import Card, Desk, Detail, card, detail, metrics_view, refusal
+from .desk import Card, Desk, Detail, card, detail, detail_args, metrics_view, refusal
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 # inbox: my open tickets, then everyone's waiting ones: all an agent has to look at.
@@ -256,7 +256,7 @@ async def _console(
     flash = viewer.flash
     if ticket_id is not None:
         try:
-            opened = detail(await desk.ticket(ticket_id))
+            opened = detail(await desk.ticket(ticket_id), *detail_args(request.app.state))
         except Exception as exc:
             refused = refusal(exc, ticket_id)
             if refused is None:
@@ -330,7 +330,7 @@ async def ticket_partial(
     if desk is None:
         return HTMLResponse("", 503)
     try:
-        opened = detail(await desk.ticket(ticket_id))
+        opened = detail(await desk.ticket(ticket_id), *detail_args(request.app.state))
     except Exception as exc:
         refused = refusal(exc, ticket_id)
         if refused is None:
@@ -361,7 +361,7 @@ async def canned_fill(
     opened = None
     if desk is not None:
         try:
-            opened = detail(await desk.ticket(ticket_id))
+            opened = detail(await desk.ticket(ticket_id), *detail_args(request.app.state))
         except Exception as exc:
             if refusal(exc) is None:
                 raise
