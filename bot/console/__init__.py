@@ -10,7 +10,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .accounts import (
     AccountError,
@@ -42,6 +48,8 @@ def mount_console(app: FastAPI) -> None:
     app.add_exception_handler(DeskUnavailable, desk_unavailable)
     app.include_router(events_router)
     app.include_router(pages_router)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
     @app.get("/static/console/{name}", include_in_schema=False)
     async def console_asset(name: str) -> Response:
@@ -86,6 +94,34 @@ def mount_console(app: FastAPI) -> None:
             },
             status_code=403,
         )
+
+
+API = "/agent/api/"
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    """The console API's refusals are ``{"error", "detail"}``, a bad body's too."""
+    assert isinstance(exc, RequestValidationError)
+    if not request.url.path.startswith(API):
+        return await request_validation_exception_handler(request, exc)
+    where = [
+        f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+        for e in exc.errors()[:5]
+    ]
+    return JSONResponse({"error": "invalid_request", "detail": "; ".join(where)[:1000]}, 422)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own refusals (a body that is not JSON, or nested too deep: 400) under the API."""
+    assert isinstance(exc, StarletteHTTPException)
+    if not request.url.path.startswith(API):
+        return await http_exception_handler(request, exc)
+    kind = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "refused"
+    )
+    return JSONResponse(
+        {"error": kind, "detail": str(exc.detail)}, exc.status_code, headers=exc.headers
+    )
 
 
 __all__ = [
