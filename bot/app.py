@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 from adapters.base import BadPayload, WebhookRejected
 from checkout import Checkout
 from customers import CustomerBook, CustomerHook
+from customers.funnel import funnel, funnel_metrics
 from understanding.model import interpreter_from_shop
 
 from . import orders_api, webchat
@@ -247,12 +249,20 @@ def create_app(
             request.app.state.webhook_counts,
             request.app.state.comments.counters,
         )
+        sales = await asyncio.to_thread(_funnel_metrics, request.app.state.store)
         return PlainTextResponse(
-            prometheus(await desk.metrics(), runtime) + channels,
+            prometheus(await desk.metrics(), runtime) + channels + sales,
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
     return app
+
+
+def _funnel_metrics(store: SessionStore) -> str:
+    """The last 7 days' sales funnel per channel (customers/funnel.py)."""
+    with store.connection() as conn:
+        found = funnel(conn, datetime.now(UTC) - timedelta(days=7), by="channel")
+    return funnel_metrics(found)
 
 
 def _body_rules(settings: Settings) -> list[BodyRule]:
