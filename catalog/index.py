@@ -55,16 +55,28 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in fold(name) if ch.isalnum())
 
 
-@lru_cache(maxsize=4096)  # a cached combination holds ~1 kB; don't let a big feed fill RAM
+@lru_cache(maxsize=16384)
+def _label_part(text: str, named: bool) -> tuple[tuple[str, int], ...]:
+    """Words of a brand (``named`` False), a category or a tag with their fields; the whole
+    name of a category or tag is a word of its own (:data:`NAME`)."""
+    found = dict.fromkeys(folded_terms(fold(text)), LABEL)
+    key = name_key(text) if named else ""
+    if key:
+        found[key] = found.get(key, 0) | NAME
+    return tuple(found.items())
+
+
 def _labels(
     brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
-    """Words of a brand, categories and tags with their fields; shops repeat these a lot."""
-    labels = folded_terms(fold(" ".join((brand, *categories, *tags))))
-    names = {key for key in map(name_key, (*categories, *tags)) if key}
-    words = tuple(labels | names)
-    masks = tuple((LABEL if w in labels else 0) | (NAME if w in names else 0) for w in words)
-    return words, masks, frozenset(words)
+    """Words of a brand, categories and tags with their fields, put together from each
+    part's (shops combine a few thousand brands with a few hundred category and tag sets, so
+    the parts repeat far more than their combinations)."""
+    merged: dict[str, int] = dict(_label_part(brand, False)) if brand else {}
+    for part in (*categories, *tags):
+        for word, mask in _label_part(part, True):
+            merged[word] = merged.get(word, 0) | mask
+    return tuple(merged), tuple(merged.values()), frozenset(merged)
 
 
 _TITLE_MASKS = [TITLE] * 64

@@ -52,6 +52,7 @@ from catalog.blocks import (
     Entry,
     block_of,
     unpack,
+    unpack_some,
 )
 from catalog.products import Product, Variant
 from catalog.records import AgeGroup, Availability, Gender
@@ -240,9 +241,8 @@ def read_entries(connection: Connection, generation: int, seqs: Iterable[int]) -
     found: dict[int, Entry] = {}
     numbers = sorted({block_of(seq) for seq in wanted})
     for (data,) in connection.execute(_BLOCKS, {"g": generation, "blocks": numbers}):
-        for entry in unpack(data):
-            if entry[SEQ] in wanted:
-                found[entry[SEQ]] = entry
+        for entry in unpack_some(data, wanted):
+            found[entry[SEQ]] = entry
     return found
 
 
