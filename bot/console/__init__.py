@@ -30,9 +30,9 @@ from .accounts import (
 )
 from .api import DeskUnavailable, desk_unavailable
 from .api import router as api_router
-from .broadcasts import router as broadcasts_router
 from .auth import ApiUnauthorized, CrossSiteRefused, LoginRequired, api_gate
 from .auth import unauthorized as api_unauthorized
+from .broadcasts import router as broadcasts_router
 from .events import Presence
 from .events import router as events_router
 from .pages import TEMPLATES
