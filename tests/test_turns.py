@@ -155,21 +155,23 @@ def test_two_workers_never_both_commit_one_turn(tmp_path):
         return len(runs)
 
     async def scenario() -> None:
-        async with apps[0].router.lifespan_context(apps[0]):
-            async with apps[1].router.lifespan_context(apps[1]):
-                a, b = (app.state.service for app in apps)
-                for service in (a, b):
-                    service.conversations.actions.register("shop.count", count, replace=True)
-                try:
-                    async with client(apps[0]) as http_a, client(apps[1]) as http_b:
-                        assert await post(http_a, 1, 601, "hi") == 200
-                        assert await asyncio.to_thread(thinking.wait, 20)
-                        assert await post(http_b, 1, 601, "hi") == 200  # a duplicate: stored once
-                        await b.recover()  # B takes up the pending update A is thinking on
-                        await b.drain()
-                finally:
-                    release.set()
-                await a.drain()
+        async with (
+            apps[0].router.lifespan_context(apps[0]),
+            apps[1].router.lifespan_context(apps[1]),
+        ):
+            a, b = (app.state.service for app in apps)
+            for service in (a, b):
+                service.conversations.actions.register("shop.count", count, replace=True)
+            try:
+                async with client(apps[0]) as http_a, client(apps[1]) as http_b:
+                    assert await post(http_a, 1, 601, "hi") == 200
+                    assert await asyncio.to_thread(thinking.wait, 20)
+                    assert await post(http_b, 1, 601, "hi") == 200  # a duplicate: stored once
+                    await b.recover()  # B takes up the pending update A is thinking on
+                    await b.drain()
+            finally:
+                release.set()
+            await a.drain()
 
     asyncio.run(scenario())
     assert len(runs) == 2  # thought by both workers...

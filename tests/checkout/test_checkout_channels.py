@@ -564,9 +564,9 @@ class Watching(Platform):
         self.answered = threading.Event()
 
     def handler(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/sendMessage"):
-            if json.loads(request.content).get("chat_id") == self.chat_id:
-                self.answered.set()
+        path = request.url.path
+        if path.endswith("/sendMessage") and json.loads(request.content)["chat_id"] == self.chat_id:
+            self.answered.set()
         return super().handler(request)
 
 
