@@ -136,6 +136,7 @@ class ChatService:
         max_concurrency: int = 64,
         hooks: Sequence[TurnHook] = (),
         interpreter: Interpreter | None = None,
+        reorder_window: float = 0.0,
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -146,6 +147,9 @@ class ChatService:
         self.typing_delay = typing_delay
         self.hooks = list(hooks)
         self.interpreter = interpreter
+        self.reorder_window = reorder_window
+        # Accepted events waiting out the reordering window before they are dispatched.
+        self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
         self.db = Committer(conversations.store)
         self._work: CommitterWork | None = None  # what actions write with (made on the loop)
         # Conversations with replies that could not be sent yet: their next replies wait.
@@ -185,9 +189,35 @@ class ChatService:
             return fresh
 
         entries = await self.db.run(job)
+        if self.reorder_window <= 0:
+            for entry in entries:
+                await self.dispatcher.submit(entry.inbound.conversation_id, entry)
+            return len(entries)
+        # True order: an event waits out a short window before its turn, so that an earlier
+        # one of its conversation delivered a moment later (Telegram sends updates over
+        # parallel connections) is still pending then, and _load_first answers it first.
+        # The wait holds no dispatcher slot: it is a timer, not a task.
+        loop = asyncio.get_running_loop()
         for entry in entries:
-            await self.dispatcher.submit(entry.inbound.conversation_id, entry)
+            cid = entry.inbound.conversation_id
+            timer = loop.call_later(self.reorder_window, self._release, entry.id)
+            self._held[entry.id] = (timer, cid, entry)
         return len(entries)
+
+    def _release(self, entry_id: int) -> None:
+        held = self._held.pop(entry_id, None)
+        if held is not None:
+            timer, cid, entry = held
+            timer.cancel()
+            try:
+                self.dispatcher.put(cid, entry)
+            except RuntimeError:  # shutting down: it stays pending, for the next start
+                log.info("inbox %s is left for the next start", entry.id)
+
+    def _release_all(self) -> None:
+        """Dispatch every held event now (drain, close)."""
+        for entry_id in sorted(self._held):
+            self._release(entry_id)
 
     # -- processing ----------------------------------------------------------------------
     async def _process(self, conversation_id: str, entry: InboxEntry) -> None:
@@ -231,7 +261,7 @@ class ChatService:
         event is claimed by the job that commits what it produced.
         """
         batch = self.journal.pending_of(conn, entry)
-        batch.sort(key=lambda e: (_order_key(e.inbound), e.id))
+        batch.sort(key=_platform_order)
         if not batch:
             return batch, None
         return batch, self._load(batch[0], self.clock(), conn)
@@ -570,7 +600,9 @@ class ChatService:
         return len(pending)
 
     async def drain(self) -> None:
-        """Wait until everything accepted so far is processed, sent and recorded as sent."""
+        """Wait until everything accepted so far is processed, sent and recorded as sent
+        (events still in the reordering window are dispatched at once)."""
+        self._release_all()
         await self.dispatcher.drain()
         if self._typing:
             await asyncio.gather(*self._typing, return_exceptions=True)
@@ -578,6 +610,7 @@ class ChatService:
             await self._recorder
 
     async def close(self) -> None:
+        self._release_all()
         await self.dispatcher.close()
         await self.drain()
         self.db.close()
@@ -591,8 +624,13 @@ def _owned(calls: list[OutboundCall], inbound: Inbound) -> list[OutboundCall]:
     ]
 
 
-def _order_key(inbound: Inbound) -> int:
-    return inbound.order_key if inbound.order_key is not None else 0
+def _platform_order(entry: InboxEntry) -> tuple[int, float, int]:
+    """The order the shopper sent a conversation's events in: Telegram's update_id; else
+    the platform's timestamp (WhatsApp, Messenger: to the second or millisecond); then
+    arrival."""
+    inbound = entry.inbound
+    sent = inbound.sent_at.timestamp() if inbound.sent_at is not None else 0.0
+    return (inbound.order_key or 0, sent, entry.id)
 
 
 __all__ = [
