@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .console.accounts import AccountError, AgentStore, check_password
+from .console.canned import DEMO as DEMO_CANNED
 from .settings import Settings
 from .storage import SessionStore, StorageError
 
@@ -176,6 +178,14 @@ def remove(
     out.print(f"agent {name} deactivated; their sessions and API tokens ended", markup=False)
 
 
+def load_shop_name(project: Path) -> str:
+    """``name:`` of the project's shop.yaml (canned responses are kept per shop)."""
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load((project / "shop.yaml").read_text(encoding="utf-8"))
+    return str(data["name"])
+
+
 def demo_agent(project: Path, console_url: str) -> None:
     """For ``shopchat demo``: say where the console is; create agent ``demo`` if none exists."""
     agents = open_agents(project)
@@ -189,6 +199,10 @@ def demo_agent(project: Path, console_url: str) -> None:
         return
     password = secrets.token_urlsafe(12)
     agents.add("demo", password, "Demo Agent")
+    shop = load_shop_name(project)
+    for title, body in DEMO_CANNED:  # a few canned responses, in the demo's five languages
+        with contextlib.suppress(ValueError):
+            agents.save_canned(shop, title, body, "demo")
     err.print(
         f"agent console: {console_url} — log in as demo / {password} "
         "(shown once; shopchat agent add NAME creates more)",

@@ -9,28 +9,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import orjson
-from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from adapters.base import BadPayload, WebhookRejected
-from adapters.web import WebChannel
 from checkout import Checkout
+from customers import CustomerBook, CustomerHook
+from customers.funnel import funnel, funnel_metrics
+from understanding.model import interpreter_from_shop
 
-from . import orders_api
-from .channels import Channels, build_channels, channel_metrics
+from . import orders_api, webchat
+from .bodies import BodyLimits, BodyRule
+from .channels import build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
 from .comments import CommentHook, CommentRules, CommentsConfigError
-from .console import AgentStore, mount_console
+from .console import AgentStore, api_gate, mount_console
 from .contacts import Contacts, PayloadTokens
 from .conversation_tokens import ConversationTokens
 from .conversations import Conversations
@@ -57,7 +60,6 @@ from .storage import SessionStore, StorageError
 
 log = logging.getLogger("shopchat.app")
 
-STATIC = Path(__file__).with_name("static")
 RETRY_INTERVAL = 30.0
 
 
@@ -114,6 +116,10 @@ def create_app(
         checkout = opened.checkout
         if checkout is not None:
             await asyncio.to_thread(_use_store, checkout, store)
+        # shop.yaml's optional language model (understanding.model), unless one is given.
+        model = None
+        if interpreter is None:
+            model = interpreter_from_shop(project, transport=transport)
         notify_client = httpx.AsyncClient(transport=transport, timeout=settings.http_timeout)
         notifier = Notifier(
             NotifyTargets(
@@ -129,7 +135,9 @@ def create_app(
         conversations = Conversations(project, opened.actions, store)
         contacts = Contacts(store)
         comments = CommentHook(comment_rules, conversations, hook, contacts)
-        first: list[TurnHook] = [conversation_tokens, comments]
+        region = checkout.book.region if checkout is not None else None
+        customer_hook = CustomerHook(CustomerBook(region=region))  # customers/, docs/customers.md
+        first: list[TurnHook] = [conversation_tokens, comments, customer_hook]
         service = ChatService(
             conversations,
             Journal(store),
@@ -139,7 +147,7 @@ def create_app(
             typing_delay=typing_delay,
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
-            interpreter=interpreter,
+            interpreter=interpreter or model,
             reorder_window=settings.reorder_window,
         )
         desk = HandoffDesk(
@@ -160,7 +168,8 @@ def create_app(
         app.state.privacy = privacy_registry(
             region=checkout.book.region if checkout is not None else None
         )
-        app.state.privacy_caches = (contacts, conversation_tokens, hook)
+        app.state.privacy_caches = (contacts, conversation_tokens, hook, customer_hook)
+        app.state.customers = customer_hook.book
         await desk.start()
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
@@ -176,6 +185,8 @@ def create_app(
             await service.close()
             await channels.aclose()
             await notify_client.aclose()
+            if model is not None:
+                await model.aclose()
             if checkout is not None and checkout.stripe is not None:
                 checkout.stripe.close()
             store.close()
@@ -183,11 +194,13 @@ def create_app(
     app = ShopchatApp(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    app.add_middleware(BodyLimits, rules=_body_rules(settings))
     app.add_middleware(TrustedProxies, settings=settings)
     app.state.checkout = None
     app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
     orders_api.install(app)
     mount_console(app)
+    webchat.install(app, opened.catalog)  # /, /chat, /chat/ws, /site (bot/webchat.py)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -237,21 +250,31 @@ def create_app(
             request.app.state.webhook_counts,
             request.app.state.comments.counters,
         )
+        sales = await asyncio.to_thread(_funnel_metrics, request.app.state.store)
         return PlainTextResponse(
-            prometheus(await desk.metrics(), runtime) + channels,
+            prometheus(await desk.metrics(), runtime) + channels + sales,
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
-    @app.get("/chat", response_class=HTMLResponse)
-    async def chat_page() -> HTMLResponse:
-        page = (STATIC / "chat.html").read_text(encoding="utf-8")
-        return HTMLResponse(page.replace("{{SHOP_NAME}}", _html(project.shop.name)))
-
-    @app.websocket("/chat/ws")
-    async def chat_socket(socket: WebSocket) -> None:
-        await _serve_chat(socket)
-
     return app
+
+
+def _funnel_metrics(store: SessionStore) -> str:
+    """The last 7 days' sales funnel per channel (customers/funnel.py)."""
+    with store.connection() as conn:
+        found = funnel(conn, datetime.now(UTC) - timedelta(days=7), by="channel")
+    return funnel_metrics(found)
+
+
+def _body_rules(settings: Settings) -> list[BodyRule]:
+    """Each route's body cap and credentials, checked before its body is read (bot/bodies.py);
+    anything else (console forms, the web chat page) gets bodies.DEFAULT_LIMIT."""
+    return [
+        BodyRule("/webhooks/", lambda: settings.max_body_bytes),
+        BodyRule("/webhooks/stripe", orders_api.MAX_STRIPE_BODY),
+        BodyRule("/api/", gate=orders_api.merchant_gate),
+        BodyRule("/agent/api/", gate=api_gate),
+    ]
 
 
 def _use_store(checkout: Checkout, store: SessionStore) -> None:
@@ -259,33 +282,6 @@ def _use_store(checkout: Checkout, store: SessionStore) -> None:
     checkout.db.use(store.engine)
     with store.transaction() as conn:
         checkout.book.seed(conn, checkout.seeds, checkout.clock())
-
-
-async def _serve_chat(socket: WebSocket) -> None:
-    service: ChatService = socket.app.state.service
-    channels: Channels = socket.app.state.channels
-    web: WebChannel = service.links["web"].adapter  # type: ignore[assignment]
-    session = socket.query_params.get("session") or ""
-    if not (16 <= len(session) <= 64 and session.replace("-", "").isalnum()):
-        session = secrets.token_hex(16)
-    locale = socket.query_params.get("locale")
-    await socket.accept()
-    await socket.send_json({"type": "session", "session": session})
-    channels.hub.connect(session, socket)
-    try:
-        await service.flush(f"web:{session}")  # replies that waited for this browser
-        while True:
-            frame = await socket.receive_text()
-            try:
-                inbound = web.parse_frame(session, frame, locale=locale)
-            except BadPayload as exc:
-                await socket.send_json({"type": "error", "error": str(exc)})
-                continue
-            await service.accept([inbound])
-    except WebSocketDisconnect:
-        pass
-    finally:
-        channels.hub.disconnect(session, socket)
 
 
 WEBHOOKS = {
@@ -385,12 +381,6 @@ def _display_name(app: FastAPI, agent: str) -> str | None:
     accounts = getattr(app.state, "agents", None)
     lookup = getattr(accounts, "display_name", None)
     return lookup(agent) if callable(lookup) else None
-
-
-def _html(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 __all__ = ["ProjectUnusable", "ShopchatApp", "create_app"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
 import logging
 import sys
@@ -19,7 +21,9 @@ from flows import (
     Diagnostic,
     ImageReply,
     ProductCards,
+    Project,
     Reply,
+    SessionState,
     StartInput,
     TextInput,
     TextReply,
@@ -27,8 +31,9 @@ from flows import (
 )
 from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
+from understanding.model import interpreter_from_shop
 
-from . import catalog_cli, customer_cli
+from . import catalog_cli, customer_cli, report_cli
 from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
 from .logsafe import install_log_redaction
@@ -46,6 +51,7 @@ app = typer.Typer(
 app.add_typer(agent_app, name="agent")
 app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(customer_cli.app, name="customer")
+app.add_typer(report_cli.app, name="report")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -174,6 +180,33 @@ def _conversations(opened: OpenedProject) -> Conversations:
     return Conversations(opened.project, opened.actions, store)
 
 
+class _Reader:
+    """Typed lines as TextInputs, read by the shop's language model first when shop.yaml
+    names one (``understanding: {provider: openai, ...}``); otherwise the engine reads them.
+    The model runs here, before the turn, like the server's interpreter."""
+
+    def __init__(self, project: Project, locale: str | None) -> None:
+        self.interpreter = interpreter_from_shop(project)
+        self.runner = asyncio.Runner() if self.interpreter is not None else None
+        self.locale = project.pick_locale(locale)
+        self.pinned = False
+
+    def event(self, text: str) -> TextInput:
+        if self.interpreter is None or self.runner is None:
+            return TextInput(text=text)
+        detect = self.interpreter.detect_language and not self.pinned
+        meaning = self.runner.run(self.interpreter.read(text, self.locale, detect=detect))
+        return TextInput(text=text, meaning=meaning.to_dict() if meaning else None)
+
+    def follow(self, state: SessionState) -> None:
+        self.locale, self.pinned = state.locale, state.locale_pinned
+
+    def close(self) -> None:
+        if self.interpreter is not None and self.runner is not None:
+            self.runner.run(self.interpreter.aclose())
+            self.runner.close()
+
+
 @app.command()
 def chat(
     project_dir: ProjectArg,
@@ -192,25 +225,40 @@ def chat(
     cid = session or f"terminal:{uuid.uuid4().hex[:12]}"
     user = {"id": cid, "first_name": name, "name": name}
     interactive = sys.stdin.isatty()
-    if not interactive:
+    assert opened.project is not None
+    reader = _Reader(opened.project, locale)
+    try:
+        if interactive:
+            _chat_interactive(opened.project, convos, reader, cid, locale, user)
+            return
         first = True
         for line in sys.stdin:
             text = line.rstrip("\n")
             if not text.strip():
                 continue
             result = convos.handle(
-                cid, TextInput(text=text), locale=locale, user=user, channel="terminal"
+                cid, reader.event(text), locale=locale, user=user, channel="terminal"
             )
+            reader.follow(result.state)
             if not first:
                 print()
             first = False
             print(describe(result.replies), flush=True)
-        return
-    assert opened.project is not None
-    out.print(
-        f"[bold]{opened.project.shop.name}[/] — type your message; Ctrl-D or /quit to leave.\n"
-    )
+    finally:
+        reader.close()
+
+
+def _chat_interactive(
+    project: Project,
+    convos: Conversations,
+    reader: _Reader,
+    cid: str,
+    locale: str | None,
+    user: dict[str, str | None],
+) -> None:
+    out.print(f"[bold]{project.shop.name}[/] — type your message; Ctrl-D or /quit to leave.\n")
     result = convos.handle(cid, StartInput(), locale=locale, user=user, channel="terminal")
+    reader.follow(result.state)
     _render_rich(result.replies, result.state.locale)
     while True:
         try:
@@ -223,8 +271,9 @@ def chat(
         if not text.strip():
             continue
         result = convos.handle(
-            cid, TextInput(text=text), locale=locale, user=user, channel="terminal"
+            cid, reader.event(text), locale=locale, user=user, channel="terminal"
         )
+        reader.follow(result.state)
         _render_rich(result.replies, result.state.locale)
 
 
@@ -261,6 +310,13 @@ def serve(
     except StorageError as exc:
         err.print(f"cannot open the session database: {exc}", markup=False)
         raise typer.Exit(1) from None
+    problem = _port_taken(host, port)
+    if problem:
+        err.print(
+            f"cannot serve on {host}:{port}: {problem}; pick another with --port",
+            markup=False,
+        )
+        raise typer.Exit(1)
     settings = Settings()
     channels = ["web chat"]
     channels += [
@@ -297,13 +353,38 @@ def demo(
     ] = None,
     port: Annotated[int, typer.Option(help="Port for the web chat.")] = 8000,
 ) -> None:
-    """Run the example toy-and-gift shop: the web chat at http://127.0.0.1:8000/chat."""
+    """Run the example toy-and-gift shop: the web chat at http://127.0.0.1:8000/chat.
+
+    It serves whatever stdin is (in the background, under nohup, in a container); only
+    ``--terminal`` chats in the terminal instead."""
     shop = _example_shop()
-    if terminal or not sys.stdin.isatty():
+    if terminal:
         chat(shop, locale=locale, name=name, session=None)
         return
+    problem = _port_taken("127.0.0.1", port)
+    if problem:
+        err.print(
+            f"cannot serve the demo on 127.0.0.1:{port}: {problem}. Stop what uses it, or "
+            f"pick another port: shopchat demo --port {port + 1}",
+            markup=False,
+        )
+        raise typer.Exit(1)
     demo_agent(shop, f"http://127.0.0.1:{port}/agent")
     serve(shop, host="127.0.0.1", port=port)
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in use, not allowed), or None when it can."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not reported as busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return "the port is already in use" if exc.errno == errno.EADDRINUSE else str(exc)
+    return None
 
 
 @app.command()

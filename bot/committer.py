@@ -52,10 +52,15 @@ class Committer:
         self.batches = 0
         self.jobs = 0
 
-    async def run(self, job: Callable[[Connection], T]) -> T:
-        """Run ``job(connection)`` in a transaction (shared with concurrent jobs)."""
+    async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T:
+        """Run ``job(connection)`` in a transaction (shared with concurrent jobs); ``first``
+        puts it ahead of the jobs waiting, in the next transaction (recording a reply as sent:
+        until it commits, a crash would send that reply again)."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((job, future))
+        if first:
+            self._pending.insert(0, (job, future))
+        else:
+            self._pending.append((job, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work())
         return await future

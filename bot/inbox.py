@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
     select,
     update,
 )
@@ -68,6 +69,9 @@ outbox_table = Table(
 
 PENDING, DONE, FAILED, RECORDED = "pending", "done", "failed", "recorded"
 SENT = "sent"
+# Written out, not bound: the partial indexes (migration 0009) serve only status = 'pending'.
+_PENDING_INBOX = inbox_table.c.status == literal_column("'pending'")
+_PENDING_OUTBOX = outbox_table.c.status == literal_column("'pending'")
 
 # The per-event statements, in plain SQL (see bot/rawsql.py for why).
 _ACCEPT = """
@@ -75,15 +79,17 @@ _ACCEPT = """
     VALUES (:channel, :event_id, :conversation_id, :kind, :body, :status, :received_at)
     ON CONFLICT (channel, event_id) DO NOTHING
     RETURNING id"""
+# 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
+# partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
 _CLAIM_UPTO = """
     UPDATE inbox SET status = :done, processed_at = :at
-    WHERE conversation_id = :cid AND status = :pending AND id <= :id
+    WHERE conversation_id = :cid AND status = 'pending' AND id <= :id
     RETURNING id, CASE WHEN id = :id THEN NULL ELSE body END"""
 _PENDING_OF = """
     SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
-    WHERE conversation_id = :cid AND status = :pending"""
+    WHERE conversation_id = :cid AND status = 'pending'"""
 _CLAIM = """
-    UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = :pending
+    UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
     RETURNING id"""
 _RELEASE = "UPDATE inbox SET status = :pending, processed_at = NULL WHERE id = :id"
 _QUEUE = """
@@ -154,7 +160,7 @@ class Journal:
 
     def pending(self, conn: Connection, conversation_id: str | None = None) -> list[InboxEntry]:
         """Acknowledged, unprocessed events (of one conversation, or all), oldest first."""
-        query = select(inbox_table.c.id, inbox_table.c.body).where(inbox_table.c.status == PENDING)
+        query = select(inbox_table.c.id, inbox_table.c.body).where(_PENDING_INBOX)
         if conversation_id is not None:
             query = query.where(inbox_table.c.conversation_id == conversation_id)
         rows = conn.execute(query.order_by(inbox_table.c.id)).all()
@@ -173,7 +179,6 @@ class Journal:
             _CLAIM_UPTO,
             {
                 "cid": entry.inbound.conversation_id,
-                "pending": PENDING,
                 "done": DONE,
                 "at": self.sql.time(_now()),
                 "id": entry.id,
@@ -191,7 +196,7 @@ class Journal:
         rows = self.sql.all(
             conn,
             _PENDING_OF,
-            {"cid": entry.inbound.conversation_id, "pending": PENDING, "id": entry.id},
+            {"cid": entry.inbound.conversation_id, "id": entry.id},
         )
         parse = inbound_from_json
         return sorted(
@@ -205,7 +210,7 @@ class Journal:
         row = self.sql.one(
             conn,
             _CLAIM,
-            {"done": DONE, "pending": PENDING, "at": self.sql.time(_now()), "id": entry_id},
+            {"done": DONE, "at": self.sql.time(_now()), "id": entry_id},
         )
         return row is not None
 
@@ -258,7 +263,7 @@ class Journal:
             outbox_table.c.method,
             outbox_table.c.payload,
             outbox_table.c.attempts,
-        ).where(outbox_table.c.status == PENDING)
+        ).where(_PENDING_OUTBOX)
         if conversation_id is not None:
             query = query.where(outbox_table.c.conversation_id == conversation_id)
         rows = conn.execute(query.order_by(outbox_table.c.id)).all()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, update
 
@@ -73,6 +73,15 @@ def _merchant(request: Request, authorization: Annotated[str | None, Header()] =
     given = (authorization or "").removeprefix("Bearer ").strip()
     if not given or not hmac.compare_digest(given.encode(), token.encode()):
         raise _Refusal(401, "a valid bearer token is required")
+
+
+async def merchant_gate(request: Request) -> Response | None:
+    """The bearer token checked before the body is read (bot/bodies.py)."""
+    try:
+        _merchant(request, request.headers.get("authorization"))
+    except _Refusal as exc:
+        return JSONResponse({"detail": exc.detail}, exc.status)
+    return None
 
 
 def _as_json(order: Order, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -314,4 +323,4 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["StatusChange", "install", "router"]
+__all__ = ["StatusChange", "install", "merchant_gate", "router"]

@@ -303,16 +303,30 @@ def _customers_keeper() -> DataKeeper | None:
         return None
     erase = getattr(module, "erase_customer_data", None)
     export = getattr(module, "export_customer_data", None)
+    find_refs = getattr(module, "find_customer_refs", None)
     if erase is None or export is None:
         return None
 
+    def refs(shopper: Shopper) -> list[str]:
+        # Conversation ids and "email:…"/"phone:+…" identities: the customers package tells
+        # them apart by the identity prefixes.
+        return sorted(shopper.identities | shopper.conversations)
+
     def _erase(conn: Connection, shopper: Shopper) -> dict[str, int]:
-        return dict(erase(conn, sorted(shopper.identities)) or {})
+        return dict(erase(conn, refs(shopper)) or {})
 
     def _export(conn: Connection, shopper: Shopper) -> dict[str, list[dict[str, Any]]]:
-        return dict(export(conn, sorted(shopper.identities)) or {})
+        return dict(export(conn, refs(shopper)) or {})
 
-    return DataKeeper("customers", _export, _erase)
+    def _find(conn: Connection, shopper: Shopper) -> None:
+        # The customer book links her conversations on every channel.
+        for ref in find_refs(conn, refs(shopper)) if find_refs is not None else ():
+            if ref.startswith(("email:", "phone:+")):
+                shopper.identities.add(ref)
+            else:
+                shopper.conversations.add(ref)
+
+    return DataKeeper("customers", _export, _erase, _find)
 
 
 def _jsonable(table: str, row: Any) -> dict[str, Any]:

@@ -341,6 +341,8 @@ class ChatService:
                 user=inbound.user,
                 channel=link.name,
             )
+            for hook in self.hooks:
+                hook.prepare(conn, inbound, state, now)
             return Loaded(state, version, now)
         calls = []
         if isinstance(inbound, PreCheckoutInbound):
@@ -513,8 +515,6 @@ class ChatService:
         by_conversation: dict[str, list[OutboxEntry]] = {}
         for entry in entries:
             by_conversation.setdefault(entry.call.conversation_id, []).append(entry)
-        outcomes: list[SendOutcome] = []
-        newly_unreachable: list[str] = []
 
         async def send_in_order(cid: str, queue: list[OutboxEntry]) -> None:
             for entry in queue:
@@ -523,11 +523,11 @@ class ChatService:
                     self._backlog.add(cid)
                     return
                 if cid in unreachable:
-                    outcomes.append(SendOutcome(entry.id, "unreachable", give_up=True))
+                    self._recorded(SendOutcome(entry.id, "unreachable", give_up=True))
                     continue
                 result = await link.sender.send(entry.call)
                 if result.ok:
-                    outcomes.append(SendOutcome(entry.id))
+                    self._recorded(SendOutcome(entry.id))
                 elif result.unreachable:
                     log.info(
                         "%s is unreachable (%s): not messaging them again",
@@ -535,8 +535,8 @@ class ChatService:
                         result.error,
                     )
                     unreachable.add(cid)
-                    newly_unreachable.append(cid)
-                    outcomes.append(
+                    self._gone.append(cid)
+                    self._recorded(
                         SendOutcome(entry.id, result.error or "unreachable", give_up=True)
                     )
                 elif result.permanent:
@@ -547,10 +547,10 @@ class ChatService:
                         conversation_ref(cid),
                         result.error,
                     )
-                    outcomes.append(SendOutcome(entry.id, result.error or "refused", give_up=True))
+                    self._recorded(SendOutcome(entry.id, result.error or "refused", give_up=True))
                 else:
                     # Keep it, and what follows it in this conversation, for the next flush.
-                    outcomes.append(SendOutcome(entry.id, result.error or "not sent"))
+                    self._recorded(SendOutcome(entry.id, result.error or "not sent"))
                     self._backlog.add(cid)
                     return
 
@@ -560,10 +560,12 @@ class ChatService:
         else:
             await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
 
-        # Recorded by the next recording job, together with the other turns' sends: one
-        # statement for many, and no turn waits for it.
-        self._outcomes += outcomes
-        self._gone += newly_unreachable
+    def _recorded(self, outcome: SendOutcome) -> None:
+        """Record a send in the outbox as soon as its HTTP call returned: a recording job
+        starts at once (the sends that return while it runs go in the next one), so a crash
+        sends again only what went out in the last few milliseconds (sending is at least
+        once, with that window)."""
+        self._outcomes.append(outcome)
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_sends())
 
@@ -581,7 +583,7 @@ class ChatService:
         while self._outcomes or self._gone:
             outcomes, gone = self._take_outcomes()
             try:
-                await self.db.run(partial(self._record, outcomes=outcomes, gone=gone))
+                await self.db.run(partial(self._record, outcomes=outcomes, gone=gone), first=True)
             except Exception as exc:
                 # Kept for the next try; until then these replies look unsent, and a restart
                 # would send them again (sending is at least once).

@@ -315,8 +315,9 @@ def migration_chains() -> tuple[Migrations, ...]:
     # Imported here: importing checkout loads all of it, which opening a store does not need.
     from catalog.migrations import MIGRATIONS as CATALOG
     from checkout.migrations import MIGRATIONS as CHECKOUT
+    from customers.migrations import MIGRATIONS as CUSTOMERS
 
-    return (MIGRATIONS, CATALOG, CHECKOUT)
+    return (MIGRATIONS, CATALOG, CHECKOUT, CUSTOMERS)
 
 
 def _check_id(conversation_id: str) -> None:

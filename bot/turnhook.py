@@ -7,6 +7,8 @@ their connection, so whatever it writes commits with the event's claim, exactly 
 
     load    take_over(conn, link, inbound, now)    -> calls: the hook answered, the bot is
                                                       not run; None: go on
+            prepare(conn, inbound, state, now)      fill the session before the engine runs
+                                                      (the customer's remembered facts)
     commit  reshape(conn, inbound, state, replies, effects, now) -> the replies to render
             commit(conn, inbound, state, replies, effects, now)  -> more calls, after them
     always  end_turn(conversation_id)             drop anything kept for this turn
@@ -44,6 +46,10 @@ class TurnHook(Protocol):
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None: ...
 
+    def prepare(
+        self, conn: Connection, inbound: MessageInbound, state: SessionState, now: datetime
+    ) -> None: ...
+
     def reshape(
         self,
         conn: Connection,
@@ -75,6 +81,11 @@ class TurnHookBase:
     def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
+        return None
+
+    def prepare(
+        self, conn: Connection, inbound: MessageInbound, state: SessionState, now: datetime
+    ) -> None:
         return None
 
     def reshape(

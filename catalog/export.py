@@ -18,9 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from catalog import store as tables
+from catalog.blocks import STATUS
 from catalog.feeds.values import currency_exponent
 from catalog.l10n import pick_text
 from catalog.products import Product
@@ -53,7 +54,6 @@ _AVAILABILITY = {
     Availability.BACKORDER: "available for order",
     Availability.DISCONTINUED: "discontinued",
 }
-_BATCH = 500
 
 
 def _money(minor: int, currency: str) -> str:
@@ -66,18 +66,14 @@ def _moment(value: datetime | None) -> str:
 
 
 def _products(engine: Engine) -> Iterator[Product]:
-    catalog_store = tables.CatalogStore(engine)
-    generation = catalog_store.current_generation()
+    generation = tables.CatalogStore(engine).current_generation()
     if generation is None:
         return
-    p = tables.products.c
-    query = select(p.seq).where(p.generation == generation, p.status == "active").order_by(p.seq)
-    with engine.connect() as connection:
-        seqs = list(connection.execute(query).scalars())
-    for start in range(0, len(seqs), _BATCH):
-        chunk = seqs[start : start + _BATCH]
-        found = catalog_store.products_by_seq(generation, chunk)
-        yield from (found[s] for s in chunk if s in found)
+    for entry in tables.iter_entries(engine, generation):
+        if entry[STATUS] == "active":
+            found = tables.active_variants(entry)
+            if found:
+                yield tables.product_of_entry(entry, found)
 
 
 def export_meta_csv(engine: Engine, out: IO[str], *, locale: str = "") -> int:

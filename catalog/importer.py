@@ -27,21 +27,32 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 
 from catalog import store as tables
+from catalog.blocks import BLOCK, pack, unpack
 from catalog.errors import ImportRefused
 from catalog.index import IndexBuilder, SearchIndex
 from catalog.records import ORDERABLE, FeedItem, Problem
 from catalog.rows import AVAILABILITIES, Prepared, prepare, product_data
-from catalog.store import CatalogStore, FeedState, IndexWriter, publish
+from catalog.store import (
+    PRODUCT,
+    PRODUCT_SEQ,
+    VARIANT,
+    VARIANT_SEQ,
+    CatalogStore,
+    FeedState,
+    IndexWriter,
+    publish,
+    read_entries,
+)
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected so far)
 
 _ORDERABLE_CODES = [a in ORDERABLE for a in AVAILABILITIES]
 DEFAULT_MAX_REJECTED = 0.2  # a feed losing more than this share of its rows is refused
-_PRODUCT_BATCH = 2000
-_VARIANT_BATCH = 5000
+_BLOCK_BATCH = 64
+_ID_BATCH = 10_000
 _COMMIT_EVERY = 100_000
 
 
@@ -145,83 +156,153 @@ class ImportReport:
         }
 
 
-_PRODUCT_COLUMNS = ("generation", "seq", "id", "status", "title", "brand", "currency", "data")
-_VARIANT_COLUMNS = (
-    "id",
-    "product_id",
-    "line",
-    "status",
-    "price",
-    "sale_price",
-    "sale_start",
-    "sale_end",
-    "currency",
-    "availability",
-    "quantity",
-    "data",
-)
-
-
 class _Writer:
-    """Buffers rows of one generation and writes them in large batches.
+    """Packs products into blocks (:mod:`catalog.blocks`) and writes them, with their ids,
+    in large batches.
 
     Rows are plain tuples written through the driver: ``executemany`` on SQLite, ``COPY`` on
     PostgreSQL; SQLAlchemy's per-row parameter processing would cost more than the insert.
-    Variant rows come as :func:`prepare` made them, without the generation: SQLite gets it as
-    a literal in the statement, COPY in front of each row.
+    Products come in seq order, so a block is complete when the next one starts; a variant
+    that comes late is added to its product's block at the end (:meth:`add_late`).
     """
 
     def __init__(self, connection: Connection, generation: int) -> None:
         self.connection = connection
         self.generation = generation
-        self.product_rows: list[tuple[Any, ...]] = []
-        self.variant_rows: list[tuple[Any, ...]] = []
+        self.entries: list[list[Any]] = []  # the open block's products
+        self.block = 0
+        self.block_rows: list[tuple[int, int, bytes]] = []
+        self.id_rows: list[tuple[int, str, int, int]] = []
         self.since_commit = 0
         self.postgres = connection.dialect.name == "postgresql"
 
-    def _write(
-        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], lead: bool
-    ) -> None:
-        """``lead``: the rows lack the generation, the first column."""
+    def add(self, entry: list[Any]) -> None:
+        """Add the next product (seq order); ``entry`` as :mod:`catalog.blocks` describes."""
+        seq = entry[0]
+        if seq // BLOCK != self.block:
+            self.close_block()
+            self.block = seq // BLOCK
+        self.entries.append(entry)
+        pid = entry[1]
+        generation = self.generation
+        kind = PRODUCT
+        id_rows = self.id_rows
+        for row in entry[6]:
+            if row[0] == pid:
+                kind = PRODUCT | VARIANT
+            else:
+                id_rows.append((generation, row[0], seq, VARIANT))
+        id_rows.append((generation, pid, seq, kind))
+        if len(id_rows) >= _ID_BATCH:
+            self.flush()
+
+    def close_block(self) -> None:
+        if self.entries:
+            self.block_rows.append((self.generation, self.block, pack(self.entries)))
+            self.entries = []
+            if len(self.block_rows) >= _BLOCK_BATCH:
+                self.flush()
+
+    def _write(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
         if self.postgres:
-            names = ", ".join((("generation",) if lead else ()) + columns)
             raw: Any = self.connection.connection.driver_connection
             with (
                 raw.cursor() as cursor,
-                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
             ):
-                if lead:
-                    generation = (self.generation,)
-                    for row in rows:
-                        copy.write_row(generation + row)
-                else:
-                    for row in rows:
-                        copy.write_row(row)
+                for row in rows:
+                    copy.write_row(row)
         else:
-            names = ", ".join(columns)
-            marks = ", ".join("?" * len(columns))
-            if lead:
-                names = "generation, " + names
-                marks = f"{int(self.generation)}, " + marks
+            marks = ", ".join("?" * (columns.count(",") + 1))
             self.connection.exec_driver_sql(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",
                 rows,  # type: ignore[arg-type]
             )
+        self.since_commit += len(rows)
 
     def flush(self) -> None:
-        if self.product_rows:
-            self._write("catalog_products", _PRODUCT_COLUMNS, self.product_rows, False)
-            self.since_commit += len(self.product_rows)
-            self.product_rows = []
-        if self.variant_rows:
-            self._write("catalog_variants", _VARIANT_COLUMNS, self.variant_rows, True)
-            self.since_commit += len(self.variant_rows)
-            self.variant_rows = []
+        """Write what is packed (the open block stays open)."""
+        self._write("catalog_blocks", "generation, block, data", self.block_rows)
+        self.block_rows = []
+        self._write("catalog_ids", "generation, id, seq, kind", self.id_rows)
+        self.id_rows = []
         if self.since_commit >= _COMMIT_EVERY:
             # The generation is invisible until published, so committing as we go only
             # keeps the transaction (and SQLite's WAL) from growing with the whole feed.
             self.connection.commit()
             self.since_commit = 0
+
+    def finish(self, late: list[tuple[int, tuple[Any, ...]]]) -> None:
+        """Close the last block, then add the ``late`` variant rows (product seq, row) to
+        their products' blocks."""
+        self.close_block()
+        self.flush()
+        by_block: dict[int, list[tuple[int, tuple[Any, ...]]]] = {}
+        for seq, row in late:
+            by_block.setdefault(seq // BLOCK, []).append((seq, row))
+        for number, rows in by_block.items():
+            stored = unpack(
+                self.connection.execute(
+                    select(tables.blocks.c.data).where(
+                        tables.blocks.c.generation == self.generation,
+                        tables.blocks.c.block == number,
+                    )
+                ).scalar_one()
+            )
+            for seq, row in rows:
+                entry = next(e for e in stored if e[0] == seq)
+                entry[6].append(row)
+                pid = entry[1]
+                if row[0] == pid:  # the product's own id: it names the variant too
+                    self.connection.execute(
+                        update(tables.ids)
+                        .where(
+                            tables.ids.c.generation == self.generation,
+                            tables.ids.c.id == pid,
+                            tables.ids.c.seq == seq,
+                        )
+                        .values(kind=PRODUCT | VARIANT)
+                    )
+                else:
+                    self.id_rows.append((self.generation, row[0], seq, VARIANT))
+            self.connection.execute(
+                update(tables.blocks)
+                .where(
+                    tables.blocks.c.generation == self.generation,
+                    tables.blocks.c.block == number,
+                )
+                .values(data=pack(stored))
+            )
+        self.flush()
+
+    def line_of(self, id: str) -> int | None:
+        """The line of variant ``id`` already added, or None."""
+        for entry in self.entries:
+            for row in entry[6]:
+                if row[0] == id:
+                    return int(row[2])
+        self.flush()
+        seq = self.connection.execute(VARIANT_SEQ, {"g": self.generation, "pid": id}).scalar()
+        if seq is None:
+            return None
+        stored = read_entries(self.connection, self.generation, [seq]).get(seq)
+        for row in stored[6] if stored else ():
+            if row[0] == id:
+                return int(row[2])
+        return None
+
+    def seq_of(self, product_id: str) -> int | None:
+        """The seq of product ``product_id`` already added, or None."""
+        for entry in self.entries:
+            if entry[1] == product_id:
+                return int(entry[0])
+        self.flush()
+        seq = self.connection.execute(
+            PRODUCT_SEQ, {"g": self.generation, "pid": product_id}
+        ).scalar()
+        return None if seq is None else int(seq)
 
 
 class _Import:
@@ -266,28 +347,23 @@ class _Import:
             tags=part[9],
             searchable=active,
         )
-        writer = self.writer
-        writer.product_rows.append(
-            (
-                writer.generation,
+        self.writer.add(
+            [
                 seq,
                 first[1],
                 "active" if active else "draft",
-                "",  # the title lives in the JSON, by locale; a second copy cost ~50 MB at 1M
                 brand[:255],
                 currency,
                 product_data(part, self.locale),
-            )
+                [prepared[4] for prepared in run],
+            ]
         )
         self.products += 1
         for prepared in run:
             self.variant(seq, prepared)
-        if len(writer.product_rows) >= _PRODUCT_BATCH:
-            writer.flush()
 
     def variant(self, seq: int, prepared: Prepared) -> None:
-        rows = self.writer.variant_rows
-        rows.append(prepared[4])
+        """Count a variant of product ``seq`` and index it (the writer stores it)."""
         values = prepared[5]
         if values is not None:
             self.builder.add_variant(seq, values)
@@ -297,8 +373,6 @@ class _Import:
                     sellable.extend(bytes(seq + 1 - len(sellable) + 65_536))
                 sellable[seq] = 1
         self.variants += 1
-        if len(rows) >= _VARIANT_BATCH:
-            self.writer.flush()
 
 
 def _tune_import(connection: Connection) -> None:
@@ -343,7 +417,8 @@ def import_items(
             seen_ids = None if getattr(items, "unique_ids", False) else _Bits()
             seen_groups = _Bits()
             run: list[Prepared] = []
-            late: list[Prepared] = []
+            late: list[Prepared] = []  # variants of products added before: with their seqs
+            late_seqs: list[int] = []
             rows = 0
             rejected = report.rejected
             for prepared in _prepared(items):
@@ -364,16 +439,18 @@ def import_items(
                 if run:
                     job.product(run)
                     run = []
-                if seen_groups.add(group) and _known_product(writer, group):
-                    late.append(prepared)
-                    continue
+                if seen_groups.add(group):
+                    known = writer.seq_of(group)
+                    if known is not None:
+                        late.append(prepared)
+                        late_seqs.append(known)
+                        continue
                 run = [prepared]
             if run:
                 job.product(run)
-            writer.flush()
-            for prepared in late:
-                _late_variant(connection, job, generation, prepared)
-            writer.flush()
+            for seq, prepared in zip(late_seqs, late, strict=True):
+                job.variant(seq, prepared)
+            writer.finish([(seq, p[4]) for seq, p in zip(late_seqs, late, strict=True)])
             connection.commit()
             if progress is not None:
                 progress(rows, len(rejected))
@@ -485,40 +562,7 @@ def _first_line(writer: _Writer, run: list[Prepared], late: list[Prepared], id: 
     for prepared in (*run, *late):
         if prepared[0] == id:
             return prepared[2]
-    for row in writer.variant_rows:
-        if row[0] == id:
-            return int(row[2])
-    line = writer.connection.execute(
-        select(tables.variants.c.line).where(
-            tables.variants.c.generation == writer.generation, tables.variants.c.id == id
-        )
-    ).scalar()
-    return None if line is None else int(line)
-
-
-def _known_product(writer: _Writer, group_id: str) -> bool:
-    if any(row[2] == group_id for row in writer.product_rows):
-        return True
-    found = writer.connection.execute(
-        select(tables.products.c.seq).where(
-            tables.products.c.generation == writer.generation, tables.products.c.id == group_id
-        )
-    ).first()
-    return found is not None
-
-
-def _late_variant(
-    connection: Connection, job: _Import, generation: int, prepared: Prepared
-) -> None:
-    seq = connection.execute(
-        select(tables.products.c.seq).where(
-            tables.products.c.generation == generation, tables.products.c.id == prepared[1]
-        )
-    ).scalar()
-    if seq is None:  # only a hash collision gets here: give the item its own product
-        job.product([prepared])
-        return
-    job.variant(int(seq), prepared)
+    return writer.line_of(id)
 
 
 def _prepared(items: Iterable[FeedItem]) -> Iterator[Prepared]:

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from catalog.index_blob import read_arrays, write_arrays
 from catalog.records import ORDERABLE, Availability, Gender
 from catalog.rows import NO_TIME, variant_values
 from catalog.text import fold, folded_terms
@@ -40,7 +41,7 @@ DESC = 8  # words of a description (its first DESCRIPTION_CHARS characters)
 SEGMENT = 1 << 16
 DESCRIPTION_CHARS = 500
 MIN_TYPO_LENGTH = 5
-_MAGIC = b"SCIX2"  # bump when the arrays change: older indexes are rebuilt
+_MAGIC = b"SCIX2"  # uncompressed indexes, as written before catalog.index_blob
 
 GENDERS = [None, Gender.FEMALE, Gender.MALE]  # 0 = anyone (no gender or unisex)
 
@@ -54,16 +55,28 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in fold(name) if ch.isalnum())
 
 
-@lru_cache(maxsize=4096)  # a cached combination holds ~1 kB; don't let a big feed fill RAM
+@lru_cache(maxsize=16384)
+def _label_part(text: str, named: bool) -> tuple[tuple[str, int], ...]:
+    """Words of a brand (``named`` False), a category or a tag with their fields; the whole
+    name of a category or tag is a word of its own (:data:`NAME`)."""
+    found = dict.fromkeys(folded_terms(fold(text)), LABEL)
+    key = name_key(text) if named else ""
+    if key:
+        found[key] = found.get(key, 0) | NAME
+    return tuple(found.items())
+
+
 def _labels(
     brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
-    """Words of a brand, categories and tags with their fields; shops repeat these a lot."""
-    labels = folded_terms(fold(" ".join((brand, *categories, *tags))))
-    names = {key for key in map(name_key, (*categories, *tags)) if key}
-    words = tuple(labels | names)
-    masks = tuple((LABEL if w in labels else 0) | (NAME if w in names else 0) for w in words)
-    return words, masks, frozenset(words)
+    """Words of a brand, categories and tags with their fields, put together from each
+    part's (shops combine a few thousand brands with a few hundred category and tag sets, so
+    the parts repeat far more than their combinations)."""
+    merged: dict[str, int] = dict(_label_part(brand, False)) if brand else {}
+    for part in (*categories, *tags):
+        for word, mask in _label_part(part, True):
+            merged[word] = merged.get(word, 0) | mask
+    return tuple(merged), tuple(merged.values()), frozenset(merged)
 
 
 _TITLE_MASKS = [TITLE] * 64
@@ -354,6 +367,19 @@ def _typo_arrays(words: list[str]) -> dict[str, npt.NDArray[np.generic]]:
     return {"typo_hash": h[order], "typo_tid": np.frombuffer(tids, dtype=np.int32)[order]}
 
 
+def _read_uncompressed(data: memoryview) -> dict[str, npt.NDArray[Any]]:
+    """An index stored uncompressed (numpy views on ``data``, 8-byte aligned arrays)."""
+    size = int.from_bytes(data[5:13], "little")
+    entries = orjson.loads(bytes(data[13 : 13 + size]))
+    base = 13 + size
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name, dtype, shape, offset, nbytes in entries:
+        start = base + offset
+        flat = np.frombuffer(data[start : start + nbytes], dtype=np.dtype(dtype))
+        arrays[name] = flat.reshape(shape)
+    return arrays
+
+
 def _osa_distance_at_most_one(a: str, b: str) -> bool:
     """One insertion, deletion, substitution or swap of neighbours apart (or equal)."""
     if a == b:
@@ -581,8 +607,8 @@ class SearchIndex:
         return columns
 
     # -- serialisation -------------------------------------------------------------------
-    # Layout: _MAGIC + 8-byte header length + JSON header + arrays, each 8-byte aligned.
-    # Loading makes numpy views on one buffer: no copy of a few hundred megabytes.
+    # Stored compressed array by array (catalog.index_blob); indexes written before that
+    # (_MAGIC, arrays stored as they are in memory) still load.
     def _payload(self) -> dict[str, npt.NDArray[Any]]:
         text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
         text += "\x01" + "\x00".join(self.category_names)
@@ -590,27 +616,7 @@ class SearchIndex:
 
     def write(self, sink: Callable[[memoryview | bytes], None]) -> int:
         """Stream the index to ``sink`` (called with consecutive pieces); return its size."""
-        payload = self._payload()
-        entries = []
-        offset = 0
-        for name, values in payload.items():
-            values = np.ascontiguousarray(values)
-            payload[name] = values
-            entries.append([name, values.dtype.str, list(values.shape), offset, values.nbytes])
-            offset += (values.nbytes + 7) // 8 * 8
-        header = orjson.dumps(entries)
-        header += b" " * ((8 - (len(header) + 13) % 8) % 8)
-        sink(_MAGIC + len(header).to_bytes(8, "little") + header)
-        written = 13 + len(header)
-        for values in payload.values():
-            view = values.data.cast("B") if values.nbytes else memoryview(b"")
-            if values.nbytes:
-                sink(view)
-            padding = (8 - values.nbytes % 8) % 8
-            if padding:
-                sink(b"\x00" * padding)
-            written += values.nbytes + padding
-        return written
+        return write_arrays(self._payload(), sink)
 
     def to_bytes(self) -> bytes:
         parts: list[bytes] = []
@@ -620,16 +626,7 @@ class SearchIndex:
     @classmethod
     def from_bytes(cls, blob: bytes | bytearray | memoryview) -> SearchIndex:
         data = memoryview(blob)
-        if bytes(data[:5]) != _MAGIC:
-            raise ValueError("not a shopchat search index (rebuild it with a new import)")
-        size = int.from_bytes(data[5:13], "little")
-        entries = orjson.loads(bytes(data[13 : 13 + size]))
-        base = 13 + size
-        arrays: dict[str, npt.NDArray[Any]] = {}
-        for name, dtype, shape, offset, nbytes in entries:
-            start = base + offset
-            flat = np.frombuffer(data[start : start + nbytes], dtype=np.dtype(dtype))
-            arrays[name] = flat.reshape(shape)
+        arrays = _read_uncompressed(data) if bytes(data[:5]) == _MAGIC else read_arrays(data)
         text = arrays.pop("_text").tobytes().decode()
         words, brands, categories = (
             part.split("\x00") if part else [] for part in text.split("\x01")

@@ -38,6 +38,7 @@ from lxml import etree
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from catalog import store as tables
+from catalog.blocks import DATA, ID, STATUS, V_DATA, V_ID, VARIANTS
 from catalog.errors import ImportRefused
 from catalog.feeds.errors import FeedError
 from catalog.feeds.google_xml import check_prolog, source_line, syntax_error
@@ -209,22 +210,21 @@ class _Products:
         self.links: dict[str, str] = {}
         if generation is None:
             return
-        v, p = tables.variants.c, tables.products.c
-        with engine.connect() as connection:
-            for pid, data in connection.execute(
-                select(p.id, p.data).where(p.generation == generation, p.status == "active")
-            ):
+        # Products first, then variants: a product's own id and link win over a variant's.
+        for entry in tables.iter_entries(engine, generation):
+            if entry[STATUS] == "active":
+                pid = entry[ID]
                 self.ids[pid] = pid
-                link = orjson.loads(data).get("link")
+                link = orjson.loads(entry[DATA]).get("link")
                 if link:
                     self.links.setdefault(link, pid)
-            for vid, pid, data in connection.execute(
-                select(v.id, v.product_id, v.data).where(v.generation == generation)
-            ):
-                if pid not in self.ids:
-                    continue  # a draft
-                self.ids.setdefault(vid, pid)
-                parsed = orjson.loads(data)
+        for entry in tables.iter_entries(engine, generation):
+            if entry[STATUS] != "active":
+                continue  # a draft
+            pid = entry[ID]
+            for row in entry[VARIANTS]:
+                self.ids.setdefault(row[V_ID], pid)
+                parsed = orjson.loads(row[V_DATA])
                 gtin = (parsed.get("attributes") or {}).get("gtin")
                 if gtin:
                     self.gtins.setdefault(gtin.lstrip("0"), pid)

@@ -1,4 +1,5 @@
-"""The catalog in SQL (SQLite or PostgreSQL through SQLAlchemy Core), one generation at a time.
+"""The catalog in SQL (SQLite or PostgreSQL through SQLAlchemy Core), one generation at a time:
+products in compressed blocks (:mod:`catalog.blocks`), their ids in a lookup table.
 
 Every row belongs to a generation. ``catalog_current`` names the generation shoppers see; an
 import fills a new one and flips the pointer in one transaction (see :mod:`catalog.importer`).
@@ -6,7 +7,7 @@ import fills a new one and flips the pointer in one transaction (see :mod:`catal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,28 @@ from sqlalchemy import (
     update,
 )
 
+from catalog.blocks import (
+    BRAND,
+    CURRENCY,
+    DATA,
+    ID,
+    SEQ,
+    STATUS,
+    V_AVAILABILITY,
+    V_DATA,
+    V_ID,
+    V_PRICE,
+    V_QUANTITY,
+    V_SALE_END,
+    V_SALE_PRICE,
+    V_SALE_START,
+    V_STATUS,
+    VARIANTS,
+    Entry,
+    block_of,
+    unpack,
+    unpack_some,
+)
 from catalog.products import Product, Variant
 from catalog.records import AgeGroup, Availability, Gender
 from catalog.rows import epoch
@@ -57,35 +80,23 @@ current = Table(
     Column("updated_at", UTCDateTime),
     Column("reviews_at", UTCDateTime),  # when the ratings last changed
 )
-products = Table(
-    "catalog_products",
+blocks = Table(
+    "catalog_blocks",
     metadata,
     Column("generation", Integer, primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("id", String(255), nullable=False),
-    Column("status", String(8), nullable=False),
-    Column("title", Text, nullable=False),
-    Column("brand", String(255), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("data", Text, nullable=False),
+    Column("block", Integer, primary_key=True),  # products BLOCK * block .. (catalog.blocks)
+    Column("data", LargeBinary, nullable=False),
 )
-variants = Table(
-    "catalog_variants",
+ids = Table(
+    "catalog_ids",
     metadata,
     Column("generation", Integer, primary_key=True),
     Column("id", String(255), primary_key=True),
-    Column("product_id", String(255), nullable=False),
-    Column("line", Integer, nullable=False),
-    Column("status", String(8), nullable=False),
-    Column("price", BigInteger, nullable=False),
-    Column("sale_price", BigInteger),
-    Column("sale_start", BigInteger),
-    Column("sale_end", BigInteger),
-    Column("currency", String(3), nullable=False),
-    Column("availability", String(16), nullable=False),
-    Column("quantity", Integer),
-    Column("data", Text, nullable=False),
+    Column("seq", Integer, primary_key=True),  # the product's; its block holds the rest
+    Column("kind", Integer, nullable=False),  # PRODUCT, VARIANT or both (a product's own id)
+    sqlite_with_rowid=False,
 )
+PRODUCT, VARIANT = 1, 2
 index_parts = Table(
     "catalog_index",
     metadata,
@@ -128,33 +139,22 @@ ratings = Table(
 
 INDEX_PART_BYTES = 32 << 20
 _CURRENT = select(current.c.generation).where(current.c.id == 1)
-_P = products.c
-_V = variants.c
-_PRODUCTS_BY_SEQ = select(_P.seq, _P.id, _P.currency, _P.brand, _P.data).where(
-    _P.generation == bindparam("g"), _P.seq.in_(bindparam("seqs", expanding=True))
+_BLOCKS = select(blocks.c.data).where(
+    blocks.c.generation == bindparam("g"), blocks.c.block.in_(bindparam("blocks", expanding=True))
 )
-_PRODUCT_BY_ID = select(_P.seq, _P.id, _P.currency, _P.brand, _P.data).where(
-    _P.generation == bindparam("g"), _P.id == bindparam("pid"), _P.status == "active"
-)
-_VARIANTS_OF = (
-    select(
-        _V.product_id,
-        _V.id,
-        _V.price,
-        _V.sale_price,
-        _V.sale_start,
-        _V.sale_end,
-        _V.availability,
-        _V.quantity,
-        _V.data,
+
+
+def _seq_of(kind: int) -> Any:
+    """The seq of the product that id ``pid`` names as ``kind`` in generation ``g``."""
+    return select(ids.c.seq).where(
+        ids.c.generation == bindparam("g"),
+        ids.c.id == bindparam("pid"),
+        ids.c.kind.in_((kind, PRODUCT | VARIANT)),
     )
-    .where(
-        _V.generation == bindparam("g"),
-        _V.product_id.in_(bindparam("pids", expanding=True)),
-        _V.status == "active",
-    )
-    .order_by(_V.product_id, _V.line)
-)
+
+
+PRODUCT_SEQ = _seq_of(PRODUCT)
+VARIANT_SEQ = _seq_of(VARIANT)
 
 
 def _moment(seconds: int | None) -> datetime | None:
@@ -173,17 +173,17 @@ class FeedState:
     report: str | None = None  # JSON of the import's summary (ImportReport.summary())
 
 
-def _variant(row: Any) -> Variant:
-    data = orjson.loads(row.data)
+def _variant(row: list[Any]) -> Variant:
+    data = orjson.loads(row[V_DATA])
     return Variant(
-        id=row.id,
-        price=row.price,
-        availability=Availability(row.availability),
+        id=row[V_ID],
+        price=row[V_PRICE],
+        availability=Availability(row[V_AVAILABILITY]),
         label=data.get("label") or {},
-        sale_price=row.sale_price,
-        sale_start=_moment(row.sale_start),
-        sale_end=_moment(row.sale_end),
-        quantity=row.quantity,
+        sale_price=row[V_SALE_PRICE],
+        sale_start=_moment(row[V_SALE_START]),
+        sale_end=_moment(row[V_SALE_END]),
+        quantity=row[V_QUANTITY],
         attributes=data.get("attributes") or {},
         age_group=AgeGroup(data["age_group"]) if data.get("age_group") else None,
         gender=Gender(data["gender"]) if data.get("gender") else None,
@@ -193,10 +193,14 @@ def _variant(row: Any) -> Variant:
     )
 
 
-def _product(
-    row: Any, its_variants: Sequence[Variant], rating: tuple[int, int] | None = None
+def active_variants(entry: Entry) -> list[Variant]:
+    return [_variant(row) for row in entry[VARIANTS] if row[V_STATUS] == "active"]
+
+
+def product_of_entry(
+    entry: Entry, its_variants: Sequence[Variant], rating: tuple[int, int] | None = None
 ) -> Product:
-    data = orjson.loads(row.data)
+    data = orjson.loads(entry[DATA])
     count, total = rating or (0, 0)
     if its_variants and "" in {v.title for v in its_variants}:
         # A product made of one item without a group stores its title, link and picture
@@ -213,13 +217,13 @@ def _product(
     return Product(
         rating=round(total / count / 10, 1) if count else None,
         reviews=count,
-        id=row.id,
+        id=entry[ID],
         title=data["title"],
-        currency=row.currency,
+        currency=entry[CURRENCY],
         variants=tuple(its_variants),
         description=data.get("description") or {},
         description_html=data.get("description_html", ""),
-        brand=row.brand,
+        brand=entry[BRAND],
         categories=tuple(data.get("categories", ())),
         product_type=data.get("product_type", ""),
         tags=tuple(data.get("tags", ())),
@@ -227,6 +231,27 @@ def _product(
         images=tuple(data.get("images", ())),
         link=data.get("link"),
     )
+
+
+def read_entries(connection: Connection, generation: int, seqs: Iterable[int]) -> dict[int, Entry]:
+    """The stored entries (:mod:`catalog.blocks`) of products ``seqs``, by seq."""
+    wanted = set(seqs)
+    if not wanted:
+        return {}
+    found: dict[int, Entry] = {}
+    numbers = sorted({block_of(seq) for seq in wanted})
+    for (data,) in connection.execute(_BLOCKS, {"g": generation, "blocks": numbers}):
+        for entry in unpack_some(data, wanted):
+            found[entry[SEQ]] = entry
+    return found
+
+
+def iter_entries(engine: Engine, generation: int) -> Iterator[Entry]:
+    """Every stored product entry of ``generation`` in seq order, block by block."""
+    query = select(blocks.c.data).where(blocks.c.generation == generation).order_by(blocks.c.block)
+    with engine.connect() as connection:
+        for (data,) in connection.execution_options(yield_per=64).execute(query):
+            yield from unpack(data)
 
 
 class CatalogStore:
@@ -249,9 +274,9 @@ class CatalogStore:
     def ratings_by_seq(self, generation: int) -> list[tuple[int, int, int]]:
         """``(seq, count, total tenths)`` of the rated products of ``generation``."""
         query = (
-            select(products.c.seq, ratings.c.count, ratings.c.total)
-            .join(ratings, ratings.c.product_id == products.c.id)
-            .where(products.c.generation == generation)
+            select(ids.c.seq, ratings.c.count, ratings.c.total)
+            .join(ratings, ratings.c.product_id == ids.c.id)
+            .where(ids.c.generation == generation, ids.c.kind.in_((PRODUCT, PRODUCT | VARIANT)))
         )
         with self.engine.connect() as connection:
             return [(int(a), int(b), int(c)) for a, b, c in connection.execute(query)]
@@ -294,39 +319,37 @@ class CatalogStore:
         if not seqs:
             return {}
         with self.engine.connect() as connection:
-            rows = connection.execute(_PRODUCTS_BY_SEQ, {"g": generation, "seqs": list(seqs)})
-            rows_list = rows.all()
-            ids = [r.id for r in rows_list]
-            by_product = self._variants(connection, generation, ids)
-            rated = _ratings(connection, ids)
-        return {r.seq: _product(r, by_product.get(r.id, ()), rated.get(r.id)) for r in rows_list}
+            entries = read_entries(connection, generation, seqs)
+            rated = _ratings(connection, [e[ID] for e in entries.values()])
+        return {
+            seq: product_of_entry(entry, active_variants(entry), rated.get(entry[ID]))
+            for seq, entry in entries.items()
+        }
 
     def product(self, generation: int, product_id: str) -> Product | None:
+        """An active product with an active variant, by id, or None."""
         with self.engine.connect() as connection:
-            row = connection.execute(_PRODUCT_BY_ID, {"g": generation, "pid": product_id}).first()
-            if row is None:
+            seq = connection.execute(PRODUCT_SEQ, {"g": generation, "pid": product_id}).scalar()
+            if seq is None:
                 return None
-            found = self._variants(connection, generation, [row.id]).get(row.id)
-            rated = _ratings(connection, [row.id])
-        return _product(row, found, rated.get(row.id)) if found else None
+            entry = read_entries(connection, generation, [seq]).get(seq)
+            if entry is None or entry[STATUS] != "active" or entry[ID] != product_id:
+                return None
+            rated = _ratings(connection, [product_id])
+        found = active_variants(entry)
+        return product_of_entry(entry, found, rated.get(product_id)) if found else None
 
     def product_of_variant(self, generation: int, variant_id: str) -> str | None:
-        """The id of the active product an active variant belongs to, or None."""
-        query = select(_V.product_id).where(
-            _V.generation == generation, _V.id == variant_id, _V.status == "active"
-        )
+        """The id of the product an active variant belongs to, or None."""
         with self.engine.connect() as connection:
-            return connection.execute(query).scalar()
-
-    def _variants(
-        self, connection: Connection, generation: int, product_ids: list[str]
-    ) -> dict[str, list[Variant]]:
-        found: dict[str, list[Variant]] = {}
-        if not product_ids:
-            return found
-        for row in connection.execute(_VARIANTS_OF, {"g": generation, "pids": product_ids}):
-            found.setdefault(row.product_id, []).append(_variant(row))
-        return found
+            seq = connection.execute(VARIANT_SEQ, {"g": generation, "pid": variant_id}).scalar()
+            entry = None if seq is None else read_entries(connection, generation, [seq]).get(seq)
+        if entry is None:
+            return None
+        for row in entry[VARIANTS]:
+            if row[V_ID] == variant_id and row[V_STATUS] == "active":
+                return str(entry[ID])
+        return None
 
     def counts(self, generation: int) -> tuple[int, int]:
         query = select(generations.c.products, generations.c.variants).where(
@@ -424,7 +447,7 @@ def _ratings(connection: Connection, product_ids: list[str]) -> dict[str, tuple[
 
 
 def _drop(connection: Connection, generation: int) -> None:
-    for table in (index_parts, variants, products):
+    for table in (index_parts, ids, blocks):
         connection.execute(delete(table).where(table.c.generation == generation))
     connection.execute(delete(generations).where(generations.c.id == generation))
 
@@ -489,4 +512,18 @@ def publish(
     )
 
 
-__all__ = ["CatalogStore", "FeedState", "IndexWriter", "epoch", "publish"]
+__all__ = [
+    "PRODUCT",
+    "PRODUCT_SEQ",
+    "VARIANT",
+    "VARIANT_SEQ",
+    "CatalogStore",
+    "FeedState",
+    "IndexWriter",
+    "active_variants",
+    "epoch",
+    "iter_entries",
+    "product_of_entry",
+    "publish",
+    "read_entries",
+]

@@ -38,6 +38,7 @@ from .replies import (
     ImageReply,
     ProductCard,
     ProductCards,
+    Remember,
     Reply,
     TextReply,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "ProductCards",
     "Project",
     "ProjectError",
+    "Remember",
     "Reply",
     "SessionState",
     "SetLocaleInput",

@@ -100,6 +100,7 @@ class Step:
     result: str | None = None
     on_error: Jump | None = None
     reason: str = ""
+    remember: dict[str, str] = field(default_factory=dict)  # fact -> slot
 
     @property
     def waits(self) -> bool:

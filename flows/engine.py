@@ -48,6 +48,7 @@ from .replies import (
     ImageReply,
     ProductCard,
     ProductCards,
+    Remember,
     Reply,
     TextReply,
 )
@@ -160,6 +161,7 @@ class _Run:
             ctx["shop"] = self.engine._shop
             ctx["channel"] = s.channel
             ctx["now"] = self.now_local
+            ctx["customer"] = CustomerFacts(s.customer)
             self._ctx = ctx
         return {**self._ctx, **extra} if extra else self._ctx
 
@@ -236,8 +238,20 @@ class _Run:
         frame.flow, frame.step, frame.step_id = jump.flow, jump.step, flow.steps[jump.step].id
         frame.version, frame.attempts = flow.version, 0
 
+    def remember(self, step: Step) -> None:
+        """Keep the step's ``remember:`` facts: in the session now, and (an effect) for good."""
+        if not step.remember:
+            return
+        slots = self.state.slots
+        facts = {f: slots[n] for f, n in step.remember.items() if slots.get(n) not in (None, "")}
+        if facts:
+            self.state.customer.update(facts)
+            self._ctx = None
+            self.effects.append(Remember(facts=facts))
+
     def move_on(self, step: Step) -> None:
         """Continue after ``step``: its ``next:`` if it has one, else the following step."""
+        self.remember(step)
         if step.next is not None:
             self.goto(step.next)
             return
@@ -409,6 +423,10 @@ class _Run:
         meaning = self.meaning(event)
         self.follow_language(meaning)
         if s.overlay == "language" and self.pick_language(event):
+            return
+        if isinstance(event, ChoiceInput) and event.payload.startswith(LANG):
+            # A page's own language picker (the web chat's): no overlay was offered.
+            self.switch_language(event.payload[len(LANG) :])
             return
         if s.overlay == "confirm" and self.confirmation(event, meaning):
             return
@@ -593,6 +611,17 @@ class _Run:
         if lead:
             text = f"{lead} {text}"
         self.offer(text, [(self.system("continue"), CONTINUE), (self.system("main_menu"), MENU)])
+
+    def switch_language(self, locale: str) -> None:
+        """The shopper picked ``locale`` outside the language question; the step goes on."""
+        s = self.state
+        if locale not in self.project.locales:
+            return
+        self.set_locale(locale)
+        s.locale_pinned = True
+        self.say_system("language_changed")
+        if s.waiting == "ask":
+            self.reprompt()
 
     def pick_language(self, event: TextInput | ChoiceInput) -> bool:
         s = self.state
@@ -818,6 +847,7 @@ class _Run:
         s.waiting = None
         s.offered = []
         if chosen is not None and chosen.next is not None:
+            self.remember(step)
             self.goto(chosen.next)
         else:
             self.move_on(step)
@@ -1078,6 +1108,13 @@ class _Run:
                 self.say(self.render(step.text))
             self.end_flow()
         return True
+
+
+class CustomerFacts(dict[str, Any]):
+    """The customer's facts as templates see them: a fact never kept reads as None."""
+
+    def __missing__(self, key: str) -> None:
+        return None
 
 
 _INTERRUPTIONS = frozenset({"help", "cancel", "restart", "human", "language"})

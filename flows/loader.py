@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -423,6 +424,8 @@ class _Loader:
             c.help = self.text(doc, (*loc, "help"), s.help)
         if isinstance(s, m._Continues) and s.next is not None:
             self.jump(doc, (*loc, "next"), s.next, flow.id, _setter(c, "next"))
+        if isinstance(s, m._Continues) and s.remember:
+            self.compile_remember(c, s.remember)
         if isinstance(s, m.SayStep):
             if s.say is not None:
                 c.text = self.text(doc, (*loc, "say"), s.say)
@@ -452,6 +455,18 @@ class _Loader:
                 c.text = self.text(doc, (*loc, "text"), s.text)
         elif isinstance(s, m.EndStep) and s.end is not None:
             c.text = self.text(doc, (*loc, "end"), s.end)
+
+    def compile_remember(self, c: Step, remember: list[str] | dict[str, str]) -> None:
+        pairs = remember.items() if isinstance(remember, dict) else ((n, n) for n in remember)
+        for fact, slot in pairs:
+            if slot not in self.slot_names:
+                close = difflib.get_close_matches(slot, sorted(self.slot_names), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.error(
+                    c.doc, (*c.loc, "remember"), f"remember: no step sets the slot {slot!r}{hint}"
+                )
+                continue
+            c.remember[fact] = slot
 
     def expression_field(self, doc: YamlDoc, loc: PathKey, source: str) -> Callable[[Any], Any]:
         """A field holding one expression, written bare or as ``"{{ expr }}"``."""
@@ -815,12 +830,59 @@ def load_project(
             f"search flow {settings.search!r} is not a flow",
         )
     project.search_flow = settings.search if settings.search in flows else None
+    if loader.shop_doc:
+        check_model_settings(loader, loader.shop_doc, settings)
     lint_project(loader, parsed, project)
     project.understander = build_understander(loader, parsed, project, vocabulary)
     lint_examples(loader, parsed, project)
     diags = sorted(set(loader.diags))
     usable = not any(d.severity == "error" for d in diags)
     return (project if usable else None), diags
+
+
+def check_model_settings(loader: _Loader, doc: YamlDoc, settings: m.UnderstandingSettings) -> None:
+    """``understanding:``'s optional model: complete, a real URL and a usable time cap.
+    A key variable that is not set is a warning (``check`` may run where secrets are not)."""
+    where = ("understanding",)
+    if settings.provider is None:
+        for name in ("base_url", "model", "api_key_env"):
+            if getattr(settings, name):
+                loader.error(
+                    doc,
+                    (*where, name),
+                    f"understanding.{name} is ignored without `provider: openai`",
+                    warning=True,
+                )
+        return
+    if not settings.base_url:
+        loader.error(doc, (*where, "provider"), "provider: openai needs base_url (…/v1)")
+    elif not re.match(r"^https?://[^\s/]+", settings.base_url):
+        loader.error(
+            doc,
+            (*where, "base_url"),
+            f"base_url {settings.base_url!r} is not an http(s) URL like http://127.0.0.1:11434/v1",
+        )
+    if not settings.model:
+        loader.error(doc, (*where, "provider"), "provider: openai needs model (its name)")
+    try:
+        seconds = parse_duration(settings.timeout).total_seconds()
+    except ValueError as exc:
+        loader.error(doc, (*where, "timeout"), str(exc))
+    else:
+        if not 1 <= seconds <= 5:
+            loader.error(
+                doc,
+                (*where, "timeout"),
+                f"timeout {settings.timeout} is outside 1s..5s: the shopper waits for it "
+                "(and the server stops waiting for any interpreter after 5 s)",
+            )
+    if settings.api_key_env and settings.api_key_env not in os.environ:
+        loader.error(
+            doc,
+            (*where, "api_key_env"),
+            f"{settings.api_key_env} is not set here: the model will be asked without a key",
+            warning=True,
+        )
 
 
 def build_understander(

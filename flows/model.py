@@ -62,6 +62,22 @@ class _Step(_Strict):
 
 class _Continues(_Step):
     next: Target | None = None
+    # Facts kept about the customer once the step is done, across sessions and channels:
+    # slot names (``[customer_name]``) or fact: slot pairs (``{name: customer_name}``).
+    # Templates read them as ``customer.<fact>`` (see docs/customers.md).
+    remember: list[str] | dict[str, str] | None = None
+
+    @field_validator("remember")
+    @classmethod
+    def _facts(cls, value: list[str] | dict[str, str] | None) -> list[str] | dict[str, str] | None:
+        import re
+
+        names = value if isinstance(value, list) else list((value or {}).items())
+        for item in names:
+            for name in item if isinstance(item, tuple) else (item,):
+                if not re.match(IDENT, name):
+                    raise ValueError(f"{name!r} is not a valid fact or slot name")
+        return value
 
 
 class ChoiceDef(_Strict):
@@ -230,6 +246,8 @@ class UnderstandingSettings(_Strict):
     model: str | None = None
     api_key_env: str | None = None
     timeout: str = "3s"
+    # When to ask it: only when the built-in reading is unsure of a sentence, or always.
+    ask: Literal["unsure", "always"] = "unsure"
 
 
 class ShopFile(_Strict):

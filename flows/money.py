@@ -96,6 +96,23 @@ def _spaced(text: str, symbol: str) -> str:
     return text
 
 
+# The digits of the numbering systems CLDR makes some locales' default (fa: arabext). Babel
+# picks the numbering system's separators ("٫") but not its digits, so they are mapped here.
+_DIGITS = {
+    "arab": "٠١٢٣٤٥٦٧٨٩",
+    "arabext": "۰۱۲۳۴۵۶۷۸۹",
+    "beng": "০১২৩৪৫৬৭৮৯",
+    "deva": "०१२३४५६७८९",
+    "mymr": "၀၁၂၃၄၅၆၇၈၉",
+}
+
+
+def native_digits(text: str, where: Locale) -> str:
+    """ASCII digits written in the locale's own (``"189٫99"`` -> ``"۱۸۹٫۹۹"`` in fa)."""
+    digits = _DIGITS.get(where.default_numbering_system)
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+
+
 @lru_cache(maxsize=65536)
 def format_money(minor: int, currency: str, locale: str) -> str:
     """``14999, "PLN", "pl"`` -> ``"149,99 zł"``; ``8900, "RON", "en"`` -> ``"RON 89.00"``
@@ -105,9 +122,12 @@ def format_money(minor: int, currency: str, locale: str) -> str:
     """
     where = _locale(locale)
     if currency == "XTR":  # Telegram Stars: neither ISO nor CLDR knows them
-        return f"{format_decimal(int(minor), locale=where)} ⭐"
-    text = format_currency(to_decimal(minor, currency), currency, locale=where)
-    return _spaced(text, get_currency_symbol(currency, where))
+        amount = format_decimal(int(minor), locale=where, numbering_system="default")
+        return f"{native_digits(amount, where)} ⭐"
+    text = format_currency(
+        to_decimal(minor, currency), currency, locale=where, numbering_system="default"
+    )
+    return native_digits(_spaced(text, get_currency_symbol(currency, where)), where)
 
 
-__all__ = ["MINOR_UNITS", "format_money", "minor_units", "to_decimal"]
+__all__ = ["MINOR_UNITS", "format_money", "minor_units", "native_digits", "to_decimal"]

@@ -88,7 +88,15 @@ class Handoff:
     kind: Literal["handoff"] = "handoff"
 
 
-Effect = ActionCall | Handoff
+@dataclass(frozen=True, slots=True)
+class Remember:
+    """Keep facts about the customer (a flow's ``remember:``), beyond this session."""
+
+    facts: dict[str, Any]
+    kind: Literal["remember"] = "remember"
+
+
+Effect = ActionCall | Handoff | Remember
 
 __all__ = [
     "ActionCall",
@@ -98,6 +106,7 @@ __all__ = [
     "ImageReply",
     "ProductCard",
     "ProductCards",
+    "Remember",
     "Reply",
     "TextReply",
 ]

@@ -44,6 +44,9 @@ class SessionState:
     pending: Any = None
     # The shopper chose a language herself: detection no longer switches it.
     locale_pinned: bool = False
+    # What the shop knows about the customer (``remember:`` facts, kept by the customers
+    # package across sessions and channels); templates read it as ``customer``.
+    customer: dict[str, Any] = field(default_factory=dict)
 
     @property
     def frame(self) -> Frame | None:

@@ -21,7 +21,7 @@ from .money import format_money
 
 MAX_OUTPUT = 8000
 
-BUILTIN_NAMES = frozenset({"user", "locale", "shop", "channel", "now"})
+BUILTIN_NAMES = frozenset({"user", "locale", "shop", "channel", "now", "customer"})
 
 
 class TemplateError(Exception):

@@ -51,6 +51,8 @@ class TurnSpec(BaseModel):
     cards: int | list[str] | None = None
     handoff: bool | None = None
     locale: str | None = None
+    # Facts the shop keeps about the customer after this turn (``remember:``).
+    remembered: dict[str, Any] | None = None
 
 
 class CaseSpec(BaseModel):
@@ -60,6 +62,8 @@ class CaseSpec(BaseModel):
     locale: str | None = None
     channel: str = "test"
     user: dict[str, Any] = Field(default_factory=dict)
+    # What the shop already knows about a returning customer (``customer.*`` in templates).
+    customer: dict[str, Any] = Field(default_factory=dict)
     turns: list[TurnSpec] = Field(min_length=1)
 
 
@@ -183,6 +187,7 @@ class ConversationRunner:
         state = self.engine.new_session(
             f"test:{case.id}", now=now, locale=spec.locale, user=spec.user, channel=spec.channel
         )
+        state.customer = dict(spec.customer)
         transcript: list[str] = []
         for i, turn in enumerate(spec.turns):
             line = case.turn_lines[i]
@@ -260,6 +265,12 @@ class ConversationRunner:
             problems.append(f"expected handoff={turn.handoff}, got handoff={handed_off}")
         if turn.locale is not None and state.locale != turn.locale:
             problems.append(f"expected locale {turn.locale!r}, got {state.locale!r}")
+        for fact, value in (turn.remembered or {}).items():
+            if state.customer.get(fact) != value:
+                problems.append(
+                    f"expected the shop to remember {fact!r} = {value!r}, "
+                    f"got {state.customer.get(fact)!r}"
+                )
         return problems
 
     def _question(self, slot: str, state: SessionState) -> str | None:

@@ -77,13 +77,14 @@ def receive_reply(ws) -> dict:
 def test_web_chat_talks_to_the_engine(client):
     with client.websocket_connect("/chat/ws") as ws:
         session = ws.receive_json()
-        assert session["type"] == "session" and len(session["session"]) >= 16
+        assert session["type"] == "session" and len(session["ref"]) >= 16
         ws.send_json({"id": "frame-0001", "type": "start"})
         reply = ws.receive_json()
         assert reply == {
             "type": "text",
             "text": "Hi there! Which colour?",
             "choices": [{"label": "Red", "payload": "Red"}, {"label": "Green", "payload": "Green"}],
+            "locale": "en",
         }
         ws.send_json({"id": "frame-0002", "type": "choice", "payload": "Green", "label": "Green"})
         assert ws.receive_json()["text"] == "You chose Green."
@@ -112,19 +113,36 @@ def test_web_chat_refuses_garbage_frames_cleanly(client):
         assert "unknown frame type" in ws.receive_json()["error"]
 
 
-def test_web_chat_keeps_replies_for_a_browser_that_comes_back(client):
+def test_web_chat_answers_a_voice_note_or_file_and_asks_the_question_again(client):
     with client.websocket_connect("/chat/ws") as ws:
-        session = ws.receive_json()["session"]
+        ws.receive_json()
+        ws.send_json({"id": "frame-0001", "type": "start"})
+        ws.receive_json()
+        ws.send_json({"id": "frame-0002", "type": "media", "media": "audio"})
+        texts = [ws.receive_json()["text"] for _ in range(2)]
+        assert "can't listen to voice" in texts[0] and "Which colour?" in texts[1]
+        ws.send_json({"id": "frame-0003", "type": "media", "media": "hologram"})
+        assert "can't read that kind of message" in ws.receive_json()["text"]
+        ws.receive_json()
+        # A picture with a caption is read by its caption.
+        ws.send_json({"id": "frame-0004", "type": "media", "media": "image", "caption": "green"})
+        assert ws.receive_json()["text"] == "You chose Green."
+
+
+def test_web_chat_keeps_replies_for_a_browser_that_comes_back(client):
+    client.get("/chat")  # the page gives the browser its chat's secret (a cookie)
+    with client.websocket_connect("/chat/ws") as ws:
+        ref = ws.receive_json()["ref"]
         ws.send_json({"id": "frame-0001", "type": "start"})
         ws.receive_json()
     # The reply to this frame is produced while no browser is connected...
     service = client.app.state.service
     inbound = service.links["web"].adapter.parse_frame(
-        session, '{"id": "frame-0002", "type": "text", "text": "2"}'
+        ref, '{"id": "frame-0002", "type": "text", "text": "2"}'
     )
     client.portal.call(service.accept, [inbound])
     client.portal.call(service.drain)
-    # ...and delivered when it reconnects.
-    with client.websocket_connect(f"/chat/ws?session={session}") as ws:
-        assert ws.receive_json() == {"type": "session", "session": session}
+    # ...and delivered when it reconnects with the same cookie.
+    with client.websocket_connect("/chat/ws") as ws:
+        assert ws.receive_json() == {"type": "session", "ref": ref}
         assert ws.receive_json()["text"] == "You chose Green."

@@ -138,3 +138,71 @@ def test_schema_is_valid_json_schema_for_flows():
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(flow)) == []
     bad = {"steps": [{"ask": "x", "text": "Hi?", "type": "colour"}]}
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad)) != []
+
+
+MODEL_SHOP = """\
+name: CLI Shop
+default_locale: en
+locales: [en]
+currency: EUR
+start_flow: menu
+understanding:
+  provider: openai
+  base_url: http://model.test/v1
+  model: tiny
+  timeout: 2s
+"""
+TRACK = """\
+title: Track an order
+triggers:
+  examples: {en: [where is my order, track my parcel]}
+steps:
+  - say: Let me look for your order.
+"""
+
+
+def chat_in_process(project: Path, tmp_path: Path, monkeypatch, stdin: str) -> str:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("SHOPCHAT_DATABASE_URL", f"sqlite:///{tmp_path}/s.db")
+    result = CliRunner().invoke(app, ["chat", str(project)], input=stdin)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_chat_reads_sentences_with_the_shops_model_when_shop_yaml_names_one(tmp_path, monkeypatch):
+    import httpx
+    import respx
+
+    project = write_project(tmp_path / "p", {"menu": MENU, "track": TRACK})
+    (project / "shop.yaml").write_text(MODEL_SHOP, encoding="utf-8")
+    content = json.dumps({"intent": "track", "language": "en"})
+    with respx.mock:
+        route = respx.post("http://model.test/v1/chat/completions").mock(
+            return_value=httpx.Response(200, json={"choices": [{"message": {"content": content}}]})
+        )
+        output = chat_in_process(
+            project, tmp_path, monkeypatch, "the courier seems to have lost my stuff\n"
+        )
+    assert route.called
+    assert output == "Let me look for your order.\n"
+
+
+def test_chat_with_an_unreachable_model_still_answers(tmp_path, monkeypatch):
+    import httpx
+    import respx
+
+    project = write_project(tmp_path / "p", {"menu": MENU, "track": TRACK})
+    (project / "shop.yaml").write_text(MODEL_SHOP, encoding="utf-8")
+    with respx.mock:
+        respx.post("http://model.test/v1/chat/completions").mock(
+            side_effect=httpx.ConnectError("refused")
+        )
+        output = chat_in_process(
+            project, tmp_path, monkeypatch, "the courier seems to have lost my stuff\nhi\n"
+        )
+    first, second = output.split("\n\n")
+    assert "Traceback" not in output and first.strip()  # the built-in reading answered
+    assert second.startswith("Which colour?")

@@ -409,9 +409,10 @@ def test_web_chat_sends_text_frames_with_choices_and_a_products_frame(shop):
             {"label": "Payment help", "payload": "payment"},
             {"label": "Talk to a person", "payload": "person"},
         ],
+        "locale": "en",  # the page follows the shopper's language
     }
     text, products = w.ideas.calls
-    assert text == {"type": "text", "text": EN.ideas, "choices": []}
+    assert text == {"type": "text", "text": EN.ideas, "choices": [], "locale": "en"}
     assert products["type"] == "products"
     [fire] = [c for c in products["cards"] if c["title"] == EN.gift]
     product = CATALOG["bw-fire-station"]

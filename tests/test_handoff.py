@@ -35,6 +35,13 @@ def shop(tmp_path):
         yield shop
 
 
+@pytest.fixture
+def assigning(tmp_path):
+    """A shop that gives waiting tickets to online agents itself (auto_assign is off by default)."""
+    with running_shop(tmp_path, "  auto_assign: true\n  max_per_agent: 2\n") as shop:
+        yield shop
+
+
 def only_ticket(shop):
     tickets = call(shop, desk(shop).tickets)
     assert len(tickets) == 1, tickets
@@ -121,6 +128,32 @@ def test_return_to_an_unknown_flow_is_refused(shop):
     call(shop, desk(shop).claim, ticket.id, "kasia")
     with pytest.raises(UnknownFlow, match="no flow 'gifts'"):
         call(shop, desk(shop).return_to_bot, ticket.id, "kasia", "gifts")
+
+
+def test_without_auto_assign_an_online_agent_claims_tickets_herself(shop):
+    d = desk(shop)
+    call(shop, d.set_online, "ann", True)
+    shop.telegram(chat_id=1).say("human")
+    shop.telegram(chat_id=2).say("human")
+    call(shop, d.sweep)
+    call(shop, d.set_online, "ann", True)
+    assert {(t.state, t.agent) for t in call(shop, d.tickets)} == {("waiting", None)}
+
+
+def test_auto_assign_spreads_a_backlog_and_caps_each_agent(assigning):
+    shop, d = assigning, desk(assigning)
+    for chat in range(1, 6):
+        shop.telegram(chat_id=chat).say("human")
+    call(shop, d.set_online, "ann", True)  # the first one online gets her share, not all five
+    assert [t.agent for t in call(shop, d.tickets, state="assigned")] == ["ann", "ann"]
+    call(shop, d.set_online, "bob", True)
+    assert sorted(t.agent for t in call(shop, d.tickets, state="assigned")) == [
+        "ann",
+        "ann",
+        "bob",
+        "bob",
+    ]
+    assert len(call(shop, d.tickets, state="waiting")) == 1
 
 
 def test_two_agents_claiming_at_once_exactly_one_wins(shop):
@@ -252,53 +285,53 @@ def test_after_the_reopen_window_the_bot_answers(tmp_path):
         assert only_ticket(shop).state == "resolved"
 
 
-def test_a_silent_agent_loses_the_ticket_to_the_least_busy_online_one(shop):
-    d = desk(shop)
+def test_a_silent_agent_loses_the_ticket_to_the_least_busy_online_one(assigning):
+    d = desk(assigning)
     for agent in ("ann", "bob"):
-        call(shop, d.set_online, agent, True)
-    shop.telegram(chat_id=1).say("human")
-    first = only_ticket(shop)
+        call(assigning, d.set_online, agent, True)
+    assigning.telegram(chat_id=1).say("human")
+    first = only_ticket(assigning)
     assert first.state == "assigned" and first.agent == "ann"  # auto-assigned, least busy
-    shop.telegram(chat_id=2).say("human")
-    assert {t.agent for t in call(shop, d.tickets)} == {"ann", "bob"}
+    assigning.telegram(chat_id=2).say("human")
+    assert {t.agent for t in call(assigning, d.tickets)} == {"ann", "bob"}
 
-    shop.clock.advance(minutes=2)
-    call(shop, d.set_online, "ann", True)  # heartbeats
-    call(shop, d.set_online, "bob", True)
-    call(shop, d.reply, call(shop, d.tickets, agent="bob")[0].id, "bob", "Hi!")
-    call(shop, d.sweep)
-    assert call(shop, d.ticket, first.id).ticket.agent == "ann"  # not yet: 3 minutes
+    assigning.clock.advance(minutes=2)
+    call(assigning, d.set_online, "ann", True)  # heartbeats
+    call(assigning, d.set_online, "bob", True)
+    call(assigning, d.reply, call(assigning, d.tickets, agent="bob")[0].id, "bob", "Hi!")
+    call(assigning, d.sweep)
+    assert call(assigning, d.ticket, first.id).ticket.agent == "ann"  # not yet: 3 minutes
 
-    shop.clock.advance(minutes=1, seconds=1)
-    call(shop, d.set_online, "bob", True)
-    call(shop, d.sweep)
-    assert call(shop, d.ticket, first.id).ticket.agent == "bob"
+    assigning.clock.advance(minutes=1, seconds=1)
+    call(assigning, d.set_online, "bob", True)
+    call(assigning, d.sweep)
+    assert call(assigning, d.ticket, first.id).ticket.agent == "bob"
 
 
-def test_a_silent_agent_keeps_the_ticket_when_nobody_else_is_online(shop):
-    d = desk(shop)
-    call(shop, d.set_online, "ann", True)
-    shop.telegram().say("human")
-    shop.clock.advance(minutes=4)  # ann's heartbeat expired too
-    call(shop, d.sweep)
-    ticket = only_ticket(shop)
+def test_a_silent_agent_keeps_the_ticket_when_nobody_else_is_online(assigning):
+    d = desk(assigning)
+    call(assigning, d.set_online, "ann", True)
+    assigning.telegram().say("human")
+    assigning.clock.advance(minutes=4)  # ann's heartbeat expired too
+    call(assigning, d.sweep)
+    ticket = only_ticket(assigning)
     assert (ticket.state, ticket.agent) == ("assigned", "ann")
-    call(shop, d.set_online, "bob", True)  # someone who can answer
-    call(shop, d.sweep)
-    assert only_ticket(shop).agent == "bob"
+    call(assigning, d.set_online, "bob", True)  # someone who can answer
+    call(assigning, d.sweep)
+    assert only_ticket(assigning).agent == "bob"
 
 
-def test_agents_without_a_heartbeat_get_no_new_tickets(shop):
-    d = desk(shop)
-    call(shop, d.set_online, "ann", True)
-    shop.clock.advance(minutes=3)
-    shop.telegram().say("human")
-    assert only_ticket(shop).state == "waiting"
-    call(shop, d.set_online, "ann", True)  # the heartbeat: back, and given the waiting ticket
-    assert only_ticket(shop).agent == "ann"
-    call(shop, d.set_online, "ann", False)
-    shop.telegram(chat_id=5).say("human")
-    assert call(shop, d.tickets, state="waiting")[0].conversation_id == "telegram:5"
+def test_agents_without_a_heartbeat_get_no_new_tickets(assigning):
+    d = desk(assigning)
+    call(assigning, d.set_online, "ann", True)
+    assigning.clock.advance(minutes=3)
+    assigning.telegram().say("human")
+    assert only_ticket(assigning).state == "waiting"
+    call(assigning, d.set_online, "ann", True)  # the heartbeat: back, and given the waiting ticket
+    assert only_ticket(assigning).agent == "ann"
+    call(assigning, d.set_online, "ann", False)
+    assigning.telegram(chat_id=5).say("human")
+    assert call(assigning, d.tickets, state="waiting")[0].conversation_id == "telegram:5"
 
 
 def test_live_events_tell_the_console_about_tickets_and_messages(shop):

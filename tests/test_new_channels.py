@@ -214,8 +214,18 @@ def test_line_follow_greets_and_unfollow_stops_messages(shop):
     assert contact is not None and contact.unreachable
 
 
-@pytest.mark.parametrize("name", ["line/sticker.json", "line/image.json", "line/location.json"])
-def test_line_stickers_pictures_and_places_are_answered(shop, name):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "line/sticker.json",
+        "line/image.json",
+        "line/location.json",
+        "line/audio.json",
+        "line/video.json",
+        "line/file.json",
+    ],
+)
+def test_line_stickers_pictures_places_voice_videos_and_files_are_answered(shop, name):
     start = shop.platform.count()
     post_line_sample(shop, name)
     [reply] = calls_to(shop, start, "/v2/bot/message/reply")
@@ -268,14 +278,42 @@ def test_instagram_messages_are_answered_within_instagrams_limits(shop, name):
         assert len(payload.get("elements", [])) <= 10
 
 
-@pytest.mark.parametrize(
-    "name", ["instagram/echo.json", "instagram/read.json", "instagram/audio.json"]
-)
-def test_instagram_echoes_reads_and_voice_notes_get_no_answer(shop, name):
+@pytest.mark.parametrize("name", ["instagram/echo.json", "instagram/read.json"])
+def test_instagram_echoes_and_reads_get_no_answer(shop, name):
     start = shop.platform.count()
     post_ig(shop, name)
     assert shop.platform.since(start) == []
     assert stored(shop) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("instagram/audio.json", "I can't listen to voice or audio messages"),
+        ("instagram/reel.json", "I can't read that kind of message"),
+        ("instagram/unsupported.json", "I can't read that kind of message"),
+        ("instagram/reaction.json", "Thanks for the reaction!"),
+    ],
+)
+def test_instagram_voice_notes_reels_and_reactions_are_answered_with_what_the_shop_can_do(
+    shop, name, says
+):
+    start = shop.platform.count()
+    post_ig(shop, name)
+    texts = [
+        b["message"].get("text", "") for b in calls_to(shop, start, f"/{IG_ACCOUNT_ID}/messages")
+    ]
+    assert any(says in t for t in texts), texts
+    assert any("I can help with" in t for t in texts), texts  # and what it can do
+
+
+def test_an_edited_instagram_message_is_taken_as_the_new_message(shop):
+    start = shop.platform.count()
+    post_ig(shop, "instagram/edit.json")  # edited to "where is my order"
+    texts = [
+        b["message"].get("text", "") for b in calls_to(shop, start, f"/{IG_ACCOUNT_ID}/messages")
+    ]
+    assert any("order number" in t for t in texts), texts
 
 
 # -- public comments --------------------------------------------------------------------------

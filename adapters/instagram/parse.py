@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from flows import ChoiceInput, Event, ImageInput, TextInput
+from flows import ChoiceInput, Event, ImageInput, MediaInput, TextInput
 
 from ..base import (
     BadPayload,
@@ -95,6 +95,8 @@ class Messaging(_Model):
     message: Message | None = None
     postback: Postback | None = None
     read: Read | None = None
+    reaction: dict[str, Any] | None = None
+    message_edit: dict[str, Any] | None = None
 
 
 class Entry(_Model):
@@ -194,16 +196,41 @@ def _event(item: Messaging, raw: dict[str, Any], account: str) -> Inbound:
             meta=meta,
             **common,
         )
-    # reactions, message edits, referrals, handovers...: acknowledged, not handled.
+    if item.reaction is not None:
+        # A heart on one of our messages: answered with what the shop can do, like
+        # Messenger's; taking a reaction back says nothing.
+        r = item.reaction
+        meta.update(reaction=r.get("reaction"), reacted_to=r.get("mid"))
+        event_id = f"reaction:{igsid}:{r.get('mid')}:{r.get('action')}:{item.timestamp}"
+        if r.get("action") == "react":
+            return MessageInbound(
+                event_id=event_id, event=MediaInput(media="reaction"), meta=meta, **common
+            )
+        return UnknownInbound(event_id=event_id, meta=meta, **common)
+    if item.message_edit is not None:
+        # An edited message is taken as a new message (as on Messenger and Telegram).
+        edit = item.message_edit
+        text = edit.get("text")
+        event_id = f"edit:{edit.get('mid')}:{edit.get('num_edit')}"
+        if isinstance(text, str) and text.strip():
+            return MessageInbound(
+                event_id=event_id, event=TextInput(text=text), meta=meta, **common
+            )
+        return UnknownInbound(event_id=event_id, meta=meta, **common)
+    # referrals, handovers...: acknowledged, not handled.
     meta["fields"] = sorted(k for k in raw if k not in ("sender", "recipient", "timestamp"))
     digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
     return UnknownInbound(event_id=f"unknown:{digest}", meta=meta, **common)
 
 
 def _message_event(m: Message, meta: dict[str, Any]) -> Event | None:
-    if m.is_deleted or m.is_unsupported:
-        meta["unsupported" if m.is_unsupported else "deleted"] = True
+    if m.is_deleted:
+        meta["deleted"] = True  # the shopper unsent it: nothing to answer
         return None
+    if m.is_unsupported:
+        # A kind Instagram does not pass on to apps: answered with what the shop can do.
+        meta["unsupported"] = True
+        return MediaInput(media="other")
     if m.reply_to is not None and m.reply_to.story is not None:
         meta["story_reply"] = m.reply_to.story.url or m.reply_to.story.id
     if m.quick_reply is not None:
@@ -223,5 +250,7 @@ def _message_event(m: Message, meta: dict[str, Any]) -> Event | None:
         return ImageInput(url=url)
     if first.type == "image":
         return ImageInput(url=url)
-    # audio, video, files, shared posts and reels: kept in meta; there is no event for them.
-    return None
+    # Voice notes and audio, videos, files, shared posts and reels: the shop cannot read
+    # them, and says so with what it can do.
+    media = {"audio": "audio", "video": "video", "file": "file"}.get(first.type, "other")
+    return MediaInput(media=media)  # type: ignore[arg-type]

@@ -19,7 +19,15 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from flows import ChoiceInput, Event, ImageInput, LocationInput, StartInput, TextInput
+from flows import (
+    ChoiceInput,
+    Event,
+    ImageInput,
+    LocationInput,
+    MediaInput,
+    StartInput,
+    TextInput,
+)
 
 from ..base import BadPayload, Inbound, MessageInbound, StatusInbound, UnknownInbound
 from ..meta import validation_summary
@@ -188,10 +196,10 @@ def _inbound_event(e: LineEvent, meta: dict[str, Any]) -> Event | None:
     if m.type == "text" and m.text:
         return TextInput(text=m.text)
     if m.type == "sticker":
-        # A sticker has no words unless it is a message sticker; it is answered like a
-        # picture without a caption (a re-prompt, or the menu).
+        # A sticker has no words unless it is a message sticker (its text is read like a
+        # picture's caption); otherwise the shop says it cannot read stickers.
         meta.update(sticker_id=m.sticker_id, package_id=m.package_id)
-        return ImageInput(caption=m.text or None)
+        return ImageInput(caption=m.text) if m.text else MediaInput(media="sticker")
     if m.type == "image":
         provider = m.content_provider
         url = provider.original_content_url if provider and provider.type == "external" else None
@@ -200,4 +208,7 @@ def _inbound_event(e: LineEvent, meta: dict[str, Any]) -> Event | None:
         return LocationInput(
             latitude=m.latitude, longitude=m.longitude, name=m.title, address=m.address
         )
-    return None
+    # Voice messages, videos, files and kinds LINE adds later: the shop cannot read them,
+    # and says so with what it can do.
+    media = {"audio": "audio", "video": "video", "file": "file"}.get(m.type, "other")
+    return MediaInput(media=media)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from flows import ChoiceInput, Event, ImageInput, StartInput, TextInput
+from flows import ChoiceInput, Event, ImageInput, MediaInput, StartInput, TextInput
 
 from ..base import BadPayload, Inbound, MessageInbound, StatusInbound, UnknownInbound
 from ..meta import validation_summary
@@ -151,7 +151,11 @@ def _inbound_event(e: RomanEvent, meta: dict[str, Any], polls: PollLookup) -> Ev
         meta.update(attachment_type=t.split(".")[1], mime_type=e.attachment.mime_type)
         if e.attachment.name:
             meta["attachment_name"] = e.attachment.name
-        return ImageInput() if t == "conversation.image.preview" else None
+        if t == "conversation.image.preview":
+            return ImageInput()
+        # A voice message, a video or a file: the shop cannot read it, and says so.
+        kind = t.split(".")[1]
+        return MediaInput(media=kind if kind in ("audio", "video") else "file")  # type: ignore[arg-type]
     if t == "conversation.poll.action" and e.poll is not None and e.poll.offset is not None:
         payloads = polls(e.poll.id)
         if payloads is None or e.poll.offset >= len(payloads):

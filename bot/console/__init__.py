@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from .accounts import (
@@ -24,7 +26,8 @@ from .accounts import (
 )
 from .api import DeskUnavailable, desk_unavailable
 from .api import router as api_router
-from .auth import ApiUnauthorized, CrossSiteRefused, LoginRequired
+from .auth import ApiUnauthorized, CrossSiteRefused, LoginRequired, api_gate
+from .auth import unauthorized as api_unauthorized
 from .events import Presence
 from .events import router as events_router
 from .pages import TEMPLATES
@@ -68,13 +71,24 @@ def mount_console(app: FastAPI) -> None:
             )
         return RedirectResponse("/agent/login" + query, status_code=303)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        # The console API answers every error in its documented shape, malformed JSON included;
+        # other routes keep FastAPI's.
+        if not request.url.path.startswith("/agent/api"):
+            return await request_validation_exception_handler(request, exc)
+        problems = []
+        for error in exc.errors()[:5]:
+            where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+            kind = "not JSON" if error.get("type") == "json_invalid" else error.get("msg", "")
+            problems.append(f"{where}: {kind}")
+        return JSONResponse(
+            {"error": "bad_request", "detail": "; ".join(problems) or "a bad request"}, 422
+        )
+
     @app.exception_handler(ApiUnauthorized)
     async def unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
-        return JSONResponse(
-            {"error": "unauthorized", "detail": exc.detail},
-            401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        return api_unauthorized(exc)
 
     @app.exception_handler(CrossSiteRefused)
     async def cross_site(request: Request, exc: CrossSiteRefused) -> Response:
@@ -100,5 +114,6 @@ __all__ = [
     "InvalidName",
     "UnknownAgent",
     "WeakPassword",
+    "api_gate",
     "mount_console",
 ]

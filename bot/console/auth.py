@@ -15,6 +15,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 
 from ..settings import Settings
 from .accounts import Agent, AgentStore, ConsoleSession
@@ -98,8 +99,14 @@ async def _viewer(request: Request, *, take_flash: bool) -> Viewer:
     return Viewer(found.agent, token, found.csrf_secret, found.flash)
 
 
+_AGENT = "shopchat.api_agent"  # the scope key api_gate leaves the agent under
+
+
 async def api_agent(request: Request) -> Agent:
     """FastAPI dependency for /agent/api: the agent of the bearer token, else 401."""
+    known = request.scope.get(_AGENT)
+    if isinstance(known, Agent):
+        return known
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -108,6 +115,24 @@ async def api_agent(request: Request) -> Agent:
     if agent is None:
         raise ApiUnauthorized("the API token is unknown, revoked, or its agent is deactivated")
     return agent
+
+
+async def api_gate(request: Request) -> Response | None:
+    """The bearer token checked before the body is read (bot/bodies.py): a stranger's body is
+    never read, let alone parsed. The route's ``api_agent`` then reuses the agent found."""
+    try:
+        request.scope[_AGENT] = await api_agent(request)
+    except ApiUnauthorized as exc:
+        return unauthorized(exc)
+    return None
+
+
+def unauthorized(exc: ApiUnauthorized) -> Response:
+    return JSONResponse(
+        {"error": "unauthorized", "detail": exc.detail},
+        401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def refuse_cross_site(request: Request) -> None:
@@ -143,6 +168,7 @@ __all__ = [
     "LoginRequired",
     "Viewer",
     "api_agent",
+    "api_gate",
     "check_csrf",
     "client_ip",
     "live_viewer",
@@ -150,4 +176,5 @@ __all__ = [
     "refuse_cross_site",
     "secure_cookie",
     "session_ttl",
+    "unauthorized",
 ]

@@ -12,7 +12,8 @@ handoff:
   warn_before: 1m                  # ... this long before
   reassign_after: 3m               # an assigned agent silent this long loses the ticket
   reopen_within: 24h               # a shopper writing again this soon re-opens the ticket
-  auto_assign: true                # give waiting tickets to the least busy online agent
+  auto_assign: false               # true: waiting tickets go to the least busy online agent
+  max_per_agent: 5                 # ... who holds fewer open tickets than this
   presence_ttl: 2m                 # an agent without a heartbeat this long is offline
   signature: "— {name}"            # appended to agents' replies; null: none
   priorities: {angry: 2, payment_help: 1}   # by reason or flow id; others 0
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flows import parse_duration
 
@@ -57,7 +58,8 @@ class _Section(BaseModel):
     warn_before: str = "1m"
     reassign_after: str | None = "3m"
     reopen_within: str | None = "24h"
-    auto_assign: bool = True
+    auto_assign: bool = False
+    max_per_agent: int = Field(default=5, ge=1, le=1000)
     presence_ttl: str = "2m"
     signature: str | None = "— {name}"
     priorities: dict[str, int] = {}
@@ -92,7 +94,10 @@ class HandoffConfig:
     warn_before: timedelta = timedelta(minutes=1)
     reassign_after: timedelta | None = timedelta(minutes=3)
     reopen_within: timedelta | None = timedelta(hours=24)
-    auto_assign: bool = True
+    # Off by default: an agent claims a ticket herself. On, a backlog is spread over the
+    # online agents, at most ``max_per_agent`` open tickets each, never all to the first one.
+    auto_assign: bool = False
+    max_per_agent: int = 5
     presence_ttl: timedelta = timedelta(minutes=2)
     signature: str | None = "— {name}"
     priorities: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
@@ -163,6 +168,7 @@ class HandoffConfig:
             reassign_after=duration("reassign_after", section.reassign_after),
             reopen_within=duration("reopen_within", section.reopen_within),
             auto_assign=section.auto_assign,
+            max_per_agent=section.max_per_agent,
             presence_ttl=duration("presence_ttl", section.presence_ttl) or timedelta(minutes=2),
             signature=section.signature,
             priorities={**DEFAULT_PRIORITIES, **section.priorities},

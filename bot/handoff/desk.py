@@ -445,7 +445,9 @@ class HandoffDesk:
 
     def _auto_assign(self, conn: Connection, now: datetime) -> None:
         for t in queue.find(conn, state="waiting"):
-            agent = queue.least_busy(conn, now, self.config.presence_ttl)
+            agent = queue.least_busy(
+                conn, now, self.config.presence_ttl, cap=self.config.max_per_agent
+            )
             if agent is None:
                 return
             if queue.transition(

@@ -349,7 +349,9 @@ class HandoffHook(TurnHookBase):
             self._keep_replies(conn, cid, list(replies), ticket.id, now, flow)
         if created and ticket is not None:
             if self.config.auto_assign:
-                agent = queue.least_busy(conn, now, self.config.presence_ttl)
+                agent = queue.least_busy(
+                    conn, now, self.config.presence_ttl, cap=self.config.max_per_agent
+                )
                 if agent is not None and queue.transition(
                     conn,
                     ticket.id,

@@ -292,9 +292,16 @@ def load_by_agent(conn: Connection, agents: list[str]) -> dict[str, int]:
 
 
 def least_busy(
-    conn: Connection, now: datetime, ttl: timedelta, exclude: str | None = None
+    conn: Connection,
+    now: datetime,
+    ttl: timedelta,
+    exclude: str | None = None,
+    cap: int | None = None,
 ) -> str | None:
+    """The online agent with the fewest open tickets (and fewer than ``cap``), or None."""
     load = load_by_agent(conn, [a for a in online_agents(conn, now, ttl) if a != exclude])
+    if cap is not None:
+        load = {a: n for a, n in load.items() if n < cap}
     if not load:
         return None
     return min(load, key=lambda a: (load[a], a))

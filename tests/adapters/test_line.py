@@ -26,6 +26,7 @@ from flows import (
     ChoiceInput,
     ImageInput,
     LocationInput,
+    MediaInput,
     ProductCard,
     StartInput,
     TextInput,
@@ -68,7 +69,10 @@ def test_each_event_kind_becomes_what_the_engine_understands():
     assert text.reply_token_expires == text.sent_at + timedelta(seconds=50)
 
     [sticker] = parse("sticker.json")
-    assert isinstance(sticker.event, ImageInput) and sticker.meta["sticker_id"] == "52002734"
+    assert sticker.event == MediaInput(media="sticker") and sticker.meta["sticker_id"] == "52002734"
+    for name, media in (("audio.json", "audio"), ("video.json", "video"), ("file.json", "file")):
+        [sent] = parse(name)
+        assert sent.event == MediaInput(media=media)
     [image] = parse("image.json")
     assert image.event == ImageInput(url="https://example.com/original.jpg")
     [place] = parse("location.json")

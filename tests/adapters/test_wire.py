@@ -23,6 +23,7 @@ from flows import (
     Choice,
     ChoiceInput,
     ImageInput,
+    MediaInput,
     ProductCard,
     ProductCards,
     StartInput,
@@ -81,9 +82,9 @@ def test_events_become_what_the_engine_understands():
     assert text.reply_token_expires == NOW + timedelta(seconds=15)
     [image] = parse("image_preview.json")
     assert image.event == ImageInput()
-    for name in ("file_preview.json", "audio_preview.json"):
+    for name, media in (("file_preview.json", "file"), ("audio_preview.json", "audio")):
         [other] = parse(name)
-        assert isinstance(other, UnknownInbound) and other.meta["mime_type"]
+        assert other.event == MediaInput(media=media) and other.meta["mime_type"]
 
 
 def test_a_poll_press_is_the_payload_of_the_button_pressed_and_is_confirmed():

@@ -193,3 +193,47 @@ def test_a_deactivated_agent_s_token_stops_working(console):
     alice = bearer(console)
     console.client.app.state.agents.deactivate("alice")
     assert console.client.get("/agent/api/me", headers=alice).status_code == 401
+
+
+def test_every_bad_body_gets_the_documented_error_shape(console):
+    _, tid = console.ask_for_person()
+    alice = bearer(console)
+    c = console.client
+    for sent in (
+        {"content": b"{"},  # malformed JSON
+        {"content": b"[1, 2]"},
+        {"json": {}},
+        {"json": {"text": ""}},
+    ):
+        answer = c.post(f"/agent/api/tickets/{tid}/reply", headers=alice, **sent)
+        assert answer.status_code == 422
+        body = answer.json()
+        assert set(body) == {"error", "detail"} and body["error"] == "bad_request", body
+        assert isinstance(body["detail"], str) and body["detail"]
+    as_json = {**alice, "content-type": "application/json"}
+    broken = c.post(f"/agent/api/tickets/{tid}/reply", headers=as_json, content=b'{"text": ')
+    assert broken.status_code == 422 and "not JSON" in broken.json()["detail"]
+    assert set(c.get("/agent/api/tickets?state=bogus", headers=alice).json()) == {
+        "error",
+        "detail",
+    }
+
+
+def test_a_canned_response_reads_well_without_the_shoppers_name(console):
+    alice = bearer(console)
+    c = console.client
+    made = c.post(
+        "/agent/api/canned",
+        json={"title": "Hi", "body": "Hi {{ customer.first_name }}, this is {{ agent.name }}."},
+        headers=alice,
+    ).json()["id"]
+    fallback = c.post(
+        "/agent/api/canned",
+        json={"title": "Hey", "body": 'Hi {{ customer.first_name | default("there") }}!'},
+        headers=alice,
+    ).json()["id"]
+    _, tid = console.ask_for_person("")  # a shopper whose channel gave no name
+    said = c.get(f"/agent/api/canned/{made}/render?ticket={tid}", headers=alice).json()
+    assert said["text"] == "Hi, this is Alice Smith."
+    said = c.get(f"/agent/api/canned/{fallback}/render?ticket={tid}", headers=alice).json()
+    assert said["text"] == "Hi there!"

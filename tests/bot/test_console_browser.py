@@ -8,27 +8,17 @@ skipped with the reason otherwise. The screenshot lands in tests/artifacts/ (git
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.app import create_app
 from tests.handoff_support import make_shop
+from tests.support.browser import ARTIFACTS, CHROMIUM, LiveServer
 from tests.support.channels import Platform, shop_settings
 from tests.support.console import PASSWORD
-
-CHROMIUM = os.environ.get("SHOPCHAT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not Path(CHROMIUM).exists():
@@ -36,41 +26,6 @@ if not Path(CHROMIUM).exists():
         f"Chromium not found at {CHROMIUM}: apt-get install chromium, or set SHOPCHAT_CHROMIUM",
         allow_module_level=True,
     )
-
-
-class LiveServer:
-    """The app under uvicorn in a thread, on a free loopback port."""
-
-    def __init__(self, app: Any) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.app = app
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self.server.serve())
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @pytest.fixture

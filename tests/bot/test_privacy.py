@@ -277,6 +277,8 @@ def test_only_an_admin_agent_may_erase_through_the_api_and_erasing_twice_is_harm
         "outbox",
         "contacts",
         "handoff_messages",
+        "customers_contacts",  # the customer book's record of the new conversation
+        "customers_identities",  # ... and of its WhatsApp number
     }, left
 
 

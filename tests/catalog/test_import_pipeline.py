@@ -115,10 +115,10 @@ def _old_kite():
 def _assert_one_generation_left(catalog: Catalog) -> None:
     from sqlalchemy import func, select
 
-    from catalog.store import generations, products, variants
+    from catalog.store import blocks, generations, ids
 
     with catalog.engine.connect() as connection:
-        for table in (generations, products, variants):
+        for table in (generations, blocks, ids):
             assert connection.execute(select(func.count()).select_from(table)).scalar() == 1
 
 

@@ -333,3 +333,24 @@ def test_indexed_words_are_those_of_the_whole_folded_text(text):
         searchable=True,
     )
     assert set(builder.finish().words) == index_terms(text) | {"x"}
+
+
+@pytest.mark.parametrize(
+    ("brand", "categories", "tags"),
+    [
+        ("Łódź-Toys", ("Toys & Games", "Building Toys"), ("lego", "tea_coffee")),
+        ("", ("Игрушки",), ("t-shirt", "تی‌شرت")),
+        ("LEGO", (), ()),
+        ("Rock'n'Roll", ("Media", "Media"), ("Media",)),
+    ],
+)
+def test_label_words_are_those_of_the_brand_categories_and_tags_together(brand, categories, tags):
+    from catalog.index import LABEL, NAME, _labels, name_key
+    from catalog.text import index_terms
+
+    words, masks, word_set = _labels(brand, categories, tags)
+    together = index_terms(" ".join((brand, *categories, *tags)))
+    names = {key for key in map(name_key, (*categories, *tags)) if key}
+    assert word_set == together | names and len(words) == len(word_set)
+    for word, mask in zip(words, masks, strict=True):
+        assert mask == (LABEL if word in together else 0) | (NAME if word in names else 0)

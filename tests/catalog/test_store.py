@@ -142,9 +142,11 @@ def test_a_failed_import_leaves_the_old_catalog_untouched(catalog):
     with catalog.engine.connect() as connection:
         from sqlalchemy import func, select
 
-        from catalog.store import generations, variants
+        from catalog.store import blocks, generations
+        from catalog.store import ids as id_rows
 
-        assert connection.execute(select(func.count()).select_from(variants)).scalar() == 1
+        assert connection.execute(select(func.count()).select_from(id_rows)).scalar() == 1
+        assert connection.execute(select(func.count()).select_from(blocks)).scalar() == 1
         assert connection.execute(select(func.count()).select_from(generations)).scalar() == 1
 
 

@@ -21,6 +21,7 @@ import html
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from bot import webchat
 from bot.settings import Settings
 
 TELEGRAM_TOKEN = "123456:ABC-shop"
@@ -732,7 +734,7 @@ class WebShopper(Shopper):
     def __init__(self, client: TestClient, platform: Platform, socket: Any) -> None:
         super().__init__(client, platform)
         self.socket = socket
-        self.session = socket.receive_json()["session"]
+        self.ref = socket.receive_json()["ref"]  # the conversation is web:<ref>
 
     def _until_barrier(self) -> list[dict[str, Any]]:
         self.socket.send_text(_BARRIER)
@@ -804,7 +806,11 @@ class Shop:
 
     def web(self, locale: str | None = None) -> WebShopper:
         url = "/chat/ws" + (f"?locale={locale}" if locale else "")
-        socket = self.stack.enter_context(self.client.websocket_connect(url))
+        # Each shopper is her own browser: her own chat secret (bot/webchat.py's cookie).
+        cookie = f"{webchat.COOKIE}={secrets.token_urlsafe(32)}"
+        socket = self.stack.enter_context(
+            self.client.websocket_connect(url, headers={"cookie": cookie})
+        )
         return WebShopper(self.client, self.platform, socket)
 
     def shopper(self, channel: str, **kw: Any) -> Shopper:

@@ -1,0 +1,97 @@
+"""The search index's arrays as stored: each array compressed on its own.
+
+    size = write_arrays(arrays, sink)    # sink(piece) gets consecutive bytes
+    arrays = read_arrays(blob)           # fresh, writable numpy arrays
+
+Postings are sorted product numbers, so their differences are small; bytes of the same
+significance are grouped before compressing (a byte shuffle, as Blosc and Parquet's
+BYTE_STREAM_SPLIT do), which makes the differences' zero bytes runs that zlib packs well.
+At a million items the index takes ~6 times less disk than its arrays take in memory, for
+~1 s of CPU to compress and a few hundred ms to load.
+
+Layout: ``MAGIC`` + 8-byte header length + JSON header (per array: name, dtype, shape,
+encoding, stored length) + each array's compressed bytes in header order.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+MAGIC = b"SCIX3"
+LEVEL = 1  # zlib's fastest: the postings' differences compress nearly as well as at 6
+# Arrays whose values mostly ascend: stored as differences from the previous value.
+_ASCENDING = ("_ords", "_offsets", "p_var_off", "path_off", "typo_hash")
+
+
+def _encode(name: str, values: npt.NDArray[Any]) -> tuple[str, bytes]:
+    values = np.ascontiguousarray(values)
+    encoding = ""
+    if values.dtype.kind in "iu" and name.endswith(_ASCENDING) and len(values):
+        # Modular differences in the array's own type: the running sum undoes them exactly.
+        values = np.diff(values, prepend=values.dtype.type(0))
+        encoding = "delta"
+    size = values.dtype.itemsize
+    if size > 1 and len(values):
+        raw = values.view(np.uint8).reshape(-1, size).T.tobytes()
+        encoding += "+shuffle" if encoding else "shuffle"
+    else:
+        raw = values.tobytes()
+    return encoding, zlib.compress(raw, LEVEL)
+
+
+def write_arrays(
+    arrays: dict[str, npt.NDArray[Any]], sink: Callable[[memoryview | bytes], None]
+) -> int:
+    """Compress ``arrays`` and stream them to ``sink``; return the bytes written."""
+    entries = []
+    pieces = []
+    for name, values in arrays.items():
+        encoding, packed = _encode(name, values)
+        entries.append([name, values.dtype.str, list(values.shape), encoding, len(packed)])
+        pieces.append(packed)
+    header = orjson.dumps(entries)
+    sink(MAGIC + len(header).to_bytes(8, "little") + header)
+    written = len(MAGIC) + 8 + len(header)
+    for piece in pieces:
+        sink(piece)
+        written += len(piece)
+    return written
+
+
+def read_arrays(blob: bytes | bytearray | memoryview) -> dict[str, npt.NDArray[Any]]:
+    """The arrays :func:`write_arrays` stored; ``ValueError`` for anything else."""
+    data = memoryview(blob)
+    if bytes(data[: len(MAGIC)]) != MAGIC:
+        raise ValueError("not a shopchat search index (rebuild it with a new import)")
+    start = len(MAGIC)
+    size = int.from_bytes(data[start : start + 8], "little")
+    entries = orjson.loads(bytes(data[start + 8 : start + 8 + size]))
+    at = start + 8 + size
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name, dtype_text, shape, encoding, stored in entries:
+        dtype = np.dtype(dtype_text)
+        raw = zlib.decompress(data[at : at + stored])
+        at += stored
+        if "shuffle" in encoding:
+            values = (
+                np.frombuffer(raw, dtype=np.uint8)
+                .reshape(dtype.itemsize, -1)
+                .T.copy()
+                .view(dtype)
+                .reshape(-1)
+            )
+        else:
+            values = np.frombuffer(raw, dtype=dtype).copy()
+        if encoding.startswith("delta"):
+            np.add.accumulate(values, out=values)
+        arrays[name] = values.reshape(shape)
+    return arrays
+
+
+__all__ = ["MAGIC", "read_arrays", "write_arrays"]

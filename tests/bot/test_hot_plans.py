@@ -1,0 +1,92 @@
+"""Every statement a message runs finds its rows through an index, on SQLite and PostgreSQL,
+with tables the size of a shop that has been busy for a while (bot/plans.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from bot.plans import HOT, explain, explain_all
+from bot.rawsql import raw_sql
+from bot.storage import SessionStore
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CONVERSATIONS = 2000
+PER_CONVERSATION = 10
+
+
+def fill(store: SessionStore) -> None:
+    """A shop after 20,000 messages: processed inbox entries, sent replies, sessions,
+    contacts, transcripts and a (resolved) ticket per conversation."""
+    with store.transaction() as conn:
+        sql = raw_sql(conn.dialect)
+        at = sql.time(T0)
+        cids = [f"telegram:{n}" for n in range(CONVERSATIONS)]
+        events = [
+            (("telegram", f"{c}-{m}", cid, "message", "{}", "done", at))
+            for c, cid in enumerate(cids)
+            for m in range(PER_CONVERSATION)
+        ]
+        for start in range(0, len(events), 500):
+            sql.insert_rows(
+                conn,
+                "INSERT INTO inbox (channel, event_id, conversation_id, kind, body, status,"
+                " received_at)",
+                events[start : start + 500],
+            )
+            sql.insert_rows(
+                conn,
+                "INSERT INTO outbox (channel, conversation_id, method, payload, status,"
+                " attempts, created_at)",
+                [
+                    ("telegram", e[2], "sendMessage", "{}", "sent", 1, at)
+                    for e in events[start : start + 500]
+                ],
+            )
+            sql.insert_rows(
+                conn,
+                "INSERT INTO handoff_messages (conversation_id, at, direction, text, source)",
+                [
+                    (e[2], at, "shopper", "hi", f"telegram:{e[1]}")
+                    for e in events[start : start + 500]
+                ],
+            )
+        sql.insert_rows(
+            conn,
+            "INSERT INTO sessions (conversation_id, data, version, updated_at)",
+            [(cid, "{}", 1, at) for cid in cids],
+        )
+        sql.insert_rows(
+            conn,
+            "INSERT INTO contacts (conversation_id, channel, recipient, unreachable)",
+            [(cid, "telegram", cid.split(":")[1], False) for cid in cids],
+        )
+        sql.insert_rows(
+            conn,
+            "INSERT INTO handoff_tickets (conversation_id, channel, reason, priority, state,"
+            " away, reopened, created_at, waiting_since, updated_at)",
+            [(cid, "telegram", "ask", 0, "resolved", False, 0, at, at, at) for cid in cids],
+        )
+    with store.transaction() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def test_every_hot_statement_uses_an_index(store: SessionStore) -> None:
+    fill(store)
+    with store.connection() as conn:
+        plans = explain_all(conn)
+    report = "\n\n".join(str(plan) for plan in plans)
+    print(report)  # pytest -s shows every plan
+    assert [p.statement.name for p in plans] == [s.name for s in HOT]
+    assert [p.statement.name for p in plans if not p.uses_index] == [], report
+
+
+def test_the_inbox_claim_reads_only_the_conversations_pending_events(
+    store: SessionStore,
+) -> None:
+    fill(store)
+    claim = next(s for s in HOT if s.name == "inbox claim")
+    with store.connection() as conn:
+        plan = explain(conn, claim)
+    assert "ix_inbox_pending_conversation" in "\n".join(plan.lines), plan
