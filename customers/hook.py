@@ -14,10 +14,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from adapters.base import MessageInbound, RenderContext
 from bot.turnhook import TurnHookBase
-from flows import Remember, SessionState
+from flows import ChoiceInput, Remember, SessionState, TextInput, TextReply
 
 from .book import CustomerBook
+from .consent import ACKNOWLEDGEMENT, UNSUBSCRIBE_PAYLOAD, set_consent, stop_language
 
 _REMEMBER = 100_000  # conversations cached; then start over
 
@@ -29,11 +31,43 @@ class CustomerHook(TurnHookBase):
         self.book = book
         self.refresh = refresh
         self._cache: dict[str, tuple[int, dict[str, Any], datetime]] = {}
+        # Unsubscribe answers, per conversation, from a turn's load to its commit.
+        self._acks: dict[str, list[Any]] = {}
 
     def forget(self, conversation_ids: Iterable[str]) -> None:
         """Drop what this process remembers of erased conversations (bot/privacy.py)."""
         for cid in conversation_ids:
             self._cache.pop(cid, None)
+
+    def take_over(
+        self, conn: Connection, link: Any, inbound: Any, now: datetime
+    ) -> list[Any] | None:
+        """A stop word or the UNSUBSCRIBE button: withdraw marketing consent, say so once.
+
+        The bot still runs ("stop" also cancels what she was doing); the acknowledgement
+        follows its replies (``commit``). Withdrawing consent commits with the load job: it
+        stands even if the turn then fails."""
+        if not isinstance(inbound, MessageInbound):
+            return None
+        event = inbound.event
+        language: str | None = None
+        if isinstance(event, TextInput):
+            language = stop_language(event.text)
+        elif isinstance(event, ChoiceInput) and event.payload == UNSUBSCRIBE_PAYLOAD:
+            language = (inbound.locale or "en").split("-", 1)[0]
+        if language is None:
+            return None
+        cid = inbound.conversation_id
+        self.book.customer_of(conn, cid, inbound.channel, now)
+        changed = set_consent(conn, cid, "marketing", False, source="stop word", now=now)
+        if changed:  # told once: a repeated STOP is not acknowledged again
+            text = ACKNOWLEDGEMENT.get(language) or ACKNOWLEDGEMENT["en"]
+            ctx = RenderContext(now=now, locale=language, last_inbound_at=now)
+            self._acks[cid] = link.adapter.render(inbound.recipient, [TextReply(text)], ctx)
+        return None
+
+    def end_turn(self, conversation_id: str) -> None:
+        self._acks.pop(conversation_id, None)
 
     def prepare(self, conn: Connection, inbound: Any, state: SessionState, now: datetime) -> None:
         cid = inbound.conversation_id
@@ -66,7 +100,7 @@ class CustomerHook(TurnHookBase):
             # runs after the cache entry this turn's prepare() set at commit.
             self._cache.pop(cid, None)
             _after_commit(conn, lambda: self._cache.pop(cid, None))
-        return None
+        return self._acks.pop(inbound.conversation_id, None)
 
     def _keep(
         self, conn: Connection, cid: str, entry: tuple[int, dict[str, Any], datetime]
