@@ -54,6 +54,7 @@ from .logsafe import install_log_redaction
 from .privacy import privacy_registry
 from .project import FeedRefused, open_project
 from .proxies import TrustedProxies
+from .retention import Pruner, Retention, RetentionConfigError
 from .service import ChatService, TurnHook
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -101,7 +102,8 @@ def create_app(
         comment_rules = CommentRules.parse(
             project.shop.comments, project, project.root / "shop.yaml"
         )
-    except (HandoffConfigError, CommentsConfigError) as exc:
+        retention = Retention.parse(project.shop.retention, source=project.root / "shop.yaml")
+    except (HandoffConfigError, CommentsConfigError, RetentionConfigError) as exc:
         raise ProjectUnusable(f"the bot project has errors:\n{exc}") from None
 
     @asynccontextmanager
@@ -173,10 +175,12 @@ def create_app(
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
         sweeper = asyncio.create_task(desk.run_sweeper())
+        # shop.yaml's retention (bot/retention.py), hourly, in a thread of its own.
+        pruner = asyncio.create_task(Pruner(store, retention).sweep_forever())
         try:
             yield
         finally:
-            for task in (retry, sweeper):
+            for task in (retry, sweeper, pruner):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
