@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 import orjson
 
+from shoptext import parse_ascii_int
+
 from .base import BadPayload, OutboundCall, RenderContext, SendResult, WebhookRejected
 from .http import ApiSender, retry_after_header
 from .pace import PaceLimits, Rate
@@ -279,8 +281,8 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    if isinstance(value, str):
+        return parse_ascii_int(value.strip())
     return None
 
 

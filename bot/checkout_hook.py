@@ -34,6 +34,7 @@ from checkout.tables import orders
 from flows import SessionState
 from flows.l10n import pick_text
 from flows.replies import Reply, TextReply
+from shoptext import parse_ascii_int
 
 from .service import ChannelLink
 
@@ -52,7 +53,7 @@ def send_invoice(order: Order, chat_id: str, provider_token: str | None) -> Outb
         f"{pick_text(item.title, order.locale)} × {item.quantity}" for item in order.items
     )
     payload: dict[str, Any] = {
-        "chat_id": int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+        "chat_id": _chat_id(chat_id),
         "title": f"Order {order.number}"[:32],
         "description": titles[:255] or order.number,
         "payload": invoice_payload(order.number),
@@ -206,6 +207,14 @@ def _address(order_info: object) -> str:
             address.get("country_code"),
         ]
     return ", ".join(str(p) for p in parts if p)
+
+
+def _chat_id(chat_id: str) -> int | str:
+    """Telegram's numeric chat id (negative for groups) as a number, anything else as it is."""
+    number = parse_ascii_int(chat_id.removeprefix("-"))
+    if number is None:
+        return chat_id
+    return -number if chat_id.startswith("-") else number
 
 
 __all__ = ["CheckoutHook", "invoice_payload", "send_invoice"]

@@ -33,7 +33,7 @@ from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 from understanding.model import interpreter_from_shop
 
-from . import catalog_cli, customer_cli, report_cli
+from . import broadcast_cli, catalog_cli, customer_cli, report_cli
 from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
 from .logsafe import install_log_redaction
@@ -52,6 +52,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(customer_cli.app, name="customer")
 app.add_typer(report_cli.app, name="report")
+app.add_typer(broadcast_cli.app, name="broadcast")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -98,6 +99,12 @@ def check(project_dir: ProjectArg) -> None:
         except RetentionConfigError as exc:
             err.print(str(exc), markup=False, highlight=False)
             errors += 1
+
+        from customers.templates import load_templates
+
+        _templates, problems = load_templates(opened.root, opened.project.locales)
+        _print_diagnostics(opened, problems)
+        errors += sum(1 for d in problems if d.severity == "error")
     if errors or opened.project is None:
         err.print(f"{errors} error(s).")
         raise typer.Exit(1)

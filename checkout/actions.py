@@ -26,6 +26,7 @@ from checkout.l10n import format_money, pick_text
 from checkout.orders import Order
 from checkout.shop import Checkout
 from flows.actions import ActionContext, ActionError, ActionRegistry
+from shoptext import parse_ascii_int
 
 _EMAIL_AT = "@"
 
@@ -40,9 +41,10 @@ def _quantity(value: object) -> int | None:
     if isinstance(value, int):
         return value
     text = str(value or "").strip()
-    if text.lstrip("-").isdigit() and len(text) <= 12:
-        return int(text)
-    return None
+    number = parse_ascii_int(text.removeprefix("-"), high=10**12 - 1)
+    if number is None:
+        return None
+    return -number if text.startswith("-") else number
 
 
 def _text(value: object) -> str:

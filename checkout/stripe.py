@@ -17,6 +17,7 @@ import httpx
 
 from checkout.errors import CheckoutError, PaymentProviderError
 from checkout.orders import Order
+from shoptext import parse_ascii_int
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 SIGNATURE_TOLERANCE = 300  # seconds
@@ -125,8 +126,9 @@ def verify_signature(
     signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            timestamp = int(value)
+        if key == "t":
+            # ASCII digits within 1970..2286: "t=²" or twenty nines are refused, not a 500.
+            timestamp = parse_ascii_int(value, high=9_999_999_999)
         elif key == "v1":
             signatures.append(value)
     if timestamp is None or not signatures:

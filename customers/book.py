@@ -25,6 +25,7 @@ from checkout.identity import email_identity, phone_identity
 from checkout.privacy import OrderContact, order_identities
 from checkout.tables import orders
 
+from .consent import CONSENT_FACT, set_consent
 from .errors import UnknownCustomer
 from .tables import audit, contacts, customers, facts, identities
 
@@ -158,6 +159,10 @@ class CustomerBook:
         customer = self.customer_of(conn, conversation_id, channel, now)
         for fact, value in values.items():
             self.set_fact(conn, customer, fact, value, now)
+        if isinstance(values.get(CONSENT_FACT), bool):  # a flow's opt-in question
+            set_consent(
+                conn, conversation_id, "marketing", values[CONSENT_FACT], source="flow", now=now
+            )
         for fact, value in values.items():
             identity = identity_of(value, self.region) if fact in IDENTITY_FACTS else None
             if identity is not None:

@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from flows import Remember, SessionState
+from adapters.base import MessageInbound, RenderContext
+from flows import ChoiceInput, Remember, SessionState, TextInput, TextReply
 
 from .book import CustomerBook
+from .consent import ACKNOWLEDGEMENT, UNSUBSCRIBE_PAYLOAD, set_consent, stop_language
 
 _REMEMBER = 100_000  # conversations cached; then start over
 
@@ -28,14 +30,41 @@ class CustomerHook:
         self.book = book
         self.refresh = refresh
         self._cache: dict[str, tuple[int, dict[str, Any], datetime]] = {}
+        self._ack: tuple[str, list[Any]] | None = None  # this turn's unsubscribe answer
 
     def forget(self, conversation_ids: Iterable[str]) -> None:
         """Drop what this process remembers of erased conversations (bot/privacy.py)."""
         for cid in conversation_ids:
             self._cache.pop(cid, None)
 
-    def before_turn(self, conn: Connection, link: Any, inbound: Any, now: datetime) -> None:
+    def before_turn(
+        self, conn: Connection, link: Any, inbound: Any, now: datetime
+    ) -> list[Any] | None:
+        """A stop word or the UNSUBSCRIBE button: withdraw marketing consent, say so once.
+
+        The bot still runs ("stop" also cancels what she was doing); the acknowledgement
+        follows its replies (``after_turn``)."""
+        if not isinstance(inbound, MessageInbound):
+            return None
+        event = inbound.event
+        language: str | None = None
+        if isinstance(event, TextInput):
+            language = stop_language(event.text)
+        elif isinstance(event, ChoiceInput) and event.payload == UNSUBSCRIBE_PAYLOAD:
+            language = (inbound.locale or "en").split("-", 1)[0]
+        if language is None:
+            return None
+        cid = inbound.conversation_id
+        self.book.customer_of(conn, cid, inbound.channel, now)
+        changed = set_consent(conn, cid, "marketing", False, source="stop word", now=now)
+        if changed:  # told once: a repeated STOP is not acknowledged again
+            text = ACKNOWLEDGEMENT.get(language) or ACKNOWLEDGEMENT["en"]
+            ctx = RenderContext(now=now, locale=language, last_inbound_at=now)
+            self._ack = (cid, link.adapter.render(inbound.recipient, [TextReply(text)], ctx))
         return None
+
+    def end_turn(self) -> None:
+        self._ack = None
 
     def prepare(self, conn: Connection, inbound: Any, state: SessionState, now: datetime) -> None:
         cid = inbound.conversation_id
@@ -56,7 +85,7 @@ class CustomerHook:
         replies: Sequence[Any],
         effects: Sequence[Any],
         now: datetime,
-    ) -> None:
+    ) -> list[Any] | None:
         remembered: dict[str, Any] = {}
         for effect in effects:
             if isinstance(effect, Remember):
@@ -68,6 +97,9 @@ class CustomerHook:
             # runs after the cache entry this turn's prepare() set at commit.
             self._cache.pop(cid, None)
             _after_commit(conn, lambda: self._cache.pop(cid, None))
+        ack, self._ack = self._ack, None
+        if ack is not None and ack[0] == inbound.conversation_id:
+            return ack[1]
         return None
 
     def _keep(

@@ -56,3 +56,48 @@ def test_a_product_card_never_carries_a_script_link_or_image():
     assert (card.image_url, card.url) == (None, None)
     good = ProductCard(id="p2", title="Kite", image_url="https://x/k.jpg", url="https://x/k")
     assert (good.image_url, good.url) == ("https://x/k.jpg", "https://x/k")
+
+
+def test_the_quick_path_for_plain_addresses_agrees_with_the_full_checks():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import shoplinks
+
+    parts = st.sampled_from(
+        [
+            "http",
+            "https",
+            "HTTP",
+            "Https",
+            "://",
+            "/",
+            "a",
+            "x.example",
+            "-",
+            ".",
+            ":",
+            "80",
+            "99999",
+            "?q=1",
+            "#f",
+            "@",
+            "user:pw@",
+            "[::1]",
+            "\\",
+            " ",
+            "\t",
+            "é",
+            "%20",
+            "//",
+        ]
+    )
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.lists(parts, max_size=8).map("".join))
+    def agrees(url: str) -> None:
+        assert web_url(url) == safe_url(url, shoplinks.WEB)
+
+    agrees()
+    for url in ("https://shop.example/p/1?x=@y", "HTTP://a.b:8080", "https://-.", "https://a"):
+        assert web_url(url) == safe_url(url, shoplinks.WEB) == url

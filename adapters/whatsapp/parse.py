@@ -19,6 +19,7 @@ from flows import (
     OrderedItem,
     TextInput,
 )
+from shoptext import parse_ascii_int
 
 from ..base import BadPayload, Inbound, MessageInbound, StatusInbound, UnknownInbound
 from ..meta import load_object, validation_summary
@@ -72,9 +73,10 @@ def _time(raw: str | int | None) -> datetime | None:
     if raw is None:
         return None
     if isinstance(raw, str):
-        if not raw.strip().isdigit():
+        seconds = parse_ascii_int(raw.strip())
+        if seconds is None:  # "²" passes str.isdigit and then fails int()
             raise BadPayload(f"timestamp {raw[:20]!r} is not Unix seconds")
-        raw = int(raw)
+        raw = seconds
     try:
         return datetime.fromtimestamp(raw, UTC)
     except (OverflowError, OSError, ValueError):

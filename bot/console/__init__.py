@@ -10,9 +10,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .accounts import (
     AccountError,
@@ -44,6 +48,7 @@ def mount_console(app: FastAPI) -> None:
     app.add_exception_handler(DeskUnavailable, desk_unavailable)
     app.include_router(events_router)
     app.include_router(pages_router)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
     @app.get("/static/console/{name}", include_in_schema=False)
     async def console_asset(name: str) -> Response:
@@ -103,6 +108,22 @@ def mount_console(app: FastAPI) -> None:
             },
             status_code=403,
         )
+
+
+API = "/agent/api/"
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own refusals (a body that is not JSON, or nested too deep: 400) under the API."""
+    assert isinstance(exc, StarletteHTTPException)
+    if not request.url.path.startswith(API):
+        return await http_exception_handler(request, exc)
+    kind = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "refused"
+    )
+    return JSONResponse(
+        {"error": kind, "detail": str(exc.detail)}, exc.status_code, headers=exc.headers
+    )
 
 
 __all__ = [

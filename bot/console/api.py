@@ -8,13 +8,14 @@ validated by pydantic; refusals come back as ``{"error": kind, "detail": sentenc
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from .. import privacy
+from ..paths import MAX_ID  # also registers the {name:id} path convertor
 from . import canned as canned_text
 from .accounts import Agent, CannedResponse
 from .auth import agents_of, api_agent
@@ -96,7 +97,7 @@ async def list_tickets(
     return JSONResponse({"tickets": [jsonable(card(r)) for r in rows]})
 
 
-@router.get("/tickets/{ticket_id}")
+@router.get("/tickets/{ticket_id:id}")
 async def get_ticket(
     request: Request,
     ticket_id: int,
@@ -113,7 +114,7 @@ async def get_ticket(
     return JSONResponse(jsonable(detail(view)))
 
 
-@router.post("/tickets/{ticket_id}/claim")
+@router.post("/tickets/{ticket_id:id}/claim")
 async def claim(
     request: Request,
     ticket_id: int,
@@ -130,7 +131,7 @@ async def claim(
     return _ok(ticket=jsonable(card(summary)) if summary is not None else None)
 
 
-@router.post("/tickets/{ticket_id}/reply")
+@router.post("/tickets/{ticket_id:id}/reply")
 async def reply(
     request: Request,
     ticket_id: int,
@@ -141,7 +142,7 @@ async def reply(
     return await _call(ticket_id, desk.reply(ticket_id, agent.name, body.text.strip())) or _ok()
 
 
-@router.post("/tickets/{ticket_id}/note")
+@router.post("/tickets/{ticket_id:id}/note")
 async def note(
     request: Request,
     ticket_id: int,
@@ -152,7 +153,7 @@ async def note(
     return await _call(ticket_id, desk.note(ticket_id, agent.name, body.text.strip())) or _ok()
 
 
-@router.post("/tickets/{ticket_id}/transfer")
+@router.post("/tickets/{ticket_id:id}/transfer")
 async def transfer(
     request: Request,
     ticket_id: int,
@@ -166,7 +167,7 @@ async def transfer(
     return await _call(ticket_id, desk.transfer(ticket_id, agent.name, target.name)) or _ok()
 
 
-@router.post("/tickets/{ticket_id}/resolve")
+@router.post("/tickets/{ticket_id:id}/resolve")
 async def resolve(
     request: Request,
     ticket_id: int,
@@ -176,7 +177,7 @@ async def resolve(
     return await _call(ticket_id, desk.resolve(ticket_id, agent.name)) or _ok()
 
 
-@router.post("/tickets/{ticket_id}/return")
+@router.post("/tickets/{ticket_id:id}/return")
 async def return_to_bot(
     request: Request,
     ticket_id: int,
@@ -234,14 +235,14 @@ async def canned_create(
     return await _save(request, body, agent, None)
 
 
-@router.put("/canned/{canned_id}")
+@router.put("/canned/{canned_id:id}")
 async def canned_update(
     request: Request, canned_id: int, body: CannedBody, agent: Agent = Depends(api_agent)
 ) -> JSONResponse:
     return await _save(request, body, agent, canned_id)
 
 
-@router.delete("/canned/{canned_id}")
+@router.delete("/canned/{canned_id:id}")
 async def canned_delete(
     request: Request, canned_id: int, agent: Agent = Depends(api_agent)
 ) -> JSONResponse:
@@ -249,11 +250,11 @@ async def canned_delete(
     return _ok() if gone else _error(404, "unknown_canned", f"no canned response {canned_id}")
 
 
-@router.get("/canned/{canned_id}/render")
+@router.get("/canned/{canned_id:id}/render")
 async def canned_render(
     request: Request,
     canned_id: int,
-    ticket: int,
+    ticket: Annotated[int, Query(ge=1, le=MAX_ID)],
     agent: Agent = Depends(api_agent),
     desk: Desk = Depends(api_desk),
 ) -> JSONResponse:

@@ -20,6 +20,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from shoptext import parse_ascii_int
+
+from ..paths import MAX_ID  # also registers the {name:id} path convertor
 from . import canned as canned_text
 from .accounts import LoginLimits
 from .auth import (
@@ -286,7 +289,7 @@ async def console(
     return await _console(request, viewer, view, None)
 
 
-@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+@router.get("/tickets/{ticket_id:id}", response_class=HTMLResponse)
 async def ticket_page(
     request: Request,
     ticket_id: int,
@@ -319,7 +322,7 @@ async def queue_partial(
     )
 
 
-@router.get("/partials/tickets/{ticket_id}", response_class=HTMLResponse)
+@router.get("/partials/tickets/{ticket_id:id}", response_class=HTMLResponse)
 async def ticket_partial(
     request: Request,
     ticket_id: int,
@@ -348,7 +351,7 @@ async def ticket_partial(
     )
 
 
-@router.get("/tickets/{ticket_id}/canned/{canned_id}", response_class=HTMLResponse)
+@router.get("/tickets/{ticket_id:id}/canned/{canned_id:id}", response_class=HTMLResponse)
 async def canned_fill(
     request: Request, ticket_id: int, canned_id: int, viewer: Viewer = Depends(live_viewer)
 ) -> Response:
@@ -382,7 +385,7 @@ DONE = {
 }
 
 
-@router.post("/tickets/{ticket_id}/{action}")
+@router.post("/tickets/{ticket_id:id}/{action}")
 async def ticket_action(
     request: Request, ticket_id: int, action: str, viewer: Viewer = Depends(page_viewer)
 ) -> Response:
@@ -459,7 +462,7 @@ async def canned_save(request: Request, viewer: Viewer = Depends(page_viewer)) -
     title = str(form.get("title") or "").strip()[:200]
     body = str(form.get("body") or "").strip()
     raw_id = str(form.get("id") or "")
-    canned_id = int(raw_id) if raw_id.isdigit() else None
+    canned_id = parse_ascii_int(raw_id, high=MAX_ID)
     problem = None
     if not title or not body:
         problem = "A canned response needs a title and a text."
@@ -491,7 +494,7 @@ async def canned_save(request: Request, viewer: Viewer = Depends(page_viewer)) -
     return _back("/agent/canned")
 
 
-@router.post("/canned/{canned_id}/delete")
+@router.post("/canned/{canned_id:id}/delete")
 async def canned_delete(
     request: Request, canned_id: int, viewer: Viewer = Depends(page_viewer)
 ) -> Response:

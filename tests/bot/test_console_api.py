@@ -125,7 +125,14 @@ def test_bad_bodies_are_422_not_500(console):
         == 422
     )
     assert c.get("/agent/api/tickets?state=bogus", headers=alice).status_code == 422
-    assert c.post("/agent/api/tickets/abc/claim", headers=alice).status_code == 422
+    assert c.post("/agent/api/tickets/abc/claim", headers=alice).status_code == 404
+    assert c.post(f"/agent/api/tickets/{'9' * 20}/claim", headers=alice).status_code == 404
+    assert c.get(f"/agent/api/tickets/{'9' * 20}", headers=alice).status_code == 404
+    assert c.get("/agent/api/tickets/²", headers=alice).status_code == 404
+    deep = b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    refused = c.post(f"/agent/api/tickets/{tid}/reply", content=deep, headers=alice)
+    assert refused.status_code in (400, 422)
+    assert set(refused.json()) == {"error", "detail"}
 
 
 def test_unknown_flow_and_unknown_transfer_target(console):
