@@ -42,7 +42,7 @@ def show(name: str, report: Report) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--set", choices=["dev", "heldout", "both"], default="both")
+    ap.add_argument("--set", choices=["dev", "heldout", "fresh", "both", "all"], default="both")
     ap.add_argument("--failures", action="store_true", help="list the sentences it gets wrong")
     ap.add_argument("--repeat", type=int, default=5, help="timing passes over the sentences")
     args = ap.parse_args()
@@ -54,7 +54,9 @@ def main() -> None:
     assert understander is not None
     understander.warm()
     catalog = project.catalog_vocabulary
-    names = ["dev", "heldout"] if args.set == "both" else [args.set]
+    names = {"both": ["dev", "heldout"], "all": ["dev", "heldout", "fresh"]}.get(
+        args.set, [args.set]
+    )
     for name in names:
         cases = load_cases(DATA / f"{name}.yaml")
         evaluate(understander, cases, catalog=catalog)  # warm the caches' first misses

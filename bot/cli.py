@@ -33,7 +33,7 @@ from flows.system_texts import RTL_LOCALES
 from flows.testing import collect, describe, run_all
 from understanding.model import interpreter_from_shop
 
-from . import broadcast_cli, catalog_cli, customer_cli, report_cli
+from . import broadcast_cli, catalog_cli, customer_cli, customers_cli, report_cli
 from .agent_cli import agent_app, demo_agent
 from .conversations import Conversations
 from .logsafe import install_log_redaction
@@ -53,6 +53,7 @@ app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(customer_cli.app, name="customer")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(broadcast_cli.app, name="broadcast")
+app.add_typer(customers_cli.app, name="customers")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

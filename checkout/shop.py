@@ -81,7 +81,14 @@ class Checkout:
             )
             for line in cart.lines
         ]
+        latest = placed[0] if placed else None
         return {
+            # Who checkout says she is: the agent sees a name instead of "Shopper".
+            "customer": (
+                {"name": latest.name, "email": latest.email, "phone": latest.phone}
+                if latest is not None
+                else {}
+            ),
             "cart": cart_lines,
             "orders": [
                 {

@@ -19,7 +19,7 @@ from typing import Any
 
 from .lexicon import PhraseIndex, Word
 from .numbers import combine, combining_number, number_word
-from .text import fold
+from .text import clean, fold, tokens
 from .vocabulary import Vocabulary, iter_words
 
 _NUMBER = re.compile(
@@ -117,10 +117,16 @@ class EntityReader:
         for rid, rdef in vocabulary.recipients.items():
             for lang, word in iter_words(rdef.words, self.locales):
                 self.things.add(word, lang, ("recipient", rid))
+        # Size names are everyday adjectives ("большой", "grande"): outside a sentence that
+        # names a size ("size", "talla"), only their listed forms count, never another form
+        # of the same lemma ("больше", more).
+        self.size_forms: set[str] = set()
         for kind, table in vocabulary.tables.items():
             for value, words in table.items():
                 for lang, word in iter_words(words, self.locales):
                     self.things.add(word, lang, (kind, value))
+                    if kind == "size":
+                        self.size_forms.update(t.folded for t in tokens(clean(word)))
         self.interests = PhraseIndex()
         for iid, words in vocabulary.interests.items():
             self.interests.add(iid, "", ("interest", iid))
@@ -398,6 +404,13 @@ class EntityReader:
             if kind == "recipient":
                 recipients.append(value)
             elif kind == "size":
+                literal = all(
+                    words[j].token.folded in self.size_forms for j in range(match.start, match.end)
+                )
+                if not literal and not any(
+                    m.phrase.payload == "size_cue" for m in self.cues.find(words)
+                ):
+                    continue  # "больше" (more) is no size "большой"
                 ents.setdefault("size", value)
             else:
                 ents.setdefault(kind, value)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .lexicon import PhraseIndex, Word, fa_stems, phrase_keys
+from .text import clean, stem_key, tokens
 
 FUNCTION_SHARE = 0.3  # a key in this share of the intents is a function word
 
@@ -67,6 +68,8 @@ class IntentIndex:
         if lang.split("-")[0] in ("fa", "ar", "ur"):
             # Persian joins "my", plurals and the object marker to words: match their stems.
             keys |= {stem for k in keys for stem in fa_stems(k) if len(stem) > 2}
+        # Snowball stems too: inflections the lemma dictionary does not know still meet.
+        keys |= {k for t in tokens(clean(text)) if (k := stem_key(t.text, lang))}
         example = Example(intent, keys, lang, text, source)
         self.examples.append(example)
         return example

@@ -18,7 +18,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from .text import Token, clean, fold, known, lemma, script, tokens
+from .text import Token, clean, fold, known, lemma, script, stem_key, tokens
 
 # Persian clitics written joined to a word: my/your/his (م ت ش), our (مان), plurals (ها های),
 # the object marker (رو را) and the indefinite/ezafe ی. Stripped only to find a known word.
@@ -38,6 +38,13 @@ _FA_SUFFIXES = (
     "ی",
     "رو",
     "را",
+    # Spoken Persian: our/your/their (مون تون شون) and "is" joined to the word (ست, است:
+    # "عاشق فضاست", loves space).
+    "مون",
+    "تون",
+    "شون",
+    "است",
+    "ست",
 )
 FUZZY_MIN_LENGTH = 4
 FUZZY_SIMILARITY = 0.88
@@ -189,6 +196,9 @@ class Lexicon:
                     order.append(base)
                 if primary == "fa" or script(tok.text) == "arabic":
                     keys |= _fa_stems(tok.folded)
+                stemmed = stem_key(tok.text, primary)
+                if stemmed is not None:
+                    keys.add(stemmed)
             word = Word(tok, keys, order=order)
             if not (keys & self.words) and not tok.is_number and not known(tok.text, primary):
                 for other in langs[1:]:

@@ -195,6 +195,55 @@ def lemma(word: str, lang: str) -> str:
     return fold(found)
 
 
+# Snowball stemmers (PyStemmer) for the languages whose inflections the lemma dictionaries
+# miss ("cancela" for "cancelar", "отклонили", "zamawiałam", "نرسیده").
+STEM_LANGUAGES = {
+    "en": "english",
+    "pl": "polish",
+    "es": "spanish",
+    "ru": "russian",
+    "fa": "persian",
+    "de": "german",
+    "fr": "french",
+    "it": "italian",
+    "pt": "portuguese",
+    "uk": "russian",
+    "ar": "arabic",
+    "tr": "turkish",
+    "nl": "dutch",
+}
+_STEMMERS = threading.local()  # a Stemmer object must not be shared between threads
+
+
+def _stemmer(name: str) -> Any:
+    found = getattr(_STEMMERS, name, None)
+    if found is None:
+        import Stemmer
+
+        found = Stemmer.Stemmer(name)
+        setattr(_STEMMERS, name, found)
+    return found
+
+
+@lru_cache(maxsize=262144)
+def stem_key(word: str, lang: str) -> str | None:
+    """The Snowball stem of ``word`` in ``lang`` as a matching key (``"~cancel"``), or None
+    for short words, numbers and languages without a stemmer. Keys carry a ``~`` so that a
+    stem never passes for a word."""
+    name = STEM_LANGUAGES.get(lang.split("-", 1)[0].lower())
+    if name is None or len(word) < 4 or not word.isalpha():
+        return None
+    from .intents import stop_words  # (a cycle at import time otherwise)
+
+    if fold(word) in stop_words(lang):
+        return None  # "какая" must not meet "какие способы оплаты" through a stem
+    try:
+        stem = _stemmer(name).stemWord(word.casefold())
+    except Exception:  # an unexpected word must never break understanding
+        return None
+    return "~" + fold(stem) if len(stem) >= 3 else None
+
+
 @lru_cache(maxsize=262144)
 def known(word: str, lang: str) -> bool:
     """Whether ``word`` is a word of ``lang``'s dictionary (a real word, not a typo)."""
@@ -217,6 +266,7 @@ def warm_lemmas(langs: list[str]) -> None:
 
 
 __all__ = [
+    "STEM_LANGUAGES",
     "TOKEN",
     "Token",
     "ascii_digits",
@@ -224,6 +274,7 @@ __all__ = [
     "fold",
     "known",
     "lemma",
+    "stem_key",
     "script",
     "tokens",
     "warm_lemmas",

@@ -19,7 +19,8 @@ from ..paths import MAX_ID  # also registers the {name:id} path convertor
 from . import canned as canned_text
 from .accounts import Agent, CannedResponse
 from .auth import agents_of, api_agent
-from .desk import Desk, card, detail, jsonable, refusal
+from .desk import Desk, card, detail, detail_args, jsonable, refusal
+from .orders import OrderRefused, act_on_order
 
 router = APIRouter(prefix="/agent/api")
 MAX_TEXT = 4000
@@ -111,7 +112,35 @@ async def get_ticket(
         if refused is None:
             raise
         return _error(refused.status, refused.kind, refused.message)
-    return JSONResponse(jsonable(detail(view)))
+    return JSONResponse(jsonable(detail(view, *detail_args(request.app.state))))
+
+
+@router.post("/tickets/{ticket_id:id}/orders/{number}/{action}")
+async def order_action(
+    request: Request,
+    ticket_id: int,
+    number: str,
+    action: str,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
+) -> JSONResponse:
+    """``cancel`` (unpaid), ``refund`` (record it), ``payment-link`` (send it again)."""
+    try:
+        done = await act_on_order(
+            request.app.state, ticket_id, number[:64], action, agent.name, admin=agent.admin
+        )
+    except OrderRefused as no:
+        return _error(no.status, no.kind, no.message)
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        return _error(refused.status, refused.kind, refused.message)
+    return _ok(
+        order={"number": done.order.number, "status": done.order.status},
+        told=done.told,
+        detail=done.message,
+    )
 
 
 @router.post("/tickets/{ticket_id:id}/claim")
@@ -262,7 +291,7 @@ async def canned_render(
     if item is None:
         return _error(404, "unknown_canned", f"no canned response {canned_id}")
     try:
-        opened = detail(await desk.ticket(ticket))
+        opened = detail(await desk.ticket(ticket), *detail_args(request.app.state))
     except Exception as exc:
         refused = refusal(exc, ticket)
         if refused is None:

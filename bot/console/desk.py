@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from babel import Locale, UnknownLocaleError
+
+from flows.money import format_money
+
 from ..handoff import (
     DeskEvent,
     DeskMetrics,
@@ -147,6 +151,11 @@ class Detail:
     step: str | None = None
     slots: dict[str, str] = field(default_factory=dict)
     window: str = ""  # whether an agent's answer can reach the shopper now, and how long
+    language: str = ""  # the conversation's language now, in words: "Persian (fa)"
+    contact: str = ""  # the email or phone checkout collected
+    position: str = ""  # the flow and step in words: "Gift finder › asking for budget"
+    notice: str = ""  # above the composer: what happens to a reply sent now
+    can_send: bool = True  # False: the channel delivers nothing now
 
 
 REASONS = {
@@ -203,22 +212,118 @@ def _line(entry: TranscriptLine) -> Line:
     return Line(entry.author, entry.text, entry.at, entry.agent)
 
 
-def detail(view: TicketView) -> Detail:
-    """A desk ticket view: the ticket, its transcript and notes, the shopper's context."""
+def composer_notice(channel: str, window: str, template: str | None) -> tuple[str, bool]:
+    """What an agent's reply would do now on a channel with a messaging window, before she
+    writes it: (the sentence, whether anything can be sent)."""
+    name = {"whatsapp": "WhatsApp", "messenger": "Messenger", "instagram": "Instagram"}.get(
+        channel, channel
+    )
+    if not window or window.startswith("open"):
+        return "", True
+    if window.startswith("agents only"):
+        left = window.split(",", 1)[1].strip() if "," in window else ""
+        return (
+            f"{name}'s 24-hour window is closed: your reply goes with the human-agent tag "
+            f"({left}).",
+            True,
+        )
+    if channel == "whatsapp" and template:
+        return (
+            f"WhatsApp's 24-hour window is closed: your text cannot be sent. The approved "
+            f"template '{template}' goes instead, asking the shopper to write back.",
+            True,
+        )
+    return (
+        f"{name}'s messaging window is closed: nothing can be sent until the shopper writes again.",
+        False,
+    )
+
+
+def language_name(code: str) -> str:
+    """``fa`` -> ``Persian (fa)``; the code itself when Babel does not know it."""
+    if not code:
+        return ""
+    try:
+        return f"{Locale.parse(code.replace('-', '_')).get_display_name('en')} ({code})"
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def slot_text(value: Any, kind: str, currency: str, locale: str) -> str:
+    """A collected value as a person reads it: money as money, products by title."""
+    if kind == "money" and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_money(int(value), currency, locale or "en")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping) and value.get("title"):
+        price = value.get("price_text")
+        return f"{value['title']} ({price})" if price else str(value["title"])
+    if isinstance(value, list | tuple):
+        return "; ".join(slot_text(v, kind, currency, locale) for v in value[:10]) + (
+            f"; and {len(value) - 10} more" if len(value) > 10 else ""
+        )
+    return _fact(value)
+
+
+def detail_args(state: Any) -> tuple[Any, str | None]:
+    """What ``detail`` needs from the app's state: the project, WhatsApp's window template."""
+    settings = getattr(state, "settings", None)
+    return getattr(state, "project", None), getattr(settings, "whatsapp_window_template", None)
+
+
+def detail(view: TicketView, project: Any = None, template: str | None = None) -> Detail:
+    """A desk ticket view: the ticket, its transcript and notes, the shopper's context.
+
+    ``project`` (the bot's) names flows and steps and types the collected values;
+    ``template`` is WhatsApp's window template, for the composer's notice."""
     base = card(view.ticket)
     lines = [_line(e) for e in view.transcript]
     lines += [Line("note", n.text, n.at, n.agent) for n in view.notes]
     epoch = datetime.min.replace(tzinfo=UTC)
     lines.sort(key=lambda line: line.at or epoch)
     profile = view.profile
-    name = profile.name or ""
     context = dict(profile.context)
+    found = context.get("customer")
+    buyer: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    name = profile.name or str(buyer.get("name") or "")  # the platform's, else checkout's
+    contact = ", ".join(str(buyer[k]) for k in ("email", "phone") if buyer.get(k))
     orders = [_order(o) for o in _as_list(context.get("orders"))]
     facts = [
         (key.replace("_", " ").capitalize(), [_fact(v) for v in _as_list(value)])
         for key, value in context.items()
-        if key != "orders" and value not in (None, "", [], {})
+        if key not in ("orders", "customer") and value not in (None, "", [], {})
     ]
+    kinds: dict[str, str] = {}
+    currency = "USD"
+    position = ""
+    if project is not None:
+        currency = project.shop.currency
+        for flow in project.flows.values():
+            for step in flow.steps:
+                if step.slot:
+                    kinds.setdefault(step.slot, step.slot_type)
+        flow = project.flows.get(view.flow) if view.flow else None
+        if flow is not None:
+            position = flow.description or flow.id.replace("_", " ").capitalize()
+            step = next((st for st in flow.steps if st.id == view.step), None)
+            if step is not None:
+                doing = f"asking for {step.slot.replace('_', ' ')}" if step.slot else step.id
+                position += f" › {doing.replace('_', ' ')}"
+    window = window_state(
+        profile.channel,
+        # A public comment opens no window: only what the shopper wrote privately does.
+        max(
+            (
+                e.at
+                for e in view.transcript
+                if e.author == "shopper" and not e.text.startswith("[comment] ")
+            ),
+            default=None,
+        ),
+        datetime.now(UTC),
+    )
+    notice, can_send = composer_notice(profile.channel, window, template)
+    locale = profile.locale or ""
     return Detail(
         card=base,
         lines=lines,
@@ -232,20 +337,17 @@ def detail(view: TicketView) -> Detail:
         orders=orders,
         flow=view.flow,
         step=view.step,
-        slots={str(k): _fact(v) for k, v in view.slots.items()},
-        window=window_state(
-            profile.channel,
-            # A public comment opens no window: only what the shopper wrote privately does.
-            max(
-                (
-                    e.at
-                    for e in view.transcript
-                    if e.author == "shopper" and not e.text.startswith("[comment] ")
-                ),
-                default=None,
-            ),
-            datetime.now(UTC),
-        ),
+        slots={
+            str(k).replace("_", " "): slot_text(v, kinds.get(str(k), ""), currency, locale)
+            for k, v in view.slots.items()
+            if not str(k).startswith("_")
+        },
+        window=window,
+        language=language_name(locale),
+        contact=contact,
+        position=position,
+        notice=notice,
+        can_send=can_send,
     )
 
 
@@ -350,6 +452,7 @@ __all__ = [
     "Line",
     "card",
     "detail",
+    "detail_args",
     "jsonable",
     "MetricsView",
     "metrics_view",

@@ -151,7 +151,7 @@ class HandoffDesk:
         frame = state.frame if state else None
         profile = CustomerProfile(
             name=t.customer_name or (state.user.get("name") if state else None),
-            locale=t.locale or (state.locale if state else None),
+            locale=(state.locale if state else None) or t.locale,  # the language now
             channel=t.channel,
             conversation_id=t.conversation_id,
             past_tickets=past,

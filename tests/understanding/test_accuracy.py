@@ -1,8 +1,9 @@
 """The understanding's accuracy on the evaluation sentences must not drop below its floors.
 
-The floors are set a little under what ``python bench/understanding.py`` measured when they
-were written (dev 96.1%, held-out 94.9% of sentences with flow and every value right;
-language 99-100%; every kind of value 86% or more). The held-out sentences are never tuned against: see their file.
+The floors are set a little under what ``python bench/understanding.py --set all`` measured
+(dev 97.7%, held-out 95.5%, fresh 82.4% of sentences with flow and every value right;
+language 98-100%; every kind of value 80% or more). The held-out sentences are never tuned
+against; the fresh ones, written later, guided only general fixes: see their files.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ DATA = ROOT / "tests" / "data" / "understanding"
 FLOORS = {
     "dev": {"all": 0.93, "flow": 0.93, "language": 0.97, "slots": 0.85},
     "heldout": {"all": 0.92, "flow": 0.92, "language": 0.97, "slots": 0.85},
+    "fresh": {"all": 0.78, "flow": 0.83, "language": 0.96, "slots": 0.75},
 }
 
 
@@ -38,7 +40,7 @@ def _misses(report: Report) -> str:
     )
 
 
-@pytest.mark.parametrize("name", ["dev", "heldout"])
+@pytest.mark.parametrize("name", ["dev", "heldout", "fresh"])
 def test_accuracy_stays_above_its_floors(shop, name):
     cases = load_cases(DATA / f"{name}.yaml")
     assert len(cases) >= 120
