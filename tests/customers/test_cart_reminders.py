@@ -17,11 +17,18 @@ def test_one_reminder_per_abandoned_cart_with_its_items(tmp_path):
     with running(tmp_path) as shop:
         app = shop.client.app
         to_cart(shop.telegram(first_name="Ana", chat_id=31))
-        to_cart(shop.whatsapp(wa_id="48600000032", name="Wera"))  # window closes before the reminder
+        to_cart(
+            shop.whatsapp(wa_id="48600000032", name="Wera")
+        )  # window closes before the reminder
         stopper = shop.telegram(first_name="Stefan", chat_id=33)
         to_cart(stopper)
         stopper.say("STOP")
-        order(shop.telegram(first_name="Bea", chat_id=34), "Bea Nowak", "b@example.com", "ul. Długa 1, Kraków")
+        order(
+            shop.telegram(first_name="Bea", chat_id=34),
+            "Bea Nowak",
+            "b@example.com",
+            "ul. Długa 1, Kraków",
+        )
 
         templates, _ = load_templates(app.state.project.root, app.state.project.locales)
         book = app.state.checkout.book
@@ -50,7 +57,9 @@ def test_one_reminder_per_abandoned_cart_with_its_items(tmp_path):
             "telegram:33": "no consent",  # said STOP
         }  # Bea's cart became an order: not abandoned
         assert counts == {"sent": 1, "skipped: no consent": 2}
-        sent = [body for _h, path, body in shop.platform.since(start) if path.endswith("/sendMessage")]
+        sent = [
+            body for _h, path, body in shop.platform.since(start) if path.endswith("/sendMessage")
+        ]
         assert len(sent) == 1 and sent[0]["chat_id"] == 31
         assert "You left this in your cart: 1 × Fire Station Building Bricks Set" in sent[0]["text"]
         buttons = [b["text"] for row in sent[0]["reply_markup"]["inline_keyboard"] for b in row]

@@ -22,7 +22,9 @@ def test_an_agent_merges_two_customers_from_the_cli_and_undoes_it(tmp_path, monk
     store = SessionStore(url)
     store.migrate()
     with store.transaction() as conn:
-        CustomerBook().remember(conn, "telegram:1", "telegram", {"name": "Ola", "contact": "ola@example.com"}, T0)
+        CustomerBook().remember(
+            conn, "telegram:1", "telegram", {"name": "Ola", "contact": "ola@example.com"}, T0
+        )
         CustomerBook().remember(conn, "web:abc", "web", {"recipient_age": 8}, T0)
     store.close()
     monkeypatch.setenv("SHOPCHAT_DATABASE_URL", url)
