@@ -9,8 +9,9 @@ BYTE_STREAM_SPLIT do), which makes the differences' zero bytes runs that zlib pa
 At a million items the index takes ~6 times less disk than its arrays take in memory, for
 ~1 s of CPU to compress and a few hundred ms to load.
 
-Layout: ``MAGIC`` + 8-byte header length + JSON header (per array: name, dtype, shape,
-encoding, stored length) + each array's compressed bytes in header order.
+Layout: ``MAGIC`` + each array's compressed bytes + JSON header (per array, in order: name,
+dtype, shape, encoding, stored length) + the header's length in 8 bytes. The header comes
+last so each array can be written as soon as it is compressed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-MAGIC = b"SCIX3"
+MAGIC = b"SCIX4"
+_HEADER_FIRST = b"SCIX3"  # the same with the header before the arrays (read, not written)
 LEVEL = 1  # zlib's fastest: the postings' differences compress nearly as well as at 6
 # Arrays whose values mostly ascend: stored as differences from the previous value.
 _ASCENDING = ("_ords", "_offsets", "p_var_off", "path_off", "typo_hash")
@@ -48,31 +50,36 @@ def _encode(name: str, values: npt.NDArray[Any]) -> tuple[str, bytes]:
 def write_arrays(
     arrays: dict[str, npt.NDArray[Any]], sink: Callable[[memoryview | bytes], None]
 ) -> int:
-    """Compress ``arrays`` and stream them to ``sink``; return the bytes written."""
+    """Compress ``arrays`` and stream them to ``sink`` one by one (no array's compressed bytes
+    wait for the others); return the bytes written."""
+    sink(MAGIC)
+    written = len(MAGIC)
     entries = []
-    pieces = []
     for name, values in arrays.items():
         encoding, packed = _encode(name, values)
         entries.append([name, values.dtype.str, list(values.shape), encoding, len(packed)])
-        pieces.append(packed)
+        sink(packed)
+        written += len(packed)
+        del packed
     header = orjson.dumps(entries)
-    sink(MAGIC + len(header).to_bytes(8, "little") + header)
-    written = len(MAGIC) + 8 + len(header)
-    for piece in pieces:
-        sink(piece)
-        written += len(piece)
-    return written
+    sink(header + len(header).to_bytes(8, "little"))
+    return written + len(header) + 8
 
 
 def read_arrays(blob: bytes | bytearray | memoryview) -> dict[str, npt.NDArray[Any]]:
     """The arrays :func:`write_arrays` stored; ``ValueError`` for anything else."""
     data = memoryview(blob)
-    if bytes(data[: len(MAGIC)]) != MAGIC:
+    magic = bytes(data[: len(MAGIC)])
+    if magic not in (MAGIC, _HEADER_FIRST) or len(data) < len(MAGIC) + 8:
         raise ValueError("not a shopchat search index (rebuild it with a new import)")
-    start = len(MAGIC)
-    size = int.from_bytes(data[start : start + 8], "little")
-    entries = orjson.loads(bytes(data[start + 8 : start + 8 + size]))
-    at = start + 8 + size
+    at = len(MAGIC)
+    if magic == _HEADER_FIRST:
+        size = int.from_bytes(data[at : at + 8], "little")
+        entries = orjson.loads(bytes(data[at + 8 : at + 8 + size]))
+        at += 8 + size
+    else:
+        size = int.from_bytes(data[-8:], "little")
+        entries = orjson.loads(bytes(data[-8 - size : -8]))
     arrays: dict[str, npt.NDArray[Any]] = {}
     for name, dtype_text, shape, encoding, stored in entries:
         dtype = np.dtype(dtype_text)
@@ -88,6 +95,7 @@ def read_arrays(blob: bytes | bytearray | memoryview) -> dict[str, npt.NDArray[A
             )
         else:
             values = np.frombuffer(raw, dtype=dtype).copy()
+        del raw
         if encoding.startswith("delta"):
             np.add.accumulate(values, out=values)
         arrays[name] = values.reshape(shape)

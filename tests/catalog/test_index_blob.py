@@ -81,3 +81,13 @@ def _uncompressed(index: SearchIndex) -> bytes:
     header = orjson.dumps(entries)
     header += b" " * ((8 - (len(header) + 13) % 8) % 8)
     return b"SCIX2" + len(header).to_bytes(8, "little") + header + body
+
+
+def test_an_index_written_with_its_header_first_still_loads():
+    import zlib
+
+    values = np.array([3, 5, 9], dtype=np.int32)
+    packed = zlib.compress(values.tobytes())
+    header = orjson.dumps([["df", values.dtype.str, [3], "", len(packed)]])
+    blob = b"SCIX3" + len(header).to_bytes(8, "little") + header + packed
+    assert read_arrays(blob)["df"].tolist() == [3, 5, 9]
