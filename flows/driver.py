@@ -48,12 +48,9 @@ def _threads() -> ThreadPoolExecutor:
 
 
 def _context(
-    engine: Engine,
-    state: SessionState,
-    now: datetime,
-    db: UnitOfWork | None,
-    effects: list[Any],
+    engine: Engine, state: SessionState, now: datetime, db: UnitOfWork | None, effects: list[Any]
 ) -> ActionContext:
+    # Made for each action: the turn may have changed the session's locale before it.
     return ActionContext(
         conversation_id=state.conversation_id,
         locale=state.locale,
@@ -116,9 +113,7 @@ async def arun_turn(
     actions asked for (``ActionContext.effects``). ``db`` is what actions write with;
     ``offload=False`` runs plain actions inline (for callers already off the event loop).
     """
-    # Each action sees the state as it is when it runs (a turn may switch the shopper's
-    # locale before its first action); the effects they ask for are collected across them.
-    asked: list[Any] = []
+    asked: list[Any] = []  # the actions' effects
     flow = turn_flow(engine, state, event, now)
     try:
         call = next(flow)
