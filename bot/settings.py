@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # or tests against a local fake API.
     send_rate_limits: bool = True
     max_concurrency: int = 64  # conversations processed at once
+    # PostgreSQL: a statement that runs, or waits for a lock, longer than this is cancelled
+    # (seconds; 0: no limit), so a locked table fails requests instead of hanging them.
+    database_statement_timeout: float = 30.0
+    database_lock_timeout: float = 5.0
+    # /readyz answers 503 unless the database takes a write lock within this many seconds.
+    ready_timeout: float = 2.0
 
     # Human hand-off notifications (bot/handoff/notify.py): a Slack incoming webhook and a
     # generic webhook signed with HMAC-SHA256. Unset: no notification of that kind.
