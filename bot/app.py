@@ -50,6 +50,7 @@ from .logsafe import install_log_redaction
 from .privacy import privacy_registry
 from .project import FeedRefused, open_project
 from .proxies import TrustedProxies
+from .retention import Pruner, Retention, RetentionConfigError
 from .service import ChatService, TurnHook
 from .settings import Settings
 from .storage import SessionStore
@@ -98,7 +99,8 @@ def create_app(
         comment_rules = CommentRules.parse(
             project.shop.comments, project, project.root / "shop.yaml"
         )
-    except (HandoffConfigError, CommentsConfigError) as exc:
+        retention = Retention.parse(project.shop.retention, source=project.root / "shop.yaml")
+    except (HandoffConfigError, CommentsConfigError, RetentionConfigError) as exc:
         raise ProjectUnusable(f"the bot project has errors:\n{exc}") from None
 
     @asynccontextmanager
@@ -149,6 +151,7 @@ def create_app(
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
             interpreter=interpreter or model,
+            reorder_window=settings.reorder_window,
         )
         desk = HandoffDesk(
             service,
@@ -174,10 +177,12 @@ def create_app(
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
         sweeper = asyncio.create_task(desk.run_sweeper())
+        # shop.yaml's retention (bot/retention.py), hourly, in a thread of its own.
+        pruner = asyncio.create_task(Pruner(store, retention).sweep_forever())
         try:
             yield
         finally:
-            for task in (retry, sweeper):
+            for task in (retry, sweeper, pruner):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
