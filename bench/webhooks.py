@@ -107,6 +107,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU seconds used so far by every ``postgres`` process on this machine (0 without one):
+    the database's own cost per update, which machine load does not blur."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -366,10 +381,12 @@ async def main() -> None:
                     await wait_up(port)
                     await asyncio.sleep(1.0)
                     cpu_before = cpu_seconds(proc.pid)
+                    pg_before = postgres_cpu_seconds()
                     # New chats each run: the fake API counts replies per chat.
                     base = 10_000_000 * (n + 1) + 100_000 * run
                     result = await drive(port, args.shoppers, chat_base=base)
                     result["cpu"] = cpu_seconds(proc.pid) - cpu_before
+                    result["pg_cpu"] = postgres_cpu_seconds() - pg_before
                 finally:
                     proc.terminate()
                     try:
@@ -384,6 +401,7 @@ async def main() -> None:
             explain(args.db or f"sqlite:///{tmp}/bench.db")
     server.close()
     print("Bot API calls:", dict(FakeBotApi.methods))
+    on_pg = bool(args.db and args.db.startswith("postgres"))
     total = args.shoppers * len(STEPS)
     print(
         f"{args.shoppers} shoppers x {len(STEPS)} updates = {total} updates, {IN_FLIGHT} in flight"
@@ -391,13 +409,14 @@ async def main() -> None:
     )
     print(
         f"{'server':<26}{'handled/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'handled':>9}{'failed':>8}"
-        f"{'CPU ms/update':>15}"
+        f"{'CPU ms/update':>15}{'PostgreSQL CPU ms/update' if on_pg else '':>26}"
     )
     for label, r in rows:
         per_update = r["cpu"] * 1000 / max(1, r["handled"])
+        pg = f"{r['pg_cpu'] * 1000 / max(1, r['handled']):>26.2f}" if on_pg else ""
         print(
             f"{label:<26}{r['rate']:>10,.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-            f"{int(r['handled']):>9}{int(r['failures']):>8}{per_update:>15.2f}"
+            f"{int(r['handled']):>9}{int(r['failures']):>8}{per_update:>15.2f}{pg}"
         )
     rates: dict[str, list[float]] = defaultdict(list)
     for label, r in rows:

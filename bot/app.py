@@ -15,20 +15,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette.datastructures import Headers
-from starlette.requests import ClientDisconnect
-from starlette.types import Receive, Scope, Send
 
-from adapters.base import BadPayload, WebhookRejected
+from adapters.base import WebhookRejected
 from checkout import Checkout
 from customers import CustomerBook, CustomerHook
 from customers.funnel import funnel, funnel_metrics
 from understanding.model import interpreter_from_shop
 
-from . import orders_api, webchat
+from . import orders_api, webchat, webhooks
 from .bodies import BodyLimits, BodyRule
 from .channels import build_channels, channel_metrics
 from .checkout_hook import CheckoutHook
@@ -54,9 +50,11 @@ from .logsafe import install_log_redaction
 from .privacy import privacy_registry
 from .project import FeedRefused, open_project
 from .proxies import TrustedProxies
+from .retention import Pruner, Retention, RetentionConfigError
 from .service import ChatService, TurnHook
 from .settings import Settings
-from .storage import SessionStore, StorageError
+from .storage import SessionStore
+from .webhooks import WebhookFastPath
 
 log = logging.getLogger("shopchat.app")
 
@@ -101,7 +99,8 @@ def create_app(
         comment_rules = CommentRules.parse(
             project.shop.comments, project, project.root / "shop.yaml"
         )
-    except (HandoffConfigError, CommentsConfigError) as exc:
+        retention = Retention.parse(project.shop.retention, source=project.root / "shop.yaml")
+    except (HandoffConfigError, CommentsConfigError, RetentionConfigError) as exc:
         raise ProjectUnusable(f"the bot project has errors:\n{exc}") from None
 
     @asynccontextmanager
@@ -148,6 +147,7 @@ def create_app(
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
             interpreter=interpreter or model,
+            reorder_window=settings.reorder_window,
         )
         desk = HandoffDesk(
             service,
@@ -173,10 +173,12 @@ def create_app(
         await service.recover()
         retry = asyncio.create_task(_retry_forever(service))
         sweeper = asyncio.create_task(desk.run_sweeper())
+        # shop.yaml's retention (bot/retention.py), hourly, in a thread of its own.
+        pruner = asyncio.create_task(Pruner(store, retention).sweep_forever())
         try:
             yield
         finally:
-            for task in (retry, sweeper):
+            for task in (retry, sweeper, pruner):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -190,14 +192,16 @@ def create_app(
                 checkout.stripe.close()
             store.close()
 
-    app = ShopchatApp(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
+    app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings
     app.state.project = project
+    app.add_middleware(WebhookFastPath)  # innermost: inside the body caps and proxies
     app.add_middleware(BodyLimits, rules=_body_rules(settings))
     app.add_middleware(TrustedProxies, settings=settings)
     app.state.checkout = None
     app.state.webhook_counts = {}  # (channel, HTTP status) -> requests, for /metrics
     orders_api.install(app)
+    webhooks.install(app)
     mount_console(app)
     webchat.install(app, opened.catalog)  # /, /chat, /chat/ws, /site (bot/webchat.py)
 
@@ -283,88 +287,6 @@ def _use_store(checkout: Checkout, store: SessionStore) -> None:
         checkout.book.seed(conn, checkout.seeds, checkout.clock())
 
 
-WEBHOOKS = {
-    "/webhooks/telegram": "telegram",
-    "/webhooks/whatsapp": "whatsapp",
-    "/webhooks/messenger": "messenger",
-    "/webhooks/instagram": "instagram",
-    "/webhooks/line": "line",
-    "/webhooks/wire": "wire",
-}
-
-
-class ShopchatApp(FastAPI):
-    """The FastAPI app, except that webhook POSTs are answered here, before FastAPI routes.
-
-    A webhook POST is the one request that comes in thousands per second, and FastAPI's
-    routing, dependency and response machinery cost more than storing the event does. Every
-    other request (the GET handshakes, health, the console, the web chat) goes through FastAPI.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            name = WEBHOOKS.get(scope["path"])
-            if name is not None:
-                status, answer = await self.webhook(name, scope, receive)
-                counts = self.state.webhook_counts
-                counts[(name, status)] = counts.get((name, status), 0) + 1
-                body = orjson.dumps(answer)
-                headers = [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ]
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await super().__call__(scope, receive, send)
-
-    async def webhook(self, name: str, scope: Scope, receive: Receive) -> tuple[int, object]:
-        """Verify, parse and store one webhook body: (status, JSON answer)."""
-        service: ChatService = self.state.service
-        if name not in service.links:
-            return 404, {"detail": f"the {name} channel is not configured"}
-        headers = Headers(scope=scope)
-        try:
-            body = await _read_body(headers, receive, self.state.settings.max_body_bytes)
-        except ClientDisconnect:
-            return 400, {"detail": "the request ended before its body"}
-        if body is None:
-            return 413, {"detail": "body too large"}
-        try:
-            await service.receive(name, headers, body)
-        except WebhookRejected as exc:
-            log.warning("%s webhook rejected: %s", name, exc.reason)
-            return exc.status, {"detail": exc.reason}
-        except BadPayload as exc:
-            log.warning("%s webhook: bad payload: %s", name, exc)
-            return 400, {"detail": f"bad payload: {exc}"}
-        except StorageError as exc:
-            # Not acknowledged: the platform will deliver it again.
-            log.error("%s webhook not stored: %s", name, exc)
-            return 503, {"detail": "temporarily unavailable"}
-        return 200, {"ok": True}
-
-
-async def _read_body(headers: Headers, receive: Receive, limit: int) -> bytes | None:
-    """The body, or None when it is over ``limit`` bytes (checked before and while reading)."""
-    declared = headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # the client went away mid-body
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
 async def _retry_forever(service: ChatService) -> None:
     """Replies that could not be sent (platform down, browser away) are tried again."""
     while True:
@@ -382,4 +304,4 @@ def _display_name(app: FastAPI, agent: str) -> str | None:
     return lookup(agent) if callable(lookup) else None
 
 
-__all__ = ["ProjectUnusable", "ShopchatApp", "create_app"]
+__all__ = ["ProjectUnusable", "create_app"]

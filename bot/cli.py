@@ -93,6 +93,14 @@ def check(project_dir: ProjectArg) -> None:
         except CommentsConfigError as exc:
             err.print(str(exc), markup=False, highlight=False)
             errors += 1
+        from .retention import Retention, RetentionConfigError
+
+        try:
+            Retention.parse(opened.project.shop.retention, source=opened.root / "shop.yaml")
+        except RetentionConfigError as exc:
+            err.print(str(exc), markup=False, highlight=False)
+            errors += 1
+
         from customers.templates import load_templates
 
         _templates, problems = load_templates(opened.root, opened.project.locales)
@@ -344,6 +352,35 @@ def serve(
     uvicorn.run(
         web, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False
     )
+
+
+@app.command()
+def prune(project_dir: ProjectArg) -> None:
+    """Apply shop.yaml's retention now: clear old inbox bodies, remove old inbox and outbox
+    rows and transcript lines (the server also does it every hour)."""
+    from .retention import Pruner, Retention, RetentionConfigError
+
+    opened = _open(project_dir)
+    assert opened.project is not None
+    settings = Settings()
+    try:
+        retention = Retention.parse(opened.project.shop.retention, source=opened.root / "shop.yaml")
+        store = SessionStore(settings.database_url_for(opened.root))
+        store.migrate()
+    except RetentionConfigError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except StorageError as exc:
+        err.print(f"cannot open the session database: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    try:
+        done = Pruner(store, retention).prune()
+    except StorageError as exc:
+        err.print(f"pruning failed: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    out.print(f"Pruned: {done}.")
 
 
 @app.command()

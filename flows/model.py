@@ -270,6 +270,8 @@ class ShopFile(_Strict):
     handoff: dict[str, Any] = Field(default_factory=dict)
     # Answers to public comments under the shop's posts; bot/comments.py validates them.
     comments: dict[str, Any] = Field(default_factory=dict)
+    # How long conversation records are kept; bot/retention.py validates it.
+    retention: dict[str, Any] = Field(default_factory=dict)
 
 
 def flow_json_schema() -> dict[str, Any]:

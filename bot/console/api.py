@@ -20,6 +20,7 @@ from . import canned as canned_text
 from .accounts import Agent, CannedResponse
 from .auth import agents_of, api_agent
 from .desk import Desk, card, detail, detail_args, jsonable, refusal
+from .orders import OrderRefused, act_on_order
 
 router = APIRouter(prefix="/agent/api")
 MAX_TEXT = 4000
@@ -112,6 +113,34 @@ async def get_ticket(
             raise
         return _error(refused.status, refused.kind, refused.message)
     return JSONResponse(jsonable(detail(view, *detail_args(request.app.state))))
+
+
+@router.post("/tickets/{ticket_id:id}/orders/{number}/{action}")
+async def order_action(
+    request: Request,
+    ticket_id: int,
+    number: str,
+    action: str,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
+) -> JSONResponse:
+    """``cancel`` (unpaid), ``refund`` (record it), ``payment-link`` (send it again)."""
+    try:
+        done = await act_on_order(
+            request.app.state, ticket_id, number[:64], action, agent.name, admin=agent.admin
+        )
+    except OrderRefused as no:
+        return _error(no.status, no.kind, no.message)
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        return _error(refused.status, refused.kind, refused.message)
+    return _ok(
+        order={"number": done.order.number, "status": done.order.status},
+        told=done.told,
+        detail=done.message,
+    )
 
 
 @router.post("/tickets/{ticket_id:id}/claim")

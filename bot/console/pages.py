@@ -41,6 +41,7 @@ from .auth import (
     settings_of,
 )
 from .desk import Card, Desk, Detail, card, detail, detail_args, metrics_view, refusal
+from .orders import OrderRefused, act_on_order
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 # inbox: my open tickets, then everyone's waiting ones: all an agent has to look at.
@@ -383,6 +384,44 @@ DONE = {
     "resolve": "Ticket #{id} resolved.",
     "return": "Ticket #{id} handed back to the bot.",
 }
+
+
+@router.post("/tickets/{ticket_id:id}/orders/{number}/{action}")
+async def order_page_action(
+    request: Request,
+    ticket_id: int,
+    number: str,
+    action: str,
+    viewer: Viewer = Depends(page_viewer),
+) -> Response:
+    """The order buttons of the customer panel (bot/console/orders.py has the rules)."""
+    form = await request.form()
+    check_csrf(request, viewer.csrf, form.get(CSRF_FIELD))
+    view = str(form.get("view") or DEFAULT_VIEW)
+    here = f"/agent/tickets/{ticket_id}?view={quote(view if view in VIEWS else DEFAULT_VIEW)}"
+    if desk_of(request) is None:
+        await _flash(request, viewer, "The hand-off desk is not running.")
+        return _back(here)
+    try:
+        done = await act_on_order(
+            request.app.state,
+            ticket_id,
+            number[:64],
+            action,
+            viewer.agent.name,
+            admin=viewer.agent.admin,
+        )
+    except OrderRefused as no:
+        await _flash(request, viewer, no.message)
+        return _back(here)
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        await _flash(request, viewer, refused.message)
+        return _back(here)
+    await _flash(request, viewer, done.message)
+    return _back(here)
 
 
 @router.post("/tickets/{ticket_id:id}/{action}")
