@@ -147,6 +147,7 @@ def create_app(
             max_concurrency=settings.max_concurrency,
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
             interpreter=interpreter or model,
+            reorder_window=settings.reorder_window,
         )
         desk = HandoffDesk(
             service,

@@ -1,8 +1,6 @@
-"""Checkout inside the chat service: Telegram payments and the turn's database connection.
+"""Checkout inside the chat service: Telegram payments and invoices.
 
-``CheckoutHook`` is a TurnHook. Before each event it binds the event's transaction for the
-checkout actions, so cart and order changes commit with the turn, exactly once. It takes
-over Telegram's payment events:
+``CheckoutHook`` is a TurnHook (bot/turnhook.py). It takes over Telegram's payment events:
 
 * ``pre_checkout_query``: answered at once (Telegram allows 10 s) after a fresh stock and
   price check; ``ok: false`` with a reason for an unknown or already paid invoice, a changed
@@ -10,7 +8,8 @@ over Telegram's payment events:
 * ``successful_payment``: credits the order once per ``telegram_payment_charge_id`` and
   confirms it to the shopper with the order number.
 
-After a turn it sends the invoices the turn's ``checkout.pay`` asked for.
+When a turn commits it sends the invoices the turn's ``checkout.pay`` asked for (an
+``InvoiceRequested`` effect), built from the order as committed.
 """
 
 from __future__ import annotations
@@ -24,12 +23,13 @@ from sqlalchemy import Connection, update
 
 from adapters.base import (
     Inbound,
+    MessageInbound,
     OutboundCall,
     PaymentInbound,
     PreCheckoutInbound,
     RenderContext,
 )
-from checkout import Checkout, Order, message, money
+from checkout import Checkout, InvoiceRequested, Order, message, money
 from checkout.tables import orders
 from flows import SessionState
 from flows.l10n import pick_text
@@ -37,6 +37,7 @@ from flows.replies import Reply, TextReply
 from shoptext import parse_ascii_int
 
 from .service import ChannelLink
+from .turnhook import TurnHookBase
 
 log = logging.getLogger("shopchat.checkout")
 
@@ -90,17 +91,15 @@ def _answer(query_id: str, ok: bool, error_message: str | None = None) -> Outbou
     return OutboundCall("answerPreCheckoutQuery", payload)
 
 
-class CheckoutHook:
+class CheckoutHook(TurnHookBase):
     """The chat service's TurnHook for checkout."""
 
     def __init__(self, checkout: Checkout) -> None:
         self.checkout = checkout
 
-    def before_turn(
+    def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
-        self.checkout.db.bind(conn)
-        self.checkout.reset_turn()
         if inbound.channel != "telegram":
             return None
         if isinstance(inbound, PreCheckoutInbound):
@@ -109,21 +108,20 @@ class CheckoutHook:
             return self._payment(conn, link, inbound, now)
         return None
 
-    def end_turn(self) -> None:
-        """The event is done (answered by the bot, by a hook, or failed): unbind its transaction."""
-        self.checkout.db.bind(None)
-
-    def after_turn(
+    def commit(
         self,
         conn: Connection,
-        inbound: Inbound,
+        inbound: MessageInbound,
         state: SessionState,
         replies: Sequence[Reply],
         effects: Sequence[Any],
         now: datetime,
     ) -> list[OutboundCall] | None:
-        self.checkout.db.bind(None)
-        numbers = self.checkout.take_invoices(inbound.conversation_id)
+        numbers = [
+            e.number
+            for e in effects
+            if isinstance(e, InvoiceRequested) and e.conversation_id == inbound.conversation_id
+        ]
         if inbound.channel != "telegram" or not numbers:
             return None
         calls = []

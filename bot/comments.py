@@ -45,15 +45,17 @@ from sqlalchemy import Boolean, Column, Connection, DateTime, MetaData, String, 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import CommentInbound, Inbound, OutboundCall
-from flows import Project, SessionState, StartInput, TextReply, run_turn
+from flows import Project, StartInput, TextReply, run_turn
 from flows.replies import Reply
 from flows.text import words
 
+from .committer import InTransaction
 from .contacts import Contacts
 from .conversations import Conversations
 from .handoff import HandoffHook
 from .handoff.hook import first_name
 from .service import ChannelLink
+from .turnhook import TurnHookBase
 
 log = logging.getLogger("shopchat.comments")
 
@@ -202,7 +204,7 @@ def _text(text: Text | None, locale: str, default_locale: str, name: str) -> str
     return chosen.replace("{name}", name or "").replace(" ,", ",").strip()
 
 
-class CommentHook:
+class CommentHook(TurnHookBase):
     """Answers ``kind="comment"`` events (a TurnHook placed before the hand-off desk's)."""
 
     def __init__(
@@ -224,7 +226,7 @@ class CommentHook:
             "comment_handoffs": 0,
         }
 
-    def before_turn(
+    def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
         if not isinstance(inbound, CommentInbound):
@@ -324,22 +326,17 @@ class CommentHook:
             user={k: v for k, v in inbound.user.items() if k in ("id", "name")},
             channel=link.name,
         )
+        # Already in a database job: the flow's actions write in its transaction.
         replies, _effects = run_turn(
-            convos.engine, convos.actions, state, StartInput(flow=answer.flow), now
+            convos.engine,
+            convos.actions,
+            state,
+            StartInput(flow=answer.flow),
+            now,
+            db=InTransaction(conn),
         )
         convos.store.write_in(conn, cid, state.to_json(), version)
         return replies
-
-    def after_turn(
-        self,
-        conn: Connection,
-        inbound: Inbound,
-        state: SessionState,
-        replies: Sequence[Reply],
-        effects: Sequence[Any],
-        now: datetime,
-    ) -> list[OutboundCall] | None:
-        return None
 
 
 __all__ = ["CommentHook", "CommentRules", "CommentsConfigError", "answered_table"]

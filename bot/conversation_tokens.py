@@ -8,20 +8,19 @@ when an event's short-lived token has run out (an agent's answer, an order updat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Column, Connection, MetaData, String, Table, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import Inbound, MessageInbound, OutboundCall
-from flows import Reply, SessionState
 from shopdb import UTCDateTime
 
 from .committer import after_commit
 from .service import ChannelLink
 from .storage import SessionStore
+from .turnhook import TurnHookBase
 
 _metadata = MetaData()
 tokens_table = Table(
@@ -33,7 +32,7 @@ tokens_table = Table(
 )
 
 
-class ConversationTokens:
+class ConversationTokens(TurnHookBase):
     def __init__(self, store: SessionStore, channel: str = "wire") -> None:
         self.store = store
         self.channel = channel
@@ -46,26 +45,16 @@ class ConversationTokens:
             self._cache.pop(cid, None)
 
     # -- TurnHook -------------------------------------------------------------------------
-    def before_turn(
+    def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
+        # Never takes over; the latest token is an upsert, harmless to keep if the turn fails.
         if (
             isinstance(inbound, MessageInbound)
             and inbound.conversation_token
             and inbound.channel == self.channel
         ):
             self.keep(conn, inbound.conversation_id, inbound.conversation_token, now)
-        return None
-
-    def after_turn(
-        self,
-        conn: Connection,
-        inbound: Inbound,
-        state: SessionState,
-        replies: Sequence[Reply],
-        effects: Sequence[Any],
-        now: datetime,
-    ) -> list[OutboundCall] | None:
         return None
 
     # -- store ----------------------------------------------------------------------------

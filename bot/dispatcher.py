@@ -59,6 +59,10 @@ class Dispatcher(Generic[T]):
 
     async def submit(self, conversation_id: str, item: T) -> None:
         """Queue `item` behind the conversation's earlier items; returns without waiting for it."""
+        self.put(conversation_id, item)
+
+    def put(self, conversation_id: str, item: T) -> None:
+        """:meth:`submit` for callbacks (a timer): queues at once."""
         if self._closed:
             raise RuntimeError("the dispatcher is closed and takes no new events")
         self._enqueue(conversation_id, item)

@@ -85,6 +85,12 @@ _CLAIM_UPTO = """
     UPDATE inbox SET status = :done, processed_at = :at
     WHERE conversation_id = :cid AND status = 'pending' AND id <= :id
     RETURNING id, CASE WHEN id = :id THEN NULL ELSE body END"""
+_PENDING_OF = """
+    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
+    WHERE conversation_id = :cid AND status = 'pending'"""
+_CLAIM = """
+    UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
+    RETURNING id"""
 _RELEASE = "UPDATE inbox SET status = :pending, processed_at = NULL WHERE id = :id"
 _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
@@ -183,6 +189,30 @@ class Journal:
             (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
             key=lambda e: e.id,
         )
+
+    def pending_of(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
+        """``entry`` and the other pending events of its conversation, oldest first (only
+        the other events' bodies are read back). Nothing is claimed."""
+        rows = self.sql.all(
+            conn,
+            _PENDING_OF,
+            {"cid": entry.inbound.conversation_id, "id": entry.id},
+        )
+        parse = inbound_from_json
+        return sorted(
+            (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
+            key=lambda e: e.id,
+        )
+
+    def claim(self, conn: Connection, entry_id: int) -> bool:
+        """Mark a pending event done in the caller's transaction, so the work done for it
+        commits with the claim; False when another worker claimed it first."""
+        row = self.sql.one(
+            conn,
+            _CLAIM,
+            {"done": DONE, "at": self.sql.time(_now()), "id": entry_id},
+        )
+        return row is not None
 
     def release(self, conn: Connection, entry_id: int) -> None:
         """Hand a claimed event back: pending again, for a later run (a restart) to process."""

@@ -1,13 +1,23 @@
 """The chat service: from an acknowledged webhook event to replies on the shopper's screen.
 
     receive(): verify -> parse -> commit to the inbox -> (the webhook answers 200) -> dispatch
-    process(): per conversation, in order: run the turn; commit session + inbox done + outbox
+    process(): per conversation, in the platform's order, each event in three steps:
+               load   one short database job: the session and its version (or a hook
+                      takes the event over: answered right there)
+               think  the engine and its actions on the event loop, plain actions in worker
+                      threads, no transaction held: a slow Stripe, HTTP API or language
+                      model delays its own shopper only
+               commit a second short job: claim the event, save the session if it is still
+                      at the version loaded, queue the replies; if another worker moved the
+                      session on, roll back and think again on the newer one
     flush():   send the conversation's queued calls in order; keep what fails for a retry
 
-Everything acknowledged is processed exactly once, even across a crash: an inbox entry is
-claimed (pending -> done) in the same transaction as the session it produced and the replies
-it queued, and a worker that finds it already claimed writes nothing. All database work goes
-through one group-committing thread (bot/committer.py).
+Everything acknowledged is processed once, even across a crash: an inbox entry is claimed
+(pending -> done) in the same transaction as the session it produced and the replies it
+queued, and a worker that finds it already claimed writes nothing. What actions write (a
+cart line, an order) commits in jobs of their own during *think*: a crash between one and
+the turn's commit runs the turn again on restart. All database work goes through one
+group-committing thread (bot/committer.py).
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -32,18 +42,24 @@ from adapters.base import (
     SendResult,
     StatusInbound,
 )
-from flows import SessionState, run_turn
+from flows import SessionState, arun_turn
 from flows.replies import Reply
 
-from .committer import Committer
+from .committer import Committer, CommitterWork
 from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 from .interpreter import Interpreter, context_for, interpreted
 from .logsafe import conversation_ref
+from .storage import StaleSessionError
+from .turnhook import TurnHook, TurnHookBase
 
 log = logging.getLogger("shopchat.service")
+
+T = TypeVar("T")
+# A commit that finds the session changed by another worker is thought again, this often.
+MAX_TURN_ATTEMPTS = 5
 
 # payment: a Telegram successful_payment, applied by the checkout hook; comment: a public
 # comment, answered (once) by the comment hook (bot/comments.py).
@@ -72,39 +88,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class TurnHook(Protocol):
-    """A feature that sees every acknowledged event inside its processing transaction.
+@dataclass(frozen=True)
+class Loaded:
+    """What a turn's load job read: the session to think on and the version it had."""
 
-    ``before_turn`` may take an event over: returning a list of calls (maybe empty) means the
-    hook answered it and the bot does not run (a person owns the conversation; a payment event
-    was applied). ``None`` lets the next hook, then the bot, handle it. ``after_turn`` sees what
-    the bot did (the transcript, hand-off effects) and may return calls to send after the
-    turn's replies (a Telegram invoice the turn asked for). Both run in the transaction that
-    claims the event, so what they write commits with it, exactly once.
+    state: SessionState
+    version: int | None
+    now: datetime
 
-    Two optional methods (looked up by name, so existing hooks need not define them):
-    ``reshape(conn, inbound, state, replies, effects, now) -> list[Reply]`` may replace the
-    bot's replies before they are rendered (the hand-off desk puts its acknowledgement in
-    place of the engine's generic hand-off text) and append effects; it must only read.
-    ``silences(conversation_id) -> bool`` says, without the database, that no typing
-    indicator may be shown (a person owns the conversation). ``end_turn()`` is called after
-    every event, however it went, to drop per-turn state. ``prepare(conn, inbound, state,
-    now)`` may fill the session before the engine runs (the customer's remembered facts).
-    """
 
-    def before_turn(
-        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
-    ) -> list[OutboundCall] | None: ...
+@dataclass(frozen=True)
+class Done:
+    """An event answered in its load job (a hook took it over, or no turn was needed)."""
 
-    def after_turn(
-        self,
-        conn: Connection,
-        inbound: MessageInbound,
-        state: SessionState,
-        replies: Sequence[Reply],
-        effects: Sequence[Any],
-        now: datetime,
-    ) -> list[OutboundCall] | None: ...
+    queued: list[OutboxEntry]
+
+
+class _Claimed(Exception):
+    """The event was claimed by another worker first: the job that found out rolls back."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class ChatService:
         max_concurrency: int = 64,
         hooks: Sequence[TurnHook] = (),
         interpreter: Interpreter | None = None,
+        reorder_window: float = 0.0,
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -145,7 +147,11 @@ class ChatService:
         self.typing_delay = typing_delay
         self.hooks = list(hooks)
         self.interpreter = interpreter
+        self.reorder_window = reorder_window
+        # Accepted events waiting out the reordering window before they are dispatched.
+        self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
         self.db = Committer(conversations.store)
+        self._work: CommitterWork | None = None  # what actions write with (made on the loop)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
         self._typing: set[asyncio.Task[SendResult]] = set()  # keeps typing sends alive
@@ -183,9 +189,35 @@ class ChatService:
             return fresh
 
         entries = await self.db.run(job)
+        if self.reorder_window <= 0:
+            for entry in entries:
+                await self.dispatcher.submit(entry.inbound.conversation_id, entry)
+            return len(entries)
+        # True order: an event waits out a short window before its turn, so that an earlier
+        # one of its conversation delivered a moment later (Telegram sends updates over
+        # parallel connections) is still pending then, and _load_first answers it first.
+        # The wait holds no dispatcher slot: it is a timer, not a task.
+        loop = asyncio.get_running_loop()
         for entry in entries:
-            await self.dispatcher.submit(entry.inbound.conversation_id, entry)
+            cid = entry.inbound.conversation_id
+            timer = loop.call_later(self.reorder_window, self._release, entry.id)
+            self._held[entry.id] = (timer, cid, entry)
         return len(entries)
+
+    def _release(self, entry_id: int) -> None:
+        held = self._held.pop(entry_id, None)
+        if held is not None:
+            timer, cid, entry = held
+            timer.cancel()
+            try:
+                self.dispatcher.put(cid, entry)
+            except RuntimeError:  # shutting down: it stays pending, for the next start
+                log.info("inbox %s is left for the next start", entry.id)
+
+    def _release_all(self) -> None:
+        """Dispatch every held event now (drain, close)."""
+        for entry_id in sorted(self._held):
+            self._release(entry_id)
 
     # -- processing ----------------------------------------------------------------------
     async def _process(self, conversation_id: str, entry: InboxEntry) -> None:
@@ -195,138 +227,182 @@ class ChatService:
             self.typing_delay, self._show_typing, link, entry.inbound
         )
         try:
-            entry = await self._interpret(entry)
-            queued = await self.db.run(lambda conn: self._run_pending(conn, conversation_id, entry))
+            first = await self._guarded(partial(self._load_first, entry), entry)
+            if first is None:
+                return
+            batch, loaded = first
+            if not batch:
+                log.info("inbox %s was processed by another worker", entry.id)
+            for n, item in enumerate(batch):
+                queued = await self._run(item, loaded if n == 0 else None)
+                if queued:
+                    await self.deliver(Pushed(conversation_id, queued))
         finally:
             timer.cancel()
-        await self.deliver(Pushed(conversation_id, queued))
-
-    async def _interpret(self, entry: InboxEntry) -> InboxEntry:
-        """The entry with the interpreter's reading of its text (bot/interpreter.py)."""
-        inbound = entry.inbound
-        if self.interpreter is None or not isinstance(inbound, MessageInbound):
-            return entry
-        project = self.conversations.engine.project
-        context = context_for(
-            project, inbound.conversation_id, inbound.channel, inbound.locale, self.clock()
-        )
-        event = await interpreted(self.interpreter, inbound.event, context)
-        if event is inbound.event:
-            return entry
-        return InboxEntry(entry.id, inbound.model_copy(update={"event": event}))
 
     def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
             return
-        for hook in self.hooks:
-            silences = getattr(hook, "silences", None)
-            if silences is not None and silences(inbound.conversation_id):
-                return
+        if any(hook.silences(inbound.conversation_id) for hook in self.hooks):
+            return
         call = link.typing(inbound)
         if call is not None:
             task = asyncio.create_task(link.sender.send(call))
             self._typing.add(task)
             task.add_done_callback(self._typing.discard)
 
-    def _run_pending(
-        self, conn: Connection, conversation_id: str, entry: InboxEntry
-    ) -> list[OutboxEntry]:
-        """Process ``entry`` and any earlier-ordered entries of the conversation still pending.
+    def _load_first(
+        self, entry: InboxEntry, conn: Connection
+    ) -> tuple[list[InboxEntry], Loaded | Done | None]:
+        """The conversation's pending events in the platform's order, and the first one loaded.
 
-        Telegram may deliver one chat's updates over parallel connections; ordering by
-        update_id here restores the order the shopper wrote in. The events are claimed first,
-        in the same statement that finds them: one another worker claimed is not here.
+        Telegram may deliver one chat's updates over parallel connections: ordering by
+        update_id here restores the order the shopper wrote in. Nothing is claimed yet: each
+        event is claimed by the job that commits what it produced.
         """
-        batch = self.journal.claim_upto(conn, entry)
+        batch = self.journal.pending_of(conn, entry)
+        batch.sort(key=_platform_order)
         if not batch:
-            log.info("inbox %s was processed by another worker", entry.id)
-        batch.sort(key=lambda e: (_order_key(e.inbound), e.id))
-        queued: list[OutboxEntry] = []
-        for item in batch:
-            queued += self._run_one(conn, item)
-        return queued
+            return batch, None
+        return batch, self._load(batch[0], self.clock(), conn)
 
-    def _run_one(self, conn: Connection, entry: InboxEntry) -> list[OutboxEntry]:
+    async def _run(self, item: InboxEntry, loaded: Loaded | Done | None) -> list[OutboxEntry]:
+        """One event through load, think and commit; thought again when its commit loses to
+        another worker's (the session's version moved on)."""
+        cid = item.inbound.conversation_id
         try:
-            return self._run_hooked(conn, entry)
+            for _attempt in range(MAX_TURN_ATTEMPTS):
+                if loaded is None:
+                    loaded = await self._guarded(partial(self._load, item, self.clock()), item)
+                if loaded is None:
+                    return []
+                if isinstance(loaded, Done):
+                    return loaded.queued
+                try:
+                    replies, effects = await self._think(item, loaded)
+                except Exception as exc:  # a bug in an action or the engine: record, move on
+                    await self._failed(item, exc)
+                    return []
+                try:
+                    return await self.db.run(partial(self._commit, item, loaded, replies, effects))
+                except StaleSessionError:
+                    log.info("inbox %s: the session moved on meanwhile; thinking again", item.id)
+                    loaded = None
+                except Exception as exc:
+                    await self._failed(item, exc)
+                    return []
+            log.error(
+                "inbox %s: %d commits in a row lost to other workers changing %s; given up",
+                item.id,
+                MAX_TURN_ATTEMPTS,
+                conversation_ref(cid),
+            )
+            await self._failed(item, RuntimeError(f"{MAX_TURN_ATTEMPTS} conflicting commits"))
+            return []
         finally:
-            # Whatever happened (a hook took the event over, the turn failed), hooks holding
-            # per-turn state (checkout binds the turn's transaction) let go of it here.
             for hook in self.hooks:
-                end = getattr(hook, "end_turn", None)
-                if end is not None:
-                    end()
+                hook.end_turn(cid)
 
-    def _run_hooked(self, conn: Connection, entry: InboxEntry) -> list[OutboxEntry]:
-        inbound = entry.inbound
+    async def _guarded(self, job: Callable[[Connection], T], item: InboxEntry) -> T | None:
+        """A load job; None when the event is someone else's or failed (recorded)."""
+        try:
+            return await self.db.run(job)
+        except _Claimed:
+            log.info("inbox %s was processed by another worker", item.id)
+        except Exception as exc:  # a bug in a hook: record, move on
+            await self._failed(item, exc)
+        return None
+
+    async def _failed(self, item: InboxEntry, exc: BaseException) -> None:
+        log.error("inbox %s failed: %s: %s", item.id, type(exc).__name__, exc, exc_info=exc)
+        message = f"{type(exc).__name__}: {exc}"
+        await self.db.run(lambda conn: self.journal.fail(conn, item.id, message))
+
+    # load: one short database job
+    def _load(self, item: InboxEntry, now: datetime, conn: Connection) -> Loaded | Done:
+        inbound = item.inbound
         link = self.links.get(inbound.channel)
         if link is None:
             log.warning(
-                "inbox %s: channel %s is not configured; left pending", entry.id, inbound.channel
+                "inbox %s: channel %s is not configured; left pending", item.id, inbound.channel
             )
-            self.journal.release(conn, entry.id)
-            return []
-        now = self.clock()
-        turn: tuple[SessionState, Sequence[Reply], Sequence[Any]] | None = None
-        try:
-            # Compute first, write after: a failure here leaves nothing half-written.
-            calls = self._hooked(conn, link, inbound, now)
-            state: SessionState | None = None
-            version: int | None = None
+            return Done([])
+        for hook in self.hooks:
+            calls = hook.take_over(conn, link, inbound, now)
             if calls is not None:
-                pass
-            elif isinstance(inbound, MessageInbound):
-                state, version, calls, replies, effects = self._turn(conn, link, inbound, now)
-                turn = (state, replies, effects)
-            elif isinstance(inbound, PreCheckoutInbound):
-                calls = _owned([c for c in [link.pre_checkout(inbound)] if c is not None], inbound)
-            else:
-                calls = []
-        except Exception as exc:  # a bug must not wedge the conversation: record, move on
-            log.exception("inbox %s failed: %s", entry.id, exc)
-            self.journal.fail(conn, entry.id, f"{type(exc).__name__}: {exc}")
-            return []
-        if state is not None:
-            store = self.conversations.store
-            store.write_in(conn, inbound.conversation_id, state.to_json(), version)
+                return Done(self._answered(conn, link, item, calls, now))
+        if isinstance(inbound, MessageInbound):
+            convos = self.conversations
+            cid = inbound.conversation_id
+            state, version = convos.resume(
+                convos.store.load_in(conn, cid),
+                cid,
+                locale=inbound.locale,
+                user=inbound.user,
+                channel=link.name,
+            )
+            for hook in self.hooks:
+                hook.prepare(conn, inbound, state, now)
+            return Loaded(state, version, now)
+        calls = []
+        if isinstance(inbound, PreCheckoutInbound):
+            calls = [c for c in [link.pre_checkout(inbound)] if c is not None]
+        return Done(self._answered(conn, link, item, calls, now))
+
+    def _answered(
+        self,
+        conn: Connection,
+        link: ChannelLink,
+        item: InboxEntry,
+        calls: list[OutboundCall],
+        now: datetime,
+    ) -> list[OutboxEntry]:
+        """Claim an event answered without a turn (a hook took it over) and queue the answer."""
+        if not self.journal.claim(conn, item.id):
+            raise _Claimed(item.id)  # rolls back what the hook wrote: it was answered already
+        inbound = item.inbound
         if isinstance(inbound, MessageInbound) and inbound.conversation_id:
             self.contacts.seen(conn, inbound, now)
-        if turn is not None and isinstance(inbound, MessageInbound):
-            for hook in self.hooks:
-                more = hook.after_turn(conn, inbound, *turn, now)
-                if more:
-                    calls = calls + _owned(list(more), inbound)
-        return self.journal.queue(conn, link.name, calls)
+        return self.journal.queue(conn, link.name, _owned(calls, inbound))
 
-    def _hooked(
-        self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
-    ) -> list[OutboundCall] | None:
-        for hook in self.hooks:
-            calls = hook.before_turn(conn, link, inbound, now)
-            if calls is not None:
-                return _owned(calls, inbound)
-        return None
-
-    def _turn(
-        self, conn: Connection, link: ChannelLink, inbound: MessageInbound, now: datetime
-    ) -> tuple[SessionState, int | None, list[OutboundCall], list[Reply], list[Any]]:
+    # think: on the event loop, no transaction
+    async def _think(self, item: InboxEntry, loaded: Loaded) -> tuple[list[Reply], list[Any]]:
+        inbound = item.inbound
+        assert isinstance(inbound, MessageInbound)
         convos = self.conversations
-        state, version = convos.resume(
-            convos.store.load_in(conn, inbound.conversation_id),
+        context = context_for(
+            convos.engine.project,
             inbound.conversation_id,
-            locale=inbound.locale,
-            user=inbound.user,
-            channel=link.name,
+            inbound.channel,
+            inbound.locale,
+            loaded.now,
+            loaded.state,
         )
+        event = await interpreted(self.interpreter, inbound.event, context)
+        if self._work is None:
+            self._work = CommitterWork(self.db, asyncio.get_running_loop())
+        return await arun_turn(
+            convos.engine, convos.actions, loaded.state, event, loaded.now, db=self._work
+        )
+
+    # commit: the second short database job, guarded by the session's version
+    def _commit(
+        self,
+        item: InboxEntry,
+        loaded: Loaded,
+        replies: list[Reply],
+        effects: list[Any],
+        conn: Connection,
+    ) -> list[OutboxEntry]:
+        inbound = item.inbound
+        assert isinstance(inbound, MessageInbound)
+        link = self.links[inbound.channel]
+        state, now = loaded.state, loaded.now
+        if not self.journal.claim(conn, item.id):
+            log.info("inbox %s was answered by another worker", item.id)
+            return []
         for hook in self.hooks:
-            prepare = getattr(hook, "prepare", None)
-            if prepare is not None:
-                prepare(conn, inbound, state, now)
-        replies, effects = run_turn(convos.engine, convos.actions, state, inbound.event, now)
-        for hook in self.hooks:
-            reshape = getattr(hook, "reshape", None)
-            if reshape is not None:
-                replies = reshape(conn, inbound, state, replies, effects, now)
+            replies = hook.reshape(conn, inbound, state, replies, effects, now)
         ctx = RenderContext(
             now=now,
             locale=state.locale,
@@ -340,7 +416,18 @@ class ChatService:
         else:
             rendered = link.adapter.render(inbound.recipient, replies, ctx)
         calls = _owned(link.acknowledge(inbound) + rendered, inbound)
-        return state, version, calls, list(replies), list(effects)
+        # Raises StaleSessionError when another worker committed a turn of this conversation
+        # since the load: this job rolls back (the claim too) and the turn is thought again.
+        self.conversations.store.write_in(
+            conn, inbound.conversation_id, state.to_json(), loaded.version
+        )
+        if inbound.conversation_id:
+            self.contacts.seen(conn, inbound, now)
+        for hook in self.hooks:
+            more = hook.commit(conn, inbound, state, replies, effects, now)
+            if more:
+                calls = calls + _owned(list(more), inbound)
+        return self.journal.queue(conn, link.name, calls)
 
     # -- pushed messages -----------------------------------------------------------------
     async def push(
@@ -515,7 +602,9 @@ class ChatService:
         return len(pending)
 
     async def drain(self) -> None:
-        """Wait until everything accepted so far is processed, sent and recorded as sent."""
+        """Wait until everything accepted so far is processed, sent and recorded as sent
+        (events still in the reordering window are dispatched at once)."""
+        self._release_all()
         await self.dispatcher.drain()
         if self._typing:
             await asyncio.gather(*self._typing, return_exceptions=True)
@@ -523,6 +612,7 @@ class ChatService:
             await self._recorder
 
     async def close(self) -> None:
+        self._release_all()
         await self.dispatcher.close()
         await self.drain()
         self.db.close()
@@ -536,8 +626,13 @@ def _owned(calls: list[OutboundCall], inbound: Inbound) -> list[OutboundCall]:
     ]
 
 
-def _order_key(inbound: Inbound) -> int:
-    return inbound.order_key if inbound.order_key is not None else 0
+def _platform_order(entry: InboxEntry) -> tuple[int, float, int]:
+    """The order the shopper sent a conversation's events in: Telegram's update_id; else
+    the platform's timestamp (WhatsApp, Messenger: to the second or millisecond); then
+    arrival."""
+    inbound = entry.inbound
+    sent = inbound.sent_at.timestamp() if inbound.sent_at is not None else 0.0
+    return (inbound.order_key or 0, sent, entry.id)
 
 
 __all__ = [
@@ -547,5 +642,6 @@ __all__ = [
     "Pushed",
     "Sender",
     "TurnHook",
+    "TurnHookBase",
     "UnknownConversation",
 ]

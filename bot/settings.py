@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # or tests against a local fake API.
     send_rate_limits: bool = True
     max_concurrency: int = 64  # conversations processed at once
+    # Seconds an event waits before its turn, so that one of the same conversation sent
+    # earlier but delivered a moment later is answered first (bot/service.py).
+    reorder_window: float = Field(default=0.05, ge=0, le=5)
 
     # Human hand-off notifications (bot/handoff/notify.py): a Slack incoming webhook and a
     # generic webhook signed with HMAC-SHA256. Unset: no notification of that kind.

@@ -40,7 +40,7 @@ from checkout.sample_orders import (
     order_for_locale,
     register_order_actions,
 )
-from checkout.shop import Checkout, PaymentStart
+from checkout.shop import Checkout, InvoiceRequested, PaymentStart
 from checkout.stripe import SignatureInvalid, StripeCheckout, sign, verify_signature
 from checkout.tables import metadata
 
@@ -70,6 +70,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentProviderError",
     "PaymentResult",
+    "InvoiceRequested",
     "PaymentStart",
     "PaymentStatus",
     "SampleOrders",

@@ -22,10 +22,11 @@ from sqlalchemy import Connection
 
 from checkout.book import Cart, PricedLine, split_key
 from checkout.catalog_orders import OrderedLine, TakenLine, fill_cart
+from checkout.errors import PaymentProviderError
 from checkout.l10n import format_money, pick_text
 from checkout.orders import Order
-from checkout.shop import Checkout
-from flows.actions import ActionContext, ActionError, ActionRegistry
+from checkout.shop import Checkout, InvoiceRequested, PaymentStart, StripeAttempt
+from flows.actions import ActionContext, ActionError, ActionRegistry, UnitOfWork
 from shoptext import parse_ascii_int
 
 _EMAIL_AT = "@"
@@ -156,6 +157,10 @@ def register_checkout_actions(
     book = checkout.book
     clock = now or checkout.clock
 
+    def db(ctx: ActionContext) -> UnitOfWork:
+        # The turn's unit of work in the server; the checkout's own database elsewhere.
+        return ctx.db if ctx.db is not None else checkout.db
+
     def view(conn: Connection, cart: Cart, locale: str) -> dict[str, Any]:
         totals = book.totals(conn, cart, now=clock())
         cur = totals.currency
@@ -190,7 +195,8 @@ def register_checkout_actions(
     ) -> dict[str, Any]:
         """Put a product (or one of its variants) in the cart."""
         qty = _quantity(quantity)
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             problem: str | None
             if qty is None:
                 problem, offer = "bad_quantity", None
@@ -213,11 +219,14 @@ def register_checkout_actions(
                 "cart": view(conn, current(conn, ctx), ctx.locale),
             }
 
+        return db(ctx).run(job)
+
     def update_line(ctx: ActionContext, *, item: str, quantity: Any) -> dict[str, Any]:
         """Change a cart line's quantity (0 removes it)."""
         qty = _quantity(quantity)
         product, variant = split_key(_text(item))
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             problem = (
                 "bad_quantity"
                 if qty is None
@@ -234,21 +243,30 @@ def register_checkout_actions(
             cart = view(conn, current(conn, ctx), ctx.locale)
             return {"ok": problem is None, "problem": problem, "cart": cart}
 
+        return db(ctx).run(job)
+
     def remove(ctx: ActionContext, *, item: str) -> dict[str, Any]:
         """Take a line out of the cart."""
         product, variant = split_key(_text(item))
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             removed = book.remove(conn, ctx.conversation_id, product, variant)
             return {"ok": removed, "cart": view(conn, current(conn, ctx), ctx.locale)}
 
+        return db(ctx).run(job)
+
     def show(ctx: ActionContext) -> dict[str, Any]:
         """The cart with every line re-priced, and its totals."""
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             return view(conn, current(conn, ctx), ctx.locale)
+
+        return db(ctx).run(job)
 
     def apply_code(ctx: ActionContext, *, code: str) -> dict[str, Any]:
         """Use a discount code on the cart (``problem``: unknown, expired, used_up...)."""
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             cart = current(conn, ctx)
             if not cart.lines:
                 return {"ok": False, "problem": "empty", "cart": view(conn, cart, ctx.locale)}
@@ -263,11 +281,16 @@ def register_checkout_actions(
                 cart = current(conn, ctx)
             return {"ok": problem is None, "problem": problem, "cart": view(conn, cart, ctx.locale)}
 
+        return db(ctx).run(job)
+
     def shipping_options(ctx: ActionContext) -> list[dict[str, str]]:
         """The shipping options as choices, with their prices."""
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             cart = current(conn, ctx)
-            totals = book.totals(conn, cart, now=clock())
+            return book.totals(conn, cart, now=clock())
+
+        totals = db(ctx).run(job)
         base = totals.subtotal - totals.discount
         return [
             {
@@ -281,12 +304,15 @@ def register_checkout_actions(
 
     def set_shipping(ctx: ActionContext, *, option: str) -> dict[str, Any]:
         """Choose a shipping option for the cart."""
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             found = book.config.shipping_option(_text(option))
             if found is not None and current(conn, ctx).token is not None:
                 book.set_cart_field(conn, ctx.conversation_id, shipping_option=found.id)
             cart = view(conn, current(conn, ctx), ctx.locale)
             return {"ok": found is not None, "cart": cart}
+
+        return db(ctx).run(job)
 
     def from_catalog_order(ctx: ActionContext, *, order: Any = None) -> dict[str, Any]:
         """Make the cart the one the shopper sent from the platform's catalog (a WhatsApp
@@ -298,7 +324,8 @@ def register_checkout_actions(
         ``price_changes`` (``title: shown → now``) say what differs from what the shopper
         picked; ``changed`` when any of them is not empty; ``note`` is the shopper's text.
         """
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             taken = fill_cart(
                 book,
                 conn,
@@ -307,7 +334,9 @@ def register_checkout_actions(
                 locale=ctx.locale,
                 now=clock(),
             )
-            cart = view(conn, current(conn, ctx), ctx.locale)
+            return taken, view(conn, current(conn, ctx), ctx.locale)
+
+        taken, cart = db(ctx).run(job)
         lines = [_taken(line, ctx.locale) for line in taken]
         unavailable = [i["title"] for i in lines if i["problem"] in ("unknown", "sold_out")]
         reduced = [
@@ -347,7 +376,8 @@ def register_checkout_actions(
         email = contact_text if _EMAIL_AT in contact_text else ""
         phone = "" if email else contact_text
         when = clock()
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             cart = current(conn, ctx)
 
             def refused(problem: str, **more: Any) -> dict[str, Any]:
@@ -409,43 +439,71 @@ def register_checkout_actions(
                 "payment_options": _options(checkout, channel, order.currency, ctx.locale),
             }
 
+        return db(ctx).run(job)
+
     def pay(ctx: ActionContext, *, number: str, method: str, channel: str = "") -> dict[str, Any]:
         """Start paying an order of this conversation: a Telegram invoice, a Stripe link, or
         manual payment. ``problem``: unknown, not_pending, method, sold_out, price_changed,
         provider_down."""
-        with checkout.db.transaction() as conn:
-            order = book.order(conn, _text(number))
+        work, wanted, number = db(ctx), _text(method), _text(number)
+
+        def prepare(conn: Connection) -> PaymentStart | StripeAttempt | None:
+            order = book.order(conn, number)
             if order is None or order.conversation_id != ctx.conversation_id:
-                return {"ok": False, "problem": "unknown", "method": method, "link": None}
-            started = checkout.start_payment(
-                conn, order, _text(method), channel=_text(channel), now=clock()
+                return None
+            return checkout.prepare_payment(
+                conn, order, wanted, channel=_text(channel), now=clock()
             )
-            fresh = book.order(conn, order.number)
-            assert fresh is not None
-            return {
-                "ok": started.ok,
-                "problem": started.problem,
-                "method": started.method,
-                "link": started.link,
-                "order": order_view(fresh, checkout, ctx.locale),
-            }
+
+        step = work.run(prepare)
+        if step is None:
+            return {"ok": False, "problem": "unknown", "method": method, "link": None}
+        if isinstance(step, StripeAttempt):
+            # Prepare (a database job), call Stripe (no transaction), record (another job).
+            try:
+                session = checkout.stripe_session(step, now=clock())
+            except PaymentProviderError:
+                started = PaymentStart(wanted, ok=False, problem="provider_down")
+            else:
+                started = work.run(
+                    lambda conn: checkout.record_stripe(conn, step, session, now=clock())
+                )
+        else:
+            started = step
+        if started.ok and started.method == "telegram":
+            ctx.effects.append(InvoiceRequested(ctx.conversation_id, number))
+        fresh = work.run(lambda conn: book.order(conn, number))
+        assert fresh is not None
+        return {
+            "ok": started.ok,
+            "problem": started.problem,
+            "method": started.method,
+            "link": started.link,
+            "order": order_view(fresh, checkout, ctx.locale),
+        }
 
     def lookup(ctx: ActionContext, *, number: str, contact: str) -> dict[str, Any] | None:
         """Find an order by its number and the email or phone it was placed with.
 
         Too many failed look-ups from one conversation fail the action (``on_error:``)."""
-        with checkout.db.transaction() as conn:
-            found = book.lookup(
+
+        def job(conn: Connection) -> Any:
+            return book.lookup(
                 conn, _text(number), _text(contact), who=ctx.conversation_id, now=clock()
             )
+
+        found = db(ctx).run(job)
         if found == "limited":
             raise ActionError("too many failed order look-ups; try again later")
         return order_view(found, checkout, ctx.locale) if found is not None else None
 
     def list_orders(ctx: ActionContext) -> list[dict[str, Any]]:
         """The orders placed from this conversation, newest first."""
-        with checkout.db.transaction() as conn:
-            found = book.orders_of(conn, ctx.conversation_id)
+
+        def job(conn: Connection) -> Any:
+            return book.orders_of(conn, ctx.conversation_id)
+
+        found = db(ctx).run(job)
         return [order_view(order, checkout, ctx.locale) for order in found]
 
     registry.register("cart.add", add)
@@ -472,11 +530,14 @@ def register_checkout_actions(
 
     def set_address(ctx: ActionContext, *, number: str, address: str) -> bool:
         """Give a placed, unpaid order of this conversation its delivery address."""
-        with checkout.db.transaction() as conn:
+
+        def job(conn: Connection) -> Any:
             order = book.order(conn, _text(number))
             if order is None or order.conversation_id != ctx.conversation_id:
                 return False
             return book.set_address(conn, order.number, _text(address), now=clock())
+
+        return db(ctx).run(job)
 
     registry.register("checkout.methods", methods)
     registry.register("checkout.payment_options", payment_options)

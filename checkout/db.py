@@ -1,27 +1,29 @@
-"""Which connection checkout's actions write with.
+"""The checkout's own database, for work outside a server turn.
 
-In the server every turn runs inside the chat service's transaction (one database thread,
-group commit); the checkout hook binds that connection for the turn, so cart and order
-changes commit with the turn, exactly once. Outside the server (conversation tests, the
-terminal chat) actions get a transaction of their own on the checkout's engine.
+In the server, checkout's actions write through the unit of work of their turn
+(``ActionContext.db``: short jobs on the chat service's database thread). Outside it
+(conversation tests, the terminal chat, the merchant API) they use this: each job a
+transaction of its own on the checkout's engine.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import StaticPool
 
 from checkout.tables import metadata
 
+T = TypeVar("T")
+
 
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._bound = threading.local()
 
     @classmethod
     def in_memory(cls) -> Database:
@@ -36,18 +38,18 @@ class Database:
         """Switch to the application's database (its migrations made the tables)."""
         self.engine = engine
 
-    def bind(self, conn: Connection | None) -> None:
-        """Make ``conn`` this thread's transaction for actions (None unbinds)."""
-        self._bound.conn = conn
-
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        bound: Connection | None = getattr(self._bound, "conn", None)
-        if bound is not None:
-            yield bound
-            return
         with self.engine.begin() as conn:
             yield conn
+
+    def run(self, job: Callable[[Connection], T]) -> T:
+        """Run ``job`` in a transaction of its own (a ``flows.UnitOfWork``)."""
+        with self.engine.begin() as conn:
+            return job(conn)
+
+    async def arun(self, job: Callable[[Connection], T]) -> T:
+        return await asyncio.to_thread(self.run, job)
 
 
 __all__ = ["Database"]

@@ -10,7 +10,6 @@ Which way a shopper can pay depends on the channel and on what is configured:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,10 +19,9 @@ from sqlalchemy import Connection, func, select
 
 from checkout.book import OrderBook
 from checkout.db import Database
-from checkout.errors import PaymentProviderError
 from checkout.l10n import format_money
 from checkout.orders import Order
-from checkout.stripe import StripeCheckout
+from checkout.stripe import StripeCheckout, StripeSession
 from checkout.tables import order_events
 
 ONLINE_METHODS = ("telegram", "stripe")
@@ -58,7 +56,6 @@ class Checkout:
         self.stripe = stripe
         self.telegram_provider_token = telegram_provider_token
         self.clock = clock
-        self._turn = threading.local()
         self.seeds: list[Order] = []  # demo orders imported into whichever database is used
 
     @property
@@ -111,10 +108,12 @@ class Checkout:
         found.extend(self.book.config.manual_methods)
         return found
 
-    def start_payment(
+    def prepare_payment(
         self, conn: Connection, order: Order, method: str, *, channel: str, now: datetime
-    ) -> PaymentStart:
-        """Begin paying ``order`` by ``method``; re-checks stock and prices first."""
+    ) -> PaymentStart | StripeAttempt:
+        """The database half of starting to pay ``order`` by ``method`` (re-checks stock and
+        prices first): done for Telegram and the manual methods; for Stripe, the session to
+        create, which :meth:`stripe_session` then asks Stripe for outside any transaction."""
         if order.status != "pending_payment":
             return PaymentStart(method, ok=False, problem="not_pending")
         if method not in self.methods(channel, order.currency):
@@ -122,12 +121,7 @@ class Checkout:
         problem = self.book.recheck(order, now=now)
         if problem is not None:
             return PaymentStart(method, ok=False, problem=problem)
-        if method == "telegram":
-            self.book.set_payment(conn, order.number, method=method, now=now)
-            self.request_invoice(order.conversation_id or "", order.number)
-            return PaymentStart(method)
         if method == "stripe":
-            assert self.stripe is not None
             if order.payment_method == "stripe" and order.payment_link:
                 return PaymentStart(method, link=order.payment_link)  # still open: resend it
             attempt = conn.execute(
@@ -136,42 +130,61 @@ class Checkout:
                     & order_events.c.note.like("stripe session%")
                 )
             ).scalar_one()
-            try:
-                # In the turn's transaction, but bounded by the client's short timeout; the
-                # idempotency key makes a retry of this very attempt return the same session.
-                session = self.stripe.create_session(
-                    order,
-                    title=f"Order {order.number}",
-                    success_url=self.book.config.success_url,
-                    cancel_url=self.book.config.cancel_url,
-                    idempotency_key=f"shopchat-{order.number}-{attempt + 1}",
-                    now=now,
-                )
-            except PaymentProviderError:
-                return PaymentStart(method, ok=False, problem="provider_down")
-            self.book.set_payment(
-                conn, order.number, method=method, ref=session.id, link=session.url, now=now
-            )
-            self.book.mark_payment_status(
-                conn, order.number, "pending", f"stripe session {session.id}", now
-            )
-            return PaymentStart(method, link=session.url)
+            # The idempotency key makes a retry of this very attempt (a turn thought again
+            # after a lost commit) return the same session.
+            return StripeAttempt(order, f"shopchat-{order.number}-{attempt + 1}")
         self.book.set_payment(conn, order.number, method=method, now=now)
         return PaymentStart(method)
 
-    # -- invoices asked for during a turn (sent by the Telegram hook after it) ------------
-    def request_invoice(self, conversation_id: str, number: str) -> None:
-        pending: list[tuple[str, str]] = getattr(self._turn, "invoices", [])
-        pending.append((conversation_id, number))
-        self._turn.invoices = pending
+    def stripe_session(self, attempt: StripeAttempt, *, now: datetime) -> StripeSession:
+        """Ask Stripe for the Checkout Session (network, no transaction held: a slow Stripe
+        delays this shopper only). Raises PaymentProviderError."""
+        assert self.stripe is not None
+        return self.stripe.create_session(
+            attempt.order,
+            title=f"Order {attempt.order.number}",
+            success_url=self.book.config.success_url,
+            cancel_url=self.book.config.cancel_url,
+            idempotency_key=attempt.idempotency_key,
+            now=now,
+        )
 
-    def take_invoices(self, conversation_id: str) -> list[str]:
-        pending: list[tuple[str, str]] = getattr(self._turn, "invoices", [])
-        self._turn.invoices = [p for p in pending if p[0] != conversation_id]
-        return [number for cid, number in pending if cid == conversation_id]
+    def record_stripe(
+        self, conn: Connection, attempt: StripeAttempt, session: StripeSession, *, now: datetime
+    ) -> PaymentStart:
+        """Keep the session Stripe made on the order, unless it stopped waiting for payment
+        while Stripe answered."""
+        number = attempt.order.number
+        order = self.book.order(conn, number)
+        if order is None or order.status != "pending_payment":
+            return PaymentStart("stripe", ok=False, problem="not_pending")
+        self.book.set_payment(
+            conn, number, method="stripe", ref=session.id, link=session.url, now=now
+        )
+        self.book.mark_payment_status(conn, number, "pending", f"stripe session {session.id}", now)
+        return PaymentStart("stripe", link=session.url)
 
-    def reset_turn(self) -> None:
-        self._turn.invoices = []
+
+@dataclass(frozen=True)
+class StripeAttempt:
+    """A Stripe Checkout Session to create for ``order``, with its idempotency key."""
+
+    order: Order
+    idempotency_key: str
 
 
-__all__ = ["ONLINE_METHODS", "Checkout", "PaymentStart"]
+@dataclass(frozen=True)
+class InvoiceRequested:
+    """A turn's effect: once it has committed, send the Telegram invoice of order ``number``."""
+
+    conversation_id: str
+    number: str
+
+
+__all__ = [
+    "ONLINE_METHODS",
+    "Checkout",
+    "InvoiceRequested",
+    "PaymentStart",
+    "StripeAttempt",
+]

@@ -1,7 +1,7 @@
 """The customer book's part in every turn: her facts in, what the flow remembered out.
 
 ``prepare`` puts the customer's facts on the session before the engine runs (templates read
-them as ``customer.*``); ``after_turn`` keeps the facts the turn's ``remember:`` steps
+them as ``customer.*``); ``commit`` keeps the facts the turn's ``remember:`` steps
 produced. Facts are cached per conversation for ``refresh`` (a minute): another process's
 change (an agent's edit, the same customer writing on another channel) shows within it.
 """
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from adapters.base import MessageInbound, RenderContext
+from bot.turnhook import TurnHookBase
 from flows import ChoiceInput, Remember, SessionState, TextInput, TextReply
 
 from .book import CustomerBook
@@ -23,27 +24,29 @@ from .consent import ACKNOWLEDGEMENT, UNSUBSCRIBE_PAYLOAD, set_consent, stop_lan
 _REMEMBER = 100_000  # conversations cached; then start over
 
 
-class CustomerHook:
-    """A chat-service turn hook (bot/service.py ``TurnHook``) for the customer book."""
+class CustomerHook(TurnHookBase):
+    """A chat-service turn hook (bot/turnhook.py) for the customer book."""
 
     def __init__(self, book: CustomerBook, *, refresh: timedelta = timedelta(seconds=60)) -> None:
         self.book = book
         self.refresh = refresh
         self._cache: dict[str, tuple[int, dict[str, Any], datetime]] = {}
-        self._ack: tuple[str, list[Any]] | None = None  # this turn's unsubscribe answer
+        # Unsubscribe answers, per conversation, from a turn's load to its commit.
+        self._acks: dict[str, list[Any]] = {}
 
     def forget(self, conversation_ids: Iterable[str]) -> None:
         """Drop what this process remembers of erased conversations (bot/privacy.py)."""
         for cid in conversation_ids:
             self._cache.pop(cid, None)
 
-    def before_turn(
+    def take_over(
         self, conn: Connection, link: Any, inbound: Any, now: datetime
     ) -> list[Any] | None:
         """A stop word or the UNSUBSCRIBE button: withdraw marketing consent, say so once.
 
         The bot still runs ("stop" also cancels what she was doing); the acknowledgement
-        follows its replies (``after_turn``)."""
+        follows its replies (``commit``). Withdrawing consent commits with the load job: it
+        stands even if the turn then fails."""
         if not isinstance(inbound, MessageInbound):
             return None
         event = inbound.event
@@ -60,11 +63,11 @@ class CustomerHook:
         if changed:  # told once: a repeated STOP is not acknowledged again
             text = ACKNOWLEDGEMENT.get(language) or ACKNOWLEDGEMENT["en"]
             ctx = RenderContext(now=now, locale=language, last_inbound_at=now)
-            self._ack = (cid, link.adapter.render(inbound.recipient, [TextReply(text)], ctx))
+            self._acks[cid] = link.adapter.render(inbound.recipient, [TextReply(text)], ctx)
         return None
 
-    def end_turn(self) -> None:
-        self._ack = None
+    def end_turn(self, conversation_id: str) -> None:
+        self._acks.pop(conversation_id, None)
 
     def prepare(self, conn: Connection, inbound: Any, state: SessionState, now: datetime) -> None:
         cid = inbound.conversation_id
@@ -77,7 +80,7 @@ class CustomerHook:
             facts = cached[1]
         state.customer = dict(facts)
 
-    def after_turn(
+    def commit(
         self,
         conn: Connection,
         inbound: Any,
@@ -97,10 +100,7 @@ class CustomerHook:
             # runs after the cache entry this turn's prepare() set at commit.
             self._cache.pop(cid, None)
             _after_commit(conn, lambda: self._cache.pop(cid, None))
-        ack, self._ack = self._ack, None
-        if ack is not None and ack[0] == inbound.conversation_id:
-            return ack[1]
-        return None
+        return self._acks.pop(inbound.conversation_id, None)
 
     def _keep(
         self, conn: Connection, cid: str, entry: tuple[int, dict[str, Any], datetime]

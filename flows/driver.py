@@ -48,8 +48,9 @@ def _threads() -> ThreadPoolExecutor:
 
 
 def _context(
-    engine: Engine, state: SessionState, now: datetime, db: UnitOfWork | None
+    engine: Engine, state: SessionState, now: datetime, db: UnitOfWork | None, effects: list[Any]
 ) -> ActionContext:
+    # Made for each action: the turn may have changed the session's locale before it.
     return ActionContext(
         conversation_id=state.conversation_id,
         locale=state.locale,
@@ -58,6 +59,7 @@ def _context(
         channel=state.channel,
         now=now,
         db=db,
+        effects=effects,
     )
 
 
@@ -111,7 +113,7 @@ async def arun_turn(
     actions asked for (``ActionContext.effects``). ``db`` is what actions write with;
     ``offload=False`` runs plain actions inline (for callers already off the event loop).
     """
-    ctx = _context(engine, state, now, db)
+    asked: list[Any] = []  # the actions' effects
     flow = turn_flow(engine, state, event, now)
     try:
         call = next(flow)
@@ -120,6 +122,7 @@ async def arun_turn(
             if isinstance(spec, ActionResult):
                 result = spec
             else:
+                ctx = _context(engine, state, now, db, asked)
                 try:
                     if spec.is_async:
                         value = await spec.func(ctx, **call.args)
@@ -136,7 +139,7 @@ async def arun_turn(
             call = flow.send(result)
     except StopIteration as done:
         replies, effects = done.value
-        return replies, [*effects, *ctx.effects]
+        return replies, [*effects, *asked]
 
 
 def run_turn(

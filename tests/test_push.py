@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from adapters.base import OutboundCall
 from bot.app import create_app
 from bot.service import UnknownConversation
+from bot.turnhook import TurnHookBase
 from flows.replies import TextReply
 from tests.support.fake_telegram import text_update
 from tests.test_webhooks import (
@@ -80,18 +81,18 @@ def test_whatsapp_push_outside_the_24_hour_window_sends_nothing(tmp_path, platfo
         assert len(platform.calls("/messages")) == before + 1
 
 
-class Silence:
+class Silence(TurnHookBase):
     """A hook that takes over every text message of one chat, answering with a fixed call."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def before_turn(self, conn, link, inbound, now):
+    def take_over(self, conn, link, inbound, now):
         if inbound.conversation_id == "telegram:7":
             return [OutboundCall("sendMessage", {"chat_id": 7, "text": "an agent will answer"})]
         return None
 
-    def after_turn(self, conn, inbound, state, replies, effects, now):
+    def commit(self, conn, inbound, state, replies, effects, now):
         self.seen.append(inbound.conversation_id)
 
 

@@ -202,11 +202,21 @@ def test_concurrent_duplicate_deliveries_are_answered_once(client, platform):
     assert len(platform.calls("/sendMessage")) == 1
 
 
-def test_one_chats_updates_are_answered_in_update_id_order(client, platform):
-    tg(client, text_update(10, 44, "hi"))
-    tg(client, {**text_update(11, 44, "3")})
-    tg(client, text_update(12, 44, "menu"))
-    settle(client)
+def test_one_chats_updates_are_answered_in_update_id_order(tmp_path, platform):
+    """Telegram delivers one chat's updates over parallel connections: 11 may come before
+    10. Within the reordering window they are answered in update_id order."""
+    settings = channel_settings(tmp_path).model_copy(update={"reorder_window": 5.0})
+    app = create_app(
+        make_project(tmp_path),
+        settings,
+        transport=httpx.MockTransport(platform.handler),
+        typing_delay=60,
+    )
+    with TestClient(app) as client:
+        tg(client, text_update(11, 44, "3"))  # the answer to the question 10 asks...
+        tg(client, text_update(10, 44, "hi"))  # ...delivered before it
+        tg(client, text_update(12, 44, "menu"))
+        settle(client)  # ends the window at once
     texts = [c["text"] for c in platform.calls("/sendMessage")]
     assert texts == [
         "Hi Ana! Pick &lt;b&gt;one&lt;/b&gt;:",

@@ -32,6 +32,7 @@ from bot.service import ChatService, Pushed, UnknownConversation
 from flows import ActionRegistry, Project, Reply, SessionState, StartInput, TextReply, run_turn
 from flows.engine import Engine
 
+from ..committer import InTransaction
 from ..logsafe import conversation_ref
 from . import queue
 from .config import HandoffConfig
@@ -364,7 +365,10 @@ class HandoffDesk:
         locale = state.locale
         replies: list[Reply] = [TextReply(self.hook.system("handoff_returned", locale))]
         if flow is not None:
-            more, _effects = run_turn(self.engine, self.actions, state, StartInput(flow=flow), now)
+            # Already in a database job: the flow's actions write in its transaction.
+            more, _effects = run_turn(
+                self.engine, self.actions, state, StartInput(flow=flow), now, db=InTransaction(conn)
+            )
             replies += more
         store.write_in(conn, t.conversation_id, state.to_json(), version)
         return replies

@@ -1,13 +1,13 @@
-"""The desk's side of every turn (a :class:`bot.service.TurnHook`).
+"""The desk's side of every turn (a :class:`bot.turnhook.TurnHook`).
 
-- ``before_turn``: while a person owns the conversation the bot does not run; the shopper's
+- ``take_over``: while a person owns the conversation the bot does not run; the shopper's
   message goes to the transcript and the agent (a live event). A message soon after a ticket
   was resolved re-opens it.
 - ``reshape``: a hand-off in this turn (the engine's, or an angry message, or too many
   misunderstood messages in a row) gets the desk's acknowledgement instead of the engine's
   generic text: the shopper's first name and the expected wait, or, outside business hours,
   when someone will answer and that the bot can help meanwhile.
-- ``after_turn``: every bot turn goes to the transcript; a hand-off opens a ticket.
+- ``commit``: every bot turn goes to the transcript; a hand-off opens a ticket.
 
 Who owns a conversation: a ticket assigned to an agent, or waiting within business hours.
 A ticket opened outside business hours lets the bot carry on until an agent claims it.
@@ -42,6 +42,7 @@ from flows import (
 from flows.replies import ImageReply, ProductCards
 
 from ..logsafe import conversation_ref
+from ..turnhook import TurnHookBase
 from . import queue
 from .config import HandoffConfig
 from .events import DeskEvents
@@ -97,7 +98,7 @@ def first_name(user: dict[str, Any] | None, fallback: str | None = None) -> str:
     return str(name).split()[0] if str(name).strip() else ""
 
 
-class HandoffHook:
+class HandoffHook(TurnHookBase):
     def __init__(
         self,
         project: Project,
@@ -115,8 +116,9 @@ class HandoffHook:
         # notifications right after the turn commits instead of at the next sweep.
         self.nudge: Callable[[], None] | None = None
         self.counters = {"handoffs": 0, "messages_to_agents": 0, "reopened": 0}
-        # The newest ticket of each conversation seen in the current turn: read once per turn
-        # (before_turn, reshape and after_turn all ask), forgotten in end_turn.
+        # The newest ticket of each conversation, read once per database job of a turn
+        # (reshape and commit both ask): dropped when a job starts and in end_turn, so a
+        # ticket an agent claimed while the turn was thought out is seen at its commit.
         self._tickets: dict[str, TicketSummary | None] = {}
 
     def _latest(self, conn: Connection, cid: str) -> TicketSummary | None:
@@ -135,8 +137,8 @@ class HandoffHook:
             self._silent.discard(cid)
             self._tickets.pop(cid, None)
 
-    def end_turn(self) -> None:
-        self._tickets.clear()
+    def end_turn(self, conversation_id: str) -> None:
+        self._tickets.pop(conversation_id, None)
 
     # -- ownership --------------------------------------------------------------------------
     def silences(self, conversation_id: str) -> bool:
@@ -152,12 +154,13 @@ class HandoffHook:
             self._silent.discard(conversation_id)
 
     # -- before the bot ---------------------------------------------------------------------
-    def before_turn(
+    def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
     ) -> list[OutboundCall] | None:
         cid = inbound.conversation_id
         if not self.config.enabled or not isinstance(inbound, MessageInbound) or not cid:
             return None
+        self._tickets.pop(cid, None)
         ticket = self._open_for(conn, cid)
         answer: list[Reply] = []
         if ticket is None:
@@ -254,6 +257,7 @@ class HandoffHook:
     ) -> list[Reply]:
         if not self.config.enabled or not inbound.conversation_id:
             return replies
+        self._tickets.pop(inbound.conversation_id, None)  # the commit job reads afresh
         handoff = next((e for e in effects if isinstance(e, Handoff)), None)
         existing = self._open_for(conn, inbound.conversation_id)
         if handoff is None and existing is None:
@@ -310,7 +314,7 @@ class HandoffHook:
         return None
 
     # -- after the bot ----------------------------------------------------------------------
-    def after_turn(
+    def commit(
         self,
         conn: Connection,
         inbound: MessageInbound,
@@ -318,10 +322,10 @@ class HandoffHook:
         replies: Sequence[Reply],
         effects: Sequence[Any],
         now: datetime,
-    ) -> None:
+    ) -> list[OutboundCall] | None:
         cid = inbound.conversation_id
         if not self.config.enabled or not cid:
-            return
+            return None
         ticket = self._open_for(conn, cid)
         handoff = next((e for e in effects if isinstance(e, Handoff)), None)
         created = False
@@ -364,6 +368,7 @@ class HandoffHook:
             if self.nudge is not None:
                 self.nudge()
         self.note_state(ticket, cid)
+        return None
 
     def _open(
         self, conn: Connection, inbound: Inbound, handoff: Handoff, now: datetime

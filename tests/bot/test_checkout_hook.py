@@ -90,13 +90,13 @@ def test_pre_checkout_rechecks_stock_and_price_at_the_moment_of_paying():
     shelf = Shelf()
     hook, checkout, link = hook_with_order(shelf)
     with checkout.db.transaction() as conn:
-        [ok] = hook.before_turn(conn, link, pre_checkout(), NOW)
+        [ok] = hook.take_over(conn, link, pre_checkout(), NOW)
         assert ok.payload == {"pre_checkout_query_id": "q1", "ok": True}
         shelf.items[("kite", None)]["availability"] = Availability.OUT_OF_STOCK
-        [sold_out] = hook.before_turn(conn, link, pre_checkout(), NOW)
+        [sold_out] = hook.take_over(conn, link, pre_checkout(), NOW)
         assert sold_out.payload["ok"] is False
         assert "wyprzedało" in sold_out.payload["error_message"]  # in the order's language
         shelf.items[("kite", None)]["availability"] = Availability.IN_STOCK
         shelf.items[("kite", None)]["price"] = 5500
-        [repriced] = hook.before_turn(conn, link, pre_checkout(), NOW)
+        [repriced] = hook.take_over(conn, link, pre_checkout(), NOW)
         assert repriced.payload["ok"] is False and "cena" in repriced.payload["error_message"]

@@ -201,3 +201,23 @@ def test_driver_errors_surface_as_storage_errors(store: SessionStore) -> None:
     # The webhook route answers StorageError with a 503, so the platform delivers again.
     with pytest.raises(StorageError, match="inbox|schema|migrat"), store.transaction() as conn:
         journal.accept(conn, [message(1)], answerable=frozenset({"message"}))
+
+
+def test_a_turn_reads_its_conversations_pending_events_then_claims_each_once(
+    store: SessionStore,
+) -> None:
+    journal = Journal(store)
+    with store.transaction() as conn:
+        a1, b1, a2 = journal.accept(
+            conn,
+            [message(1), message(2, "telegram:8"), message(3)],
+            answerable=frozenset({"message"}),
+        )
+    with store.transaction() as conn:
+        pending = journal.pending_of(conn, a1)  # nothing claimed by reading
+        assert [e.id for e in pending] == [a1.id, a2.id]
+        assert pending[1].inbound == a2.inbound
+        assert journal.claim(conn, a2.id)
+        assert not journal.claim(conn, a2.id)  # a second worker's commit finds it taken
+        assert [e.id for e in journal.pending_of(conn, a1)] == [a1.id]
+        assert [e.id for e in journal.pending_of(conn, b1)] == [b1.id]

@@ -553,3 +553,51 @@ def test_a_payment_confirmation_committed_with_the_payment_survives_a_crash(shop
     settle(shop.client)
     assert f"We've received the payment for order {number}" in texts_since(shop.platform, start)
     assert f"Order {number} is paid" in track(zofia, number, "ana@example.com")
+
+
+class Watching(Platform):
+    """The platform fake, telling when a given Telegram chat gets a message."""
+
+    def __init__(self, chat_id: int) -> None:
+        super().__init__()
+        self.chat_id = chat_id
+        self.answered = threading.Event()
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/sendMessage") and json.loads(request.content)["chat_id"] == self.chat_id:
+            self.answered.set()
+        return super().handler(request)
+
+
+def test_a_slow_stripe_delays_only_the_shopper_paying_by_card(tmp_path):
+    platform = Watching(chat_id=7)
+    stripe_waited: list[bool] = []
+    with respx.mock(base_url=STRIPE_BASE, assert_all_called=False) as stripe:
+
+        def create(request: httpx.Request) -> httpx.Response:
+            # Stripe answers only once another shopper has had a reply: on a runtime that
+            # calls Stripe inside the database thread that reply can never come first.
+            stripe_waited.append(platform.answered.wait(20))
+            return httpx.Response(
+                200, json={"id": "cs_test_1", "url": "https://checkout.stripe.test/c/pay/1"}
+            )
+
+        stripe.post("/v1/checkout/sessions").mock(side_effect=create)
+        settings = shop_settings(tmp_path).model_copy(
+            update={"stripe_secret_key": "sk_test_123", "stripe_api_base": STRIPE_BASE}
+        )
+        app = create_app(
+            SHOP, settings, transport=httpx.MockTransport(platform.handler), typing_delay=60
+        )
+        with TestClient(app) as client, contextlib.ExitStack() as sockets:
+            shop = Shop(client, platform, sockets)
+            zofia, ben = shop.whatsapp(), shop.telegram(chat_id=7)
+            to_payment(zofia)
+            zofia.send_press(zofia.last.option("Card (payment link)"))  # Stripe is called...
+            ben.send_text("hi")  # ...and meanwhile another shopper writes: acknowledged,
+            assert platform.answered.wait(20), "another shopper waited for Stripe"  # answered
+            settle(client)
+            to_zofia = [b for _h, p, b in platform.requests if p.endswith("/messages")]
+    assert stripe_waited == [True]
+    assert "https://checkout.stripe.test/c/pay/1" in json.dumps(to_zofia)

@@ -1,0 +1,228 @@
+"""A turn is load, think, commit: no shopper waits for another's slow action, and two
+workers never both commit one turn."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+import threading
+from pathlib import Path
+
+import httpx
+
+from bot.app import create_app
+from bot.settings import Settings
+from flows import ActionContext, SessionState
+
+SECRET = "turns-secret"
+
+WAIT = """\
+triggers:
+  keywords: {en: [slow]}
+steps:
+  - action: shop.wait
+    result: waited
+  - say: "Done waiting."
+"""
+MENU = """\
+triggers:
+  keywords: {en: [hi]}
+steps:
+  - action: shop.count
+    result: seen
+  - say: "Hello, turn {{ seen }}."
+"""
+ACTIONS = """\
+def register(registry):
+    registry.register("shop.wait", lambda ctx: "placeholder")
+    registry.register("shop.count", lambda ctx: 0)
+"""
+
+
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "bot"
+    (root / "flows").mkdir(parents=True)
+    (root / "shop.yaml").write_text("name: Turns\nlocales: [en]\nstart_flow: menu\n")
+    (root / "flows" / "menu.yaml").write_text(textwrap.dedent(MENU))
+    (root / "flows" / "wait.yaml").write_text(textwrap.dedent(WAIT))
+    (root / "actions.py").write_text(ACTIONS)
+    return root
+
+
+class Chats:
+    """The Telegram API fake: what each chat was sent, and an event per chat."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, list[str]] = {}
+        self.lock = threading.Lock()
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/sendMessage"):
+            body = json.loads(request.content)
+            with self.lock:
+                self.texts.setdefault(int(body["chat_id"]), []).append(body["text"])
+        return httpx.Response(200, json={"ok": True, "result": True})
+
+    async def reply_to(self, chat: int) -> str:
+        while True:
+            with self.lock:
+                if self.texts.get(chat):
+                    return self.texts[chat][0]
+            await asyncio.sleep(0.01)
+
+
+def update(update_id: int, chat: int, text: str) -> bytes:
+    message = {
+        "message_id": update_id,
+        "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": "en"},
+        "chat": {"id": chat, "type": "private"},
+        "date": 1_790_000_000,
+        "text": text,
+    }
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+def settings(url: str) -> Settings:
+    return Settings(
+        _env_file=None, database_url=url, telegram_token="1:A", telegram_secret_token=SECRET
+    )
+
+
+async def post(http: httpx.AsyncClient, update_id: int, chat: int, text: str) -> int:
+    response = await http.post(
+        "/webhooks/telegram",
+        content=update(update_id, chat, text),
+        headers={"x-telegram-bot-api-secret-token": SECRET, "content-type": "application/json"},
+    )
+    return response.status_code
+
+
+def test_a_slow_action_delays_neither_another_chats_200_nor_its_reply(tmp_path):
+    chats = Chats()
+    app = create_app(
+        project(tmp_path),
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+        typing_delay=60,
+    )
+    entered, release = threading.Event(), threading.Event()
+
+    def wait(ctx: ActionContext) -> str:  # a project action stuck on a slow API
+        entered.set()
+        release.wait(30)
+        return "ok"
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.conversations.actions.register("shop.wait", wait, replace=True)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop") as http:
+                try:
+                    assert await post(http, 1, 501, "slow") == 200
+                    assert await asyncio.to_thread(entered.wait, 20)
+                    # While chat 501's action waits, chat 502 is acknowledged and answered.
+                    assert await asyncio.wait_for(post(http, 2, 502, "hi"), 20) == 200
+                    said = await asyncio.wait_for(chats.reply_to(502), 20)
+                    assert said == "Hello, turn 0."
+                    assert 501 not in chats.texts
+                finally:
+                    release.set()
+                await service.drain()
+        assert chats.texts[501] == ["Done waiting."]
+
+    asyncio.run(scenario())
+
+
+def test_two_workers_never_both_commit_one_turn(tmp_path):
+    """Worker A thinks a turn; the same update, delivered to worker B too, is thought and
+    committed there: A's commit finds the event claimed and writes nothing."""
+    chats = Chats()
+    root, url = project(tmp_path), f"sqlite:///{tmp_path}/t.db"
+    apps = [
+        create_app(root, settings(url), transport=httpx.MockTransport(chats.handler))
+        for _ in range(2)
+    ]
+    thinking, release = threading.Event(), threading.Event()
+    runs: list[str] = []
+
+    def count(ctx: ActionContext) -> int:
+        runs.append(ctx.conversation_id)
+        if len(runs) == 1:
+            thinking.set()
+            release.wait(30)  # worker A's thought stays open until B has committed
+        return len(runs)
+
+    async def scenario() -> None:
+        async with (
+            apps[0].router.lifespan_context(apps[0]),
+            apps[1].router.lifespan_context(apps[1]),
+        ):
+            a, b = (app.state.service for app in apps)
+            for service in (a, b):
+                service.conversations.actions.register("shop.count", count, replace=True)
+            try:
+                async with client(apps[0]) as http_a, client(apps[1]) as http_b:
+                    assert await post(http_a, 1, 601, "hi") == 200
+                    assert await asyncio.to_thread(thinking.wait, 20)
+                    assert await post(http_b, 1, 601, "hi") == 200  # a duplicate: stored once
+                    await b.recover()  # B takes up the pending update A is thinking on
+                    await b.drain()
+            finally:
+                release.set()
+            await a.drain()
+
+    asyncio.run(scenario())
+    assert len(runs) == 2  # thought by both workers...
+    assert chats.texts[601] == ["Hello, turn 2."]  # ...committed and answered once, by B
+
+
+def test_a_turn_whose_session_changed_meanwhile_is_thought_again(tmp_path):
+    """The version guard: while a turn is thought, another writer (the hand-off desk, another
+    process) saves the session; the turn's commit is refused and it is thought again on the
+    newer session, so neither write is lost."""
+    chats = Chats()
+    app = create_app(
+        project(tmp_path),
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+    )
+    thinking, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def count(ctx: ActionContext) -> int:
+        runs.append(1)
+        if len(runs) == 2:  # the second turn's first thought
+            thinking.set()
+            release.wait(30)
+        return len(runs)
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.conversations.actions.register("shop.count", count, replace=True)
+            store = service.conversations.store
+            try:
+                async with client(app) as http:
+                    assert await post(http, 1, 701, "hi") == 200
+                    await service.drain()
+                    assert await post(http, 2, 701, "hi") == 200
+                    assert await asyncio.to_thread(thinking.wait, 20)
+                    stored = store.load("telegram:701")
+                    state = SessionState.from_json(stored.data)
+                    state.slots["vip"] = True  # what another writer changed meanwhile
+                    store.save("telegram:701", state.to_json(), stored.version)
+            finally:
+                release.set()
+            await service.drain()
+            final = SessionState.from_json(store.load("telegram:701").data)
+            assert final.slots.get("vip") is True  # the other write survived the turn
+
+    asyncio.run(scenario())
+    assert len(runs) == 3  # the second turn was thought twice
+    assert chats.texts[701] == ["Hello, turn 1.", "Hello, turn 3."]
+
+
+def client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://shop")
