@@ -42,7 +42,9 @@ def show(name: str, report: Report) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--set", choices=["dev", "heldout", "fresh", "both", "all"], default="both")
+    ap.add_argument(
+        "--set", choices=["dev", "heldout", "fresh", "blind", "both", "all"], default="both"
+    )
     ap.add_argument("--failures", action="store_true", help="list the sentences it gets wrong")
     ap.add_argument("--repeat", type=int, default=5, help="timing passes over the sentences")
     args = ap.parse_args()
