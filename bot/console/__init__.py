@@ -32,6 +32,7 @@ from .api import DeskUnavailable, desk_unavailable
 from .api import router as api_router
 from .auth import ApiUnauthorized, CrossSiteRefused, LoginRequired, api_gate
 from .auth import unauthorized as api_unauthorized
+from .broadcasts import router as broadcasts_router
 from .events import Presence
 from .events import router as events_router
 from .pages import TEMPLATES
@@ -45,6 +46,7 @@ def mount_console(app: FastAPI) -> None:
     """Add the console's routes and error pages to ``app``."""
     app.state.console_presence = Presence()
     app.include_router(api_router)
+    app.include_router(broadcasts_router)  # admins' broadcasts (customers/broadcast.py)
     app.add_exception_handler(DeskUnavailable, desk_unavailable)
     app.include_router(events_router)
     app.include_router(pages_router)
