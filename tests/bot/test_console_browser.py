@@ -103,6 +103,15 @@ def test_an_agent_answers_a_web_chat_shopper_and_hands_back_to_the_bot(live, tmp
             )
             ARTIFACTS.mkdir(exist_ok=True)
             agent.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
+            # On a phone the conversation is readable: full width, the reply box reachable.
+            agent.set_viewport_size({"width": 390, "height": 844})
+            bubble = agent.locator("#transcript .msg.agent").last
+            bubble.scroll_into_view_if_needed()
+            transcript = agent.locator("#transcript").bounding_box() or {}
+            assert transcript.get("width", 0) >= 340, transcript
+            assert (bubble.bounding_box() or {}).get("width", 0) >= 200
+            expect(agent.locator("#reply-text")).to_be_visible()
+            agent.screenshot(path=str(ARTIFACTS / "console-phone.png"))
 
             agent.click("#return")
             expect(agent.locator("#flash")).to_contain_text("handed back to the bot")
