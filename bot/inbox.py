@@ -81,17 +81,12 @@ _ACCEPT = """
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
-_CLAIM_UPTO = """
-    UPDATE inbox SET status = :done, processed_at = :at
-    WHERE conversation_id = :cid AND status = 'pending' AND id <= :id
-    RETURNING id, CASE WHEN id = :id THEN NULL ELSE body END"""
 _PENDING_OF = """
     SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
     WHERE conversation_id = :cid AND status = 'pending'"""
 _CLAIM = """
     UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
     RETURNING id"""
-_RELEASE = "UPDATE inbox SET status = :pending, processed_at = NULL WHERE id = :id"
 _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
@@ -166,30 +161,6 @@ class Journal:
         rows = conn.execute(query.order_by(inbox_table.c.id)).all()
         return [InboxEntry(int(r[0]), inbound_from_json(r[1])) for r in rows]
 
-    def claim_upto(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
-        """Claim ``entry`` and its conversation's pending events stored before it, in one
-        statement; return them oldest first (only the other events' bodies are read back).
-
-        Claiming marks them done in the caller's transaction, so the work it does for them
-        commits with the claim; an event another worker claimed first is not returned. An
-        event that then fails is marked failed (:meth:`fail`) or handed back (:meth:`release`).
-        """
-        rows = self.sql.all(
-            conn,
-            _CLAIM_UPTO,
-            {
-                "cid": entry.inbound.conversation_id,
-                "done": DONE,
-                "at": self.sql.time(_now()),
-                "id": entry.id,
-            },
-        )
-        parse = inbound_from_json
-        return sorted(
-            (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
-            key=lambda e: e.id,
-        )
-
     def pending_of(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
         """``entry`` and the other pending events of its conversation, oldest first (only
         the other events' bodies are read back). Nothing is claimed."""
@@ -214,14 +185,11 @@ class Journal:
         )
         return row is not None
 
-    def release(self, conn: Connection, entry_id: int) -> None:
-        """Hand a claimed event back: pending again, for a later run (a restart) to process."""
-        self.sql.run(conn, _RELEASE, {"pending": PENDING, "id": entry_id})
-
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
+        """Mark a pending event failed (one another worker answered meanwhile stays done)."""
         conn.execute(
             update(inbox_table)
-            .where(inbox_table.c.id == entry_id)
+            .where(inbox_table.c.id == entry_id, _PENDING_INBOX)
             .values(status=FAILED, processed_at=_now(), error=error[:2000])
         )
 

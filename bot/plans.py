@@ -54,11 +54,9 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement(
-        "inbox claim",
-        inbox._CLAIM_UPTO,
-        {"cid": "telegram:1", "done": "done", "at": _AT, "id": 10**6},
+        "inbox pending of a conversation", inbox._PENDING_OF, {"cid": "telegram:1", "id": 5}
     ),
-    HotStatement("inbox release", inbox._RELEASE, {"pending": "pending", "id": 5}),
+    HotStatement("inbox claim", inbox._CLAIM, {"done": "done", "at": _AT, "id": 5}),
     HotStatement(
         "outbox queue",
         inbox._QUEUE,
