@@ -105,7 +105,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = SessionStore(settings.database_url_for(project.root))
+        store = SessionStore(
+            settings.database_url_for(project.root),
+            statement_timeout=settings.database_statement_timeout,
+            lock_timeout=settings.database_lock_timeout,
+        )
         await asyncio.to_thread(store.migrate)
         tokens = PayloadTokens(store)
         conversation_tokens = ConversationTokens(store)
@@ -211,9 +215,17 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        ok = await asyncio.to_thread(request.app.state.store.ping)
+        # Ready means a webhook's write would go through now: the database takes a write
+        # lock within SHOPCHAT_READY_TIMEOUT, not merely answers SELECT 1.
+        wait = request.app.state.settings.ready_timeout
+        try:
+            ok = await asyncio.wait_for(
+                asyncio.to_thread(request.app.state.store.can_write, wait), wait + 1.0
+            )
+        except TimeoutError:
+            ok = False
         return JSONResponse(
-            {"status": "ready" if ok else "storage unreachable"}, 200 if ok else 503
+            {"status": "ready" if ok else "storage unavailable"}, 200 if ok else 503
         )
 
     async def handshake(request: Request, name: str) -> Response:

@@ -186,9 +186,10 @@ class Journal:
         return row is not None
 
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
+        """Mark a pending event failed (one another worker answered meanwhile stays done)."""
         conn.execute(
             update(inbox_table)
-            .where(inbox_table.c.id == entry_id)
+            .where(inbox_table.c.id == entry_id, _PENDING_INBOX)
             .values(status=FAILED, processed_at=_now(), error=error[:2000])
         )
 

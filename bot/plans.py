@@ -100,6 +100,7 @@ HOT: tuple[HotStatement, ...] = (
             "name": "Ana",
             "locale": "en",
             "at": _AT,
+            "stale": _AT,
             "no": False,
         },
         reads=False,
