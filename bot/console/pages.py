@@ -592,7 +592,22 @@ async def metrics_page(request: Request, viewer: Viewer = Depends(page_viewer)) 
     desk = desk_of(request)
     if desk is None:
         return render(request, "unavailable.html", viewer, status=503)
-    return render(request, "metrics.html", viewer, m=metrics_view(await desk.metrics()))
+    funnel = await asyncio.to_thread(_sales_funnel, request.app.state.store)
+    return render(
+        request, "metrics.html", viewer, m=metrics_view(await desk.metrics()), funnel=funnel
+    )
+
+
+def _sales_funnel(store: Any) -> list[tuple[str, int, int]]:
+    """The last 7 days' funnel as the chart draws it: (stage, conversations, % of chats)."""
+    from customers.funnel import STAGES, funnel
+
+    with store.connection() as conn:
+        found = funnel(conn, datetime.now(UTC) - timedelta(days=7)).get("all")
+    if found is None:
+        return []
+    chats = found.counts["chats"] or 1
+    return [(s, found.counts[s], round(100 * found.counts[s] / chats)) for s in STAGES]
 
 
 __all__ = ["router"]
