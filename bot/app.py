@@ -74,10 +74,12 @@ def create_app(
     handoff_context: ContextProvider | None = None,
     agent_names: Callable[[str], str | None] | None = None,
     interpreter: Interpreter | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
     ``agent_names`` turns an agent id into the name that signs their replies;
-    ``interpreter`` reads typed messages before the engine (bot/interpreter.py)."""
+    ``interpreter`` reads typed messages before the engine (bot/interpreter.py); ``clock``
+    (aware UTC) is the chat service's and the console accounts' time, for tests."""
     settings = settings or Settings()
     install_log_redaction()  # also when run by uvicorn or gunicorn directly (bot/logsafe.py)
     opened = open_project(project_dir, settings)
@@ -154,6 +156,7 @@ def create_app(
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
             interpreter=interpreter or model,
             reorder_window=settings.reorder_window,
+            **({"clock": clock} if clock is not None else {}),
         )
         desk = HandoffDesk(
             service,
@@ -166,7 +169,8 @@ def create_app(
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
         app.state.checkout = checkout
-        app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
+        # The console's accounts (bot/console); their sessions and login limits keep ``clock``.
+        app.state.agents = AgentStore(store, **({"clock": clock} if clock is not None else {}))
         app.state.handoff = desk
         app.state.comments = comments
         # Erasing a shopper (bot/privacy.py): every package's data, and what these remember.
