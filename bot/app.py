@@ -139,7 +139,9 @@ def create_app(
         contacts = Contacts(store)
         comments = CommentHook(comment_rules, conversations, hook, contacts)
         region = checkout.book.region if checkout is not None else None
-        customer_hook = CustomerHook(CustomerBook(region=region))  # customers/, docs/customers.md
+        customer_hook = CustomerHook(
+            CustomerBook(region=region), link_secret=settings.customer_link_secret
+        )  # customers/, docs/customers.md
         first: list[TurnHook] = [conversation_tokens, comments, customer_hook]
         service = ChatService(
             conversations,

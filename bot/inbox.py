@@ -10,7 +10,7 @@ afterwards; unsent replies are sent after a restart too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,6 +91,12 @@ _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
     RETURNING id"""
+# A failed, not given up, earlier reply of the conversation (attempts > 0: one still in its
+# first flight is being sent by whoever queued it). Through ix_outbox_pending_conversation.
+_WAITING_BEFORE = """
+    SELECT 1 FROM outbox
+    WHERE conversation_id = :cid AND status = 'pending' AND id < :id AND attempts > 0
+    LIMIT 1"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
@@ -110,6 +116,9 @@ class OutboxEntry:
     channel: str
     call: OutboundCall
     attempts: int
+    #: an earlier reply of the conversation failed and waits for a retry (maybe queued by
+    #: another process): this one goes after it (ChatService.deliver)
+    after_unsent: bool = False
 
 
 def _now() -> datetime:
@@ -220,6 +229,10 @@ class Journal:
             )
             assert row is not None
             queued.append(OutboxEntry(int(row[0]), channel, call, 0))
+        if queued and self.sql.one(
+            conn, _WAITING_BEFORE, {"cid": queued[0].call.conversation_id, "id": queued[0].id}
+        ):
+            queued = [replace(e, after_unsent=True) for e in queued]
         return queued
 
     def unsent(self, conn: Connection, conversation_id: str | None = None) -> list[OutboxEntry]:

@@ -70,6 +70,9 @@ HOT: tuple[HotStatement, ...] = (
         },
         reads=False,
     ),
+    HotStatement(
+        "outbox waiting before", inbox._WAITING_BEFORE, {"cid": "telegram:1", "id": 10**6}
+    ),
     HotStatement("outbox sent", _sent(3), {"i0": 1, "i1": 2, "i2": 3, "at": _AT, "sent": "sent"}),
     HotStatement("outbox not sent", inbox._NOT_SENT, {"error": "x", "status": "pending", "id": 1}),
     HotStatement(

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     telegram_payment_provider_token: str | None = None
     orders_api_token: str | None = None  # bearer token of the merchant API (/api/orders)
+    # Signs link codes (customers/links.py): a chat opened from a link the shop sent joins
+    # that customer. Unset: link codes are not made nor honoured.
+    customer_link_secret: str | None = None
 
     @field_validator("stripe_secret_key")
     @classmethod

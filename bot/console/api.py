@@ -274,7 +274,7 @@ async def canned_list(request: Request, agent: Agent = Depends(api_agent)) -> JS
 async def _save(
     request: Request, body: CannedBody, agent: Agent, canned_id: int | None
 ) -> JSONResponse:
-    problem = canned_text.check_template(body.body)
+    problem = await asyncio.to_thread(canned_text.check_template, body.body)
     if problem:
         return _error(422, "bad_template", problem)
     try:
@@ -335,9 +335,8 @@ async def canned_render(
         if refused is None:
             raise
         return _error(refused.status, refused.kind, refused.message)
-    text, error = canned_text.render(
-        item.body, canned_text.template_values(opened, agent.display_name, _shop(request))
-    )
+    values = canned_text.template_values(opened, agent.display_name, _shop(request))
+    text, error = await asyncio.to_thread(canned_text.render, item.body, values)
     return JSONResponse({"text": text, "template_error": error})
 
 

@@ -373,7 +373,7 @@ async def canned_fill(
             if refusal(exc) is None:
                 raise
     values = canned_text.template_values(opened, viewer.agent.display_name, shop)
-    text, error = canned_text.render(item.body, values)
+    text, error = await asyncio.to_thread(canned_text.render, item.body, values)
     headers = {"X-Template-Error": error.replace("\n", " ")[:300]} if error else {}
     return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
 
@@ -549,7 +549,7 @@ async def canned_save(request: Request, viewer: Viewer = Depends(page_viewer)) -
     elif len(body) > MAX_TEXT:
         problem = f"The text is too long (over {MAX_TEXT} characters)."
     else:
-        problem = canned_text.check_template(body)
+        problem = await asyncio.to_thread(canned_text.check_template, body)
     if problem is None:
         try:
             await asyncio.to_thread(

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy import Connection
 from typer.testing import CliRunner
 
-from adapters.base import MessageInbound
+from adapters.base import MessageInbound, OutboundCall
+from bot.app import create_app
 from bot.cli import app as cli
 from bot.committer import Committer
 from bot.contacts import Contacts
+from bot.inbox import SendOutcome
+from bot.settings import Settings
 from bot.storage import SessionStore
 from bot.workers import workers_problem
 from flows import TextInput
+from tests.support.fake_telegram import text_update
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,3 +78,43 @@ def hello(n: int) -> MessageInbound:
         locale="en",
         order_key=n,
     )
+
+
+def test_a_reply_waits_behind_one_that_failed_in_another_process(tmp_path: Path) -> None:
+    """Another worker's send to this chat failed and waits for its retry; this worker's
+    next reply to the chat goes after it, not before."""
+    texts: list[str] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        texts.append(json.loads(request.content).get("text", ""))
+        return httpx.Response(200, json={"ok": True, "result": True})
+
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path}/w.db",
+        telegram_token="123:ABC",
+        telegram_secret_token="w-secret",
+    )
+    app = create_app(
+        ROOT / "bench" / "project",
+        settings,
+        transport=httpx.MockTransport(platform),
+        typing_delay=60,
+    )
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            earlier = OutboundCall("sendMessage", {"chat_id": 7, "text": "earlier"}, "telegram:7")
+
+            def failed_elsewhere(conn: Connection) -> None:
+                [entry] = service.journal.queue(conn, "telegram", [earlier])
+                service.journal.record_sends(conn, [SendOutcome(entry.id, "HTTP 502")])
+
+            await service.db.run(failed_elsewhere)
+            body = json.dumps(text_update(1, 7, "/start")).encode()
+            await service.receive("telegram", {"x-telegram-bot-api-secret-token": "w-secret"}, body)
+            await service.drain()
+
+    asyncio.run(scenario())
+    assert texts == ["earlier", "What's your name?"]
