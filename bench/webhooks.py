@@ -11,6 +11,7 @@ from POST to 200, and the CPU seconds each server process used.
     python bench/webhooks.py --only shopchat --db postgresql://postgres@127.0.0.1/shopchat_bench
     python bench/webhooks.py --sigkill   # kill mid-burst, restart: lost and double replies
     python bench/webhooks.py --only shopchat --db postgresql://... --runs 4 --explain
+    python bench/webhooks.py --db postgresql://... --workers 2   # one process vs two, and ptb
 
 ``--db`` runs shopchat on that database (migrated on start; give it one of its own, not a
 database other things use).
@@ -102,9 +103,20 @@ class FakeBotApi(asyncio.Protocol):
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds a process and its children (workers) have used so far."""
+    total, family = 0.0, {pid}
+    stats = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stats.append((int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()))
+        except (OSError, ValueError):
+            continue
+    for _ in range(3):  # uvicorn's supervisor, its workers, their helpers
+        family |= {p for p, fields in stats if int(fields[1]) in family}
+    for p, fields in stats:
+        if p in family:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def postgres_cpu_seconds() -> float:
@@ -257,7 +269,9 @@ async def drive(port: int, shoppers: int, chat_base: int) -> dict[str, float]:
     }
 
 
-def start_shopchat(port: int, api: str, tmp: str, db: str | None) -> subprocess.Popen[bytes]:
+def start_shopchat(
+    port: int, api: str, tmp: str, db: str | None, workers: int = 1
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SHOPCHAT_DATABASE_URL": db or f"sqlite:///{tmp}/bench.db",
@@ -276,6 +290,8 @@ def start_shopchat(port: int, api: str, tmp: str, db: str | None) -> subprocess.
         str(ROOT / "bench" / "project"),
         "--port",
         str(port),
+        "--workers",
+        str(workers),
     ]
     if os.environ.get("BENCH_PROFILE"):
         cmd = [sys.executable, os.environ["BENCH_PROFILE"], str(port)]
@@ -355,6 +371,9 @@ async def main() -> None:
     ap.add_argument("--runs", type=int, default=1, help="consecutive runs on one database")
     ap.add_argument("--explain", action="store_true", help="print the hot statements' plans")
     ap.add_argument(
+        "--workers", type=int, default=1, help="also run shopchat serve --workers N (PostgreSQL)"
+    )
+    ap.add_argument(
         "--sigkill", action="store_true", help="kill shopchat mid-burst; count double replies"
     )
     args = ap.parse_args()
@@ -368,13 +387,16 @@ async def main() -> None:
         server.close()
         return
     targets = [args.only] if args.only else ["shopchat", "python-telegram-bot"]
+    if args.workers > 1 and "shopchat" in targets:
+        targets.insert(targets.index("shopchat") + 1, f"shopchat --workers {args.workers}")
     rows: list[tuple[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(1, args.runs + 1):
             for n, name in enumerate(targets):
                 port = free_port()
-                if name == "shopchat":
-                    proc = start_shopchat(port, api, tmp, args.db)
+                if name.startswith("shopchat"):
+                    workers = args.workers if "--workers" in name else 1
+                    proc = start_shopchat(port, api, tmp, args.db, workers)
                 else:
                     proc = start_ptb(port, api)
                 try:
@@ -425,6 +447,10 @@ async def main() -> None:
     if ours and ptb and statistics.median(ptb):
         ratio = statistics.median(ours) / statistics.median(ptb)
         print(f"shopchat / python-telegram-bot (medians): {ratio:.2f}x")
+    several = rates.get(f"shopchat --workers {args.workers}")
+    if ours and several and statistics.median(ours):
+        ratio = statistics.median(several) / statistics.median(ours)
+        print(f"shopchat --workers {args.workers} / one process (medians): {ratio:.2f}x")
     if ours and len(ours) > 1 and ours[0]:
         print(f"last run / first run (shopchat): {ours[-1] / ours[0]:.0%}  (target: >= 90%)")
 

@@ -74,10 +74,12 @@ def create_app(
     handoff_context: ContextProvider | None = None,
     agent_names: Callable[[str], str | None] | None = None,
     interpreter: Interpreter | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The app. ``handoff_context`` adds orders/cart to the agents' view of a shopper;
     ``agent_names`` turns an agent id into the name that signs their replies;
-    ``interpreter`` reads typed messages before the engine (bot/interpreter.py)."""
+    ``interpreter`` reads typed messages before the engine (bot/interpreter.py); ``clock``
+    (aware UTC) is the chat service's and the console accounts' time, for tests."""
     settings = settings or Settings()
     install_log_redaction()  # also when run by uvicorn or gunicorn directly (bot/logsafe.py)
     opened = open_project(project_dir, settings)
@@ -105,7 +107,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = SessionStore(settings.database_url_for(project.root))
+        store = SessionStore(
+            settings.database_url_for(project.root),
+            statement_timeout=settings.database_statement_timeout,
+            lock_timeout=settings.database_lock_timeout,
+        )
         await asyncio.to_thread(store.migrate)
         tokens = PayloadTokens(store)
         conversation_tokens = ConversationTokens(store)
@@ -135,7 +141,9 @@ def create_app(
         contacts = Contacts(store)
         comments = CommentHook(comment_rules, conversations, hook, contacts)
         region = checkout.book.region if checkout is not None else None
-        customer_hook = CustomerHook(CustomerBook(region=region))  # customers/, docs/customers.md
+        customer_hook = CustomerHook(
+            CustomerBook(region=region), link_secret=settings.customer_link_secret
+        )  # customers/, docs/customers.md
         first: list[TurnHook] = [conversation_tokens, comments, customer_hook]
         service = ChatService(
             conversations,
@@ -148,6 +156,7 @@ def create_app(
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
             interpreter=interpreter or model,
             reorder_window=settings.reorder_window,
+            **({"clock": clock} if clock is not None else {}),
         )
         desk = HandoffDesk(
             service,
@@ -160,7 +169,8 @@ def create_app(
         )
         app.state.store, app.state.service, app.state.channels = store, service, channels
         app.state.checkout = checkout
-        app.state.agents = AgentStore(store)  # the console's accounts (bot/console)
+        # The console's accounts (bot/console); their sessions and login limits keep ``clock``.
+        app.state.agents = AgentStore(store, **({"clock": clock} if clock is not None else {}))
         app.state.handoff = desk
         app.state.comments = comments
         # Erasing a shopper (bot/privacy.py): every package's data, and what these remember.
@@ -211,9 +221,17 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        ok = await asyncio.to_thread(request.app.state.store.ping)
+        # Ready means a webhook's write would go through now: the database takes a write
+        # lock within SHOPCHAT_READY_TIMEOUT, not merely answers SELECT 1.
+        wait = request.app.state.settings.ready_timeout
+        try:
+            ok = await asyncio.wait_for(
+                asyncio.to_thread(request.app.state.store.can_write, wait), wait + 1.0
+            )
+        except TimeoutError:
+            ok = False
         return JSONResponse(
-            {"status": "ready" if ok else "storage unreachable"}, 200 if ok else 503
+            {"status": "ready" if ok else "storage unavailable"}, 200 if ok else 503
         )
 
     async def handshake(request: Request, name: str) -> Response:

@@ -6,6 +6,7 @@ import asyncio
 import errno
 import json
 import logging
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -311,12 +312,18 @@ def serve(
     project_dir: ProjectArg,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Processes sharing the port (PostgreSQL only).")] = 1,
 ) -> None:
     """Serve a bot project: channel webhooks, health checks and the web chat at /chat."""
     import uvicorn
 
     from .app import ProjectUnusable, create_app
+    from .workers import PROJECT_ENV, workers_problem
 
+    problem = workers_problem(Settings().database_url_for(project_dir.resolve()), workers)
+    if problem:
+        err.print(problem, markup=False)
+        raise typer.Exit(2)
     try:
         web = create_app(project_dir, Settings())
     except ProjectUnusable as exc:
@@ -349,8 +356,26 @@ def serve(
     )
     # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app honours
     # it from SHOPCHAT_TRUSTED_PROXIES only (bot/proxies.py).
+    if workers == 1:
+        uvicorn.run(
+            web, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False
+        )
+        return
+    # Migrate once here, not in N workers at once; each worker then builds its own app.
+    store = SessionStore(settings.database_url_for(project_dir.resolve()))
+    try:
+        store.migrate()
+    finally:
+        store.close()
+    os.environ[PROJECT_ENV] = str(project_dir.resolve())
     uvicorn.run(
-        web, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False
+        "bot.workers:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
     )
 
 

@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapters.base import Inbound
 from shopdb import UTCDateTime
 
-from .committer import after_commit
 from .rawsql import raw_sql
 from .storage import SessionStore
 
@@ -44,14 +43,15 @@ tokens_table = Table(
 )
 
 TOKEN_PREFIX = "~"
-_REMEMBER = 100_000  # conversations whose last write is remembered; then start over
 _SEEN = """
     INSERT INTO contacts (conversation_id, channel, recipient, name, locale, last_inbound_at,
                           unreachable)
     VALUES (:cid, :channel, :recipient, :name, :locale, :at, :no)
     ON CONFLICT (conversation_id) DO UPDATE
     SET last_inbound_at = excluded.last_inbound_at, unreachable = excluded.unreachable,
-        recipient = excluded.recipient"""
+        recipient = excluded.recipient
+    WHERE contacts.unreachable OR contacts.recipient <> excluded.recipient
+       OR contacts.last_inbound_at IS NULL OR contacts.last_inbound_at < :stale"""
 
 
 @dataclass(frozen=True)
@@ -74,42 +74,32 @@ class Contacts:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
         self._sql = raw_sql(store.engine.dialect)
-        # What this process last committed per conversation: (recipient, time).
-        self._written: dict[str, tuple[str, datetime]] = {}
 
     def forget(self, conversation_ids: Iterable[str]) -> None:
-        """Drop what this process remembers of erased conversations (bot/privacy.py)."""
-        for cid in conversation_ids:
-            self._written.pop(cid, None)
+        """Erased conversations (bot/privacy.py): nothing of them is kept in memory here."""
 
     def seen(self, conn: Connection, inbound: Inbound, at: datetime) -> None:
         """The shopper wrote: open the messaging window and mark them reachable.
 
-        Runs for every message, so a row this process wrote less than ``SEEN_EVERY`` ago
-        for the same recipient is not written again.
+        Runs for every message; the row is rewritten only when it changes something (a
+        blocked contact, a new recipient) or is ``SEEN_EVERY`` old, decided by the database,
+        so every process (``serve --workers``) sees the same contact.
         """
-        cid = inbound.conversation_id
-        last = self._written.get(cid)
-        if last is not None and last[0] == inbound.recipient and at - last[1] < SEEN_EVERY:
-            return
         name = inbound.user.get("name") or inbound.user.get("first_name")
         self._sql.run(
             conn,
             _SEEN,
             {
-                "cid": cid,
+                "cid": inbound.conversation_id,
                 "channel": inbound.channel,
                 "recipient": inbound.recipient,
                 "name": name,
                 "locale": inbound.locale,
                 "at": self._sql.time(at),
+                "stale": self._sql.time(at - SEEN_EVERY),
                 "no": False,
             },
         )
-        if len(self._written) > _REMEMBER:
-            self._written.clear()
-        recipient = inbound.recipient
-        after_commit(conn, lambda: self._written.__setitem__(cid, (recipient, at)))
 
     def introduce(self, conn: Connection, inbound: Inbound) -> None:
         """Know a person who has not written privately yet (a commenter): their name, and
@@ -155,7 +145,6 @@ class Contacts:
     def set_unreachable(
         self, conn: Connection, conversation_id: str, unreachable: bool = True
     ) -> None:
-        self._written.pop(conversation_id, None)  # the next message writes "reachable" again
         conn.execute(
             update(contacts_table)
             .where(contacts_table.c.conversation_id == conversation_id)

@@ -195,3 +195,33 @@ def remind_carts(
     done = asyncio.run(run())
     store.close()
     out.print(", ".join(f"{k} {v}" for k, v in sorted(done.items())))
+
+
+@app.command("link-code")
+def link_code_command(
+    ref: Annotated[str, typer.Argument(help="Her number, a conversation id, an email or phone.")],
+    days: Annotated[int, typer.Option(min=1, max=365, help="How long the code works.")] = 30,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """A signed code for a link in an email: a chat opened with it joins this customer.
+
+    Telegram: https://t.me/YOUR_BOT?start=CODE. Needs SHOPCHAT_CUSTOMER_LINK_SECRET.
+    """
+    from datetime import timedelta
+
+    from customers.links import link_code
+
+    secret = Settings().customer_link_secret
+    if not secret:
+        err.print("set SHOPCHAT_CUSTOMER_LINK_SECRET first (the app must have the same)")
+        raise typer.Exit(2)
+    store, book = _store(project), _book(project)
+    try:
+        with store.connection() as conn:
+            customer = book.find(conn, ref)
+    except CustomersError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    out.print(link_code(secret, customer, datetime.now(UTC) + timedelta(days=days)), markup=False)

@@ -10,7 +10,7 @@ afterwards; unsent replies are sent after a restart too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,21 +81,22 @@ _ACCEPT = """
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
-_CLAIM_UPTO = """
-    UPDATE inbox SET status = :done, processed_at = :at
-    WHERE conversation_id = :cid AND status = 'pending' AND id <= :id
-    RETURNING id, CASE WHEN id = :id THEN NULL ELSE body END"""
 _PENDING_OF = """
     SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
     WHERE conversation_id = :cid AND status = 'pending'"""
 _CLAIM = """
     UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
     RETURNING id"""
-_RELEASE = "UPDATE inbox SET status = :pending, processed_at = NULL WHERE id = :id"
 _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
     RETURNING id"""
+# A failed, not given up, earlier reply of the conversation (attempts > 0: one still in its
+# first flight is being sent by whoever queued it). Through ix_outbox_pending_conversation.
+_WAITING_BEFORE = """
+    SELECT 1 FROM outbox
+    WHERE conversation_id = :cid AND status = 'pending' AND id < :id AND attempts > 0
+    LIMIT 1"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
@@ -115,6 +116,9 @@ class OutboxEntry:
     channel: str
     call: OutboundCall
     attempts: int
+    #: an earlier reply of the conversation failed and waits for a retry (maybe queued by
+    #: another process): this one goes after it (ChatService.deliver)
+    after_unsent: bool = False
 
 
 def _now() -> datetime:
@@ -166,30 +170,6 @@ class Journal:
         rows = conn.execute(query.order_by(inbox_table.c.id)).all()
         return [InboxEntry(int(r[0]), inbound_from_json(r[1])) for r in rows]
 
-    def claim_upto(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
-        """Claim ``entry`` and its conversation's pending events stored before it, in one
-        statement; return them oldest first (only the other events' bodies are read back).
-
-        Claiming marks them done in the caller's transaction, so the work it does for them
-        commits with the claim; an event another worker claimed first is not returned. An
-        event that then fails is marked failed (:meth:`fail`) or handed back (:meth:`release`).
-        """
-        rows = self.sql.all(
-            conn,
-            _CLAIM_UPTO,
-            {
-                "cid": entry.inbound.conversation_id,
-                "done": DONE,
-                "at": self.sql.time(_now()),
-                "id": entry.id,
-            },
-        )
-        parse = inbound_from_json
-        return sorted(
-            (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
-            key=lambda e: e.id,
-        )
-
     def pending_of(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
         """``entry`` and the other pending events of its conversation, oldest first (only
         the other events' bodies are read back). Nothing is claimed."""
@@ -214,14 +194,11 @@ class Journal:
         )
         return row is not None
 
-    def release(self, conn: Connection, entry_id: int) -> None:
-        """Hand a claimed event back: pending again, for a later run (a restart) to process."""
-        self.sql.run(conn, _RELEASE, {"pending": PENDING, "id": entry_id})
-
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
+        """Mark a pending event failed (one another worker answered meanwhile stays done)."""
         conn.execute(
             update(inbox_table)
-            .where(inbox_table.c.id == entry_id)
+            .where(inbox_table.c.id == entry_id, _PENDING_INBOX)
             .values(status=FAILED, processed_at=_now(), error=error[:2000])
         )
 
@@ -252,6 +229,10 @@ class Journal:
             )
             assert row is not None
             queued.append(OutboxEntry(int(row[0]), channel, call, 0))
+        if queued and self.sql.one(
+            conn, _WAITING_BEFORE, {"cid": queued[0].call.conversation_id, "id": queued[0].id}
+        ):
+            queued = [replace(e, after_unsent=True) for e in queued]
         return queued
 
     def unsent(self, conn: Connection, conversation_id: str | None = None) -> list[OutboxEntry]:

@@ -29,6 +29,9 @@ from checkout import Checkout, IllegalTransition, Order, SignatureInvalid, messa
 from checkout.book import PaymentResult
 from checkout.stripe import verify_signature
 from checkout.tables import orders
+from customers.planner import Recipient
+from customers.templates import Templates, load_templates
+from customers.updates import update_by_template
 from flows.replies import TextReply
 
 from .logsafe import conversation_ref
@@ -140,6 +143,8 @@ async def change_status(request: Request, number: str, change: StatusChange) -> 
     checkout = _checkout(request)
     service: ChatService = request.app.state.service
     now = service.clock()
+    project = request.app.state.project
+    templates, _problems = load_templates(project.root, project.locales)  # templates.yaml
 
     def job(conn: Connection) -> tuple[Order | str, Pushed | None]:
         order = checkout.book.order_by_key(conn, number)
@@ -159,7 +164,7 @@ async def change_status(request: Request, number: str, change: StatusChange) -> 
         except IllegalTransition as exc:
             return str(exc), None
         tell = change.notify and change.status in NOTIFY
-        return changed, _tell(service, conn, changed, change.status) if tell else None
+        return changed, _tell(service, conn, changed, change.status, templates) if tell else None
 
     outcome, pushed = await service.db.run(job)
     if outcome == "missing":
@@ -171,12 +176,38 @@ async def change_status(request: Request, number: str, change: StatusChange) -> 
     return {"order": _as_json(outcome), "notified": len(pushed.entries) if pushed else 0}
 
 
-def _tell(service: ChatService, conn: Connection, order: Order, key: str) -> Pushed | None:
+def _tell(
+    service: ChatService,
+    conn: Connection,
+    order: Order,
+    key: str,
+    templates: Templates | None = None,
+) -> Pushed | None:
     """Queue a message to the shopper about ``order`` in ``conn``'s transaction, so it commits
-    with the change it reports; None when there is no chat. Nothing is queued when the
-    platform's window is shut."""
+    with the change it reports; None when there is no chat. When the platform's window is
+    shut, the status's template from templates.yaml goes if there is one (customers/updates.py),
+    else nothing."""
     if not order.conversation_id:
         return None
+    contact = service.contacts.get(order.conversation_id, conn) if templates else None
+    if templates is not None and contact is not None and contact.channel in service.links:
+        recipient = Recipient(
+            contact.conversation_id,
+            contact.channel,
+            contact.recipient,
+            contact.locale or order.locale,
+            contact.last_inbound_at,
+            contact.unreachable,
+        )
+        values = {
+            "order_number": order.number,
+            "tracking_url": order.tracking_url or order.tracking_number or "",
+            "total": money(order.total, order.currency, order.locale),
+        }
+        call = update_by_template(recipient, key, templates, values, service.clock())
+        if call is not None:
+            queued = service.journal.queue(conn, contact.channel, [call])
+            return Pushed(order.conversation_id, queued)
     text = message(
         key,
         order.locale,

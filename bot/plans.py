@@ -54,11 +54,9 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement(
-        "inbox claim",
-        inbox._CLAIM_UPTO,
-        {"cid": "telegram:1", "done": "done", "at": _AT, "id": 10**6},
+        "inbox pending of a conversation", inbox._PENDING_OF, {"cid": "telegram:1", "id": 5}
     ),
-    HotStatement("inbox release", inbox._RELEASE, {"pending": "pending", "id": 5}),
+    HotStatement("inbox claim", inbox._CLAIM, {"done": "done", "at": _AT, "id": 5}),
     HotStatement(
         "outbox queue",
         inbox._QUEUE,
@@ -71,6 +69,9 @@ HOT: tuple[HotStatement, ...] = (
             "at": _AT,
         },
         reads=False,
+    ),
+    HotStatement(
+        "outbox waiting before", inbox._WAITING_BEFORE, {"cid": "telegram:1", "id": 10**6}
     ),
     HotStatement("outbox sent", _sent(3), {"i0": 1, "i1": 2, "i2": 3, "at": _AT, "sent": "sent"}),
     HotStatement("outbox not sent", inbox._NOT_SENT, {"error": "x", "status": "pending", "id": 1}),
@@ -102,6 +103,7 @@ HOT: tuple[HotStatement, ...] = (
             "name": "Ana",
             "locale": "en",
             "at": _AT,
+            "stale": _AT,
             "no": False,
         },
         reads=False,

@@ -483,7 +483,9 @@ class ChatService:
     async def deliver(self, pushed: Pushed) -> None:
         """Send queued calls, once their transaction has committed; when the conversation has
         earlier replies still waiting, send those first to keep the order."""
-        if pushed.conversation_id in self._backlog:
+        # The backlog may be another process's (serve --workers): the outbox says so too.
+        waiting = any(entry.after_unsent for entry in pushed.entries)
+        if waiting or pushed.conversation_id in self._backlog:
             await self.flush(pushed.conversation_id)
         else:
             await self._send(pushed.entries, set(pushed.unreachable))

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # or tests against a local fake API.
     send_rate_limits: bool = True
     max_concurrency: int = 64  # conversations processed at once
+    # PostgreSQL: a statement that runs, or waits for a lock, longer than this is cancelled
+    # (seconds; 0: no limit), so a locked table fails requests instead of hanging them.
+    database_statement_timeout: float = 30.0
+    database_lock_timeout: float = 5.0
+    # /readyz answers 503 unless the database takes a write lock within this many seconds.
+    ready_timeout: float = 2.0
     # Seconds an event waits before its turn, so that one of the same conversation sent
     # earlier but delivered a moment later is answered first (bot/service.py).
     reorder_window: float = Field(default=0.05, ge=0, le=5)
@@ -75,6 +81,9 @@ class Settings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     telegram_payment_provider_token: str | None = None
     orders_api_token: str | None = None  # bearer token of the merchant API (/api/orders)
+    # Signs link codes (customers/links.py): a chat opened from a link the shop sent joins
+    # that customer. Unset: link codes are not made nor honoured.
+    customer_link_secret: str | None = None
 
     @field_validator("stripe_secret_key")
     @classmethod

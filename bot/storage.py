@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,19 @@ def _utcnow() -> datetime:
 class SessionStore:
     """Conversation sessions in a SQLite file or a PostgreSQL database, addressed by URL."""
 
-    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        statement_timeout: float | None = None,
+        lock_timeout: float | None = None,
+    ) -> None:
+        """``statement_timeout`` and ``lock_timeout`` (seconds; PostgreSQL) end a statement
+        that runs or waits for a lock longer, so a locked table fails a request instead of
+        hanging it; the server sets them, tools that import big catalogs do not."""
         self._clock = clock
+        self._untimed: Callable[[], Engine] | None = None
         try:
             parsed = _normalise_url(make_url(url))
         except sa_exc.ArgumentError as exc:
@@ -152,14 +164,17 @@ class SessionStore:
         try:
             if parsed.get_backend_name() == "sqlite":
                 self._engine = _sqlite_engine(parsed)
-            elif (
-                parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
-            ):
-                # libpq waits forever for a host that drops packets; fail readiness instead.
-                connect_args = {"connect_timeout": _PG_CONNECT_TIMEOUT_S}
+            elif parsed.get_backend_name() == "postgresql":
+                connect_args = _pg_connect_args(parsed, statement_timeout, lock_timeout)
                 self._engine = create_engine(
                     parsed, connect_args=connect_args, hide_parameters=True
                 )
+                if statement_timeout or lock_timeout:
+                    # Migrations may run long and wait for another process's migration lock.
+                    untimed = _pg_connect_args(parsed, None, None)
+                    self._untimed = partial(
+                        create_engine, parsed, connect_args=untimed, hide_parameters=True
+                    )
             else:
                 self._engine = create_engine(parsed, hide_parameters=True)
         except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, OSError) as exc:
@@ -170,8 +185,13 @@ class SessionStore:
         """Bring every package's tables to their newest revision; safe to run on every start."""
         for attempt in range(_MIGRATE_ATTEMPTS):
             try:
-                with self._errors():
-                    migrate(self._engine, *migration_chains())
+                engine = self._untimed() if self._untimed is not None else self._engine
+                try:
+                    with self._errors():
+                        migrate(engine, *migration_chains())
+                finally:
+                    if engine is not self._engine:
+                        engine.dispose()
                 return
             except StorageUnavailable as exc:
                 # SQLite answers "locked" at once, without waiting, when several connections
@@ -289,6 +309,30 @@ class SessionStore:
             return False
         return True
 
+    def can_write(self, timeout: float) -> bool:
+        """Whether a write transaction takes its locks within ``timeout`` seconds (readiness):
+        a database that answers SELECT 1 while its tables are locked is not ready."""
+        ms = max(1, int(timeout * 1000))
+        try:
+            with self._engine.connect() as connection:
+                if self._engine.dialect.name == "sqlite":
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={ms}")
+                    try:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock
+                        connection.exec_driver_sql("ROLLBACK")
+                    finally:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+                    return True
+                with connection.begin() as transaction:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+                    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+                    # Takes the lock a webhook's write takes, changes nothing.
+                    connection.exec_driver_sql("UPDATE sessions SET version = version WHERE false")
+                    transaction.rollback()
+        except sa_exc.SQLAlchemyError:
+            return False
+        return True
+
     def close(self) -> None:
         """Close every pooled connection; the store reconnects if used again."""
         self._engine.dispose()
@@ -352,6 +396,29 @@ def _write(
     if connection.execute(_UPDATE, params).rowcount != 1:
         raise StaleSessionError(conversation_id, expected)
     return expected + 1
+
+
+def _pg_connect_args(
+    url: URL, statement_timeout: float | None, lock_timeout: float | None
+) -> dict[str, object]:
+    """libpq's connect_timeout (it waits forever for a host that drops packets; fail readiness
+    instead) and the session's timeouts, added to any ``options`` the URL already has."""
+    args: dict[str, object] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = _PG_CONNECT_TIMEOUT_S
+    settings = [
+        f"-c{name}={int(seconds * 1000)}"
+        for name, seconds in (
+            ("statement_timeout", statement_timeout),
+            ("lock_timeout", lock_timeout),
+        )
+        if seconds
+    ]
+    if settings:
+        given = url.query.get("options") or ""
+        given = " ".join(given) if isinstance(given, tuple) else given
+        args["options"] = " ".join([given, *settings]).strip()
+    return args
 
 
 def _normalise_url(url: URL) -> URL:

@@ -85,11 +85,12 @@ def rating_text(rating: float | None, count: int, locale: str) -> str:
         return ""
     from babel.numbers import format_decimal
 
-    from flows.money import _locale
+    from flows.money import _locale, native_digits
 
     where = _locale(locale)
-    shown = format_decimal(rating, format="0.0", locale=where)
-    return f"★ {shown} ({format_decimal(count, locale=where)})"
+    shown = format_decimal(rating, format="0.0", locale=where, numbering_system="default")
+    counted = format_decimal(count, locale=where, numbering_system="default")
+    return native_digits(f"★ {shown} ({counted})", where)  # Persian: ★ ۴٫۴ (۵)
 
 
 def review_for_locale(review: Review, locale: str) -> dict[str, Any]:

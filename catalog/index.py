@@ -148,29 +148,32 @@ class IndexBuilder:
 
     # folded_terms(fold(chunk)) of whitespace-separated chunks of product texts: shops
     # repeat their words, and a dict lookup per chunk costs less than folding it again.
-    _chunks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _chunks: dict[str, tuple[int, ...]] = field(default_factory=dict)  # chunk -> term ids
     _brand_ids: dict[str, int] = field(default_factory=dict)  # as written -> brand id
-    _label_terms: dict[
+    _label_terms: dict[  # (words' term ids, term ids, fields, position of each term id)
         tuple[str, tuple[str, ...], tuple[str, ...]],
-        tuple[frozenset[str], tuple[int, ...], tuple[int, ...], dict[str, int]],
+        tuple[frozenset[int], tuple[int, ...], tuple[int, ...], dict[int, int]],
     ] = field(default_factory=dict)
 
     @property
     def products(self) -> int:
         return len(self.p_brand)
 
-    def _terms_of(self, text: str) -> set[str]:
-        """``folded_terms(fold(text))``, chunk by chunk (words never span whitespace, and
-        whitespace folds to whitespace)."""
+    def _terms_of(self, text: str) -> set[int]:
+        """Term ids of ``folded_terms(fold(text))``, chunk by chunk (words never span
+        whitespace, and whitespace folds to whitespace)."""
         chunks = text.split()
         cache = self._chunks
         found = list(map(cache.get, chunks))
         if None in found:
             if len(cache) > CHUNK_CACHE:
                 cache.clear()
-            for i, terms in enumerate(found):
-                if terms is None:
-                    found[i] = cache[chunks[i]] = tuple(folded_terms(fold(chunks[i])))
+            terms = self.terms
+            for i, tids in enumerate(found):
+                if tids is None:
+                    found[i] = cache[chunks[i]] = tuple(
+                        terms.setdefault(word, len(terms)) for word in folded_terms(fold(chunks[i]))
+                    )
         return set().union(*found)  # type: ignore[arg-type]
 
     def _id(self, table: dict[str, int], names: list[str], name: str) -> int:
@@ -216,7 +219,7 @@ class IndexBuilder:
         labels = self._label_terms.get((brand, categories, tags))
         if labels is None:
             labels = self._labels_of(brand, categories, tags)
-        label_words, label_tids, label_masks, positions = labels
+        label_set, label_tids, label_masks, positions = labels
         terms_of = self._terms_of
         title = terms_of(" ".join(titles) if len(titles) > 1 else titles[0])
         description = terms_of(
@@ -225,23 +228,17 @@ class IndexBuilder:
             else descriptions[0][:DESCRIPTION_CHARS]
         )
         description -= title
-        description -= label_words
-        if title.isdisjoint(label_words):
+        description -= label_set
+        if title.isdisjoint(label_set):
             tail: Sequence[int] = label_masks
         else:
-            common = title & label_words
+            common = title & label_set
             title -= common
             patched = list(label_masks)
-            for word in common:
-                patched[positions[word]] |= TITLE
+            for tid in common:
+                patched[positions[tid]] |= TITLE
             tail = patched
-        words = [*title, *description]
-        terms = self.terms
-        tids = list(map(terms.get, words))
-        if None in tids:
-            for i, tid in enumerate(tids):
-                if tid is None:
-                    tids[i] = terms.setdefault(words[i], len(terms))
+        tids = [*title, *description]
         # Plain lists until the segment is sorted: list.extend copies pointers, where
         # array.extend converts every int.
         self._tids.extend(tids)  # type: ignore[arg-type]
@@ -256,11 +253,11 @@ class IndexBuilder:
 
     def _labels_of(
         self, brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
-    ) -> tuple[frozenset[str], tuple[int, ...], tuple[int, ...], dict[str, int]]:
-        words, masks, word_set = _labels(brand, categories, tags)
+    ) -> tuple[frozenset[int], tuple[int, ...], tuple[int, ...], dict[int, int]]:
+        words, masks, _ = _labels(brand, categories, tags)
         terms = self.terms
         tids = tuple(terms.setdefault(w, len(terms)) for w in words)
-        found = (word_set, tids, masks, {w: n for n, w in enumerate(words)})
+        found = (frozenset(tids), tids, masks, {tid: n for n, tid in enumerate(tids)})
         if len(self._label_terms) >= LABEL_CACHE:
             self._label_terms.clear()
         self._label_terms[(brand, categories, tags)] = found

@@ -270,7 +270,7 @@ def register_checkout_actions(
             cart = current(conn, ctx)
             if not cart.lines:
                 return {"ok": False, "problem": "empty", "cart": view(conn, cart, ctx.locale)}
-            found = book.config.discount(_text(code))
+            found = book.discount(conn, _text(code), ctx.conversation_id)
             subtotal = book.totals(conn, cart, now=clock()).subtotal
             # Only the conversation is known before checkout asks for an email or phone;
             # placing the order checks the limit again under every identity.

@@ -27,6 +27,7 @@ from checkout.identity import customer_keys
 from checkout.offers import OfferSource
 from checkout.orders import Order, OrderStatus, order_number_key
 from checkout.tables import (
+    agent_codes,
     cart_lines,
     carts,
     discount_use_keys,
@@ -311,6 +312,58 @@ class OrderBook:
         conn.execute(update(carts).where(carts.c.conversation_id == cid).values(**values))
 
     # -- discounts and totals --------------------------------------------------------------
+    def discount(self, conn: Connection, code: str, conversation_id: str) -> DiscountCode | None:
+        """The shop's code ``code``, or a one-time code an agent gave this conversation."""
+        found = self.config.discount(code)
+        if found is not None:
+            return found
+        a = agent_codes.c
+        row = conn.execute(
+            select(a.code, a.percent, a.amount, a.cap, a.expires_at).where(
+                (a.code == code.strip().upper()) & (a.conversation_id == conversation_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        return DiscountCode(
+            code=row.code,
+            percent=row.percent,
+            amount=row.amount,
+            cap=row.cap,
+            ends=row.expires_at,
+            max_uses=1,
+        )
+
+    def give_code(
+        self,
+        conn: Connection,
+        conversation_id: str,
+        *,
+        agent: str,
+        now: datetime,
+        percent: int | None = None,
+        amount: int | None = None,
+        cap: int | None = None,
+        valid_for: timedelta = timedelta(days=7),
+    ) -> DiscountCode:
+        """A new one-time code for this conversation only, recorded with the agent who gave it."""
+        code = "AG" + secrets.token_hex(4).upper()
+        conn.execute(
+            insert(agent_codes).values(
+                code=code,
+                conversation_id=conversation_id,
+                percent=percent,
+                amount=amount,
+                cap=cap,
+                expires_at=now + valid_for,
+                agent=agent,
+                created_at=now,
+            )
+        )
+        found = self.discount(conn, code, conversation_id)
+        assert found is not None
+        return found
+
     def customer_keys(self, email: str, phone: str, conversation_id: str) -> tuple[str, ...]:
         """The shopper's identity keys for per-customer limits (see checkout/identity.py)."""
         return customer_keys(email, phone, conversation_id, region=self.region)
@@ -367,7 +420,7 @@ class OrderBook:
         )
         discount, problem = 0, None
         if cart.discount_code:
-            code = self.config.discount(cart.discount_code)
+            code = self.discount(conn, cart.discount_code, cart.conversation_id)
             problem = self.code_problem(conn, code, subtotal, customers, now)
             if problem is None and code is not None:
                 discount = code.discount_on(subtotal)

@@ -60,6 +60,7 @@ class DiscountCode(_Strict):
     ends: datetime | None = None
     max_uses: Annotated[int, Field(ge=1, strict=True)] | None = None
     max_uses_per_customer: Annotated[int, Field(ge=1, strict=True)] | None = None
+    cap: Annotated[int, Field(ge=1, strict=True)] | None = None  # most a percent code takes off
 
     @model_validator(mode="after")
     def _one_kind(self) -> DiscountCode:
@@ -75,7 +76,8 @@ class DiscountCode(_Strict):
         """The discount for ``subtotal`` minor units, never more than the subtotal."""
         if self.percent is not None:
             # Integer arithmetic, rounded half up, so no float ever touches money.
-            return min(subtotal, (subtotal * self.percent + 50) // 100)
+            off = (subtotal * self.percent + 50) // 100
+            return min(subtotal, off if self.cap is None else min(off, self.cap))
         return min(subtotal, self.amount or 0)
 
     def in_window(self, now: datetime) -> bool:

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, delete, or_, select, update
 
 from .identity import email_identity, phone_identity
 from .tables import (
+    agent_codes,
     cart_lines,
     carts,
     discount_use_keys,
@@ -176,6 +177,9 @@ def anonymise_orders(
     ).rowcount
     counts["checkout_carts"] = conn.execute(
         delete(carts).where(carts.c.conversation_id.in_(convs))
+    ).rowcount
+    counts["checkout_agent_codes"] = conn.execute(
+        delete(agent_codes).where(agent_codes.c.conversation_id.in_(convs))
     ).rowcount
     counts["checkout_lookup_failures"] = conn.execute(
         delete(lookup_failures).where(lookup_failures.c.who.in_(convs))

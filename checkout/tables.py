@@ -116,6 +116,21 @@ discount_use_keys = Table(
     Index("ix_checkout_discount_use_keys_code_customer", "code", "customer"),
 )
 
+# One-time codes an agent gave one shopper from the console (bot/console/orders.py): usable
+# only in that conversation, once, until ``expires_at``; ``agent`` says who gave it.
+agent_codes = Table(
+    "checkout_agent_codes",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    Column("percent", Integer, nullable=True),
+    Column("amount", Integer, nullable=True),
+    Column("cap", Integer, nullable=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("agent", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 lookup_failures = Table(
     "checkout_lookup_failures",
     metadata,

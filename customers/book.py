@@ -214,6 +214,26 @@ class CustomerBook:
         self._own_identity(conn, keep, identity, source, now)
         return keep
 
+    def join(
+        self,
+        conn: Connection,
+        conversation_id: str,
+        channel: str,
+        customer_id: int,
+        *,
+        source: str,
+        now: datetime | None = None,
+    ) -> int:
+        """The conversation proved it is ``customer_id`` (a signed link): its customer joins
+        hers. An unknown customer (erased since the link was sent) changes nothing."""
+        now = now or self.clock()
+        mine = self.customer_of(conn, conversation_id, channel, now)
+        exists = conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).scalar()
+        if not exists or mine == customer_id:
+            return mine
+        self._merge(conn, customer_id, mine, actor="shopper", reason=source, now=now)
+        return customer_id
+
     def _paid_order_customers(self, conn: Connection, identity: str, now: datetime) -> set[int]:
         """Customers of the conversations whose paid orders were placed under ``identity``."""
         c = orders.c

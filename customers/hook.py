@@ -16,10 +16,11 @@ from sqlalchemy import Connection
 
 from adapters.base import MessageInbound, RenderContext
 from bot.turnhook import TurnHookBase
-from flows import ChoiceInput, Remember, SessionState, TextInput, TextReply
+from flows import ChoiceInput, Remember, SessionState, StartInput, TextInput, TextReply
 
 from .book import CustomerBook
 from .consent import ACKNOWLEDGEMENT, UNSUBSCRIBE_PAYLOAD, set_consent, stop_language
+from .links import verify_code
 
 _REMEMBER = 100_000  # conversations cached; then start over
 
@@ -27,8 +28,15 @@ _REMEMBER = 100_000  # conversations cached; then start over
 class CustomerHook(TurnHookBase):
     """A chat-service turn hook (bot/turnhook.py) for the customer book."""
 
-    def __init__(self, book: CustomerBook, *, refresh: timedelta = timedelta(seconds=60)) -> None:
+    def __init__(
+        self,
+        book: CustomerBook,
+        *,
+        refresh: timedelta = timedelta(seconds=60),
+        link_secret: str | None = None,
+    ) -> None:
         self.book = book
+        self.link_secret = link_secret  # customer_link_secret: signed link codes (links.py)
         self.refresh = refresh
         self._cache: dict[str, tuple[int, dict[str, Any], datetime]] = {}
         # Unsubscribe answers, per conversation, from a turn's load to its commit.
@@ -50,6 +58,14 @@ class CustomerHook(TurnHookBase):
         if not isinstance(inbound, MessageInbound):
             return None
         event = inbound.event
+        if isinstance(event, StartInput) and self.link_secret:
+            # A chat opened from a signed link the shop sent her: she is that customer.
+            customer = verify_code(self.link_secret, event.payload, now)
+            if customer is not None:
+                cid = inbound.conversation_id
+                self.book.join(conn, cid, inbound.channel, customer, source="link", now=now)
+                self._cache.pop(cid, None)
+            return None
         language: str | None = None
         if isinstance(event, TextInput):
             language = stop_language(event.text)

@@ -94,10 +94,10 @@ def running_shop(
         make_shop(tmp_path, handoff),
         settings,
         transport=httpx.MockTransport(handler),
+        clock=clock,
         **({"typing_delay": 60} | app_kw),
     )
     with TestClient(app) as client, contextlib.ExitStack() as sockets:
-        client.app.state.service.clock = clock
         shop = Shop(client, platform, sockets)
         shop.clock = clock  # type: ignore[attr-defined]
         shop.hooks = hooks  # type: ignore[attr-defined]

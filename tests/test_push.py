@@ -69,9 +69,9 @@ def test_whatsapp_push_outside_the_24_hour_window_sends_nothing(tmp_path, platfo
         channel_settings(tmp_path),
         transport=httpx.MockTransport(platform.handler),
         typing_delay=60,
+        clock=lambda: now[0],
     )
     with TestClient(app) as client:
-        client.app.state.service.clock = lambda: now[0]
         meta(client, "/webhooks/whatsapp", whatsapp_text("wamid.A", "hi"))
         settle(client)
         before = len(platform.calls("/messages"))

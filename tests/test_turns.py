@@ -13,6 +13,7 @@ import httpx
 
 from bot.app import create_app
 from bot.settings import Settings
+from bot.turnhook import TurnHookBase
 from flows import ActionContext, SessionState
 
 SECRET = "turns-secret"
@@ -226,3 +227,35 @@ def test_a_turn_whose_session_changed_meanwhile_is_thought_again(tmp_path):
 
 def client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://shop")
+
+
+class Broken(TurnHookBase):
+    """A hook with a bug that shows on one message only."""
+
+    def reshape(self, conn, inbound, state, replies, effects, now):
+        if inbound.event_id == "2":
+            raise ValueError("a bug")
+        return replies
+
+
+def test_a_turn_that_fails_to_commit_is_recorded_and_the_conversation_goes_on(tmp_path):
+    chats = Chats()
+    app = create_app(
+        project(tmp_path),
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+    )
+
+    async def scenario() -> dict[str, int]:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.hooks.append(Broken())
+            async with client(app) as http:
+                for update_id in (1, 2, 3):
+                    assert await post(http, update_id, 801, "hi") == 200
+                    await service.drain()
+            return service.journal.status_counts()
+
+    counts = asyncio.run(scenario())
+    assert counts == {"done": 2, "failed": 1}
+    assert chats.texts[801] == ["Hello, turn 0."] * 2  # the first and the third

@@ -25,6 +25,8 @@ from .vocabulary import CatalogTerms, CatalogVocabulary, Vocabulary, iter_words
 START = 0.5  # an intent this sure starts its flow
 MARGIN = 0.08  # ... when the runner-up is this far behind (or the best is above SURE)
 SURE = 0.75
+# Recipients that say an age group rather than a person ("for kids", "dla dorosłych").
+GROUPS = frozenset({"child", "baby", "toddler", "boy", "girl", "teen", "adult", "man", "woman"})
 CLARIFY = 0.3  # between CLARIFY and START: ask which of the two best was meant
 EVIDENCE = 0.17  # per kind of value a flow asks for that the sentence holds
 MAX_EVIDENCE = 0.51  # three kinds ("for my 8 year old nephew") are enough on their own
@@ -200,6 +202,7 @@ class Understander:
         kept = [i for i in range(len(words)) if i not in found.measure_used]
         used = {j for j, i in enumerate(kept) if i in found.used}
         ranked, example_langs = self.intents.score([words[i] for i in kept], used, evidence)
+        ranked = self._filters_not_wishes(ranked, evidence, ents, words, catalog_words)
         chosen, confidence = self._decide(ranked, ents, words, catalog_words)
         if (
             language is None
@@ -233,6 +236,35 @@ class Understander:
             return 0
         named = set(ents["product"].split())
         return sum(1 for w in words if w.token.text in named and w.keys & catalog_words)
+
+    def _filters_not_wishes(
+        self,
+        ranked: list[tuple[str, float]],
+        evidence: dict[str, float],
+        ents: dict[str, Any],
+        words: Sequence[Word],
+        catalog_words: frozenset[str],
+    ) -> list[tuple[str, float]]:
+        """ "Do you have puzzles for kids?": a product question whose recipient or age is a
+        filter. When another flow leads the search only through the values it asks for (its
+        words alone score below the search's), and the sentence names something the catalog
+        sells, the search goes first."""
+        search = self.search_intent
+        if not search or len(ranked) < 2 or ranked[0][0] == search:
+            return ranked
+        if ents.get("recipient") not in (None, *GROUPS):
+            return ranked  # "for my grandson": a person, so a gift, not a filter
+        scores = dict(ranked)
+        found = scores.get(search)
+        if found is None or found < self.start_threshold:
+            return ranked
+        best, score = ranked[0]
+        own = score - evidence.get(best, 0.0)
+        if own >= found - evidence.get(search, 0.0) or not self._known_products(
+            words, ents, catalog_words
+        ):
+            return ranked
+        return [(search, max(found, score)), *((i, v) for i, v in ranked if i != search)]
 
     def _decide(
         self,

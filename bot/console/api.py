@@ -20,7 +20,7 @@ from . import canned as canned_text
 from .accounts import Agent, CannedResponse
 from .auth import agents_of, api_agent
 from .desk import Desk, card, detail, detail_args, jsonable, refusal
-from .orders import OrderRefused, act_on_order
+from .orders import OrderRefused, act_on_order, give_code
 
 router = APIRouter(prefix="/agent/api")
 MAX_TEXT = 4000
@@ -113,6 +113,44 @@ async def get_ticket(
             raise
         return _error(refused.status, refused.kind, refused.message)
     return JSONResponse(jsonable(detail(view, *detail_args(request.app.state))))
+
+
+class DiscountBody(BaseModel):
+    percent: int | None = Field(default=None, ge=1, le=100)
+    amount: int | None = Field(default=None, ge=1)
+    cap: int | None = Field(default=None, ge=1)
+    days: int = Field(default=7, ge=1, le=365)
+
+
+@router.post("/tickets/{ticket_id:id}/discount")
+async def discount(
+    request: Request,
+    ticket_id: int,
+    body: DiscountBody,
+    agent: Agent = Depends(api_agent),
+    desk: Desk = Depends(api_desk),
+) -> JSONResponse:
+    """A one-time code for this shopper: on her cart, told to her in the chat."""
+    try:
+        given = await give_code(
+            request.app.state,
+            ticket_id,
+            agent.name,
+            admin=agent.admin,
+            percent=body.percent,
+            amount=body.amount,
+            cap=body.cap,
+            days=body.days,
+            agent_name=agent.display_name or agent.name,
+        )
+    except OrderRefused as no:
+        return _error(no.status, no.kind, no.message)
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        return _error(refused.status, refused.kind, refused.message)
+    return _ok(code=given.code, applied=given.applied, told=given.told, detail=given.message)
 
 
 @router.post("/tickets/{ticket_id:id}/orders/{number}/{action}")
@@ -236,7 +274,7 @@ async def canned_list(request: Request, agent: Agent = Depends(api_agent)) -> JS
 async def _save(
     request: Request, body: CannedBody, agent: Agent, canned_id: int | None
 ) -> JSONResponse:
-    problem = canned_text.check_template(body.body)
+    problem = await asyncio.to_thread(canned_text.check_template, body.body)
     if problem:
         return _error(422, "bad_template", problem)
     try:
@@ -297,9 +335,8 @@ async def canned_render(
         if refused is None:
             raise
         return _error(refused.status, refused.kind, refused.message)
-    text, error = canned_text.render(
-        item.body, canned_text.template_values(opened, agent.display_name, _shop(request))
-    )
+    values = canned_text.template_values(opened, agent.display_name, _shop(request))
+    text, error = await asyncio.to_thread(canned_text.render, item.body, values)
     return JSONResponse({"text": text, "template_error": error})
 
 

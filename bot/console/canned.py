@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+
+from flows.sandbox import CappedEnvironment, render_capped
 
 from .desk import Detail
 
@@ -26,7 +27,9 @@ def _default(value: Any, fallback: Any = "", boolean: bool = True) -> Any:
     return value
 
 
-_env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+# Agents write these: sizes, arithmetic and loops capped (flows/sandbox.py); callers run them
+# in a worker thread, off the event loop.
+_env = CappedEnvironment(autoescape=False, keep_trailing_newline=False)
 _env.filters["default"] = _env.filters["d"] = _default
 _STRAY = re.compile(r"[ \t]+([,.!?;:])")
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -102,7 +105,7 @@ def template_values(detail: Detail | None, agent_display: str, shop: str) -> dic
 def render(body: str, values: dict[str, Any]) -> tuple[str, str | None]:
     """The filled-in text, or the raw body and the error when the template cannot run."""
     try:
-        text = _env.from_string(body).render(values)
+        text = render_capped(_env, body, values)
         text = _DANGLING.sub("", _STRAY.sub(r"\1", text))
         return _SPACES.sub(" ", text).strip(), None
     except TemplateError as exc:  # includes SecurityError from the sandbox

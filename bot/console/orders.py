@@ -11,9 +11,14 @@ refund. The same rules for the pages and the JSON API:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
+from babel.dates import format_date
+from babel.numbers import format_percent
+
 from checkout import IllegalTransition, Order
+from flows.money import format_money
 from flows.replies import TextReply
 
 from ..orders_api import _tell
@@ -30,6 +35,25 @@ PAY_LINK = {
     "ru": "Ссылка для оплаты заказа {number}: {link}",
     "fa": "پیوند پرداخت سفارش {number}: {link}",
 }
+
+
+# Told to the shopper with her code: the agent, the code, what it takes off, until when.
+GAVE_CODE = {
+    "en": "{agent} gave you a discount code: {code} ({off} off, until {until}).",
+    "pl": "{agent} daje Ci kod rabatowy: {code} ({off} zniżki, do {until}).",
+    "es": "{agent} te da un código de descuento: {code} ({off} de descuento, hasta {until}).",
+    "ru": "{agent} дарит вам промокод: {code} (скидка {off}, до {until}).",
+    "fa": "{agent} یک کد تخفیف به شما داد: {code} ({off} تخفیف، تا {until}).",
+}
+IN_CART = {
+    "en": "It is already applied to your cart.",
+    "pl": "Jest już dodany do Twojego koszyka.",
+    "es": "Ya está aplicado a tu carrito.",
+    "ru": "Он уже применён к вашей корзине.",
+    "fa": "این کد روی سبد خرید شما اعمال شده است.",
+}
+MAX_PERCENT = 50  # an agent's code takes at most half off ...
+MAX_DAYS = 30  # ... and lasts at most a month
 
 
 @dataclass(frozen=True)
@@ -126,4 +150,92 @@ async def act_on_order(
     return OrderDone(order, done, told)
 
 
-__all__ = ["ORDER_ACTIONS", "OrderDone", "OrderRefused", "act_on_order"]
+@dataclass(frozen=True)
+class CodeGiven:
+    code: str
+    applied: bool  # put on her cart
+    told: bool
+    message: str
+
+
+async def give_code(
+    app_state: Any,
+    ticket_id: int,
+    agent: str,
+    *,
+    admin: bool = False,
+    percent: int | None = None,
+    amount: int | None = None,
+    cap: int | None = None,
+    days: int = 7,
+    agent_name: str | None = None,
+) -> CodeGiven:
+    """A one-time code for the ticket's shopper, put on her cart and told to her in the chat."""
+    if (percent is None) == (amount is None):
+        raise OrderRefused(422, "bad_request", "Give either a percent or an amount.")
+    if percent is not None and not 1 <= percent <= MAX_PERCENT:
+        raise OrderRefused(422, "bad_request", f"A percent is 1 to {MAX_PERCENT}.")
+    if amount is not None and not 1 <= amount <= 10_000_000:
+        raise OrderRefused(422, "bad_request", "An amount is in minor units (2000 = 20.00).")
+    if not 1 <= days <= MAX_DAYS:
+        raise OrderRefused(422, "bad_request", f"A code lasts 1 to {MAX_DAYS} days.")
+    checkout = getattr(app_state, "checkout", None)
+    if checkout is None:
+        raise OrderRefused(404, "no_checkout", "this shop takes no orders")
+    view = await app_state.handoff.ticket(ticket_id)
+    ticket = view.ticket
+    if not admin and (ticket.state != "assigned" or ticket.agent != agent):
+        raise OrderRefused(
+            403, "NotYourTicket", f"Ticket #{ticket_id}: claim it before giving a discount."
+        )
+    service: ChatService = app_state.service
+    now = service.clock()
+    cid = ticket.conversation_id
+    locale = (view.profile.locale or "en").split("-")[0]
+    currency = checkout.book.currency
+
+    def job(conn: Any) -> tuple[str, bool, Pushed | None]:
+        code = checkout.book.give_code(
+            conn,
+            cid,
+            agent=agent,
+            now=now,
+            percent=percent,
+            amount=amount,
+            cap=cap,
+            valid_for=timedelta(days=days),
+        )
+        cart = checkout.book.cart(conn, cid, locale=locale, now=now)
+        applied = bool(cart.lines)
+        if applied:
+            checkout.book.set_cart_field(conn, cid, discount_code=code.code)
+        off = (
+            format_percent(percent / 100, locale=locale)
+            if percent is not None
+            else format_money(amount or 0, currency, locale)
+        )
+        if percent is not None and cap is not None:
+            off += f" ≤ {format_money(cap, currency, locale)}"
+        until = format_date((now + timedelta(days=days)).date(), "medium", locale=locale)
+        words = GAVE_CODE.get(locale, GAVE_CODE["en"]).format(
+            agent=agent_name or agent, code=code.code, off=off, until=until
+        )
+        if applied:
+            words += " " + IN_CART.get(locale, IN_CART["en"])
+        try:
+            pushed = service.queue_push(conn, cid, [TextReply(words)], human_agent=True)
+        except UnknownConversation:
+            pushed = None
+        return code.code, applied, pushed
+
+    code, applied, pushed = await service.db.run(job)
+    if pushed is not None:
+        await service.deliver(pushed)
+    told = bool(pushed and pushed.entries)
+    message = f"Code {code} given" + (" and applied to the cart." if applied else ".")
+    if not told:
+        message += " The shopper could not be told in the chat (its messaging window is closed)."
+    return CodeGiven(code, applied, told, message)
+
+
+__all__ = ["ORDER_ACTIONS", "CodeGiven", "OrderDone", "OrderRefused", "act_on_order", "give_code"]

@@ -41,7 +41,7 @@ from .auth import (
     settings_of,
 )
 from .desk import Card, Desk, Detail, card, detail, detail_args, metrics_view, refusal
-from .orders import OrderRefused, act_on_order
+from .orders import OrderRefused, act_on_order, give_code
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 # inbox: my open tickets, then everyone's waiting ones: all an agent has to look at.
@@ -99,6 +99,9 @@ def render(
             "clock": lambda v: _clock(v, zone),
             "ago": _ago,
             "who": lambda name: name,  # agent name -> display name; pages with agents set it
+            # The shop sells (checkout is on): the panel offers discount codes.
+            "sells": getattr(request.app.state, "checkout", None) is not None,
+            "currency": request.app.state.project.shop.currency,
             **ctx,
         },
         status_code=status,
@@ -370,7 +373,7 @@ async def canned_fill(
             if refusal(exc) is None:
                 raise
     values = canned_text.template_values(opened, viewer.agent.display_name, shop)
-    text, error = canned_text.render(item.body, values)
+    text, error = await asyncio.to_thread(canned_text.render, item.body, values)
     headers = {"X-Template-Error": error.replace("\n", " ")[:300]} if error else {}
     return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
 
@@ -384,6 +387,44 @@ DONE = {
     "resolve": "Ticket #{id} resolved.",
     "return": "Ticket #{id} handed back to the bot.",
 }
+
+
+@router.post("/tickets/{ticket_id:id}/discount")
+async def discount_page_action(
+    request: Request, ticket_id: int, viewer: Viewer = Depends(page_viewer)
+) -> Response:
+    """The panel's "Give a discount code" form: a percent or an amount, for some days."""
+    form = await request.form()
+    check_csrf(request, viewer.csrf, form.get(CSRF_FIELD))
+    view = str(form.get("view") or DEFAULT_VIEW)
+    here = f"/agent/tickets/{ticket_id}?view={quote(view if view in VIEWS else DEFAULT_VIEW)}"
+    raw = str(form.get("value") or "").strip()
+    kind = str(form.get("kind") or "percent")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        await _flash(request, viewer, "Give the discount as a whole number.")
+        return _back(here)
+    value = int(raw)
+    try:
+        given = await give_code(
+            request.app.state,
+            ticket_id,
+            viewer.agent.name,
+            admin=viewer.agent.admin,
+            percent=value if kind == "percent" else None,
+            amount=value * 100 if kind != "percent" else None,
+            agent_name=viewer.agent.display_name or viewer.agent.name,
+        )
+    except OrderRefused as no:
+        await _flash(request, viewer, no.message)
+        return _back(here)
+    except Exception as exc:
+        refused = refusal(exc, ticket_id)
+        if refused is None:
+            raise
+        await _flash(request, viewer, refused.message)
+        return _back(here)
+    await _flash(request, viewer, given.message)
+    return _back(here)
 
 
 @router.post("/tickets/{ticket_id:id}/orders/{number}/{action}")
@@ -508,7 +549,7 @@ async def canned_save(request: Request, viewer: Viewer = Depends(page_viewer)) -
     elif len(body) > MAX_TEXT:
         problem = f"The text is too long (over {MAX_TEXT} characters)."
     else:
-        problem = canned_text.check_template(body)
+        problem = await asyncio.to_thread(canned_text.check_template, body)
     if problem is None:
         try:
             await asyncio.to_thread(
@@ -551,7 +592,22 @@ async def metrics_page(request: Request, viewer: Viewer = Depends(page_viewer)) 
     desk = desk_of(request)
     if desk is None:
         return render(request, "unavailable.html", viewer, status=503)
-    return render(request, "metrics.html", viewer, m=metrics_view(await desk.metrics()))
+    funnel = await asyncio.to_thread(_sales_funnel, request.app.state.store)
+    return render(
+        request, "metrics.html", viewer, m=metrics_view(await desk.metrics()), funnel=funnel
+    )
+
+
+def _sales_funnel(store: Any) -> list[tuple[str, int, int]]:
+    """The last 7 days' funnel as the chart draws it: (stage, conversations, % of chats)."""
+    from customers.funnel import STAGES, funnel
+
+    with store.connection() as conn:
+        found = funnel(conn, datetime.now(UTC) - timedelta(days=7)).get("all")
+    if found is None:
+        return []
+    chats = found.counts["chats"] or 1
+    return [(s, found.counts[s], round(100 * found.counts[s] / chats)) for s in STAGES]
 
 
 __all__ = ["router"]

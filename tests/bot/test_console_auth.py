@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -109,8 +109,7 @@ def test_five_wrong_passwords_pause_the_account(console):
     assert response.status_code == 429
     assert "Too many wrong passwords" in response.text
     # After the window it works again.
-    agents = console.client.app.state.agents
-    agents.clock = lambda: datetime.now(UTC) + timedelta(minutes=16)
+    console.shop.clock.advance(minutes=16)
     assert login(console.client).status_code == 303
 
 
@@ -162,8 +161,7 @@ def test_a_login_post_without_the_login_form_is_refused(console):
 
 def test_an_expired_session_goes_back_to_login_with_a_message(console):
     login(console.client)
-    agents = console.client.app.state.agents
-    agents.clock = lambda: datetime.now(UTC) + timedelta(hours=9)
+    console.shop.clock.advance(hours=9)
     response = console.client.get("/agent/tickets/1", follow_redirects=False)
     assert response.status_code == 303
     location = response.headers["location"]
@@ -175,10 +173,9 @@ def test_an_expired_session_goes_back_to_login_with_a_message(console):
 
 def test_using_the_console_slides_the_expiry(console):
     login(console.client)
-    agents = console.client.app.state.agents
-    start = datetime.now(UTC)
+    start = console.shop.clock.now
     for hours in (5, 10, 15):  # each visit within 8 hours of the last keeps it alive
-        agents.clock = lambda h=hours: start + timedelta(hours=h)
+        console.shop.clock.now = start + timedelta(hours=hours)
         assert console.client.get("/agent", follow_redirects=False).status_code == 200
 
 

@@ -101,8 +101,24 @@ def test_an_agent_answers_a_web_chat_shopper_and_hands_back_to_the_bot(live, tmp
             expect(shopper.locator("#log")).to_contain_text(
                 "Alice Smith here. How can I help? Your parcel left today.", timeout=15000
             )
+            # To close the sale: a one-time 10% code, told to the shopper in her chat.
+            agent.fill("#discount-value", "10")
+            agent.click("#give-code")
+            expect(agent.locator("#flash")).to_contain_text("Code AG")
+            expect(
+                shopper.locator(".msg.bot", has_text="gave you a discount code: AG")
+            ).to_be_visible(timeout=15000)
             ARTIFACTS.mkdir(exist_ok=True)
             agent.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
+            # On a phone the conversation is readable: full width, the reply box reachable.
+            agent.set_viewport_size({"width": 390, "height": 844})
+            bubble = agent.locator("#transcript .msg.agent").last
+            bubble.scroll_into_view_if_needed()
+            transcript = agent.locator("#transcript").bounding_box() or {}
+            assert transcript.get("width", 0) >= 340, transcript
+            assert (bubble.bounding_box() or {}).get("width", 0) >= 200
+            expect(agent.locator("#reply-text")).to_be_visible()
+            agent.screenshot(path=str(ARTIFACTS / "console-phone.png"))
 
             agent.click("#return")
             expect(agent.locator("#flash")).to_contain_text("handed back to the bot")

@@ -64,3 +64,51 @@ def test_the_holder_sends_the_payment_link_and_cancels_an_unpaid_order(shop):
     other = f"/agent/api/tickets/{tid}/orders/TG-999999/cancel"
     assert c.post(other, headers=alice).json()["error"] == "unknown_order"
     assert c.post(f"{base}/explode", headers=alice).status_code == 404
+
+
+def test_a_one_time_discount_code_goes_on_her_cart_and_only_she_can_use_it(shop):
+    ana = shop.telegram(first_name="Ana", chat_id=81)
+    ana.say("hi")
+    ana.press("Find a gift")
+    ana.press("A child")
+    ana.say("8")
+    ana.say("200")
+    ana.press("LEGO")
+    ana.pick("Fire Station Building Bricks Set")
+    ana.press("Add to cart")
+    ana.say("human")
+    c = shop.client
+    alice = bearer(shop, "alice")
+    [ticket] = c.get("/agent/api/tickets?state=waiting", headers=alice).json()["tickets"]
+    tid = ticket["id"]
+    assert (
+        c.post(
+            f"/agent/api/tickets/{tid}/discount", json={"percent": 10}, headers=alice
+        ).status_code
+        == 403
+    )
+    c.post(f"/agent/api/tickets/{tid}/claim", headers=alice)
+    too_much = c.post(f"/agent/api/tickets/{tid}/discount", json={"percent": 90}, headers=alice)
+    assert too_much.status_code == 422 and set(too_much.json()) == {"error", "detail"}
+    given = c.post(
+        f"/agent/api/tickets/{tid}/discount", json={"percent": 10, "cap": 1000}, headers=alice
+    ).json()
+    assert given["applied"] is True and given["told"] is True
+    told = sent_texts(shop)[-1]
+    assert given["code"] in told and "Alice Smith" in told and "applied to your cart" in told
+
+    # Her cart is 10% off, capped at 10.00; the order book knows which agent gave it.
+    state = shop.client.app.state
+    checkout = state.checkout
+
+    def totals(cid: str):
+        with checkout.db.transaction() as conn:
+            cart = checkout.book.cart(conn, cid, locale="en", now=state.service.clock())
+            return checkout.book.totals(conn, cart, now=state.service.clock())
+
+    mine = totals("telegram:81")
+    assert mine.discount == 1000 and mine.code == given["code"]  # 10% of 189.99 capped at 10.00
+    # Someone else typing her code gets nothing.
+    with checkout.db.transaction() as conn:
+        assert checkout.book.discount(conn, given["code"], "telegram:82") is None
+        assert checkout.book.discount(conn, given["code"], "telegram:81") is not None

@@ -82,11 +82,11 @@ def test_every_hot_statement_uses_an_index(store: SessionStore) -> None:
     assert [p.statement.name for p in plans if not p.uses_index] == [], report
 
 
-def test_the_inbox_claim_reads_only_the_conversations_pending_events(
+def test_a_turn_reads_only_the_conversations_pending_events(
     store: SessionStore,
 ) -> None:
     fill(store)
-    claim = next(s for s in HOT if s.name == "inbox claim")
+    pending = next(s for s in HOT if s.name == "inbox pending of a conversation")
     with store.connection() as conn:
-        plan = explain(conn, claim)
+        plan = explain(conn, pending)
     assert "ix_inbox_pending_conversation" in "\n".join(plan.lines), plan

@@ -43,11 +43,12 @@ def test_inbox_and_outbox_round_trip_through_sqlalchemy(store: SessionStore) -> 
     assert again == []  # a redelivery is stored once
 
     with store.transaction() as conn:
-        # Processing event 2 first also claims the still-pending event 1, parsed.
-        claimed = journal.claim_upto(conn, first[1])
-        assert [e.id for e in claimed] == [first[0].id, first[1].id]
-        assert claimed[0].inbound == message(1)
-        assert journal.claim_upto(conn, first[1]) == []  # a second worker gets nothing
+        # Processing event 2 first also finds the still-pending event 1, parsed.
+        pending = journal.pending_of(conn, first[1])
+        assert [e.id for e in pending] == [first[0].id, first[1].id]
+        assert pending[0].inbound == message(1)
+        assert [journal.claim(conn, e.id) for e in pending] == [True, True]
+        assert journal.pending_of(conn, first[1]) == []  # a second worker finds nothing
         queued = journal.queue(
             conn,
             "telegram",
@@ -176,22 +177,6 @@ def test_transcript_lines_keep_an_inbound_event_once(store: SessionStore) -> Non
         ("shopper", "more", T0),
     ]
     assert lines[0].id == kept.id
-
-
-def test_a_claim_takes_no_later_event_and_no_other_conversation(store: SessionStore) -> None:
-    journal = Journal(store)
-    with store.transaction() as conn:
-        a1, b1, a2, a3 = journal.accept(
-            conn,
-            [message(1), message(2, "telegram:8"), message(3), message(4)],
-            answerable=frozenset({"message"}),
-        )
-        assert [e.id for e in journal.claim_upto(conn, a1)] == [a1.id]
-        assert [e.id for e in journal.claim_upto(conn, a3)] == [a2.id, a3.id]
-        journal.release(conn, a3.id)  # handed back: claimable again
-        assert [e.id for e in journal.claim_upto(conn, a3)] == [a3.id]
-        assert [e.inbound for e in journal.claim_upto(conn, b1)] == [b1.inbound]
-    assert journal.status_counts() == {"done": 4}
 
 
 def test_driver_errors_surface_as_storage_errors(store: SessionStore) -> None:

@@ -167,3 +167,34 @@ def test_links_in_messages_are_safe_anchors(live, browser):
         assert link.get_attribute("target") == "_blank"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("locale", "width", "height"), [("en", 390, 844), ("fa", 1366, 768)])
+def test_the_chat_passes_axe_core_wcag_aa_with_its_cards_on_screen(
+    live, browser, locale, width, height
+):
+    axe = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python"
+    )
+    w = WORDS[locale]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/chat")
+        tap(page, w["gift"])
+        tap(page, w["child"])
+        say(page, "8" if locale == "en" else "۸")
+        say(page, w["budget"])
+        tap(page, w["lego"])
+        expect(page.locator(".cards .card").first).to_be_visible(timeout=20000)
+        results = axe.Axe().run(
+            page,
+            options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}},
+        )
+        problems = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+        ]
+        assert problems == [], problems
+    finally:
+        context.close()

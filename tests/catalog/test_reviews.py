@@ -104,3 +104,10 @@ def test_a_missing_or_headerless_reviews_file_is_a_clear_error(shop, tmp_path):
     bad.write_text("who,what\nx,y\n", encoding="utf-8")
     with pytest.raises(FeedError, match="product_id and rating"):
         shop.import_reviews(bad)
+
+
+def test_a_rating_is_written_in_the_locales_digits():
+    from catalog.actions import rating_text
+
+    assert rating_text(4.4, 5, "fa") == "★ ۴٫۴ (۵)"
+    assert rating_text(4.4, 5, "pl") == "★ 4,4 (5)"

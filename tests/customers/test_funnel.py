@@ -71,3 +71,18 @@ def test_four_chats_three_carts_two_orders_one_paid(tmp_path, monkeypatch):
     assert "PLN\xa0204.98" in table.output or "PLN 204.98" in table.output
     bad = CliRunner().invoke(cli, ["report", "funnel", "--since", "soon"])
     assert bad.exit_code == 2 and "not a duration" in bad.output
+
+
+def test_the_console_metrics_page_draws_the_funnel(tmp_path):
+    from tests.support.console import console_shop, login
+    from tests.support.shopping import order as place
+
+    with console_shop(tmp_path) as console:
+        shop = console.shop
+        shop.telegram(first_name="Just", chat_id=1).say("hi")
+        place(shop.telegram(first_name="Bo", chat_id=2), "Bo Lee", "b@example.com", "ul. Krótka 1")
+        login(console.client, "alice")
+        page = console.client.get("/agent/metrics").text
+        assert "Sales funnel, last 7 days" in page
+        assert '<span class="funnel-label">chats</span>' in page
+        assert '<span style="width: 50%"></span></span>\n      <span class="num">1 (50%)' in page
