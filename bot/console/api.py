@@ -63,15 +63,22 @@ def desk_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return _error(503, "unavailable", "the hand-off desk is not running")
 
 
+def _refused(exc: Exception, ticket_id: int) -> JSONResponse:
+    """The JSON error for a desk's or an order action's refusal; anything else is raised."""
+    if isinstance(exc, OrderRefused):
+        return _error(exc.status, exc.kind, exc.message)
+    refused = refusal(exc, ticket_id)
+    if refused is None:
+        raise exc
+    return _error(refused.status, refused.kind, refused.message)
+
+
 async def _call(ticket_id: int, job: Any) -> JSONResponse | None:
     """Await a desk call; a refusal becomes its JSON error, success None."""
     try:
         await job
     except Exception as exc:
-        refused = refusal(exc, ticket_id)
-        if refused is None:
-            raise
-        return _error(refused.status, refused.kind, refused.message)
+        return _refused(exc, ticket_id)
     return None
 
 
@@ -108,10 +115,7 @@ async def get_ticket(
     try:
         view = await desk.ticket(ticket_id)
     except Exception as exc:
-        refused = refusal(exc, ticket_id)
-        if refused is None:
-            raise
-        return _error(refused.status, refused.kind, refused.message)
+        return _refused(exc, ticket_id)
     return JSONResponse(jsonable(detail(view, *detail_args(request.app.state))))
 
 
@@ -143,13 +147,8 @@ async def discount(
             days=body.days,
             agent_name=agent.display_name or agent.name,
         )
-    except OrderRefused as no:
-        return _error(no.status, no.kind, no.message)
     except Exception as exc:
-        refused = refusal(exc, ticket_id)
-        if refused is None:
-            raise
-        return _error(refused.status, refused.kind, refused.message)
+        return _refused(exc, ticket_id)
     return _ok(code=given.code, applied=given.applied, told=given.told, detail=given.message)
 
 
@@ -167,13 +166,8 @@ async def order_action(
         done = await act_on_order(
             request.app.state, ticket_id, number[:64], action, agent.name, admin=agent.admin
         )
-    except OrderRefused as no:
-        return _error(no.status, no.kind, no.message)
     except Exception as exc:
-        refused = refusal(exc, ticket_id)
-        if refused is None:
-            raise
-        return _error(refused.status, refused.kind, refused.message)
+        return _refused(exc, ticket_id)
     return _ok(
         order={"number": done.order.number, "status": done.order.status},
         told=done.told,
@@ -191,10 +185,7 @@ async def claim(
     try:
         summary = await desk.claim(ticket_id, agent.name)
     except Exception as exc:
-        refused = refusal(exc, ticket_id)
-        if refused is None:
-            raise
-        return _error(refused.status, refused.kind, refused.message)
+        return _refused(exc, ticket_id)
     return _ok(ticket=jsonable(card(summary)) if summary is not None else None)
 
 
@@ -331,10 +322,7 @@ async def canned_render(
     try:
         opened = detail(await desk.ticket(ticket), *detail_args(request.app.state))
     except Exception as exc:
-        refused = refusal(exc, ticket)
-        if refused is None:
-            raise
-        return _error(refused.status, refused.kind, refused.message)
+        return _refused(exc, ticket)
     values = canned_text.template_values(opened, agent.display_name, _shop(request))
     text, error = await asyncio.to_thread(canned_text.render, item.body, values)
     return JSONResponse({"text": text, "template_error": error})
