@@ -13,10 +13,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .cli_store import open_store
 from .console.accounts import AccountError, AgentStore, check_password
 from .console.canned import DEMO as DEMO_CANNED
-from .settings import Settings
-from .storage import SessionStore, StorageError
 
 agent_app = typer.Typer(
     name="agent",
@@ -39,21 +38,7 @@ ProjectOpt = Annotated[
 
 def open_agents(project: Path) -> AgentStore:
     """The agent store of a project's database (or SHOPCHAT_DATABASE_URL's), migrated."""
-    settings = Settings()
-    if not settings.database_url and not (project / "shop.yaml").exists():
-        err.print(
-            f"{project.resolve()} is not a bot project (no shop.yaml): run this in the project "
-            "folder, pass --project PATH, or set SHOPCHAT_DATABASE_URL",
-            markup=False,
-        )
-        raise typer.Exit(2)
-    try:
-        store = SessionStore(settings.database_url_for(project))
-        store.migrate()
-    except StorageError as exc:
-        err.print(f"cannot open the database: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    return AgentStore(store)
+    return AgentStore(open_store(project))
 
 
 def _read_password(name: str, from_stdin: bool) -> str:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from .cli_store import open_store
 from .privacy import PrivacyRegistry, Shopper, UnknownReference, held, privacy_registry
 from .settings import Settings
 from .storage import SessionStore, StorageError
@@ -56,21 +57,7 @@ def shop_region(project: Path) -> str | None:
 
 
 def _open(project: Path) -> tuple[SessionStore, PrivacyRegistry]:
-    settings = Settings()
-    if not settings.database_url and not (project / "shop.yaml").exists():
-        err.print(
-            f"{project.resolve()} is not a bot project (no shop.yaml): run this in the project "
-            "folder, pass --project PATH, or set SHOPCHAT_DATABASE_URL",
-            markup=False,
-        )
-        raise typer.Exit(2)
-    try:
-        store = SessionStore(settings.database_url_for(project.resolve()))
-        store.migrate()
-    except StorageError as exc:
-        err.print(f"cannot open the database: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    return store, privacy_registry(region=shop_region(project))
+    return open_store(project), privacy_registry(region=shop_region(project))
 
 
 def _resolve(

@@ -20,8 +20,9 @@ from customers.reminders import DEFAULT_AFTER, plan_reminders, send_reminders
 from customers.templates import load_templates
 from flows import parse_duration
 
+from .cli_store import open_store
 from .settings import Settings
-from .storage import SessionStore, StorageError
+from .storage import SessionStore
 
 app = typer.Typer(
     name="customers",
@@ -35,21 +36,7 @@ ActorOpt = Annotated[str, typer.Option(help="Who does it (kept in the audit line
 
 
 def _store(project: Path) -> SessionStore:
-    settings = Settings()
-    if not settings.database_url and not (project / "shop.yaml").exists():
-        err.print(
-            f"{project.resolve()} is not a bot project (no shop.yaml): run this in the project "
-            "folder, pass --project PATH, or set SHOPCHAT_DATABASE_URL",
-            markup=False,
-        )
-        raise typer.Exit(2)
-    try:
-        store = SessionStore(settings.database_url_for(project.resolve()))
-        store.migrate()
-    except StorageError as exc:
-        err.print(f"cannot open the database: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    return store
+    return open_store(project)
 
 
 def _book(project: Path) -> CustomerBook:

@@ -18,8 +18,8 @@ from customers.funnel import STAGES, Funnel, funnel
 from flows import parse_duration
 from flows.money import format_money
 
-from .settings import Settings
-from .storage import SessionStore, StorageError
+from .cli_store import open_store
+from .storage import StorageError
 
 app = typer.Typer(name="report", help="Reports on what the bot sells.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -44,17 +44,8 @@ def funnel_command(
     except ValueError:
         err.print(f"--since {since!r} is not a duration: write 7d, 24h or 30m", markup=False)
         raise typer.Exit(2) from None
-    settings = Settings()
-    if not settings.database_url and not (project / "shop.yaml").exists():
-        err.print(
-            f"{project.resolve()} is not a bot project (no shop.yaml): run this in the project "
-            "folder, pass --project PATH, or set SHOPCHAT_DATABASE_URL",
-            markup=False,
-        )
-        raise typer.Exit(2)
+    store = open_store(project)
     try:
-        store = SessionStore(settings.database_url_for(project.resolve()))
-        store.migrate()
         with store.connection() as conn:
             found = funnel(conn, datetime.now(UTC) - period, by=by)  # type: ignore[arg-type]
         store.close()
