@@ -22,9 +22,18 @@ from typing import Any
 import httpx
 import orjson
 
+from flows import MediaInput, TextInput
 from shoptext import parse_ascii_int
 
-from .base import BadPayload, OutboundCall, RenderContext, SendResult, WebhookRejected
+from .base import (
+    BadPayload,
+    MessageInbound,
+    OutboundCall,
+    RenderContext,
+    SendResult,
+    UnknownInbound,
+    WebhookRejected,
+)
 from .http import ApiSender, retry_after_header
 from .pace import PaceLimits, Rate
 
@@ -168,6 +177,37 @@ def numbered(text: str, labels: Iterable[str], start: int = 1) -> str:
 
 
 # -- Graph API errors --------------------------------------------------------------------
+
+
+def reaction_inbound(
+    sender: str,
+    reaction: Mapping[str, Any],
+    timestamp: Any,
+    meta: dict[str, Any],
+    common: dict[str, Any],
+) -> MessageInbound | UnknownInbound:
+    """A Messenger or Instagram reaction to one of our messages: answered with what the shop
+    can do, like any media it cannot read; taking a reaction back says nothing."""
+    meta.update(reaction=reaction.get("reaction"), reacted_to=reaction.get("mid"))
+    event_id = f"reaction:{sender}:{reaction.get('mid')}:{reaction.get('action')}:{timestamp}"
+    if reaction.get("action") == "react":
+        return MessageInbound(
+            event_id=event_id, event=MediaInput(media="reaction"), meta=meta, **common
+        )
+    return UnknownInbound(event_id=event_id, meta=meta, **common)
+
+
+def edit_inbound(
+    edit: Mapping[str, Any], meta: dict[str, Any], common: dict[str, Any]
+) -> MessageInbound | UnknownInbound:
+    """A Messenger or Instagram message edit, taken as a new message (as on Telegram)."""
+    text = edit.get("text")
+    event_id = f"edit:{edit.get('mid')}:{edit.get('num_edit')}"
+    if isinstance(text, str) and text.strip():
+        return MessageInbound(event_id=event_id, event=TextInput(text=text), meta=meta, **common)
+    return UnknownInbound(event_id=event_id, meta=meta, **common)
+
+
 class MetaSender(ApiSender):
     """Sends to the Graph API and reads its errors by code (never by message text).
 

@@ -26,7 +26,7 @@ from ..base import (
     StatusInbound,
     UnknownInbound,
 )
-from ..meta import load_object, validation_summary
+from ..meta import edit_inbound, load_object, reaction_inbound, validation_summary
 from ..meta_comments import instagram_comment_change
 
 log = logging.getLogger("shopchat.adapters.instagram")
@@ -197,26 +197,9 @@ def _event(item: Messaging, raw: dict[str, Any], account: str) -> Inbound:
             **common,
         )
     if item.reaction is not None:
-        # A heart on one of our messages: answered with what the shop can do, like
-        # Messenger's; taking a reaction back says nothing.
-        r = item.reaction
-        meta.update(reaction=r.get("reaction"), reacted_to=r.get("mid"))
-        event_id = f"reaction:{igsid}:{r.get('mid')}:{r.get('action')}:{item.timestamp}"
-        if r.get("action") == "react":
-            return MessageInbound(
-                event_id=event_id, event=MediaInput(media="reaction"), meta=meta, **common
-            )
-        return UnknownInbound(event_id=event_id, meta=meta, **common)
+        return reaction_inbound(igsid, item.reaction, item.timestamp, meta, common)
     if item.message_edit is not None:
-        # An edited message is taken as a new message (as on Messenger and Telegram).
-        edit = item.message_edit
-        text = edit.get("text")
-        event_id = f"edit:{edit.get('mid')}:{edit.get('num_edit')}"
-        if isinstance(text, str) and text.strip():
-            return MessageInbound(
-                event_id=event_id, event=TextInput(text=text), meta=meta, **common
-            )
-        return UnknownInbound(event_id=event_id, meta=meta, **common)
+        return edit_inbound(item.message_edit, meta, common)
     # referrals, handovers...: acknowledged, not handled.
     meta["fields"] = sorted(k for k in raw if k not in ("sender", "recipient", "timestamp"))
     digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]

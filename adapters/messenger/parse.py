@@ -28,7 +28,7 @@ from ..base import (
     StatusInbound,
     UnknownInbound,
 )
-from ..meta import load_object, validation_summary
+from ..meta import edit_inbound, load_object, reaction_inbound, validation_summary
 from ..meta_comments import page_feed_change
 from .payload import Message, Messaging, Notification, Postback, Referral
 
@@ -120,24 +120,9 @@ def _event(item: Messaging, raw: dict[str, Any], page: str) -> Inbound:
             event_id=event_id, event=StartInput(payload=referral.ref), meta=meta, **common
         )
     if item.reaction is not None:
-        r = item.reaction
-        meta.update(reaction=r.get("reaction"), reacted_to=r.get("mid"))
-        event_id = f"reaction:{psid}:{r.get('mid')}:{r.get('action')}:{item.timestamp}"
-        if r.get("action") == "react":
-            return MessageInbound(
-                event_id=event_id, event=MediaInput(media="reaction"), meta=meta, **common
-            )
-        return UnknownInbound(event_id=event_id, meta=meta, **common)
+        return reaction_inbound(psid, item.reaction, item.timestamp, meta, common)
     if item.message_edit is not None:
-        # An edited message is taken as a new message (see the Telegram adapter).
-        edit = item.message_edit
-        text = edit.get("text")
-        event_id = f"edit:{edit.get('mid')}:{edit.get('num_edit')}"
-        if isinstance(text, str) and text.strip():
-            return MessageInbound(
-                event_id=event_id, event=TextInput(text=text), meta=meta, **common
-            )
-        return UnknownInbound(event_id=event_id, meta=meta, **common)
+        return edit_inbound(item.message_edit, meta, common)
     if item.delivery is not None:
         d = item.delivery
         meta.update(watermark=d.watermark, mids=list(d.mids))
