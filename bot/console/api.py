@@ -20,7 +20,7 @@ from . import canned as canned_text
 from .accounts import Agent, CannedResponse
 from .auth import agents_of, api_agent
 from .desk import Desk, card, detail, detail_args, jsonable, refusal
-from .orders import OrderRefused, act_on_order, give_code
+from .orders import act_on_order, give_code
 
 router = APIRouter(prefix="/agent/api")
 MAX_TEXT = 4000
@@ -65,8 +65,6 @@ def desk_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 def _refused(exc: Exception, ticket_id: int) -> JSONResponse:
     """The JSON error for a desk's or an order action's refusal; anything else is raised."""
-    if isinstance(exc, OrderRefused):
-        return _error(exc.status, exc.kind, exc.message)
     refused = refusal(exc, ticket_id)
     if refused is None:
         raise exc

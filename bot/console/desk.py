@@ -31,6 +31,7 @@ from ..handoff import (
     UnknownTicket,
     WindowClosed,
 )
+from .orders import OrderRefused
 
 
 class Desk(Protocol):
@@ -70,7 +71,10 @@ class DeskRefusal:
 
 
 def refusal(exc: BaseException, ticket_id: int | None = None) -> DeskRefusal | None:
-    """The status and message for a desk error, or None when it is not one."""
+    """The status and message for a desk error or a refused order action, or None when it
+    is neither."""
+    if isinstance(exc, OrderRefused):
+        return DeskRefusal(exc.status, exc.kind, exc.message)
     if not isinstance(exc, HandoffError):
         return None
     what = f"Ticket #{ticket_id}" if ticket_id is not None else "This ticket"

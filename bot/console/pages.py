@@ -41,7 +41,7 @@ from .auth import (
     settings_of,
 )
 from .desk import Card, Desk, Detail, card, detail, detail_args, metrics_view, refusal
-from .orders import OrderRefused, act_on_order, give_code
+from .orders import act_on_order, give_code
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 # inbox: my open tickets, then everyone's waiting ones: all an agent has to look at.
@@ -414,9 +414,6 @@ async def discount_page_action(
             amount=value * 100 if kind != "percent" else None,
             agent_name=viewer.agent.display_name or viewer.agent.name,
         )
-    except OrderRefused as no:
-        await _flash(request, viewer, no.message)
-        return _back(here)
     except Exception as exc:
         refused = refusal(exc, ticket_id)
         if refused is None:
@@ -452,9 +449,6 @@ async def order_page_action(
             viewer.agent.name,
             admin=viewer.agent.admin,
         )
-    except OrderRefused as no:
-        await _flash(request, viewer, no.message)
-        return _back(here)
     except Exception as exc:
         refused = refusal(exc, ticket_id)
         if refused is None:
