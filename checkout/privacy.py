@@ -16,11 +16,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import ColumnElement, Connection, delete, or_, select, update
 
 from .identity import email_identity, phone_identity
 from .tables import (
@@ -64,6 +64,25 @@ def _identities(email: str, phone: str, region: str | None) -> tuple[str, ...]:
     return tuple(key for key in (by_email, by_phone) if key)
 
 
+def order_contacts(conn: Connection, *where: ColumnElement[bool]) -> Iterator[OrderContact]:
+    """The contact details of every order (``where`` narrows them), read in id order a batch
+    at a time so that a big order book is never held in memory at once."""
+    c = orders.c
+    query = (
+        select(c.id, c.number, c.conversation_id, c.name, c.email, c.phone)
+        .where(*where)
+        .order_by(c.id)
+    )
+    last = 0
+    while True:
+        rows = conn.execute(query.where(c.id > last).limit(_FETCH)).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        for row in rows:
+            yield OrderContact(row[1], row[2], row[3] or "", row[4] or "", row[5] or "")
+
+
 def find_orders(
     conn: Connection,
     *,
@@ -79,21 +98,12 @@ def find_orders(
     """
     wanted = set(identities)
     convs = set(conversations)
-    c = orders.c
     found: dict[str, OrderContact] = {}
-    query = select(c.id, c.number, c.conversation_id, c.name, c.email, c.phone).order_by(c.id)
-    last = 0
-    while True:
-        rows = conn.execute(query.where(c.id > last).limit(_FETCH)).all()
-        if not rows:
-            break
-        last = rows[-1][0]
-        for row in rows:
-            order = OrderContact(row[1], row[2], row[3] or "", row[4] or "", row[5] or "")
-            if (order.conversation_id in convs) or (
-                wanted and order_identities(order, region) & wanted
-            ):
-                found[order.number] = order
+    for order in order_contacts(conn):
+        if (order.conversation_id in convs) or (
+            wanted and order_identities(order, region) & wanted
+        ):
+            found[order.number] = order
     return list(found.values())
 
 
@@ -239,4 +249,11 @@ def _jsonable(row: Any, decode: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
-__all__ = ["OrderContact", "anonymise_orders", "export_orders", "find_orders", "order_identities"]
+__all__ = [
+    "OrderContact",
+    "anonymise_orders",
+    "export_orders",
+    "find_orders",
+    "order_contacts",
+    "order_identities",
+]

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from checkout.identity import email_identity, phone_identity
-from checkout.privacy import OrderContact, order_identities
+from checkout.privacy import order_contacts, order_identities
 from checkout.tables import orders
 
 from .consent import CONSENT_FACT, set_consent
@@ -31,7 +31,6 @@ from .tables import audit, contacts, customers, facts, identities
 
 # Facts whose value may name the shopper's email or phone: remembering one links her.
 IDENTITY_FACTS = frozenset({"contact", "email", "phone"})
-_FETCH = 2000
 
 
 def utcnow() -> datetime:
@@ -237,22 +236,13 @@ class CustomerBook:
     def _paid_order_customers(self, conn: Connection, identity: str, now: datetime) -> set[int]:
         """Customers of the conversations whose paid orders were placed under ``identity``."""
         c = orders.c
-        query = (
-            select(c.id, c.number, c.conversation_id, c.name, c.email, c.phone)
-            .where(c.payment_status == "paid", c.conversation_id.is_not(None))
-            .order_by(c.id)
-        )
-        found: set[str] = set()
-        last = 0
-        while True:
-            rows = conn.execute(query.where(c.id > last).limit(_FETCH)).all()
-            if not rows:
-                break
-            last = rows[-1][0]
-            for row in rows:
-                order = OrderContact(row[1], row[2], row[3] or "", row[4] or "", row[5] or "")
-                if identity in order_identities(order, self.region):
-                    found.add(str(row[2]))
+        found = {
+            str(order.conversation_id)
+            for order in order_contacts(
+                conn, c.payment_status == "paid", c.conversation_id.is_not(None)
+            )
+            if identity in order_identities(order, self.region)
+        }
         owners: set[int] = set()
         for cid in sorted(found):
             channel = cid.split(":", 1)[0]
