@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from catalog.importer import ImportReport, ImportRules, Progress, import_items
 from catalog.index import SearchIndex, empty_index
+from shoptext import FOLD_VERSION
 from catalog.products import Product
 from catalog.recommend import recommend as recommend_seqs
 from catalog.records import AgeGroup, FeedItem, Gender, Offer
@@ -97,7 +98,9 @@ class Catalog:
                 blob = self.store.load_index_blob(generation) if generation else None
                 try:
                     index = SearchIndex.from_bytes(blob) if blob else empty_index()
-                    self.index_outdated = False
+                    # Words folded by another version of shoptext.fold: search works on
+                    # (the changes are rare characters) until the next import re-indexes.
+                    self.index_outdated = index.fold_version != FOLD_VERSION
                 except (ValueError, KeyError):
                     # Written by another version of shopchat: search nothing until the next
                     # import rebuilds it (import_path re-imports even an unchanged feed).
