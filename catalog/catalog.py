@@ -30,13 +30,13 @@ from sqlalchemy import Engine
 
 from catalog.importer import ImportReport, ImportRules, Progress, import_items
 from catalog.index import SearchIndex, empty_index
-from shoptext import FOLD_VERSION
 from catalog.products import Product
 from catalog.recommend import recommend as recommend_seqs
 from catalog.records import AgeGroup, FeedItem, Gender, Offer
 from catalog.reviews import Review
 from catalog.search import Filters, Hit, SearchResult, rank
 from catalog.store import CatalogStore, FeedState
+from shoptext import FOLD_VERSION
 
 logger = logging.getLogger(__name__)
 
