@@ -635,8 +635,8 @@ class SearchIndex:
         data = memoryview(blob)
         arrays = _read_uncompressed(data) if bytes(data[:5]) == _MAGIC else read_arrays(data)
         text = arrays.pop("_text").tobytes().decode()
-        fold_version = arrays.pop("_fold", np.zeros(1, np.int32))  # 0: before FOLD_VERSION
-        fold_version = int(fold_version[0]) if len(fold_version) else 0
+        stored = arrays.pop("_fold", np.zeros(1, np.int32))  # 0: before FOLD_VERSION
+        fold_version = int(stored[0]) if len(stored) else 0
         words, brands, categories = (
             part.split("\x00") if part else [] for part in text.split("\x01")
         )
