@@ -33,6 +33,7 @@ from catalog.index_blob import read_arrays, write_arrays
 from catalog.records import ORDERABLE, Availability, Gender
 from catalog.rows import NO_TIME, variant_values
 from catalog.text import fold, folded_terms
+from shoptext import FOLD_VERSION
 
 TITLE = 1  # words of a title, in any language
 LABEL = 2  # words of the brand, categories and tags
@@ -528,8 +529,13 @@ class SearchIndex:
         words: list[str],
         brands: list[str],
         categories: list[str],
+        *,
+        fold_version: int = FOLD_VERSION,
     ) -> None:
         self.arrays = arrays
+        # The shoptext.fold its words were folded with: another one's index still answers
+        # (folding changes are rare characters) but the catalog re-indexes it on next import.
+        self.fold_version = fold_version
         self.words = words
         self.term_ids = {w: i for i, w in enumerate(words)}
         self.sorted_words = sorted(words)
@@ -614,7 +620,11 @@ class SearchIndex:
     def _payload(self) -> dict[str, npt.NDArray[Any]]:
         text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
         text += "\x01" + "\x00".join(self.category_names)
-        return {**self.arrays, "_text": np.frombuffer(text.encode(), dtype=np.uint8)}
+        return {
+            **self.arrays,
+            "_text": np.frombuffer(text.encode(), dtype=np.uint8),
+            "_fold": np.array([self.fold_version], dtype=np.int32),
+        }
 
     def write(self, sink: Callable[[memoryview | bytes], None]) -> int:
         """Stream the index to ``sink`` (called with consecutive pieces); return its size."""
@@ -630,10 +640,12 @@ class SearchIndex:
         data = memoryview(blob)
         arrays = _read_uncompressed(data) if bytes(data[:5]) == _MAGIC else read_arrays(data)
         text = arrays.pop("_text").tobytes().decode()
+        stored = arrays.pop("_fold", np.zeros(1, np.int32))  # 0: before FOLD_VERSION
+        fold_version = int(stored[0]) if len(stored) else 0
         words, brands, categories = (
             part.split("\x00") if part else [] for part in text.split("\x01")
         )
-        return cls(arrays, words, brands, categories)
+        return cls(arrays, words, brands, categories, fold_version=fold_version)
 
     # -- postings ------------------------------------------------------------------------
     def postings(self, tid: int) -> tuple[Ords, npt.NDArray[np.uint8]]:
