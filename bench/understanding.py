@@ -8,7 +8,7 @@ channel gave no language (locale en), and prints accuracy per language and per t
     python bench/understanding.py [--set dev|heldout|fresh|paraphrase|blind|both|all]
                                   [--failures] [--repeat 5]
 
-``all`` is dev, heldout, fresh and paraphrase (blind is measured on its own, once).
+``all`` is dev, heldout, fresh, paraphrase and slots (blind is measured on its own, once).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--set",
-        choices=["dev", "heldout", "fresh", "paraphrase", "blind", "both", "all"],
+        choices=["dev", "heldout", "fresh", "paraphrase", "slots", "blind", "both", "all"],
         default="both",
     )
     ap.add_argument("--failures", action="store_true", help="list the sentences it gets wrong")
@@ -61,9 +61,10 @@ def main() -> None:
     assert understander is not None
     understander.warm()
     catalog = project.catalog_vocabulary
-    names = {"both": ["dev", "heldout"], "all": ["dev", "heldout", "fresh", "paraphrase"]}.get(
-        args.set, [args.set]
-    )
+    names = {
+        "both": ["dev", "heldout"],
+        "all": ["dev", "heldout", "fresh", "paraphrase", "slots"],
+    }.get(args.set, [args.set])
     for name in names:
         cases = load_cases(DATA / f"{name}.yaml")
         evaluate(understander, cases, catalog=catalog)  # warm the caches' first misses
