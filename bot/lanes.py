@@ -57,6 +57,10 @@ class Lanes:
     def jobs(self) -> int:
         return sum(c.jobs for c in self.committers)
 
+    @property
+    def joined(self) -> int:
+        return sum(c.joined for c in self.committers)
+
     def close(self) -> None:
         for committer in self.committers:
             committer.close()

@@ -191,7 +191,11 @@ class ChatService:
                     self.contacts.set_unreachable(conn, event.conversation_id, not reachable)
             return fresh
 
-        entries = await self.db.run(job, key=events[0].conversation_id if events else None)
+        # Urgent: the platform waits for this commit (the webhook's 200), so it joins the
+        # transaction under way instead of queueing behind turns (bot/committer.py).
+        entries = await self.db.run(
+            job, first=True, key=events[0].conversation_id if events else None
+        )
         if self.reorder_window <= 0:
             for entry in entries:
                 await self.dispatcher.submit(entry.inbound.conversation_id, entry)
