@@ -7,10 +7,31 @@ from __future__ import annotations
 import pytest
 
 from flows import ChoiceInput
-from tests.flows.test_understanding_in_flows import Chat, project  # noqa: F401 (a fixture)
+from tests.flows import test_understanding_in_flows as base
+from tests.flows.conftest import make_actions
+from tests.flows.test_understanding_in_flows import Chat
 
 
-def at_gift(project, locale: str = "en") -> Chat:  # noqa: F811
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    import textwrap
+
+    from flows import load_project
+
+    root = tmp_path_factory.mktemp("bot")
+    (root / "flows").mkdir()
+    (root / "shop.yaml").write_text(base.SHOP, encoding="utf-8")
+    flows = {"menu": base.MENU, "gift": base.GIFT, "track": base.TRACK, "search": base.SEARCH}
+    for name, text in flows.items():
+        (root / "flows" / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    (root / "vocabulary").mkdir()
+    (root / "vocabulary" / "shop.yaml").write_text(base.VOCABULARY, encoding="utf-8")
+    found, diags = load_project(root, make_actions())
+    assert found is not None, [d.format() for d in diags]
+    return found
+
+
+def at_gift(project, locale: str = "en") -> Chat:
     chat = Chat(project, locale=locale)
     chat.says("hi")
     chat.send(ChoiceInput(payload="gift"))
@@ -30,9 +51,7 @@ def at_gift(project, locale: str = "en") -> Chat:  # noqa: F811
         ("برای مادرزنم", "fa", "adult"),
     ],
 )
-def test_who_is_it_for_answered_in_words_maps_onto_the_choices(  # noqa: F811
-    project, answer, locale, group
-):
+def test_who_is_it_for_answered_in_words_maps_onto_the_choices(project, answer, locale, group):
     chat = at_gift(project, locale)
     chat.says(answer)
     assert chat.state.slots["recipient"] == group
@@ -42,7 +61,7 @@ def test_who_is_it_for_answered_in_words_maps_onto_the_choices(  # noqa: F811
     ("answer", "age"),
     [("8yo", 8), ("ośmiolatek", 8), ("۸ سالشه", 8), ("she's 6 months old", 0), ("diez", 10)],
 )
-def test_how_old_answered_in_words_digits_or_months(project, answer, age):  # noqa: F811
+def test_how_old_answered_in_words_digits_or_months(project, answer, age):
     chat = at_gift(project)
     chat.says("for my granddaughter")
     chat.says(answer)
@@ -63,9 +82,7 @@ def test_how_old_answered_in_words_digits_or_months(project, answer, age):  # no
         ("49,99 max", 4999),
     ],
 )
-def test_the_budget_answered_in_words_ranges_or_any_digits(  # noqa: F811
-    project, answer, budget
-):
+def test_the_budget_answered_in_words_ranges_or_any_digits(project, answer, budget):
     chat = at_gift(project)
     chat.says("for my son")
     chat.says("7")
@@ -73,7 +90,7 @@ def test_the_budget_answered_in_words_ranges_or_any_digits(  # noqa: F811
     assert chat.state.slots["budget"] == budget
 
 
-def test_a_budget_of_nothing_is_refused_and_asked_again(project):  # noqa: F811
+def test_a_budget_of_nothing_is_refused_and_asked_again(project):
     chat = at_gift(project)
     chat.says("for my son")
     chat.says("7")
@@ -96,7 +113,7 @@ def test_a_budget_of_nothing_is_refused_and_asked_again(project):  # noqa: F811
         ("هدیه برای نوه‌ی ۴ ساله‌ام", "fa", {"recipient": "child", "age": 4}),
     ],
 )
-def test_a_sentence_with_in_laws_months_and_inflections_skips_its_questions(  # noqa: F811
+def test_a_sentence_with_in_laws_months_and_inflections_skips_its_questions(
     project, sentence, locale, slots
 ):
     chat = Chat(project, locale=locale)
@@ -105,7 +122,7 @@ def test_a_sentence_with_in_laws_months_and_inflections_skips_its_questions(  # 
         assert chat.state.slots[name] == value, (name, chat.state.slots)
 
 
-def test_an_age_that_breaks_the_questions_rules_from_a_sentence_is_asked(project):  # noqa: F811
+def test_an_age_that_breaks_the_questions_rules_from_a_sentence_is_asked(project):
     chat = Chat(project)
     said = chat.says("gift for my nephew, he is 250 years old")
     assert "age" not in chat.state.slots
