@@ -345,15 +345,32 @@ def test_indexed_words_are_those_of_the_whole_folded_text(text):
     ],
 )
 def test_label_words_are_those_of_the_brand_categories_and_tags_together(brand, categories, tags):
-    from catalog.index import LABEL, NAME, _labels, name_key
+    from catalog.index import DESC, LABEL, NAME, TITLE, IndexBuilder, name_key
     from catalog.text import index_terms
 
-    words, masks, word_set = _labels(brand, categories, tags)
+    title, description = "rock toys media x", "toys media games y"
+    builder = IndexBuilder()
+    builder.add_product(
+        titles=(title,),
+        descriptions=(description,),
+        brand=brand,
+        categories=categories,
+        tags=tags,
+        searchable=True,
+    )
+    index = builder.finish()
     together = index_terms(" ".join((brand, *categories, *tags)))
     names = {key for key in map(name_key, (*categories, *tags)) if key}
-    assert word_set == together | names and len(words) == len(word_set)
-    for word, mask in zip(words, masks, strict=True):
-        assert mask == (LABEL if word in together else 0) | (NAME if word in names else 0)
+    in_title, in_description = index_terms(title), index_terms(description)
+    assert set(index.words) == together | names | in_title | in_description
+    for tid, word in enumerate(index.words):
+        ords, masks = index.postings(tid)
+        assert list(ords) == [0]  # one entry per word, whatever the fields it is in
+        label = (LABEL if word in together else 0) | (NAME if word in names else 0)
+        expected = (TITLE if word in in_title else 0) | label
+        if not expected:  # a description's word counts as such only when in nothing else
+            expected = DESC
+        assert int(masks[0]) == expected, word
 
 
 def _store_index_as_folded_before_shoptext(catalog: Catalog) -> None:
