@@ -6,15 +6,23 @@ busy are run together in the next transaction, so under load the cost of a commi
 by dozens of jobs, and a single database thread means SQLite writers never wait on each
 other's locks. A job that fails makes its batch roll back; the batch's jobs are then run one
 by one, each in its own transaction, so one bad job never takes the others down.
+
+Some jobs have someone waiting on their commit: a webhook's 200 (the platform holds a
+connection for it) and recording a reply as sent (until it commits, a crash sends that reply
+again). They go in the *urgent* lane: the transaction running when one is submitted takes it
+in before it commits, if it is still running its jobs, and the next transaction runs it first
+otherwise. So an acknowledgement waits for at most the rest of one transaction, never behind
+a queue of turns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -24,6 +32,7 @@ log = logging.getLogger("shopchat.db")
 
 T = TypeVar("T")
 Job = Callable[[Connection], Any]
+Waiting = tuple[Job, "asyncio.Future[Any]"]
 _AFTER_COMMIT = "shopchat.after_commit"
 
 
@@ -46,19 +55,22 @@ class Committer:
     def __init__(self, store: SessionStore, *, max_batch: int = 256) -> None:
         self.store = store
         self.max_batch = max_batch
-        self._pending: list[tuple[Job, asyncio.Future[Any]]] = []
+        self._pending: list[Waiting] = []
+        # Urgent jobs; the database thread takes them too (deque appends and pops are atomic).
+        self._urgent: deque[Waiting] = deque()
         self._worker: asyncio.Task[None] | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="shopchat-db")
         self.batches = 0
         self.jobs = 0
+        self.joined = 0  # urgent jobs taken into a transaction already running
 
     async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T:
         """Run ``job(connection)`` in a transaction (shared with concurrent jobs); ``first``
-        puts it ahead of the jobs waiting, in the next transaction (recording a reply as sent:
-        until it commits, a crash would send that reply again)."""
+        puts it in the urgent lane (see the module docstring): a webhook's acknowledgement,
+        a reply recorded as sent."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         if first:
-            self._pending.insert(0, (job, future))
+            self._urgent.append((job, future))
         else:
             self._pending.append((job, future))
         if self._worker is None or self._worker.done():
@@ -67,14 +79,14 @@ class Committer:
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
-        while self._pending:
-            batch = self._pending[: self.max_batch]
-            del self._pending[: self.max_batch]
-            outcomes = await loop.run_in_executor(
-                self._thread, self._execute, [j for j, _ in batch]
-            )
+        while self._pending or self._urgent:
+            batch = self._take_urgent()
+            room = max(0, self.max_batch - len(batch))
+            batch += self._pending[:room]
+            del self._pending[:room]
+            outcomes = await loop.run_in_executor(self._thread, self._execute, batch)
             self.batches += 1
-            self.jobs += len(batch)
+            self.jobs += len(batch)  # with the urgent jobs the transaction took in
             for (_job, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue
@@ -83,27 +95,44 @@ class Committer:
                 else:
                     future.set_exception(value)
 
-    def _execute(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
-        try:
-            return [(True, value) for value in self._transaction(jobs)]
-        except Exception as exc:
-            if len(jobs) == 1:
-                return [(False, exc)]
-            log.info("a batch of %d jobs failed (%s); running them one by one", len(jobs), exc)
-        outcomes: list[tuple[bool, Any]] = []
-        for job in jobs:
+    def _take_urgent(self) -> list[Waiting]:
+        taken: list[Waiting] = []
+        while self._urgent and len(taken) < self.max_batch:
             try:
-                outcomes.append((True, self._transaction([job])[0]))
+                taken.append(self._urgent.popleft())
+            except IndexError:  # the other thread took the last one
+                break
+        return taken
+
+    def _execute(self, batch: list[Waiting]) -> list[tuple[bool, Any]]:
+        """Run ``batch`` in one transaction, on the database thread. Urgent jobs submitted
+        meanwhile join it before it commits: they are appended to ``batch``, whose futures
+        the event loop resolves once this returns."""
+        try:
+            return [(True, value) for value in self._transaction(batch, join=True)]
+        except Exception as exc:
+            if len(batch) == 1:
+                return [(False, exc)]
+            log.info("a batch of %d jobs failed (%s); running them one by one", len(batch), exc)
+        outcomes: list[tuple[bool, Any]] = []
+        for waiting in batch:
+            try:
+                outcomes.append((True, self._transaction([waiting])[0]))
             except Exception as exc:
                 outcomes.append((False, exc))
         return outcomes
 
-    def _transaction(self, jobs: list[Job]) -> list[Any]:
+    def _transaction(self, batch: list[Waiting], *, join: bool = False) -> list[Any]:
         callbacks: list[Callable[[], None]] = []
         with self.store.transaction() as conn:
             conn.info[_AFTER_COMMIT] = callbacks
             try:
-                values = [job(conn) for job in jobs]
+                values = [job(conn) for job, _future in batch]
+                while join and self._urgent and len(batch) < 2 * self.max_batch:
+                    late = self._take_urgent()
+                    self.joined += len(late)
+                    batch += late  # before running them: a failure re-runs them one by one
+                    values += [job(conn) for job, _future in late]
             finally:
                 conn.info.pop(_AFTER_COMMIT, None)
         for callback in callbacks:
@@ -114,6 +143,12 @@ class Committer:
         self._thread.shutdown(wait=True)
 
 
+class Runner(Protocol):
+    """What runs database jobs: a :class:`Committer`, or several (bot/lanes.py)."""
+
+    async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T: ...
+
+
 class CommitterWork:
     """The unit of work a turn's actions get (``ActionContext.db``): each ``run`` is a short
     job of its own on the committer, never a transaction held across the action's I/O.
@@ -122,7 +157,7 @@ class CommitterWork:
     the event loop (calling it on the loop's thread is refused, it would deadlock).
     """
 
-    def __init__(self, committer: Committer, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, committer: Runner, loop: asyncio.AbstractEventLoop) -> None:
         self.committer = committer
         self.loop = loop
 
@@ -153,4 +188,4 @@ class InTransaction:
         return job(self.conn)
 
 
-__all__ = ["Committer", "CommitterWork", "InTransaction", "after_commit"]
+__all__ = ["Committer", "CommitterWork", "InTransaction", "Runner", "after_commit"]
