@@ -10,6 +10,9 @@
                commit a second short job: claim the event, save the session if it is still
                       at the version loaded, queue the replies; if another worker moved the
                       session on, roll back and think again on the newer one
+    deliver(): send what a commit queued, in the conversation's sending lane (after its
+               earlier replies; outside the dispatcher's slots, so a slow platform holds no
+               turn up); each reply is recorded as sent as soon as its call returns
     flush():   send the conversation's queued calls in order; keep what fails for a retry
 
 Everything acknowledged is processed once, even across a crash: an inbox entry is claimed
@@ -158,7 +161,9 @@ class ChatService:
         # Sends done but not yet recorded in the outbox, and contacts found unreachable.
         self._outcomes: list[SendOutcome] = []
         self._gone: list[str] = []
-        self._recorder: asyncio.Task[None] | None = None
+        self._recording: set[asyncio.Future[None]] = set()  # sent-marks not committed yet
+        # Per conversation, its latest delivery: the next one starts when it is done.
+        self._lanes: dict[str, asyncio.Task[None]] = {}
         self.dispatcher: Dispatcher[InboxEntry] = Dispatcher(
             self._process, max_concurrency=max_concurrency
         )
@@ -236,7 +241,9 @@ class ChatService:
             for n, item in enumerate(batch):
                 queued = await self._run(item, loaded if n == 0 else None)
                 if queued:
-                    await self.deliver(Pushed(conversation_id, queued))
+                    # Sent in the conversation's sending lane, not in this dispatcher slot:
+                    # a slow platform must not hold the slots other chats' turns need.
+                    self._lane(Pushed(conversation_id, queued))
         finally:
             timer.cancel()
 
@@ -481,8 +488,29 @@ class ChatService:
         return Pushed(conversation_id, self.journal.queue(conn, link.name, calls), unreachable)
 
     async def deliver(self, pushed: Pushed) -> None:
-        """Send queued calls, once their transaction has committed; when the conversation has
-        earlier replies still waiting, send those first to keep the order."""
+        """Send queued calls, once their transaction has committed, after what the
+        conversation's earlier turns and pushes queued; returns when they have been tried."""
+        await asyncio.shield(self._lane(pushed))
+
+    def _lane(self, pushed: Pushed) -> asyncio.Task[None]:
+        """Queue a delivery behind the conversation's earlier ones (one lane per conversation
+        with something to send, dropped when it empties)."""
+        cid = pushed.conversation_id
+        task = asyncio.create_task(self._deliver_after(self._lanes.get(cid), pushed))
+        self._lanes[cid] = task
+        task.add_done_callback(partial(self._lane_done, cid))
+        return task
+
+    def _lane_done(self, cid: str, task: asyncio.Task[None]) -> None:
+        if self._lanes.get(cid) is task:
+            del self._lanes[cid]
+        if not task.cancelled() and task.exception() is not None:
+            # Its calls stay queued in the outbox for the next flush.
+            log.error("sending to %s failed", conversation_ref(cid), exc_info=task.exception())
+
+    async def _deliver_after(self, previous: asyncio.Task[None] | None, pushed: Pushed) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # its failure is its own (logged by _lane_done)
         # The backlog may be another process's (serve --workers): the outbox says so too.
         waiting = any(entry.after_unsent for entry in pushed.entries)
         if waiting or pushed.conversation_id in self._backlog:
@@ -563,13 +591,26 @@ class ChatService:
             await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
 
     def _recorded(self, outcome: SendOutcome) -> None:
-        """Record a send in the outbox as soon as its HTTP call returned: a recording job
-        starts at once (the sends that return while it runs go in the next one), so a crash
-        sends again only what went out in the last few milliseconds (sending is at least
-        once, with that window)."""
-        self._outcomes.append(outcome)
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_sends())
+        """Record a send in the outbox as soon as its HTTP call returned: the job goes in the
+        committer's urgent lane at once (sends returning together share its transaction),
+        so a crash sends again only what went out in the last few milliseconds (sending is
+        at least once, with that window)."""
+        gone, self._gone = self._gone, []
+        future = self.db.submit_first(partial(self._record, outcomes=[outcome], gone=gone))
+        self._recording.add(future)
+        future.add_done_callback(partial(self._record_done, outcome, gone))
+
+    def _record_done(
+        self, outcome: SendOutcome, gone: list[str], future: asyncio.Future[None]
+    ) -> None:
+        self._recording.discard(future)
+        exc = None if future.cancelled() else future.exception()
+        if future.cancelled() or exc is not None:
+            # Kept for the next flush; until then this reply looks unsent, and a restart
+            # would send it again (sending is at least once).
+            log.warning("recording a sent reply failed: %s", exc)
+            self._outcomes.append(outcome)
+            self._gone.extend(gone)
 
     def _take_outcomes(self) -> tuple[list[SendOutcome], list[str]]:
         outcomes, gone = self._outcomes, self._gone
@@ -580,18 +621,6 @@ class ChatService:
         self.journal.record_sends(conn, outcomes)
         for cid in gone:
             self.contacts.set_unreachable(conn, cid)
-
-    async def _record_sends(self) -> None:
-        while self._outcomes or self._gone:
-            outcomes, gone = self._take_outcomes()
-            try:
-                await self.db.run(partial(self._record, outcomes=outcomes, gone=gone), first=True)
-            except Exception as exc:
-                # Kept for the next try; until then these replies look unsent, and a restart
-                # would send them again (sending is at least once).
-                log.warning("recording %d sent replies failed: %s", len(outcomes), exc)
-                self._outcomes[:0], self._gone[:0] = outcomes, gone
-                return
 
     async def recover(self) -> int:
         """After a (re)start: send what was queued, then process what was acknowledged."""
@@ -608,10 +637,12 @@ class ChatService:
         (events still in the reordering window are dispatched at once)."""
         self._release_all()
         await self.dispatcher.drain()
+        while self._lanes:
+            await asyncio.gather(*self._lanes.values(), return_exceptions=True)
         if self._typing:
             await asyncio.gather(*self._typing, return_exceptions=True)
-        while self._recorder is not None and not self._recorder.done():
-            await self._recorder
+        while self._recording:
+            await asyncio.gather(*self._recording, return_exceptions=True)
 
     async def close(self) -> None:
         self._release_all()
