@@ -1,6 +1,6 @@
 """Accuracy and speed of the built-in understanding on the evaluation sentences.
 
-Reads tests/data/understanding/{dev,heldout}.yaml with the example shop (its flows'
+Reads tests/data/understanding/{dev,heldout,fresh,slots}.yaml with the example shop (its flows'
 examples, its vocabulary and its catalog's words), each sentence as the first message of a
 session whose channel gave no language (locale en), and prints accuracy per language and
 per task (language, flow, each slot kind) and the time per message (p50, p95).
@@ -43,7 +43,9 @@ def show(name: str, report: Report) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
-        "--set", choices=["dev", "heldout", "fresh", "blind", "both", "all"], default="both"
+        "--set",
+        choices=["dev", "heldout", "fresh", "slots", "blind", "both", "all"],
+        default="both",
     )
     ap.add_argument("--failures", action="store_true", help="list the sentences it gets wrong")
     ap.add_argument("--repeat", type=int, default=5, help="timing passes over the sentences")
@@ -56,7 +58,7 @@ def main() -> None:
     assert understander is not None
     understander.warm()
     catalog = project.catalog_vocabulary
-    names = {"both": ["dev", "heldout"], "all": ["dev", "heldout", "fresh"]}.get(
+    names = {"both": ["dev", "heldout"], "all": ["dev", "heldout", "fresh", "slots"]}.get(
         args.set, [args.set]
     )
     for name in names:

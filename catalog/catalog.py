@@ -36,6 +36,7 @@ from catalog.records import AgeGroup, FeedItem, Gender, Offer
 from catalog.reviews import Review
 from catalog.search import Filters, Hit, SearchResult, rank
 from catalog.store import CatalogStore, FeedState
+from shoptext import FOLD_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,9 @@ class Catalog:
                 blob = self.store.load_index_blob(generation) if generation else None
                 try:
                     index = SearchIndex.from_bytes(blob) if blob else empty_index()
-                    self.index_outdated = False
+                    # Words folded by another version of shoptext.fold: search works on
+                    # (the changes are rare characters) until the next import re-indexes.
+                    self.index_outdated = index.fold_version != FOLD_VERSION
                 except (ValueError, KeyError):
                     # Written by another version of shopchat: search nothing until the next
                     # import rebuilds it (import_path re-imports even an unchanged feed).

@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from catalog.index_blob import read_arrays, write_arrays
 from catalog.records import ORDERABLE, Availability, Gender
 from catalog.rows import NO_TIME, variant_values
 from catalog.text import fold, folded_terms
+from shoptext import FOLD_VERSION
 
 TITLE = 1  # words of a title, in any language
 LABEL = 2  # words of the brand, categories and tags
@@ -66,20 +68,9 @@ def _label_part(text: str, named: bool) -> tuple[tuple[str, int], ...]:
     return tuple(found.items())
 
 
-def _labels(
-    brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[str]]:
-    """Words of a brand, categories and tags with their fields, put together from each
-    part's (shops combine a few thousand brands with a few hundred category and tag sets, so
-    the parts repeat far more than their combinations)."""
-    merged: dict[str, int] = dict(_label_part(brand, False)) if brand else {}
-    for part in (*categories, *tags):
-        for word, mask in _label_part(part, True):
-            merged[word] = merged.get(word, 0) | mask
-    return tuple(merged), tuple(merged.values()), frozenset(merged)
-
-
-_TITLE_MASKS = [TITLE] * 64
+_STRONG = TITLE | LABEL | NAME  # a word in one of these is not a description match
+_TITLE_BYTE = bytes((TITLE,))
+_DESC_BYTE = bytes((DESC,))
 
 
 def gender_code(gender: Gender | None) -> int:
@@ -128,7 +119,7 @@ class IndexBuilder:
     terms: dict[str, int] = field(default_factory=dict)
     _segments: list[_Segment] = field(default_factory=list)
     _tids: list[int] = field(default_factory=list)
-    _masks: list[int] = field(default_factory=list)
+    _masks: bytearray = field(default_factory=bytearray)
     _seqs: list[int] = field(default_factory=list)  # searchable products of the segment
     _counts: list[int] = field(default_factory=list)  # and how many words each has
     _segment_end: int = SEGMENT
@@ -150,18 +141,18 @@ class IndexBuilder:
     # repeat their words, and a dict lookup per chunk costs less than folding it again.
     _chunks: dict[str, tuple[int, ...]] = field(default_factory=dict)  # chunk -> term ids
     _brand_ids: dict[str, int] = field(default_factory=dict)  # as written -> brand id
-    _label_terms: dict[  # (words' term ids, term ids, fields, position of each term id)
-        tuple[str, tuple[str, ...], tuple[str, ...]],
-        tuple[frozenset[int], tuple[int, ...], tuple[int, ...], dict[int, int]],
-    ] = field(default_factory=dict)
+    # Label words (term ids, and their fields as bytes) of a brand, of a categories tuple and
+    # of a tags tuple: each repeats across many products, in combinations that rarely do.
+    _brand_terms: dict[str, tuple[tuple[int, ...], bytes]] = field(default_factory=dict)
+    _name_terms: dict[tuple[str, ...], tuple[tuple[int, ...], bytes]] = field(default_factory=dict)
 
     @property
     def products(self) -> int:
         return len(self.p_brand)
 
-    def _terms_of(self, text: str) -> set[int]:
+    def _terms_of(self, text: str) -> list[tuple[int, ...]]:
         """Term ids of ``folded_terms(fold(text))``, chunk by chunk (words never span
-        whitespace, and whitespace folds to whitespace)."""
+        whitespace, and whitespace folds to whitespace); a word may come more than once."""
         chunks = text.split()
         cache = self._chunks
         found = list(map(cache.get, chunks))
@@ -174,7 +165,19 @@ class IndexBuilder:
                     found[i] = cache[chunks[i]] = tuple(
                         terms.setdefault(word, len(terms)) for word in folded_terms(fold(chunks[i]))
                     )
-        return set().union(*found)  # type: ignore[arg-type]
+        return found  # type: ignore[return-value]
+
+    def _label_terms(self, names: tuple[str, ...], named: bool) -> tuple[tuple[int, ...], bytes]:
+        """Term ids and fields of the words of a brand (``named`` False: one name) or of
+        categories or tags (the whole name of each is a word of its own too)."""
+        tids: list[int] = []
+        masks = bytearray()
+        terms = self.terms
+        for name in names:
+            for word, mask in _label_part(name, named):
+                tids.append(terms.setdefault(word, len(terms)))
+                masks.append(mask)
+        return tuple(tids), bytes(masks)
 
     def _id(self, table: dict[str, int], names: list[str], name: str) -> int:
         key = fold(name).strip()
@@ -213,55 +216,46 @@ class IndexBuilder:
         self.p_leaf.append(self.path_cats[path][-1] if categories else -1)
         if not searchable:
             return seq
-        # A word is stored once per product with the fields it occurs in; set algebra in C
-        # does most of that, and the label words of a brand/category/tags combination (with
-        # their term ids) are worked out once per combination.
-        labels = self._label_terms.get((brand, categories, tags))
-        if labels is None:
-            labels = self._labels_of(brand, categories, tags)
-        label_set, label_tids, label_masks, positions = labels
-        terms_of = self._terms_of
-        title = terms_of(" ".join(titles) if len(titles) > 1 else titles[0])
-        description = terms_of(
-            " ".join(d[:DESCRIPTION_CHARS] for d in descriptions)
-            if len(descriptions) > 1
-            else descriptions[0][:DESCRIPTION_CHARS]
-        )
-        description -= title
-        description -= label_set
-        if title.isdisjoint(label_set):
-            tail: Sequence[int] = label_masks
-        else:
-            common = title & label_set
-            title -= common
-            patched = list(label_masks)
-            for tid in common:
-                patched[positions[tid]] |= TITLE
-            tail = patched
-        tids = [*title, *description]
+        # Every word goes in with the field it came from, repeats included; sorting the
+        # segment puts a word's repeats in one product side by side, and _flush merges them
+        # (in numpy, where it costs far less than set algebra per product here).
+        brand_terms = self._brand_terms.get(brand)
+        if brand_terms is None:
+            if len(self._brand_terms) >= LABEL_CACHE:
+                self._brand_terms.clear()
+            brand_terms = self._brand_terms[brand] = self._label_terms((brand,), False)
+        names = self._name_terms
+        category_terms = names.get(categories)
+        if category_terms is None:
+            if len(names) >= LABEL_CACHE:
+                names.clear()
+            category_terms = names[categories] = self._label_terms(categories, True)
+        tag_terms = names.get(tags)
+        if tag_terms is None:
+            if len(names) >= LABEL_CACHE:
+                names.clear()
+            tag_terms = names[tags] = self._label_terms(tags, True)
         # Plain lists until the segment is sorted: list.extend copies pointers, where
         # array.extend converts every int.
-        self._tids.extend(tids)  # type: ignore[arg-type]
-        self._tids.extend(label_tids)
+        tids = self._tids
+        start = len(tids)
+        tids.extend(chain.from_iterable(self._terms_of(" ".join(titles))))
+        in_title = len(tids) - start
+        tids.extend(
+            chain.from_iterable(
+                self._terms_of(" ".join(d[:DESCRIPTION_CHARS] for d in descriptions))
+            )
+        )
+        in_description = len(tids) - start - in_title
         masks = self._masks
-        masks.extend(_TITLE_MASKS[: len(title)] if len(title) <= 64 else [TITLE] * len(title))
-        masks.extend([DESC] * len(description))
-        masks.extend(tail)
+        masks += _TITLE_BYTE * in_title
+        masks += _DESC_BYTE * in_description
+        for found, fields in (brand_terms, category_terms, tag_terms):
+            tids.extend(found)
+            masks += fields
         self._seqs.append(seq)
-        self._counts.append(len(tids) + len(label_tids))
+        self._counts.append(len(tids) - start)
         return seq
-
-    def _labels_of(
-        self, brand: str, categories: tuple[str, ...], tags: tuple[str, ...]
-    ) -> tuple[frozenset[int], tuple[int, ...], tuple[int, ...], dict[int, int]]:
-        words, masks, _ = _labels(brand, categories, tags)
-        terms = self.terms
-        tids = tuple(terms.setdefault(w, len(terms)) for w in words)
-        found = (frozenset(tids), tids, masks, {tid: n for n, tid in enumerate(tids)})
-        if len(self._label_terms) >= LABEL_CACHE:
-            self._label_terms.clear()
-        self._label_terms[(brand, categories, tags)] = found
-        return found
 
     def add_variant(self, seq: int, values: tuple[int, ...]) -> None:
         """Add an active variant of product ``seq`` (variants of a product may come late).
@@ -291,12 +285,24 @@ class IndexBuilder:
             np.left_shift(part, 4, out=part)
             key |= part
             del part
-            key |= np.array(self._masks, dtype=np.int64)
-            self._tids, self._masks, self._seqs, self._counts = [], [], [], []
+            key |= np.frombuffer(self._masks, dtype=np.uint8)
+            self._tids, self._masks, self._seqs, self._counts = [], bytearray(), [], []
             key.sort()
+            # A word a product has more than once: one entry, with every field it is in; a
+            # description's word counts as such only when it is in no title or label.
             masks = (key & 15).astype(np.uint8)
-            ords = ((key >> 4) & 0xFFFFFFFF).astype(np.int32)
-            key >>= 36
+            key >>= 4
+            firsts = np.flatnonzero(key[1:] != key[:-1]) + 1
+            if len(firsts) + 1 < len(key):
+                firsts = np.concatenate(([0], firsts))
+                masks = np.bitwise_or.reduceat(masks, firsts)
+                key = key[firsts]
+            del firsts
+            strong = masks & _STRONG
+            np.copyto(masks, strong, where=strong != 0)
+            del strong
+            ords = (key & 0xFFFFFFFF).astype(np.int32)
+            key >>= 32
             starts = np.flatnonzero(key[1:] != key[:-1]) + 1
             starts = np.concatenate(([0], starts)).astype(np.int64)
             uniq = key[starts].astype(np.int32)
@@ -523,8 +529,13 @@ class SearchIndex:
         words: list[str],
         brands: list[str],
         categories: list[str],
+        *,
+        fold_version: int = FOLD_VERSION,
     ) -> None:
         self.arrays = arrays
+        # The shoptext.fold its words were folded with: another one's index still answers
+        # (folding changes are rare characters) but the catalog re-indexes it on next import.
+        self.fold_version = fold_version
         self.words = words
         self.term_ids = {w: i for i, w in enumerate(words)}
         self.sorted_words = sorted(words)
@@ -609,7 +620,11 @@ class SearchIndex:
     def _payload(self) -> dict[str, npt.NDArray[Any]]:
         text = "\x00".join(self.words) + "\x01" + "\x00".join(self.brand_names)
         text += "\x01" + "\x00".join(self.category_names)
-        return {**self.arrays, "_text": np.frombuffer(text.encode(), dtype=np.uint8)}
+        return {
+            **self.arrays,
+            "_text": np.frombuffer(text.encode(), dtype=np.uint8),
+            "_fold": np.array([self.fold_version], dtype=np.int32),
+        }
 
     def write(self, sink: Callable[[memoryview | bytes], None]) -> int:
         """Stream the index to ``sink`` (called with consecutive pieces); return its size."""
@@ -625,10 +640,12 @@ class SearchIndex:
         data = memoryview(blob)
         arrays = _read_uncompressed(data) if bytes(data[:5]) == _MAGIC else read_arrays(data)
         text = arrays.pop("_text").tobytes().decode()
+        stored = arrays.pop("_fold", np.zeros(1, np.int32))  # 0: before FOLD_VERSION
+        fold_version = int(stored[0]) if len(stored) else 0
         words, brands, categories = (
             part.split("\x00") if part else [] for part in text.split("\x01")
         )
-        return cls(arrays, words, brands, categories)
+        return cls(arrays, words, brands, categories, fold_version=fold_version)
 
     # -- postings ------------------------------------------------------------------------
     def postings(self, tid: int) -> tuple[Ords, npt.NDArray[np.uint8]]:

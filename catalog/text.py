@@ -1,71 +1,21 @@
-"""Text folding for search: case, accents and look-alike letters, so "Łódź" finds "lodz".
+"""Search words: product texts and queries split into folded words, and how they match.
 
-NFKD plus dropping combining marks handles most Latin and Cyrillic accents (``ó``, ``ñ``,
-``ё``); a few letters are not decompositions and are mapped by hand: Polish ``ł``, Nordic
-``ø``, and the Arabic-keyboard forms of Persian letters (``ي``/``ك`` -> ``ی``/``ک``).
+Folding itself (case, accents, script variants) is :func:`shoptext.fold`, the rule every
+package shares; a stored index records the fold's version (see :mod:`catalog.index`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-_SPECIAL = {
-    "ł": "l",
-    "đ": "d",
-    "ð": "d",
-    "ø": "o",
-    "æ": "ae",
-    "œ": "oe",
-    "þ": "th",
-    "ı": "i",
-    "ё": "е",
-    "й": "й",  # a letter of its own in Russian, not "и" with a mark: keep it
-    "ي": "ی",  # Arabic yeh -> Persian yeh
-    "ى": "ی",  # alef maksura
-    "ك": "ک",  # Arabic kaf -> Persian keheh
-    "ة": "ه",
-    "ە": "ه",  # what NFKD leaves of "ۀ"
-    "ـ": "",  # tatweel, a stretching stroke
-}
+from shoptext import fold
 
 # Characters that join the parts of one written word: "t-shirt", "تی‌شرت" (ZWNJ), "rock'n'roll".
 _JOINERS = "-\u200c'’"
 _WORD = re.compile(rf"[^\W_]+(?:[{_JOINERS}][^\W_]+)*")
 _JOINER = re.compile(rf"[{_JOINERS}]")
-
-
-@lru_cache(maxsize=8192)
-def _fold_char(ch: str) -> str:
-    if ch in _SPECIAL:
-        return _SPECIAL[ch]
-    digit = unicodedata.decimal(ch, None)
-    if digit is not None:  # "۸" and "٨" -> "8"
-        return str(digit)
-    decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(_SPECIAL.get(c, c) for c in decomposed if not unicodedata.combining(c))
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table that folds each character the first time it is seen."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        self[code] = folded
-        return folded
-
-
-_TABLE = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents for comparison: ``"Łódź Ёлка"`` -> ``"lodz елка"``."""
-    # translate() loops in C: a million product texts fold in seconds, not minutes.
-    if text.isascii():
-        return text.lower()
-    return text.casefold().translate(_TABLE)
 
 
 def index_terms(text: str) -> set[str]:

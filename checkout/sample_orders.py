@@ -7,7 +7,6 @@ numbers exist.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from checkout.errors import OrderFileError, OrderRowError
 from checkout.l10n import format_money, pick_text
 from checkout.orders import Order, order_number_key
 from flows.actions import ActionContext, ActionRegistry
+from shoptext import json_lines
 
 logger = logging.getLogger(__name__)
 
@@ -56,26 +56,19 @@ class SampleOrders:
         """Load one order per line; bad rows are logged, skipped and kept in ``.rejected``."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            with path.open("rb") as file:
+                lines = list(json_lines(file))
         except FileNotFoundError:
             raise OrderFileError(f"{path}: orders file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise OrderFileError(f"{path}: cannot read the orders file: {exc}") from None
         orders: list[Order] = []
         rejected: list[OrderRowError] = []
         first_line: dict[str, int] = {}
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                rejected.append(
-                    OrderRowError(path, number, f"not valid JSON ({exc.msg})", column=exc.colno)
-                )
-                continue
-            if not isinstance(row, dict):
-                rejected.append(OrderRowError(path, number, "expected a JSON object"))
+        for line in lines:
+            number, row = line.number, line.value
+            if line.problem is not None:
+                rejected.append(OrderRowError(path, number, line.problem, column=line.column))
                 continue
             try:
                 order = Order.model_validate(row)

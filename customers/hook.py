@@ -8,6 +8,7 @@ change (an agent's edit, the same customer writing on another channel) shows wit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,11 +19,24 @@ from adapters.base import MessageInbound, RenderContext
 from bot.turnhook import TurnHookBase
 from flows import ChoiceInput, Remember, SessionState, StartInput, TextInput, TextReply
 
-from .book import CustomerBook
+from .book import CustomerBook, aged
 from .consent import ACKNOWLEDGEMENT, UNSUBSCRIBE_PAYLOAD, set_consent, stop_language
 from .links import verify_code
 
 _REMEMBER = 100_000  # conversations cached; then start over
+# The tables of customers/tables.py, for the hot path of prepare().
+_CUSTOMER_AND_FACTS = """
+    SELECT c.customer_id, f.fact, f.value, f.remembered_at
+    FROM customers_contacts c LEFT JOIN customers_facts f ON f.customer_id = c.customer_id
+    WHERE c.conversation_id = :cid
+"""
+_NEW_CUSTOMER = (
+    "INSERT INTO customers_customers (created_at, updated_at) VALUES (:at, :at) RETURNING id"
+)
+_NEW_CONTACT = """
+    INSERT INTO customers_contacts (conversation_id, customer_id, channel, linked_at, source)
+    VALUES (:cid, :customer, :channel, :at, 'first message')
+"""
 
 
 class CustomerHook(TurnHookBase):
@@ -89,8 +103,7 @@ class CustomerHook(TurnHookBase):
         cid = inbound.conversation_id
         cached = self._cache.get(cid)
         if cached is None or now - cached[2] > self.refresh or now < cached[2]:
-            customer = self.book.customer_of(conn, cid, inbound.channel, now)
-            facts = self.book.facts(conn, customer, now)
+            customer, facts = self._customer_and_facts(conn, cid, inbound.channel, now)
             self._keep(conn, cid, (customer, facts, now))
         else:
             facts = cached[1]
@@ -117,6 +130,37 @@ class CustomerHook(TurnHookBase):
             self._cache.pop(cid, None)
             _after_commit(conn, lambda: self._cache.pop(cid, None))
         return self._acks.pop(inbound.conversation_id, None)
+
+    def _customer_and_facts(
+        self, conn: Connection, cid: str, channel: str, now: datetime
+    ) -> tuple[int, dict[str, Any]]:
+        """The conversation's customer and her facts, as ``book.customer_of`` and ``book.facts``
+        give them. Every uncached turn reads them, so a known conversation is one plain SQL
+        statement (bot/rawsql.py) and a new one, two; a new WhatsApp number, which may join a
+        paid order's customer, goes through the book."""
+        from bot.rawsql import raw_sql
+
+        sql = raw_sql(conn.dialect)
+        rows = sql.all(conn, _CUSTOMER_AND_FACTS, {"cid": cid})
+        if rows:
+            facts = {
+                fact: aged(fact, json.loads(value), sql.read_time(at) or now, now)
+                for _customer, fact, value, at in rows
+                if fact is not None
+            }
+            return int(rows[0][0]), facts
+        if channel == "whatsapp":
+            customer = self.book.customer_of(conn, cid, channel, now)
+            return customer, self.book.facts(conn, customer, now)
+        when = sql.time(now)
+        new = sql.one(conn, _NEW_CUSTOMER, {"at": when})
+        assert new is not None
+        sql.run(
+            conn,
+            _NEW_CONTACT,
+            {"cid": cid, "customer": new[0], "channel": channel, "at": when},
+        )
+        return int(new[0]), {}
 
     def _keep(
         self, conn: Connection, cid: str, entry: tuple[int, dict[str, Any], datetime]

@@ -56,7 +56,7 @@ from .slots import InvalidAnswer, parse_answer
 from .state import Frame, SessionState
 from .system_texts import LOCALE_NAMES
 from .templates import TemplateError, Templates, money
-from .text import fold, fold_message, parse_int
+from .text import fold_message, fold_phrase, parse_int
 
 log = logging.getLogger("shopchat.engine")
 
@@ -632,7 +632,7 @@ class _Run:
         elif isinstance(event, TextInput):
             raw = fold_message(event.text)
             for loc in self.project.locales:
-                if raw in (loc.lower(), fold(LOCALE_NAMES.get(loc, loc))):
+                if raw in (loc.lower(), fold_phrase(LOCALE_NAMES.get(loc, loc))):
                     locale = loc
         if locale is None or locale not in self.project.locales:
             s.overlay = None

@@ -17,7 +17,7 @@ from understanding.intents import stop_words
 from understanding.lexicon import phrase_keys
 
 from .events import TextInput
-from .text import fold
+from .text import fold_phrase
 
 if TYPE_CHECKING:
     from .compiled import ChoiceOption, Project, Step
@@ -79,7 +79,7 @@ def meaning_of(project: Project, event: TextInput, state: SessionState) -> Under
 def _norm(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return fold(str(value)).strip()
+    return fold_phrase(str(value))
 
 
 def _flat(value: Any) -> list[Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from babel.numbers import get_currency_symbol
 
 from .money import minor_units
-from .text import ascii_digits, fold, parse_int
+from .text import ascii_digits, fold, fold_phrase, parse_int
 
 
 class InvalidAnswer(Exception):
@@ -47,7 +47,7 @@ def parse_number(text: str) -> Decimal:
 
 def parse_money(text: str, currency: str) -> int:
     """An amount in the shop's currency, as integer minor units ("150 zł" -> 15000)."""
-    raw = fold(text)
+    raw = fold_phrase(text)
     for token in {currency.lower(), fold(get_currency_symbol(currency, "en"))} | _symbols(currency):
         raw = raw.replace(token, " ")
     try:
@@ -75,7 +75,7 @@ def _symbols(currency: str) -> set[str]:
 
 
 def parse_date(text: str, today: date) -> str:
-    raw = fold(text)
+    raw = fold_phrase(text)
     if raw in _TODAY:
         return today.isoformat()
     if raw in _TOMORROW:

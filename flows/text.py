@@ -1,48 +1,29 @@
-"""Normalising what shoppers type, so matching ignores case, accents and script variants."""
+"""Normalising what shoppers type, so matching ignores case, accents and script variants.
+
+The folding rule is :func:`shoptext.fold`, shared with the catalog and understanding.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
-# Letters that NFKD does not decompose into base + combining mark, but that shoppers routinely
-# type without the diacritic (ł -> l), or that differ between keyboard layouts (Arabic vs
-# Persian yeh and kaf).
-_FOLD = str.maketrans(
-    {
-        "ł": "l",
-        "ø": "o",
-        "đ": "d",
-        "ß": "ss",
-        "æ": "ae",
-        "œ": "oe",
-        "ı": "i",
-        "ё": "е",
-        "ي": "ی",
-        "ى": "ی",
-        "ك": "ک",
-        "ة": "ه",
-        "\u200c": " ",  # zero-width non-joiner, common inside Persian words
-    }
-)
-_SPACE = re.compile(r"\s+")
+from shoptext import fold
+
+# ZWNJ splits a Persian word in two written parts: in a phrase it counts as a space.
+_SPACE = re.compile(r"[\s\u200c]+")
 _PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _WORD = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case-, accent- and script-variant-insensitive form of ``text``, with spaces collapsed."""
-    text = text.casefold().translate(_FOLD)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACE.sub(" ", stripped).strip()
+def fold_phrase(text: str) -> str:
+    """:func:`shoptext.fold` of ``text`` with spaces (and ZWNJ) collapsed to one, trimmed."""
+    return _SPACE.sub(" ", fold(text)).strip()
 
 
 def fold_message(text: str) -> str:
     """Folded whole message, punctuation at either end dropped ("Help!" -> "help")."""
-    return _PUNCT_EDGES.sub("", fold(text))
+    return _PUNCT_EDGES.sub("", fold_phrase(text))
 
 
 def words(text: str) -> list[str]:
@@ -69,4 +50,4 @@ def ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
-__all__ = ["ascii_digits", "fold", "fold_message", "parse_int", "words"]
+__all__ = ["ascii_digits", "fold", "fold_message", "fold_phrase", "parse_int", "words"]

@@ -68,6 +68,12 @@ class Number:
     last: int
     suffix: str = ""  # letters glued after the digits ("zł" in "100zł")
     words: bool = False  # written as words
+    start: int = -1  # where the digits are in the text (-1: written as words)
+    end: int = -1
+
+
+# A thousand, glued to the digits or as the next word: "1k", "2 tys.", "1,5 тыс", "۲ هزار".
+_THOUSANDS = frozenset({"k", "tys", "tys.", "тыс", "тыс.", "thousand", "grand"})
 
 
 @dataclass
@@ -128,6 +134,17 @@ class EntityReader:
                     if kind == "size":
                         self.size_forms.update(t.folded for t in tokens(clean(word)))
         self.interests = PhraseIndex()
+        # Months after a number, for babies ("6 month old", "8 meses", "۶ ماهه").
+        self.month_words: set[str] = set()
+        for lang, word in iter_words(vocabulary.ages.months, self.locales):
+            self.units.add(word, lang, "months")
+            self.month_words.update(t.folded for t in tokens(clean(word)))
+        self.after = PhraseIndex()
+        for lang, word in iter_words(vocabulary.money.after, self.locales):
+            self.after.add(word, lang, "max")
+        for lang, word in iter_words(vocabulary.money.around, self.locales):
+            self.after.add(word, lang, "around")
+        self.regions = _regions(self.locales, currency)
         for iid, words in vocabulary.interests.items():
             self.interests.add(iid, "", ("interest", iid))
             for lang, word in iter_words(words, self.locales):
@@ -157,7 +174,7 @@ class EntityReader:
     ) -> Found:
         ents: dict[str, Any] = {}
         used: set[int] = set()
-        self._patterns(text, words, ents, used)
+        self._patterns(text, words, ents, used, langs[0] if langs else "")
         numbers = self._numbers(text, words, langs, used)
         self._measures(text, words, numbers, ents, used)
         found = Found(ents, used, measure_used=set(used))
@@ -171,7 +188,7 @@ class EntityReader:
         return found
 
     def _patterns(
-        self, text: str, words: Sequence[Word], ents: dict[str, Any], used: set[int]
+        self, text: str, words: Sequence[Word], ents: dict[str, Any], used: set[int], lang: str
     ) -> None:
         for m in _EMAIL.finditer(text):
             ents.setdefault("email", m.group().lower())
@@ -184,7 +201,9 @@ class EntityReader:
             used.update(span)
         digits = sum(ch.isdigit() for ch in text)
         if digits >= 7:
-            phone = _phone(text, self.locales)
+            # The shop's country, then the one of the language the message is in.
+            regions = [*self.regions[:1], *_regions([lang] if lang else []), *self.regions]
+            phone = _phone(text, list(dict.fromkeys(regions)))
             if phone is not None:
                 value, start, end = phone
                 span = _covering(words, start, end)
@@ -219,7 +238,12 @@ class EntityReader:
             suffix = (
                 last.token.text[m.end() - last.token.start :] if last.token.end > m.end() else ""
             )
-            out.append(Number(value, span[0], span[-1], suffix.lstrip("-")))
+            suffix = suffix.lstrip("-")
+            if fold(suffix) in _THOUSANDS:  # "1k", "1,5k"
+                value, suffix = value * 1000, ""
+            out.append(
+                Number(value, span[0], span[-1], suffix, start=m.start("digits"), end=m.end())
+            )
         # Number words: a run of them ("sto pięćdziesiąt", "twenty five").
         lang_order = tuple(dict.fromkeys([*langs, *self.locales]))
         i = 0
@@ -227,17 +251,17 @@ class EntityReader:
             if i in used or words[i].token.is_number:
                 i += 1
                 continue
-            values: list[int] = []
+            values: list[float] = []
             j = i
             while j < len(words) and j not in used:
-                v = number_word(words[j].token.folded, lang_order)
+                v = number_word(words[j].token.text, lang_order)
                 if v is None:
                     if (
                         values
                         and words[j].token.folded in ("and", "y", "و", "i")
                         and j + 1 < len(words)
                     ):
-                        nxt = number_word(words[j + 1].token.folded, lang_order)
+                        nxt = number_word(words[j + 1].token.text, lang_order)
                         if nxt is not None:
                             j += 1
                             continue
@@ -247,7 +271,7 @@ class EntityReader:
             if values and not (
                 len(values) == 1 and words[i].token.folded in _ARTICLES and j - i == 1
             ):
-                out.append(Number(Decimal(combine(values)), i, j - 1, words=True))
+                out.append(Number(Decimal(str(combine(values))), i, j - 1, words=True))
                 i = j
             elif values:
                 i = j
@@ -257,6 +281,33 @@ class EntityReader:
                     out.append(Number(Decimal(compound[0]), i, i, suffix=compound[1], words=True))
                 i += 1
         out.sort(key=lambda n: n.first)
+        return self._thousands(words, out)
+
+    def _thousands(self, words: Sequence[Word], numbers: list[Number]) -> list[Number]:
+        """ "2 тысячи", "1,5 tys.", "2 mil", "۲ هزار": digits times the thousand after them."""
+        out: list[Number] = []
+        for n in numbers:
+            prev = out[-1] if out else None
+            if (
+                prev is not None
+                and not prev.words
+                and n.first == prev.last + 1
+                and n.words
+                and n.value == 1000
+                and not prev.suffix
+            ):
+                prev.value *= 1000
+                prev.last = n.last
+                continue
+            if (
+                not n.words
+                and not n.suffix
+                and n.last + 1 < len(words)
+                and words[n.last + 1].token.folded in _THOUSANDS
+            ):
+                n.value *= 1000
+                n.last += 1
+            out.append(n)
         return out
 
     def _cue_before(self, words: Sequence[Word], index: int, used: set[int]) -> str | None:
@@ -281,6 +332,8 @@ class EntityReader:
                 return "money", number.last
             if _AGE_SUFFIX.match(suffix):
                 return "age", number.last
+            if suffix in self.month_words:  # "6-miesięczny", "۶ماهه"
+                return "months", number.last
             qx = _QUANTITY_X.match(suffix)
             if suffix in ("x", "szt", "pcs", "шт"):
                 return "quantity", number.last
@@ -296,6 +349,16 @@ class EntityReader:
                 if match.start == 0:
                     return str(match.phrase.payload), start + match.end - 1
                 break
+        return None
+
+    def _bound_after(self, words: Sequence[Word], number: Number) -> int | None:
+        """The last word of a price bound right after a bare number ("49.99 max", "150
+        tops", "cien como mucho"), or None."""
+        start = number.last + 1
+        for match in self.after.find(words[start : start + 3]):
+            if match.start == 0:
+                return start + match.end - 1
+            break
         return None
 
     def _money_before(self, words: Sequence[Word], number: Number, text: str) -> bool:
@@ -325,24 +388,28 @@ class EntityReader:
             kind = unit[0] if unit else None
             if kind is None and self._money_before(words, n, text):
                 kind = "money"
-            # A range: "between 50 and 80", "od 50 do 80 zł", "50-80 zł", "بین ۵۰ تا ۸۰".
-            if k + 1 < len(numbers) and kind in (None, "money"):
+            # A range: "between 50 and 80", "od 50 do 80 zł", "50-80 zł", "بین ۵۰ تا ۸۰" (where
+            # "تا" after a number is also "pieces").
+            if k + 1 < len(numbers) and kind in (None, "money", "quantity"):
                 m = numbers[k + 1]
                 gap = range(n.last + 1, m.first)
-                joined = (
-                    len(gap) == 0
-                    and "-" in text[words[n.last].token.end : words[m.first].token.start]
-                )
+                if m.first <= n.last:  # one word: "200-250", "100-150zł"
+                    between = text[n.end : m.start] if n.end >= 0 and m.start >= 0 else ""
+                else:
+                    between = text[words[n.last].token.end : words[m.first].token.start]
+                joined = len(gap) == 0 and between.strip() in ("-", "–", "—", "..", "...")
                 joined = joined or (
                     len(gap) == 1 and self._cue_before(words, m.first, used) in ("to", "max")
                 )
+                if kind == "quantity" and not (joined and len(gap) == 1 and cue == "between"):
+                    joined = False
                 if joined:
                     unit2 = self._unit_after(words, m, text)
                     if (
                         cue == "between"
                         or (unit2 and unit2[0] == "money")
                         or kind == "money"
-                        or cue in ("min",)
+                        or cue in ("min", "around", "max")
                     ) and (not unit2 or unit2[0] == "money"):
                         low, high = sorted((n.value, m.value))
                         ents["money_min"] = self._minor(low)
@@ -351,20 +418,44 @@ class EntityReader:
                         used.update(range(max(0, n.first - (1 if cue else 0)), last + 1))
                         k += 2
                         continue
-            if kind == "money" or (
-                kind is None and cue in ("max", "min", "around", "between") and not n.words
+            bound = (
+                self._bound_after(words, n)
+                if kind is None and (not n.words or n.value >= 20)
+                else None
+            )
+            if (
+                kind is None
+                and cue in ("max", "min", "around", "between")
+                and (not n.words or n.value >= 20)
+                and self._age_bound(words, n)
+            ):
+                k += 1  # "for kids under 12": an age, no price
+                continue
+            if (
+                kind == "money"
+                or bound is not None
+                or (
+                    kind is None
+                    and cue in ("max", "min", "around", "between")
+                    and (not n.words or n.value >= 20)  # "about two hundred", not "about six"
+                )
             ):
                 value = self._minor(n.value)
                 if cue == "min":
                     ents.setdefault("money_min", value)
                 else:
                     ents.setdefault("money", value)
-                last = unit[1] if unit else n.last
+                last = unit[1] if unit else bound if bound is not None else n.last
                 span = self._cue_span(words, n.first) if cue else None
                 first = span[1] if span else n.first
                 if n.first > 0 and words[n.first - 1].token.folded in self.currency_words:
                     first = min(first, n.first - 1)
                 used.update(range(first, last + 1))
+            elif kind == "months":
+                if n.value == n.value.to_integral_value() and 0 <= n.value <= 48:
+                    ents["age"] = int(n.value) // 12  # a baby's age in whole years
+                    last = unit[1] if unit else n.last
+                    used.update(range(n.first, last + 1))
             elif kind == "age" or cue == "age_cue":
                 if n.value == n.value.to_integral_value() and 0 <= n.value <= 120:
                     ents.setdefault("age", int(n.value))
@@ -387,6 +478,20 @@ class EntityReader:
                 ents.setdefault("quantity", int(m2.group(1) or m2.group(2)))
                 used.add(i)
 
+    def _age_bound(self, words: Sequence[Word], number: Number) -> bool:
+        """ "toys for kids under 12", "dla dzieci do 10": a bound on an age, not a price."""
+        if number.value > 18 or number.value != number.value.to_integral_value():
+            return False
+        span = self._cue_span(words, number.first)
+        at = (span[1] if span else number.first) - 1
+        if at < 0:
+            return False
+        for match in self.things.find(words[at : at + 1]):
+            kind, rid = match.phrase.payload
+            if kind == "recipient" and rid in _GROUP_WORDS:
+                return True
+        return False
+
     def _things(
         self,
         words: Sequence[Word],
@@ -397,6 +502,8 @@ class EntityReader:
     ) -> None:
         recipients: list[str] = []
         quiet = set(used)
+        # A currency word that no amount took ("złotych") is no colour ("złoty", golden).
+        quiet.update(i for i, w in enumerate(words) if w.token.folded in self.currency_words)
         for match in self.ignore.find(words, used):
             quiet.update(range(match.start, match.end))
         for match in self.things.find(words, quiet):
@@ -453,12 +560,16 @@ class EntityReader:
         return int((value * self.scale).to_integral_value())
 
 
+# Recipients that name an age group rather than a person.
+_GROUP_WORDS = frozenset({"child", "baby", "toddler", "boy", "girl", "teen", "adult"})
+
+
 def _specificity(vocab: Vocabulary, rid: str) -> int:
     rdef = vocab.recipients[rid]
     return (
         (rdef.gender is not None)
         + (rdef.group is not None)
-        + (rid not in ("child", "adult", "teen"))
+        + (rid not in ("child", "adult", "teen", "myself"))  # "para mi hijo": the son
     )
 
 
@@ -530,27 +641,46 @@ def _currency_words(
     return words, signs
 
 
-def _phone(text: str, locales: Sequence[str]) -> tuple[str, int, int] | None:
+def _phone(text: str, regions: Sequence[str]) -> tuple[str, int, int] | None:
     try:
         import phonenumbers
     except ImportError:  # pragma: no cover - a declared dependency
         return None
-    regions = [None, *_regions(locales)]
-    for region in regions:
+    # A number valid in one of the regions (the shop's country first) beats one that is
+    # only possible there ("0912 123 4567" is Iranian, though it has the shape of a UK one).
+    possible: tuple[str, int, int] | None = None
+    for region in [None, *regions]:
         try:
             for match in phonenumbers.PhoneNumberMatcher(text, region):
                 number = match.number
                 if phonenumbers.is_possible_number(number):
                     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-                    return e164, match.start, match.end
+                    if phonenumbers.is_valid_number(number):
+                        return e164, match.start, match.end
+                    possible = possible or (e164, match.start, match.end)
         except Exception:
             continue
-    return None
+    return possible
 
 
-def _regions(locales: Sequence[str]) -> list[str]:
+def _regions(locales: Sequence[str], currency: str = "") -> list[str]:
+    """Where a phone number without its country code is read from: the shop's country first
+    (the one country whose money is the shop's, from Babel's data), then its locales'."""
     guess = {"pl": "PL", "es": "ES", "ru": "RU", "fa": "IR", "en": "GB", "de": "DE", "fr": "FR"}
-    out = []
+    out: list[str] = []
+    try:
+        from babel.core import get_global
+
+        using = [
+            country
+            for country, spans in get_global("territory_currencies").items()
+            if len(country) == 2
+            and any(c[0] == currency and c[2] is None and c[3] for c in spans)
+        ]
+    except Exception:  # Babel's data layout is not part of its API
+        using = []
+    if len(using) == 1:
+        out.append(using[0])
     for loc in locales:
         parts = loc.replace("_", "-").split("-")
         region = parts[1].upper() if len(parts) > 1 else guess.get(parts[0])

@@ -76,6 +76,8 @@ class Phrase:
     keys: tuple[str, ...]
     payload: Any
     lang: str
+    literal: bool = False  # these keys are the phrase as written, not its lemmas
+    exact: tuple[str, ...] = ()  # "=" entries: the words as typed, accents included
 
 
 @dataclass
@@ -92,17 +94,27 @@ class PhraseIndex:
     by_first: dict[str, list[Phrase]] = field(default_factory=dict)
 
     def add(self, text: str, lang: str, payload: Any) -> tuple[str, ...]:
+        """Index ``text`` by its lemmas and as written; ``"=text"`` only as written, accents
+        included ("=para mí" is for oneself; "para mi hijo" is not)."""
+        exact = text.startswith("=")
+        if exact:
+            text = text[1:]
         keys = phrase_keys(text, lang)
         if not keys:
             return keys
         # Also as written: a form listed on purpose ("پسرم", my son) must not lose to
         # another entry whose lemma it shares ("پسر", boy).
-        literal = tuple(t.folded for t in tokens(clean(text)))
-        for variant in dict.fromkeys([literal, keys]):
+        words = tokens(clean(text))
+        literal = tuple(t.folded for t in words)
+        typed = tuple(t.text for t in words) if exact else ()
+        variants = [literal] if exact else [literal, keys]
+        for variant, as_written in ((v, v == literal) for v in dict.fromkeys(variants)):
             bucket = self.by_first.setdefault(variant[0], [])
             if not any(p.keys == variant and p.payload == payload for p in bucket):
-                bucket.append(Phrase(variant, payload, lang))
-                bucket.sort(key=lambda p: -len(p.keys))
+                bucket.append(Phrase(variant, payload, lang, as_written, typed))
+                # The longest first; among equally long ones, a form listed as written
+                # ("niño", boy) before another entry's lemma ("niños" -> niño, children).
+                bucket.sort(key=lambda p: (-len(p.keys), not p.literal))
         return keys
 
     def keys(self) -> Iterable[str]:
@@ -127,6 +139,10 @@ class PhraseIndex:
                             break
                         if i + size > n or any(j in taken for j in range(i, i + size)):
                             continue
+                        if phrase.exact and any(
+                            words[i + k].token.text != phrase.exact[k] for k in range(size)
+                        ):
+                            continue
                         if all(phrase.keys[k] in words[i + k].keys for k in range(1, size)):
                             best = Match(i, i + size, phrase)
                             break
@@ -144,8 +160,13 @@ class PhraseIndex:
             for key in words[i].keys:
                 for phrase in self.by_first.get(key, ()):
                     size = len(phrase.keys)
-                    if i + size <= len(words) and all(
-                        phrase.keys[k] in words[i + k].keys for k in range(1, size)
+                    if (
+                        i + size <= len(words)
+                        and all(phrase.keys[k] in words[i + k].keys for k in range(1, size))
+                        and not (
+                            phrase.exact
+                            and any(words[i + k].token.text != phrase.exact[k] for k in range(size))
+                        )
                     ):
                         out.append(Match(i, i + size, phrase))
         return out
@@ -189,6 +210,12 @@ class Lexicon:
         for tok in tokens(clean(text)):
             keys = {tok.folded}
             order = [tok.folded]
+            if tok.folded.endswith("'s") and len(tok.folded) > 3:
+                # English possessive: "dad's birthday" is about dad.
+                bare = tok.folded[:-2]
+                keys.add(bare)
+                order.append(bare)
+                keys.add(lemma(bare, primary))
             if not tok.is_number:
                 base = lemma(tok.text, primary)
                 if base not in keys:

@@ -72,6 +72,26 @@ COMBINING: dict[str, dict[str, int]] = {
 }
 
 _LANGS = ("en", "pl", "es", "ru", "fa")
+_PL_HUNDREDS = {
+    "stu": 100,
+    "dwustu": 200,
+    "trzystu": 300,
+    "czterystu": 400,
+    "pieciuset": 500,
+    "szesciuset": 600,
+    "siedmiuset": 700,
+    "osmiuset": 800,
+    "dziewieciuset": 900,
+    "stowa": 100,
+    "stowy": 100,
+    "stowe": 100,
+    "stowka": 100,
+    "stowki": 100,
+    "stowke": 100,
+    "stow": 100,
+}
+# One and a half, said before "thousand" or "hundred": "półtora tysiąca", "полторы тысячи".
+HALVES = {"poltora": 1.5, "poltorej": 1.5, "полтора": 1.5, "полторы": 1.5, "полутора": 1.5}
 _JOINERS = {"and", "y", "و", "i"}
 
 
@@ -102,8 +122,12 @@ def words_for(lang: str) -> dict[str, int]:
         del table["a"]  # "a" is too common to be a number on its own
     if lang == "pl":
         table.update({"jedna": 1, "jedno": 1, "dwie": 2, "tysiace": 1000, "tysiecy": 1000})
+        # Hundreds after "do", "od", "około" (genitive), which the lemma tables lack, and
+        # the everyday "stówa" (a hundred złoty).
+        table.update(_PL_HUNDREDS)
     if lang == "ru":
         table.update({"одна": 1, "одно": 1, "две": 2, "тысячи": 1000, "тысяч": 1000})
+        table.update({"сотка": 100, "сотку": 100, "сотни": 100, "сотен": 100, "косарь": 1000})
     if lang == "fa":
         table.update({"یه": 1, "صد": 100})
     for word, value in list(table.items()):
@@ -111,21 +135,28 @@ def words_for(lang: str) -> dict[str, int]:
     return table
 
 
-def number_word(word: str, langs: tuple[str, ...]) -> int | None:
-    """The value of one folded number word in any of ``langs``, or None."""
+def number_word(word: str, langs: tuple[str, ...]) -> float | None:
+    """The value of one number word (lowercased, as typed) in any of ``langs``, or None."""
+    folded = fold(word)
+    half = HALVES.get(folded)
+    if half is not None:
+        return half
     for lang in langs:
         table = words_for(lang)
-        value = table.get(word)
+        value = table.get(folded)
         if value is None and len(word) > 3:
+            # The lemma of the word as typed: "pięćdziesięciu" is known, its folded form not.
             value = table.get(lemma(word, lang))
         if value is not None:
             return value
     return None
 
 
-def combine(values: list[int]) -> int:
-    """Read a run of number words: [100, 50] -> 150, [2, 100, 50] -> 250, [20, 5] -> 25."""
-    total, current = 0, 0
+def combine(values: list[float]) -> float:
+    """Read a run of number words: [100, 50] -> 150, [2, 100, 50] -> 250, [20, 5] -> 25,
+    [1.5, 1000] -> 1500."""
+    total: float = 0
+    current: float = 0
     for v in values:
         if v == 1000:
             total += max(current, 1) * 1000

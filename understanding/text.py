@@ -4,6 +4,8 @@ Lemmas come from ``simplemma`` (54 languages, offline). Its front-coded stream d
 are used instead of the default in-memory dicts: measured on the five demo languages they
 take ~100 MB instead of ~430 MB, at a few microseconds per uncached word; every word's
 lemma is cached here, so a shopper's words are looked up once per process.
+
+Words are compared folded by :func:`shoptext.fold`, the rule the catalog and flows share.
 """
 
 from __future__ import annotations
@@ -15,29 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-# Letters NFKD does not decompose that shoppers type without the diacritic (ł -> l), or that
-# differ between keyboard layouts (Arabic and Persian yeh, kaf, heh).
-_FOLD = str.maketrans(
-    {
-        "ł": "l",
-        "ø": "o",
-        "đ": "d",
-        "ß": "ss",
-        "æ": "ae",
-        "œ": "oe",
-        "ı": "i",
-        "ё": "е",
-        "ي": "ی",
-        "ى": "ی",
-        "ك": "ک",
-        "ة": "ه",
-        "ۀ": "ه",
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ـ": None,  # tatweel, a stretching stroke
-    }
-)
+from shoptext import fold
+
 # Persian and Arabic-Indic decimal and thousands separators.
 _NUMBER_MARKS = str.maketrans({"٫": ".", "٬": ",", "،": ","})
 _SPACES = re.compile(r"[\s\u200c\u200d\u200e\u200f\u2066-\u2069\ufeff]+")
@@ -104,14 +85,6 @@ def ascii_digits(text: str) -> str:
         return text
     text = text.translate(_NUMBER_MARKS)
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
-
-
-@lru_cache(maxsize=262144)
-def fold(text: str) -> str:
-    """Case-, accent- and script-variant-insensitive form, for comparing words."""
-    text = text.casefold().translate(_FOLD)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def clean(text: str) -> str:

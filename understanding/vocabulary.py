@@ -78,8 +78,11 @@ class InterestDef(_Strict):
 class AgeWords(_Strict):
     units: Words = Field(default_factory=dict)
     cues: Words = Field(default_factory=dict)
+    months: Words = Field(default_factory=dict)  # "6 month old": a baby's age in months
 
-    _check = field_validator("units", "cues", mode="before")(classmethod(lambda cls, v: _words(v)))
+    _check = field_validator("units", "cues", "months", mode="before")(
+        classmethod(lambda cls, v: _words(v))
+    )
 
 
 class MoneyWords(_Strict):
@@ -88,9 +91,11 @@ class MoneyWords(_Strict):
     around: Words = Field(default_factory=dict)
     between: Words = Field(default_factory=dict)
     to: Words = Field(default_factory=dict)
+    # After a bare number, a price bound: "49.99 max", "150 tops", "cien como mucho".
+    after: Words = Field(default_factory=dict)
     currency_words: dict[str, list[str]] = Field(default_factory=dict)
 
-    _check = field_validator("max", "min", "around", "between", "to", mode="before")(
+    _check = field_validator("max", "min", "around", "between", "to", "after", mode="before")(
         classmethod(lambda cls, v: _words(v))
     )
 
@@ -199,9 +204,9 @@ class Vocabulary:
             into = self.tables.setdefault(kind, {})
             for value, words in table.items():
                 _merge_words(into.setdefault(value, {}), words)
-        for attr in ("units", "cues"):
+        for attr in ("units", "cues", "months"):
             _merge_words(getattr(self.ages, attr), getattr(file.ages, attr))
-        for attr in ("max", "min", "around", "between", "to"):
+        for attr in ("max", "min", "around", "between", "to", "after"):
             _merge_words(getattr(self.money, attr), getattr(file.money, attr))
         _merge_words(self.quantities.units, file.quantities.units)
         for code, names in file.money.currency_words.items():

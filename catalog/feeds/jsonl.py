@@ -23,11 +23,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from catalog.feeds.offers import OfferBuilder
 from catalog.feeds.values import currency_exponent, split_path
 from catalog.records import FeedItem
+from shoptext import json_lines
 
 _TEXT_FIELDS = {
     "id": "id",
@@ -94,24 +93,13 @@ def read_jsonl(path: Path, builder: OfferBuilder, counter: list[int]) -> Iterato
     unknown: dict[str, int] = {}  # field -> the first line it is on
     count = 0
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            if number == 1:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-            if not raw.strip():
-                continue
+        for line in json_lines(lines):
             count += 1
             counter[0] = count
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                reason = str(exc)
-                if "UTF-8" in reason:
-                    builder.error(number, None, "invalid UTF-8 bytes; save the feed as UTF-8")
-                else:
-                    builder.error(number, None, f"not valid JSON ({reason})")
-                continue
-            if not isinstance(obj, dict):
-                builder.error(number, None, f"expected a JSON object, got {type(obj).__name__}")
+            number, obj = line.number, line.value
+            if line.problem is not None:
+                where = f" at column {line.column}" if line.column else ""
+                builder.error(number, None, line.problem + where)
                 continue
             for key in obj:
                 if key not in _HANDLED:

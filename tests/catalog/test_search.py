@@ -8,7 +8,7 @@ import pytest
 
 from catalog import AgeGroup, Availability, Catalog, Gender, Status, fold
 
-from .conftest import NOW, make_item
+from .conftest import NOW, make_item, make_row
 
 
 def ids(result) -> list[str]:
@@ -345,12 +345,71 @@ def test_indexed_words_are_those_of_the_whole_folded_text(text):
     ],
 )
 def test_label_words_are_those_of_the_brand_categories_and_tags_together(brand, categories, tags):
-    from catalog.index import LABEL, NAME, _labels, name_key
+    from catalog.index import DESC, LABEL, NAME, TITLE, IndexBuilder, name_key
     from catalog.text import index_terms
 
-    words, masks, word_set = _labels(brand, categories, tags)
+    title, description = "rock toys media x", "toys media games y"
+    builder = IndexBuilder()
+    builder.add_product(
+        titles=(title,),
+        descriptions=(description,),
+        brand=brand,
+        categories=categories,
+        tags=tags,
+        searchable=True,
+    )
+    index = builder.finish()
     together = index_terms(" ".join((brand, *categories, *tags)))
     names = {key for key in map(name_key, (*categories, *tags)) if key}
-    assert word_set == together | names and len(words) == len(word_set)
-    for word, mask in zip(words, masks, strict=True):
-        assert mask == (LABEL if word in together else 0) | (NAME if word in names else 0)
+    in_title, in_description = index_terms(title), index_terms(description)
+    assert set(index.words) == together | names | in_title | in_description
+    for tid, word in enumerate(index.words):
+        ords, masks = index.postings(tid)
+        assert list(ords) == [0]  # one entry per word, whatever the fields it is in
+        label = (LABEL if word in together else 0) | (NAME if word in names else 0)
+        expected = (TITLE if word in in_title else 0) | label
+        if not expected:  # a description's word counts as such only when in nothing else
+            expected = DESC
+        assert int(masks[0]) == expected, word
+
+
+def _store_index_as_folded_before_shoptext(catalog: Catalog) -> None:
+    """Rewrite the current generation's stored index as shopchat wrote it before the fold
+    was versioned (no ``_fold`` array)."""
+    from sqlalchemy import delete, insert
+
+    from catalog.index import SearchIndex
+    from catalog.index_blob import write_arrays
+    from catalog.store import index_parts
+
+    generation = catalog.generation
+    index = SearchIndex.from_bytes(catalog.store.load_index_blob(generation))
+    payload = index._payload()
+    del payload["_fold"]
+    parts: list[bytes] = []
+    write_arrays(payload, lambda piece: parts.append(bytes(piece)))
+    with catalog.store.engine.begin() as connection:
+        connection.execute(delete(index_parts).where(index_parts.c.generation == generation))
+        connection.execute(
+            insert(index_parts), {"generation": generation, "part": 0, "data": b"".join(parts)}
+        )
+
+
+def test_a_catalog_indexed_before_the_shared_fold_still_finds_products_then_reindexes(
+    sqlite_catalog, write_feed
+):
+    path = write_feed(
+        [make_row("tee", title={"fa": "تی‌شرت نخی", "en": "Cotton tee"}, category="clothes")]
+    )
+    sqlite_catalog.import_path(path, currency="PLN", changed_only=True)
+    _store_index_as_folded_before_shoptext(sqlite_catalog)
+
+    reopened = Catalog(sqlite_catalog.store.engine, clock=lambda: NOW, refresh_seconds=0.0)
+    assert ids(search(reopened, "تیشرت")) == ["tee"]  # the old index answers meanwhile
+    assert reopened.index_outdated
+
+    # The shop's feed is unchanged, yet its next import rebuilds the index.
+    report = reopened.import_path(path, currency="PLN", changed_only=True)
+    assert not report.unchanged and not reopened.index_outdated
+    for query in ("تیشرت", "تی شرت", "تی‌شرت", "تي‌شرت"):
+        assert ids(search(reopened, query)) == ["tee"], query

@@ -169,3 +169,15 @@ def test_cash_on_delivery_never_gets_a_payment_link(write_orders):
     spec = registry.get("orders.lookup")
     order = spec.func(ActionContext("c", "en", "PLN"), number="TG-1", contact="ana@example.com")
     assert order["status"] == "pending_payment" and order["payment_link"] is None
+
+
+def test_a_row_with_bad_bytes_is_skipped_and_the_other_orders_still_load(write_orders):
+    path = write_orders([make_order_row("TG-1"), make_order_row("TG-2"), "[]"])
+    data = path.read_bytes().replace(b'"TG-2"', b'"TG-\xff2"')
+    path.write_bytes(data)
+    orders = SampleOrders.from_jsonl(path)
+    assert [o.number for o in orders] == ["TG-1"]
+    assert [str(p) for p in orders.rejected] == [
+        f"{path}:2: invalid UTF-8 bytes; save the file as UTF-8",
+        f"{path}:3: expected a JSON object, got an array",
+    ]

@@ -17,10 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from adapters.base import MessageInbound
 from bot.app import create_app
 from bot.storage import SessionStore
-from customers import CustomerBook, UnknownCustomer, aged
+from customers import CustomerBook, CustomerHook, UnknownCustomer, aged
 from customers.tables import audit, contacts
+from flows import SessionState, TextInput
 from tests.handoff_support import make_shop
 from tests.support.channels import Platform, Shop, shop_settings
 from tests.support.shopping import order
@@ -153,4 +155,34 @@ def test_finding_a_customer_by_something_no_one_gave_says_what_to_give(store_url
     store.migrate()
     with store.connection() as conn, pytest.raises(UnknownCustomer, match="conversation id"):
         CustomerBook().find(conn, "nobody@example.com")
+    store.close()
+
+
+def test_a_turn_reads_the_same_customer_and_facts_as_the_book(store_url):
+    """The hook's one-statement read (every uncached turn) agrees with the book, on both
+    backends: a new conversation gets a customer once, a known one its grown facts."""
+    store = SessionStore(store_url)
+    store.migrate()
+    book = CustomerBook()
+    hook = CustomerHook(book)
+    inbound = MessageInbound(
+        channel="telegram",
+        event_id="1",
+        conversation_id="telegram:42",
+        recipient="42",
+        event=TextInput(text="hi"),
+    )
+    cid = inbound.conversation_id
+    state = SessionState("telegram:42", "en")
+    with store.transaction() as conn:
+        hook.prepare(conn, inbound, state, T0)
+        new = book.customer_id(conn, cid)
+        assert new is not None and state.customer == {}
+        book.remember(conn, cid, "telegram", {"name": "Ola", "recipient_age": 8}, T0)
+    later = SessionState("telegram:42", "en")
+    with store.transaction() as conn:
+        hook.prepare(conn, inbound, later, T0 + timedelta(days=400))
+        assert book.customer_id(conn, cid) == new  # not a second customer
+        assert later.customer == book.facts(conn, new, T0 + timedelta(days=400))
+    assert later.customer == {"name": "Ola", "recipient_age": 9}
     store.close()

@@ -87,3 +87,9 @@ def test_any_input_parses_or_is_refused_cleanly(text, kind):
         parse(kind, text)
     except InvalidAnswer as exc:
         assert exc.reason.startswith(("invalid_", "too_"))
+
+
+def test_a_persian_phrase_matches_with_zwnj_a_space_or_arabic_letters():
+    assert fold_message("تی‌شرت") == fold_message("تی شرت") == "تی شرت"
+    assert fold_message("كتاب‌ها!") == fold_message("کتاب ها")
+    assert fold_message("۲") == "2"

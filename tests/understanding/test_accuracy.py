@@ -22,6 +22,9 @@ FLOORS = {
     "dev": {"all": 0.93, "flow": 0.93, "language": 0.97, "slots": 0.85},
     "heldout": {"all": 0.92, "flow": 0.92, "language": 0.97, "slots": 0.85},
     "fresh": {"all": 0.78, "flow": 0.83, "language": 0.96, "slots": 0.75},
+    # Values in sentences (slots.yaml, 121 written for the entity rules: 98.3% all, every
+    # kind of value 100%; language 95.9%, as one- and two-word answers are hard to place).
+    "slots": {"all": 0.93, "flow": 0.93, "language": 0.93, "slots": 0.9},
 }
 
 
@@ -40,7 +43,7 @@ def _misses(report: Report) -> str:
     )
 
 
-@pytest.mark.parametrize("name", ["dev", "heldout", "fresh"])
+@pytest.mark.parametrize("name", ["dev", "heldout", "fresh", "slots"])
 def test_accuracy_stays_above_its_floors(shop, name):
     cases = load_cases(DATA / f"{name}.yaml")
     assert len(cases) >= 120

@@ -137,3 +137,143 @@ def test_a_bad_vocabulary_file_says_where():
     assert caught.value.where[:3] == ("recipients", "aunt", "group")
     with pytest.raises(VocabularyError):
         parse_vocabulary(["not", "a", "mapping"])
+
+
+# -- money as shoppers write it -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "locale", "money"),
+    [
+        ("budget 2k", "en", 200000),
+        ("do 2 tys. zł", "pl", 200000),
+        ("1,5 тыс злотых максимум", "ru", 150000),
+        ("półtora tysiąca złotych", "pl", 150000),
+        ("около полутора тысяч злотых", "ru", 150000),
+        ("75.50 max", "en", 7550),
+        ("300 tops", "en", 30000),
+        ("ciento veinte como mucho", "es", 12000),
+        ("najwyżej dwie stówy", "pl", 20000),
+        ("roughly three hundred", "en", 30000),
+        ("do dwustu złotych", "pl", 20000),
+        ("حدود دویست زلوتی", "fa", 20000),
+        ("Бюджет 2 тысячи", "ru", 200000),
+        ("hasta 2 mil zł", "es", 200000),
+    ],
+)
+def test_money_with_thousands_halves_words_and_a_bound_after_the_number(
+    reader, text, locale, money
+):
+    assert heard(reader, text, locale)["money"] == money
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "low", "high"),
+    [
+        ("60-90 zł", "pl", 6000, 9000),
+        ("between 40 and 70zl", "en", 4000, 7000),
+        ("entre 30 y 45 eslotis", "es", 3000, 4500),
+        ("от 300 до 500 злотых", "ru", 30000, 50000),
+        ("بین ۵۰ تا ۸۰ زلوتی", "fa", 5000, 8000),
+        ("od stu do dwustu złotych", "pl", 10000, 20000),
+    ],
+)
+def test_a_range_in_one_word_or_words_gives_both_ends(reader, text, locale, low, high):
+    got = heard(reader, text, locale)
+    assert (got.get("money_min"), got.get("money")) == (low, high)
+    assert "quantity" not in got  # "تا" after a number is also "pieces"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [("toys for kids under 10", "en"), ("zabawki dla dzieci do 6", "pl")],
+)
+def test_an_age_bound_after_children_is_no_price(reader, text, locale):
+    assert "money" not in heard(reader, text, locale)
+
+
+def test_currency_words_no_amount_took_are_no_colour_and_coffee_is_no_colour(reader):
+    assert "colour" not in heard(reader, "coś koło stu złotych", "pl")
+    assert "colour" not in heard(reader, "a mi padre le encanta el café", "es")
+    assert heard(reader, "zegarek w kolorze złotym", "pl")["colour"] == "gold"
+
+
+# -- ages -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "locale", "age"),
+    [
+        ("for a 9 month old", "en", 0),
+        ("18 months", "en", 1),
+        ("dla 10-miesięcznego malucha", "pl", 0),
+        ("un bebé de 11 meses", "es", 0),
+        ("малышу 7 месяцев", "ru", 0),
+        ("نوزاد ۹ ماهه", "fa", 0),
+        ("for his 40th birthday", "en", 40),
+        ("dla siedmiolatki", "pl", 7),
+        ("para una niña de nueve años", "es", 9),
+        ("шестилетней девочке", "ru", 6),
+        ("پسر هفت ساله", "fa", 7),
+        ("12yo", "en", 12),
+    ],
+)
+def test_ages_in_months_for_babies_ordinals_and_words(reader, text, locale, age):
+    assert heard(reader, text, locale)["age"] == age
+
+
+# -- recipients -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "locale", "recipient", "gender"),
+    [
+        ("for my son-in-law", "en", "son_in_law", "male"),
+        ("for my sister in law", "en", "sister_in_law", "female"),
+        ("dla zięcia", "pl", "son_in_law", "male"),
+        ("dla szwagierki", "pl", "sister_in_law", "female"),
+        ("para mi nuera", "es", "daughter_in_law", "female"),
+        ("для золовки", "ru", "sister_in_law", "female"),
+        ("برای عروسم", "fa", "daughter_in_law", "female"),
+        ("dla wnuczka", "pl", "grandson", "male"),
+        ("moja wnuczka", "pl", "granddaughter", "female"),
+        ("dla córeczki", "pl", "daughter", "female"),
+        ("сыночку", "ru", "son", "male"),
+        ("дочурке", "ru", "daughter", "female"),
+        ("para mi hijita", "es", "daughter", "female"),
+        ("for my grand daughter", "en", "granddaughter", "female"),
+        ("for my dad's birthday", "en", "dad", "male"),
+    ],
+)
+def test_in_laws_diminutives_and_inflections(reader, text, locale, recipient, gender):
+    got = heard(reader, text, locale)
+    assert (got["recipient"], got.get("gender")) == (recipient, gender)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("a little treat for myself", "en"),
+        ("coś dla siebie", "pl"),
+        ("algo para mí", "es"),
+        ("хочу купить себе подарок", "ru"),
+        ("یه چیزی برای خودم", "fa"),
+    ],
+)
+def test_shopping_for_oneself_is_an_adult(reader, text, locale):
+    got = heard(reader, text, locale)
+    assert (got["recipient"], got["age_group"]) == ("myself", "adult")
+
+
+def test_a_person_named_beside_my_wins_over_myself(reader):
+    assert heard(reader, "algo para mi hijo", "es")["recipient"] == "son"
+    assert heard(reader, "un regalo para mi amigo", "es")["recipient"] == "friend"
+    assert "recipient" not in heard(reader, "what can you do for me", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "phone"),
+    [
+        ("zadzwońcie 512 345 678", "pl", "+48512345678"),
+        ("شماره من ۰۹۱۲۳۴۵۶۷۸۹ است", "fa", "+989123456789"),
+        ("mi móvil es +34 612 34 56 78", "es", "+34612345678"),
+    ],
+)
+def test_phones_without_a_country_code_are_the_shops_country_or_the_languages(
+    reader, text, locale, phone
+):
+    assert heard(reader, text, locale)["phone"] == phone
