@@ -1,11 +1,14 @@
 """Accuracy and speed of the built-in understanding on the evaluation sentences.
 
-Reads tests/data/understanding/{dev,heldout,fresh,slots}.yaml with the example shop (its flows'
-examples, its vocabulary and its catalog's words), each sentence as the first message of a
-session whose channel gave no language (locale en), and prints accuracy per language and
-per task (language, flow, each slot kind) and the time per message (p50, p95).
+Reads tests/data/understanding/<set>.yaml with the example shop (its flows' examples, its
+vocabulary and its catalog's words), each sentence as the first message of a session whose
+channel gave no language (locale en), and prints accuracy per language and per task
+(language, flow, each slot kind) and the time per message (p50, p95).
 
-    python bench/understanding.py [--set dev|heldout|both] [--failures] [--repeat 5]
+    python bench/understanding.py [--set dev|heldout|fresh|paraphrase|blind|both|all]
+                                  [--failures] [--repeat 5]
+
+``all`` is dev, heldout, fresh, paraphrase and slots (blind is measured on its own, once).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--set",
-        choices=["dev", "heldout", "fresh", "slots", "blind", "both", "all"],
+        choices=["dev", "heldout", "fresh", "paraphrase", "slots", "blind", "both", "all"],
         default="both",
     )
     ap.add_argument("--failures", action="store_true", help="list the sentences it gets wrong")
@@ -58,9 +61,10 @@ def main() -> None:
     assert understander is not None
     understander.warm()
     catalog = project.catalog_vocabulary
-    names = {"both": ["dev", "heldout"], "all": ["dev", "heldout", "fresh", "slots"]}.get(
-        args.set, [args.set]
-    )
+    names = {
+        "both": ["dev", "heldout"],
+        "all": ["dev", "heldout", "fresh", "paraphrase", "slots"],
+    }.get(args.set, [args.set])
     for name in names:
         cases = load_cases(DATA / f"{name}.yaml")
         evaluate(understander, cases, catalog=catalog)  # warm the caches' first misses

@@ -6,6 +6,14 @@ busy are run together in the next transaction, so under load the cost of a commi
 by dozens of jobs, and a single database thread means SQLite writers never wait on each
 other's locks. A job that fails makes its batch roll back; the batch's jobs are then run one
 by one, each in its own transaction, so one bad job never takes the others down.
+
+Some jobs have someone waiting on their commit: a webhook's 200 (the platform holds a
+connection for it) and recording a reply as sent (until it commits, a crash sends that reply
+again). They go in the *urgent* lane: the transaction running when one is submitted stops
+taking its batch's next jobs (they go back to the front of the queue), takes the urgent ones
+in and commits; when none is running, the next transaction runs them first. So an
+acknowledgement or a sent-mark waits for the job under way and one commit, never behind a
+queue of turns nor the rest of a batch.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -26,7 +34,10 @@ log = logging.getLogger("shopchat.db")
 
 T = TypeVar("T")
 Job = Callable[[Connection], Any]
+Waiting = tuple[Job, "asyncio.Future[Any]"]
 _AFTER_COMMIT = "shopchat.after_commit"
+# A batch cut short by urgent jobs has run at least this many of its other jobs.
+MIN_RUN = 8
 
 
 def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
@@ -43,32 +54,26 @@ def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
 
 
 class Committer:
-    """Runs database jobs on one thread, many to a transaction (see the module docstring).
-
-    Urgent jobs (recording a reply as sent: until that commits, a crash would send the reply
-    again) take a lane of their own: the database thread looks at it after every job, cuts
-    the running batch short (commits what it has done, puts the rest back at the front) and
-    commits the urgent jobs next, without a round trip through the event loop. A sent-mark
-    so waits for one job and a commit, not for a burst's turns.
-    """
+    """Runs database jobs on one thread, many to a transaction (see the module docstring)."""
 
     def __init__(self, store: SessionStore, *, max_batch: int = 256) -> None:
         self.store = store
         self.max_batch = max_batch
-        self._pending: list[tuple[Job, asyncio.Future[Any]]] = []
-        # Appended on the loop, emptied on the database thread (deque ops are atomic).
-        self._urgent: deque[tuple[Job, asyncio.Future[Any], float]] = deque()
-        # Seconds from submit_first to commit, of the last few thousand urgent jobs.
-        self.urgent_waits: deque[float] = deque(maxlen=4096)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: list[Waiting] = []
+        # Urgent jobs; the database thread takes them too (deque appends and pops are atomic).
+        self._urgent: deque[Waiting] = deque()
         self._worker: asyncio.Task[None] | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="shopchat-db")
         self.batches = 0
         self.jobs = 0
+        self.joined = 0  # urgent jobs taken into a transaction already running
+        # Seconds from submitting an urgent job to its commit, the last few thousand.
+        self.urgent_waits: deque[float] = deque(maxlen=4096)
 
     async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T:
         """Run ``job(connection)`` in a transaction (shared with concurrent jobs); ``first``
-        runs it in the urgent lane (see the class docstring)."""
+        puts it in the urgent lane (see the module docstring): a webhook's acknowledgement,
+        a reply recorded as sent."""
         if first:
             return await self.submit_first(job)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -77,107 +82,131 @@ class Committer:
         return await future
 
     def submit_first(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
-        """Queue ``job`` in the urgent lane at once (no task, no await: callable from a
-        callback); the future resolves once it has committed."""
+        """Put ``job`` in the urgent lane now (no task, no await: callable from a callback);
+        the future resolves once it has committed."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._urgent.append((job, future, time.perf_counter()))
+        self._urgent.append((_Timed(job), future))
         self._wake()
         return future
 
     def _wake(self) -> None:
         if self._worker is None or self._worker.done():
-            self._loop = asyncio.get_running_loop()
-            self._worker = self._loop.create_task(self._work())
+            self._worker = asyncio.create_task(self._work())
+
+    def urgent_wait(self, quantile: float) -> float:
+        """Seconds an urgent job waited from submit to commit at ``quantile`` (0.5, 0.99) of
+        the last few thousand; 0 before any."""
+        waits = sorted(self.urgent_waits)
+        return waits[min(len(waits) - 1, int(len(waits) * quantile))] if waits else 0.0
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         while self._pending or self._urgent:
-            batch = self._pending[: self.max_batch]
-            del self._pending[: self.max_batch]
-            outcomes = await loop.run_in_executor(
-                self._thread, self._execute, [j for j, _ in batch]
-            )
-            # A batch cut short by urgent jobs: the rest go back to the front, in order.
-            self._pending[:0] = batch[len(outcomes) :]
+            batch = self._take_urgent()
+            # Urgent jobs may cut the batch short, but not before this many of its jobs ran:
+            # a steady stream of acknowledgements must not starve the turns.
+            keep = len(batch) + MIN_RUN
+            room = max(0, self.max_batch - len(batch))
+            batch += self._pending[:room]
+            del self._pending[:room]
+            outcomes, cut = await loop.run_in_executor(self._thread, self._execute, batch, keep)
+            self._pending[:0] = cut  # cut short by urgent jobs: next, in their order
             self.batches += 1
-            self.jobs += len(outcomes)
-            for (_job, future), (ok, value) in zip(batch, outcomes, strict=False):
-                _settle(future, ok, value)
+            self.jobs += len(batch)  # with the urgent jobs the transaction took in
+            for (_job, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
 
-    # -- on the database thread ---------------------------------------------------------------
-    def _execute(self, jobs: list[Job]) -> list[tuple[bool, Any]]:
-        """Run urgent jobs, then ``jobs`` (or the part of them done before an urgent job came),
-        then urgent jobs again; return the outcomes of the part of ``jobs`` that ran."""
-        self._run_urgent()
-        outcomes = self._batch(jobs)
-        self._run_urgent()
-        return outcomes
-
-    def _run_urgent(self) -> None:
-        while self._urgent:
-            taken: list[tuple[Job, asyncio.Future[Any], float]] = []
-            while self._urgent:
-                taken.append(self._urgent.popleft())
-            outcomes = self._batch([j for j, _, _ in taken], preemptible=False)
-            committed = time.perf_counter()
-            loop = self._loop
-            assert loop is not None
-            for (_job, future, submitted), (ok, value) in zip(taken, outcomes, strict=True):
-                self.urgent_waits.append(committed - submitted)
-                loop.call_soon_threadsafe(_settle, future, ok, value)
-
-    def _batch(self, jobs: list[Job], *, preemptible: bool = True) -> list[tuple[bool, Any]]:
-        if not jobs:
-            return []
-        try:
-            return [(True, value) for value in self._transaction(jobs, preemptible)]
-        except Exception as exc:
-            if len(jobs) == 1:
-                return [(False, exc)]
-            log.info("a batch of %d jobs failed (%s); running them one by one", len(jobs), exc)
-        outcomes: list[tuple[bool, Any]] = []
-        for job in jobs:
+    def _take_urgent(self) -> list[Waiting]:
+        taken: list[Waiting] = []
+        while self._urgent and len(taken) < self.max_batch:
             try:
-                outcomes.append((True, self._transaction([job], False)[0]))
+                taken.append(self._urgent.popleft())
+            except IndexError:  # the other thread took the last one
+                break
+        return taken
+
+    def _execute(
+        self, batch: list[Waiting], keep: int
+    ) -> tuple[list[tuple[bool, Any]], list[Waiting]]:
+        """Run ``batch`` in one transaction, on the database thread. Urgent jobs submitted
+        meanwhile cut it short and join it before it commits: the jobs cut off are returned
+        (to run next), the urgent ones appended to ``batch``, whose futures the event loop
+        resolves once this returns. The first ``keep`` jobs always run."""
+        cut: list[Waiting] = []
+        try:
+            values = self._transaction(batch, cut=cut, keep=keep)
+            return [(True, value) for value in values], cut
+        except Exception as exc:
+            if len(batch) == 1:
+                return [(False, exc)], cut
+            log.info("a batch of %d jobs failed (%s); running them one by one", len(batch), exc)
+        outcomes: list[tuple[bool, Any]] = []
+        for waiting in batch:
+            try:
+                outcomes.append((True, self._transaction([waiting])[0]))
             except Exception as exc:
                 outcomes.append((False, exc))
-            if preemptible and self._urgent:
-                break
-        return outcomes
+        return outcomes, cut
 
-    def _transaction(self, jobs: list[Job], preemptible: bool) -> list[Any]:
+    def _transaction(
+        self, batch: list[Waiting], *, cut: list[Waiting] | None = None, keep: int = 0
+    ) -> list[Any]:
+        """Run ``batch`` in a transaction; with ``cut``, urgent jobs join it (see
+        :meth:`_execute`)."""
         callbacks: list[Callable[[], None]] = []
-        values: list[Any] = []
+        join = cut is not None
         with self.store.transaction() as conn:
             conn.info[_AFTER_COMMIT] = callbacks
             try:
-                for job in jobs:
+                values = []
+                for job, _future in batch:
                     values.append(job(conn))
-                    if preemptible and self._urgent:
-                        break  # commit what ran; the urgent jobs go next
+                    if join and self._urgent and keep <= len(values) < len(batch):
+                        assert cut is not None
+                        cut += batch[len(values) :]
+                        del batch[len(values) :]
+                        break
+                while join and self._urgent and len(batch) < 2 * self.max_batch:
+                    late = self._take_urgent()
+                    self.joined += len(late)
+                    batch += late  # before running them: a failure re-runs them one by one
+                    values += [job(conn) for job, _future in late]
             finally:
                 conn.info.pop(_AFTER_COMMIT, None)
+        committed = time.perf_counter()
+        for job, _future in batch:
+            if isinstance(job, _Timed):
+                self.urgent_waits.append(committed - job.submitted)
         for callback in callbacks:
             callback()
         return values
-
-    def urgent_wait(self, quantile: float) -> float:
-        """Seconds an urgent job waited from submit to commit, at ``quantile`` (0.5, 0.99)
-        of the last few thousand; 0 before any."""
-        waits = sorted(self.urgent_waits)
-        return waits[min(len(waits) - 1, int(len(waits) * quantile))] if waits else 0.0
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)
 
 
-def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.done():
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+class _Timed:
+    """An urgent job, with when it was submitted (for :meth:`Committer.urgent_wait`)."""
+
+    __slots__ = ("job", "submitted")
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.submitted = time.perf_counter()
+
+    def __call__(self, conn: Connection) -> Any:
+        return self.job(conn)
+
+
+class Runner(Protocol):
+    """What runs database jobs: a :class:`Committer`, or several (bot/lanes.py)."""
+
+    async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T: ...
 
 
 class CommitterWork:
@@ -188,7 +217,7 @@ class CommitterWork:
     the event loop (calling it on the loop's thread is refused, it would deadlock).
     """
 
-    def __init__(self, committer: Committer, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, committer: Runner, loop: asyncio.AbstractEventLoop) -> None:
         self.committer = committer
         self.loop = loop
 
@@ -219,4 +248,4 @@ class InTransaction:
         return job(self.conn)
 
 
-__all__ = ["Committer", "CommitterWork", "InTransaction", "after_commit"]
+__all__ = ["Committer", "CommitterWork", "InTransaction", "Runner", "after_commit"]

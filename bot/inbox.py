@@ -91,12 +91,17 @@ _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
     RETURNING id"""
-# A failed, not given up, earlier reply of the conversation (attempts > 0: one still in its
-# first flight is being sent by whoever queued it). Through ix_outbox_pending_conversation.
-_WAITING_BEFORE = """
-    SELECT 1 FROM outbox
-    WHERE conversation_id = :cid AND status = 'pending' AND id < :id AND attempts > 0
-    LIMIT 1"""
+# The first of a turn's calls also says whether an earlier reply of the conversation failed
+# and waits for a retry (attempts > 0: one still in its first flight is being sent by whoever
+# queued it; the new row has none), in the same round trip as its INSERT. Through
+# ix_outbox_pending_conversation.
+_QUEUE_FIRST = """
+    INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
+    VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
+    RETURNING id, EXISTS (
+        SELECT 1 FROM outbox AS earlier
+        WHERE earlier.conversation_id = :cid AND earlier.status = 'pending'
+          AND earlier.attempts > 0)"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
@@ -214,10 +219,11 @@ class Journal:
         """Queue API calls inside the caller's transaction; return them with their ids."""
         now = self.sql.time(_now())
         queued: list[OutboxEntry] = []
-        for call in calls:
+        waiting = False
+        for n, call in enumerate(calls):
             row = self.sql.one(
                 conn,
-                _QUEUE,
+                _QUEUE if n else _QUEUE_FIRST,
                 {
                     "channel": channel,
                     "cid": call.conversation_id,
@@ -228,10 +234,9 @@ class Journal:
                 },
             )
             assert row is not None
+            waiting = waiting or (n == 0 and bool(row[1]))
             queued.append(OutboxEntry(int(row[0]), channel, call, 0))
-        if queued and self.sql.one(
-            conn, _WAITING_BEFORE, {"cid": queued[0].call.conversation_id, "id": queued[0].id}
-        ):
+        if waiting:
             queued = [replace(e, after_unsent=True) for e in queued]
         return queued
 

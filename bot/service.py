@@ -19,14 +19,16 @@ Everything acknowledged is processed once, even across a crash: an inbox entry i
 (pending -> done) in the same transaction as the session it produced and the replies it
 queued, and a worker that finds it already claimed writes nothing. What actions write (a
 cart line, an order) commits in jobs of their own during *think*: a crash between one and
-the turn's commit runs the turn again on restart. All database work goes through one
-group-committing thread (bot/committer.py).
+the turn's commit runs the turn again on restart. All database work goes through
+group-committing threads (bot/committer.py): one on SQLite, several on PostgreSQL, each
+conversation's jobs always on the same one (bot/lanes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,6 +56,7 @@ from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 from .interpreter import Interpreter, context_for, interpreted
+from .lanes import Lanes
 from .logsafe import conversation_ref
 from .storage import StaleSessionError
 from .turnhook import TurnHook, TurnHookBase
@@ -140,6 +143,7 @@ class ChatService:
         hooks: Sequence[TurnHook] = (),
         interpreter: Interpreter | None = None,
         reorder_window: float = 0.0,
+        database_threads: int = 1,
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -153,7 +157,7 @@ class ChatService:
         self.reorder_window = reorder_window
         # Accepted events waiting out the reordering window before they are dispatched.
         self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
-        self.db = Committer(conversations.store)
+        self.db = Lanes(conversations.store, lanes=database_threads)
         self._work: CommitterWork | None = None  # what actions write with (made on the loop)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
@@ -162,6 +166,7 @@ class ChatService:
         self._outcomes: list[SendOutcome] = []
         self._gone: list[str] = []
         self._recording: set[asyncio.Future[None]] = set()  # sent-marks not committed yet
+        self._marks: dict[Committer, _Marks] = {}  # per database thread
         # Per conversation, its latest delivery: the next one starts when it is done.
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self.dispatcher: Dispatcher[InboxEntry] = Dispatcher(
@@ -193,7 +198,11 @@ class ChatService:
                     self.contacts.set_unreachable(conn, event.conversation_id, not reachable)
             return fresh
 
-        entries = await self.db.run(job)
+        # Urgent: the platform waits for this commit (the webhook's 200), so it joins the
+        # transaction under way instead of queueing behind turns (bot/committer.py).
+        entries = await self.db.run(
+            job, first=True, key=events[0].conversation_id if events else None
+        )
         if self.reorder_window <= 0:
             for entry in entries:
                 await self.dispatcher.submit(entry.inbound.conversation_id, entry)
@@ -291,7 +300,9 @@ class ChatService:
                     await self._failed(item, exc)
                     return []
                 try:
-                    return await self.db.run(partial(self._commit, item, loaded, replies, effects))
+                    return await self.db.run(
+                        partial(self._commit, item, loaded, replies, effects), key=cid
+                    )
                 except StaleSessionError:
                     log.info("inbox %s: the session moved on meanwhile; thinking again", item.id)
                     loaded = None
@@ -313,7 +324,7 @@ class ChatService:
     async def _guarded(self, job: Callable[[Connection], T], item: InboxEntry) -> T | None:
         """A load job; None when the event is someone else's or failed (recorded)."""
         try:
-            return await self.db.run(job)
+            return await self.db.run(job, key=item.inbound.conversation_id)
         except _Claimed:
             log.info("inbox %s was processed by another worker", item.id)
         except Exception as exc:  # a bug in a hook: record, move on
@@ -323,7 +334,10 @@ class ChatService:
     async def _failed(self, item: InboxEntry, exc: BaseException) -> None:
         log.error("inbox %s failed: %s: %s", item.id, type(exc).__name__, exc, exc_info=exc)
         message = f"{type(exc).__name__}: {exc}"
-        await self.db.run(lambda conn: self.journal.fail(conn, item.id, message))
+        await self.db.run(
+            lambda conn: self.journal.fail(conn, item.id, message),
+            key=item.inbound.conversation_id,
+        )
 
     # load: one short database job
     def _load(self, item: InboxEntry, now: datetime, conn: Connection) -> Loaded | Done:
@@ -449,7 +463,8 @@ class ChatService:
         Raises :class:`UnknownConversation` for a conversation never heard from.
         """
         pushed = await self.db.run(
-            lambda conn: self.queue_push(conn, conversation_id, replies, human_agent=human_agent)
+            lambda conn: self.queue_push(conn, conversation_id, replies, human_agent=human_agent),
+            key=conversation_id,
         )
         await self.deliver(pushed)
         return len(pushed.entries)
@@ -531,7 +546,7 @@ class ChatService:
             cids = {e.call.conversation_id for e in entries}
             return entries, self.contacts.unreachable_among(conn, cids)
 
-        entries, unreachable = await self.db.run(load)
+        entries, unreachable = await self.db.run(load, key=conversation_id)
         if conversation_id is not None:
             self._backlog.discard(conversation_id)
         else:
@@ -553,11 +568,11 @@ class ChatService:
                     self._backlog.add(cid)
                     return
                 if cid in unreachable:
-                    self._recorded(SendOutcome(entry.id, "unreachable", give_up=True))
+                    self._recorded(cid, SendOutcome(entry.id, "unreachable", give_up=True))
                     continue
                 result = await link.sender.send(entry.call)
                 if result.ok:
-                    self._recorded(SendOutcome(entry.id))
+                    self._recorded(cid, SendOutcome(entry.id))
                 elif result.unreachable:
                     log.info(
                         "%s is unreachable (%s): not messaging them again",
@@ -567,7 +582,7 @@ class ChatService:
                     unreachable.add(cid)
                     self._gone.append(cid)
                     self._recorded(
-                        SendOutcome(entry.id, result.error or "unreachable", give_up=True)
+                        cid, SendOutcome(entry.id, result.error or "unreachable", give_up=True)
                     )
                 elif result.permanent:
                     log.warning(
@@ -577,10 +592,12 @@ class ChatService:
                         conversation_ref(cid),
                         result.error,
                     )
-                    self._recorded(SendOutcome(entry.id, result.error or "refused", give_up=True))
+                    self._recorded(
+                        cid, SendOutcome(entry.id, result.error or "refused", give_up=True)
+                    )
                 else:
                     # Keep it, and what follows it in this conversation, for the next flush.
-                    self._recorded(SendOutcome(entry.id, result.error or "not sent"))
+                    self._recorded(cid, SendOutcome(entry.id, result.error or "not sent"))
                     self._backlog.add(cid)
                     return
 
@@ -590,27 +607,16 @@ class ChatService:
         else:
             await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
 
-    def _recorded(self, outcome: SendOutcome) -> None:
-        """Record a send in the outbox as soon as its HTTP call returned: the job goes in the
-        committer's urgent lane at once (sends returning together share its transaction),
-        so a crash sends again only what went out in the last few milliseconds (sending is
-        at least once, with that window)."""
-        gone, self._gone = self._gone, []
-        future = self.db.submit_first(partial(self._record, outcomes=[outcome], gone=gone))
-        self._recording.add(future)
-        future.add_done_callback(partial(self._record_done, outcome, gone))
-
-    def _record_done(
-        self, outcome: SendOutcome, gone: list[str], future: asyncio.Future[None]
-    ) -> None:
-        self._recording.discard(future)
-        exc = None if future.cancelled() else future.exception()
-        if future.cancelled() or exc is not None:
-            # Kept for the next flush; until then this reply looks unsent, and a restart
-            # would send it again (sending is at least once).
-            log.warning("recording a sent reply failed: %s", exc)
-            self._outcomes.append(outcome)
-            self._gone.extend(gone)
+    def _recorded(self, cid: str, outcome: SendOutcome) -> None:
+        """Record a send in the outbox as soon as its HTTP call returned: in the urgent lane of
+        the conversation's database thread (its next flush reads the outbox after that), so a
+        crash sends again only what went out in the last few milliseconds (sending is at
+        least once, with that window). Sends returning before the job runs join it."""
+        lane = self.db.lane(cid)
+        marks = self._marks.get(lane)
+        if marks is None:
+            marks = self._marks[lane] = _Marks(self, lane)
+        marks.add(outcome)
 
     def _take_outcomes(self) -> tuple[list[SendOutcome], list[str]]:
         outcomes, gone = self._outcomes, self._gone
@@ -649,6 +655,48 @@ class ChatService:
         await self.dispatcher.close()
         await self.drain()
         self.db.close()
+
+
+class _Marks:
+    """Sent-marks waiting for one database thread: one urgent job records all that came in
+    before it ran (one statement, not one per reply)."""
+
+    def __init__(self, service: ChatService, lane: Committer) -> None:
+        self.service = service
+        self.lane = lane
+        self.outcomes: deque[SendOutcome] = deque()  # appended on the loop, taken in the job
+        self.queued = False  # a job is submitted and has not started taking yet
+
+    def add(self, outcome: SendOutcome) -> None:
+        self.outcomes.append(outcome)
+        if self.queued:
+            return
+        self.queued = True
+        service = self.service
+        taken: list[SendOutcome] = []
+        gone, service._gone = service._gone, []
+        future = self.lane.submit_first(partial(self._record, taken, gone))
+        service._recording.add(future)
+        future.add_done_callback(partial(self._done, taken, gone))
+
+    def _record(self, taken: list[SendOutcome], gone: list[str], conn: Connection) -> None:
+        self.queued = False  # what comes in from now on needs a job of its own
+        while self.outcomes:
+            taken.append(self.outcomes.popleft())
+        self.service._record(conn, outcomes=taken, gone=gone)
+
+    def _done(
+        self, taken: list[SendOutcome], gone: list[str], future: asyncio.Future[None]
+    ) -> None:
+        service = self.service
+        service._recording.discard(future)
+        exc = None if future.cancelled() else future.exception()
+        if future.cancelled() or exc is not None:
+            # Kept for the next flush; until then these replies look unsent, and a restart
+            # would send them again (sending is at least once).
+            log.warning("recording %d sent replies failed: %s", len(taken), exc)
+            service._outcomes.extend(taken)
+            service._gone.extend(gone)
 
 
 def _owned(calls: list[OutboundCall], inbound: Inbound) -> list[OutboundCall]:

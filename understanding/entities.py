@@ -674,8 +674,7 @@ def _regions(locales: Sequence[str], currency: str = "") -> list[str]:
         using = [
             country
             for country, spans in get_global("territory_currencies").items()
-            if len(country) == 2
-            and any(c[0] == currency and c[2] is None and c[3] for c in spans)
+            if len(country) == 2 and any(c[0] == currency and c[2] is None and c[3] for c in spans)
         ]
     except Exception:  # Babel's data layout is not part of its API
         using = []

@@ -1,13 +1,14 @@
 """Which flow a sentence asks for, from the flows' examples and keywords.
 
-Each example is a set of lemma keys. A key's weight is its inverse frequency across intents
-(a word every flow uses says little), lowered for the language's stop words (from the
-``stop-words`` package). A sentence scores against an example by how much of the example
-it contains and how much of its own known words the example explains (the geometric mean
-of the two weighted coverages), so word order, extra words and inflections do not matter;
-the intent's score is its best example's. Words that are values (an amount, an age, a
-recipient) are left out of the sentence's side, and count instead as evidence for the
-flows that ask for them.
+Each example is a list of words, each a set of keys (its lemma, its Snowball stem, for
+Persian its stems without joined clitics); a word counts once, through whichever key the
+sentence shares, so "hola" read as English still meets the Spanish example. A key's weight
+is its squared inverse frequency across intents (a word every flow uses says little). A
+sentence scores against an example by how much of the example it contains and how much of
+its own known words the example explains (the geometric mean of the two weighted
+coverages), so word order, extra words and inflections do not matter; the intent's score
+is its best example's. Words that are values (an amount, an age, a recipient) are left out
+of the sentence's side, and count instead as evidence for the flows that ask for them.
 """
 
 from __future__ import annotations
@@ -47,7 +48,18 @@ class Example:
     lang: str
     text: str
     source: object = None  # where it was written (for lint messages)
+    # The keys of each word (its lemma, stems): a word counts once, through any of them.
+    groups: tuple[frozenset[str], ...] = ()
     weight: float = 0.0
+
+    def credit(self, weights: dict[str, float], hit: frozenset[str] | set[str]) -> float:
+        """The weight of the example's words that ``hit`` matches (each word once)."""
+        got = 0.0
+        for group in self.groups:
+            common = group & hit
+            if common:
+                got += max(weights[k] for k in common)
+        return got
 
 
 @dataclass
@@ -62,15 +74,24 @@ class IntentIndex:
     function_keys: frozenset[str] = frozenset()  # the vocabulary's function words
 
     def add(self, intent: str, text: str, lang: str, source: object = None) -> Example | None:
-        keys = frozenset(phrase_keys(text, lang))
-        if not keys:
+        toks = tokens(clean(text))
+        lemmas = phrase_keys(text, lang)
+        if not lemmas:
             return None
-        if lang.split("-")[0] in ("fa", "ar", "ur"):
-            # Persian joins "my", plurals and the object marker to words: match their stems.
-            keys |= {stem for k in keys for stem in fa_stems(k) if len(stem) > 2}
-        # Snowball stems too: inflections the lemma dictionary does not know still meet.
-        keys |= {k for t in tokens(clean(text)) if (k := stem_key(t.text, lang))}
-        example = Example(intent, keys, lang, text, source)
+        persian = lang.split("-")[0] in ("fa", "ar", "ur")
+        groups = []
+        for tok, key in zip(toks, lemmas, strict=False):
+            group = {key}
+            if persian:
+                # Persian joins "my", plurals and the object marker to words: their stems.
+                group |= {stem for stem in fa_stems(key) if len(stem) > 2}
+            # Snowball stems too: inflections the lemma dictionary does not know still meet.
+            stem = stem_key(tok.text, lang)
+            if stem:
+                group.add(stem)
+            groups.append(frozenset(group))
+        keys = frozenset().union(*groups)
+        example = Example(intent, keys, lang, text, source, groups=tuple(groups))
         self.examples.append(example)
         return example
 
@@ -87,14 +108,16 @@ class IntentIndex:
             for key in ex.keys:
                 df.setdefault(key, set()).add(ex.intent)
         n = len({ex.intent for ex in self.examples}) or 1
-        self.weights = {key: math.log(1 + n / len(intents)) for key, intents in df.items()}
+        self.weights = {key: _idf(n, len(intents)) for key, intents in df.items()}
         common = max(3, math.ceil(n * FUNCTION_SHARE))
         self.stop_keys = self.function_keys | frozenset(
             k for k, intents in df.items() if len(intents) >= common
         )
         self.by_key = {}
         for i, ex in enumerate(self.examples):
-            ex.weight = sum(self.weights[k] for k in ex.keys)
+            if not ex.groups:
+                ex.groups = tuple(frozenset([k]) for k in ex.keys)
+            ex.weight = sum(max(self.weights[k] for k in g) for g in ex.groups)
             for key in ex.keys:
                 self.by_key.setdefault(key, []).append(i)
 
@@ -114,15 +137,15 @@ class IntentIndex:
         languages of its best-matching examples."""
         weights = self.weights
         # Each sentence word: its known keys and its weight (its best known key's); words
-        # that are values (amounts, ages, recipients) weigh nothing here.
+        # that are values (amounts, ages, recipients) are left out.
         word_weight: list[float] = []
         word_of: dict[str, list[int]] = {}
         for i, w in enumerate(words):
             keys = [k for k in w.keys if k in weights]
-            if not keys:
-                continue
+            if not keys or i in used:
+                continue  # a value ("syna", "100 zł") is evidence, not a matching word
             n = len(word_weight)
-            word_weight.append(0.0 if i in used else max(weights[k] for k in keys))
+            word_weight.append(max(weights[k] for k in keys))
             for k in keys:
                 word_of.setdefault(k, []).append(n)
         total = sum(word_weight)
@@ -138,7 +161,7 @@ class IntentIndex:
             hit = ex.keys & mine
             if hit <= stop and not ex.keys <= stop:
                 continue  # only "is", "my", "the" in common with an example that says more
-            got = sum(weights[k] for k in hit)
+            got = ex.credit(weights, hit)
             if not got or not ex.weight:
                 continue
             if len(hit) == 1:
@@ -167,3 +190,10 @@ class IntentIndex:
 
 
 __all__ = ["Example", "IntentIndex", "stop_words"]
+
+
+def _idf(n: int, df: int) -> float:
+    """A key's weight from how many of the ``n`` intents use it: squared, so that a word
+    one or two flows use ("basket", "parcel") outweighs one most use ("want", "my") by far
+    more than plain inverse frequency would say with a dozen intents."""
+    return math.log(1 + n / df) ** 2

@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .entities import EntityReader
@@ -30,6 +32,19 @@ GROUPS = frozenset({"child", "baby", "toddler", "boy", "girl", "teen", "adult", 
 CLARIFY = 0.3  # between CLARIFY and START: ask which of the two best was meant
 EVIDENCE = 0.17  # per kind of value a flow asks for that the sentence holds
 MAX_EVIDENCE = 0.51  # three kinds ("for my 8 year old nephew") are enough on their own
+# The pseudo-intent of small talk and general questions (understanding/data/off_topic.yaml):
+# negative evidence, never a result.
+OFF_TOPIC = "@none"
+OFF_TOPIC_FILE = Path(__file__).with_name("data") / "off_topic.yaml"
+
+
+@lru_cache(maxsize=1)
+def off_topic_examples() -> dict[str, tuple[str, ...]]:
+    """Sentences no shop flow answers, per locale (shipped with shopchat)."""
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(OFF_TOPIC_FILE.read_text(encoding="utf-8")) or {}
+    return {str(loc): tuple(str(t) for t in items or ()) for loc, items in data.items()}
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,11 @@ class Understander:
         self.start_threshold = start
         self.clarify_threshold = clarify
         self.reader = EntityReader(vocabulary, currency, self.locales)
+        if not any(ex.intent == OFF_TOPIC for ex in intents.examples):
+            for lang, sentences in off_topic_examples().items():
+                if lang in self.locales:
+                    for sentence in sentences:
+                        intents.add(OFF_TOPIC, sentence, lang)
         intents.function_keys = frozenset(
             key
             for lang, word in iter_words(vocabulary.function_words, self.locales)
@@ -197,13 +217,15 @@ class Understander:
             # Things the catalog sells, named: evidence of a product question.
             extra = EVIDENCE * min(named, 2)
             evidence[self.search_intent] = evidence.get(self.search_intent, 0.0) + extra
-        # Amounts, ages and numbers match no example ("100 zł" in an example says nothing);
-        # recipients and interests still do, weightless ("prezent dla syna").
+        # Values match no example ("100 zł" or "syna" in an example says nothing): they are
+        # evidence for the flows that ask for them instead.
         kept = [i for i in range(len(words)) if i not in found.measure_used]
         used = {j for j, i in enumerate(kept) if i in found.used}
         ranked, example_langs = self.intents.score([words[i] for i in kept], used, evidence)
+        off_topic = dict(ranked).pop(OFF_TOPIC, 0.0)
+        ranked = [(i, v) for i, v in ranked if i != OFF_TOPIC]
         ranked = self._filters_not_wishes(ranked, evidence, ents, words, catalog_words)
-        chosen, confidence = self._decide(ranked, ents, words, catalog_words)
+        chosen, confidence = self._decide(ranked, ents, words, catalog_words, off_topic, evidence)
         if (
             language is None
             and chosen is not None
@@ -272,7 +294,20 @@ class Understander:
         ents: dict[str, Any],
         words: Sequence[Word],
         catalog_words: frozenset[str],
+        off_topic: float = 0.0,
+        evidence: dict[str, float] | None = None,
     ) -> tuple[str | None, float]:
+        """The intent to start and its score, or (None, best score) when none is sure.
+
+        Small talk ("who won the match yesterday", "are you a real person lol") that matches
+        the off-topic sentences about as well as the best flow's words do (without the
+        values it holds), or better, starts nothing."""
+        if off_topic >= self.clarify_threshold:
+            if not ranked:
+                return None, 0.0
+            top, score = ranked[0]
+            if off_topic + MARGIN > score - (evidence or {}).get(top, 0.0):
+                return None, score
         sure = [(i, v) for i, v in ranked if v >= self.start_threshold]
         strong = [(i, v) for i, v in sure if i not in self.weak_intents]
         if strong and len(strong) < len(sure):
@@ -283,8 +318,15 @@ class Understander:
             best: str | None
             best, score = ranked[0]
             runner = ranked[1][1] if len(ranked) > 1 else 0.0
-            if best == self.search_intent and catalog_words and not known and score < SURE:
-                # "сколько будет дважды два": a question shape, but nothing the shop sells.
+            if (
+                best == self.search_intent
+                and catalog_words
+                and not known
+                and (score < SURE or runner >= self.start_threshold)
+            ):
+                # "сколько будет дважды два": a question shape, but nothing the shop sells;
+                # "مشکل پرداخت دارم" (I have a payment problem): "have" is no product question
+                # when another flow reads the sentence well.
                 ranked = ranked[1:]
                 best, score = ranked[0] if ranked else (None, 0.0)
                 runner = ranked[1][1] if len(ranked) > 1 else 0.0

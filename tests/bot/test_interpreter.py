@@ -27,6 +27,9 @@ steps:
 """
 
 
+GIFT, GIFT_PL = "Let's find a gift.", "Poszukajmy prezentu."
+
+
 def project(tmp_path):
     root = tmp_path / "bot"
     (root / "flows").mkdir(parents=True)
@@ -80,3 +83,32 @@ def test_a_failing_interpreter_leaves_the_built_in_understanding_in_charge(tmp_p
 
 def test_an_intent_the_project_does_not_have_is_ignored(tmp_path):
     assert run(tmp_path, Reads({"intent": "drop_tables"}), "gift") == ["Let's find a gift."]
+
+
+def test_after_the_session_switched_language_the_next_message_is_read_in_it(tmp_path):
+    # Telegram says the app is in English; the shopper writes Polish, the session follows,
+    # and the interpreter must then read her next message as Polish, not as the channel says.
+    root = project(tmp_path)
+    (root / "shop.yaml").write_text("name: Seam\nlocales: [en, pl]\nstart_flow: menu\n")
+    for name, en, pl in (("menu", "Here is the menu.", "Oto menu."), ("gifts", GIFT, GIFT_PL)):
+        flow = root / "flows" / f"{name}.yaml"
+        flow.write_text(flow.read_text().replace(f'"{en}"', f'{{en: "{en}", pl: "{pl}"}}'))
+    reads = Reads({"intent": "gifts", "language": "pl", "confidence": 0.9})
+    platform = Platform()
+    app = create_app(
+        root,
+        channel_settings(tmp_path),
+        transport=httpx.MockTransport(platform.handler),
+        typing_delay=60,
+        interpreter=reads,
+    )
+    with TestClient(app) as client:
+        assert tg(client, text_update(1, 77, "szukam prezentu")).status_code == 200
+        settle(client)
+        assert tg(client, text_update(2, 77, "dla wnuka")).status_code == 200
+        settle(client)
+    assert [c["text"] for c in platform.calls("/sendMessage")][-1] == GIFT_PL
+    [(_, first), (_, second)] = reads.asked
+    assert first.locale == "en"  # nothing known yet but the channel's word
+    assert second.locale == "pl"
+    assert second.state is not None and second.state.locale == "pl"

@@ -1,9 +1,13 @@
 """The understanding's accuracy on the evaluation sentences must not drop below its floors.
 
 The floors are set a little under what ``python bench/understanding.py --set all`` measured
-(dev 97.7%, held-out 96.1%, fresh 84.0% of sentences with flow and every value right;
-language 98-100%; every kind of value 80% or more). The held-out sentences are never tuned
-against; the fresh ones, written later, guided only general fixes: see their files.
+(dev 89.0%, held-out 96.1%, fresh 85.6%, paraphrase 80.7% of sentences with flow and every
+value right; language 98-100%). The held-out sentences are never tuned against; the fresh
+ones, written later, guided only general fixes; the paraphrase ones were written before
+the intent tuning they measure and never tuned against: see their files. Dev also holds
+the hardest sentences, moved there from blind.yaml once they had been studied; among them
+occasions heard as interests ("for christmas") and "robot" in "are you a robot?", which hold
+dev's interest accuracy at 63% until the entity reader tells them apart.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from understanding.evaluation import Report, evaluate, load_cases
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "understanding"
 FLOORS = {
-    "dev": {"all": 0.93, "flow": 0.93, "language": 0.97, "slots": 0.85},
+    "dev": {"all": 0.86, "flow": 0.92, "language": 0.97, "slots": 0.6},  # see below
     "heldout": {"all": 0.92, "flow": 0.92, "language": 0.97, "slots": 0.85},
-    "fresh": {"all": 0.78, "flow": 0.83, "language": 0.96, "slots": 0.75},
+    "fresh": {"all": 0.82, "flow": 0.85, "language": 0.96, "slots": 0.75},
+    "paraphrase": {"all": 0.77, "flow": 0.83, "language": 0.95, "slots": 0.45},
     # Values in sentences (slots.yaml, 121 written for the entity rules: 98.3% all, every
     # kind of value 100%; language 95.9%, as one- and two-word answers are hard to place).
     "slots": {"all": 0.93, "flow": 0.93, "language": 0.93, "slots": 0.9},
@@ -43,7 +48,7 @@ def _misses(report: Report) -> str:
     )
 
 
-@pytest.mark.parametrize("name", ["dev", "heldout", "fresh", "slots"])
+@pytest.mark.parametrize("name", ["dev", "heldout", "fresh", "paraphrase", "slots"])
 def test_accuracy_stays_above_its_floors(shop, name):
     cases = load_cases(DATA / f"{name}.yaml")
     assert len(cases) >= 120
