@@ -156,6 +156,7 @@ def create_app(
             hooks=[*first, *([CheckoutHook(checkout)] if checkout is not None else []), hook],
             interpreter=interpreter or model,
             reorder_window=settings.reorder_window,
+            database_threads=settings.database_threads,
             **({"clock": clock} if clock is not None else {}),
         )
         desk = HandoffDesk(

@@ -22,7 +22,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -143,6 +143,12 @@ class Committer:
         self._thread.shutdown(wait=True)
 
 
+class Runner(Protocol):
+    """What runs database jobs: a :class:`Committer`, or several (bot/lanes.py)."""
+
+    async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T: ...
+
+
 class CommitterWork:
     """The unit of work a turn's actions get (``ActionContext.db``): each ``run`` is a short
     job of its own on the committer, never a transaction held across the action's I/O.
@@ -151,7 +157,7 @@ class CommitterWork:
     the event loop (calling it on the loop's thread is refused, it would deadlock).
     """
 
-    def __init__(self, committer: Committer, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, committer: Runner, loop: asyncio.AbstractEventLoop) -> None:
         self.committer = committer
         self.loop = loop
 
@@ -182,4 +188,4 @@ class InTransaction:
         return job(self.conn)
 
 
-__all__ = ["Committer", "CommitterWork", "InTransaction", "after_commit"]
+__all__ = ["Committer", "CommitterWork", "InTransaction", "Runner", "after_commit"]

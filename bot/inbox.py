@@ -34,7 +34,7 @@ from adapters.base import Inbound, OutboundCall, inbound_from_json
 from shopdb import UTCDateTime
 
 from .rawsql import raw_sql
-from .storage import SessionStore
+from .storage import SessionStore, StoredSession
 
 _metadata = MetaData()
 inbox_table = Table(
@@ -81,9 +81,13 @@ _ACCEPT = """
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
+# With the conversation's session in the same round trip (the row whose id is NULL): a
+# turn's load job needs both.
 _PENDING_OF = """
-    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
-    WHERE conversation_id = :cid AND status = 'pending'"""
+    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, NULL FROM inbox
+    WHERE conversation_id = :cid AND status = 'pending'
+    UNION ALL
+    SELECT NULL, data, version, updated_at FROM sessions WHERE conversation_id = :cid"""
 _CLAIM = """
     UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
     RETURNING id"""
@@ -91,12 +95,17 @@ _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
     RETURNING id"""
-# A failed, not given up, earlier reply of the conversation (attempts > 0: one still in its
-# first flight is being sent by whoever queued it). Through ix_outbox_pending_conversation.
-_WAITING_BEFORE = """
-    SELECT 1 FROM outbox
-    WHERE conversation_id = :cid AND status = 'pending' AND id < :id AND attempts > 0
-    LIMIT 1"""
+# The first of a turn's calls also says whether an earlier reply of the conversation failed
+# and waits for a retry (attempts > 0: one still in its first flight is being sent by whoever
+# queued it; the new row has none), in the same round trip as its INSERT. Through
+# ix_outbox_pending_conversation.
+_QUEUE_FIRST = """
+    INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
+    VALUES (:channel, :cid, :method, :payload, :status, 0, :at)
+    RETURNING id, EXISTS (
+        SELECT 1 FROM outbox AS earlier
+        WHERE earlier.conversation_id = :cid AND earlier.status = 'pending'
+          AND earlier.attempts > 0)"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
@@ -173,16 +182,27 @@ class Journal:
     def pending_of(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
         """``entry`` and the other pending events of its conversation, oldest first (only
         the other events' bodies are read back). Nothing is claimed."""
-        rows = self.sql.all(
-            conn,
-            _PENDING_OF,
-            {"cid": entry.inbound.conversation_id, "id": entry.id},
-        )
+        return self.pending_with_session(conn, entry)[0]
+
+    def pending_with_session(
+        self, conn: Connection, entry: InboxEntry
+    ) -> tuple[list[InboxEntry], StoredSession | None]:
+        """Like :meth:`pending_of`, and the conversation's session (None: it has none yet),
+        in one statement."""
+        cid = entry.inbound.conversation_id
+        rows = self.sql.all(conn, _PENDING_OF, {"cid": cid, "id": entry.id})
         parse = inbound_from_json
-        return sorted(
-            (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
-            key=lambda e: e.id,
-        )
+        events: list[InboxEntry] = []
+        session: StoredSession | None = None
+        for r in rows:
+            if r[0] is None:
+                updated = self.sql.read_time(r[3])
+                assert updated is not None
+                session = StoredSession(cid, r[1], int(r[2]), updated)
+            else:
+                events.append(entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])))
+        events.sort(key=lambda e: e.id)
+        return events, session
 
     def claim(self, conn: Connection, entry_id: int) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it
@@ -214,10 +234,11 @@ class Journal:
         """Queue API calls inside the caller's transaction; return them with their ids."""
         now = self.sql.time(_now())
         queued: list[OutboxEntry] = []
-        for call in calls:
+        waiting = False
+        for n, call in enumerate(calls):
             row = self.sql.one(
                 conn,
-                _QUEUE,
+                _QUEUE if n else _QUEUE_FIRST,
                 {
                     "channel": channel,
                     "cid": call.conversation_id,
@@ -228,10 +249,9 @@ class Journal:
                 },
             )
             assert row is not None
+            waiting = waiting or (n == 0 and bool(row[1]))
             queued.append(OutboxEntry(int(row[0]), channel, call, 0))
-        if queued and self.sql.one(
-            conn, _WAITING_BEFORE, {"cid": queued[0].call.conversation_id, "id": queued[0].id}
-        ):
+        if waiting:
             queued = [replace(e, after_unsent=True) for e in queued]
         return queued
 

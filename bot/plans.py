@@ -54,7 +54,9 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement(
-        "inbox pending of a conversation", inbox._PENDING_OF, {"cid": "telegram:1", "id": 5}
+        "inbox pending of a conversation, with its session",
+        inbox._PENDING_OF,
+        {"cid": "telegram:1", "id": 5},
     ),
     HotStatement("inbox claim", inbox._CLAIM, {"done": "done", "at": _AT, "id": 5}),
     HotStatement(
@@ -71,7 +73,16 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement(
-        "outbox waiting before", inbox._WAITING_BEFORE, {"cid": "telegram:1", "id": 10**6}
+        "outbox queue, with the conversation's waiting replies",
+        inbox._QUEUE_FIRST,
+        {
+            "channel": "telegram",
+            "cid": "telegram:1",
+            "method": "sendMessage",
+            "payload": "{}",
+            "status": "pending",
+            "at": _AT,
+        },
     ),
     HotStatement("outbox sent", _sent(3), {"i0": 1, "i1": 2, "i2": 3, "at": _AT, "sent": "sent"}),
     HotStatement("outbox not sent", inbox._NOT_SENT, {"error": "x", "status": "pending", "id": 1}),

@@ -16,8 +16,9 @@ Everything acknowledged is processed once, even across a crash: an inbox entry i
 (pending -> done) in the same transaction as the session it produced and the replies it
 queued, and a worker that finds it already claimed writes nothing. What actions write (a
 cart line, an order) commits in jobs of their own during *think*: a crash between one and
-the turn's commit runs the turn again on restart. All database work goes through one
-group-committing thread (bot/committer.py).
+the turn's commit runs the turn again on restart. All database work goes through
+group-committing threads (bot/committer.py): one on SQLite, several on PostgreSQL, each
+conversation's jobs always on the same one (bot/lanes.py).
 """
 
 from __future__ import annotations
@@ -45,14 +46,15 @@ from adapters.base import (
 from flows import SessionState, arun_turn
 from flows.replies import Reply
 
-from .committer import Committer, CommitterWork
+from .committer import CommitterWork
 from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 from .interpreter import Interpreter, context_for, interpreted
+from .lanes import Lanes
 from .logsafe import conversation_ref
-from .storage import StaleSessionError
+from .storage import StaleSessionError, StoredSession
 from .turnhook import TurnHook, TurnHookBase
 
 log = logging.getLogger("shopchat.service")
@@ -104,6 +106,13 @@ class Done:
     queued: list[OutboxEntry]
 
 
+class _Unread:
+    """A session not read yet (``None`` says there is none)."""
+
+
+_UNREAD = _Unread()
+
+
 class _Claimed(Exception):
     """The event was claimed by another worker first: the job that found out rolls back."""
 
@@ -137,6 +146,7 @@ class ChatService:
         hooks: Sequence[TurnHook] = (),
         interpreter: Interpreter | None = None,
         reorder_window: float = 0.0,
+        database_threads: int = 1,
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -150,7 +160,7 @@ class ChatService:
         self.reorder_window = reorder_window
         # Accepted events waiting out the reordering window before they are dispatched.
         self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
-        self.db = Committer(conversations.store)
+        self.db = Lanes(conversations.store, lanes=database_threads)
         self._work: CommitterWork | None = None  # what actions write with (made on the loop)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
@@ -190,7 +200,9 @@ class ChatService:
 
         # Urgent: the platform waits for this commit (the webhook's 200), so it joins the
         # transaction under way instead of queueing behind turns (bot/committer.py).
-        entries = await self.db.run(job, first=True)
+        entries = await self.db.run(
+            job, first=True, key=events[0].conversation_id if events else None
+        )
         if self.reorder_window <= 0:
             for entry in entries:
                 await self.dispatcher.submit(entry.inbound.conversation_id, entry)
@@ -262,11 +274,11 @@ class ChatService:
         update_id here restores the order the shopper wrote in. Nothing is claimed yet: each
         event is claimed by the job that commits what it produced.
         """
-        batch = self.journal.pending_of(conn, entry)
+        batch, stored = self.journal.pending_with_session(conn, entry)
         batch.sort(key=_platform_order)
         if not batch:
             return batch, None
-        return batch, self._load(batch[0], self.clock(), conn)
+        return batch, self._load(batch[0], self.clock(), conn, stored)
 
     async def _run(self, item: InboxEntry, loaded: Loaded | Done | None) -> list[OutboxEntry]:
         """One event through load, think and commit; thought again when its commit loses to
@@ -286,7 +298,9 @@ class ChatService:
                     await self._failed(item, exc)
                     return []
                 try:
-                    return await self.db.run(partial(self._commit, item, loaded, replies, effects))
+                    return await self.db.run(
+                        partial(self._commit, item, loaded, replies, effects), key=cid
+                    )
                 except StaleSessionError:
                     log.info("inbox %s: the session moved on meanwhile; thinking again", item.id)
                     loaded = None
@@ -308,7 +322,7 @@ class ChatService:
     async def _guarded(self, job: Callable[[Connection], T], item: InboxEntry) -> T | None:
         """A load job; None when the event is someone else's or failed (recorded)."""
         try:
-            return await self.db.run(job)
+            return await self.db.run(job, key=item.inbound.conversation_id)
         except _Claimed:
             log.info("inbox %s was processed by another worker", item.id)
         except Exception as exc:  # a bug in a hook: record, move on
@@ -318,10 +332,20 @@ class ChatService:
     async def _failed(self, item: InboxEntry, exc: BaseException) -> None:
         log.error("inbox %s failed: %s: %s", item.id, type(exc).__name__, exc, exc_info=exc)
         message = f"{type(exc).__name__}: {exc}"
-        await self.db.run(lambda conn: self.journal.fail(conn, item.id, message))
+        await self.db.run(
+            lambda conn: self.journal.fail(conn, item.id, message),
+            key=item.inbound.conversation_id,
+        )
 
     # load: one short database job
-    def _load(self, item: InboxEntry, now: datetime, conn: Connection) -> Loaded | Done:
+    def _load(
+        self,
+        item: InboxEntry,
+        now: datetime,
+        conn: Connection,
+        stored: StoredSession | None | _Unread = _UNREAD,
+    ) -> Loaded | Done:
+        """``stored``: the session, when the caller read it already (None: it has none)."""
         inbound = item.inbound
         link = self.links.get(inbound.channel)
         if link is None:
@@ -336,8 +360,10 @@ class ChatService:
         if isinstance(inbound, MessageInbound):
             convos = self.conversations
             cid = inbound.conversation_id
+            if isinstance(stored, _Unread):
+                stored = convos.store.load_in(conn, cid)
             state, version = convos.resume(
-                convos.store.load_in(conn, cid),
+                stored,
                 cid,
                 locale=inbound.locale,
                 user=inbound.user,
@@ -444,7 +470,8 @@ class ChatService:
         Raises :class:`UnknownConversation` for a conversation never heard from.
         """
         pushed = await self.db.run(
-            lambda conn: self.queue_push(conn, conversation_id, replies, human_agent=human_agent)
+            lambda conn: self.queue_push(conn, conversation_id, replies, human_agent=human_agent),
+            key=conversation_id,
         )
         await self.deliver(pushed)
         return len(pushed.entries)
@@ -505,7 +532,7 @@ class ChatService:
             cids = {e.call.conversation_id for e in entries}
             return entries, self.contacts.unreachable_among(conn, cids)
 
-        entries, unreachable = await self.db.run(load)
+        entries, unreachable = await self.db.run(load, key=conversation_id)
         if conversation_id is not None:
             self._backlog.discard(conversation_id)
         else:

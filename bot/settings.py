@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # (seconds; 0: no limit), so a locked table fails requests instead of hanging them.
     database_statement_timeout: float = 30.0
     database_lock_timeout: float = 5.0
+    # PostgreSQL: database threads (one connection each) the chat service's jobs are spread
+    # over, one conversation's always on the same one (bot/lanes.py). SQLite always uses one.
+    database_threads: int = Field(default=4, ge=1, le=8)
     # /readyz answers 503 unless the database takes a write lock within this many seconds.
     ready_timeout: float = 2.0
     # Seconds an event waits before its turn, so that one of the same conversation sent

@@ -8,21 +8,25 @@ nested ``range`` loops run for hours. ``CappedEnvironment`` refuses such a templ
 * ``*``, ``**`` and ``+`` are checked before they run (which also stops Jinja from folding
   them into constants at compile time): no string, list or number past ``MAX_OUTPUT``
   characters or ``MAX_INT_BITS`` bits;
-* ``range`` counts towards ``MAX_ITERATIONS`` per render, however the loops nest;
+* ``range`` items and every ``{% for %}`` loop's iterations count towards ``MAX_ITERATIONS``
+  per render, however the loops nest (loops are wrapped when the template compiles);
 * the output is produced piece by piece and refused past ``MAX_OUTPUT`` characters.
 
 ``render_capped`` is what callers use; run it in a worker thread (``asyncio.to_thread``) so
-even a capped render never holds the event loop.
+even a capped render never holds the event loop. Flow templates (``flows.templates``) use
+:class:`CappedImmutableEnvironment` and :func:`iteration_budget` with their own output cap.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
 
 MAX_OUTPUT = 100_000  # characters of output, or of any string or list a template builds
 MAX_INT_BITS = 4096
@@ -65,15 +69,33 @@ _CHECKS = {"*": _check_product, "**": _check_power, "+": _check_sum}
 _OPS = {"*": operator.mul, "**": operator.pow, "+": operator.add}
 
 
+def _counted(items: Iterable[Any]) -> Iterator[Any]:
+    """``items``, each counting towards the render's budget (a loop's own budget when the
+    render set none)."""
+    budget = _budget.get() or [0]
+    for item in items:
+        budget[0] += 1
+        if budget[0] > MAX_ITERATIONS:
+            raise SecurityError(f"the template loops more than {MAX_ITERATIONS} times")
+        yield item
+
+
 def _range(*args: int) -> Iterator[int]:
     """``range`` whose items count towards the render's budget."""
-    budget = _budget.get()
-    for item in range(*args):
-        if budget is not None:
-            budget[0] += 1
-            if budget[0] > MAX_ITERATIONS:
-                raise SecurityError(f"the template loops more than {MAX_ITERATIONS} times")
-        yield item
+    return _counted(range(*args))
+
+
+_LOOP_FILTER = "_capped_loop"  # wraps every {% for %}'s iterable when a template compiles
+
+
+@contextmanager
+def iteration_budget() -> Iterator[None]:
+    """One budget of ``MAX_ITERATIONS`` for everything rendered inside the block."""
+    token = _budget.set([0])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 class CappedEnvironment(SandboxedEnvironment):
@@ -84,6 +106,16 @@ class CappedEnvironment(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals["range"] = _range
+        self.filters[_LOOP_FILTER] = _counted
+
+    def _generate(self, source: nodes.Template, *args: Any, **kwargs: Any) -> Any:
+        # Jinja has no hook on a loop's iterations: count them by wrapping each loop's
+        # iterable in a filter, after parsing (strings) or as given (node trees).
+        for loop in list(source.find_all(nodes.For)):
+            loop.iter = nodes.Filter(
+                loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.iter.lineno
+            )
+        return super()._generate(source, *args, **kwargs)  # type: ignore[misc]
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         check = _CHECKS.get(operator)
@@ -93,10 +125,13 @@ class CappedEnvironment(SandboxedEnvironment):
         return _OPS[operator](left, right)
 
 
+class CappedImmutableEnvironment(CappedEnvironment, ImmutableSandboxedEnvironment):
+    """The capped sandbox where templates also cannot change lists and dicts they are given."""
+
+
 def render_capped(env: SandboxedEnvironment, source: str, values: Mapping[str, Any]) -> str:
     """Compile and render ``source`` within the caps; raises SecurityError past one."""
-    token = _budget.set([0])
-    try:
+    with iteration_budget():
         template = env.from_string(source)
         pieces: list[str] = []
         size = 0
@@ -106,14 +141,14 @@ def render_capped(env: SandboxedEnvironment, source: str, values: Mapping[str, A
                 raise SecurityError(f"the template writes more than {MAX_OUTPUT} characters")
             pieces.append(piece)
         return "".join(pieces)
-    finally:
-        _budget.reset(token)
 
 
 __all__ = [
     "MAX_ITERATIONS",
     "MAX_OUTPUT",
     "CappedEnvironment",
+    "CappedImmutableEnvironment",
     "SecurityError",
+    "iteration_budget",
     "render_capped",
 ]

@@ -1,8 +1,12 @@
 """Sandboxed Jinja2 for merchant-authored texts and expressions.
 
 Flow files are written by developers but often edited by merchants; a template must never
-reach Python internals (ImmutableSandboxedEnvironment), never silently print a blank for a
-typo (StrictUndefined) and never produce an unbounded reply (output is capped).
+reach Python internals (the sandbox, immutable), never silently print a blank for a typo
+(StrictUndefined) and never take the machine: templates compile and render in
+``flows.sandbox``'s capped environment, the one canned responses use (no constant folding
+of ``'a' * 6 * 10**8``, arithmetic and built strings capped, every loop's iterations counted
+per render), and a reply stops being produced at ``MAX_OUTPUT`` characters. A template past
+a cap fails like any other (a :class:`TemplateError`: the shopper gets the polite error).
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from babel.dates import format_date
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.parser import Parser
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .money import format_money
+from .sandbox import CappedImmutableEnvironment, iteration_budget
 
 MAX_OUTPUT = 8000
 
@@ -57,7 +61,7 @@ class Templates:
     """Compiles texts and expressions once; renders them many times."""
 
     def __init__(self) -> None:
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = CappedImmutableEnvironment(
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
         )
         self.env.filters["money"] = _money_filter
@@ -90,13 +94,20 @@ class Templates:
         if "{{" not in source and "{%" not in source:
             return lambda _ctx: source
         template = self.env.from_string(source)
-        concat = self.env.concat
 
         def render(ctx: Mapping[str, Any]) -> str:
+            pieces: list[str] = []
+            size = 0
             try:
-                out = concat(template.root_render_func(self._context(template, ctx)))  # type: ignore[attr-defined]
+                with iteration_budget():
+                    for piece in template.root_render_func(self._context(template, ctx)):  # type: ignore[attr-defined]
+                        pieces.append(piece)
+                        size += len(piece)
+                        if size > MAX_OUTPUT:  # stop producing: the rest would be cut anyway
+                            break
             except Exception as exc:
                 raise TemplateError(f"{type(exc).__name__}: {exc}") from exc
+            out = "".join(pieces)
             return out if len(out) <= MAX_OUTPUT else out[: MAX_OUTPUT - 1] + "…"
 
         return render
@@ -115,8 +126,9 @@ class Templates:
         def evaluate(ctx: Mapping[str, Any]) -> Any:
             try:
                 context = self._context(template, ctx)
-                for _ in template.root_render_func(context):
-                    pass
+                with iteration_budget():
+                    for _ in template.root_render_func(context):
+                        pass
                 return context.vars["result"]
             except Exception as exc:
                 raise TemplateError(f"{type(exc).__name__}: {exc}") from exc

@@ -504,3 +504,33 @@ steps:
         said
         == "Please send a whole number, like 8.\nSorry, I still didn't get that.\nBack in outer, code=None"
     )
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ 'a' * 6 * 10**7 }}",  # folded into a 60 MB constant when the flow loaded
+        "{% set xs = [0] * 1000 %}{% for a in xs %}{% for b in xs %}{% endfor %}{% endfor %}",
+        "{{ 7 ** 1000000 }}",
+        "{% for p in items %}{% for q in items %}{% for r in items %}{% endfor %}{% endfor %}"
+        "{% endfor %}",
+    ],
+)
+def test_a_hostile_template_in_a_flow_is_refused_politely(make_project, template):
+    hostile = f"""\
+triggers:
+  commands: [/hostile]
+steps:
+  - set:
+      items: "{{{{ [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] * 10 }}}}"
+  - say:
+      en: "{template}"
+      pl: "x"
+"""
+    project, diags, _ = make_project({**FLOWS, "hostile": hostile})
+    assert project is not None, [d.format() for d in diags]
+    shopper = Shopper(project)
+    said = shopper.says("/hostile")
+    assert "something went wrong on our side" in said
+    assert "aaaa" not in said
+    assert shopper.says("hi").startswith("Hi Ana!")  # and the conversation goes on
