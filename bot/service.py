@@ -58,7 +58,7 @@ from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 from .interpreter import Interpreter, context_for, interpreted
 from .lanes import Lanes
 from .logsafe import conversation_ref
-from .storage import StaleSessionError
+from .storage import StaleSessionError, StoredSession
 from .turnhook import TurnHook, TurnHookBase
 
 log = logging.getLogger("shopchat.service")
@@ -108,6 +108,13 @@ class Done:
     """An event answered in its load job (a hook took it over, or no turn was needed)."""
 
     queued: list[OutboxEntry]
+
+
+class _Unread:
+    """A session not read yet (``None`` says there is none)."""
+
+
+_UNREAD = _Unread()
 
 
 class _Claimed(Exception):
@@ -276,11 +283,11 @@ class ChatService:
         update_id here restores the order the shopper wrote in. Nothing is claimed yet: each
         event is claimed by the job that commits what it produced.
         """
-        batch = self.journal.pending_of(conn, entry)
+        batch, stored = self.journal.pending_with_session(conn, entry)
         batch.sort(key=_platform_order)
         if not batch:
             return batch, None
-        return batch, self._load(batch[0], self.clock(), conn)
+        return batch, self._load(batch[0], self.clock(), conn, stored)
 
     async def _run(self, item: InboxEntry, loaded: Loaded | Done | None) -> list[OutboxEntry]:
         """One event through load, think and commit; thought again when its commit loses to
@@ -340,7 +347,14 @@ class ChatService:
         )
 
     # load: one short database job
-    def _load(self, item: InboxEntry, now: datetime, conn: Connection) -> Loaded | Done:
+    def _load(
+        self,
+        item: InboxEntry,
+        now: datetime,
+        conn: Connection,
+        stored: StoredSession | None | _Unread = _UNREAD,
+    ) -> Loaded | Done:
+        """``stored``: the session, when the caller read it already (None: it has none)."""
         inbound = item.inbound
         link = self.links.get(inbound.channel)
         if link is None:
@@ -355,8 +369,10 @@ class ChatService:
         if isinstance(inbound, MessageInbound):
             convos = self.conversations
             cid = inbound.conversation_id
+            if isinstance(stored, _Unread):
+                stored = convos.store.load_in(conn, cid)
             state, version = convos.resume(
-                convos.store.load_in(conn, cid),
+                stored,
                 cid,
                 locale=inbound.locale,
                 user=inbound.user,
