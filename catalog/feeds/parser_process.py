@@ -237,8 +237,9 @@ def _records(
     try:
         while True:
             head = source.read(_HEADER)
-            data = source.read(int.from_bytes(head, "little")) if len(head) == _HEADER else b""
-            if not data:
+            size = int.from_bytes(head, "little") if len(head) == _HEADER else 0
+            data = source.read(size) if size else b""
+            if not size or len(data) < size:  # it died, perhaps mid-message
                 raise _ReaderEnded(None)
             message = pickle.loads(data)
             del data
