@@ -318,6 +318,7 @@ def serve(
     import uvicorn
 
     from .app import ProjectUnusable, create_app
+    from .heap import settle_heap
     from .workers import PROJECT_ENV, workers_problem
 
     problem = workers_problem(Settings().database_url_for(project_dir.resolve()), workers)
@@ -357,6 +358,7 @@ def serve(
     # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app honours
     # it from SHOPCHAT_TRUSTED_PROXIES only (bot/proxies.py).
     if workers == 1:
+        settle_heap()  # bot/heap.py
         uvicorn.run(
             web, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False
         )

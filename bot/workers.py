@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from .app import create_app
+from .heap import settle_heap
 from .settings import Settings
 
 PROJECT_ENV = "SHOPCHAT_PROJECT_DIR"
@@ -41,7 +42,9 @@ def workers_problem(database_url: str, workers: int) -> str | None:
 
 def app_from_environment() -> FastAPI:
     """The app of the project named by ``SHOPCHAT_PROJECT_DIR`` (uvicorn's factory)."""
-    return create_app(os.environ[PROJECT_ENV], Settings())
+    app = create_app(os.environ[PROJECT_ENV], Settings())
+    settle_heap()  # each worker is a serving process (bot/heap.py)
+    return app
 
 
 __all__ = ["PROJECT_ENV", "app_from_environment", "workers_problem"]

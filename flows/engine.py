@@ -52,7 +52,7 @@ from .replies import (
     Reply,
     TextReply,
 )
-from .slots import InvalidAnswer, parse_answer
+from .slots import InvalidAnswer, minor_units, parse_answer
 from .state import Frame, SessionState
 from .system_texts import LOCALE_NAMES
 from .templates import TemplateError, Templates, money
@@ -932,6 +932,9 @@ class _Run:
                     raw, _o, used_kind = heard_for(step, meaning.entities, allow_number=True)
                     if raw is MISSING:
                         raise
+                    if used_kind == "number" and step.slot_type == "money":
+                        # "sto", "cien", "сто" answering a budget question: whole units.
+                        raw = int(raw) * 10 ** minor_units(self.project.shop.currency)
                     value = self.checked(step, raw)
             error = self.passes_rules(step, value)
             if error is not None:
