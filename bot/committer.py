@@ -68,13 +68,19 @@ class Committer:
         """Run ``job(connection)`` in a transaction (shared with concurrent jobs); ``first``
         puts it in the urgent lane (see the module docstring): a webhook's acknowledgement,
         a reply recorded as sent."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        worker = self._worker
+        if worker is None or worker.done():
+            loop = asyncio.get_running_loop()
+            worker = self._worker = loop.create_task(self._work())
+        else:
+            # The worker's loop is this one (its jobs' futures are resolved there), and
+            # get_running_loop() costs a system call (getpid) on every job.
+            loop = worker.get_loop()
+        future: asyncio.Future[T] = loop.create_future()
         if first:
             self._urgent.append((job, future))
         else:
             self._pending.append((job, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._work())
         return await future
 
     async def _work(self) -> None:
