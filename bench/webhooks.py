@@ -508,6 +508,8 @@ async def main() -> None:
                     result = await drive(port, args.shoppers, chat_base=base)
                     result["cpu"] = cpu_seconds(proc.pid) - cpu_before
                     result["pg_cpu"] = postgres_cpu_seconds() - pg_before
+                    if name.startswith("shopchat"):
+                        result.update(await sent_marks(port))
                 finally:
                     proc.terminate()
                     try:
@@ -539,6 +541,12 @@ async def main() -> None:
             f"{label:<26}{r['rate']:>10,.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
             f"{int(r['handled']):>9}{int(r['failures']):>8}{per_update:>15.2f}{pg}"
         )
+    for label, r in rows:
+        if "mark_p99" in r:
+            print(
+                f"{label}: a reply recorded as sent p50 {r['mark_p50']:.1f} / p99 "
+                f"{r['mark_p99']:.1f} ms after its HTTP call returned (one process's /metrics)"
+            )
     rates: dict[str, list[float]] = defaultdict(list)
     for label, r in rows:
         rates[label.split(" #")[0]].append(r["rate"])
@@ -552,6 +560,20 @@ async def main() -> None:
         print(f"shopchat --workers {args.workers} / one process (medians): {ratio:.2f}x")
     if ours and len(ours) > 1 and ours[0]:
         print(f"last run / first run (shopchat): {ours[-1] / ours[0]:.0%}  (target: >= 90%)")
+
+
+async def sent_marks(port: int) -> dict[str, float]:
+    """The server's sent-mark latency (shopchat_sent_mark_p50/p99_seconds on /metrics), ms."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    text = (await reader.read()).decode()
+    writer.close()
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        for q in ("p50", "p99"):
+            if line.startswith(f"shopchat_sent_mark_{q}_seconds "):
+                found[f"mark_{q}"] = float(line.split()[1]) * 1000
+    return found
 
 
 def explain(url: str) -> None:

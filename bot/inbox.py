@@ -34,7 +34,7 @@ from adapters.base import Inbound, OutboundCall, inbound_from_json
 from shopdb import UTCDateTime
 
 from .rawsql import raw_sql
-from .storage import SessionStore
+from .storage import SessionStore, StoredSession
 
 _metadata = MetaData()
 inbox_table = Table(
@@ -81,9 +81,13 @@ _ACCEPT = """
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
+# With the conversation's session in the same round trip (the row whose id is NULL): a
+# turn's load job needs both.
 _PENDING_OF = """
-    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END FROM inbox
-    WHERE conversation_id = :cid AND status = 'pending'"""
+    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, NULL FROM inbox
+    WHERE conversation_id = :cid AND status = 'pending'
+    UNION ALL
+    SELECT NULL, data, version, updated_at FROM sessions WHERE conversation_id = :cid"""
 _CLAIM = """
     UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
     RETURNING id"""
@@ -178,16 +182,27 @@ class Journal:
     def pending_of(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
         """``entry`` and the other pending events of its conversation, oldest first (only
         the other events' bodies are read back). Nothing is claimed."""
-        rows = self.sql.all(
-            conn,
-            _PENDING_OF,
-            {"cid": entry.inbound.conversation_id, "id": entry.id},
-        )
+        return self.pending_with_session(conn, entry)[0]
+
+    def pending_with_session(
+        self, conn: Connection, entry: InboxEntry
+    ) -> tuple[list[InboxEntry], StoredSession | None]:
+        """Like :meth:`pending_of`, and the conversation's session (None: it has none yet),
+        in one statement."""
+        cid = entry.inbound.conversation_id
+        rows = self.sql.all(conn, _PENDING_OF, {"cid": cid, "id": entry.id})
         parse = inbound_from_json
-        return sorted(
-            (entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])) for r in rows),
-            key=lambda e: e.id,
-        )
+        events: list[InboxEntry] = []
+        session: StoredSession | None = None
+        for r in rows:
+            if r[0] is None:
+                updated = self.sql.read_time(r[3])
+                assert updated is not None
+                session = StoredSession(cid, r[1], int(r[2]), updated)
+            else:
+                events.append(entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])))
+        events.sort(key=lambda e: e.id)
+        return events, session
 
     def claim(self, conn: Connection, entry_id: int) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it

@@ -54,7 +54,9 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement(
-        "inbox pending of a conversation", inbox._PENDING_OF, {"cid": "telegram:1", "id": 5}
+        "inbox pending of a conversation, with its session",
+        inbox._PENDING_OF,
+        {"cid": "telegram:1", "id": 5},
     ),
     HotStatement("inbox claim", inbox._CLAIM, {"done": "done", "at": _AT, "id": 5}),
     HotStatement(

@@ -162,8 +162,13 @@ class IndexBuilder:
             terms = self.terms
             for i, tids in enumerate(found):
                 if tids is None:
-                    found[i] = cache[chunks[i]] = tuple(
-                        terms.setdefault(word, len(terms)) for word in folded_terms(fold(chunks[i]))
+                    chunk = chunks[i]
+                    if chunk.isascii() and chunk.isalnum():  # a plain word or model number
+                        word = chunk.lower()
+                        found[i] = cache[chunk] = (terms.setdefault(word, len(terms)),)
+                        continue
+                    found[i] = cache[chunk] = tuple(
+                        terms.setdefault(word, len(terms)) for word in folded_terms(fold(chunk))
                     )
         return found  # type: ignore[return-value]
 

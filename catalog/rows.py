@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -178,7 +179,7 @@ def prepare(item: FeedItem) -> Prepared:
         return (item.id or "", item.group_id or "", item.line, reason, (), None, (), ())
     attributes = item.attributes
     if "_age" not in attributes and item.tags:
-        exact = _exact_ages(item.tags)
+        exact = _exact_ages(tuple(item.tags))  # (a caller may have given a list)
         if exact:
             attributes["_age"] = exact
     label = item.label or option_label(item.options)
@@ -267,6 +268,7 @@ def option_label(options: dict[str, str]) -> dict[str, str]:
 _AGES = re.compile(r"^\s*age\s+(\d{1,3})\s*-\s*(\d{1,3})\s*$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # a shop has a few tag sets
 def _exact_ages(tags: tuple[str, ...]) -> str | None:
     for tag in tags:
         found = _AGES.match(tag)

@@ -52,7 +52,7 @@ from .replies import (
     Reply,
     TextReply,
 )
-from .slots import InvalidAnswer, parse_answer
+from .slots import InvalidAnswer, minor_units, parse_answer
 from .state import Frame, SessionState
 from .system_texts import LOCALE_NAMES
 from .templates import TemplateError, Templates, money
@@ -932,6 +932,9 @@ class _Run:
                     raw, _o, used_kind = heard_for(step, meaning.entities, allow_number=True)
                     if raw is MISSING:
                         raise
+                    if used_kind == "number" and step.slot_type == "money":
+                        # "sto", "cien", "сто" answering a budget question: whole units.
+                        raw = int(raw) * 10 ** minor_units(self.project.shop.currency)
                     value = self.checked(step, raw)
             error = self.passes_rules(step, value)
             if error is not None:
@@ -1127,4 +1130,24 @@ def _payload(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["Engine", "FlowRuntimeError", "TemplateError", "Turn"]
+def start_handoff(state: SessionState, *, person_answers: bool) -> None:
+    """Hand the conversation to a person (a hand-off the bot's hook started or took up).
+
+    The shopper's misses count afresh; when a person will answer (not out of hours) the bot
+    withdraws what it offered, so a later "1" is not taken as a pick from a stale menu.
+    """
+    state.handoff = True
+    state.fallbacks = 0
+    if person_answers:
+        state.overlay, state.offered = None, []
+
+
+def end_handoff(state: SessionState, *, bot_resumes: bool) -> None:
+    """The hand-off is over. When the bot takes the conversation back it starts clean (no
+    menu offered, no misses); a ticket resolved without that only lifts the hand-off."""
+    state.handoff = False
+    if bot_resumes:
+        state.overlay, state.offered, state.fallbacks = None, [], 0
+
+
+__all__ = ["Engine", "FlowRuntimeError", "TemplateError", "Turn", "end_handoff", "start_handoff"]

@@ -112,7 +112,7 @@ def heard_for(
         return MISSING, None, None
     if kind and kind in heard:
         return heard[kind], None, kind
-    if allow_number and step.slot_type in ("integer", "number") and "number" in heard:
+    if allow_number and step.slot_type in ("integer", "number", "money") and "number" in heard:
         return heard["number"], None, "number"
     return MISSING, None, None
 

@@ -187,7 +187,7 @@ class OfferBuilder:
             )
             return None
 
-        if values.maybe_double_encoded({name: row[name] for name in _FIXABLE if name in row}):
+        if values.maybe_double_encoded([row[name] for name in _FIXABLE if name in row]):
             # Only these are repaired, so only these need the (regex) look.
             for name in _FIXABLE:
                 value = get(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -154,6 +155,7 @@ def parse_datetime(text: str, zone: tzinfo = UTC) -> datetime:
     return value.astimezone(UTC)
 
 
+@lru_cache(maxsize=1024)  # a feed's sales share a few windows
 def parse_date_range(text: str, zone: tzinfo = UTC) -> tuple[datetime | None, datetime | None]:
     """``sale_price_effective_date``: ``start/end``; either side may be empty (open-ended).
 
@@ -335,9 +337,10 @@ _MOJIBAKE = re.compile(
 )
 
 
-def maybe_double_encoded(row: dict[str, str]) -> bool:
-    """Cheap pre-check over a whole row before looking at each text."""
-    return _MOJIBAKE.search("\n".join(row.values())) is not None
+def maybe_double_encoded(texts: Iterable[str]) -> bool:
+    """Cheap pre-check over a row's texts before looking at each one."""
+    joined = "\n".join(texts)
+    return not joined.isascii() and _MOJIBAKE.search(joined) is not None
 
 
 def fix_double_encoding(text: str) -> str | None:

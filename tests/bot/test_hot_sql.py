@@ -206,3 +206,29 @@ def test_a_turn_reads_its_conversations_pending_events_then_claims_each_once(
         assert not journal.claim(conn, a2.id)  # a second worker's commit finds it taken
         assert [e.id for e in journal.pending_of(conn, a1)] == [a1.id]
         assert [e.id for e in journal.pending_of(conn, b1)] == [b1.id]
+
+
+def test_a_turns_load_reads_pending_events_and_the_session_together(store: SessionStore) -> None:
+    journal = Journal(store)
+    answerable = frozenset({"message"})
+    with store.transaction() as conn:
+        first = journal.accept(conn, [message(1), message(2)], answerable=answerable)
+        other = journal.accept(conn, [message(3, cid="telegram:8")], answerable=answerable)
+        assert journal.pending_with_session(conn, first[0])[1] is None  # a new conversation
+        store.write_in(conn, "telegram:7", '{"step": "age"}', None)
+        store.write_in(conn, "telegram:8", '{"step": "name"}', None)
+        store.write_in(conn, "telegram:7", '{"step": "done"}', 1)
+
+    with store.transaction() as conn:
+        pending, session = journal.pending_with_session(conn, first[1])
+        assert [e.id for e in pending] == [first[0].id, first[1].id]
+        assert pending[0].inbound == message(1)
+        assert session is not None
+        assert (session.conversation_id, session.data, session.version) == (
+            "telegram:7",
+            '{"step": "done"}',
+            2,
+        )
+        assert session.updated_at.utcoffset() == timedelta(0)
+        assert session == store.load_in(conn, "telegram:7")
+        assert [e.id for e in journal.pending_with_session(conn, other[0])[0]] == [other[0].id]
