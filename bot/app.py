@@ -265,6 +265,10 @@ def create_app(
         runtime = {
             "db_batches": float(service.db.batches),
             "db_jobs": float(service.db.jobs),
+            # A reply's sent-mark, from its HTTP call returning to the commit (the part of the
+            # duplicate window after a crash that is shopchat's own).
+            "sent_mark_p50_seconds": service.db.urgent_wait(0.5),
+            "sent_mark_p99_seconds": service.db.urgent_wait(0.99),
             "handoff_subscribers": float(desk.events.subscribers),
         }
         channels = channel_metrics(

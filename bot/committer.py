@@ -9,16 +9,18 @@ by one, each in its own transaction, so one bad job never takes the others down.
 
 Some jobs have someone waiting on their commit: a webhook's 200 (the platform holds a
 connection for it) and recording a reply as sent (until it commits, a crash sends that reply
-again). They go in the *urgent* lane: the transaction running when one is submitted takes it
-in before it commits, if it is still running its jobs, and the next transaction runs it first
-otherwise. So an acknowledgement waits for at most the rest of one transaction, never behind
-a queue of turns.
+again). They go in the *urgent* lane: the transaction running when one is submitted stops
+taking its batch's next jobs (they go back to the front of the queue), takes the urgent ones
+in and commits; when none is running, the next transaction runs them first. So an
+acknowledgement or a sent-mark waits for the job under way and one commit, never behind a
+queue of turns nor the rest of a batch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +36,8 @@ T = TypeVar("T")
 Job = Callable[[Connection], Any]
 Waiting = tuple[Job, "asyncio.Future[Any]"]
 _AFTER_COMMIT = "shopchat.after_commit"
+# A batch cut short by urgent jobs has run at least this many of its other jobs.
+MIN_RUN = 8
 
 
 def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
@@ -63,28 +67,58 @@ class Committer:
         self.batches = 0
         self.jobs = 0
         self.joined = 0  # urgent jobs taken into a transaction already running
+        # Seconds from submitting an urgent job to its commit, the last few thousand.
+        self.urgent_waits: deque[float] = deque(maxlen=4096)
 
     async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T:
         """Run ``job(connection)`` in a transaction (shared with concurrent jobs); ``first``
         puts it in the urgent lane (see the module docstring): a webhook's acknowledgement,
         a reply recorded as sent."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         if first:
-            self._urgent.append((job, future))
-        else:
-            self._pending.append((job, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._work())
+            return await self.submit_first(job)
+        future: asyncio.Future[T] = self._loop().create_future()
+        self._pending.append((job, future))
+        self._wake()
         return await future
+
+    def submit_first(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
+        """Put ``job`` in the urgent lane now (no task, no await: callable from a callback);
+        the future resolves once it has committed."""
+        future: asyncio.Future[T] = self._loop().create_future()
+        self._urgent.append((_Timed(job), future))
+        self._wake()
+        return future
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The running loop. While the worker runs it is the worker's (the jobs' futures are
+        resolved there), which costs no get_running_loop(): a system call (getpid) each."""
+        worker = self._worker
+        if worker is not None and not worker.done():
+            return worker.get_loop()
+        return asyncio.get_running_loop()
+
+    def _wake(self) -> None:
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    def urgent_wait(self, quantile: float) -> float:
+        """Seconds an urgent job waited from submit to commit at ``quantile`` (0.5, 0.99) of
+        the last few thousand; 0 before any."""
+        waits = sorted(self.urgent_waits)
+        return waits[min(len(waits) - 1, int(len(waits) * quantile))] if waits else 0.0
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         while self._pending or self._urgent:
             batch = self._take_urgent()
+            # Urgent jobs may cut the batch short, but not before this many of its jobs ran:
+            # a steady stream of acknowledgements must not starve the turns.
+            keep = len(batch) + MIN_RUN
             room = max(0, self.max_batch - len(batch))
             batch += self._pending[:room]
             del self._pending[:room]
-            outcomes = await loop.run_in_executor(self._thread, self._execute, batch)
+            outcomes, cut = await loop.run_in_executor(self._thread, self._execute, batch, keep)
+            self._pending[:0] = cut  # cut short by urgent jobs: next, in their order
             self.batches += 1
             self.jobs += len(batch)  # with the urgent jobs the transaction took in
             for (_job, future), (ok, value) in zip(batch, outcomes, strict=True):
@@ -104,15 +138,20 @@ class Committer:
                 break
         return taken
 
-    def _execute(self, batch: list[Waiting]) -> list[tuple[bool, Any]]:
+    def _execute(
+        self, batch: list[Waiting], keep: int
+    ) -> tuple[list[tuple[bool, Any]], list[Waiting]]:
         """Run ``batch`` in one transaction, on the database thread. Urgent jobs submitted
-        meanwhile join it before it commits: they are appended to ``batch``, whose futures
-        the event loop resolves once this returns."""
+        meanwhile cut it short and join it before it commits: the jobs cut off are returned
+        (to run next), the urgent ones appended to ``batch``, whose futures the event loop
+        resolves once this returns. The first ``keep`` jobs always run."""
+        cut: list[Waiting] = []
         try:
-            return [(True, value) for value in self._transaction(batch, join=True)]
+            values = self._transaction(batch, cut=cut, keep=keep)
+            return [(True, value) for value in values], cut
         except Exception as exc:
             if len(batch) == 1:
-                return [(False, exc)]
+                return [(False, exc)], cut
             log.info("a batch of %d jobs failed (%s); running them one by one", len(batch), exc)
         outcomes: list[tuple[bool, Any]] = []
         for waiting in batch:
@@ -120,14 +159,26 @@ class Committer:
                 outcomes.append((True, self._transaction([waiting])[0]))
             except Exception as exc:
                 outcomes.append((False, exc))
-        return outcomes
+        return outcomes, cut
 
-    def _transaction(self, batch: list[Waiting], *, join: bool = False) -> list[Any]:
+    def _transaction(
+        self, batch: list[Waiting], *, cut: list[Waiting] | None = None, keep: int = 0
+    ) -> list[Any]:
+        """Run ``batch`` in a transaction; with ``cut``, urgent jobs join it (see
+        :meth:`_execute`)."""
         callbacks: list[Callable[[], None]] = []
+        join = cut is not None
         with self.store.transaction() as conn:
             conn.info[_AFTER_COMMIT] = callbacks
             try:
-                values = [job(conn) for job, _future in batch]
+                values = []
+                for job, _future in batch:
+                    values.append(job(conn))
+                    if join and self._urgent and keep <= len(values) < len(batch):
+                        assert cut is not None
+                        cut += batch[len(values) :]
+                        del batch[len(values) :]
+                        break
                 while join and self._urgent and len(batch) < 2 * self.max_batch:
                     late = self._take_urgent()
                     self.joined += len(late)
@@ -135,12 +186,29 @@ class Committer:
                     values += [job(conn) for job, _future in late]
             finally:
                 conn.info.pop(_AFTER_COMMIT, None)
+        committed = time.perf_counter()
+        for job, _future in batch:
+            if isinstance(job, _Timed):
+                self.urgent_waits.append(committed - job.submitted)
         for callback in callbacks:
             callback()
         return values
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)
+
+
+class _Timed:
+    """An urgent job, with when it was submitted (for :meth:`Committer.urgent_wait`)."""
+
+    __slots__ = ("job", "submitted")
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.submitted = time.perf_counter()
+
+    def __call__(self, conn: Connection) -> Any:
+        return self.job(conn)
 
 
 class Runner(Protocol):

@@ -49,6 +49,10 @@ class Lanes:
         """Run ``job`` like :meth:`Committer.run`, on the committer of conversation ``key``."""
         return await self.lane(key).run(job, first=first)
 
+    def urgent_wait(self, quantile: float) -> float:
+        """The slowest committer's :meth:`Committer.urgent_wait`."""
+        return max(c.urgent_wait(quantile) for c in self.committers)
+
     @property
     def batches(self) -> int:
         return sum(c.batches for c in self.committers)

@@ -10,6 +10,9 @@
                commit a second short job: claim the event, save the session if it is still
                       at the version loaded, queue the replies; if another worker moved the
                       session on, roll back and think again on the newer one
+    deliver(): send what a commit queued, in the conversation's sending lane (after its
+               earlier replies; outside the dispatcher's slots, so a slow platform holds no
+               turn up); each reply is recorded as sent as soon as its call returns
     flush():   send the conversation's queued calls in order; keep what fails for a retry
 
 Everything acknowledged is processed once, even across a crash: an inbox entry is claimed
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,7 +50,7 @@ from adapters.base import (
 from flows import SessionState, arun_turn
 from flows.replies import Reply
 
-from .committer import CommitterWork
+from .committer import Committer, CommitterWork
 from .contacts import Contacts, PayloadTokens
 from .conversations import Conversations
 from .dispatcher import Dispatcher
@@ -168,7 +172,10 @@ class ChatService:
         # Sends done but not yet recorded in the outbox, and contacts found unreachable.
         self._outcomes: list[SendOutcome] = []
         self._gone: list[str] = []
-        self._recorder: asyncio.Task[None] | None = None
+        self._recording: set[asyncio.Future[None]] = set()  # sent-marks not committed yet
+        self._marks: dict[Committer, _Marks] = {}  # per database thread
+        # Per conversation, its latest delivery: the next one starts when it is done.
+        self._lanes: dict[str, asyncio.Task[None]] = {}
         self.dispatcher: Dispatcher[InboxEntry] = Dispatcher(
             self._process, max_concurrency=max_concurrency
         )
@@ -250,7 +257,9 @@ class ChatService:
             for n, item in enumerate(batch):
                 queued = await self._run(item, loaded if n == 0 else None)
                 if queued:
-                    await self.deliver(Pushed(conversation_id, queued))
+                    # Sent in the conversation's sending lane, not in this dispatcher slot:
+                    # a slow platform must not hold the slots other chats' turns need.
+                    self._lane(Pushed(conversation_id, queued))
         finally:
             timer.cancel()
 
@@ -510,8 +519,29 @@ class ChatService:
         return Pushed(conversation_id, self.journal.queue(conn, link.name, calls), unreachable)
 
     async def deliver(self, pushed: Pushed) -> None:
-        """Send queued calls, once their transaction has committed; when the conversation has
-        earlier replies still waiting, send those first to keep the order."""
+        """Send queued calls, once their transaction has committed, after what the
+        conversation's earlier turns and pushes queued; returns when they have been tried."""
+        await asyncio.shield(self._lane(pushed))
+
+    def _lane(self, pushed: Pushed) -> asyncio.Task[None]:
+        """Queue a delivery behind the conversation's earlier ones (one lane per conversation
+        with something to send, dropped when it empties)."""
+        cid = pushed.conversation_id
+        task = asyncio.create_task(self._deliver_after(self._lanes.get(cid), pushed))
+        self._lanes[cid] = task
+        task.add_done_callback(partial(self._lane_done, cid))
+        return task
+
+    def _lane_done(self, cid: str, task: asyncio.Task[None]) -> None:
+        if self._lanes.get(cid) is task:
+            del self._lanes[cid]
+        if not task.cancelled() and task.exception() is not None:
+            # Its calls stay queued in the outbox for the next flush.
+            log.error("sending to %s failed", conversation_ref(cid), exc_info=task.exception())
+
+    async def _deliver_after(self, previous: asyncio.Task[None] | None, pushed: Pushed) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # its failure is its own (logged by _lane_done)
         # The backlog may be another process's (serve --workers): the outbox says so too.
         waiting = any(entry.after_unsent for entry in pushed.entries)
         if waiting or pushed.conversation_id in self._backlog:
@@ -554,11 +584,11 @@ class ChatService:
                     self._backlog.add(cid)
                     return
                 if cid in unreachable:
-                    self._recorded(SendOutcome(entry.id, "unreachable", give_up=True))
+                    self._recorded(cid, SendOutcome(entry.id, "unreachable", give_up=True))
                     continue
                 result = await link.sender.send(entry.call)
                 if result.ok:
-                    self._recorded(SendOutcome(entry.id))
+                    self._recorded(cid, SendOutcome(entry.id))
                 elif result.unreachable:
                     log.info(
                         "%s is unreachable (%s): not messaging them again",
@@ -568,7 +598,7 @@ class ChatService:
                     unreachable.add(cid)
                     self._gone.append(cid)
                     self._recorded(
-                        SendOutcome(entry.id, result.error or "unreachable", give_up=True)
+                        cid, SendOutcome(entry.id, result.error or "unreachable", give_up=True)
                     )
                 elif result.permanent:
                     log.warning(
@@ -578,10 +608,12 @@ class ChatService:
                         conversation_ref(cid),
                         result.error,
                     )
-                    self._recorded(SendOutcome(entry.id, result.error or "refused", give_up=True))
+                    self._recorded(
+                        cid, SendOutcome(entry.id, result.error or "refused", give_up=True)
+                    )
                 else:
                     # Keep it, and what follows it in this conversation, for the next flush.
-                    self._recorded(SendOutcome(entry.id, result.error or "not sent"))
+                    self._recorded(cid, SendOutcome(entry.id, result.error or "not sent"))
                     self._backlog.add(cid)
                     return
 
@@ -591,14 +623,16 @@ class ChatService:
         else:
             await asyncio.gather(*(send_in_order(c, q) for c, q in by_conversation.items()))
 
-    def _recorded(self, outcome: SendOutcome) -> None:
-        """Record a send in the outbox as soon as its HTTP call returned: a recording job
-        starts at once (the sends that return while it runs go in the next one), so a crash
-        sends again only what went out in the last few milliseconds (sending is at least
-        once, with that window)."""
-        self._outcomes.append(outcome)
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_sends())
+    def _recorded(self, cid: str, outcome: SendOutcome) -> None:
+        """Record a send in the outbox as soon as its HTTP call returned: in the urgent lane of
+        the conversation's database thread (its next flush reads the outbox after that), so a
+        crash sends again only what went out in the last few milliseconds (sending is at
+        least once, with that window). Sends returning before the job runs join it."""
+        lane = self.db.lane(cid)
+        marks = self._marks.get(lane)
+        if marks is None:
+            marks = self._marks[lane] = _Marks(self, lane)
+        marks.add(outcome)
 
     def _take_outcomes(self) -> tuple[list[SendOutcome], list[str]]:
         outcomes, gone = self._outcomes, self._gone
@@ -609,18 +643,6 @@ class ChatService:
         self.journal.record_sends(conn, outcomes)
         for cid in gone:
             self.contacts.set_unreachable(conn, cid)
-
-    async def _record_sends(self) -> None:
-        while self._outcomes or self._gone:
-            outcomes, gone = self._take_outcomes()
-            try:
-                await self.db.run(partial(self._record, outcomes=outcomes, gone=gone), first=True)
-            except Exception as exc:
-                # Kept for the next try; until then these replies look unsent, and a restart
-                # would send them again (sending is at least once).
-                log.warning("recording %d sent replies failed: %s", len(outcomes), exc)
-                self._outcomes[:0], self._gone[:0] = outcomes, gone
-                return
 
     async def recover(self) -> int:
         """After a (re)start: send what was queued, then process what was acknowledged."""
@@ -637,16 +659,60 @@ class ChatService:
         (events still in the reordering window are dispatched at once)."""
         self._release_all()
         await self.dispatcher.drain()
+        while self._lanes:
+            await asyncio.gather(*self._lanes.values(), return_exceptions=True)
         if self._typing:
             await asyncio.gather(*self._typing, return_exceptions=True)
-        while self._recorder is not None and not self._recorder.done():
-            await self._recorder
+        while self._recording:
+            await asyncio.gather(*self._recording, return_exceptions=True)
 
     async def close(self) -> None:
         self._release_all()
         await self.dispatcher.close()
         await self.drain()
         self.db.close()
+
+
+class _Marks:
+    """Sent-marks waiting for one database thread: one urgent job records all that came in
+    before it ran (one statement, not one per reply)."""
+
+    def __init__(self, service: ChatService, lane: Committer) -> None:
+        self.service = service
+        self.lane = lane
+        self.outcomes: deque[SendOutcome] = deque()  # appended on the loop, taken in the job
+        self.queued = False  # a job is submitted and has not started taking yet
+
+    def add(self, outcome: SendOutcome) -> None:
+        self.outcomes.append(outcome)
+        if self.queued:
+            return
+        self.queued = True
+        service = self.service
+        taken: list[SendOutcome] = []
+        gone, service._gone = service._gone, []
+        future = self.lane.submit_first(partial(self._record, taken, gone))
+        service._recording.add(future)
+        future.add_done_callback(partial(self._done, taken, gone))
+
+    def _record(self, taken: list[SendOutcome], gone: list[str], conn: Connection) -> None:
+        self.queued = False  # what comes in from now on needs a job of its own
+        while self.outcomes:
+            taken.append(self.outcomes.popleft())
+        self.service._record(conn, outcomes=taken, gone=gone)
+
+    def _done(
+        self, taken: list[SendOutcome], gone: list[str], future: asyncio.Future[None]
+    ) -> None:
+        service = self.service
+        service._recording.discard(future)
+        exc = None if future.cancelled() else future.exception()
+        if future.cancelled() or exc is not None:
+            # Kept for the next flush; until then these replies look unsent, and a restart
+            # would send them again (sending is at least once).
+            log.warning("recording %d sent replies failed: %s", len(taken), exc)
+            service._outcomes.extend(taken)
+            service._gone.extend(gone)
 
 
 def _owned(calls: list[OutboundCall], inbound: Inbound) -> list[OutboundCall]:

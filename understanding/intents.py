@@ -3,12 +3,15 @@
 Each example is a list of words, each a set of keys (its lemma, its Snowball stem, for
 Persian its stems without joined clitics); a word counts once, through whichever key the
 sentence shares, so "hola" read as English still meets the Spanish example. A key's weight
-is its squared inverse frequency across intents (a word every flow uses says little). A
-sentence scores against an example by how much of the example it contains and how much of
-its own known words the example explains (the geometric mean of the two weighted
-coverages), so word order, extra words and inflections do not matter; the intent's score
-is its best example's. Words that are values (an amount, an age, a recipient) are left out
-of the sentence's side, and count instead as evidence for the flows that ask for them.
+is its squared inverse frequency across intents (a word every flow uses says little), and
+the vocabulary's function words weigh no more than a word many intents use. A sentence
+scores against an example by how much of the example it contains and how much of its own
+known words the intent's examples explain together (the geometric mean of the two weighted
+coverages), so word order, extra words and inflections do not matter, and "I was charged
+but got no confirmation" meets "charged" in one example and "confirmation" in another; the
+intent's score is its best example's. Words that are values (an amount, an age, a
+recipient) are left out of the sentence's side, and count instead as evidence for the
+flows that ask for them.
 """
 
 from __future__ import annotations
@@ -113,6 +116,12 @@ class IntentIndex:
         self.stop_keys = self.function_keys | frozenset(
             k for k, intents in df.items() if len(intents) >= common
         )
+        # The vocabulary's function words ("dla", "para", "برای") say as little as a word
+        # many intents use, even when only one flow's examples happen to hold them: "dla"
+        # in the gift finder's alone must not make "szukam mikroskopu dla dziecka" a gift.
+        common_weight = _idf(n, common)
+        for key in self.function_keys & self.weights.keys():
+            self.weights[key] = min(self.weights[key], common_weight)
         self.by_key = {}
         for i, ex in enumerate(self.examples):
             if not ex.groups:
@@ -155,21 +164,30 @@ class IntentIndex:
             candidates.update(self.by_key.get(k, ()))
         best: dict[str, float] = {}
         langs: dict[str, set[str]] = {}
-        stop = self.stop_keys
+        stop, function = self.stop_keys, self.function_keys
+        # First every example's coverage and the sentence words it explains: how much of the
+        # sentence an intent explains counts the words all its examples explain together
+        # ("charged" in one, "no confirmation" in another).
+        scored: list[tuple[Example, float]] = []
+        together: dict[str, set[int]] = {}
         for idx in candidates:
             ex = self.examples[idx]
             hit = ex.keys & mine
-            if hit <= stop and not ex.keys <= stop:
-                continue  # only "is", "my", "the" in common with an example that says more
+            if (hit <= stop and not ex.keys <= stop) or (
+                hit <= function and not ex.keys <= function
+            ):
+                continue  # only "is", "my", "please" in common with an example that says more
             got = ex.credit(weights, hit)
             if not got or not ex.weight:
                 continue
-            if len(hit) == 1:
-                explained = sum(word_weight[j] for j in word_of[next(iter(hit))])
-            else:
-                explained = sum(word_weight[j] for j in {j for k in hit for j in word_of[k]})
-            cover = got / ex.weight
-            share = explained / total if total else 1.0
+            together.setdefault(ex.intent, set()).update(j for k in hit for j in word_of[k])
+            scored.append((ex, got / ex.weight))
+        union = {
+            intent: sum(word_weight[j] for j in seen) / total if total else 1.0
+            for intent, seen in together.items()
+        }
+        for ex, cover in scored:
+            share = union[ex.intent]
             value = math.sqrt(cover * share) if share else cover * 0.5
             known = best.get(ex.intent, 0.0)
             if value > known + 1e-9:

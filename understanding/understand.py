@@ -20,8 +20,8 @@ from typing import Any
 from .entities import EntityReader
 from .intents import IntentIndex, stop_words
 from .language import LanguageDetector
-from .lexicon import Lexicon, PhraseIndex, Word, phrase_keys
-from .text import clean, fold, lemma, script
+from .lexicon import Lexicon, PhraseIndex, Word, fa_stems, phrase_keys
+from .text import clean, fold, lemma, script, stem_key
 from .vocabulary import CatalogTerms, CatalogVocabulary, Vocabulary, iter_words
 
 START = 0.5  # an intent this sure starts its flow
@@ -116,7 +116,7 @@ class Understander:
         intents.function_keys = frozenset(
             key
             for lang, word in iter_words(vocabulary.function_words, self.locales)
-            for key in {*phrase_keys(word, lang), fold(word)}
+            for key in _function_keys(word, lang)
         )
         intents.finish()
         self._base_words = self.reader.vocabulary_keys() | intents.words()
@@ -217,6 +217,9 @@ class Understander:
             # Things the catalog sells, named: evidence of a product question.
             extra = EVIDENCE * min(named, 2)
             evidence[self.search_intent] = evidence.get(self.search_intent, 0.0) + extra
+        # What the product search gets for the words it would search for; small talk that
+        # names a product ("are you a robot?") is still small talk.
+        named_bonus = {i: v for i, v in evidence.items() if i == self.search_intent}
         # Values match no example ("100 zł" or "syna" in an example says nothing): they are
         # evidence for the flows that ask for them instead.
         kept = [i for i in range(len(words)) if i not in found.measure_used]
@@ -225,7 +228,9 @@ class Understander:
         off_topic = dict(ranked).pop(OFF_TOPIC, 0.0)
         ranked = [(i, v) for i, v in ranked if i != OFF_TOPIC]
         ranked = self._filters_not_wishes(ranked, evidence, ents, words, catalog_words)
-        chosen, confidence = self._decide(ranked, ents, words, catalog_words, off_topic, evidence)
+        chosen, confidence = self._decide(
+            ranked, ents, words, catalog_words, off_topic, named_bonus
+        )
         if (
             language is None
             and chosen is not None
@@ -272,9 +277,21 @@ class Understander:
         words alone score below the search's), and the sentence names something the catalog
         sells, the search goes first."""
         search = self.search_intent
-        if not search or len(ranked) < 2 or ranked[0][0] == search:
+        if not search or len(ranked) < 2:
             return ranked
-        if ents.get("recipient") not in (None, *GROUPS):
+        person = ents.get("recipient") not in (None, *GROUPS)
+        if ranked[0][0] == search:
+            if not person:
+                return ranked
+            # "ищу что-нибудь для внука, любит лего": a person, so a gift, not a filter,
+            # when a flow that asks who it is for reads the sentence about as well.
+            top = ranked[0][1]
+            for intent, value in ranked[1:3]:
+                if "recipient" in self.evidence.get(intent, ()) and value + MARGIN >= top:
+                    rest = [(i, v) for i, v in ranked if i != intent]
+                    return [(intent, max(value, top)), *rest]
+            return ranked
+        if person:
             return ranked  # "for my grandson": a person, so a gift, not a filter
         scores = dict(ranked)
         found = scores.get(search)
@@ -295,18 +312,20 @@ class Understander:
         words: Sequence[Word],
         catalog_words: frozenset[str],
         off_topic: float = 0.0,
-        evidence: dict[str, float] | None = None,
+        named_bonus: dict[str, float] | None = None,
     ) -> tuple[str | None, float]:
         """The intent to start and its score, or (None, best score) when none is sure.
 
         Small talk ("who won the match yesterday", "are you a real person lol") that matches
-        the off-topic sentences about as well as the best flow's words do (without the
-        values it holds), or better, starts nothing."""
+        the off-topic sentences about as well as the best flow does, or better, starts
+        nothing. When the small talk is sure of itself, what the product search gets for
+        naming a product does not count ("are you a robot?" names one)."""
         if off_topic >= self.clarify_threshold:
             if not ranked:
                 return None, 0.0
             top, score = ranked[0]
-            if off_topic + MARGIN > score - (evidence or {}).get(top, 0.0):
+            own = score - (named_bonus or {}).get(top, 0.0)
+            if off_topic + MARGIN > (own if off_topic >= self.start_threshold else score):
                 return None, score
         sure = [(i, v) for i, v in ranked if v >= self.start_threshold]
         strong = [(i, v) for i, v in sure if i not in self.weak_intents]
@@ -375,6 +394,19 @@ class Understander:
         warm_lemmas(self.locales)
         if self.detector is not None:
             self.detector.warm()
+
+
+def _function_keys(word: str, lang: str) -> set[str]:
+    """Every key a function word can match under: its lemma, its folded form, its Snowball
+    stem ("~pleas") and, in Persian, its stems ("برا" of "برای")."""
+    keys = {*phrase_keys(word, lang), fold(word)}
+    if " " not in word:
+        stem = stem_key(word.lower(), lang)
+        if stem:
+            keys.add(stem)
+        if lang.split("-")[0] in ("fa", "ar", "ur"):
+            keys |= {k for k in fa_stems(fold(word)) if len(k) > 2}
+    return keys
 
 
 def keys_of(words: Iterable[Word]) -> set[str]:

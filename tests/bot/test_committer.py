@@ -143,3 +143,50 @@ def test_an_urgent_job_that_fails_costs_the_transaction_it_joined_nothing(
     with store.connection() as conn:
         names = {row[0] for row in conn.execute(text("SELECT name FROM lane_test"))}
     assert names == {"turn", "ack"}
+
+
+def test_a_sent_mark_cuts_a_running_burst_short(store: SessionStore) -> None:
+    """A reply's sent-mark commits after a few of the running batch's turns, not after all of
+    them: until it commits, a crash would send the reply again."""
+    from bot.committer import MIN_RUN
+
+    ran: list[str] = []
+    gate = threading.Event()
+
+    def turn(n: int) -> Callable[[Connection], int]:
+        def job(conn: Connection) -> int:
+            if n == 0:
+                ran.append("turn 0")
+                gate.wait(GUARD)
+            else:
+                ran.append(f"turn {n}")
+            store.write_in(conn, f"web:turn{n}", "{}", None)
+            return n
+
+        return job
+
+    def mark(conn: Connection) -> str:
+        store.write_in(conn, "web:mark", "{}", None)
+        ran.append("mark")
+        return "marked"
+
+    async def scenario() -> tuple[bool, list[int]]:
+        committer = Committer(store)
+        try:
+            burst = [asyncio.ensure_future(committer.run(turn(n))) for n in range(40)]
+            await started(ran, "turn 0")  # the burst's batch is running
+            marked = asyncio.ensure_future(committer.run(mark, first=True))
+            await asyncio.sleep(0)
+            gate.set()
+            assert await asyncio.wait_for(marked, GUARD) == "marked"
+            on_disk = store.load("web:mark") is not None
+            return on_disk, list(await asyncio.gather(*burst))
+        finally:
+            gate.set()
+            committer.close()
+
+    on_disk, results = asyncio.run(scenario())
+    assert on_disk  # committed when its future resolved
+    assert ran.index("mark") <= MIN_RUN  # not behind the rest of the running batch
+    assert results == list(range(40))  # the turns cut off ran afterwards, in order
+    assert [r for r in ran if r != "mark"] == [f"turn {n}" for n in range(40)]

@@ -1,0 +1,65 @@
+"""Which flow a sentence starts, read as a shopper would mean it (the example shop)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.project import open_project
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def shop():
+    opened = open_project(ROOT / "examples" / "shop", Settings(_env_file=None))
+    assert opened.project is not None
+    return opened.project
+
+
+def intent(shop, text: str, locale: str = "en") -> str | None:
+    return shop.understander.understand(text, locale, catalog=shop.catalog_vocabulary).intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who won the tennis final last night",
+        "tell me a joke about cats",
+        "kto wygrał wczoraj finał tenisa",
+        "are you a robot?",
+    ],
+)
+def test_small_talk_starts_no_flow(shop, text):
+    assert intent(shop, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two ideas that no single example holds: the money is gone, and there is no order.
+        "I paid and the money is gone but I see no order",
+        "pieniądze zniknęły z konta, a zamówienia brak",
+    ],
+)
+def test_a_payment_problem_in_everyday_words_gets_payment_help(shop, text):
+    assert intent(shop, text) == "payment_help"
+
+
+def test_a_value_with_only_please_around_it_starts_nothing(shop):
+    # "please" is in the help examples ("help me please"), but says nothing on its own.
+    assert intent(shop, "4 pieces please") is None
+
+
+def test_a_person_makes_it_a_gift_and_a_group_makes_it_a_product_filter(shop):
+    assert intent(shop, "szukam czegoś dla wnuka, lubi klocki") == "gift_finder"
+    assert intent(shop, "szukam mikroskopu dla dziecka") == "product_search"
+
+
+def test_a_greeting_read_in_the_wrong_language_still_meets_its_example(shop):
+    # Read as English (the channel said nothing), "hola" has an English stem; the Spanish
+    # example's word still counts once, and the message is taken as Spanish.
+    found = shop.understander.understand("hola", "en", catalog=shop.catalog_vocabulary)
+    assert (found.intent, found.language) == ("main_menu", "es")
