@@ -12,7 +12,7 @@ from .actions import ActionContext, ActionError, ActionRegistry, ActionSpec
 from .compiled import Project
 from .diagnostics import Diagnostic, ProjectError
 from .driver import arun_turn, run_turn
-from .engine import Engine, FlowRuntimeError, Turn
+from .engine import Engine, FlowRuntimeError, Turn, end_handoff, start_handoff
 from .events import (
     ActionResult,
     CatalogOrderInput,
@@ -83,9 +83,11 @@ __all__ = [
     "TextReply",
     "Turn",
     "arun_turn",
+    "end_handoff",
     "flow_json_schema",
     "load_project",
     "parse_duration",
     "require_project",
     "run_turn",
+    "start_handoff",
 ]

@@ -1130,4 +1130,24 @@ def _payload(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["Engine", "FlowRuntimeError", "TemplateError", "Turn"]
+def start_handoff(state: SessionState, *, person_answers: bool) -> None:
+    """Hand the conversation to a person (a hand-off the bot's hook started or took up).
+
+    The shopper's misses count afresh; when a person will answer (not out of hours) the bot
+    withdraws what it offered, so a later "1" is not taken as a pick from a stale menu.
+    """
+    state.handoff = True
+    state.fallbacks = 0
+    if person_answers:
+        state.overlay, state.offered = None, []
+
+
+def end_handoff(state: SessionState, *, bot_resumes: bool) -> None:
+    """The hand-off is over. When the bot takes the conversation back it starts clean (no
+    menu offered, no misses); a ticket resolved without that only lifts the hand-off."""
+    state.handoff = False
+    if bot_resumes:
+        state.overlay, state.offered, state.fallbacks = None, [], 0
+
+
+__all__ = ["Engine", "FlowRuntimeError", "TemplateError", "Turn", "end_handoff", "start_handoff"]

@@ -29,7 +29,16 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Connection
 
 from bot.service import ChatService, Pushed, UnknownConversation
-from flows import ActionRegistry, Project, Reply, SessionState, StartInput, TextReply, run_turn
+from flows import (
+    ActionRegistry,
+    Project,
+    Reply,
+    SessionState,
+    StartInput,
+    TextReply,
+    end_handoff,
+    run_turn,
+)
 from flows.engine import Engine
 
 from ..committer import InTransaction
@@ -361,7 +370,7 @@ class HandoffDesk:
         store = self.service.conversations.store
         stored = store.load_in(conn, t.conversation_id)
         state, version = self.service.conversations.resume(stored, t.conversation_id)
-        state.handoff, state.overlay, state.offered, state.fallbacks = False, None, [], 0
+        end_handoff(state, bot_resumes=True)
         locale = state.locale
         replies: list[Reply] = [TextReply(self.hook.system("handoff_returned", locale))]
         if flow is not None:
@@ -380,7 +389,7 @@ class HandoffDesk:
             return
         state = SessionState.from_json(stored.data)
         if state.handoff:
-            state.handoff = False
+            end_handoff(state, bot_resumes=False)
             store.write_in(conn, conversation_id, state.to_json(), stored.version)
 
     def _changed(self, conn: Connection, ticket_id: int) -> TicketSummary:

@@ -38,6 +38,7 @@ from flows import (
     StartInput,
     TextInput,
     TextReply,
+    start_handoff,
 )
 from flows.replies import ImageReply, ProductCards
 
@@ -251,13 +252,13 @@ class HandoffHook(TurnHookBase):
             handoff = self._trigger(inbound, state)
             if handoff is not None:
                 effects.append(handoff)
-                state.handoff = True
         if handoff is None:
             return replies
-        state.fallbacks = 0
         name = first_name(state.user)
         is_open = self.config.hours.is_open(now)
         away = existing.away if existing is not None else not is_open
+        # Out of hours the bot carries on (and keeps its offers); otherwise a person answers.
+        start_handoff(state, person_answers=not away)
         if existing is not None and not away:
             text = self.system("handoff_queued", state.locale, name=name)
         elif away:
@@ -285,8 +286,7 @@ class HandoffHook(TurnHookBase):
             if not after:
                 text = f"{text} {self.system('handoff_resume', state.locale)}"
             return [*replies[:index], TextReply(text), *after]
-        # A person will answer: the bot says nothing more and offers nothing.
-        state.overlay, state.offered = None, []
+        # A person will answer: the bot says nothing more (start_handoff withdrew its offers).
         before = replies[:index] if index is not None else []
         return [*before, TextReply(text)]
 

@@ -42,3 +42,19 @@ def test_the_server_can_start_a_flow_that_has_no_trigger_for_it(shopper):
     assert shopper.state.frame is not None and shopper.state.frame.flow == "wrap", said
     shopper.send(StartInput(payload="wrap"))  # a shopper's payload is not a flow name
     assert shopper.state.frame is None or shopper.state.frame.flow != "wrap"
+
+
+def test_the_desk_hands_the_conversation_back_through_the_engine_functions():
+    from flows import SessionState, end_handoff, start_handoff
+
+    state = SessionState("c1", "en", overlay="resume", offered=[["Yes", "y"]], fallbacks=2)
+    start_handoff(state, person_answers=False)  # out of hours: the bot's offer stays
+    assert (state.handoff, state.fallbacks, state.overlay) == (True, 0, "resume")
+    start_handoff(state, person_answers=True)
+    assert (state.overlay, state.offered) == (None, [])
+
+    state.offered, state.fallbacks = [["Yes", "y"]], 1
+    end_handoff(state, bot_resumes=False)  # resolved: only the hand-off is lifted
+    assert (state.handoff, state.offered, state.fallbacks) == (False, [["Yes", "y"]], 1)
+    end_handoff(state, bot_resumes=True)
+    assert (state.offered, state.fallbacks, state.overlay) == ([], 0, None)
