@@ -8,7 +8,7 @@
 
 Without ``--feed`` the items are made in-process (no parser cost): a toy-and-gift shop in five
 languages with brands, categories, sizes, sale windows and model numbers. Prints the import's
-wall seconds, CPU seconds of this process and of the feed parser process, and their peak RSS
+wall seconds, CPU seconds of this process and of the feed parser processes, and their peak RSS
 summed (the issue's end-to-end figure with ``--feed``; the load average says how busy the
 machine was), the catalog's size on disk, how long a re-import of the unchanged feed takes
 (``--feed``), then p50/p95/p99 latencies of a query mix (broad words with filters, rare words,
@@ -338,9 +338,9 @@ def main() -> None:
             f"{len(report.rejected)} rejected in {seconds:.1f} s wall"
         )
         print(
-            f"  CPU {cpu + child_cpu:.1f} s (this process {cpu:.1f} s, feed parser process "
+            f"  CPU {cpu + child_cpu:.1f} s (this process {cpu:.1f} s, feed parser processes "
             f"{child_cpu:.1f} s); peak RSS {rss + child_rss:.0f} MB summed "
-            f"(this process {rss:.0f} MB, feed parser process {child_rss:.0f} MB)"
+            f"(this process {rss:.0f} MB, feed parser processes {child_rss:.0f} MB)"
         )
         load = " / ".join(f"{n:.2f}" for n in os.getloadavg())
         print(f"  machine load average (1 / 5 / 15 min) at the end: {load}")

@@ -1,4 +1,4 @@
-"""Peak memory of the child processes a benchmark starts (the feed parser), from /proc.
+"""Peak memory of the processes a benchmark starts (the feed's builder and reader), from /proc.
 
 ``RUSAGE_CHILDREN.ru_maxrss`` would not do: a child started by fork+exec inherits the parent's
 RSS at fork time as its "peak", although those pages were shared and are gone after exec.
@@ -13,7 +13,8 @@ from pathlib import Path
 
 
 class ChildMemory:
-    """Peak RSS of each child process, polled every 50 ms while the block runs."""
+    """Peak RSS of each descendant process (children and theirs), polled every 50 ms while
+    the block runs."""
 
     def __init__(self) -> None:
         self.peaks: dict[int, int] = {}
@@ -31,19 +32,29 @@ class ChildMemory:
     def _poll(self) -> None:
         me = os.getpid()
         while not self._stop.wait(0.05):
+            parents: dict[int, int] = {}
             for stat in Path("/proc").glob("[0-9]*/stat"):
                 try:
-                    if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != me:
-                        continue
-                    status = (stat.parent / "status").read_text()
+                    parents[int(stat.parent.name)] = int(
+                        stat.read_text().rsplit(")", 1)[1].split()[1]
+                    )
                 except (OSError, ValueError, IndexError):
+                    continue
+            for pid in parents:
+                ancestor = parents.get(pid)
+                while ancestor is not None and ancestor != me:
+                    ancestor = parents.get(ancestor)
+                if ancestor != me:
+                    continue
+                try:
+                    status = (Path("/proc") / str(pid) / "status").read_text()
+                except OSError:
                     continue
                 for line in status.splitlines():
                     if line.startswith("VmHWM:"):
-                        pid = int(stat.parent.name)
                         self.peaks[pid] = max(self.peaks.get(pid, 0), int(line.split()[1]))
 
     @property
     def peak_mb(self) -> float:
-        """The children's peaks summed (one parser process per import)."""
+        """The descendants' peaks summed (a feed builder and its reader per import)."""
         return sum(self.peaks.values()) / 1024

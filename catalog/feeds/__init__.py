@@ -67,9 +67,9 @@ class FeedReader:
     def map(self, transform: Callable[[FeedItem], T]) -> Iterator[T]:
         """``transform(item)`` of each item, in order.
 
-        A big Google XML feed is parsed in a second process, which then runs ``transform``
-        too, so only its (small) results cross between processes: pass a module-level
-        function. For other feeds it is ``map(transform, reader)``.
+        A big Google XML feed is parsed and built into items by two more processes, the
+        second of which runs ``transform`` too, so only its (small) results come back to
+        this one: pass a module-level function. For other feeds it is ``map(transform, reader)``.
         """
         if self.format == "google_xml":
             return self._read(transform)

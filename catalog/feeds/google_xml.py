@@ -106,8 +106,9 @@ _XMLNS = re.compile(r"""\s+xmlns(?::[\w.-]+)?=(?:"[^"]*"|'[^']*')""")
 _REPLACEMENT = "\ufffd".encode()
 
 
-# Above this size the XML is parsed in a second process while this one consumes the items
-# (a pipeline: order, item numbers and duplicate detection stay exactly as inline); see
+# Above this size the XML is parsed by a reader process and built into items by a builder
+# process while this one consumes the items (a pipeline: order, item numbers and duplicate
+# detection stay exactly as inline); see
 # catalog.feeds.parser_process.
 PARALLEL_BYTES = 32 << 20
 
@@ -127,9 +128,9 @@ def read_google_xml(
     """Yield the feed's items (or ``transform(item)`` of each); ``counter[0]`` counts items
     seen, kept or not.
 
-    A feed of :data:`PARALLEL_BYTES` or more is parsed, built into items and transformed in
-    a second process; only the transformed items cross over, so ``transform`` should make
-    something small (and be a module-level function, to be sent to that process).
+    A feed of :data:`PARALLEL_BYTES` or more is parsed in one more process, built into items
+    and transformed in another; only the transformed items come back, so ``transform``
+    should make something small (and be a module-level function, to be sent to that process).
     """
     name = builder.file
     with path.open("rb") as raw:

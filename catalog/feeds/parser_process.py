@@ -1,21 +1,27 @@
-"""A big Google XML feed parsed in a second process while this one consumes the items.
+"""A big Google XML feed parsed in two more processes while this one consumes the items.
 
     for prepared in parse_in_child(path, utf8, builder, counter, prepare):
-        ...                      # runs alongside the child: two cores at work
+        ...                      # runs alongside the children: every core at work
 
-The child parses the XML, builds each item with the same :class:`OfferBuilder` rules,
-applies ``transform`` (the importer's :func:`catalog.rows.prepare`) and sends batches of the
-results (marshalled when they are plain data, else pickled), each with the problems found
-meanwhile, over its stdout (a 1 MB pipe on Linux). Order, item numbers and problems are exactly
-those of parsing inline.
+Three stages, one process each: the *reader* runs lxml over the file and sends each item's
+raw fields (:func:`catalog.feeds.google_xml.extract`'s records); the *builder* makes items of
+them with the same :class:`OfferBuilder` rules, applies ``transform`` (the importer's
+:func:`catalog.rows.prepare`) and sends batches of the results (marshalled when they are
+plain data, else pickled), each with the problems found meanwhile; this process stores and
+indexes them. Parsing and building each cost about as much as importing, so with one process
+for both this one waited half of the time. Order, item numbers and problems are exactly
+those of parsing inline: only the builder sees ids (duplicates) and writes problems.
 
-The child is a plain ``python -c`` subprocess rather than a ``multiprocessing`` one: spawn
-would import the parent's ``__main__`` (the CLI or a server, with SQLAlchemy, numpy and the
-search) again in the child; this child imports only the feed readers (~25 MB).
+The builder is a plain ``python -c`` subprocess rather than a ``multiprocessing`` one (spawn
+would import the parent's ``__main__``, the CLI or a server, with SQLAlchemy, numpy and the
+search, again); it starts the reader the same way. Each imports only the feed readers
+(~25 MB). Messages travel over stdout pipes widened to 1 MB.
 
-A thread here receives the batches so the child can run up to :data:`QUEUED` batches ahead;
-then the pipe fills and the child waits, which bounds memory. If the child dies, the import
-gets a :class:`FeedError` saying so (and drops its half-built generation).
+A thread here receives the batches so the builder can run up to :data:`QUEUED` batches
+ahead; then the pipes fill and the builder and the reader wait, which bounds memory. If
+either dies, the import gets a :class:`FeedError` saying so (and drops its half-built
+generation); when this process stops early it kills the builder, and the reader then stops
+at its next write into the closed pipe.
 """
 
 from __future__ import annotations
@@ -36,7 +42,13 @@ from typing import IO, Any
 from lxml import etree
 
 from catalog.feeds.errors import FeedError
-from catalog.feeds.google_xml import build_items, extract, syntax_error, warn_unknown
+from catalog.feeds.google_xml import (
+    Extracted,
+    build_items,
+    extract,
+    syntax_error,
+    warn_unknown,
+)
 from catalog.feeds.offers import Limits, OfferBuilder
 from catalog.records import FeedItem
 
@@ -57,29 +69,20 @@ def parse_in_child(
     counter: list[int],
     transform: Callable[[FeedItem], Any] | None,
 ) -> Iterator[Any]:
-    """The feed's items, or ``transform(item)`` of each, parsed and built by a child process.
+    """The feed's items, or ``transform(item)`` of each, parsed and built by child processes.
 
     ``builder.problems`` and ``counter[0]`` (items seen) follow as the batches arrive.
     """
-    process = subprocess.Popen(
-        [sys.executable, "-c", _BOOT, *sys.path],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert process.stdin is not None and process.stdout is not None
-    _widen(process.stdout.fileno())
     job = (
+        "build",
         str(path),
         utf8,
         (builder.file, builder.limits, builder.currency, builder.zone),
         transform,
         BATCH,
     )
-    try:
-        process.stdin.write(pickle.dumps(job, protocol=5))
-        process.stdin.close()
-    except BrokenPipeError:
-        pass  # it died at once: reported below as a stopped process
+    process = _start(job)
+    assert process.stdout is not None
     inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
     stop = threading.Event()
     thread = threading.Thread(
@@ -138,6 +141,23 @@ def _widen(pipe: int) -> None:
         pass  # not Linux, or above /proc/sys/fs/pipe-max-size: the default pipe still works
 
 
+def _start(job: tuple[Any, ...]) -> subprocess.Popen[bytes]:
+    """A child process running :func:`child_main` on ``job``, its stdout a widened pipe."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _BOOT, *sys.path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    _widen(process.stdout.fileno())
+    try:
+        process.stdin.write(pickle.dumps(job, protocol=5))
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # it died at once: reported as a stopped process when its output ends
+    return process
+
+
 def _receive(source: IO[bytes], inbox: queue.Queue[bytes | None], stop: threading.Event) -> None:
     """Move messages from the child's stdout to ``inbox`` until it ends (then None)."""
     while not stop.is_set():
@@ -159,16 +179,17 @@ def _receive(source: IO[bytes], inbox: queue.Queue[bytes | None], stop: threadin
 
 
 def child_main() -> None:
-    """The child's side: the job comes pickled on stdin, messages go to stdout."""
+    """A child's side: the job comes pickled on stdin, messages go to stdout."""
     # Every item makes a few dozen short-lived containers and none of them cycles: the
     # default thresholds would run the cycle collector every 700 of them (~7% of the time).
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
-    job = pickle.load(sys.stdin.buffer)
+    kind, *job = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the messages
     with contextlib.suppress(BrokenPipeError):  # the parent went away (it stopped early)
-        _parse(*job, send=lambda message: _send(out, message))
+        run = _read if kind == "read" else _parse
+        run(*job, send=lambda message: _send(out, message))
 
 
 def _send(out: IO[bytes], message: object) -> None:
@@ -176,6 +197,64 @@ def _send(out: IO[bytes], message: object) -> None:
     out.write(len(data).to_bytes(_HEADER, "little"))
     out.write(data)
     out.flush()
+
+
+def _read(path: str, utf8: bool, batch_size: int, *, send: Callable[[object], None]) -> None:
+    """The reader: :func:`extract`'s records of the feed, in batches, then how it ended."""
+    unknown: dict[str, int] = {}
+    batch: list[Extracted] = []
+    try:
+        for record in extract(Path(path), utf8, unknown):
+            batch.append(record)
+            if len(batch) >= batch_size:
+                send(("records", marshal.dumps(batch)))
+                batch = []
+        send(("records", marshal.dumps(batch)))
+        send(("end", unknown, None))
+    except etree.XMLSyntaxError as exc:
+        send(("records", marshal.dumps(batch)))
+        send(("xml", exc.lineno, exc.msg or str(exc)))
+    except BrokenPipeError:
+        raise
+    except Exception as exc:
+        send(("crash", None, f"{exc.__class__.__name__}: {exc}"))
+
+
+class _ReaderEnded(Exception):
+    """The reader's last message, other than a normal end (None: it stopped without one)."""
+
+    def __init__(self, message: tuple[Any, ...] | None) -> None:
+        self.message = message
+
+
+def _records(
+    path: str, utf8: bool, batch_size: int, unknown: dict[str, int]
+) -> Iterator[Extracted]:
+    """The records of a reader process started for the feed; ``unknown`` is filled at its end."""
+    reader = _start(("read", path, utf8, batch_size))
+    assert reader.stdout is not None
+    source = reader.stdout
+    try:
+        while True:
+            head = source.read(_HEADER)
+            size = int.from_bytes(head, "little") if len(head) == _HEADER else 0
+            data = source.read(size) if size else b""
+            if not size or len(data) < size:  # it died, perhaps mid-message
+                raise _ReaderEnded(None)
+            message = pickle.loads(data)
+            del data
+            if message[0] == "records":
+                yield from marshal.loads(message[1])
+            elif message[0] == "end":
+                unknown.update(message[1])
+                return
+            else:
+                raise _ReaderEnded(message)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+        reader.wait()
+        source.close()
 
 
 def _parse(
@@ -187,6 +266,7 @@ def _parse(
     *,
     send: Callable[[object], None],
 ) -> None:
+    """The builder: items (or ``transform(item)`` of each) of the reader's records."""
     builder = OfferBuilder(*builder_args)
     counter = [0]
     unknown: dict[str, int] = {}
@@ -205,15 +285,19 @@ def _parse(
         builder.problems = []
 
     try:
-        for item in build_items(extract(Path(path), utf8, unknown), builder, counter):
+        records = _records(path, utf8, batch_size, unknown)
+        for item in build_items(records, builder, counter):
             batch.append(item if transform is None else transform(item))
             if len(batch) >= batch_size or len(builder.problems) >= batch_size:
                 flush()
         flush()
         send(("end", unknown, None))
-    except etree.XMLSyntaxError as exc:
-        flush()
-        send(("xml", exc.lineno, exc.msg or str(exc)))
+    except _ReaderEnded as ended:
+        if ended.message is None:
+            return  # the reader died: so does the builder, which the parent reports
+        if ended.message[0] == "xml":
+            flush()
+        send(ended.message)
     except BrokenPipeError:
         raise
     except Exception as exc:

@@ -57,23 +57,32 @@ def test_the_parser_process_gives_the_same_catalog_and_report(catalog, tmp_path,
     assert report["rejected"] and report["warnings"] and report["variants"] > 300  # type: ignore[index]
 
 
-def _kill_the_parser() -> None:
-    """SIGKILL our child that runs catalog.feeds.parser_process (found through /proc)."""
+def _kill_the_parser(stage: str = "builder") -> None:
+    """SIGKILL the builder (our child running catalog.feeds.parser_process) or the reader it
+    started (its child), found through /proc."""
+    processes = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
             command = (stat.parent / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        if parent == os.getpid() and b"catalog.feeds.parser_process" in command:
-            os.kill(int(stat.parent.name), signal.SIGKILL)
-            return
-    raise AssertionError("no feed parser process found")
+        if b"catalog.feeds.parser_process" in command:
+            processes[int(stat.parent.name)] = parent
+    builders = [pid for pid, parent in processes.items() if parent == os.getpid()]
+    assert builders, "no feed parser process found"
+    if stage == "builder":
+        os.kill(builders[0], signal.SIGKILL)
+        return
+    readers = [pid for pid, parent in processes.items() if parent == builders[0]]
+    assert readers, "no feed reader process found"
+    os.kill(readers[0], signal.SIGKILL)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child in /proc")
+@pytest.mark.parametrize("stage", ["builder", "reader"])
 def test_a_parser_process_that_dies_fails_the_import_and_keeps_the_old_catalog(
-    catalog, tmp_path, monkeypatch
+    catalog, tmp_path, monkeypatch, stage
 ):
     catalog.import_items([_old_kite()])
     before = catalog.generation
@@ -83,9 +92,9 @@ def test_a_parser_process_that_dies_fails_the_import_and_keeps_the_old_catalog(
     monkeypatch.setattr("catalog.feeds.parser_process.BATCH", 100)  # it runs < 1,000 items ahead
 
     def progress(rows: int, rejected: int) -> None:
-        # The child runs up to a full 1 MB pipe ahead: several thousand small items.
+        # The helpers run up to a full 1 MB pipe each ahead: several thousand small items.
         if rows == 10_000:
-            _kill_the_parser()  # as the out-of-memory killer would
+            _kill_the_parser(stage)  # as the out-of-memory killer would
 
     with pytest.raises(FeedError, match="parser process stopped unexpectedly"):
         catalog.import_path(path, progress=progress)
