@@ -242,11 +242,9 @@ class ChatService:
 
     # -- processing ----------------------------------------------------------------------
     async def _process(self, conversation_id: str, entry: InboxEntry) -> None:
-        link = self.links.get(entry.inbound.channel)
+        typing = _Typing(self, self.links.get(entry.inbound.channel), entry.inbound)
         # A timer, not a task: most turns finish long before the typing indicator is due.
-        timer = asyncio.get_running_loop().call_later(
-            self.typing_delay, self._show_typing, link, entry.inbound
-        )
+        timer = asyncio.get_running_loop().call_later(self.typing_delay, typing.due)
         try:
             first = await self._guarded(partial(self._load_first, entry), entry)
             if first is None:
@@ -254,6 +252,9 @@ class ChatService:
             batch, loaded = first
             if not batch:
                 log.info("inbox %s was processed by another worker", entry.id)
+            # Whether the bot answers is what the load job read from the database (a person
+            # who owns the conversation, in any process, made a hook take the event over).
+            typing.decided(isinstance(loaded, Loaded))
             for n, item in enumerate(batch):
                 queued = await self._run(item, loaded if n == 0 else None)
                 if queued:
@@ -265,8 +266,6 @@ class ChatService:
 
     def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
-            return
-        if any(hook.silences(inbound.conversation_id) for hook in self.hooks):
             return
         call = link.typing(inbound)
         if call is not None:
@@ -677,6 +676,28 @@ class ChatService:
         await self.dispatcher.close()
         await self.drain()
         self.db.close()
+
+
+class _Typing:
+    """A typing indicator for one event: shown once it is due (the turn is taking a while)
+    and the load job found that the bot answers (not a person)."""
+
+    __slots__ = ("service", "link", "inbound", "is_due", "bot_answers")
+
+    def __init__(self, service: ChatService, link: ChannelLink | None, inbound: Inbound) -> None:
+        self.service, self.link, self.inbound = service, link, inbound
+        self.is_due = False
+        self.bot_answers: bool | None = None  # unknown until the load job returns
+
+    def due(self) -> None:
+        self.is_due = True
+        if self.bot_answers:
+            self.service._show_typing(self.link, self.inbound)
+
+    def decided(self, bot_answers: bool) -> None:
+        self.bot_answers = bot_answers
+        if bot_answers and self.is_due:
+            self.service._show_typing(self.link, self.inbound)
 
 
 class _Marks:

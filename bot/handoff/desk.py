@@ -395,7 +395,6 @@ class HandoffDesk:
     def _changed(self, conn: Connection, ticket_id: int) -> TicketSummary:
         t = queue.get(conn, ticket_id)
         assert t is not None
-        self.hook.note_state(t, t.conversation_id)
         self.events.publish(DeskEvent("ticket_changed", t.id, t.conversation_id, t.state, t.agent))
         return t
 
@@ -506,13 +505,8 @@ class HandoffDesk:
                 log.warning("hand-off sweep failed: %s", exc)
 
     async def start(self) -> None:
-        """After a (re)start: learn which conversations a person owns (no typing there)."""
+        """On start: desk events go to this loop's subscribers."""
         self.events.bind(asyncio.get_running_loop())
-        open_now = await self._run(
-            lambda conn: queue.find(conn, state="waiting") + queue.find(conn, state="assigned")
-        )
-        for t in open_now:
-            self.hook.note_state(t, t.conversation_id)
 
 
 __all__ = ["ContextProvider", "HandoffDesk"]

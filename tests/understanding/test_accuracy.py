@@ -27,9 +27,10 @@ FLOORS = {
     "heldout": {"all": 0.95, "flow": 0.95, "language": 0.97, "slots": 0.85},
     "fresh": {"all": 0.88, "flow": 0.92, "language": 0.96, "slots": 0.75},
     "paraphrase": {"all": 0.80, "flow": 0.86, "language": 0.95, "slots": 0.45},
-    # Values in sentences (slots.yaml, 121 written for the entity rules: 98.3% all, every
-    # kind of value 100%; language 95.9%, as one- and two-word answers are hard to place).
-    "slots": {"all": 0.93, "flow": 0.93, "language": 0.93, "slots": 0.9},
+    # Values in sentences (slots.yaml, 175 written for the entity rules: 93.1% all, flow
+    # 96.6%, every kind of value 96% or more; language ~95%, as one- and two-word answers
+    # like "talla M" are hard to place).
+    "slots": {"all": 0.88, "flow": 0.92, "language": 0.9, "slots": 0.9},
 }
 
 
