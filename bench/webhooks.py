@@ -10,6 +10,7 @@ from POST to 200, and the CPU seconds each server process used.
     pip install -e '.[bench]' && python bench/webhooks.py [--shoppers 2000] [--only shopchat]
     python bench/webhooks.py --only shopchat --db postgresql://postgres@127.0.0.1/shopchat_bench
     python bench/webhooks.py --sigkill   # kill mid-burst, restart: lost and double replies
+    python bench/webhooks.py --shoppers 200 --slow-action 2   # one chat in ten waits 2 s
     python bench/webhooks.py --only shopchat --db postgresql://... --runs 4 --explain
     python bench/webhooks.py --db postgresql://... --workers 2   # one process vs two, and ptb
 
@@ -21,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -44,7 +47,7 @@ class FakeBotApi(asyncio.Protocol):
 
     replies: dict[int, int] = defaultdict(int)
     methods: dict[str, int] = defaultdict(int)
-    waiters: dict[tuple[int, int], asyncio.Future[None]] = {}
+    waiters: dict[tuple[int, int], asyncio.Future[float]] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport: asyncio.Transport = transport  # type: ignore[assignment]
@@ -86,7 +89,7 @@ class FakeBotApi(asyncio.Protocol):
             FakeBotApi.replies[chat] += 1
             waiter = FakeBotApi.waiters.pop((chat, FakeBotApi.replies[chat]), None)
             if waiter is not None and not waiter.done():
-                waiter.set_result(None)
+                waiter.set_result(time.perf_counter())
             result = {
                 "message_id": FakeBotApi.replies[chat],
                 "date": int(time.time()),
@@ -270,7 +273,12 @@ async def drive(port: int, shoppers: int, chat_base: int) -> dict[str, float]:
 
 
 def start_shopchat(
-    port: int, api: str, tmp: str, db: str | None, workers: int = 1
+    port: int,
+    api: str,
+    tmp: str,
+    db: str | None,
+    workers: int = 1,
+    project: Path = ROOT / "bench" / "project",
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -287,7 +295,7 @@ def start_shopchat(
         "-c",
         "from bot.cli import main; main()",
         "serve",
-        str(ROOT / "bench" / "project"),
+        str(project),
         "--port",
         str(port),
         "--workers",
@@ -361,6 +369,85 @@ async def sigkill(api: str, tmp: str, db: str | None, shoppers: int) -> None:
         print(f"duplicate window: about {twice / rate * 1000:.1f} ms of replies")
 
 
+SLOW_FLOW = """\
+triggers:
+  keywords: {en: [slow]}
+steps:
+  - action: bench.slow
+    result: done
+  - say: "Slow answer."
+"""
+
+
+def slow_project(tmp: str, seconds: float) -> Path:
+    """The bench project plus a flow whose project action takes ``seconds`` (a plain function
+    sleeping, like a slow HTTP call; plain actions run in a worker thread)."""
+    project = Path(tmp) / "slow-project"
+    shutil.copytree(ROOT / "bench" / "project", project)
+    (project / "flows" / "slow.yaml").write_text(SLOW_FLOW)
+    (project / "actions.py").write_text(
+        "import time\n\ndef register(registry):\n"
+        f"    registry.register('bench.slow', lambda ctx: time.sleep({seconds}) or 'ok')\n"
+    )
+    return project
+
+
+async def stall(api: str, tmp: str, db: str | None, chats: int, seconds: float) -> None:
+    """``chats`` chats write at once, one in ten "slow" (its action takes ``seconds``), the
+    others "/start": do the others wait for the slow ones? POST->200 and reply latency."""
+    port = free_port()
+    proc = start_shopchat(port, api, tmp, db, project=slow_project(tmp, seconds))
+    try:
+        await wait_up(port)
+        await asyncio.sleep(1.0)
+        connections = Connections(port)
+        path = "/webhooks/telegram"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+        first = random.randrange(1, 2**40)
+        base = 20_000_000
+        loop = asyncio.get_running_loop()
+        acked: dict[int, float] = {}
+        replied: dict[int, float] = {}
+
+        async def one(n: int) -> None:
+            chat = base + n
+            reply = loop.create_future()
+            FakeBotApi.waiters[(chat, 1)] = reply
+            text = "slow" if n % 10 == 0 else "/start"
+            body = json.dumps(update(first + n, chat, text)).encode()
+            started = time.perf_counter()
+            status, seconds = await connections.post(path, body, headers)
+            if status != 200:
+                return
+            acked[n] = seconds
+            with contextlib.suppress(TimeoutError):
+                replied[n] = await asyncio.wait_for(reply, timeout=60) - started
+
+        await asyncio.gather(*(one(n) for n in range(chats)))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    def line(label: str, picked: list[int]) -> str:
+        posts = sorted(acked[n] * 1000 for n in picked if n in acked)
+        replies = sorted(replied[n] * 1000 for n in picked if n in replied)
+        missing = len(picked) - len(replies)
+        return (
+            f"{label}: {len(picked)} chats; POST->200 p50 {pct(posts, 0.5):.0f} ms, "
+            f"p99 {pct(posts, 0.99):.0f} ms; reply p50 {pct(replies, 0.5):.0f} ms, "
+            f"p99 {pct(replies, 0.99):.0f} ms" + (f"; {missing} unanswered" if missing else "")
+        )
+
+    print(f"load average {os.getloadavg()[0]:.2f}, {IN_FLIGHT} in flight")
+    fast = [n for n in range(chats) if n % 10]
+    print(line(f"other chats (one in ten runs a {seconds:g} s action)", fast))
+    print(line("slow chats", [n for n in range(chats) if n % 10 == 0]))
+
+
+def pct(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shoppers", type=int, default=2000)
@@ -376,6 +463,13 @@ async def main() -> None:
     ap.add_argument(
         "--sigkill", action="store_true", help="kill shopchat mid-burst; count double replies"
     )
+    ap.add_argument(
+        "--slow-action",
+        type=float,
+        metavar="SECONDS",
+        help="--shoppers chats write at once, one in ten runs an action this long (try 2 with "
+        "--shoppers 200): the others' POST->200 and reply latency",
+    )
     args = ap.parse_args()
     loop = asyncio.get_running_loop()
     api_port = free_port()
@@ -384,6 +478,11 @@ async def main() -> None:
     if args.sigkill:
         with tempfile.TemporaryDirectory() as tmp:
             await sigkill(api, tmp, args.db, args.shoppers)
+        server.close()
+        return
+    if args.slow_action is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            await stall(api, tmp, args.db, args.shoppers, args.slow_action)
         server.close()
         return
     targets = [args.only] if args.only else ["shopchat", "python-telegram-bot"]

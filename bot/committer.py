@@ -76,7 +76,7 @@ class Committer:
         a reply recorded as sent."""
         if first:
             return await self.submit_first(job)
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[T] = self._loop().create_future()
         self._pending.append((job, future))
         self._wake()
         return await future
@@ -84,14 +84,22 @@ class Committer:
     def submit_first(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
         """Put ``job`` in the urgent lane now (no task, no await: callable from a callback);
         the future resolves once it has committed."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[T] = self._loop().create_future()
         self._urgent.append((_Timed(job), future))
         self._wake()
         return future
 
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The running loop. While the worker runs it is the worker's (the jobs' futures are
+        resolved there), which costs no get_running_loop(): a system call (getpid) each."""
+        worker = self._worker
+        if worker is not None and not worker.done():
+            return worker.get_loop()
+        return asyncio.get_running_loop()
+
     def _wake(self) -> None:
         if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._work())
+            self._worker = asyncio.get_running_loop().create_task(self._work())
 
     def urgent_wait(self, quantile: float) -> float:
         """Seconds an urgent job waited from submit to commit at ``quantile`` (0.5, 0.99) of

@@ -8,10 +8,12 @@ callback_data holds 64 bytes; longer payloads are kept here under a short token.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Text, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapters.base import Inbound
 from shopdb import UTCDateTime
 
+from .committer import after_commit
 from .rawsql import raw_sql
 from .storage import SessionStore
 
@@ -70,6 +73,26 @@ class Contact:
 SEEN_EVERY = timedelta(seconds=60)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A contact as a turn's load job read it: enough to tell whether :meth:`Contacts.seen`
+    would rewrite it."""
+
+    recipient: str
+    unreachable: bool
+    last_inbound_at: datetime | None
+
+    def current(self, inbound: Inbound, at: datetime) -> bool:
+        """Whether :meth:`Contacts.seen` would leave this contact as it is (its WHERE)."""
+        last = self.last_inbound_at
+        return (
+            not self.unreachable
+            and self.recipient == inbound.recipient
+            and last is not None
+            and last >= at - SEEN_EVERY
+        )
+
+
 class Contacts:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
@@ -78,13 +101,19 @@ class Contacts:
     def forget(self, conversation_ids: Iterable[str]) -> None:
         """Erased conversations (bot/privacy.py): nothing of them is kept in memory here."""
 
-    def seen(self, conn: Connection, inbound: Inbound, at: datetime) -> None:
+    def seen(
+        self, conn: Connection, inbound: Inbound, at: datetime, *, read: Seen | None = None
+    ) -> None:
         """The shopper wrote: open the messaging window and mark them reachable.
 
         Runs for every message; the row is rewritten only when it changes something (a
         blocked contact, a new recipient) or is ``SEEN_EVERY`` old, decided by the database,
-        so every process (``serve --workers``) sees the same contact.
+        so every process (``serve --workers``) sees the same contact. ``read``: the contact
+        as this turn's load job read it; when that says nothing would change, no statement
+        runs at all.
         """
+        if read is not None and read.current(inbound, at):
+            return
         name = inbound.user.get("name") or inbound.user.get("first_name")
         self._sql.run(
             conn,
@@ -159,16 +188,31 @@ class PayloadTokens:
         self.store = store
         self._pg = store.engine.dialect.name == "postgresql"
         self._cache: dict[str, str] = {}
-        self._conn: Connection | None = None
+        # Per thread: on PostgreSQL several database threads render replies at once
+        # (bot/lanes.py), each in its own transaction.
+        self._local = threading.local()
 
     @contextmanager
     def using(self, conn: Connection) -> Iterator[None]:
-        """Write new tokens on ``conn`` (the transaction that also queues the replies)."""
-        self._conn = conn
+        """Write new tokens on ``conn`` (the transaction that also queues the replies), in
+        this thread."""
+        self._local.conn = conn
         try:
             yield
         finally:
-            self._conn = None
+            self._local.conn = None
+
+    def _write(self, stmt: Any, key: str, payload: str) -> None:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self.store.transaction() as own:
+                own.execute(stmt)
+            self._cache[key] = payload
+            return
+        conn.execute(stmt)
+        # Remembered once it has committed: a batch that rolls back would otherwise leave
+        # a token in memory that the database never got.
+        after_commit(conn, lambda: self._cache.__setitem__(key, payload))
 
     def shorten(self, payload: str) -> str:
         token = TOKEN_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:40]
@@ -179,12 +223,7 @@ class PayloadTokens:
             .values(token=token, payload=payload, created_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["token"])
         )
-        if self._conn is not None:
-            self._conn.execute(stmt)
-        else:
-            with self.store.transaction() as conn:
-                conn.execute(stmt)
-        self._cache[token] = payload
+        self._write(stmt, token, payload)
         return token
 
     def keep(self, key: str, payload: str) -> None:
@@ -197,12 +236,7 @@ class PayloadTokens:
             .values(token=key, payload=payload, created_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["token"])
         )
-        if self._conn is not None:
-            self._conn.execute(stmt)
-        else:
-            with self.store.transaction() as conn:
-                conn.execute(stmt)
-        self._cache[key] = payload
+        self._write(stmt, key, payload)
 
     def recall(self, key: str) -> str | None:
         """What :meth:`keep` kept under ``key``."""

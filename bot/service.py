@@ -51,7 +51,7 @@ from flows import SessionState, arun_turn
 from flows.replies import Reply
 
 from .committer import Committer, CommitterWork
-from .contacts import Contacts, PayloadTokens
+from .contacts import Contacts, PayloadTokens, Seen
 from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
@@ -101,6 +101,8 @@ class Loaded:
     state: SessionState
     version: int | None
     now: datetime
+    #: the contact as the load read it (None: not read, or there is none yet)
+    contact: Seen | None = None
 
 
 @dataclass(frozen=True)
@@ -242,11 +244,9 @@ class ChatService:
 
     # -- processing ----------------------------------------------------------------------
     async def _process(self, conversation_id: str, entry: InboxEntry) -> None:
-        link = self.links.get(entry.inbound.channel)
+        typing = _Typing(self, self.links.get(entry.inbound.channel), entry.inbound)
         # A timer, not a task: most turns finish long before the typing indicator is due.
-        timer = asyncio.get_running_loop().call_later(
-            self.typing_delay, self._show_typing, link, entry.inbound
-        )
+        timer = asyncio.get_running_loop().call_later(self.typing_delay, typing.due)
         try:
             first = await self._guarded(partial(self._load_first, entry), entry)
             if first is None:
@@ -254,6 +254,9 @@ class ChatService:
             batch, loaded = first
             if not batch:
                 log.info("inbox %s was processed by another worker", entry.id)
+            # Whether the bot answers is what the load job read from the database (a person
+            # who owns the conversation, in any process, made a hook take the event over).
+            typing.decided(isinstance(loaded, Loaded))
             for n, item in enumerate(batch):
                 queued = await self._run(item, loaded if n == 0 else None)
                 if queued:
@@ -265,8 +268,6 @@ class ChatService:
 
     def _show_typing(self, link: ChannelLink | None, inbound: Inbound) -> None:
         if link is None or inbound.kind != "message":
-            return
-        if any(hook.silences(inbound.conversation_id) for hook in self.hooks):
             return
         call = link.typing(inbound)
         if call is not None:
@@ -283,11 +284,11 @@ class ChatService:
         update_id here restores the order the shopper wrote in. Nothing is claimed yet: each
         event is claimed by the job that commits what it produced.
         """
-        batch, stored = self.journal.pending_with_session(conn, entry)
-        batch.sort(key=_platform_order)
+        reads = self.journal.turn_reads(conn, entry)
+        batch = sorted(reads.events, key=_platform_order)
         if not batch:
             return batch, None
-        return batch, self._load(batch[0], self.clock(), conn, stored)
+        return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
 
     async def _run(self, item: InboxEntry, loaded: Loaded | Done | None) -> list[OutboxEntry]:
         """One event through load, think and commit; thought again when its commit loses to
@@ -353,8 +354,10 @@ class ChatService:
         now: datetime,
         conn: Connection,
         stored: StoredSession | None | _Unread = _UNREAD,
+        contact: Seen | None = None,
     ) -> Loaded | Done:
-        """``stored``: the session, when the caller read it already (None: it has none)."""
+        """``stored``, ``contact``: the session and contact, when the caller read them
+        already (the session None: it has none)."""
         inbound = item.inbound
         link = self.links.get(inbound.channel)
         if link is None:
@@ -380,7 +383,7 @@ class ChatService:
             )
             for hook in self.hooks:
                 hook.prepare(conn, inbound, state, now)
-            return Loaded(state, version, now)
+            return Loaded(state, version, now, contact)
         calls = []
         if isinstance(inbound, PreCheckoutInbound):
             calls = [c for c in [link.pre_checkout(inbound)] if c is not None]
@@ -419,7 +422,13 @@ class ChatService:
         if self._work is None:
             self._work = CommitterWork(self.db, asyncio.get_running_loop())
         return await arun_turn(
-            convos.engine, convos.actions, loaded.state, event, loaded.now, db=self._work
+            convos.engine,
+            convos.actions,
+            loaded.state,
+            event,
+            loaded.now,
+            db=self._work,
+            waiting=self.dispatcher.stepped_out,  # an action's wait holds no slot
         )
 
     # commit: the second short database job, guarded by the session's version
@@ -459,7 +468,7 @@ class ChatService:
             conn, inbound.conversation_id, state.to_json(), loaded.version
         )
         if inbound.conversation_id:
-            self.contacts.seen(conn, inbound, now)
+            self.contacts.seen(conn, inbound, now, read=loaded.contact)
         for hook in self.hooks:
             more = hook.commit(conn, inbound, state, replies, effects, now)
             if more:
@@ -671,6 +680,28 @@ class ChatService:
         await self.dispatcher.close()
         await self.drain()
         self.db.close()
+
+
+class _Typing:
+    """A typing indicator for one event: shown once it is due (the turn is taking a while)
+    and the load job found that the bot answers (not a person)."""
+
+    __slots__ = ("service", "link", "inbound", "is_due", "bot_answers")
+
+    def __init__(self, service: ChatService, link: ChannelLink | None, inbound: Inbound) -> None:
+        self.service, self.link, self.inbound = service, link, inbound
+        self.is_due = False
+        self.bot_answers: bool | None = None  # unknown until the load job returns
+
+    def due(self) -> None:
+        self.is_due = True
+        if self.bot_answers:
+            self.service._show_typing(self.link, self.inbound)
+
+    def decided(self, bot_answers: bool) -> None:
+        self.bot_answers = bot_answers
+        if bot_answers and self.is_due:
+            self.service._show_typing(self.link, self.inbound)
 
 
 class _Marks:

@@ -12,7 +12,9 @@ their connection, so whatever it writes commits with the event's claim, exactly 
     commit  reshape(conn, inbound, state, replies, effects, now) -> the replies to render
             commit(conn, inbound, state, replies, effects, now)  -> more calls, after them
     always  end_turn(conversation_id)             drop anything kept for this turn
-    any     silences(conversation_id) -> bool     no typing indicator (without the database)
+
+No typing indicator shows for an event a hook took over (a person owns the conversation):
+what decides it is the load job's reading of the database, so every process agrees.
 
 ``take_over`` may write only when it takes the event over, or when what it writes is
 harmless to keep if the turn then fails (an upsert of the latest conversation token): when
@@ -70,8 +72,6 @@ class TurnHook(Protocol):
         now: datetime,
     ) -> list[OutboundCall] | None: ...
 
-    def silences(self, conversation_id: str) -> bool: ...
-
     def end_turn(self, conversation_id: str) -> None: ...
 
 
@@ -109,9 +109,6 @@ class TurnHookBase:
         now: datetime,
     ) -> list[OutboundCall] | None:
         return None
-
-    def silences(self, conversation_id: str) -> bool:
-        return False
 
     def end_turn(self, conversation_id: str) -> None:
         return None

@@ -600,7 +600,6 @@ def test_tickets_and_the_bots_silence_survive_a_restart(tmp_path):
         call(shop, desk(shop).claim, ticket.id, "ann")
         call(shop, desk(shop).note, ticket.id, "ann", "VIP")
     with running_shop(tmp_path, clock=clock) as shop:
-        assert desk(shop).hook.silences("telegram:4242")
         ana = shop.telegram(first_name="Ana")
         assert ana.say("hello after the restart").texts == []
         view = call(shop, desk(shop).ticket, ticket.id)

@@ -23,9 +23,13 @@ class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.texts: list[str] = []
+        self.typing = 0  # "typing…" indicators shown to the shopper
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content or b"{}")
+        if request.url.path.endswith("/sendChatAction") and body.get("chat_id") == CHAT:
+            with self.lock:
+                self.typing += 1
         if request.url.path.endswith("/sendMessage") and body.get("chat_id") == CHAT:
             with self.lock:
                 self.texts.append(str(body.get("text", "")))
@@ -81,3 +85,54 @@ def test_an_agent_claims_through_one_process_and_the_other_stays_silent(
     assert len(said["human"]) == 1 and "person" in said["human"][0], said["human"]
     assert said["hello?"] == [] and said["menu"] == []  # the agent owns the conversation
     assert len(said["agent"]) == 1 and said["agent"][0].startswith("Kasia here")
+
+
+def test_the_other_process_shows_no_typing_indicator_to_a_claimed_shopper(
+    tmp_path, store_url: str
+) -> None:
+    """Whether the bot types is read from the database in the turn's load job: the process
+    that did not see the claim stays silent too, and types again once the bot has them back."""
+    recorder = Recorder()
+    settings = shop_settings(tmp_path)
+    settings.database_url = store_url
+    project = make_shop(tmp_path)
+    apps = [
+        create_app(
+            project, settings, transport=httpx.MockTransport(recorder.handler), typing_delay=0
+        )
+        for _ in range(2)
+    ]
+    headers = {"x-telegram-bot-api-secret-token": TELEGRAM_SECRET}
+
+    async def scenario() -> dict[str, int]:
+        typed: dict[str, int] = {}
+        async with (
+            apps[0].router.lifespan_context(apps[0]),
+            apps[1].router.lifespan_context(apps[1]),
+        ):
+            services = [app.state.service for app in apps]
+
+            async def say(update_id: int, text: str, to: int) -> None:
+                before = recorder.typing
+                body = json.dumps(text_update(update_id, CHAT, text)).encode()
+                await services[to].receive("telegram", headers, body)
+                for service in services:
+                    await service.drain()
+                typed[text] = recorder.typing - before
+
+            await say(1, "hi", to=1)
+            await say(2, "human", to=0)
+            [ticket] = await apps[0].state.handoff.tickets()
+            await apps[0].state.handoff.claim(ticket.id, "kasia")  # through the first one
+            await say(3, "hello?", to=1)  # the second one never saw the claim
+            await say(4, "anyone?", to=1)
+            await apps[0].state.handoff.return_to_bot(ticket.id, "kasia")
+            for service in services:
+                await service.drain()
+            await say(5, "menu", to=1)  # the bot has them back: it types again
+        return typed
+
+    typed = asyncio.run(scenario())
+    assert typed["hi"] == 1  # the bot types when it answers
+    assert typed["hello?"] == 0 and typed["anyone?"] == 0, typed
+    assert typed["menu"] == 1, typed

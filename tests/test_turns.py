@@ -259,3 +259,95 @@ def test_a_turn_that_fails_to_commit_is_recorded_and_the_conversation_goes_on(tm
     counts = asyncio.run(scenario())
     assert counts == {"done": 2, "failed": 1}
     assert chats.texts[801] == ["Hello, turn 0."] * 2  # the first and the third
+
+
+HUMAN = """\
+triggers:
+  keywords: {en: [human]}
+steps:
+  - handoff: asked_for_person
+"""
+
+
+def test_a_conversation_returned_to_a_slow_flow_holds_up_no_other_chat(tmp_path):
+    root = project(tmp_path)
+    (root / "flows" / "human.yaml").write_text(textwrap.dedent(HUMAN))
+    chats = Chats()
+    app = create_app(
+        root,
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+        typing_delay=60,
+    )
+    entered, release = threading.Event(), threading.Event()
+
+    def wait(ctx: ActionContext) -> str:  # the returned-to flow's action, on a slow API
+        entered.set()
+        release.wait(30)
+        return "ok"
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service, desk = app.state.service, app.state.handoff
+            service.conversations.actions.register("shop.wait", wait, replace=True)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop") as http:
+                assert await post(http, 1, 501, "human") == 200
+                await service.drain()
+                [ticket] = await desk.tickets()
+                returning = asyncio.create_task(desk.return_to_bot(ticket.id, "kasia", "wait"))
+                try:
+                    assert await asyncio.to_thread(entered.wait, 20)
+                    # While the desk's flow waits on its action, chat 502 is answered.
+                    assert await asyncio.wait_for(post(http, 2, 502, "hi"), 10) == 200
+                    said = await asyncio.wait_for(chats.reply_to(502), 10)
+                    assert said == "Hello, turn 0."
+                finally:
+                    release.set()
+                await asyncio.wait_for(returning, 20)
+                await service.drain()
+                assert [t.state for t in await desk.tickets()] == ["returned"]
+        assert chats.texts[501][-1] == "Done waiting."
+
+    asyncio.run(scenario())
+
+
+def test_shoppers_waiting_on_slow_actions_hold_no_turn_slot(tmp_path):
+    """Two shoppers' actions wait on a stuck API while the service runs one turn at a time
+    (max_concurrency 1): a third shopper's "hi" is still answered meanwhile."""
+    chats = Chats()
+    app = create_app(
+        project(tmp_path),
+        settings(f"sqlite:///{tmp_path}/t.db").model_copy(update={"max_concurrency": 1}),
+        transport=httpx.MockTransport(chats.handler),
+        typing_delay=60,
+    )
+    waiting, release = threading.Semaphore(0), threading.Event()
+
+    def wait(ctx: ActionContext) -> str:
+        waiting.release()
+        release.wait(30)
+        return "ok"
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.conversations.actions.register("shop.wait", wait, replace=True)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop") as http:
+                try:
+                    assert await post(http, 1, 601, "slow") == 200
+                    assert await post(http, 2, 602, "slow") == 200
+                    for _ in range(2):
+                        assert await asyncio.to_thread(waiting.acquire, True, 20)
+                    assert await post(http, 3, 603, "hi") == 200
+                    said = await asyncio.wait_for(chats.reply_to(603), 20)
+                    assert said == "Hello, turn 0."
+                    assert 601 not in chats.texts and 602 not in chats.texts
+                finally:
+                    release.set()
+                await service.drain()
+        assert chats.texts[601] == ["Done waiting."]
+        assert chats.texts[602] == ["Done waiting."]
+
+    asyncio.run(scenario())

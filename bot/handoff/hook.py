@@ -112,7 +112,6 @@ class HandoffHook(TurnHookBase):
         self.notifier = notifier
         self.events = events
         self.detector = AngerDetector(config.angry)
-        self._silent: set[str] = set()  # conversations a person owns (no typing indicator)
         # Called (from the database thread) when a ticket opens: the desk delivers its
         # notifications right after the turn commits instead of at the next sweep.
         self.nudge: Callable[[], None] | None = None
@@ -135,24 +134,14 @@ class HandoffHook(TurnHookBase):
     def forget(self, conversation_ids: Iterable[str]) -> None:
         """Erased conversations (bot/privacy.py): their tickets are closed, no one owns them."""
         for cid in conversation_ids:
-            self._silent.discard(cid)
             self._tickets.pop(cid, None)
 
     def end_turn(self, conversation_id: str) -> None:
         self._tickets.pop(conversation_id, None)
 
     # -- ownership --------------------------------------------------------------------------
-    def silences(self, conversation_id: str) -> bool:
-        return conversation_id in self._silent
-
     def owned(self, ticket: TicketSummary | None) -> bool:
         return ticket is not None and (ticket.state == "assigned" or not ticket.away)
-
-    def note_state(self, ticket: TicketSummary | None, conversation_id: str) -> None:
-        if ticket is not None and ticket.state in ("waiting", "assigned") and self.owned(ticket):
-            self._silent.add(conversation_id)
-        else:
-            self._silent.discard(conversation_id)
 
     # -- before the bot ---------------------------------------------------------------------
     def take_over(
@@ -190,7 +179,6 @@ class HandoffHook(TurnHookBase):
                 reply_to=inbound,
             )
             calls += link.adapter.render(inbound.recipient, list(answer), ctx)
-        self.note_state(ticket, cid)
         return calls
 
     def comment_ticket(
@@ -215,7 +203,6 @@ class HandoffHook(TurnHookBase):
             source=_source(inbound),
         )
         self._announce(line, ticket, cid)
-        self.note_state(ticket, cid)
         return ticket
 
     def _reopen(self, conn: Connection, cid: str, now: datetime) -> TicketSummary | None:
@@ -367,7 +354,6 @@ class HandoffHook(TurnHookBase):
             )
             if self.nudge is not None:
                 self.nudge()
-        self.note_state(ticket, cid)
         return None
 
     def _open(

@@ -9,8 +9,9 @@ strong word (a complaint, a threat to leave or sue) scores 2, each mild word 1, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from shoptext import fold
 
 from .config import AngryConfig
 
@@ -157,8 +158,7 @@ _PUNCT = re.compile(r"[^\w\s‌]+")  # keep the Persian zero-width non-joiner
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
-    text = text.replace("ي", "ی").replace("ك", "ک")  # Arabic letters typed on Persian keyboards
+    text = fold(text)  # case, accents, ё, Arabic letters typed on Persian keyboards
     return " " + " ".join(_PUNCT.sub(" ", text).split()) + " "
 
 

@@ -79,3 +79,12 @@ def test_shouting_alone_or_exclamation_alone_is_not_enough():
     assert d.mood("WHERE CAN I FIND LEGO").signals == ("CAPS",)
     assert not d.is_angry("WHERE CAN I FIND LEGO")
     assert not d.is_angry("Wow!!!")
+
+
+def test_angry_words_are_found_however_they_are_typed():
+    # The detector folds as search and understanding do (shoptext.fold): a stretched
+    # Persian word (tatweel) or Arabic letters are the same word.
+    detector = AngerDetector()
+    assert detector.is_angry("این وحشتـــناک است!!!")
+    assert detector.is_angry("این افتضـــاح است!!!")
+    assert detector.is_angry("شما كلاهبردار هستید")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
+from bot.contacts import PayloadTokens
 from bot.lanes import Lanes
 from bot.storage import SessionStore
 
@@ -84,3 +85,41 @@ def test_a_slow_job_of_one_conversation_does_not_hold_up_another(store: SessionS
 
     assert asyncio.run(scenario()) == ("quick", True)
     lanes.close()
+
+
+@on_postgresql
+def test_payload_tokens_of_two_database_threads_land_in_their_own_transactions(
+    store: SessionStore,
+) -> None:
+    """Two threads render replies with long button payloads at once: each token is written
+    in its own thread's transaction, and one that rolls back leaves no token behind."""
+    tokens = PayloadTokens(store)
+    both_in = threading.Barrier(2, timeout=10)
+    made: dict[str, str] = {}
+
+    def render(name: str, commit: bool) -> None:
+        with store.transaction() as conn, tokens.using(conn):
+            conn.info["shopchat.after_commit"] = callbacks = []  # as the committer does
+            both_in.wait()
+            made[name] = tokens.shorten(f"add-to-cart:{name}:" + "x" * 80)
+            both_in.wait()
+            conn.info.pop("shopchat.after_commit")
+            if not commit:
+                conn.rollback()
+                return
+        for callback in callbacks:
+            callback()
+
+    threads = [
+        threading.Thread(target=render, args=("kept", True)),
+        threading.Thread(target=render, args=("dropped", False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    fresh = PayloadTokens(store)  # reads the database, not a cache
+    assert fresh.expand(made["kept"]) == "add-to-cart:kept:" + "x" * 80
+    assert fresh.expand(made["dropped"]) is None
+    assert tokens.expand(made["dropped"]) is None  # not remembered in memory either

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from understanding import IntentIndex, Understander, builtin_vocabulary, parse_vocabulary
 from understanding.vocabulary import VocabularyError
@@ -277,3 +279,60 @@ def test_phones_without_a_country_code_are_the_shops_country_or_the_languages(
     reader, text, locale, phone
 ):
     assert heard(reader, text, locale)["phone"] == phone
+
+
+def test_an_interest_counts_where_someone_likes_it_not_in_passing(reader):
+    assert "interest" not in heard(reader, "we watched a film about a dinosaur yesterday lol")
+    assert heard(reader, "she is crazy about dinosaurs")["interest"] == ["dinosaurs"]
+    assert heard(reader, "dinozaury", "pl")["interest"] == ["dinosaurs"]
+    assert heard(reader, "для внука, динозавры", "ru")["interest"] == ["dinosaurs"]
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "recipient"),
+    [
+        ("somthing for my neice", "en", "niece"),
+        ("prezent dla bratnka", "pl", "nephew"),
+        ("un regalo para mi sobrnio", "es", "nephew"),
+    ],
+)
+def test_a_recipient_with_a_typo_is_the_closest_word(reader, text, locale, recipient):
+    assert heard(reader, text, locale)["recipient"] == recipient
+
+
+def test_a_bare_number_after_a_child_is_the_age_and_a_comma_ends_a_range(reader):
+    got = heard(reader, "teen girl, 14, budget 90")
+    assert (got["age"], got["age_group"], got["money"]) == (14, "teen", 9000)
+    assert heard(reader, "dla syna 7", "pl")["age"] == 7
+    got = heard(reader, "granddaughter, she'll be 3, max 70 zł")
+    assert (got["age"], got["money"], got.get("money_min")) == (3, 7000, None)
+
+
+def test_a_person_named_wins_over_a_pronoun_which_still_gives_the_gender(reader):
+    got = heard(reader, "my colleague is leaving, we want to buy her a gift")
+    assert (got["recipient"], got["gender"]) == ("colleague", "female")
+
+
+def test_unos_is_about_not_one(reader):
+    assert heard(reader, "unos cincuenta zlotys", "es")["money"] == 5000
+
+
+_PIECES = [
+    "zł", "1 000", "100-", "-100", "۱۲۰٫۵", "٣", "½", "²", "k", "тыс", "do", "до", "تا", "بین",
+    "between", "and", "years", "lat", "ماهه", "meses", "dla wnuczka", "para mí", "😀", "\u200c",
+    "00000000000000000000000", "#", "@", ".", ",", "x3", "size", "talla", "max", "tops",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=6)), max_size=12),
+    st.sampled_from(LOCALES),
+)
+def test_any_text_is_read_without_error_and_amounts_and_ages_are_whole_numbers(
+    reader, pieces, locale
+):
+    got = heard(reader, " ".join(pieces), locale)
+    for kind in ("money", "money_min", "age", "quantity"):
+        assert kind not in got or isinstance(got[kind], int)
+    assert "age" not in got or 0 <= got["age"] <= 120
