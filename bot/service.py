@@ -422,7 +422,13 @@ class ChatService:
         if self._work is None:
             self._work = CommitterWork(self.db, asyncio.get_running_loop())
         return await arun_turn(
-            convos.engine, convos.actions, loaded.state, event, loaded.now, db=self._work
+            convos.engine,
+            convos.actions,
+            loaded.state,
+            event,
+            loaded.now,
+            db=self._work,
+            waiting=self.dispatcher.stepped_out,  # an action's wait holds no slot
         )
 
     # commit: the second short database job, guarded by the session's version
