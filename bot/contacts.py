@@ -73,6 +73,26 @@ class Contact:
 SEEN_EVERY = timedelta(seconds=60)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A contact as a turn's load job read it: enough to tell whether :meth:`Contacts.seen`
+    would rewrite it."""
+
+    recipient: str
+    unreachable: bool
+    last_inbound_at: datetime | None
+
+    def current(self, inbound: Inbound, at: datetime) -> bool:
+        """Whether :meth:`Contacts.seen` would leave this contact as it is (its WHERE)."""
+        last = self.last_inbound_at
+        return (
+            not self.unreachable
+            and self.recipient == inbound.recipient
+            and last is not None
+            and last >= at - SEEN_EVERY
+        )
+
+
 class Contacts:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
@@ -81,13 +101,19 @@ class Contacts:
     def forget(self, conversation_ids: Iterable[str]) -> None:
         """Erased conversations (bot/privacy.py): nothing of them is kept in memory here."""
 
-    def seen(self, conn: Connection, inbound: Inbound, at: datetime) -> None:
+    def seen(
+        self, conn: Connection, inbound: Inbound, at: datetime, *, read: Seen | None = None
+    ) -> None:
         """The shopper wrote: open the messaging window and mark them reachable.
 
         Runs for every message; the row is rewritten only when it changes something (a
         blocked contact, a new recipient) or is ``SEEN_EVERY`` old, decided by the database,
-        so every process (``serve --workers``) sees the same contact.
+        so every process (``serve --workers``) sees the same contact. ``read``: the contact
+        as this turn's load job read it; when that says nothing would change, no statement
+        runs at all.
         """
+        if read is not None and read.current(inbound, at):
+            return
         name = inbound.user.get("name") or inbound.user.get("first_name")
         self._sql.run(
             conn,

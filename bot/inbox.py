@@ -33,6 +33,7 @@ from sqlalchemy import (
 from adapters.base import Inbound, OutboundCall, inbound_from_json
 from shopdb import UTCDateTime
 
+from .contacts import Seen
 from .rawsql import raw_sql
 from .storage import SessionStore, StoredSession
 
@@ -81,13 +82,16 @@ _ACCEPT = """
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
-# With the conversation's session in the same round trip (the row whose id is NULL): a
-# turn's load job needs both.
+# With the conversation's session (part 1) and its contact (part 2) in the same round trip:
+# a turn's load job needs all three.
 _PENDING_OF = """
-    SELECT id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, NULL FROM inbox
+    SELECT 0, id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, NULL FROM inbox
     WHERE conversation_id = :cid AND status = 'pending'
     UNION ALL
-    SELECT NULL, data, version, updated_at FROM sessions WHERE conversation_id = :cid"""
+    SELECT 1, NULL, data, version, updated_at FROM sessions WHERE conversation_id = :cid
+    UNION ALL
+    SELECT 2, NULL, recipient, CAST(unreachable AS INTEGER), last_inbound_at FROM contacts
+    WHERE conversation_id = :cid"""
 _CLAIM = """
     UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
     RETURNING id"""
@@ -117,6 +121,15 @@ _NOT_SENT = """
 class InboxEntry:
     id: int
     inbound: Inbound
+
+
+@dataclass(frozen=True)
+class TurnReads:
+    """What a turn's load job reads in one statement (:meth:`Journal.turn_reads`)."""
+
+    events: list[InboxEntry]
+    session: StoredSession | None
+    contact: Seen | None
 
 
 @dataclass(frozen=True)
@@ -182,27 +195,28 @@ class Journal:
     def pending_of(self, conn: Connection, entry: InboxEntry) -> list[InboxEntry]:
         """``entry`` and the other pending events of its conversation, oldest first (only
         the other events' bodies are read back). Nothing is claimed."""
-        return self.pending_with_session(conn, entry)[0]
+        return self.turn_reads(conn, entry).events
 
-    def pending_with_session(
-        self, conn: Connection, entry: InboxEntry
-    ) -> tuple[list[InboxEntry], StoredSession | None]:
-        """Like :meth:`pending_of`, and the conversation's session (None: it has none yet),
-        in one statement."""
+    def turn_reads(self, conn: Connection, entry: InboxEntry) -> TurnReads:
+        """Like :meth:`pending_of`, with the conversation's session and contact, in one
+        statement (a turn's load job)."""
         cid = entry.inbound.conversation_id
         rows = self.sql.all(conn, _PENDING_OF, {"cid": cid, "id": entry.id})
         parse = inbound_from_json
         events: list[InboxEntry] = []
         session: StoredSession | None = None
-        for r in rows:
-            if r[0] is None:
-                updated = self.sql.read_time(r[3])
+        contact: Seen | None = None
+        for part, event_id, text, number, at in rows:
+            if part == 0:
+                events.append(entry if event_id == entry.id else InboxEntry(event_id, parse(text)))
+            elif part == 1:
+                updated = self.sql.read_time(at)
                 assert updated is not None
-                session = StoredSession(cid, r[1], int(r[2]), updated)
+                session = StoredSession(cid, text, int(number), updated)
             else:
-                events.append(entry if r[0] == entry.id else InboxEntry(int(r[0]), parse(r[1])))
+                contact = Seen(text, bool(number), self.sql.read_time(at))
         events.sort(key=lambda e: e.id)
-        return events, session
+        return TurnReads(events, session, contact)
 
     def claim(self, conn: Connection, entry_id: int) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it

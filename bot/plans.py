@@ -54,7 +54,7 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement(
-        "inbox pending of a conversation, with its session",
+        "inbox pending of a conversation, with its session and contact",
         inbox._PENDING_OF,
         {"cid": "telegram:1", "id": 5},
     ),

@@ -54,7 +54,7 @@ from flows.replies import Reply
 
 from . import turnwork
 from .committer import Committer
-from .contacts import Contacts, PayloadTokens
+from .contacts import Contacts, PayloadTokens, Seen
 from .conversations import Conversations
 from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
@@ -105,6 +105,8 @@ class Loaded:
     state: SessionState
     version: int | None
     now: datetime
+    #: the contact as the load read it (None: not read, or there is none yet)
+    contact: Seen | None = None
 
 
 @dataclass(frozen=True)
@@ -285,11 +287,11 @@ class ChatService:
         update_id here restores the order the shopper wrote in. Nothing is claimed yet: each
         event is claimed by the job that commits what it produced.
         """
-        batch, stored = self.journal.pending_with_session(conn, entry)
-        batch.sort(key=_platform_order)
+        reads = self.journal.turn_reads(conn, entry)
+        batch = sorted(reads.events, key=_platform_order)
         if not batch:
             return batch, None
-        return batch, self._load(batch[0], self.clock(), conn, stored)
+        return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
 
     async def _run(self, item: InboxEntry, loaded: Loaded | Done | None) -> list[OutboxEntry]:
         """One event through load, think and commit; thought again when its commit loses to
@@ -357,8 +359,10 @@ class ChatService:
         now: datetime,
         conn: Connection,
         stored: StoredSession | None | _Unread = _UNREAD,
+        contact: Seen | None = None,
     ) -> Loaded | Done:
-        """``stored``: the session, when the caller read it already (None: it has none)."""
+        """``stored``, ``contact``: the session and contact, when the caller read them
+        already (the session None: it has none)."""
         inbound = item.inbound
         link = self.links.get(inbound.channel)
         if link is None:
@@ -384,7 +388,7 @@ class ChatService:
             )
             for hook in self.hooks:
                 hook.prepare(conn, inbound, state, now)
-            return Loaded(state, version, now)
+            return Loaded(state, version, now, contact)
         calls = []
         if isinstance(inbound, PreCheckoutInbound):
             calls = [c for c in [link.pre_checkout(inbound)] if c is not None]
@@ -470,7 +474,7 @@ class ChatService:
             conn, inbound.conversation_id, state.to_json(), loaded.version
         )
         if inbound.conversation_id:
-            self.contacts.seen(conn, inbound, now)
+            self.contacts.seen(conn, inbound, now, read=loaded.contact)
         for hook in self.hooks:
             more = hook.commit(conn, inbound, state, replies, effects, now)
             if more:

@@ -319,3 +319,54 @@ def test_an_actions_write_is_not_applied_again_when_its_turn_runs_again(tmp_path
 
     assert asyncio.run(scenario()) == 1  # one visit, not two
     assert chats.texts[901] == ["Hello, turn 1."]  # answered once
+
+
+HUMAN = """\
+triggers:
+  keywords: {en: [human]}
+steps:
+  - handoff: asked_for_person
+"""
+
+
+def test_a_conversation_returned_to_a_slow_flow_holds_up_no_other_chat(tmp_path):
+    root = project(tmp_path)
+    (root / "flows" / "human.yaml").write_text(textwrap.dedent(HUMAN))
+    chats = Chats()
+    app = create_app(
+        root,
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+        typing_delay=60,
+    )
+    entered, release = threading.Event(), threading.Event()
+
+    def wait(ctx: ActionContext) -> str:  # the returned-to flow's action, on a slow API
+        entered.set()
+        release.wait(30)
+        return "ok"
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service, desk = app.state.service, app.state.handoff
+            service.conversations.actions.register("shop.wait", wait, replace=True)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop") as http:
+                assert await post(http, 1, 501, "human") == 200
+                await service.drain()
+                [ticket] = await desk.tickets()
+                returning = asyncio.create_task(desk.return_to_bot(ticket.id, "kasia", "wait"))
+                try:
+                    assert await asyncio.to_thread(entered.wait, 20)
+                    # While the desk's flow waits on its action, chat 502 is answered.
+                    assert await asyncio.wait_for(post(http, 2, 502, "hi"), 10) == 200
+                    said = await asyncio.wait_for(chats.reply_to(502), 10)
+                    assert said == "Hello, turn 0."
+                finally:
+                    release.set()
+                await asyncio.wait_for(returning, 20)
+                await service.drain()
+                assert [t.state for t in await desk.tickets()] == ["returned"]
+        assert chats.texts[501][-1] == "Done waiting."
+
+    asyncio.run(scenario())

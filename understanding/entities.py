@@ -59,6 +59,8 @@ _ORDER_WORDS = {
 _ARTICLES = frozenset(
     {"un", "una", "uno", "a", "an", "one", "یک", "یه", "jeden", "jedna", "один", "одна"}
 )
+# "unos 60 zł", "unas cincuenta": "some", "about"; never the number one.
+_NEVER_NUMBERS = frozenset({"unos", "unas"})
 
 
 @dataclass
@@ -145,6 +147,15 @@ class EntityReader:
         for lang, word in iter_words(vocabulary.money.around, self.locales):
             self.after.add(word, lang, "around")
         self.regions = _regions(self.locales, currency)
+        self.likes = PhraseIndex()
+        for lang, word in iter_words(vocabulary.interest_cues, self.locales):
+            self.likes.add(word, lang, "likes")
+        from .intents import stop_words  # (a cycle at import time otherwise)
+
+        self.quiet_words = frozenset().union(
+            *(stop_words(loc) for loc in self.locales),
+            (fold(w) for _lang, w in iter_words(vocabulary.function_words, self.locales)),
+        )
         for iid, words in vocabulary.interests.items():
             self.interests.add(iid, "", ("interest", iid))
             for lang, word in iter_words(words, self.locales):
@@ -179,13 +190,36 @@ class EntityReader:
         self._measures(text, words, numbers, ents, used)
         found = Found(ents, used, measure_used=set(used))
         found.measure_used.update(i for n in numbers for i in range(n.first, n.last + 1))
-        self._things(words, ents, used, interests, found.interest_used)
+        after = self._things(words, ents, used, interests, found.interest_used)
+        if "age" not in ents and after is not None:
+            self._age_after_recipient(numbers, after, ents, used)
         if "age" in ents:
             ents.setdefault("age_group", _group(ents["age"]))
         leftover = [n for n in numbers if not any(i in used for i in range(n.first, n.last + 1))]
         if len(leftover) == 1 and leftover[0].value == leftover[0].value.to_integral_value():
             ents["number"] = int(leftover[0].value)
         return found
+
+    def _age_after_recipient(
+        self, numbers: list[Number], after: int, ents: dict[str, Any], used: set[int]
+    ) -> None:
+        """A bare number right after a child ("teen girl, 14", "dla syna 7", "adolescente de
+        13") is the child's age."""
+        if ents.get("age_group") not in ("child", "teen"):
+            return
+        for n in numbers:
+            span = set(range(n.first, n.last + 1))
+            if (
+                after <= n.first <= after + 1
+                and not span & used
+                and not n.suffix
+                and n.value == n.value.to_integral_value()
+                and 0 < n.value <= 17
+            ):
+                ents["age"] = int(n.value)
+                ents["age_group"] = _group(int(n.value))
+                used.update(span)
+                return
 
     def _patterns(
         self, text: str, words: Sequence[Word], ents: dict[str, Any], used: set[int], lang: str
@@ -248,7 +282,7 @@ class EntityReader:
         lang_order = tuple(dict.fromkeys([*langs, *self.locales]))
         i = 0
         while i < len(words):
-            if i in used or words[i].token.is_number:
+            if i in used or words[i].token.is_number or words[i].token.folded in _NEVER_NUMBERS:
                 i += 1
                 continue
             values: list[float] = []
@@ -268,6 +302,13 @@ class EntityReader:
                     break
                 values.append(v)
                 j += 1
+            if (
+                len(values) > 1
+                and words[i].token.folded in _ARTICLES
+                and values[1] < 100  # "a hundred", "one thousand" stay whole
+            ):
+                values.pop(0)  # "una cincuenta": no "one fifty"
+                i += 1
             if values and not (
                 len(values) == 1 and words[i].token.folded in _ARTICLES and j - i == 1
             ):
@@ -357,7 +398,10 @@ class EntityReader:
         start = number.last + 1
         for match in self.after.find(words[start : start + 3]):
             if match.start == 0:
-                return start + match.end - 1
+                end = start + match.end - 1
+                if end + 1 < len(words) and words[end + 1].token.is_number:
+                    return None  # "she'll be 3, max 70": the bound of the next number
+                return end
             break
         return None
 
@@ -399,7 +443,10 @@ class EntityReader:
                     between = text[words[n.last].token.end : words[m.first].token.start]
                 joined = len(gap) == 0 and between.strip() in ("-", "–", "—", "..", "...")
                 joined = joined or (
-                    len(gap) == 1 and self._cue_before(words, m.first, used) in ("to", "max")
+                    len(gap) == 1
+                    and self._cue_before(words, m.first, used) in ("to", "max")
+                    and not any(mark in between for mark in ",;.!?")  # "she'll be 3, max 70"
+                    and cue != "age_cue"
                 )
                 if kind == "quantity" and not (joined and len(gap) == 1 and cue == "between"):
                     joined = False
@@ -499,8 +546,9 @@ class EntityReader:
         used: set[int],
         interests: PhraseIndex | None,
         interest_used: set[int],
-    ) -> None:
-        recipients: list[str] = []
+    ) -> int | None:
+        """Recipients, colours, sizes, interests...; returns where the recipient ends."""
+        recipients: list[tuple[str, int]] = []
         quiet = set(used)
         # A currency word that no amount took ("złotych") is no colour ("złoty", golden).
         quiet.update(i for i, w in enumerate(words) if w.token.folded in self.currency_words)
@@ -509,7 +557,7 @@ class EntityReader:
         for match in self.things.find(words, quiet):
             kind, value = match.phrase.payload
             if kind == "recipient":
-                recipients.append(value)
+                recipients.append((value, match.end))
             elif kind == "size":
                 literal = all(
                     words[j].token.folded in self.size_forms for j in range(match.start, match.end)
@@ -532,13 +580,20 @@ class EntityReader:
             ):
                 ents.setdefault("size", w.token.folded)
                 used.update((i - 1, i))
+        after: int | None = None
         if recipients:
             # The most specific one: "my son" over "my little"; the first among equals.
-            rid = max(recipients, key=lambda r: _specificity(self.vocabulary, r))
+            rid, after = max(recipients, key=lambda r: _specificity(self.vocabulary, r[0]))
             rdef = self.vocabulary.recipients[rid]
             ents["recipient"] = rid
             if rdef.gender:
                 ents.setdefault("gender", rdef.gender)
+            else:  # "my colleague ... buy her": her gender from the pronoun
+                genders = {
+                    self.vocabulary.recipients[r].gender for r, _end in recipients if r in _PEOPLE
+                } - {None}
+                if len(genders) == 1:
+                    ents.setdefault("gender", genders.pop())
             if rdef.age is not None:
                 ents.setdefault("age", rdef.age)
             if rdef.group and "age" not in ents:
@@ -553,8 +608,27 @@ class EntityReader:
                     found.append(iid)
                 used.update(range(match.start, match.end))
                 interest_used.update(range(match.start, match.end))
-        if found:
+        if found and self._about_likes(words, ents, interest_used, used):
             ents["interest"] = found
+        return after
+
+    def _about_likes(
+        self, words: Sequence[Word], ents: dict[str, Any], interest_used: set[int], used: set[int]
+    ) -> bool:
+        """Whether the interests a sentence names are what someone likes: it says so
+        ("loves", "lubi"), names who or how old, or is little more than the interests
+        ("dinozaury", "lego and space"). "my dog ate my homework" is not."""
+        if "recipient" in ents or "age" in ents or self.likes.find(words):
+            return True
+        rest = [
+            i
+            for i, w in enumerate(words)
+            if i not in interest_used
+            and i not in used
+            and not w.token.is_number
+            and w.token.folded not in self.quiet_words
+        ]
+        return len(rest) <= 1
 
     def _minor(self, value: Decimal) -> int:
         return int((value * self.scale).to_integral_value())
@@ -562,6 +636,8 @@ class EntityReader:
 
 # Recipients that name an age group rather than a person.
 _GROUP_WORDS = frozenset({"child", "baby", "toddler", "boy", "girl", "teen", "adult"})
+# Recipients that say only someone's sex ("for him", "a lady"): any person named wins.
+_PEOPLE = frozenset({"man", "woman"})
 
 
 def _specificity(vocab: Vocabulary, rid: str) -> int:
@@ -570,6 +646,7 @@ def _specificity(vocab: Vocabulary, rid: str) -> int:
         (rdef.gender is not None)
         + (rdef.group is not None)
         + (rid not in ("child", "adult", "teen", "myself"))  # "para mi hijo": the son
+        - (rid in _PEOPLE)  # "my colleague ... buy her a gift": the colleague
     )
 
 

@@ -1,8 +1,9 @@
 """Which flow a sentence asks for, from the flows' examples and keywords.
 
-Each example is a list of words, each a set of keys (its lemma, its Snowball stem, for
-Persian its stems without joined clitics); a word counts once, through whichever key the
-sentence shares, so "hola" read as English still meets the Spanish example. A key's weight
+Each example is a list of words, each a set of keys (its form as written, its lemma, its
+Snowball stem, for Persian its stems without joined clitics); a word counts once, through
+whichever key the sentence shares, so "hola" read as English still meets the Spanish
+example. A key's weight
 is its squared inverse frequency across intents (a word every flow uses says little), and
 the vocabulary's function words weigh no more than a word many intents use. A sentence
 scores against an example by how much of the example it contains and how much of its own
@@ -24,7 +25,10 @@ from functools import lru_cache
 from .lexicon import PhraseIndex, Word, fa_stems, phrase_keys
 from .text import clean, stem_key, tokens
 
-FUNCTION_SHARE = 0.3  # a key in this share of the intents is a function word
+FUNCTION_SHARE = 0.3
+# A content word no example, value or product explains weighs as much as the sentence's
+# average known word: "where is the capital of Australia" is mostly not about an order.
+UNKNOWN_SHARE = 1.0  # a key in this share of the intents is a function word
 
 
 @lru_cache(maxsize=32)
@@ -85,6 +89,10 @@ class IntentIndex:
         groups = []
         for tok, key in zip(toks, lemmas, strict=False):
             group = {key}
+            if tok.folded.isalpha():
+                # As written too: a typo is closer to the word than to its lemma ("buenass"
+                # to "buenas", not "bueno"), and a message read in another language meets it.
+                group.add(tok.folded)
             if persian:
                 # Persian joins "my", plurals and the object marker to words: their stems.
                 group |= {stem for stem in fa_stems(key) if len(stem) > 2}
@@ -140,10 +148,16 @@ class IntentIndex:
         return set(self.weights)
 
     def score(
-        self, words: Sequence[Word], used: set[int], evidence: dict[str, float] | None = None
+        self,
+        words: Sequence[Word],
+        used: set[int],
+        evidence: dict[str, float] | None = None,
+        unknown: int = 0,
     ) -> tuple[list[tuple[str, float]], dict[str, set[str]]]:
         """Intents by score, best first (only those with some match), and for each the
-        languages of its best-matching examples."""
+        languages of its best-matching examples. ``unknown`` counts the sentence's content
+        words no example knows (nor any value, nor the catalog): they are part of what the
+        sentence says that no intent explains ("the capital of Australia")."""
         weights = self.weights
         # Each sentence word: its known keys and its weight (its best known key's); words
         # that are values (amounts, ages, recipients) are left out.
@@ -158,6 +172,8 @@ class IntentIndex:
             for k in keys:
                 word_of.setdefault(k, []).append(n)
         total = sum(word_weight)
+        if word_weight and unknown:
+            total += unknown * UNKNOWN_SHARE * total / len(word_weight)
         mine = word_of.keys()
         candidates: set[int] = set()
         for k in mine:

@@ -45,6 +45,8 @@ _FA_SUFFIXES = (
     "شون",
     "است",
     "ست",
+    # ... and its shortest spoken form, "-e" ("عاشق علومه", loves science; "کتابه").
+    "ه",
 )
 FUZZY_MIN_LENGTH = 4
 FUZZY_SIMILARITY = 0.88
@@ -191,17 +193,27 @@ class Lexicon:
         candidates = self._by_initial.get(word[:1])
         if not candidates:
             return None
-        found = process.extractOne(
+        # The few most similar, then the one fewest edits away: "bratnka" is as similar to
+        # "bratanek" as to "bratanka", which is one letter off.
+        found = process.extract(
             word,
             candidates,
             scorer=JaroWinkler.normalized_similarity,
             score_cutoff=FUZZY_SIMILARITY,
+            limit=4,
         )
-        if found is None:
-            return None
-        best = found[0]
-        limit = max(1, min(len(word), len(best)) // 4)
-        return best if OSA.distance(word, best) <= limit else None
+        # Among as many edits, one of the same length: "neice" is "niece" (two letters
+        # swapped) rather than "nice" (one missing).
+        best: str | None = None
+        rank = (0, 0)
+        for candidate, _score, _index in found:
+            edits = OSA.distance(word, candidate)
+            here = (edits, len(candidate) != len(word))
+            if edits <= max(1, min(len(word), len(candidate)) // 4) and (
+                best is None or here < rank
+            ):
+                best, rank = candidate, here
+        return best
 
     def read(self, text: str, langs: Sequence[str]) -> list[Word]:
         """The words of a message with their keys, reading it as ``langs[0]`` first."""
@@ -234,7 +246,10 @@ class Lexicon:
                         keys.add(extra)
                         break
                 else:
-                    if len(tok.folded) >= FUZZY_MIN_LENGTH and not any(
+                    # Persian words are short and differ by one letter ("باهام", with me;
+                    # "بابام", my dad): only long ones are taken for typos.
+                    shortest = FUZZY_MIN_LENGTH + 2 * (script(tok.text) == "arabic")
+                    if len(tok.folded) >= shortest and not any(
                         known(tok.text, lang) for lang in langs[:1]
                     ):
                         close = self.closest(tok.folded)

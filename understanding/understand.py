@@ -224,13 +224,28 @@ class Understander:
         # evidence for the flows that ask for them instead.
         kept = [i for i in range(len(words)) if i not in found.measure_used]
         used = {j for j, i in enumerate(kept) if i in found.used}
-        ranked, example_langs = self.intents.score([words[i] for i in kept], used, evidence)
+        weights = self.intents.weights
+        unknown = sum(
+            1
+            for i in kept
+            if i not in found.used
+            and not words[i].token.is_number
+            and len(words[i].token.folded) > 2
+            and words[i].token.folded not in self._stops
+            and not (words[i].keys & weights.keys())
+            and not (catalog_words and words[i].keys & catalog_words)
+        )
+        ranked, example_langs = self.intents.score(
+            [words[i] for i in kept], used, evidence, unknown
+        )
         off_topic = dict(ranked).pop(OFF_TOPIC, 0.0)
         ranked = [(i, v) for i, v in ranked if i != OFF_TOPIC]
         ranked = self._filters_not_wishes(ranked, evidence, ents, words, catalog_words)
         chosen, confidence = self._decide(
             ranked, ents, words, catalog_words, off_topic, named_bonus
         )
+        if confidence < 0:  # small talk: no flow to start, and none to offer
+            ranked, confidence = [], -confidence
         if (
             language is None
             and chosen is not None
@@ -314,7 +329,8 @@ class Understander:
         off_topic: float = 0.0,
         named_bonus: dict[str, float] | None = None,
     ) -> tuple[str | None, float]:
-        """The intent to start and its score, or (None, best score) when none is sure.
+        """The intent to start and its score, or (None, best score) when none is sure, or
+        (None, -best score) for small talk.
 
         Small talk ("who won the match yesterday", "are you a real person lol") that matches
         the off-topic sentences about as well as the best flow does, or better, starts
@@ -326,7 +342,7 @@ class Understander:
             top, score = ranked[0]
             own = score - (named_bonus or {}).get(top, 0.0)
             if off_topic + MARGIN > (own if off_topic >= self.start_threshold else score):
-                return None, score
+                return None, -score  # small talk: nothing to offer either
         sure = [(i, v) for i, v in ranked if v >= self.start_threshold]
         strong = [(i, v) for i, v in sure if i not in self.weak_intents]
         if strong and len(strong) < len(sure):
@@ -349,6 +365,10 @@ class Understander:
                 ranked = ranked[1:]
                 best, score = ranked[0] if ranked else (None, 0.0)
                 runner = ranked[1][1] if len(ranked) > 1 else 0.0
+                if score < self.start_threshold + MARGIN:
+                    # The words it asked about are still unexplained: "where is the Eiffel
+                    # tower" is no order question either, unless an order flow is clear.
+                    best = None
             if (
                 best is not None
                 and score >= self.start_threshold

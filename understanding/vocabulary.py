@@ -142,8 +142,10 @@ class VocabularyFile(_Strict):
     ignore: Words = Field(default_factory=dict)
     # Words that say nothing about what a sentence asks for ("my", "the", "dla").
     function_words: Words = Field(default_factory=dict)
+    # Words that say someone likes something ("loves", "lubi", "le encanta", "увлекается").
+    interest_cues: Words = Field(default_factory=dict)
 
-    _ignore = field_validator("ignore", "function_words", mode="before")(
+    _ignore = field_validator("ignore", "function_words", "interest_cues", mode="before")(
         classmethod(lambda cls, v: _words(v))
     )
 
@@ -183,6 +185,7 @@ class Vocabulary:
     yes_no: dict[str, Words] = field(default_factory=dict)
     ignore: Words = field(default_factory=dict)
     function_words: Words = field(default_factory=dict)
+    interest_cues: Words = field(default_factory=dict)
 
     def add(self, file: VocabularyFile) -> None:
         for rid, rdef in file.recipients.items():
@@ -217,6 +220,7 @@ class Vocabulary:
             _merge_words(self.yes_no.setdefault(answer, {}), words)
         _merge_words(self.ignore, file.ignore)
         _merge_words(self.function_words, file.function_words)
+        _merge_words(self.interest_cues, file.interest_cues)
 
 
 def parse_vocabulary(data: Any) -> VocabularyFile:

@@ -24,11 +24,13 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
 from bot.service import ChatService, Pushed, UnknownConversation
+from bot.storage import StaleSessionError, StoredSession
 from flows import (
     ActionRegistry,
     Project,
@@ -36,12 +38,12 @@ from flows import (
     SessionState,
     StartInput,
     TextReply,
+    arun_turn,
     end_handoff,
-    run_turn,
 )
 from flows.engine import Engine
 
-from ..committer import InTransaction
+from ..committer import CommitterWork
 from ..logsafe import conversation_ref
 from . import queue
 from .config import HandoffConfig
@@ -84,6 +86,14 @@ class ContextProvider(Protocol):
 @dataclass
 class _Failed:
     error: HandoffError
+
+
+class _Stale:
+    """The session moved on between a job's load and its commit: nothing was written."""
+
+
+_STALE = _Stale()
+_RETURN_ATTEMPTS = 5
 
 
 class HandoffDesk:
@@ -341,46 +351,74 @@ class HandoffDesk:
 
     async def return_to_bot(self, ticket_id: int, agent: str, flow: str | None = None) -> None:
         """Give the conversation back to the bot, optionally starting ``flow`` at once (its
-        first replies are pushed to the shopper). :class:`UnknownFlow` for a bad name."""
+        first replies are pushed to the shopper). :class:`UnknownFlow` for a bad name.
+
+        Like a shopper's turn: load (a short job), think (the flow and its actions, which
+        may do slow I/O, with no transaction open), commit (a second short job, guarded by
+        the session's version: a turn of the shopper's committed meanwhile means think again).
+        """
         if flow is not None and flow not in self.project.flows:
             raise UnknownFlow(flow, list(self.project.flows))
-
-        def job(conn: Connection) -> tuple[TicketSummary, Pushed | None] | _Failed:
+        for _attempt in range(_RETURN_ATTEMPTS):
+            t, stored = await self._run(partial(self._load_return, ticket_id, agent))
+            state, version = self.service.conversations.resume(stored, t.conversation_id)
+            end_handoff(state, bot_resumes=True)
             now = self.now()
-            t = self._close(conn, ticket_id, agent, "returned", now)
-            if isinstance(t, _Failed):
-                return t
-            replies = self._resume_bot(conn, t, flow, now)
-            self.hook._keep_replies(conn, t.conversation_id, replies, t.id, now, flow)
-            pushed = None
-            if replies:
-                try:
-                    pushed = self.service.queue_push(conn, t.conversation_id, replies)
-                except UnknownConversation:
-                    log.info("%s: conversation unknown; the bot's reply is not sent", ticket_id)
-            return self._changed(conn, ticket_id), pushed
+            replies: list[Reply] = [TextReply(self.hook.system("handoff_returned", state.locale))]
+            if flow is not None:
+                work = CommitterWork(self.service.db, asyncio.get_running_loop())
+                more, _effects = await arun_turn(
+                    self.engine, self.actions, state, StartInput(flow=flow), now, db=work
+                )
+                replies += more
+            commit = partial(self._commit_return, ticket_id, agent, flow, state, version, replies)
+            try:
+                done = await self._run(commit)
+            except StaleSessionError:  # another process's turn won the race in the write
+                continue
+            if isinstance(done, _Stale):  # the shopper's turn committed meanwhile
+                continue
+            if done is not None:
+                await self.service.deliver(done)
+            return
+        raise HandoffError(f"ticket {ticket_id}: the conversation kept changing; try again")
 
-        t, pushed = await self._run(job)
-        if pushed is not None:
-            await self.service.deliver(pushed)
+    def _load_return(
+        self, ticket_id: int, agent: str, conn: Connection
+    ) -> tuple[TicketSummary, StoredSession | None] | _Failed:
+        t = self._held(conn, ticket_id, agent, anyone_if_waiting=True)
+        if isinstance(t, _Failed):
+            return t
+        return t, self.service.conversations.store.load_in(conn, t.conversation_id)
 
-    def _resume_bot(
-        self, conn: Connection, t: TicketSummary, flow: str | None, now: datetime
-    ) -> list[Reply]:
+    def _commit_return(
+        self,
+        ticket_id: int,
+        agent: str,
+        flow: str | None,
+        state: SessionState,
+        version: int | None,
+        replies: list[Reply],
+        conn: Connection,
+    ) -> Pushed | None | _Stale | _Failed:
         store = self.service.conversations.store
-        stored = store.load_in(conn, t.conversation_id)
-        state, version = self.service.conversations.resume(stored, t.conversation_id)
-        end_handoff(state, bot_resumes=True)
-        locale = state.locale
-        replies: list[Reply] = [TextReply(self.hook.system("handoff_returned", locale))]
-        if flow is not None:
-            # Already in a database job: the flow's actions write in its transaction.
-            more, _effects = run_turn(
-                self.engine, self.actions, state, StartInput(flow=flow), now, db=InTransaction(conn)
-            )
-            replies += more
+        stored = store.load_in(conn, state.conversation_id)
+        if (stored.version if stored is not None else None) != version:
+            return _STALE
+        now = self.now()
+        t = self._close(conn, ticket_id, agent, "returned", now)
+        if isinstance(t, _Failed):
+            return t
         store.write_in(conn, t.conversation_id, state.to_json(), version)
-        return replies
+        self.hook._keep_replies(conn, t.conversation_id, replies, t.id, now, flow)
+        pushed = None
+        if replies:
+            try:
+                pushed = self.service.queue_push(conn, t.conversation_id, replies)
+            except UnknownConversation:
+                log.info("%s: conversation unknown; the bot's reply is not sent", ticket_id)
+        self._changed(conn, ticket_id)
+        return pushed
 
     def _clear_handoff(self, conn: Connection, conversation_id: str) -> None:
         store = self.service.conversations.store

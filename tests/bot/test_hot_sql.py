@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from adapters.base import MessageInbound, OutboundCall
 from bot.committer import Committer
-from bot.contacts import Contacts
+from bot.contacts import Contacts, Seen
 from bot.handoff import queue
 from bot.inbox import Journal, SendOutcome, inbox_table, outbox_table
 from bot.storage import SessionStore, StorageError
@@ -208,21 +208,27 @@ def test_a_turn_reads_its_conversations_pending_events_then_claims_each_once(
         assert [e.id for e in journal.pending_of(conn, b1)] == [b1.id]
 
 
-def test_a_turns_load_reads_pending_events_and_the_session_together(store: SessionStore) -> None:
+def test_a_turns_load_reads_pending_events_session_and_contact_together(
+    store: SessionStore,
+) -> None:
     journal = Journal(store)
+    contacts = Contacts(store)
     answerable = frozenset({"message"})
     with store.transaction() as conn:
         first = journal.accept(conn, [message(1), message(2)], answerable=answerable)
         other = journal.accept(conn, [message(3, cid="telegram:8")], answerable=answerable)
-        assert journal.pending_with_session(conn, first[0])[1] is None  # a new conversation
+        new = journal.turn_reads(conn, first[0])
+        assert (new.session, new.contact) == (None, None)  # a new conversation
         store.write_in(conn, "telegram:7", '{"step": "age"}', None)
         store.write_in(conn, "telegram:8", '{"step": "name"}', None)
         store.write_in(conn, "telegram:7", '{"step": "done"}', 1)
+        contacts.seen(conn, message(1), T0)
 
     with store.transaction() as conn:
-        pending, session = journal.pending_with_session(conn, first[1])
-        assert [e.id for e in pending] == [first[0].id, first[1].id]
-        assert pending[0].inbound == message(1)
+        reads = journal.turn_reads(conn, first[1])
+        assert [e.id for e in reads.events] == [first[0].id, first[1].id]
+        assert reads.events[0].inbound == message(1)
+        session = reads.session
         assert session is not None
         assert (session.conversation_id, session.data, session.version) == (
             "telegram:7",
@@ -231,4 +237,28 @@ def test_a_turns_load_reads_pending_events_and_the_session_together(store: Sessi
         )
         assert session.updated_at.utcoffset() == timedelta(0)
         assert session == store.load_in(conn, "telegram:7")
-        assert [e.id for e in journal.pending_with_session(conn, other[0])[0]] == [other[0].id]
+        assert reads.contact == Seen("7", False, T0)
+        assert [e.id for e in journal.turn_reads(conn, other[0]).events] == [other[0].id]
+        assert journal.turn_reads(conn, other[0]).contact is None
+
+
+def test_a_contact_the_load_read_as_current_is_not_written_again(store: SessionStore) -> None:
+    contacts = Contacts(store)
+    with store.transaction() as conn:
+        contacts.seen(conn, message(1), T0)
+    fresh = Seen("7", False, T0)
+    later = T0 + timedelta(seconds=30)
+    assert fresh.current(message(2), later)
+    assert not fresh.current(message(2), T0 + timedelta(minutes=5))  # the window moves on
+    assert not Seen("7", True, T0).current(message(2), later)  # blocked: she wrote again
+    assert not Seen("6", False, T0).current(message(2), later)  # a new recipient
+
+    with store.transaction() as conn:
+        contacts.set_unreachable(conn, "telegram:7")
+        # Read as current by a load before it was marked: this turn leaves the row alone...
+        contacts.seen(conn, message(2), later, read=fresh)
+    assert contacts.get("telegram:7").unreachable  # type: ignore[union-attr]
+    with store.transaction() as conn:
+        # ...and one that read it as it is makes the shopper reachable again.
+        contacts.seen(conn, message(3), later, read=Seen("7", True, T0))
+    assert not contacts.get("telegram:7").unreachable  # type: ignore[union-attr]

@@ -1,7 +1,7 @@
 """The understanding's accuracy on the evaluation sentences must not drop below its floors.
 
 The floors are set a little under what ``python bench/understanding.py --set all`` measured
-(dev 91.0%, held-out 98.9%, fresh 92.8%, paraphrase 84.4% of sentences with flow and every
+(dev 91.0%, held-out 98.9%, fresh 92.8%, paraphrase 87.4% of sentences with flow and every
 value right; language 98-100%). The held-out sentences are never tuned against; the fresh
 ones, written later, guided only general fixes; the paraphrase ones were written before
 the intent tuning they measure and never tuned against: see their files. Dev also holds
@@ -26,10 +26,11 @@ FLOORS = {
     "dev": {"all": 0.87, "flow": 0.92, "language": 0.97, "slots": 0.6},  # see below
     "heldout": {"all": 0.95, "flow": 0.95, "language": 0.97, "slots": 0.85},
     "fresh": {"all": 0.88, "flow": 0.92, "language": 0.96, "slots": 0.75},
-    "paraphrase": {"all": 0.80, "flow": 0.86, "language": 0.95, "slots": 0.45},
-    # Values in sentences (slots.yaml, 121 written for the entity rules: 98.3% all, every
-    # kind of value 100%; language 95.9%, as one- and two-word answers are hard to place).
-    "slots": {"all": 0.93, "flow": 0.93, "language": 0.93, "slots": 0.9},
+    "paraphrase": {"all": 0.83, "flow": 0.9, "language": 0.95, "slots": 0.45},
+    # Values in sentences (slots.yaml, 175 written for the entity rules: 93.1% all, flow
+    # 96.6%, every kind of value 96% or more; language ~95%, as one- and two-word answers
+    # like "talla M" are hard to place).
+    "slots": {"all": 0.88, "flow": 0.92, "language": 0.9, "slots": 0.9},
 }
 
 

@@ -277,3 +277,39 @@ def test_phones_without_a_country_code_are_the_shops_country_or_the_languages(
     reader, text, locale, phone
 ):
     assert heard(reader, text, locale)["phone"] == phone
+
+
+def test_an_interest_counts_where_someone_likes_it_not_in_passing(reader):
+    assert "interest" not in heard(reader, "we watched a film about a dinosaur yesterday lol")
+    assert heard(reader, "she is crazy about dinosaurs")["interest"] == ["dinosaurs"]
+    assert heard(reader, "dinozaury", "pl")["interest"] == ["dinosaurs"]
+    assert heard(reader, "для внука, динозавры", "ru")["interest"] == ["dinosaurs"]
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "recipient"),
+    [
+        ("somthing for my neice", "en", "niece"),
+        ("prezent dla bratnka", "pl", "nephew"),
+        ("un regalo para mi sobrnio", "es", "nephew"),
+    ],
+)
+def test_a_recipient_with_a_typo_is_the_closest_word(reader, text, locale, recipient):
+    assert heard(reader, text, locale)["recipient"] == recipient
+
+
+def test_a_bare_number_after_a_child_is_the_age_and_a_comma_ends_a_range(reader):
+    got = heard(reader, "teen girl, 14, budget 90")
+    assert (got["age"], got["age_group"], got["money"]) == (14, "teen", 9000)
+    assert heard(reader, "dla syna 7", "pl")["age"] == 7
+    got = heard(reader, "granddaughter, she'll be 3, max 70 zł")
+    assert (got["age"], got["money"], got.get("money_min")) == (3, 7000, None)
+
+
+def test_a_person_named_wins_over_a_pronoun_which_still_gives_the_gender(reader):
+    got = heard(reader, "my colleague is leaving, we want to buy her a gift")
+    assert (got["recipient"], got["gender"]) == ("colleague", "female")
+
+
+def test_unos_is_about_not_one(reader):
+    assert heard(reader, "unos cincuenta zlotys", "es")["money"] == 5000

@@ -29,11 +29,18 @@ def intent(shop, text: str, locale: str = "en") -> str | None:
         "who won the tennis final last night",
         "tell me a joke about cats",
         "kto wygrał wczoraj finał tenisa",
-        "are you a robot?",
+        "are you a real human or a bot",
     ],
 )
-def test_small_talk_starts_no_flow(shop, text):
-    assert intent(shop, text) is None
+def test_small_talk_starts_no_flow_and_offers_none(shop, text):
+    found = shop.understander.understand(text, "en", catalog=shop.catalog_vocabulary)
+    assert found.intent is None
+    assert found.clarify == ()  # no "did you mean: search or tracking?" for small talk
+
+
+def test_a_question_about_something_the_shop_does_not_sell_starts_nothing(shop):
+    # "where is" is how order questions start, but the Eiffel tower is no order.
+    assert intent(shop, "where is the eiffel tower") is None
 
 
 @pytest.mark.parametrize(
