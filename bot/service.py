@@ -430,7 +430,13 @@ class ChatService:
         cid = inbound.conversation_id
         work = TurnWork(partial(self.db.run, key=cid), asyncio.get_running_loop(), item.id)
         replies, effects = await arun_turn(
-            convos.engine, convos.actions, loaded.state, event, loaded.now, db=work
+            convos.engine,
+            convos.actions,
+            loaded.state,
+            event,
+            loaded.now,
+            db=work,
+            waiting=self.dispatcher.stepped_out,  # an action's wait holds no slot
         )
         return replies, effects, work.recorded
 

@@ -370,3 +370,44 @@ def test_a_conversation_returned_to_a_slow_flow_holds_up_no_other_chat(tmp_path)
         assert chats.texts[501][-1] == "Done waiting."
 
     asyncio.run(scenario())
+
+
+def test_shoppers_waiting_on_slow_actions_hold_no_turn_slot(tmp_path):
+    """Two shoppers' actions wait on a stuck API while the service runs one turn at a time
+    (max_concurrency 1): a third shopper's "hi" is still answered meanwhile."""
+    chats = Chats()
+    app = create_app(
+        project(tmp_path),
+        settings(f"sqlite:///{tmp_path}/t.db").model_copy(update={"max_concurrency": 1}),
+        transport=httpx.MockTransport(chats.handler),
+        typing_delay=60,
+    )
+    waiting, release = threading.Semaphore(0), threading.Event()
+
+    def wait(ctx: ActionContext) -> str:
+        waiting.release()
+        release.wait(30)
+        return "ok"
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.conversations.actions.register("shop.wait", wait, replace=True)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop") as http:
+                try:
+                    assert await post(http, 1, 601, "slow") == 200
+                    assert await post(http, 2, 602, "slow") == 200
+                    for _ in range(2):
+                        assert await asyncio.to_thread(waiting.acquire, True, 20)
+                    assert await post(http, 3, 603, "hi") == 200
+                    said = await asyncio.wait_for(chats.reply_to(603), 20)
+                    assert said == "Hello, turn 0."
+                    assert 601 not in chats.texts and 602 not in chats.texts
+                finally:
+                    release.set()
+                await service.drain()
+        assert chats.texts[601] == ["Done waiting."]
+        assert chats.texts[602] == ["Done waiting."]
+
+    asyncio.run(scenario())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from understanding import IntentIndex, Understander, builtin_vocabulary, parse_vocabulary
 from understanding.vocabulary import VocabularyError
@@ -313,3 +315,24 @@ def test_a_person_named_wins_over_a_pronoun_which_still_gives_the_gender(reader)
 
 def test_unos_is_about_not_one(reader):
     assert heard(reader, "unos cincuenta zlotys", "es")["money"] == 5000
+
+
+_PIECES = [
+    "zł", "1 000", "100-", "-100", "۱۲۰٫۵", "٣", "½", "²", "k", "тыс", "do", "до", "تا", "بین",
+    "between", "and", "years", "lat", "ماهه", "meses", "dla wnuczka", "para mí", "😀", "\u200c",
+    "00000000000000000000000", "#", "@", ".", ",", "x3", "size", "talla", "max", "tops",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=6)), max_size=12),
+    st.sampled_from(LOCALES),
+)
+def test_any_text_is_read_without_error_and_amounts_and_ages_are_whole_numbers(
+    reader, pieces, locale
+):
+    got = heard(reader, " ".join(pieces), locale)
+    for kind in ("money", "money_min", "age", "quantity"):
+        assert kind not in got or isinstance(got[kind], int)
+    assert "age" not in got or 0 <= got["age"] <= 120
