@@ -47,7 +47,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--set",
-        choices=["dev", "heldout", "fresh", "paraphrase", "slots", "blind", "both", "all"],
+        choices=[
+            "dev",
+            "heldout",
+            "fresh",
+            "paraphrase",
+            "slots",
+            "slots_heldout",
+            "blind",
+            "both",
+            "all",
+        ],
         default="both",
     )
     ap.add_argument("--failures", action="store_true", help="list the sentences it gets wrong")

@@ -3,14 +3,21 @@
 Each conversation with work gets a FIFO queue and one task that empties it; the task ends and
 the queue is dropped as soon as the conversation goes quiet, so memory follows the number of
 busy conversations, not of all conversations ever seen.
+
+At most ``max_concurrency`` events are handled at once. An event whose handler waits on
+something slow (a project action calling an HTTP API, Stripe) steps out of its slot while it
+waits (:meth:`Dispatcher.stepped_out`), so a few slow shoppers can never hold every slot while
+the others' quick turns queue behind them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
 from .logsafe import conversation_ref
@@ -29,6 +36,32 @@ class _DrainMark:
 
     def __init__(self) -> None:
         self.reached: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+
+class _Slot:
+    """One event's hold on a dispatcher slot; knows whether it holds it, so a slot is given
+    back exactly once however the event ends (cancelled while stepping back in, too)."""
+
+    __slots__ = ("held", "slots")
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self.slots = slots
+        self.held = False
+
+    async def take(self) -> None:
+        await self.slots.acquire()
+        self.held = True
+
+    def give(self) -> None:
+        if self.held:
+            self.held = False
+            self.slots.release()
+
+
+# The slot the event handled by the current task holds (None outside a handler).
+_current_slot: contextvars.ContextVar[_Slot | None] = contextvars.ContextVar(
+    "shopchat_dispatcher_slot", default=None
+)
 
 
 class _Conversation(Generic[T]):
@@ -102,8 +135,14 @@ class Dispatcher(Generic[T]):
                     continue
                 # A slot per event, not per conversation, so one chatty shopper can't hold a
                 # slot while others wait.
-                async with self._slots:
+                slot = _Slot(self._slots)
+                await slot.take()
+                token = _current_slot.set(slot)
+                try:
                     await self._handle(conversation_id, entry)
+                finally:
+                    _current_slot.reset(token)
+                    slot.give()
         finally:
             # No await between the empty check and this: a submit can't slip in unseen.
             del self._conversations[conversation_id]
@@ -111,6 +150,22 @@ class Dispatcher(Generic[T]):
             for entry in queue:
                 if isinstance(entry, _DrainMark):
                     entry.reached.cancel()
+
+    @staticmethod
+    @asynccontextmanager
+    async def stepped_out() -> AsyncIterator[None]:
+        """Inside a handler: give the event's slot to another event while the body waits on
+        slow I/O, and take one again after (the conversation's own order is unaffected: its
+        next event waits for this one all the same). Outside a handler it does nothing."""
+        slot = _current_slot.get()
+        if slot is None or not slot.held:
+            yield
+            return
+        slot.give()
+        try:
+            yield
+        finally:
+            await slot.take()
 
     async def _handle(self, conversation_id: str, item: T) -> None:
         try:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -106,12 +107,15 @@ async def arun_turn(
     *,
     db: UnitOfWork | None = None,
     offload: bool = True,
+    waiting: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
 ) -> tuple[list[Reply], list[Any]]:
     """Advance one shopper event through to the next question, running its actions.
 
     Returns the replies and the effects: the engine's (a hand-off) followed by those the
     actions asked for (``ActionContext.effects``). ``db`` is what actions write with;
     ``offload=False`` runs plain actions inline (for callers already off the event loop).
+    ``waiting()`` is entered around each action the turn awaits (the chat service steps out
+    of its dispatcher slot there: an action may wait seconds on an API).
     """
     asked: list[Any] = []  # the actions' effects
     flow = turn_flow(engine, state, event, now)
@@ -124,13 +128,15 @@ async def arun_turn(
             else:
                 ctx = _context(engine, state, now, db, asked)
                 try:
-                    if spec.is_async:
-                        value = await spec.func(ctx, **call.args)
-                    elif offload:
-                        loop = asyncio.get_running_loop()
-                        value = await loop.run_in_executor(
-                            _threads(), partial(spec.func, ctx, **call.args)
-                        )
+                    if spec.is_async or offload:
+                        async with waiting() if waiting is not None else nullcontext():
+                            if spec.is_async:
+                                value = await spec.func(ctx, **call.args)
+                            else:
+                                loop = asyncio.get_running_loop()
+                                value = await loop.run_in_executor(
+                                    _threads(), partial(spec.func, ctx, **call.args)
+                                )
                     else:
                         value = spec.func(ctx, **call.args)
                     result = ActionResult(ok=True, value=value)

@@ -205,8 +205,8 @@ class EntityReader:
     ) -> None:
         """A bare number right after a child ("teen girl, 14", "dla syna 7", "adolescente de
         13") is the child's age."""
-        if ents.get("age_group") not in ("child", "teen"):
-            return
+        if ents.get("age_group") == "adult":
+            return  # "for my dad, 60": no bare number is an adult's age
         for n in numbers:
             span = set(range(n.first, n.last + 1))
             if (
@@ -474,7 +474,7 @@ class EntityReader:
                 kind is None
                 and cue in ("max", "min", "around", "between")
                 and (not n.words or n.value >= 20)
-                and self._age_bound(words, n)
+                and self._age_bound(words, n, cue)
             ):
                 k += 1  # "for kids under 12": an age, no price
                 continue
@@ -525,8 +525,9 @@ class EntityReader:
                 ents.setdefault("quantity", int(m2.group(1) or m2.group(2)))
                 used.add(i)
 
-    def _age_bound(self, words: Sequence[Word], number: Number) -> bool:
-        """ "toys for kids under 12", "dla dzieci do 10": a bound on an age, not a price."""
+    def _age_bound(self, words: Sequence[Word], number: Number, cue: str | None) -> bool:
+        """ "toys for kids under 12", "dla dzieci do 10": a bound on an age, not a price;
+        "mi hermanita de 9": an age."""
         if number.value > 18 or number.value != number.value.to_integral_value():
             return False
         span = self._cue_span(words, number.first)
@@ -535,7 +536,10 @@ class EntityReader:
             return False
         for match in self.things.find(words[at : at + 1]):
             kind, rid = match.phrase.payload
-            if kind == "recipient" and rid in _GROUP_WORDS:
+            if kind == "recipient" and (
+                rid in _GROUP_WORDS
+                or (cue == "between" and self.vocabulary.recipients[rid].group != "adult")
+            ):
                 return True
         return False
 

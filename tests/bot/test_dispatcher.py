@@ -194,3 +194,51 @@ def test_max_concurrency_must_allow_one_handler() -> None:
 
     with pytest.raises(ValueError, match="at least 1"):
         Dispatcher(handler, max_concurrency=0)
+
+
+async def test_an_event_stepped_out_for_slow_io_gives_its_slot_back_once() -> None:
+    """One slot: an event waiting on I/O lets another conversation's event run, takes a slot
+    again before going on, and the slot count is whole afterwards."""
+    inside: set[str] = set()
+    most_inside = 0
+    io_done = asyncio.Event()
+    order: list[str] = []
+
+    async def handler(conversation_id: str, item: str) -> None:
+        nonlocal most_inside
+        inside.add(conversation_id)
+        most_inside = max(most_inside, len(inside))
+        if item == "slow":
+            inside.discard(conversation_id)
+            async with Dispatcher.stepped_out():
+                await io_done.wait()
+            inside.add(conversation_id)
+            most_inside = max(most_inside, len(inside))
+        await settle()  # room for another event to run alongside, if a slot let it
+        order.append(f"{conversation_id}:{item}")
+        inside.discard(conversation_id)
+
+    dispatcher: Dispatcher[str] = Dispatcher(handler, max_concurrency=1)
+    await dispatcher.submit("a", "slow")
+    await settle()
+    await dispatcher.submit("b", "quick")
+    await asyncio.wait_for(_until(lambda: "b:quick" in order), DEADLOCK_GUARD_S)
+    io_done.set()
+    await asyncio.wait_for(dispatcher.drain(), DEADLOCK_GUARD_S)
+    assert order == ["b:quick", "a:slow"]
+    assert most_inside == 1  # outside stepped_out, never two events at once
+    # The slot came back exactly once: one event at a time again, no more.
+    for n in range(3):
+        await dispatcher.submit(f"c{n}", "quick")
+    await asyncio.wait_for(dispatcher.drain(), DEADLOCK_GUARD_S)
+    assert most_inside == 1
+
+
+async def _until(condition) -> None:  # type: ignore[no-untyped-def]
+    while not condition():
+        await asyncio.sleep(0)
+
+
+async def test_stepping_out_outside_a_handler_does_nothing() -> None:
+    async with Dispatcher.stepped_out():
+        pass

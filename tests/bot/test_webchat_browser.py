@@ -98,7 +98,14 @@ def assert_tappable(page, card, width: int, height: int) -> None:
     assert box["width"] >= 150 and box["x"] + 20 < width, box
     image = card.locator("img")
     expect(image).to_be_visible()
-    assert image.evaluate("i => i.complete && i.naturalWidth > 0"), "a broken product image"
+    # Under load the picture may still be on its way: wait for it to load or fail, then judge.
+    loaded = image.evaluate(
+        """i => i.complete ? i.naturalWidth > 0 : new Promise(done => {
+            i.addEventListener('load', () => done(i.naturalWidth > 0), {once: true});
+            i.addEventListener('error', () => done(false), {once: true});
+        })"""
+    )
+    assert loaded, "a broken product image"
     button = card.locator("button")
     expect(button).to_be_visible()
     expect(button).to_be_enabled()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from understanding import IntentIndex, Understander, builtin_vocabulary, parse_vocabulary
 from understanding.vocabulary import VocabularyError
@@ -313,3 +315,46 @@ def test_a_person_named_wins_over_a_pronoun_which_still_gives_the_gender(reader)
 
 def test_unos_is_about_not_one(reader):
     assert heard(reader, "unos cincuenta zlotys", "es")["money"] == 5000
+
+
+_PIECES = [
+    "zł", "1 000", "100-", "-100", "۱۲۰٫۵", "٣", "½", "²", "k", "тыс", "do", "до", "تا", "بین",
+    "between", "and", "years", "lat", "ماهه", "meses", "dla wnuczka", "para mí", "😀", "\u200c",
+    "00000000000000000000000", "#", "@", ".", ",", "x3", "size", "talla", "max", "tops",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=6)), max_size=12),
+    st.sampled_from(LOCALES),
+)
+def test_any_text_is_read_without_error_and_amounts_and_ages_are_whole_numbers(
+    reader, pieces, locale
+):
+    got = heard(reader, " ".join(pieces), locale)
+    for kind in ("money", "money_min", "age", "quantity"):
+        assert kind not in got or isinstance(got[kind], int)
+    assert "age" not in got or 0 <= got["age"] <= 120
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "recipient", "age"),
+    [
+        ("algo para mi hermanita de 9", "es", "sister", 9),
+        ("para mi hijastra de 6 años", "es", "stepchild", 6),
+        ("для падчерицы, 8", "ru", "stepchild", 8),
+        ("for my lil bro, 11", "en", "brother", 11),
+    ],
+)
+def test_de_and_a_bare_number_after_a_young_recipient_are_an_age_not_a_price(
+    reader, text, locale, recipient, age
+):
+    got = heard(reader, text, locale)
+    assert (got["recipient"], got["age"]) == (recipient, age)
+    assert "money" not in got
+
+
+def test_two_grandparents_named_together_are_the_grandparents(reader):
+    assert heard(reader, "for grandma and grandpa")["recipient"] == "grandparents"
+    assert heard(reader, "dla babci i dziadka", "pl")["recipient"] == "grandparents"
