@@ -43,8 +43,9 @@ from flows import (
 )
 from flows.engine import Engine
 
-from ..committer import CommitterWork
+from .. import turnwork
 from ..logsafe import conversation_ref
+from ..turnwork import TurnWork
 from . import queue
 from .config import HandoffConfig
 from .errors import (
@@ -366,7 +367,10 @@ class HandoffDesk:
             now = self.now()
             replies: list[Reply] = [TextReply(self.hook.system("handoff_returned", state.locale))]
             if flow is not None:
-                work = CommitterWork(self.service.db, asyncio.get_running_loop())
+                # Its actions' jobs are applied once however often this is thought again
+                # (bot/turnwork.py), under the ticket's id (negative: no inbox id is).
+                run = partial(self.service.db.run, key=t.conversation_id)
+                work = TurnWork(run, asyncio.get_running_loop(), -ticket_id)
                 more, _effects = await arun_turn(
                     self.engine, self.actions, state, StartInput(flow=flow), now, db=work
                 )
@@ -410,6 +414,8 @@ class HandoffDesk:
         if isinstance(t, _Failed):
             return t
         store.write_in(conn, t.conversation_id, state.to_json(), version)
+        if flow is not None:
+            turnwork.forget(conn, -ticket_id)
         self.hook._keep_replies(conn, t.conversation_id, replies, t.id, now, flow)
         pushed = None
         if replies:
