@@ -357,6 +357,8 @@ class HandoffDesk:
         Like a shopper's turn: load (a short job), think (the flow and its actions, which
         may do slow I/O, with no transaction open), commit (a second short job, guarded by
         the session's version: a turn of the shopper's committed meanwhile means think again).
+        Thinking again runs the flow's opening actions again: unlike a shopper's turn
+        (bot/turnwork.py) there is no inbox event to record their writes under.
         """
         if flow is not None and flow not in self.project.flows:
             raise UnknownFlow(flow, list(self.project.flows))
