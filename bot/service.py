@@ -18,8 +18,10 @@
 Everything acknowledged is processed once, even across a crash: an inbox entry is claimed
 (pending -> done) in the same transaction as the session it produced and the replies it
 queued, and a worker that finds it already claimed writes nothing. What actions write (a
-cart line, an order) commits in jobs of their own during *think*: a crash between one and
-the turn's commit runs the turn again on restart. All database work goes through
+cart line, an order) commits in jobs of their own during *think*, each recorded under the
+event (bot/turnwork.py): a crash between one and the turn's commit runs the turn again on
+restart, and the jobs already done return their recorded results instead of writing again.
+All database work goes through
 group-committing threads (bot/committer.py): one on SQLite, several on PostgreSQL, each
 conversation's jobs always on the same one (bot/lanes.py).
 """
@@ -50,7 +52,8 @@ from adapters.base import (
 from flows import SessionState, arun_turn
 from flows.replies import Reply
 
-from .committer import Committer, CommitterWork
+from . import turnwork
+from .committer import Committer
 from .contacts import Contacts, PayloadTokens, Seen
 from .conversations import Conversations
 from .dispatcher import Dispatcher
@@ -60,6 +63,7 @@ from .lanes import Lanes
 from .logsafe import conversation_ref
 from .storage import StaleSessionError, StoredSession
 from .turnhook import TurnHook, TurnHookBase
+from .turnwork import TurnWork
 
 log = logging.getLogger("shopchat.service")
 
@@ -167,7 +171,6 @@ class ChatService:
         # Accepted events waiting out the reordering window before they are dispatched.
         self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
         self.db = Lanes(conversations.store, lanes=database_threads)
-        self._work: CommitterWork | None = None  # what actions write with (made on the loop)
         # Conversations with replies that could not be sent yet: their next replies wait.
         self._backlog: set[str] = set()
         self._typing: set[asyncio.Task[SendResult]] = set()  # keeps typing sends alive
@@ -303,13 +306,13 @@ class ChatService:
                 if isinstance(loaded, Done):
                     return loaded.queued
                 try:
-                    replies, effects = await self._think(item, loaded)
+                    replies, effects, wrote = await self._think(item, loaded)
                 except Exception as exc:  # a bug in an action or the engine: record, move on
                     await self._failed(item, exc)
                     return []
                 try:
                     return await self.db.run(
-                        partial(self._commit, item, loaded, replies, effects), key=cid
+                        partial(self._commit, item, loaded, replies, effects, wrote), key=cid
                     )
                 except StaleSessionError:
                     log.info("inbox %s: the session moved on meanwhile; thinking again", item.id)
@@ -342,10 +345,12 @@ class ChatService:
     async def _failed(self, item: InboxEntry, exc: BaseException) -> None:
         log.error("inbox %s failed: %s: %s", item.id, type(exc).__name__, exc, exc_info=exc)
         message = f"{type(exc).__name__}: {exc}"
-        await self.db.run(
-            lambda conn: self.journal.fail(conn, item.id, message),
-            key=item.inbound.conversation_id,
-        )
+
+        def job(conn: Connection) -> None:
+            self.journal.fail(conn, item.id, message)
+            turnwork.forget(conn, item.id)
+
+        await self.db.run(job, key=item.inbound.conversation_id)
 
     # load: one short database job
     def _load(
@@ -406,7 +411,8 @@ class ChatService:
         return self.journal.queue(conn, link.name, _owned(calls, inbound))
 
     # think: on the event loop, no transaction
-    async def _think(self, item: InboxEntry, loaded: Loaded) -> tuple[list[Reply], list[Any]]:
+    async def _think(self, item: InboxEntry, loaded: Loaded) -> tuple[list[Reply], list[Any], bool]:
+        """The turn's replies and effects, and whether its actions wrote (bot/turnwork.py)."""
         inbound = item.inbound
         assert isinstance(inbound, MessageInbound)
         convos = self.conversations
@@ -419,17 +425,20 @@ class ChatService:
             loaded.state,
         )
         event = await interpreted(self.interpreter, inbound.event, context)
-        if self._work is None:
-            self._work = CommitterWork(self.db, asyncio.get_running_loop())
-        return await arun_turn(
+        # Each job the actions run is applied once for this event, however often the turn
+        # is thought (a crash before its commit, a commit lost to another worker).
+        cid = inbound.conversation_id
+        work = TurnWork(partial(self.db.run, key=cid), asyncio.get_running_loop(), item.id)
+        replies, effects = await arun_turn(
             convos.engine,
             convos.actions,
             loaded.state,
             event,
             loaded.now,
-            db=self._work,
+            db=work,
             waiting=self.dispatcher.stepped_out,  # an action's wait holds no slot
         )
+        return replies, effects, work.recorded
 
     # commit: the second short database job, guarded by the session's version
     def _commit(
@@ -438,6 +447,7 @@ class ChatService:
         loaded: Loaded,
         replies: list[Reply],
         effects: list[Any],
+        wrote: bool,
         conn: Connection,
     ) -> list[OutboxEntry]:
         inbound = item.inbound
@@ -447,6 +457,8 @@ class ChatService:
         if not self.journal.claim(conn, item.id):
             log.info("inbox %s was answered by another worker", item.id)
             return []
+        if wrote:  # the turn commits: what its actions wrote will not be replayed
+            turnwork.forget(conn, item.id)
         for hook in self.hooks:
             replies = hook.reshape(conn, inbound, state, replies, effects, now)
         ctx = RenderContext(

@@ -20,7 +20,10 @@ a list the action appends to for what must happen after the turn commits (a Tele
 In the server an ``async`` action runs on the event loop and a plain one in a worker thread,
 so an action may wait for slow I/O (a payment provider, an HTTP API, a language model): it
 delays its own shopper only. It must not hold a database transaction while it waits: read
-in one ``db.run`` job, call out, write in another.
+in one ``db.run`` job, call out, write in another. In the server each job is applied once
+per shopper event: when the turn runs again (after a crash before it committed), a job
+already done returns its recorded result instead of running (bot/turnwork.py), so a job
+should return plain data (picklable) and do all its writes itself.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, ValidationError
 
 from understanding import (
+    OFF_TOPIC,
     IntentIndex,
     Understander,
     Vocabulary,
@@ -914,6 +915,9 @@ def build_understander(
                     for text in items:
                         if text.strip() not in ("?",):
                             intents.add(f"@{name}", text, locale)
+    for locale, items in project.shop.understanding.off_topic.items():
+        for text in items:
+            intents.add(OFF_TOPIC, text, locale)
     project.startable = frozenset(startable) | frozenset(project.triggers.commands.values())
     evidence: dict[str, frozenset[str]] = {}
     for flow_id in startable:

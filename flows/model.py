@@ -240,6 +240,9 @@ class UnderstandingSettings(_Strict):
     # How sure the understanding must be to start a flow, and to offer two as buttons.
     threshold: float = Field(default=0.5, gt=0, le=1)
     clarify: float = Field(default=0.3, gt=0, le=1)
+    # Sentences per locale no flow answers (small talk the shop's shoppers write), added to
+    # shopchat's own (understanding/data/off_topic.yaml): they start nothing.
+    off_topic: dict[str, list[str]] = Field(default_factory=dict)
     # An optional OpenAI-compatible model, asked for the same structured result.
     provider: Literal["openai"] | None = None
     base_url: str | None = None

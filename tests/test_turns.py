@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import httpx
+from sqlalchemy import Connection
 
 from bot.app import create_app
 from bot.settings import Settings
@@ -261,6 +262,65 @@ def test_a_turn_that_fails_to_commit_is_recorded_and_the_conversation_goes_on(tm
     assert chats.texts[801] == ["Hello, turn 0."] * 2  # the first and the third
 
 
+def test_an_actions_write_is_not_applied_again_when_its_turn_runs_again(tmp_path):
+    """A process dies after an action's write committed and before its turn did; the turn
+    runs again on (re)start, and the action's write is not made twice: like ``cart.add``
+    adding once. Here the first process is left hanging in the action (as good as dead) and
+    a second one on the same database recovers the event."""
+    url = f"sqlite:///{tmp_path}/t.db"
+    chats = Chats()
+    root = project(tmp_path)
+    apps = [
+        create_app(root, settings(url), transport=httpx.MockTransport(chats.handler))
+        for _ in range(2)
+    ]
+    wrote, release = threading.Event(), threading.Event()
+
+    def visit(conn: Connection) -> int:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS visits (chat INTEGER)")
+        conn.exec_driver_sql("INSERT INTO visits VALUES (901)")
+        return int(conn.exec_driver_sql("SELECT count(*) FROM visits").scalar_one())
+
+    def count_then_die(ctx: ActionContext) -> int:
+        assert ctx.db is not None
+        seen = ctx.db.run(visit)  # committed
+        wrote.set()
+        release.wait(30)  # the process dies here, before the turn commits
+        return seen
+
+    def count(ctx: ActionContext) -> int:
+        assert ctx.db is not None
+        return ctx.db.run(visit)
+
+    async def scenario() -> int:
+        first, second = apps
+        async with first.router.lifespan_context(first):
+            first.state.service.conversations.actions.register(
+                "shop.count", count_then_die, replace=True
+            )
+            try:
+                async with client(first) as http:
+                    assert await post(http, 1, 901, "hi") == 200
+                assert await asyncio.to_thread(wrote.wait, 20)
+                # The second process starts and recovers the event the first acknowledged.
+                async with second.router.lifespan_context(second):
+                    service = second.state.service
+                    service.conversations.actions.register("shop.count", count, replace=True)
+                    await service.recover()
+                    await service.drain()
+                    said = await asyncio.wait_for(chats.reply_to(901), 20)
+                    assert said == "Hello, turn 1."
+            finally:
+                release.set()
+            await first.state.service.drain()
+        store = first.state.service.conversations.store
+        with store.connection() as conn:
+            return int(conn.exec_driver_sql("SELECT count(*) FROM visits").scalar_one())
+
+    assert asyncio.run(scenario()) == 1  # one visit, not two
+    assert chats.texts[901] == ["Hello, turn 1."]  # answered once
+
+
 HUMAN = """\
 triggers:
   keywords: {en: [human]}
@@ -351,3 +411,51 @@ def test_shoppers_waiting_on_slow_actions_hold_no_turn_slot(tmp_path):
         assert chats.texts[602] == ["Done waiting."]
 
     asyncio.run(scenario())
+
+
+def test_a_desk_return_thought_again_applies_its_flows_writes_once(tmp_path):
+    """The desk returns a conversation to a flow whose action writes; the shopper's session
+    changes meanwhile, so the return is thought again: the action's write is made once."""
+    root = project(tmp_path)
+    (root / "flows" / "human.yaml").write_text(textwrap.dedent(HUMAN))
+    chats = Chats()
+    app = create_app(
+        root,
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+        typing_delay=60,
+    )
+    calls: list[int] = []
+
+    def visit(conn: Connection) -> int:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS visits (chat INTEGER)")
+        conn.exec_driver_sql("INSERT INTO visits VALUES (601)")
+        return int(conn.exec_driver_sql("SELECT count(*) FROM visits").scalar_one())
+
+    async def scenario() -> int:
+        async with app.router.lifespan_context(app):
+            service, desk = app.state.service, app.state.handoff
+            store = service.conversations.store
+
+            def count(ctx: ActionContext) -> int:
+                assert ctx.db is not None
+                seen = ctx.db.run(visit)
+                calls.append(seen)
+                if len(calls) == 1:  # another writer saves the session meanwhile
+                    stored = store.load("telegram:601")
+                    store.save("telegram:601", stored.data, stored.version)
+                return seen
+
+            service.conversations.actions.register("shop.count", count, replace=True)
+            async with client(app) as http:
+                assert await post(http, 1, 601, "human") == 200
+                await service.drain()
+            [ticket] = await desk.tickets()
+            await desk.return_to_bot(ticket.id, "kasia", "menu")
+            await service.drain()
+            with store.connection() as conn:
+                return int(conn.exec_driver_sql("SELECT count(*) FROM visits").scalar_one())
+
+    assert asyncio.run(scenario()) == 1  # one write, though the flow was thought twice
+    assert len(calls) == 2
+    assert chats.texts[601][-1] == "Hello, turn 1."

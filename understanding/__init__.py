@@ -10,7 +10,7 @@ Errors::
 
 from .intents import IntentIndex
 from .language import LanguageDetector
-from .understand import CLARIFY, START, Understander, Understanding
+from .understand import CLARIFY, OFF_TOPIC, START, Understander, Understanding
 from .vocabulary import (
     CatalogTerms,
     CatalogVocabulary,
@@ -23,6 +23,7 @@ from .vocabulary import (
 
 __all__ = [
     "CLARIFY",
+    "OFF_TOPIC",
     "START",
     "CatalogTerms",
     "CatalogVocabulary",

@@ -60,13 +60,16 @@ class Understanding:
     alternatives: tuple[tuple[str, float], ...] = ()  # best intents first, with scores
     entities: dict[str, Any] = field(default_factory=dict)
     source: str = "builtin"  # or "model"
+    clarify_at: float = CLARIFY  # the shop's `understanding: {clarify: ...}`
 
     @property
     def clarify(self) -> tuple[str, ...]:
         """The two intents to offer when none is sure enough (empty when one is)."""
         if self.intent is not None:
             return ()
-        close = [i for i, s in self.alternatives[:2] if s >= CLARIFY and not i.startswith("@")]
+        close = [
+            i for i, s in self.alternatives[:2] if s >= self.clarify_at and not i.startswith("@")
+        ]
         return tuple(close) if len(close) == 2 else ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,11 +111,11 @@ class Understander:
         self.start_threshold = start
         self.clarify_threshold = clarify
         self.reader = EntityReader(vocabulary, currency, self.locales)
-        if not any(ex.intent == OFF_TOPIC for ex in intents.examples):
+        if not any(ex.source is OFF_TOPIC_FILE for ex in intents.examples):
             for lang, sentences in off_topic_examples().items():
                 if lang in self.locales:
                     for sentence in sentences:
-                        intents.add(OFF_TOPIC, sentence, lang)
+                        intents.add(OFF_TOPIC, sentence, lang, OFF_TOPIC_FILE)
         intents.function_keys = frozenset(
             key
             for lang, word in iter_words(vocabulary.function_words, self.locales)
@@ -268,6 +271,7 @@ class Understander:
             confidence=min(1.0, confidence),
             alternatives=tuple(ranked[:3]),
             entities=ents,
+            clarify_at=self.clarify_threshold,
         )
 
     def _known_products(
@@ -436,4 +440,4 @@ def keys_of(words: Iterable[Word]) -> set[str]:
     return out
 
 
-__all__ = ["CLARIFY", "START", "Understander", "Understanding", "keys_of"]
+__all__ = ["CLARIFY", "OFF_TOPIC", "START", "Understander", "Understanding", "keys_of"]

@@ -342,3 +342,32 @@ def test_check_reports_an_example_two_flows_share_and_one_another_flow_matches_b
         name == "b.yaml" and "is also an example of flow 'a' (a.yaml:2)" in message
         for name, _line, message in messages
     ), messages
+
+
+def _project_with(tmp_path, extra: str):
+    import textwrap
+
+    from flows import load_project
+
+    root = tmp_path / "bot"
+    (root / "flows").mkdir(parents=True)
+    (root / "shop.yaml").write_text(SHOP + extra, encoding="utf-8")
+    for name, text in {"menu": MENU, "gift": GIFT, "track": TRACK, "search": SEARCH}.items():
+        (root / "flows" / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    found, diags = load_project(root, make_actions())
+    assert found is not None, [d.format() for d in diags]
+    return found
+
+
+def test_small_talk_the_shop_lists_starts_nothing(project, tmp_path):
+    sentence = "looking for a birthday party venue"
+    assert project.understander.understand(sentence, "en").intent == "gift"
+    shop = _project_with(tmp_path, "  off_topic: {en: [we are looking for a party venue]}\n")
+    assert shop.understander.understand(sentence, "en").intent is None
+    assert Chat(shop).says(sentence) == Chat(shop).says("qwerty zxcv")  # the fallback
+
+
+def test_the_shops_clarify_threshold_decides_when_two_flows_are_offered(project, tmp_path):
+    assert project.understander.understand("gift order", "en").clarify
+    strict = _project_with(tmp_path, "  clarify: 0.99\n")
+    assert strict.understander.understand("gift order", "en").clarify == ()
