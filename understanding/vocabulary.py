@@ -11,6 +11,7 @@ entry with an id the built-in vocabulary already has adds words to it::
       payment_topic:
         problem: {en: [failed, declined], pl: [nie przeszła, odrzucona]}
     colours / sizes / ages / money / quantities / yes_no   # see understanding/data
+    interest_cues        # "loves", "lubi": where a named interest is what someone likes
 
 The catalog's own vocabulary (its tags, categories and brands in every feed language) comes
 through :class:`CatalogVocabulary`, implemented by the catalog package.

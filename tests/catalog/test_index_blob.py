@@ -91,3 +91,13 @@ def test_an_index_written_with_its_header_first_still_loads():
     header = orjson.dumps([["df", values.dtype.str, [3], "", len(packed)]])
     blob = b"SCIX3" + len(header).to_bytes(8, "little") + header + packed
     assert read_arrays(blob)["df"].tolist() == [3, 5, 9]
+
+
+def test_an_index_compressed_with_zlib_by_an_older_shopchat_still_loads():
+    import zlib
+
+    values = np.array([3, 5, 9], dtype=np.int32)
+    packed = zlib.compress(values.tobytes())
+    header = orjson.dumps([["df", values.dtype.str, [3], "", len(packed)]])
+    blob = b"SCIX4" + packed + header + len(header).to_bytes(8, "little")
+    assert read_arrays(blob)["df"].tolist() == [3, 5, 9]

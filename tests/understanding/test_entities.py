@@ -336,3 +336,25 @@ def test_any_text_is_read_without_error_and_amounts_and_ages_are_whole_numbers(
     for kind in ("money", "money_min", "age", "quantity"):
         assert kind not in got or isinstance(got[kind], int)
     assert "age" not in got or 0 <= got["age"] <= 120
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "recipient", "age"),
+    [
+        ("algo para mi hermanita de 9", "es", "sister", 9),
+        ("para mi hijastra de 6 años", "es", "stepchild", 6),
+        ("для падчерицы, 8", "ru", "stepchild", 8),
+        ("for my lil bro, 11", "en", "brother", 11),
+    ],
+)
+def test_de_and_a_bare_number_after_a_young_recipient_are_an_age_not_a_price(
+    reader, text, locale, recipient, age
+):
+    got = heard(reader, text, locale)
+    assert (got["recipient"], got["age"]) == (recipient, age)
+    assert "money" not in got
+
+
+def test_two_grandparents_named_together_are_the_grandparents(reader):
+    assert heard(reader, "for grandma and grandpa")["recipient"] == "grandparents"
+    assert heard(reader, "dla babci i dziadka", "pl")["recipient"] == "grandparents"
