@@ -317,6 +317,8 @@ def serve(
     """Serve a bot project: channel webhooks, health checks and the web chat at /chat."""
     import uvicorn
 
+    from flows import start_action_threads
+
     from .app import ProjectUnusable, create_app
     from .heap import settle_heap
     from .workers import PROJECT_ENV, workers_problem
@@ -359,6 +361,7 @@ def serve(
     # it from SHOPCHAT_TRUSTED_PROXIES only (bot/proxies.py).
     if workers == 1:
         settle_heap()  # bot/heap.py
+        start_action_threads()  # a burst of slow actions must not wait for new threads
         uvicorn.run(
             web, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False
         )

@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from flows import start_action_threads
+
 from .app import create_app
 from .heap import settle_heap
 from .settings import Settings
@@ -44,6 +46,7 @@ def app_from_environment() -> FastAPI:
     """The app of the project named by ``SHOPCHAT_PROJECT_DIR`` (uvicorn's factory)."""
     app = create_app(os.environ[PROJECT_ENV], Settings())
     settle_heap()  # each worker is a serving process (bot/heap.py)
+    start_action_threads()  # a burst of slow actions must not wait for new threads
     return app
 
 

@@ -11,7 +11,7 @@ Errors::
 from .actions import ActionContext, ActionError, ActionRegistry, ActionSpec
 from .compiled import Project
 from .diagnostics import Diagnostic, ProjectError
-from .driver import arun_turn, run_turn
+from .driver import arun_turn, run_turn, start_action_threads
 from .engine import Engine, FlowRuntimeError, Turn, end_handoff, start_handoff
 from .events import (
     ActionResult,
@@ -89,5 +89,6 @@ __all__ = [
     "parse_duration",
     "require_project",
     "run_turn",
+    "start_action_threads",
     "start_handoff",
 ]

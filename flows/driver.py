@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -46,6 +46,27 @@ def _threads() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(ACTION_THREADS, thread_name_prefix="shopchat-action")
         return _pool
+
+
+def start_action_threads() -> None:
+    """Start every action thread now, for a serving process.
+
+    The pool otherwise starts a thread the first time it has more actions waiting than
+    threads, on the event loop's thread, and ``Thread.start`` waits until the new thread
+    runs: on a busy machine that is milliseconds each, so a burst of shoppers reaching slow
+    actions stalled everyone's turns while it grew. Each thread takes one job that waits for
+    all the others, which makes the pool start them all.
+    """
+    pool = _threads()
+    everyone = threading.Barrier(ACTION_THREADS)
+
+    def meet() -> None:
+        # Broken when a thread was slow to start: the rest start on demand, as before.
+        with suppress(threading.BrokenBarrierError):
+            everyone.wait(timeout=30)
+
+    for started in [pool.submit(meet) for _ in range(ACTION_THREADS)]:
+        started.result()
 
 
 def _context(
@@ -175,4 +196,4 @@ def run_turn(
     return runner.run(arun_turn(engine, actions, state, event, now, db=db, offload=False))
 
 
-__all__ = ["ACTION_THREADS", "arun_turn", "run_turn", "turn_flow"]
+__all__ = ["ACTION_THREADS", "arun_turn", "run_turn", "start_action_threads", "turn_flow"]

@@ -469,3 +469,51 @@ def test_a_ticket_opened_by_another_turn_while_this_one_is_thought_silences_the_
 
     asyncio.run(scenario())
     assert chats.texts[702] == ["Hello, turn 1."]  # the second message went to the person
+
+
+def test_a_desk_return_thought_again_applies_its_flows_writes_once(tmp_path):
+    """The desk returns a conversation to a flow whose action writes; the shopper's session
+    changes meanwhile, so the return is thought again: the action's write is made once."""
+    root = project(tmp_path)
+    (root / "flows" / "human.yaml").write_text(textwrap.dedent(HUMAN))
+    chats = Chats()
+    app = create_app(
+        root,
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+        typing_delay=60,
+    )
+    calls: list[int] = []
+
+    def visit(conn: Connection) -> int:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS visits (chat INTEGER)")
+        conn.exec_driver_sql("INSERT INTO visits VALUES (601)")
+        return int(conn.exec_driver_sql("SELECT count(*) FROM visits").scalar_one())
+
+    async def scenario() -> int:
+        async with app.router.lifespan_context(app):
+            service, desk = app.state.service, app.state.handoff
+            store = service.conversations.store
+
+            def count(ctx: ActionContext) -> int:
+                assert ctx.db is not None
+                seen = ctx.db.run(visit)
+                calls.append(seen)
+                if len(calls) == 1:  # another writer saves the session meanwhile
+                    stored = store.load("telegram:601")
+                    store.save("telegram:601", stored.data, stored.version)
+                return seen
+
+            service.conversations.actions.register("shop.count", count, replace=True)
+            async with client(app) as http:
+                assert await post(http, 1, 601, "human") == 200
+                await service.drain()
+            [ticket] = await desk.tickets()
+            await desk.return_to_bot(ticket.id, "kasia", "menu")
+            await service.drain()
+            with store.connection() as conn:
+                return int(conn.exec_driver_sql("SELECT count(*) FROM visits").scalar_one())
+
+    assert asyncio.run(scenario()) == 1  # one write, though the flow was thought twice
+    assert len(calls) == 2
+    assert chats.texts[601][-1] == "Hello, turn 1."

@@ -18,7 +18,7 @@ flows that ask for them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -153,11 +153,14 @@ class IntentIndex:
         used: set[int],
         evidence: dict[str, float] | None = None,
         unknown: int = 0,
+        foreign: Callable[[str], int] | None = None,
     ) -> tuple[list[tuple[str, float]], dict[str, set[str]]]:
         """Intents by score, best first (only those with some match), and for each the
         languages of its best-matching examples. ``unknown`` counts the sentence's content
         words no example knows (nor any value, nor the catalog): they are part of what the
-        sentence says that no intent explains ("the capital of Australia")."""
+        sentence says that no intent explains ("the capital of Australia"). ``foreign(intent)``
+        counts the kinds of value the sentence holds that the intent does not ask for: for
+        it they are unexplained too ("poproszę 3 sztuki" is no request for a person)."""
         weights = self.weights
         # Each sentence word: its known keys and its weight (its best known key's); words
         # that are values (amounts, ages, recipients) are left out.
@@ -172,8 +175,8 @@ class IntentIndex:
             for k in keys:
                 word_of.setdefault(k, []).append(n)
         total = sum(word_weight)
-        if word_weight and unknown:
-            total += unknown * UNKNOWN_SHARE * total / len(word_weight)
+        unit = UNKNOWN_SHARE * total / len(word_weight) if word_weight else 0.0
+        total += unknown * unit
         mine = word_of.keys()
         candidates: set[int] = set()
         for k in mine:
@@ -198,10 +201,10 @@ class IntentIndex:
                 continue
             together.setdefault(ex.intent, set()).update(j for k in hit for j in word_of[k])
             scored.append((ex, got / ex.weight))
-        union = {
-            intent: sum(word_weight[j] for j in seen) / total if total else 1.0
-            for intent, seen in together.items()
-        }
+        union = {}
+        for intent, seen in together.items():
+            own_total = total + (foreign(intent) * unit if foreign else 0.0)
+            union[intent] = sum(word_weight[j] for j in seen) / own_total if own_total else 1.0
         for ex, cover in scored:
             share = union[ex.intent]
             value = math.sqrt(cover * share) if share else cover * 0.5

@@ -29,6 +29,11 @@ MARGIN = 0.08  # ... when the runner-up is this far behind (or the best is above
 SURE = 0.75
 # Recipients that say an age group rather than a person ("for kids", "dla dorosłych").
 GROUPS = frozenset({"child", "baby", "toddler", "boy", "girl", "teen", "adult", "man", "woman"})
+# Values whose presence says what a message is about (not derived ones like the gender).
+VALUE_KINDS = frozenset(
+    {"money", "age", "recipient", "interest", "order_number", "email", "phone", "quantity"}
+)
+FILTER_KINDS = frozenset({"money", "age", "recipient", "interest"})
 CLARIFY = 0.3  # between CLARIFY and START: ask which of the two best was meant
 EVIDENCE = 0.17  # per kind of value a flow asks for that the sentence holds
 MAX_EVIDENCE = 0.51  # three kinds ("for my 8 year old nephew") are enough on their own
@@ -238,8 +243,17 @@ class Understander:
             and not (words[i].keys & weights.keys())
             and not (catalog_words and words[i].keys & catalog_words)
         )
+        held = ents.keys() & VALUE_KINDS
+        asks = self.evidence
+        search = self.search_intent
+
+        def foreign(intent: str) -> int:
+            # The search takes amounts, ages, recipients and interests as filters.
+            taken = FILTER_KINDS if intent == search else asks.get(intent, frozenset())
+            return len(held - taken)
+
         ranked, example_langs = self.intents.score(
-            [words[i] for i in kept], used, evidence, unknown
+            [words[i] for i in kept], used, evidence, unknown, foreign if held else None
         )
         off_topic = dict(ranked).pop(OFF_TOPIC, 0.0)
         ranked = [(i, v) for i, v in ranked if i != OFF_TOPIC]

@@ -43,8 +43,9 @@ from flows import (
 )
 from flows.engine import Engine
 
-from ..committer import CommitterWork
+from .. import turnwork
 from ..logsafe import conversation_ref
+from ..turnwork import TurnWork
 from . import queue
 from .config import HandoffConfig
 from .errors import (
@@ -356,6 +357,8 @@ class HandoffDesk:
         Like a shopper's turn: load (a short job), think (the flow and its actions, which
         may do slow I/O, with no transaction open), commit (a second short job, guarded by
         the session's version: a turn of the shopper's committed meanwhile means think again).
+        Thinking again runs the flow's opening actions again: unlike a shopper's turn
+        (bot/turnwork.py) there is no inbox event to record their writes under.
         """
         if flow is not None and flow not in self.project.flows:
             raise UnknownFlow(flow, list(self.project.flows))
@@ -366,7 +369,10 @@ class HandoffDesk:
             now = self.now()
             replies: list[Reply] = [TextReply(self.hook.system("handoff_returned", state.locale))]
             if flow is not None:
-                work = CommitterWork(self.service.db, asyncio.get_running_loop())
+                # Its actions' jobs are applied once however often this is thought again
+                # (bot/turnwork.py), under the ticket's id (negative: no inbox id is).
+                run = partial(self.service.db.run, key=t.conversation_id)
+                work = TurnWork(run, asyncio.get_running_loop(), -ticket_id)
                 more, _effects = await arun_turn(
                     self.engine, self.actions, state, StartInput(flow=flow), now, db=work
                 )
@@ -410,6 +416,8 @@ class HandoffDesk:
         if isinstance(t, _Failed):
             return t
         store.write_in(conn, t.conversation_id, state.to_json(), version)
+        if flow is not None:
+            turnwork.forget(conn, -ticket_id)
         self.hook._keep_replies(conn, t.conversation_id, replies, t.id, now, flow)
         pushed = None
         if replies:

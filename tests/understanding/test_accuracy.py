@@ -1,13 +1,13 @@
 """The understanding's accuracy on the evaluation sentences must not drop below its floors.
 
 The floors are set a little under what ``python bench/understanding.py --set all`` measured
-(dev 91.0%, held-out 98.9%, fresh 92.8%, paraphrase 87.4% of sentences with flow and every
+(dev 94.8%, held-out 99.4%, fresh 99.2%, paraphrase 91.9% of sentences with flow and every
 value right; language 98-100%). The held-out sentences are never tuned against; the fresh
 ones, written later, guided only general fixes; the paraphrase ones were written before
 the intent tuning they measure and never tuned against: see their files. Dev also holds
 the hardest sentences, moved there from blind.yaml once they had been studied; among them
-occasions heard as interests ("for christmas") and "robot" in "are you a robot?", which hold
-dev's interest accuracy at 63% until the entity reader tells them apart.
+occasions heard as interests ("for christmas"), which hold dev's interest accuracy near 80%
+until the entity reader tells them apart.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from understanding.evaluation import Report, evaluate, load_cases
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "understanding"
 FLOORS = {
-    "dev": {"all": 0.87, "flow": 0.92, "language": 0.97, "slots": 0.6},  # see below
+    "dev": {"all": 0.9, "flow": 0.94, "language": 0.97, "slots": 0.6},  # see below
     "heldout": {"all": 0.95, "flow": 0.95, "language": 0.97, "slots": 0.85},
-    "fresh": {"all": 0.88, "flow": 0.92, "language": 0.96, "slots": 0.75},
-    "paraphrase": {"all": 0.83, "flow": 0.9, "language": 0.95, "slots": 0.45},
+    "fresh": {"all": 0.93, "flow": 0.93, "language": 0.96, "slots": 0.75},
+    "paraphrase": {"all": 0.87, "flow": 0.9, "language": 0.95, "slots": 0.45},
     # Values in sentences (slots.yaml, 175 written for the entity rules: 93.1% all, flow
     # 96.6%, every kind of value 96% or more; language ~95%, as one- and two-word answers
     # like "talla M" are hard to place).

@@ -70,3 +70,9 @@ def test_a_greeting_read_in_the_wrong_language_still_meets_its_example(shop):
     # example's word still counts once, and the message is taken as Spanish.
     found = shop.understander.understand("hola", "en", catalog=shop.catalog_vocabulary)
     assert (found.intent, found.language) == ("main_menu", "es")
+
+
+@pytest.mark.parametrize("text", ["poproszę 5 sztuk", "my phone is 500 600 700"])
+def test_a_value_no_flow_asks_for_is_an_answer_not_a_request(shop, text):
+    # "poproszę" is in "poproszę człowieka", but five pieces are no request for a person.
+    assert intent(shop, text) is None
