@@ -7,12 +7,14 @@ import asyncio
 import json
 import textwrap
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from sqlalchemy import Connection
 
 from bot.app import create_app
+from bot.handoff import queue as handoff_queue
 from bot.settings import Settings
 from bot.turnhook import TurnHookBase
 from flows import ActionContext, SessionState
@@ -411,6 +413,62 @@ def test_shoppers_waiting_on_slow_actions_hold_no_turn_slot(tmp_path):
         assert chats.texts[602] == ["Done waiting."]
 
     asyncio.run(scenario())
+
+
+def test_a_ticket_opened_by_another_turn_while_this_one_is_thought_silences_the_bot(tmp_path):
+    """The commit skips reading the ticket again when the load found none: a ticket is only
+    ever opened by a turn, which also saves the session, so this turn's commit is refused by
+    the version guard and thought again, and then the person who owns the chat gets the
+    message, not the bot."""
+    chats = Chats()
+    app = create_app(
+        project(tmp_path),
+        settings(f"sqlite:///{tmp_path}/t.db"),
+        transport=httpx.MockTransport(chats.handler),
+    )
+    thinking, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def count(ctx: ActionContext) -> int:
+        runs.append(1)
+        if len(runs) == 2:  # the second turn's first thought
+            thinking.set()
+            release.wait(30)
+        return len(runs)
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.conversations.actions.register("shop.count", count, replace=True)
+            store = service.conversations.store
+            try:
+                async with client(app) as http:
+                    assert await post(http, 1, 702, "hi") == 200
+                    await service.drain()
+                    assert await post(http, 2, 702, "hi") == 200
+                    assert await asyncio.to_thread(thinking.wait, 20)
+                    # Another process's turn hands the chat to a person: it opens the ticket
+                    # and saves the session in one transaction.
+                    stored = store.load("telegram:702")
+                    with store.transaction() as conn:
+                        handoff_queue.open_ticket(
+                            conn,
+                            conversation_id="telegram:702",
+                            channel="telegram",
+                            reason="asked for a person",
+                            priority=0,
+                            flow=None,
+                            step=None,
+                            away=False,
+                            now=datetime.now(UTC),
+                        )
+                        store.write_in(conn, "telegram:702", stored.data, stored.version)
+            finally:
+                release.set()
+            await service.drain()
+
+    asyncio.run(scenario())
+    assert chats.texts[702] == ["Hello, turn 1."]  # the second message went to the person
 
 
 def test_a_desk_return_thought_again_applies_its_flows_writes_once(tmp_path):

@@ -99,6 +99,9 @@ def first_name(user: dict[str, Any] | None, fallback: str | None = None) -> str:
     return str(name).split()[0] if str(name).strip() else ""
 
 
+_UNREAD = object()  # a conversation whose newest ticket this turn has not read
+
+
 class HandoffHook(TurnHookBase):
     def __init__(
         self,
@@ -245,9 +248,14 @@ class HandoffHook(TurnHookBase):
     ) -> list[Reply]:
         if not self.config.enabled or not inbound.conversation_id:
             return replies
-        self._tickets.pop(inbound.conversation_id, None)  # the commit job reads afresh
+        cid = inbound.conversation_id
+        if self._tickets.get(cid, _UNREAD) is not None:
+            self._tickets.pop(cid, None)  # the commit job reads afresh
+        # else the load found no ticket at all. Only a turn's commit opens one, and that turn
+        # saved the session too: this commit's version check refuses to save over it, and the
+        # turn is loaded and thought again. So the commit skips a statement every turn.
         handoff = next((e for e in effects if isinstance(e, Handoff)), None)
-        existing = self._open_for(conn, inbound.conversation_id)
+        existing = self._open_for(conn, cid)
         if handoff is None and existing is None:
             handoff = self._trigger(inbound, state)
             if handoff is not None:
