@@ -648,7 +648,9 @@ class EntityReader:
         after: int | None = None
         if recipients:
             # "my son's teacher", "la profesora de mi hijo": the gift is for the teacher.
-            owners = self._possessors(text, words, recipients)
+            links: set[int] = set()
+            owners = self._possessors(text, words, recipients, links)
+            used.update(links)
             chosen = [r for r in recipients if r not in owners] or recipients
             # The most specific one: "my son" over "my little"; the first among equals.
             rid, _start, after, _lang = max(
@@ -685,7 +687,11 @@ class EntityReader:
         return after
 
     def _possessors(
-        self, text: str, words: Sequence[Word], recipients: list[tuple[str, int, int, str]]
+        self,
+        text: str,
+        words: Sequence[Word],
+        recipients: list[tuple[str, int, int, str]],
+        links: set[int],
     ) -> list[tuple[str, int, int, str]]:
         """Recipients named only as someone's owner: the son in "my son's teacher", "la
         profesora de mi hijo", "nauczycielki mojego syna", "معلم پسرم". Two people next to each
@@ -710,6 +716,7 @@ class EntityReader:
             between = text[words[a[2] - 1].token.end : words[b[1]].token.start]
             if any(mark in between for mark in ",;.!?"):
                 continue
+            links.update(range(a[2], b[1]))  # "mojego", "de mi": the chain's, no product's
             english = a[3] == "en" and b[3] == "en"
             if english and not any(w.token.folded == "of" for w in gap):
                 owners.append(a)

@@ -49,6 +49,8 @@ def test_in_a_possession_chain_the_gift_is_for_the_one_possessed(shop, text, loc
     found = heard(shop, text, locale)
     assert found["recipient"] == recipient
     assert found.get("age_group") == "adult"  # not the son's or brother's age group
+    product = found.get("product", "").split()
+    assert not {"mojego", "mojej", "моего", "de", "mi"} & set(product), product
 
 
 @pytest.mark.parametrize(
