@@ -147,9 +147,20 @@ def test_time_spans_are_no_ages_prices_or_numbers(shop, text, locale):
     assert not found.keys() & {"age", "money", "money_min", "number", "quantity"}, found
 
 
-def test_an_age_stays_beside_a_time_span_in_the_same_sentence(shop):
-    found = heard(shop, "regalo para mi hijo de 5 años, pedí hace 2 meses", "es")
-    assert found["age"] == 5
+@pytest.mark.parametrize(
+    ("text", "locale", "age"),
+    [
+        ("regalo para mi hijo de 5 años, pedí hace 2 meses", "es", 5),
+        ("regalo para mi hijo que ya tiene 5 años", "es", 5),
+        ("prezent dla syna, ma już 7 lat", "pl", 7),
+        ("подарок сыну, ему уже 7 лет", "ru", 7),
+        ("gift for my son, he's already 7 years old", "en", 7),
+        ("پسرم الان ۷ سالشه", "fa", 7),
+        ("my baby is already 6 months old", "en", 0),
+    ],
+)
+def test_an_age_said_with_already_or_beside_a_time_span_stays_an_age(shop, text, locale, age):
+    assert heard(shop, text, locale)["age"] == age
 
 
 @pytest.mark.parametrize(
