@@ -39,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 from fastapi.testclient import TestClient  # noqa: E402
 
 from bot.app import create_app  # noqa: E402
+from bot.heap import settle_heap  # noqa: E402
+from flows import start_action_threads  # noqa: E402
 from tests.support.channels import (  # noqa: E402
     TELEGRAM_SECRET,
     Platform,
@@ -96,6 +98,13 @@ def hi(update_id: int, chat: int, text: str = "hi") -> bytes:
     return json.dumps({"update_id": update_id, "message": message}).encode()
 
 
+def serving() -> None:
+    """What ``shopchat serve`` does to its process before it serves (bot/heap.py, the action
+    threads), so that this process measures the same runtime."""
+    settle_heap()
+    start_action_threads()
+
+
 def post(client: TestClient, body: bytes) -> tuple[float, float]:
     start = time.perf_counter()
     response = client.post(
@@ -142,6 +151,7 @@ def run_stripe(others: int, delay: float) -> None:
             transport=httpx.MockTransport(platform.handler),
             typing_delay=60,
         )
+        serving()
         with TestClient(app) as client:
             shop = Shop(client, platform, None)  # type: ignore[arg-type]
             zofia = shop.whatsapp()
@@ -212,6 +222,7 @@ def run_action(chats: int, seconds: float) -> None:
         app = create_app(
             root, settings, transport=httpx.MockTransport(platform.handler), typing_delay=60
         )
+        serving()
         with TestClient(app) as client:
             timings: dict[int, tuple[float, float]] = {}
             with ThreadPoolExecutor(16) as pool:

@@ -141,6 +141,19 @@ class EntityReader:
         for lang, word in iter_words(vocabulary.ages.months, self.locales):
             self.units.add(word, lang, "months")
             self.month_words.update(t.folded for t in tokens(clean(word)))
+        for lang, word in iter_words(vocabulary.ages.durations, self.locales):
+            self.units.add(word, lang, "duration")
+        self.ago = PhraseIndex()
+        for lang, word in iter_words(vocabulary.ages.ago, self.locales):
+            self.ago.add(word, lang, "ago")
+        # Read beside the recipients: "noworodek" is a baby and says she is 0.
+        self.named_ages = PhraseIndex()
+        for years, words in vocabulary.ages.named.items():
+            for lang, word in iter_words(words, self.locales):
+                self.named_ages.add(word, lang, years)
+        self.parts = PhraseIndex()
+        for lang, word in iter_words(vocabulary.quantities.parts, self.locales):
+            self.parts.add(word, lang, "parts")
         self.after = PhraseIndex()
         for lang, word in iter_words(vocabulary.money.after, self.locales):
             self.after.add(word, lang, "max")
@@ -168,7 +181,7 @@ class EntityReader:
 
     def vocabulary_keys(self) -> set[str]:
         out: set[str] = set()
-        for index in (self.cues, self.units, self.things, self.interests):
+        for index in (self.cues, self.units, self.things, self.interests, self.named_ages):
             out.update(index.keys())
         return out
 
@@ -190,9 +203,17 @@ class EntityReader:
         self._measures(text, words, numbers, ents, used)
         found = Found(ents, used, measure_used=set(used))
         found.measure_used.update(i for n in numbers for i in range(n.first, n.last + 1))
-        after = self._things(words, ents, used, interests, found.interest_used)
+        after = self._things(text, words, ents, used, interests, found.interest_used)
         if "age" not in ents and after is not None:
             self._age_after_recipient(numbers, after, ents, used)
+        # A currency word no amount took ("puzzle zł", "pln") names no product.
+        money_words = {
+            i
+            for i, w in enumerate(words)
+            if w.token.folded in self.currency_words or w.keys & self.currency_words
+        }
+        used.update(money_words)
+        found.measure_used.update(money_words)
         if "age" in ents:
             ents.setdefault("age_group", _group(ents["age"]))
         leftover = [n for n in numbers if not any(i in used for i in range(n.first, n.last + 1))]
@@ -289,6 +310,8 @@ class EntityReader:
             j = i
             while j < len(words) and j not in used:
                 v = number_word(words[j].token.text, lang_order)
+                if v is not None and not words[j].token.is_number and self.parts.find([words[j]]):
+                    v = None  # "1000 piece puzzle": no "pięć"
                 if v is None:
                     if (
                         values
@@ -432,6 +455,16 @@ class EntityReader:
             kind = unit[0] if unit else None
             if kind is None and self._money_before(words, n, text):
                 kind = "money"
+            if kind in (None, "quantity") and self._counts_parts(words, n, kind):
+                used.update(range(n.first, n.last + 1))  # its part words stay the product's
+                k += 1
+                continue
+            if kind in ("months", "age") and self._ago(words, n, unit):
+                kind = "duration"  # "2 months ago", "hace 2 años", "уже 2 месяца"
+            if kind == "duration":
+                used.update(range(n.first, (unit[1] if unit else n.last) + 1))
+                k += 1
+                continue
             # A range: "between 50 and 80", "od 50 do 80 zł", "50-80 zł", "بین ۵۰ تا ۸۰" (where
             # "تا" after a number is also "pieces").
             if k + 1 < len(numbers) and kind in (None, "money", "quantity"):
@@ -525,6 +558,28 @@ class EntityReader:
                 ents.setdefault("quantity", int(m2.group(1) or m2.group(2)))
                 used.add(i)
 
+    def _counts_parts(self, words: Sequence[Word], number: Number, kind: str | None) -> bool:
+        """ "1000 piece puzzle", "puzzle 500 elementów", "пазл на 1000 деталей": a count of the
+        product's parts. A word that is also a quantity ("piezas", "pieces") counts parts
+        after a big number or next to a product the shop knows ("dame 3 piezas" is three)."""
+        if number.suffix or number.value != number.value.to_integral_value():
+            return False
+        start = number.last + 1
+        found = next(iter(self.parts.find(words[start : start + 2])), None)
+        if found is None or found.start != 0:
+            return False
+        if kind is None or number.value >= 50:
+            return True
+        end = start + found.end
+        near = [*words[max(0, number.first - 2) : number.first], *words[end : end + 1]]
+        return any(self.interests.find([w]) for w in near)
+
+    def _ago(self, words: Sequence[Word], number: Number, unit: tuple[str, int] | None) -> bool:
+        """A time unit is a span where "ago" follows it or "hace", "уже" come just before."""
+        last = unit[1] if unit else number.last
+        around = [*words[max(0, number.first - 2) : number.first], *words[last + 1 : last + 2]]
+        return any(self.ago.find([w]) for w in around)
+
     def _age_bound(self, words: Sequence[Word], number: Number, cue: str | None) -> bool:
         """ "toys for kids under 12", "dla dzieci do 10": a bound on an age, not a price;
         "mi hermanita de 9": an age."""
@@ -545,6 +600,7 @@ class EntityReader:
 
     def _things(
         self,
+        text: str,
         words: Sequence[Word],
         ents: dict[str, Any],
         used: set[int],
@@ -552,16 +608,19 @@ class EntityReader:
         interest_used: set[int],
     ) -> int | None:
         """Recipients, colours, sizes, interests...; returns where the recipient ends."""
-        recipients: list[tuple[str, int]] = []
+        recipients: list[tuple[str, int, int, str]] = []  # id, start, end, language
         quiet = set(used)
         # A currency word that no amount took ("złotych") is no colour ("złoty", golden).
         quiet.update(i for i, w in enumerate(words) if w.token.folded in self.currency_words)
         for match in self.ignore.find(words, used):
             quiet.update(range(match.start, match.end))
+        named_ages = self.named_ages.find(words, quiet)
+        for match in named_ages:  # "na roczek", "first birthday", "recién nacido"
+            ents.setdefault("age", int(match.phrase.payload))
         for match in self.things.find(words, quiet):
             kind, value = match.phrase.payload
             if kind == "recipient":
-                recipients.append((value, match.end))
+                recipients.append((value, match.start, match.end, match.phrase.lang))
             elif kind == "size":
                 literal = all(
                     words[j].token.folded in self.size_forms for j in range(match.start, match.end)
@@ -573,6 +632,8 @@ class EntityReader:
                 ents.setdefault("size", value)
             else:
                 ents.setdefault(kind, value)
+            used.update(range(match.start, match.end))
+        for match in named_ages:
             used.update(range(match.start, match.end))
         # Single-letter sizes count after a size cue only ("size M", "talla L").
         for i, w in enumerate(words):
@@ -586,15 +647,24 @@ class EntityReader:
                 used.update((i - 1, i))
         after: int | None = None
         if recipients:
+            # "my son's teacher", "la profesora de mi hijo": the gift is for the teacher.
+            links: set[int] = set()
+            owners = self._possessors(text, words, recipients, links)
+            used.update(links)
+            chosen = [r for r in recipients if r not in owners] or recipients
             # The most specific one: "my son" over "my little"; the first among equals.
-            rid, after = max(recipients, key=lambda r: _specificity(self.vocabulary, r[0]))
+            rid, _start, after, _lang = max(
+                chosen, key=lambda r: _specificity(self.vocabulary, r[0])
+            )
             rdef = self.vocabulary.recipients[rid]
             ents["recipient"] = rid
             if rdef.gender:
                 ents.setdefault("gender", rdef.gender)
             else:  # "my colleague ... buy her": her gender from the pronoun
                 genders = {
-                    self.vocabulary.recipients[r].gender for r, _end in recipients if r in _PEOPLE
+                    self.vocabulary.recipients[r].gender
+                    for r, _start, _end, _lang in chosen
+                    if r in _PEOPLE
                 } - {None}
                 if len(genders) == 1:
                     ents.setdefault("gender", genders.pop())
@@ -615,6 +685,44 @@ class EntityReader:
         if found and self._about_likes(words, ents, interest_used, used):
             ents["interest"] = found
         return after
+
+    def _possessors(
+        self,
+        text: str,
+        words: Sequence[Word],
+        recipients: list[tuple[str, int, int, str]],
+        links: set[int],
+    ) -> list[tuple[str, int, int, str]]:
+        """Recipients named only as someone's owner: the son in "my son's teacher", "la
+        profesora de mi hijo", "nauczycielki mojego syna", "معلم پسرم". Two people next to each
+        other with only possessives or articles between them (no "and", no comma): in English
+        the one after "'s" (or the compound's head) is possessed unless "of" joins them; in
+        the other languages the possessed comes first, its owner after it."""
+        owners = []
+        people = sorted(
+            (r for r in recipients if r[0] not in _GROUP_WORDS and r[0] not in _PEOPLE),
+            key=lambda r: r[1],
+        )
+        for a, b in zip(people, people[1:], strict=False):
+            if b[1] < a[2] or a[0] == b[0]:
+                continue
+            gap = words[a[2] : b[1]]
+            if any(
+                w.token.folded in _CONJUNCTIONS
+                or not (w.token.folded in self.quiet_words or w.keys & self.quiet_words)
+                for w in gap
+            ):
+                continue
+            between = text[words[a[2] - 1].token.end : words[b[1]].token.start]
+            if any(mark in between for mark in ",;.!?"):
+                continue
+            links.update(range(a[2], b[1]))  # "mojego", "de mi": the chain's, no product's
+            english = a[3] == "en" and b[3] == "en"
+            if english and not any(w.token.folded == "of" for w in gap):
+                owners.append(a)
+            else:
+                owners.append(b)
+        return owners
 
     def _about_likes(
         self, words: Sequence[Word], ents: dict[str, Any], interest_used: set[int], used: set[int]
@@ -640,6 +748,10 @@ class EntityReader:
 
 # Recipients that name an age group rather than a person.
 _GROUP_WORDS = frozenset({"child", "baby", "toddler", "boy", "girl", "teen", "adult"})
+# Words that list two people rather than tie one to the other ("my son and daughter").
+_CONJUNCTIONS = frozenset(
+    {"and", "or", "&", "i", "oraz", "lub", "albo", "y", "e", "o", "и", "или", "و", "یا"}
+)
 # Recipients that say only someone's sex ("for him", "a lady"): any person named wins.
 _PEOPLE = frozenset({"man", "woman"})
 

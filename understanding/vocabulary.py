@@ -80,10 +80,34 @@ class AgeWords(_Strict):
     units: Words = Field(default_factory=dict)
     cues: Words = Field(default_factory=dict)
     months: Words = Field(default_factory=dict)  # "6 month old": a baby's age in months
+    # Time spans after a number ("5 days", "od 3 dni", "۵ روزه"): never an age or a price.
+    durations: Words = Field(default_factory=dict)
+    # Words that make any time unit a span ("2 months ago", "hace 2 meses", "уже 2 месяца").
+    ago: Words = Field(default_factory=dict)
+    # Ages said without a number: {1: {pl: [roczek], en: [first birthday]}}.
+    named: dict[int, Words] = Field(default_factory=dict)
 
-    _check = field_validator("units", "cues", "months", mode="before")(
+    _check = field_validator("units", "cues", "months", "durations", "ago", mode="before")(
         classmethod(lambda cls, v: _words(v))
     )
+
+    @field_validator("named", mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> dict[int, Words]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError("named ages are a mapping of age to words, like {1: {pl: [roczek]}}")
+        out: dict[int, Words] = {}
+        for age, words in value.items():
+            try:
+                years = int(age)
+            except (TypeError, ValueError):
+                raise ValueError(f"named age {age!r} is not a whole number of years") from None
+            if not 0 <= years <= 120:
+                raise ValueError(f"named age {years} is not between 0 and 120")
+            out[years] = _words(words)
+        return out
 
 
 class MoneyWords(_Strict):
@@ -103,8 +127,11 @@ class MoneyWords(_Strict):
 
 class QuantityWords(_Strict):
     units: Words = Field(default_factory=dict)
+    # A product's parts after a number ("1000 piece puzzle", "puzzle 500 elementów"): part of
+    # what the shopper names, never how many she wants.
+    parts: Words = Field(default_factory=dict)
 
-    _check = field_validator("units", mode="before")(classmethod(lambda cls, v: _words(v)))
+    _check = field_validator("units", "parts", mode="before")(classmethod(lambda cls, v: _words(v)))
 
 
 class SizeWords(_Strict):
@@ -208,11 +235,14 @@ class Vocabulary:
             into = self.tables.setdefault(kind, {})
             for value, words in table.items():
                 _merge_words(into.setdefault(value, {}), words)
-        for attr in ("units", "cues", "months"):
+        for attr in ("units", "cues", "months", "durations", "ago"):
             _merge_words(getattr(self.ages, attr), getattr(file.ages, attr))
+        for years, words in file.ages.named.items():
+            _merge_words(self.ages.named.setdefault(years, {}), words)
         for attr in ("max", "min", "around", "between", "to", "after"):
             _merge_words(getattr(self.money, attr), getattr(file.money, attr))
         _merge_words(self.quantities.units, file.quantities.units)
+        _merge_words(self.quantities.parts, file.quantities.parts)
         for code, names in file.money.currency_words.items():
             bucket = self.money.currency_words.setdefault(code.upper(), [])
             bucket.extend(w for w in names if w not in bucket)
