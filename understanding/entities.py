@@ -462,7 +462,13 @@ class EntityReader:
             if kind in ("months", "age") and self._ago(words, n, unit):
                 kind = "duration"  # "2 months ago", "hace 2 años", "уже 2 месяца"
             if kind == "duration":
-                used.update(range(n.first, (unit[1] if unit else n.last) + 1))
+                last = unit[1] if unit else n.last
+                before = words[n.first - 1].token.folded if n.first else ""
+                if (last + 1 < len(words) and words[last + 1].token.folded in ("old", "olds")) or (
+                    (cue == "age_cue" or before == "de") and before not in _BE
+                ):
+                    ents.setdefault("age", 0)  # "a 3 week old baby", "bebé de 3 semanas"
+                used.update(range(n.first, last + 1))
                 k += 1
                 continue
             # A range: "between 50 and 80", "od 50 do 80 zł", "50-80 zł", "بین ۵۰ تا ۸۰" (where
@@ -485,6 +491,10 @@ class EntityReader:
                     joined = False
                 if joined:
                     unit2 = self._unit_after(words, m, text)
+                    if unit2 and unit2[0] == "duration":  # "between 2 and 4 days", "de 3 a 5 días"
+                        used.update(range(n.first, unit2[1] + 1))
+                        k += 2
+                        continue
                     if (
                         cue == "between"
                         or (unit2 and unit2[0] == "money")
@@ -748,6 +758,8 @@ class EntityReader:
 
 # Recipients that name an age group rather than a person.
 _GROUP_WORDS = frozenset({"child", "baby", "toddler", "boy", "girl", "teen", "adult"})
+# "its been 5 days", "it is 3 weeks": an age cue ("is", "be") that says how long, not how old.
+_BE = frozenset({"is", "be", "been", "was", "are", "has", "its", "it's", "will", "gonna"})
 # Words that list two people rather than tie one to the other ("my son and daughter").
 _CONJUNCTIONS = frozenset(
     {"and", "or", "&", "i", "oraz", "lub", "albo", "y", "e", "o", "и", "или", "و", "یا"}
