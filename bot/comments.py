@@ -25,6 +25,11 @@ the one message Meta allows (a rule with neither ``flow`` nor ``text`` opens the
 ``{text: ...}`` sends a text, ``message: false`` sends nothing privately. Texts are a string
 or ``{locale: text}``; ``{name}`` is the commenter's first name.
 
+A private reply that opens a flow is run like a shopper's turn (bot/turnhook.py
+``HookTurn``): the flow and its actions, which may do slow I/O, are thought with no
+transaction open and hold up no other chat; the comment's answers, its row and the
+commenter's session (saved only if no turn of theirs committed meanwhile) commit together.
+
 Each comment is answered at most once: the ``answered_comments`` row is written in the
 transaction that queues the answers, and a second delivery of the comment (a duplicate, or
 the same comment arriving concurrently) finds the row and answers nothing. Meta delivers a
@@ -37,25 +42,25 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import Boolean, Column, Connection, DateTime, MetaData, String, Table
+from sqlalchemy import Boolean, Column, Connection, DateTime, MetaData, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import CommentInbound, Inbound, OutboundCall
-from flows import Project, StartInput, TextReply, run_turn
+from flows import Project, SessionState, StartInput, TextReply
 from flows.replies import Reply
 from flows.text import words
 
-from .committer import InTransaction
 from .contacts import Contacts
 from .conversations import Conversations
 from .handoff import HandoffHook
 from .handoff.hook import first_name
 from .service import ChannelLink
-from .turnhook import TurnHookBase
+from .turnhook import HookTurn, TurnHookBase
 
 log = logging.getLogger("shopchat.comments")
 
@@ -194,6 +199,18 @@ class CommentRules:
         return self.otherwise, None
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How one comment is to be answered, as its load job decided."""
+
+    answer: Answer | None
+    locale: str  # the keywords' locale, or the shop's default
+    public: bool
+    private: bool
+    handoff: bool
+    now: datetime
+
+
 def _text(text: Text | None, locale: str, default_locale: str, name: str) -> str:
     if text is None:
         return ""
@@ -228,10 +245,10 @@ class CommentHook(TurnHookBase):
 
     def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
-    ) -> list[OutboundCall] | None:
+    ) -> list[OutboundCall] | HookTurn | None:
         if not isinstance(inbound, CommentInbound):
             return None
-        comment_id, text = inbound.comment_id, inbound.text
+        text = inbound.text
         if not self.rules.enabled:
             return []
         project = self.conversations.engine.project
@@ -243,100 +260,117 @@ class CommentHook(TurnHookBase):
         sent_at = inbound.sent_at or now
         private = answer is not None and answer.private and now - sent_at <= PRIVATE_REPLY_WINDOW
         public = answer is not None and answer.reply is not None
-        if not self._claim(conn, inbound, comment_id, answer, public, private, handoff, now):
-            log.info("comment %s was answered before: not again", comment_id)
+        plan = _Plan(answer, locale or project.shop.default_locale, public, private, handoff, now)
+        if answer is None or not private or answer.flow is None:
+            if not self._claim(conn, inbound, plan):
+                log.info("comment %s was answered before: not again", inbound.comment_id)
+                return []
+            return self._answer(conn, link, inbound, plan, self._text_message(plan, inbound))
+        if self._answered_before(conn, inbound):  # spares a duplicate its flow's actions
+            log.info("comment %s was answered before: not again", inbound.comment_id)
             return []
+        # The private reply is a flow's opening: thought like a turn (its actions may do
+        # slow I/O, with no transaction open), answered in the commit job (_open).
+        convos = self.conversations
+        cid = inbound.conversation_id
+        state, version = convos.resume(
+            convos.store.load_in(conn, cid),
+            cid,
+            locale=plan.locale,
+            user={k: v for k, v in inbound.user.items() if k in ("id", "name")},
+            channel=link.name,
+        )
+        finish = partial(self._open, link, inbound, plan, state, version)
+        return HookTurn(state, StartInput(flow=answer.flow), now, finish)
+
+    def _open(
+        self,
+        link: ChannelLink,
+        inbound: CommentInbound,
+        plan: _Plan,
+        state: SessionState,
+        version: int | None,
+        conn: Connection,
+        replies: list[Reply],
+    ) -> list[OutboundCall]:
+        """The commit of a comment answered with a flow's opening: the comment is claimed
+        and the commenter's session saved (their answer continues that flow) in one job."""
+        if not self._claim(conn, inbound, plan):
+            log.info("comment %s was answered before: not again", inbound.comment_id)
+            return []
+        # StaleSessionError: their conversation moved on since the load; the service rolls
+        # this job back (the claim too) and thinks the opening again.
+        store = self.conversations.store
+        store.write_in(conn, inbound.conversation_id, state.to_json(), version)
+        return self._answer(conn, link, inbound, plan, replies)
+
+    def _answer(
+        self,
+        conn: Connection,
+        link: ChannelLink,
+        inbound: CommentInbound,
+        plan: _Plan,
+        private_replies: Sequence[Reply],
+    ) -> list[OutboundCall]:
+        """The calls answering a claimed comment, and the rows that go with them."""
         self.counters["comments"] += 1
         if self.contacts is not None:
             # Their name for the desk; no messaging window until they answer in private.
             self.contacts.introduce(conn, inbound)
         calls: list[OutboundCall] = []
         name = first_name(inbound.user)
-        default = project.shop.default_locale
-        cid = inbound.conversation_id
-        if answer is not None and public:
-            reply_text = _text(answer.reply, locale or default, default, name)
+        default = self.conversations.engine.project.shop.default_locale
+        comment_id, cid = inbound.comment_id, inbound.conversation_id
+        answer = plan.answer
+        if answer is not None and plan.public:
+            reply_text = _text(answer.reply, plan.locale, default, name)
             public_reply = getattr(link.adapter, "public_reply", None)
             if reply_text and public_reply is not None:
                 calls.append(public_reply(comment_id, cid, reply_text))
                 self.counters["public_replies"] += 1
-        if answer is not None and private:
-            replies = self._opening(conn, link, inbound, answer, locale or default, name, now)
+        if answer is not None and plan.private:
             private_reply = getattr(link.adapter, "private_reply", None)
-            call = private_reply(comment_id, cid, replies) if private_reply else None
+            call = private_reply(comment_id, cid, private_replies) if private_reply else None
             if call is not None:
                 calls.append(call)
                 self.counters["private_replies"] += 1
-        if handoff and self.handoff is not None:
-            self.handoff.comment_ticket(conn, inbound, text, inbound.link or "", now)
+        if plan.handoff and self.handoff is not None:
+            self.handoff.comment_ticket(conn, inbound, inbound.text, inbound.link or "", plan.now)
             self.counters["comment_handoffs"] += 1
         return calls
 
-    def _claim(
-        self,
-        conn: Connection,
-        inbound: Inbound,
-        comment_id: str,
-        answer: Answer | None,
-        public: bool,
-        private: bool,
-        handoff: bool,
-        now: datetime,
-    ) -> bool:
+    def _text_message(self, plan: _Plan, inbound: CommentInbound) -> list[Reply]:
+        """A private reply that is a text (none when the answer sends no private message)."""
+        if plan.answer is None or not plan.private:
+            return []
+        default = self.conversations.engine.project.shop.default_locale
+        text = _text(plan.answer.text, plan.locale, default, first_name(inbound.user))
+        return [TextReply(text)] if text else []
+
+    def _answered_before(self, conn: Connection, inbound: CommentInbound) -> bool:
+        t = answered_table.c
+        where = (t.channel == inbound.channel) & (t.comment_id == inbound.comment_id)
+        return conn.execute(select(t.comment_id).where(where)).first() is not None
+
+    def _claim(self, conn: Connection, inbound: CommentInbound, plan: _Plan) -> bool:
+        answer = plan.answer
         stmt = (
             (postgresql.insert if self._pg else sqlite.insert)(answered_table)
             .values(
                 channel=inbound.channel,
-                comment_id=comment_id,
+                comment_id=inbound.comment_id,
                 conversation_id=inbound.conversation_id,
                 rule=answer.name[:64] if answer is not None else None,
-                public_reply=public,
-                private_reply=private,
-                handed_off=handoff,
-                answered_at=now,
+                public_reply=plan.public,
+                private_reply=plan.private,
+                handed_off=plan.handoff,
+                answered_at=plan.now,
             )
             .on_conflict_do_nothing(index_elements=["channel", "comment_id"])
             # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
             .returning(answered_table.c.comment_id)
         )
         return conn.execute(stmt).first() is not None
-
-    def _opening(
-        self,
-        conn: Connection,
-        link: ChannelLink,
-        inbound: Inbound,
-        answer: Answer,
-        locale: str,
-        name: str,
-        now: datetime,
-    ) -> Sequence[Reply]:
-        """The private message: a text, or the opening of a flow in the commenter's
-        conversation (its session is saved, so their answer continues that flow)."""
-        if answer.flow is None:
-            default = self.conversations.engine.project.shop.default_locale
-            text = _text(answer.text, locale, default, name)
-            return [TextReply(text)] if text else []
-        convos = self.conversations
-        cid = inbound.conversation_id
-        state, version = convos.resume(
-            convos.store.load_in(conn, cid),
-            cid,
-            locale=locale,
-            user={k: v for k, v in inbound.user.items() if k in ("id", "name")},
-            channel=link.name,
-        )
-        # Already in a database job: the flow's actions write in its transaction.
-        replies, _effects = run_turn(
-            convos.engine,
-            convos.actions,
-            state,
-            StartInput(flow=answer.flow),
-            now,
-            db=InTransaction(conn),
-        )
-        convos.store.write_in(conn, cid, state.to_json(), version)
-        return replies
 
 
 __all__ = ["CommentHook", "CommentRules", "CommentsConfigError", "answered_table"]

@@ -3,7 +3,8 @@
     receive(): verify -> parse -> commit to the inbox -> (the webhook answers 200) -> dispatch
     process(): per conversation, in the platform's order, each event in three steps:
                load   one short database job: the session and its version (or a hook
-                      takes the event over: answered right there)
+                      takes the event over: answered right there, or with a flow to
+                      think first, like a comment's private reply: bot/turnhook.py)
                think  the engine and its actions on the event loop, plain actions in worker
                       threads, no transaction held: a slow Stripe, HTTP API or language
                       model delays its own shopper only
@@ -49,7 +50,7 @@ from adapters.base import (
     SendResult,
     StatusInbound,
 )
-from flows import SessionState, arun_turn
+from flows import Event, SessionState, arun_turn
 from flows.replies import Reply
 
 from . import turnwork
@@ -62,7 +63,7 @@ from .interpreter import Interpreter, context_for, interpreted
 from .lanes import Lanes
 from .logsafe import conversation_ref
 from .storage import StaleSessionError, StoredSession
-from .turnhook import TurnHook, TurnHookBase
+from .turnhook import HookTurn, TurnHook, TurnHookBase
 from .turnwork import TurnWork
 
 log = logging.getLogger("shopchat.service")
@@ -280,7 +281,7 @@ class ChatService:
 
     def _load_first(
         self, entry: InboxEntry, conn: Connection
-    ) -> tuple[list[InboxEntry], Loaded | Done | None]:
+    ) -> tuple[list[InboxEntry], Loaded | Done | HookTurn | None]:
         """The conversation's pending events in the platform's order, and the first one loaded.
 
         Telegram may deliver one chat's updates over parallel connections: ordering by
@@ -293,7 +294,9 @@ class ChatService:
             return batch, None
         return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
 
-    async def _run(self, item: InboxEntry, loaded: Loaded | Done | None) -> list[OutboxEntry]:
+    async def _run(
+        self, item: InboxEntry, loaded: Loaded | Done | HookTurn | None
+    ) -> list[OutboxEntry]:
         """One event through load, think and commit; thought again when its commit loses to
         another worker's (the session's version moved on)."""
         cid = item.inbound.conversation_id
@@ -305,15 +308,21 @@ class ChatService:
                     return []
                 if isinstance(loaded, Done):
                     return loaded.queued
+                commit: Callable[[Connection], list[OutboxEntry]]
                 try:
-                    replies, effects, wrote = await self._think(item, loaded)
+                    if isinstance(loaded, HookTurn):
+                        replies, _effects, wrote = await self._think_flow(
+                            item.id, cid, loaded.state, loaded.event, loaded.now
+                        )
+                        commit = partial(self._commit_hooked, item, loaded, replies, wrote)
+                    else:
+                        replies, effects, wrote = await self._think(item, loaded)
+                        commit = partial(self._commit, item, loaded, replies, effects, wrote)
                 except Exception as exc:  # a bug in an action or the engine: record, move on
                     await self._failed(item, exc)
                     return []
                 try:
-                    return await self.db.run(
-                        partial(self._commit, item, loaded, replies, effects, wrote), key=cid
-                    )
+                    return await self.db.run(commit, key=cid)
                 except StaleSessionError:
                     log.info("inbox %s: the session moved on meanwhile; thinking again", item.id)
                     loaded = None
@@ -360,7 +369,7 @@ class ChatService:
         conn: Connection,
         stored: StoredSession | None | _Unread = _UNREAD,
         contact: Seen | None = None,
-    ) -> Loaded | Done:
+    ) -> Loaded | Done | HookTurn:
         """``stored``, ``contact``: the session and contact, when the caller read them
         already (the session None: it has none)."""
         inbound = item.inbound
@@ -372,6 +381,8 @@ class ChatService:
             return Done([])
         for hook in self.hooks:
             calls = hook.take_over(conn, link, inbound, now)
+            if isinstance(calls, HookTurn):  # thought, then committed, like a turn
+                return calls
             if calls is not None:
                 return Done(self._answered(conn, link, item, calls, now))
         if isinstance(inbound, MessageInbound):
@@ -425,16 +436,23 @@ class ChatService:
             loaded.state,
         )
         event = await interpreted(self.interpreter, inbound.event, context)
+        return await self._think_flow(
+            item.id, inbound.conversation_id, loaded.state, event, loaded.now
+        )
+
+    async def _think_flow(
+        self, inbox_id: int, cid: str, state: SessionState, event: Event, now: datetime
+    ) -> tuple[list[Reply], list[Any], bool]:
         # Each job the actions run is applied once for this event, however often the turn
         # is thought (a crash before its commit, a commit lost to another worker).
-        cid = inbound.conversation_id
-        work = TurnWork(partial(self.db.run, key=cid), asyncio.get_running_loop(), item.id)
+        convos = self.conversations
+        work = TurnWork(partial(self.db.run, key=cid), asyncio.get_running_loop(), inbox_id)
         replies, effects = await arun_turn(
             convos.engine,
             convos.actions,
-            loaded.state,
+            state,
             event,
-            loaded.now,
+            now,
             db=work,
             waiting=self.dispatcher.stepped_out,  # an action's wait holds no slot
         )
@@ -486,6 +504,25 @@ class ChatService:
             if more:
                 calls = calls + _owned(list(more), inbound)
         return self.journal.queue(conn, link.name, calls)
+
+    def _commit_hooked(
+        self,
+        item: InboxEntry,
+        turn: HookTurn,
+        replies: list[Reply],
+        wrote: bool,
+        conn: Connection,
+    ) -> list[OutboxEntry]:
+        """The commit of a hook's flow: claim the event, then the hook writes its rows and
+        the session (StaleSessionError: rolled back, thought again) and says what to send."""
+        link = self.links[item.inbound.channel]
+        if not self.journal.claim(conn, item.id):
+            log.info("inbox %s was answered by another worker", item.id)
+            return []
+        if wrote:
+            turnwork.forget(conn, item.id)
+        calls = turn.finish(conn, replies)
+        return self.journal.queue(conn, link.name, _owned(calls, item.inbound))
 
     # -- pushed messages -----------------------------------------------------------------
     async def push(

@@ -6,7 +6,8 @@ guarded by the session's version). A hook is called in the two database jobs onl
 their connection, so whatever it writes commits with the event's claim, exactly once::
 
     load    take_over(conn, link, inbound, now)    -> calls: the hook answered, the bot is
-                                                      not run; None: go on
+                                                      not run; None: go on; a HookTurn: the
+                                                      answer needs a flow thought out first
             prepare(conn, inbound, state, now)      fill the session before the engine runs
                                                       (the customer's remembered facts)
     commit  reshape(conn, inbound, state, replies, effects, now) -> the replies to render
@@ -24,29 +25,49 @@ that loses to another worker's (the version moved on) is thrown away whole and t
 thought again from the newer session, so ``reshape`` and ``commit`` may run more than once
 for one event, but only one run commits.
 
+A :class:`HookTurn` is how a hook answers with a flow (a comment's private reply opening
+one): the service thinks its flow like a shopper's turn (on the event loop, no transaction
+open, its actions' writes applied once per event: bot/turnwork.py) and calls its ``finish``
+in the commit job, after the event is claimed. ``take_over`` then writes nothing in the load
+job; ``finish`` writes the hook's rows and saves the session, guarded by the version it was
+loaded at (StaleSessionError: the turn is loaded and thought again, ``take_over`` included).
+
 Subclass :class:`TurnHookBase` and override what the feature needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection
 
 from adapters.base import Inbound, MessageInbound, OutboundCall
-from flows import SessionState
+from flows import Event, SessionState
 from flows.replies import Reply
 
 if TYPE_CHECKING:
     from .service import ChannelLink
 
 
+@dataclass(frozen=True)
+class HookTurn:
+    """A hook's answer that needs a flow thought out first (see the module docstring):
+    ``event`` is thought on ``state`` at ``now``; ``finish(conn, replies)`` runs in the
+    commit job and returns the calls to queue."""
+
+    state: SessionState
+    event: Event
+    now: datetime
+    finish: Callable[[Connection, list[Reply]], list[OutboundCall]]
+
+
 class TurnHook(Protocol):
     def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
-    ) -> list[OutboundCall] | None: ...
+    ) -> list[OutboundCall] | HookTurn | None: ...
 
     def prepare(
         self, conn: Connection, inbound: MessageInbound, state: SessionState, now: datetime
@@ -80,7 +101,7 @@ class TurnHookBase:
 
     def take_over(
         self, conn: Connection, link: ChannelLink, inbound: Inbound, now: datetime
-    ) -> list[OutboundCall] | None:
+    ) -> list[OutboundCall] | HookTurn | None:
         return None
 
     def prepare(
@@ -114,4 +135,4 @@ class TurnHookBase:
         return None
 
 
-__all__ = ["TurnHook", "TurnHookBase"]
+__all__ = ["HookTurn", "TurnHook", "TurnHookBase"]

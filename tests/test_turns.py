@@ -4,6 +4,8 @@ workers never both commit one turn."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import textwrap
 import threading
@@ -517,3 +519,149 @@ def test_a_desk_return_thought_again_applies_its_flows_writes_once(tmp_path):
     assert asyncio.run(scenario()) == 1  # one write, though the flow was thought twice
     assert len(calls) == 2
     assert chats.texts[601][-1] == "Hello, turn 1."
+
+
+# -- a comment answered with a flow's opening -------------------------------------------------
+
+APP_SECRET, IG_ACCOUNT = "turns-app-secret", "17841405822304914"
+COMMENTS = """\
+comments:
+  rules:
+    - name: slow
+      keywords: {en: [slow]}
+      reply: "Thanks {name}!"
+      message: {flow: wait}   # the private reply is the wait flow's opening
+"""
+
+
+class Graph:
+    """The Graph API fake next to the Telegram one: comment replies, public and private."""
+
+    def __init__(self, chats: Chats) -> None:
+        self.chats = chats
+        self.private: list[str] = []
+        self.public: list[str] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(f"/{IG_ACCOUNT}/messages"):
+            self.private.append(json.loads(request.content)["message"]["text"])
+        elif request.url.path.endswith("/replies"):
+            self.public.append(json.loads(request.content)["message"])
+        else:
+            return self.chats.handler(request)
+        return httpx.Response(200, json={"id": "m1"})
+
+
+def commenting_app(tmp_path: Path, graph: Graph):  # type: ignore[no-untyped-def]
+    root = project(tmp_path)
+    with (root / "shop.yaml").open("a") as shop:
+        shop.write(COMMENTS)
+    url = f"sqlite:///{tmp_path}/t.db"
+    return create_app(
+        root,
+        settings(url).model_copy(
+            update={
+                "meta_app_secret": APP_SECRET,
+                "instagram_account_id": IG_ACCOUNT,
+                "instagram_token": "ig-token",
+            }
+        ),
+        transport=httpx.MockTransport(graph.handler),
+        typing_delay=60,
+    )
+
+
+async def post_comment(http: httpx.AsyncClient, comment_id: str, text: str) -> int:
+    value = {
+        "from": {"id": "1254459154682919", "username": "ana.kowalska"},
+        "media": {"id": "18172143295349192", "media_product_type": "FEED"},
+        "id": comment_id,
+        "text": text,
+    }
+    change = {"field": "comments", "value": value}
+    entry = {"id": IG_ACCOUNT, "time": int(datetime.now(UTC).timestamp()), "changes": [change]}
+    body = json.dumps({"object": "instagram", "entry": [entry]}).encode()
+    digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"x-hub-signature-256": f"sha256={digest}", "content-type": "application/json"}
+    response = await http.post("/webhooks/instagram", content=body, headers=headers)
+    return response.status_code
+
+
+def test_a_comment_answered_with_a_slow_flow_holds_up_no_other_chat(tmp_path):
+    """The private reply opening a flow whose action waits on a slow API: meanwhile another
+    chat is acknowledged and answered (its opening runs with no database job open)."""
+    graph = Graph(Chats())
+    app = commenting_app(tmp_path, graph)
+    entered, release = threading.Event(), threading.Event()
+
+    def wait(ctx: ActionContext) -> str:
+        entered.set()
+        release.wait(30)
+        return "ok"
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.conversations.actions.register("shop.wait", wait, replace=True)
+            async with client(app) as http:
+                try:
+                    assert await post_comment(http, "c1", "Is shipping slow?") == 200
+                    assert await asyncio.to_thread(entered.wait, 20)
+                    assert await asyncio.wait_for(post(http, 1, 502, "hi"), 10) == 200
+                    said = await asyncio.wait_for(graph.chats.reply_to(502), 10)
+                    assert said == "Hello, turn 0."
+                    assert graph.private == []  # the comment is answered once thought out
+                finally:
+                    release.set()
+                await service.drain()
+                # A second delivery of the comment is not answered again.
+                assert await post_comment(http, "c1", "Is shipping slow?") == 200
+                await service.drain()
+            stored = service.conversations.store.load("instagram:1254459154682919")
+            assert stored is not None  # their answer continues the flow from there
+
+    asyncio.run(scenario())
+    assert graph.public == ["Thanks ana.kowalska!"]
+    assert graph.private == ["Done waiting."]
+
+
+def test_a_comments_opening_whose_session_changed_meanwhile_is_thought_again(tmp_path):
+    """While the opening's action waits, another writer saves the commenter's session: the
+    opening's commit is refused, it is thought again on the newer session and the comment
+    is answered once, with neither write lost."""
+    graph = Graph(Chats())
+    app = commenting_app(tmp_path, graph)
+    thinking, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def wait(ctx: ActionContext) -> str:
+        runs.append(1)
+        if len(runs) == 1:
+            thinking.set()
+            release.wait(30)
+        return "ok"
+
+    cid = "instagram:1254459154682919"
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            service = app.state.service
+            service.conversations.actions.register("shop.wait", wait, replace=True)
+            store = service.conversations.store
+            async with client(app) as http:
+                try:
+                    assert await post_comment(http, "c2", "Is shipping slow?") == 200
+                    assert await asyncio.to_thread(thinking.wait, 20)
+                    state = service.conversations.engine.new_session(cid, now=datetime.now(UTC))
+                    state.slots["vip"] = True  # what another process wrote meanwhile
+                    store.save(cid, state.to_json(), None)
+                finally:
+                    release.set()
+                await service.drain()
+            final = SessionState.from_json(store.load(cid).data)
+            assert final.slots.get("vip") is True
+
+    asyncio.run(scenario())
+    assert len(runs) == 2  # thought twice
+    assert graph.private == ["Done waiting."]  # answered once
+    assert graph.public == ["Thanks ana.kowalska!"]
