@@ -428,6 +428,7 @@ INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "is anyone from the shop there",
             "let me talk to a consultant",
             "I need to talk to a manager",
+            "can I speak to your supervisor",
             "please have someone contact me",
         ],
         "pl": [
@@ -448,6 +449,7 @@ INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "chcę pogadać z kimś ze sklepu",
             "poproszę o telefon od konsultanta",
             "potrzebuję rozmowy z kierownikiem",
+            "poproszę kierownika sklepu",
         ],
         "es": [
             "quiero hablar con una persona",
@@ -464,6 +466,7 @@ INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "me pasas con atención al cliente",
             "necesito que me contacte un empleado",
             "quiero hablar con el encargado",
+            "páseme con un supervisor",
         ],
         "ru": [
             "соедините меня с живым человеком",
@@ -479,6 +482,7 @@ INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "свяжите меня с сотрудником магазина",
             "пусть мне перезвонят",
             "хочу поговорить с менеджером",
+            "соедините с руководителем",
             "можно связаться с кем-то из команды",
             "дайте поговорить с консультантом",
         ],
@@ -497,6 +501,7 @@ INTERRUPTION_EXAMPLES: dict[str, dict[str, list[str]]] = {
             "می‌خواهم با کارشناس حرف بزنم",
             "لطفا یکی از همکارانتان جواب بدهد",
             "با مدیر فروشگاه کار دارم",
+            "می‌خواهم با سرپرست صحبت کنم",
         ],
     },
     "help": {

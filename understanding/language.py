@@ -97,6 +97,9 @@ _SCRIPT_OF = {
 }
 
 MIN_LETTERS = 6
+# Marks only one language writes: an opening question or exclamation mark is Spanish,
+# however short the message ("¿eres un bot?", "¡hola!") and whatever its words look like.
+_MARKS = {"¿": "es", "¡": "es"}
 THRESHOLD = 0.75
 
 
@@ -121,6 +124,7 @@ class LanguageDetector:
         for loc in self.locales:
             by_script.setdefault(_SCRIPT_OF.get(loc.split("-")[0], "latin"), []).append(loc)
         self._only_of_script = {s: locs[0] for s, locs in by_script.items() if len(locs) == 1}
+        self._by_base = {loc.split("-")[0]: loc for loc in reversed(self.locales)}
         self.detect = lru_cache(maxsize=4096)(self._detect)
 
     def _lingua(self) -> object | None:
@@ -156,6 +160,11 @@ class LanguageDetector:
             only = self._only_of_script.get(next(iter(scripts)))
             if only is not None:
                 return only, 1.0
+        for mark, lang in _MARKS.items():
+            if mark in text:
+                marked = self._by_base.get(lang)
+                if marked is not None:
+                    return marked, 1.0
         if len(letters) < self.min_letters:
             return None
         detector = self._lingua()

@@ -261,21 +261,20 @@ class Understander:
         chosen, confidence = self._decide(
             ranked, ents, words, catalog_words, off_topic, named_bonus
         )
-        if confidence < 0:  # small talk: no flow to start, and none to offer
+        small_talk = confidence < 0
+        if small_talk:  # small talk: no flow to start, and none to offer
             ranked, confidence = [], -confidence
-        if (
-            language is None
-            and chosen is not None
-            and confidence >= SURE
-            and detect
-            and self.detector is not None
-        ):
-            # Too short to detect ("hej", "hola"), but written like one locale's example.
-            langs_seen = example_langs.get(chosen, set())
+        # Too short to detect ("hej", "hola", "¿eres un robot?"), but written like one
+        # locale's example: of the flow it starts, or of the small talk it is.
+        like = chosen if chosen is not None and confidence >= SURE else None
+        if small_talk and off_topic >= self.start_threshold:
+            like = OFF_TOPIC
+        if language is None and like is not None and detect and self.detector is not None:
+            langs_seen = example_langs.get(like, set())
             if len(langs_seen) == 1:
                 only = next(iter(langs_seen))
                 if only in self.locales and only != locale:
-                    language = (only, confidence)
+                    language = (only, off_topic if like == OFF_TOPIC else confidence)
         return Understanding(
             text=text,
             locale=reading,

@@ -60,6 +60,11 @@ CASES = [
     ("@human", "quiero hablar con el gerente"),
     ("@human", "позовите менеджера"),
     ("@human", "میخوام با مدیر صحبت کنم"),
+    ("@human", "дайте руководителя"),
+    ("@human", "let me talk to the supervisor"),
+    ("@human", "با سرپرست فروشگاه حرف بزنم"),
+    ("gift_finder", "gift for my manager"),
+    ("gift_finder", "prezent dla szefa"),
 ]
 
 
@@ -76,3 +81,27 @@ def test_sentence_goes_to_its_intent(shop, flow, text):
     assert result.intent == flow, (text, result.alternatives)
     if flow is None:
         assert result.clarify == (), "small talk offers no flows to choose from"
+
+
+SHORT = [
+    ("es", "¿eres un robot?"),  # lingua alone leans English on these four words
+    ("es", "¡muchas gracias!"),
+    ("es", "hola"),
+    ("ru", "привет"),
+    ("pl", "jesteś botem?"),
+    ("pl", "cześć"),
+    ("fa", "تو رباتی؟"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), SHORT)
+def test_a_short_message_gets_its_language(shop, lang, text):
+    result = shop.understander.understand(text, "en", catalog=shop.catalog_vocabulary)
+    assert result.language == lang, (text, result.language)
+
+
+def test_an_opening_question_mark_means_spanish_only_where_the_shop_speaks_it():
+    from understanding.language import LanguageDetector
+
+    assert LanguageDetector(["en", "pl", "es"]).detect("¿vale?") == ("es", 1.0)
+    assert LanguageDetector(["en", "pl"]).detect("¿vale?") is None
