@@ -25,6 +25,8 @@ CASES = [
     ("checkout", "quiero pagar mi pedido ya"),
     ("checkout", "хочу оплатить заказ"),
     ("checkout", "quisiera pagar ahora"),
+    ("checkout", "میخوام سفارشمو پرداخت کنم"),
+    ("checkout", "میخوام سفارشمو نهایی کنم"),
     # Payment problems and questions stay payment help.
     ("payment_help", "I was charged twice"),
     ("payment_help", "money taken but no order"),
@@ -38,6 +40,8 @@ CASES = [
     ("payment_help", "نمیتونم پرداخت کنم"),
     ("payment_help", "no puedo pagar con tarjeta"),
     ("payment_help", "it won't let me pay"),
+    ("payment_help", "no me deja pagar"),
+    ("payment_help", "nie mogę zapłacić za zamówienie"),
     # Questions about the bot: small talk; asking for a person: a hand-off.
     (None, "are you a robot or a real person?"),
     (None, "jesteś botem?"),
@@ -54,6 +58,7 @@ CASES = [
     ("order_tracking", "заказ так и не пришёл"),
     ("order_tracking", "هنوز سفارشم نرسیده"),
     ("order_tracking", "pedí hace diez días y no ha llegado nada"),
+    ("order_tracking", "hace dos semanas y nada"),
     # A manager is a person to talk to, not a gift's recipient.
     ("@human", "talk to a manager"),
     ("@human", "chcę rozmawiać z kierownikiem"),
