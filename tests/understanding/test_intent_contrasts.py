@@ -25,6 +25,8 @@ CASES = [
     ("checkout", "quiero pagar mi pedido ya"),
     ("checkout", "хочу оплатить заказ"),
     ("checkout", "quisiera pagar ahora"),
+    ("checkout", "can i pay right now"),
+    ("payment_help", "can i pay with blik"),
     ("checkout", "میخوام سفارشمو پرداخت کنم"),
     ("checkout", "میخوام سفارشمو نهایی کنم"),
     # Payment problems and questions stay payment help.
@@ -47,6 +49,7 @@ CASES = [
     (None, "jesteś botem?"),
     (None, "¿eres un robot?"),
     (None, "ты бот?"),
+    (None, "czy jesteś człowiekiem?"),
     ("@human", "I want to talk to a real person"),
     ("@human", "chcę rozmawiać z prawdziwym człowiekiem"),
     ("@human", "quiero hablar con una persona real"),
