@@ -303,6 +303,10 @@ def rank(
             cand = np.flatnonzero(matched == best).astype(np.int32)
             score = total_score[cand]
             exact = exact_count[cand].astype(np.int64)
+    if cand is not index.active:
+        # Gathering with int32 positions makes numpy convert them at every gather (a dozen
+        # below, each several times slower for it): convert them once.
+        cand = cand.astype(np.intp)
 
     # Product-level filters first: they are one lookup per product.
     if filters.brand is not None:
@@ -432,7 +436,7 @@ def _by_variants(index, columns, cand, filters, facets, counts):  # type: ignore
     else:
         owners = owner[hit]
         starts = np.flatnonzero(np.diff(owners, prepend=-1))
-        keep = owners[starts]
+        keep = owners[starts].astype(np.intp)  # gathers below are faster with intp
         if len(starts) < len(owners):  # some product has several passing variants
             flags = np.bitwise_or.reduceat(flags, starts)
             if facets:
@@ -542,9 +546,7 @@ def _facets(index, cand, keep, avail_any, age_any, lowest) -> Facets:  # type: i
 
 def _bit_counts(bits: npt.NDArray[Any], n_bits: int) -> list[int]:
     """How many of ``bits`` have each of the lowest ``n_bits`` bits set."""
-    per_value = np.bincount(bits)
-    has = (np.arange(len(per_value))[:, None] >> np.arange(n_bits)) & 1
-    return [int(c) for c in per_value @ has]
+    return [int(np.count_nonzero(bits & (1 << n))) for n in range(n_bits)]
 
 
 def _top(counts: npt.NDArray[np.int64], names: list[str]) -> list[tuple[str, int]]:
