@@ -401,7 +401,7 @@ def _by_variants(index, columns, cand, filters, facets, counts):  # type: ignore
         else:
             # The product of each variant first, then the variants' positions from it: one
             # repeat over the variants instead of two (as index.variants_of does).
-            owner = np.repeat(np.arange(len(cand), dtype=np.int32), counts)
+            owner = np.repeat(np.arange(len(cand), dtype=np.intp), counts)
             first = np.zeros(len(cand), dtype=np.int64)
             np.cumsum(counts[:-1], out=first[1:])
             pos = np.arange(len(owner), dtype=np.int64) + (starts - first)[owner]
@@ -436,7 +436,7 @@ def _by_variants(index, columns, cand, filters, facets, counts):  # type: ignore
     else:
         owners = owner[hit]
         starts = np.flatnonzero(np.diff(owners, prepend=-1))
-        keep = owners[starts].astype(np.intp)  # gathers below are faster with intp
+        keep = owners[starts].astype(np.intp, copy=False)  # gathers below are faster with intp
         if len(starts) < len(owners):  # some product has several passing variants
             flags = np.bitwise_or.reduceat(flags, starts)
             if facets:
