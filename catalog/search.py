@@ -330,6 +330,16 @@ def rank(
     if filters.on_variants and not filters.only_in_stock:
         counts = None
         if cand is not index.active:
+            # Products none of whose variants can pass, told by per-product columns before
+            # their variants are gathered: not buyable at all, or cheapest (buyable) variant
+            # above the highest price. The rest go through every variant filter below.
+            if filters.in_stock or filters.max_price is not None:
+                if filters.max_price is None:
+                    possible = columns.p_buyable[cand]
+                else:
+                    low = columns.p_low_buyable if filters.in_stock else columns.p_low
+                    possible = low[cand] <= filters.max_price
+                cand, score, exact = _take(possible, cand, score, exact)
             counts = index.var_count[cand]
             has = counts > 0
             if not has.all():
