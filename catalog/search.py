@@ -472,9 +472,9 @@ def _all_words(terms, counted, matches):  # type: ignore[no-untyped-def]
     lists = [m for t, m in zip(terms, matches, strict=True) if t in counted]
     if not lists:
         return None
-    cand = min((m[0] for m in lists), key=len)
+    narrowest = cand = min((m[0] for m in lists), key=len)
     for ords, _, _ in lists:
-        if ords is cand:
+        if ords is narrowest:  # not ``cand``: that is a new array after the first word
             continue
         cand = _members(cand, ords)
         if len(cand) == 0:
