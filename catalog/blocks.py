@@ -54,14 +54,16 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _local = threading.local()  # zstandard's (de)compressors are not safe to share between threads
 
 
-def _compressor() -> zstandard.ZstdCompressor:
+def compressor() -> zstandard.ZstdCompressor:
+    """This thread's Zstandard compressor at LEVEL (the index's arrays use it too)."""
     found = getattr(_local, "compressor", None)
     if found is None:
         found = _local.compressor = zstandard.ZstdCompressor(level=LEVEL)
     return found
 
 
-def _decompressor() -> zstandard.ZstdDecompressor:
+def decompressor() -> zstandard.ZstdDecompressor:
+    """This thread's Zstandard decompressor."""
     found = getattr(_local, "decompressor", None)
     if found is None:
         found = _local.decompressor = zstandard.ZstdDecompressor()
@@ -71,13 +73,13 @@ def _decompressor() -> zstandard.ZstdDecompressor:
 def pack(entries: list[Any]) -> bytes:
     """One block: ``entries`` (consecutive seqs, the first at a multiple of BLOCK)."""
     # orjson escapes line breaks inside strings, so each entry is exactly one line.
-    return _compressor().compress(b"\n".join(map(orjson.dumps, entries)))
+    return compressor().compress(b"\n".join(map(orjson.dumps, entries)))
 
 
 def _lines(data: bytes) -> list[bytes] | None:
     if data[:4] != _ZSTD_MAGIC:
         return None
-    return _decompressor().decompress(data).split(b"\n")
+    return decompressor().decompress(data).split(b"\n")
 
 
 def unpack(data: bytes) -> list[Entry]:

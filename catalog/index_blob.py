@@ -17,7 +17,6 @@ last so each array can be written as soon as it is compressed.
 
 from __future__ import annotations
 
-import threading
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -25,29 +24,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import orjson
-import zstandard
+
+from catalog.blocks import compressor, decompressor
 
 MAGIC = b"SCIX5"
 _ZLIB = b"SCIX4"  # the same with zlib (read, not written): 5 times the CPU to compress
 _HEADER_FIRST = b"SCIX3"  # zlib, the header before the arrays (read, not written)
-LEVEL = 1  # Zstandard's fastest: smaller than zlib's level 1 here, in a fifth of its CPU
-_local = threading.local()  # zstandard's (de)compressors are not safe to share between threads
-
-
-def _compressor() -> zstandard.ZstdCompressor:
-    found = getattr(_local, "compressor", None)
-    if found is None:
-        found = _local.compressor = zstandard.ZstdCompressor(level=LEVEL)
-    return found
+# Compressed with Zstandard at catalog.blocks.LEVEL (its fastest: smaller than zlib's level 1
+# here, in a fifth of its CPU), each thread with its own (de)compressor.
 
 
 def _decompress(data: memoryview, zstd: bool) -> bytes:
     if not zstd:
         return zlib.decompress(data)
-    found = getattr(_local, "decompressor", None)
-    if found is None:
-        found = _local.decompressor = zstandard.ZstdDecompressor()
-    return found.decompress(data)
+    return decompressor().decompress(data)
 
 
 # Arrays whose values mostly ascend: stored as differences from the previous value.
@@ -67,7 +57,7 @@ def _encode(name: str, values: npt.NDArray[Any]) -> tuple[str, bytes]:
         encoding += "+shuffle" if encoding else "shuffle"
     else:
         raw = values.tobytes()
-    return encoding, _compressor().compress(raw)
+    return encoding, compressor().compress(raw)
 
 
 def write_arrays(

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.project import open_project
-from bot.settings import Settings
 from understanding.evaluation import Report, evaluate, load_cases
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,13 +30,6 @@ FLOORS = {
     # like "talla M" are hard to place).
     "slots": {"all": 0.88, "flow": 0.92, "language": 0.9, "slots": 0.9},
 }
-
-
-@pytest.fixture(scope="module")
-def shop():
-    opened = open_project(ROOT / "examples" / "shop", Settings(_env_file=None))
-    assert opened.project is not None
-    return opened.project
 
 
 def _misses(report: Report) -> str:

@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.project import open_project
-from bot.settings import Settings
-
 ROOT = Path(__file__).resolve().parents[2]
 
 CASES = [
@@ -74,13 +71,6 @@ CASES = [
     ("gift_finder", "gift for my manager"),
     ("gift_finder", "prezent dla szefa"),
 ]
-
-
-@pytest.fixture(scope="module")
-def shop():
-    opened = open_project(ROOT / "examples" / "shop", Settings(_env_file=None))
-    assert opened.project is not None
-    return opened.project
 
 
 @pytest.mark.parametrize(("flow", "text"), CASES)
