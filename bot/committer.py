@@ -217,43 +217,4 @@ class Runner(Protocol):
     async def run(self, job: Callable[[Connection], T], *, first: bool = False) -> T: ...
 
 
-class CommitterWork:
-    """The unit of work a turn's actions get (``ActionContext.db``): each ``run`` is a short
-    job of its own on the committer, never a transaction held across the action's I/O.
-
-    ``run`` is for plain actions, which run in a worker thread: it blocks that thread, never
-    the event loop (calling it on the loop's thread is refused, it would deadlock).
-    """
-
-    def __init__(self, committer: Runner, loop: asyncio.AbstractEventLoop) -> None:
-        self.committer = committer
-        self.loop = loop
-
-    def run(self, job: Callable[[Connection], T]) -> T:
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self.loop:
-            raise RuntimeError("CommitterWork.run() on the event loop: await arun() instead")
-        return asyncio.run_coroutine_threadsafe(self.committer.run(job), self.loop).result()
-
-    async def arun(self, job: Callable[[Connection], T]) -> T:
-        return await self.committer.run(job)
-
-
-class InTransaction:
-    """A unit of work over a transaction the caller already holds (a flow run from inside a
-    database job: the desk handing a conversation back, a comment's private message)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def run(self, job: Callable[[Connection], T]) -> T:
-        return job(self.conn)
-
-    async def arun(self, job: Callable[[Connection], T]) -> T:
-        return job(self.conn)
-
-
-__all__ = ["Committer", "CommitterWork", "InTransaction", "Runner", "after_commit"]
+__all__ = ["Committer", "Runner", "after_commit"]
