@@ -184,10 +184,9 @@ def test_two_workers_never_both_commit_one_turn(tmp_path):
     assert chats.texts[601] == ["Hello, turn 2."]  # ...committed and answered once, by B
 
 
-def test_a_turn_whose_session_changed_meanwhile_is_thought_again(tmp_path):
-    """The version guard: while a turn is thought, another writer (the hand-off desk, another
-    process) saves the session; the turn's commit is refused and it is thought again on the
-    newer session, so neither write is lost."""
+def _second_turn_held(tmp_path):
+    """An app whose ``shop.count`` action holds the second turn's first thought: ``thinking``
+    is set when it starts waiting, ``release`` lets it go on; ``runs`` counts the calls."""
     chats = Chats()
     app = create_app(
         project(tmp_path),
@@ -203,6 +202,15 @@ def test_a_turn_whose_session_changed_meanwhile_is_thought_again(tmp_path):
             thinking.set()
             release.wait(30)
         return len(runs)
+
+    return app, chats, count, runs, thinking, release
+
+
+def test_a_turn_whose_session_changed_meanwhile_is_thought_again(tmp_path):
+    """The version guard: while a turn is thought, another writer (the hand-off desk, another
+    process) saves the session; the turn's commit is refused and it is thought again on the
+    newer session, so neither write is lost."""
+    app, chats, count, runs, thinking, release = _second_turn_held(tmp_path)
 
     async def scenario() -> None:
         async with app.router.lifespan_context(app):
@@ -422,21 +430,7 @@ def test_a_ticket_opened_by_another_turn_while_this_one_is_thought_silences_the_
     ever opened by a turn, which also saves the session, so this turn's commit is refused by
     the version guard and thought again, and then the person who owns the chat gets the
     message, not the bot."""
-    chats = Chats()
-    app = create_app(
-        project(tmp_path),
-        settings(f"sqlite:///{tmp_path}/t.db"),
-        transport=httpx.MockTransport(chats.handler),
-    )
-    thinking, release = threading.Event(), threading.Event()
-    runs: list[int] = []
-
-    def count(ctx: ActionContext) -> int:
-        runs.append(1)
-        if len(runs) == 2:  # the second turn's first thought
-            thinking.set()
-            release.wait(30)
-        return len(runs)
+    app, chats, count, runs, thinking, release = _second_turn_held(tmp_path)
 
     async def scenario() -> None:
         async with app.router.lifespan_context(app):
