@@ -51,7 +51,7 @@ class ApiSender:
         # One call in flight per conversation, the platform's rate limits, and lanes that a
         # few stuck chats cannot fill: a burst of replies queues there, not in the pool.
         self.pace = pace or Pace(self.limits, rate_limits=rate_limits)
-        self._urls: dict[str, httpx.URL] = {}
+        self._urls: dict[str, tuple[httpx.URL, tuple[tuple[str, str], ...]]] = {}
         self._timeout = client.timeout.as_dict()
 
     def json_request(
@@ -60,21 +60,28 @@ class ApiSender:
         """A POST of ``payload`` as JSON to ``url``, for ``self.client.send``.
 
         Built directly rather than by ``client.build_request``: merging the client's defaults
-        and parsing the URL again cost more than sending the request. The client's timeouts
-        still apply.
+        and parsing the URL again cost more than sending the request. Its headers are given
+        whole (Host and Content-Length too, as httpx would add them) with the body as a
+        stream, which halves the cost of building it again. The client's timeouts apply.
         """
-        parsed = self._urls.get(url)
-        if parsed is None:
+        target = self._urls.get(url)
+        if target is None:
             if len(self._urls) > 64:  # a handful of endpoints per platform; never grows
                 self._urls.clear()
-            parsed = self._urls[url] = httpx.URL(url)
-        return httpx.Request(
+            parsed = httpx.URL(url)
+            target = self._urls[url] = (parsed, (("Host", parsed.netloc.decode("ascii")),))
+        parsed, host = target
+        body = orjson.dumps(payload)
+        fixed = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
+        request = httpx.Request(
             "POST",
             parsed,
-            content=orjson.dumps(payload),
-            headers={**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS,
+            headers=[*host, *fixed.items(), ("Content-Length", str(len(body)))],
+            stream=httpx.ByteStream(body),
             extensions={"timeout": self._timeout},
         )
+        request.read()  # ``request.content`` is there, as with ``content=``
+        return request
 
     def request(self, call: OutboundCall) -> httpx.Request:
         raise NotImplementedError

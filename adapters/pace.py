@@ -29,8 +29,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -205,14 +204,6 @@ class Pace:
     def in_slow_lane(self) -> int:
         return self.limits.slow - self._lanes.slow_free
 
-    @contextmanager
-    def _slow_timer(self, ticket: _Ticket) -> Iterator[None]:
-        handle = asyncio.get_running_loop().call_later(self.limits.slow_after, ticket.overdue)
-        try:
-            yield
-        finally:
-            handle.cancel()
-
     async def turn(self, conversation: str) -> None:
         """Wait for the conversation's turn (pair with :meth:`done`)."""
         await self._turns.enter(conversation)
@@ -235,12 +226,14 @@ class Pace:
             await lanes.fast.acquire()
             ticket = _Ticket(lanes, "fast")
         started = self.clock()
+        timer = None
+        if ticket.lane == "fast":  # moved to the slow lane once it takes that long
+            timer = asyncio.get_running_loop().call_later(self.limits.slow_after, ticket.overdue)
         try:
-            if ticket.lane == "fast":
-                with self._slow_timer(ticket):
-                    return await attempt()
             return await attempt()
         finally:
+            if timer is not None:
+                timer.cancel()
             ticket.finish()
             self._note(conversation, self.clock() - started >= self.limits.slow_after)
 

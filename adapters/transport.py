@@ -141,18 +141,24 @@ class _Connection(asyncio.Protocol):
         self.used = True
         self._keep_alive = False
         self._response = _Response()
-        self._done = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        done = self._done = loop.create_future()
         self.transport.write(head + body if len(body) < 65536 else head)
         if len(body) >= 65536:
             self.transport.write(body)
+        # A timer that fails the wait, cheaper than ``asyncio.timeout`` on every call.
+        timer = None if read_timeout is None else loop.call_later(read_timeout, self._late, done)
         try:
-            async with asyncio.timeout(read_timeout):
-                return await self._done
-        except TimeoutError:
-            self.close()
-            raise httpx.ReadTimeout("no response from the server in time") from None
+            return await done
         finally:
             self._done = None
+            if timer is not None:
+                timer.cancel()
+
+    def _late(self, done: asyncio.Future[_Response]) -> None:
+        if not done.done():
+            done.set_exception(httpx.ReadTimeout("no response from the server in time"))
+            self.close()
 
     @property
     def reusable(self) -> bool:
@@ -313,10 +319,12 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
                 conn.close()  # cancelled or timed out mid-exchange: its state is unknown
                 raise
             pool.release(conn)
+            # The body as content: httpx reads (and decodes) it here, and the client's
+            # ``aread`` has nothing left to do.
             return httpx.Response(
                 response.status,
                 headers=response.headers,
-                stream=httpx.ByteStream(b"".join(response.body)),
+                content=b"".join(response.body),
                 extensions={"http_version": b"HTTP/1.1"},
             )
         raise AssertionError("unreachable")

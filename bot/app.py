@@ -285,6 +285,16 @@ def create_app(
     return app
 
 
+def warm_up(app: FastAPI) -> None:
+    """Load now what a shopper's first message would otherwise load: the understanding's
+    dictionaries, language models and number words for the shop's locales (a few seconds
+    for five locales; 30 ms for the first name or age a shopper types in English alone).
+    Serving processes call it before they serve; tests that build many apps do not."""
+    understander = app.state.project.understander
+    if understander is not None:
+        understander.warm()
+
+
 def _funnel_metrics(store: SessionStore) -> str:
     """The last 7 days' sales funnel per channel (customers/funnel.py)."""
     with store.connection() as conn:
@@ -327,4 +337,4 @@ def _display_name(app: FastAPI, agent: str) -> str | None:
     return lookup(agent) if callable(lookup) else None
 
 
-__all__ = ["ProjectUnusable", "create_app"]
+__all__ = ["ProjectUnusable", "create_app", "warm_up"]

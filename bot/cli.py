@@ -319,7 +319,7 @@ def serve(
 
     from flows import start_action_threads
 
-    from .app import ProjectUnusable, create_app
+    from .app import ProjectUnusable, create_app, warm_up
     from .heap import settle_heap
     from .workers import PROJECT_ENV, workers_problem
 
@@ -360,6 +360,7 @@ def serve(
     # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app honours
     # it from SHOPCHAT_TRUSTED_PROXIES only (bot/proxies.py).
     if workers == 1:
+        warm_up(web)  # not on the first shoppers' messages
         settle_heap()  # bot/heap.py
         start_action_threads()  # a burst of slow actions must not wait for new threads
         uvicorn.run(

@@ -29,6 +29,9 @@ A private reply that opens a flow is run like a shopper's turn (bot/turnhook.py
 ``HookTurn``): the flow and its actions, which may do slow I/O, are thought with no
 transaction open and hold up no other chat; the comment's answers, its row and the
 commenter's session (saved only if no turn of theirs committed meanwhile) commit together.
+One process thinks it: another that takes the commenter's conversation up meanwhile (their
+private message reached it) waits for the opening's answer, so the flow's actions (a
+payment API call) run once (bot/turnlease.py).
 
 Each comment is answered at most once: the ``answered_comments`` row is written in the
 transaction that queues the answers, and a second delivery of the comment (a duplicate, or

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from dataclasses import dataclass
@@ -266,7 +267,10 @@ def _project_actions(root: Path, registry: ActionRegistry) -> list[Diagnostic]:
     path = root / "actions.py"
     if not path.exists():
         return []
-    name = f"shopchat_project_actions_{abs(hash(root))}"
+    # The same name in every process (not hash(), which PYTHONHASHSEED changes): a result
+    # of the project's types recorded by one process is read back by another (bot/turnwork.py).
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    name = f"shopchat_project_actions_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         return [Diagnostic(path, 1, 1, "cannot import actions.py")]

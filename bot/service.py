@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ from adapters.base import (
 from flows import Event, SessionState, arun_turn
 from flows.replies import Reply
 
-from . import turnwork
+from . import turnlease, turnwork
 from .committer import Committer
 from .contacts import Contacts, PayloadTokens, Seen
 from .conversations import Conversations
@@ -72,6 +73,9 @@ log = logging.getLogger("shopchat.service")
 T = TypeVar("T")
 # A commit that finds the session changed by another worker is thought again, this often.
 MAX_TURN_ATTEMPTS = 5
+# A conversation whose next event another process is thinking a hook's flow for (its lease,
+# bot/turnlease.py) is looked at again this often (seconds), until that event is answered.
+LEASE_POLL = 0.5
 
 # payment: a Telegram successful_payment, applied by the checkout hook; comment: a public
 # comment, answered (once) by the comment hook (bot/comments.py).
@@ -109,6 +113,15 @@ class Loaded:
     now: datetime
     #: the contact as the load read it (None: not read, or there is none yet)
     contact: Seen | None = None
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Another process holds the lease on this event (it is thinking the hook's flow that
+    answers it, bot/turnlease.py): the conversation waits and is looked at again in ``wait``
+    seconds, so that its later events are answered after this one, and by one process."""
+
+    wait: float
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,8 @@ class ChatService:
         self.hooks = list(hooks)
         self.interpreter = interpreter
         self.reorder_window = reorder_window
+        # Names this process on the leases it takes (bot/turnlease.py).
+        self.instance = uuid.uuid4().hex
         # Accepted events waiting out the reordering window before they are dispatched.
         self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
         self.db = Lanes(conversations.store, lanes=database_threads)
@@ -242,6 +257,15 @@ class ChatService:
             except RuntimeError:  # shutting down: it stays pending, for the next start
                 log.info("inbox %s is left for the next start", entry.id)
 
+    def _hold(self, entry: InboxEntry, wait: float) -> None:
+        """Dispatch ``entry`` again in ``wait`` seconds (its conversation waits for an event
+        another process holds the lease on)."""
+        held = self._held.pop(entry.id, None)
+        if held is not None:
+            held[0].cancel()
+        timer = asyncio.get_running_loop().call_later(wait, self._release, entry.id)
+        self._held[entry.id] = (timer, entry.inbound.conversation_id, entry)
+
     def _release_all(self) -> None:
         """Dispatch every held event now (drain, close)."""
         for entry_id in sorted(self._held):
@@ -259,11 +283,17 @@ class ChatService:
             batch, loaded = first
             if not batch:
                 log.info("inbox %s was processed by another worker", entry.id)
+            if isinstance(loaded, Elsewhere):
+                self._hold(entry, loaded.wait)
+                return
             # Whether the bot answers is what the load job read from the database (a person
             # who owns the conversation, in any process, made a hook take the event over).
             typing.decided(isinstance(loaded, Loaded))
             for n, item in enumerate(batch):
                 queued = await self._run(item, loaded if n == 0 else None)
+                if isinstance(queued, Elsewhere):  # the rest waits for that event's answer
+                    self._hold(entry, queued.wait)
+                    break
                 if queued:
                     # Sent in the conversation's sending lane, not in this dispatcher slot:
                     # a slow platform must not hold the slots other chats' turns need.
@@ -282,7 +312,7 @@ class ChatService:
 
     def _load_first(
         self, entry: InboxEntry, conn: Connection
-    ) -> tuple[list[InboxEntry], Loaded | Done | HookTurn | None]:
+    ) -> tuple[list[InboxEntry], Loaded | Done | HookTurn | Elsewhere | None]:
         """The conversation's pending events in the platform's order, and the first one loaded.
 
         Telegram may deliver one chat's updates over parallel connections: ordering by
@@ -296,8 +326,8 @@ class ChatService:
         return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
 
     async def _run(
-        self, item: InboxEntry, loaded: Loaded | Done | HookTurn | None
-    ) -> list[OutboxEntry]:
+        self, item: InboxEntry, loaded: Loaded | Done | HookTurn | Elsewhere | None
+    ) -> list[OutboxEntry] | Elsewhere:
         """One event through load, think and commit; thought again when its commit loses to
         another worker's (the session's version moved on)."""
         cid = item.inbound.conversation_id
@@ -309,6 +339,8 @@ class ChatService:
                     return []
                 if isinstance(loaded, Done):
                     return loaded.queued
+                if isinstance(loaded, Elsewhere):
+                    return loaded
                 commit: Callable[[Connection], Later[list[OutboxEntry]]]
                 try:
                     if isinstance(loaded, HookTurn):
@@ -362,6 +394,7 @@ class ChatService:
         def job(conn: Connection) -> None:
             self.journal.fail(conn, item.id, message)
             turnwork.forget(conn, item.id)
+            turnlease.drop(conn, item.id)
 
         await self.db.run(job, key=item.inbound.conversation_id)
 
@@ -373,7 +406,7 @@ class ChatService:
         conn: Connection,
         stored: StoredSession | None | _Unread = _UNREAD,
         contact: Seen | None = None,
-    ) -> Loaded | Done | HookTurn:
+    ) -> Loaded | Done | HookTurn | Elsewhere:
         """``stored``, ``contact``: the session and contact, when the caller read them
         already (the session None: it has none)."""
         inbound = item.inbound
@@ -386,7 +419,13 @@ class ChatService:
         for hook in self.hooks:
             calls = hook.take_over(conn, link, inbound, now)
             if isinstance(calls, HookTurn):  # thought, then committed, like a turn
-                return calls
+                # by one process at a time: its flow's actions may call a payment API
+                until = turnlease.take(conn, item.id, self.instance, utcnow())
+                if until is None:
+                    return calls
+                left = (until - utcnow()).total_seconds()
+                log.info("inbox %s is being answered by another process", item.id)
+                return Elsewhere(min(LEASE_POLL, max(left, 0.0)) + 0.01)
             if calls is not None:
                 return Done(self._answered(conn, link, item, calls, now))
         if isinstance(inbound, MessageInbound):
@@ -530,8 +569,10 @@ class ChatService:
         """The commit of a hook's flow: claim the event, then the hook writes its rows and
         the session (StaleSessionError: rolled back, thought again) and says what to send."""
         link = self.links[item.inbound.channel]
+        turnlease.drop(conn, item.id)
         if not self.journal.claim(conn, item.id):
-            raise _Claimed(item.id)
+            log.info("inbox %s was answered by another worker", item.id)
+            return Later.now([])  # the lease's drop commits
         if wrote:
             turnwork.forget(conn, item.id)
         calls = turn.finish(conn, replies)

@@ -31,6 +31,9 @@ open, its actions' writes applied once per event: bot/turnwork.py) and calls its
 in the commit job, after the event is claimed. ``take_over`` then writes nothing in the load
 job; ``finish`` writes the hook's rows and saves the session, guarded by the version it was
 loaded at (StaleSessionError: the turn is loaded and thought again, ``take_over`` included).
+One process at a time thinks it: the load job takes a lease on the event
+(bot/turnlease.py), and another process that loads the conversation meanwhile (for a later
+event, or recovering at its start) leaves it, and what follows it, to the holder.
 
 Subclass :class:`TurnHookBase` and override what the feature needs.
 """

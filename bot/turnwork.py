@@ -9,23 +9,34 @@ job already recorded is not run again, its recorded result is returned instead, 
 ``cart.add`` adds once however often the turn is thought. The records are deleted when the
 turn commits (they are never read after that), in the same transaction.
 
-Results are kept with :mod:`pickle` (actions' jobs return rows, carts and orders, not JSON);
-they are written and read by this process's own code only. A result that cannot be pickled
-is recorded without one: its job runs again on a replay (a warning says so). A record made
-by a different function at that place (the turn went another way on replay) and the ones
-after it are dropped, and the jobs run.
+Results are kept with :mod:`pickle`, read back by a restricted unpickler. Not JSON: the jobs
+return carts, orders and payment steps (dataclasses and pydantic models holding Decimals,
+datetimes, enums), and a project's actions their own types; JSON would hand a replay dicts
+where the first run had objects. Not plain ``pickle.loads`` either: a row of this table would
+then be code to run, for anyone who can write to the database. The reader
+(:func:`loads`) builds only plain values (numbers, text, containers, datetimes, Decimals,
+UUIDs) and the data classes of shopchat's packages and of the project's actions (dataclasses,
+pydantic models, enums, named tuples); anything else is refused. A result that cannot be
+kept that way is recorded without one: its job runs again on a replay (a warning says so,
+at the first run). A record made by a different function at that place (the turn went
+another way on replay) and the ones after it are dropped, and the jobs run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import enum
+import io
 import logging
 import pickle
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import (
     Column,
     Connection,
@@ -57,6 +68,73 @@ turn_writes_table = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 _t = turn_writes_table
+
+
+# Plain values a result may hold, by module: the names pickle asks for.
+_PLAIN = {
+    "builtins": {"dict", "list", "tuple", "set", "frozenset", "bytearray", "complex", "slice"},
+    "datetime": {"date", "datetime", "time", "timedelta", "timezone"},
+    "decimal": {"Decimal"},
+    "uuid": {"UUID", "SafeUUID"},
+    "collections": {"OrderedDict", "deque", "Counter"},
+    "fractions": {"Fraction"},
+}
+# Packages whose data classes a result may hold: shopchat's, and the project's actions
+# (bot/project.py imports them under this prefix).
+_OURS = (
+    "adapters",
+    "bot",
+    "catalog",
+    "checkout",
+    "customers",
+    "flows",
+    "shopdb",
+    "shoplinks",
+    "shoptext",
+    "understanding",
+)
+_PROJECT_ACTIONS = "shopchat_project_actions_"
+
+
+def _data_class(found: object) -> bool:
+    return isinstance(found, type) and (
+        dataclasses.is_dataclass(found)
+        or issubclass(found, (BaseModel, enum.Enum))
+        or (issubclass(found, tuple) and hasattr(found, "_fields"))  # a NamedTuple
+    )
+
+
+class _Reader(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if name in _PLAIN.get(module, ()):
+            return super().find_class(module, name)
+        ours = module.split(".")[0] in _OURS or module.startswith(_PROJECT_ACTIONS)
+        if ours and module in sys.modules and "." not in name:  # imported already: no import
+            found = getattr(sys.modules[module], name, None)
+            if _data_class(found):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value a job's result may hold")
+
+
+def loads(data: bytes) -> Any:
+    """A recorded result, built only of plain values and data classes (module docstring)."""
+    return _Reader(io.BytesIO(data)).load()
+
+
+class _Writer(pickle.Pickler):
+    def reducer_override(self, obj: object) -> Any:
+        if isinstance(obj, enum.Enum):  # by value: pickle's own way goes through getattr
+            return type(obj), (obj.value,)
+        return NotImplemented
+
+
+def dumps(value: object) -> bytes:
+    """``value`` recorded; raises when :func:`loads` would refuse to read it back."""
+    out = io.BytesIO()
+    _Writer(out).dump(value)
+    data = out.getvalue()
+    loads(data)
+    return data
 
 
 def _name(job: Callable[..., Any]) -> str:
@@ -96,14 +174,20 @@ class TurnWork:
             row = conn.execute(select(_t.c.job, _t.c.result).where(where)).first()
             if row is not None:
                 if row.job == name and row.result is not None:
-                    value: T = pickle.loads(row.result)
-                    return value
+                    try:
+                        value: T = loads(row.result)
+                    except Exception as exc:
+                        log.warning(
+                            "inbox %s: the record of %s is refused: %s", self.inbox_id, name, exc
+                        )
+                    else:
+                        return value
                 if row.job == name:
                     log.warning("inbox %s: job %s runs again on replay", self.inbox_id, name)
                 conn.execute(delete(_t).where((_t.c.inbox_id == self.inbox_id) & (_t.c.seq >= seq)))
             value = job(conn)
             try:
-                result: bytes | None = pickle.dumps(value)
+                result: bytes | None = dumps(value)
             except Exception as exc:
                 log.warning("a result of %s cannot be kept (%s): not replayable", name, exc)
                 result = None

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError
 
 from flows import start_action_threads
 
-from .app import create_app
+from .app import create_app, warm_up
 from .heap import settle_heap
 from .settings import Settings
 
@@ -45,6 +45,7 @@ def workers_problem(database_url: str, workers: int) -> str | None:
 def app_from_environment() -> FastAPI:
     """The app of the project named by ``SHOPCHAT_PROJECT_DIR`` (uvicorn's factory)."""
     app = create_app(os.environ[PROJECT_ENV], Settings())
+    warm_up(app)  # not on the first shoppers' messages
     settle_heap()  # each worker is a serving process (bot/heap.py)
     start_action_threads()  # a burst of slow actions must not wait for new threads
     return app

@@ -18,22 +18,31 @@ _WORD = re.compile(rf"[^\W_]+(?:[{_JOINERS}][^\W_]+)*")
 _JOINER = re.compile(rf"[{_JOINERS}]")
 
 
-def index_terms(text: str) -> set[str]:
-    """The folded words of a product text; a joined word counts whole and by its parts."""
+def index_terms(text: str) -> list[str]:
+    """The folded words of a product text, each once, in the order they first come; a
+    joined word counts whole and by its parts (in place of it)."""
     return folded_terms(fold(text))
 
 
-def folded_terms(folded: str) -> set[str]:
-    """:func:`index_terms` of a text already passed through :func:`fold`."""
-    terms = set(_WORD.findall(folded))
+def folded_terms(folded: str) -> list[str]:
+    """:func:`index_terms` of a text already passed through :func:`fold`.
+
+    A list, not a set: the index gives words their ids in this order, and a set's order
+    changes with the process's string hashing (PYTHONHASHSEED), so the same catalog made
+    different index bytes on every run.
+    """
+    words = _WORD.findall(folded)
     if not _JOINER.search(folded):
-        return terms
-    for word in [w for w in terms if _JOINER.search(w)]:
-        terms.discard(word)
-        parts = _JOINER.split(word)
-        terms.update(parts)
-        terms.add("".join(parts))
-    return terms
+        return list(dict.fromkeys(words))
+    terms: dict[str, None] = {}
+    for word in words:
+        if _JOINER.search(word):
+            parts = _JOINER.split(word)
+            terms.update(dict.fromkeys(parts))
+            terms["".join(parts)] = None
+        else:
+            terms[word] = None
+    return list(terms)
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,22 @@ PostgreSQL case skips, saying why, when no server is reachable)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import threading
+import time
 
 import httpx
 
 from bot.app import create_app
+from flows import ActionContext
 from tests.handoff_support import make_shop
 from tests.support.channels import TELEGRAM_SECRET, shop_settings
 from tests.support.fake_telegram import text_update
+from tests.test_turns import APP_SECRET, COMMENTS, IG_ACCOUNT, Chats, Graph
+from tests.test_turns import project as turns_project
+from tests.test_turns import settings as turns_settings
 
 CHAT = 4242
 
@@ -136,3 +143,91 @@ def test_the_other_process_shows_no_typing_indicator_to_a_claimed_shopper(
     assert typed["hi"] == 1  # the bot types when it answers
     assert typed["hello?"] == 0 and typed["anyone?"] == 0, typed
     assert typed["menu"] == 1, typed
+
+
+def test_a_comment_taken_up_by_both_processes_runs_its_flows_action_once(
+    tmp_path, store_url: str
+) -> None:
+    """A comment whose private reply opens a flow with an action (a payment API, say): while
+    the first process's action runs, the commenter writes in private and the second process
+    picks the conversation up, the pending comment first. The action runs once, the comment
+    is answered once, and the private message is answered after the comment's opening."""
+    graph = Graph(Chats())
+    root = turns_project(tmp_path)
+    with (root / "shop.yaml").open("a") as shop:
+        shop.write(COMMENTS)
+    settings = turns_settings(store_url).model_copy(
+        update={
+            "meta_app_secret": APP_SECRET,
+            "instagram_account_id": IG_ACCOUNT,
+            "instagram_token": "ig-token",
+        }
+    )
+    apps = [
+        create_app(root, settings, transport=httpx.MockTransport(graph.handler), typing_delay=60)
+        for _ in range(2)
+    ]
+    entered, release = threading.Event(), threading.Event()
+    runs: list[str] = []
+
+    def wait(ctx: ActionContext) -> str:  # the opening's action, e.g. a payment API call
+        runs.append(ctx.conversation_id)
+        if len(runs) == 1:
+            entered.set()
+            release.wait(30)  # the first process's call is still under way
+        return "ok"
+
+    async def scenario() -> None:
+        async with (
+            apps[0].router.lifespan_context(apps[0]),
+            apps[1].router.lifespan_context(apps[1]),
+        ):
+            a, b = (app.state.service for app in apps)
+            for service in (a, b):
+                service.conversations.actions.register("shop.wait", wait, replace=True)
+            try:
+                assert await a.receive("instagram", *signed(comment_body("c7", "Slow?"))) == 1
+                assert await asyncio.to_thread(entered.wait, 20)
+                # The commenter writes in private; the second process has the message.
+                assert await b.receive("instagram", *signed(direct_body("Are you there?"))) == 1
+                await b.drain()
+            finally:
+                release.set()
+            await a.drain()
+            await b.drain()
+
+    asyncio.run(scenario())
+    assert runs == ["instagram:1254459154682919"]  # the action ran once
+    assert graph.public == ["Thanks ana.kowalska!"]
+    assert graph.private[0] == "Done waiting."  # the opening, once, before the answer to
+    assert "Done waiting." not in graph.private[1:]  # the private message
+    assert len(graph.private) >= 2
+
+
+def signed(body: bytes) -> tuple[dict[str, str], bytes]:
+    digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return {"x-hub-signature-256": f"sha256={digest}"}, body
+
+
+def comment_body(comment_id: str, text: str) -> bytes:
+    value = {
+        "from": {"id": "1254459154682919", "username": "ana.kowalska"},
+        "media": {"id": "18172143295349192", "media_product_type": "FEED"},
+        "id": comment_id,
+        "text": text,
+    }
+    change = {"field": "comments", "value": value}
+    entry = {"id": IG_ACCOUNT, "time": int(time.time()), "changes": [change]}
+    return json.dumps({"object": "instagram", "entry": [entry]}).encode()
+
+
+def direct_body(text: str) -> bytes:
+    at = int(time.time() * 1000) + 5_000  # written after the comment
+    event = {
+        "sender": {"id": "1254459154682919"},
+        "recipient": {"id": IG_ACCOUNT},
+        "timestamp": at,
+        "message": {"mid": f"m-{at}", "text": text},
+    }
+    entry = {"id": IG_ACCOUNT, "time": at, "messaging": [event]}
+    return json.dumps({"object": "instagram", "entry": [entry]}).encode()

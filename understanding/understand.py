@@ -41,6 +41,8 @@ MAX_EVIDENCE = 0.51  # three kinds ("for my 8 year old nephew") are enough on th
 # negative evidence, never a result.
 OFF_TOPIC = "@none"
 OFF_TOPIC_FILE = Path(__file__).with_name("data") / "off_topic.yaml"
+# What Understander.warm reads in each locale: a name, a number, an amount, an address.
+WARM_UP_SAMPLE = "Ana, 30, 8 eight, 100 EUR, ana@example.com +48 600 700 800"
 
 
 @lru_cache(maxsize=1)
@@ -425,12 +427,19 @@ class Understander:
         return None
 
     def warm(self) -> None:
-        """Load the language models and lemma dictionaries now (a few seconds)."""
+        """Load now what reading messages needs, rather than on a shopper's first message:
+        the language models and lemma dictionaries (a few seconds), the number words
+        (num2words and its tables: 30 ms for the first name or age typed), and whatever
+        else a first reading builds, by reading a sample in each locale."""
+        from .numbers import words_for
         from .text import warm_lemmas
 
         warm_lemmas(self.locales)
         if self.detector is not None:
             self.detector.warm()
+        for locale in self.locales:
+            words_for(locale)
+            self.understand(WARM_UP_SAMPLE, locale, detect=False)
 
 
 def _function_keys(word: str, lang: str) -> set[str]:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import orjson
 
 from adapters.base import OutboundCall, SendResult
 from adapters.http import ApiSender, Sleep, retry_after_header
@@ -108,7 +109,7 @@ class TelegramSender(ApiSender):
     def classify(self, response: httpx.Response) -> SendResult:
         status = response.status_code
         try:
-            body: Any = response.json()
+            body: Any = orjson.loads(response.content)
         except ValueError:  # also a body that is not UTF-8
             return SendResult(ok=False, status=status, error=f"HTTP {status}: not a JSON response")
         if not isinstance(body, dict):

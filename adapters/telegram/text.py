@@ -7,6 +7,11 @@ point but two code units, so counting units is the reading that is never refused
 
 from __future__ import annotations
 
+import codecs
+
+# The codec's module loads with this one (at start) rather than with a server's first reply.
+codecs.lookup("utf-16-le")
+
 MESSAGE_LIMIT = 4096  # sendMessage text, after entity parsing
 CAPTION_LIMIT = 1024  # sendPhoto caption, after entity parsing
 ELLIPSIS = "…"

@@ -7,8 +7,10 @@ gets ``img/<id>.svg``: its category's colour and symbol, its brand and its name.
 from __future__ import annotations
 
 import html
-import json
+import sys
 from pathlib import Path
+
+from shoptext import json_lines
 
 HERE = Path(__file__).resolve().parent
 SHOP = HERE.parent
@@ -51,12 +53,27 @@ def svg(title: str, brand: str, category: str) -> str:
     )
 
 
+def draw(catalog: Path, out: Path) -> list[str]:
+    """Draw ``out/<id>.svg`` for each product of ``catalog``; the lines it could not use."""
+    problems = []
+    with catalog.open("rb") as lines:
+        for line in json_lines(lines):
+            product = line.value
+            title = product.get("title")
+            if isinstance(title, dict):
+                title = title.get("en") or next(iter(title.values()), None)
+            if line.problem or not isinstance(title, str) or not product.get("id"):
+                why = line.problem or "no id or no title"
+                problems.append(f"{catalog.name}:{line.number}: {why}; not drawn")
+                continue
+            picture = svg(title, str(product.get("brand", "")), str(product.get("category", "")))
+            (out / f"{product['id']}.svg").write_text(picture, encoding="utf-8")
+    return problems
+
+
 def main() -> None:
-    lines = (SHOP / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
-    for product in map(json.loads, lines):
-        title = product["title"]["en"] if isinstance(product["title"], dict) else product["title"]
-        picture = svg(title, product.get("brand", ""), product.get("category", ""))
-        (HERE / "img" / f"{product['id']}.svg").write_text(picture, encoding="utf-8")
+    for problem in draw(SHOP / "catalog.jsonl", HERE / "img"):
+        print(problem, file=sys.stderr)
 
 
 if __name__ == "__main__":
