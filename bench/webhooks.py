@@ -547,6 +547,11 @@ async def main() -> None:
                 f"{label}: a reply recorded as sent p50 {r['mark_p50']:.1f} / p99 "
                 f"{r['mark_p99']:.1f} ms after its HTTP call returned (one process's /metrics)"
             )
+        if r.get("db_batches"):
+            print(
+                f"{label}: {r['db_jobs'] / r['db_batches']:.1f} database jobs per transaction, "
+                f"{r['db_batches'] / max(1, r['handled']):.2f} transactions per update"
+            )
     rates: dict[str, list[float]] = defaultdict(list)
     for label, r in rows:
         rates[label.split(" #")[0]].append(r["rate"])
@@ -573,6 +578,9 @@ async def sent_marks(port: int) -> dict[str, float]:
         for q in ("p50", "p99"):
             if line.startswith(f"shopchat_sent_mark_{q}_seconds "):
                 found[f"mark_{q}"] = float(line.split()[1]) * 1000
+        for name in ("db_batches", "db_jobs"):
+            if line.startswith(f"shopchat_{name} "):
+                found[name] = float(line.split()[1])
     return found
 
 

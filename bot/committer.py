@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
+from .later import Later, collecting, resolve, stop_collecting
 from .storage import SessionStore
 
 log = logging.getLogger("shopchat.db")
@@ -67,6 +68,9 @@ class Committer:
         self.batches = 0
         self.jobs = 0
         self.joined = 0  # urgent jobs taken into a transaction already running
+        # Collected writes (bot/later.py): statements run, and the rows they wrote.
+        self.statements = 0
+        self.rows = 0
         # Seconds from submitting an urgent job to its commit, the last few thousand.
         self.urgent_waits: deque[float] = deque(maxlen=4096)
 
@@ -80,6 +84,12 @@ class Committer:
         self._pending.append((job, future))
         self._wake()
         return await future
+
+    async def run_later(self, job: Callable[[Connection], Later[T]], *, first: bool = False) -> T:
+        """:meth:`run` for a job whose value is a :class:`~bot.later.Later` (resolved once
+        the transaction's collected writes ran)."""
+        value: T = await self.run(job, first=first)  # type: ignore[arg-type]
+        return value
 
     def submit_first(self, job: Callable[[Connection], T]) -> asyncio.Future[T]:
         """Put ``job`` in the urgent lane now (no task, no await: callable from a callback);
@@ -170,6 +180,7 @@ class Committer:
         join = cut is not None
         with self.store.transaction() as conn:
             conn.info[_AFTER_COMMIT] = callbacks
+            collected = collecting(conn)
             try:
                 values = []
                 for job, _future in batch:
@@ -184,8 +195,16 @@ class Committer:
                     self.joined += len(late)
                     batch += late  # before running them: a failure re-runs them one by one
                     values += [job(conn) for job, _future in late]
+                if collected is not None:
+                    # The writes the jobs collected, one statement each (bot/later.py); a
+                    # failure they report is raised by resolve(), before the commit.
+                    collected.run_all()
+                    self.statements += collected.statements
+                    self.rows += collected.rows
+                values = [resolve(value) for value in values]
             finally:
                 conn.info.pop(_AFTER_COMMIT, None)
+                stop_collecting(conn)
         committed = time.perf_counter()
         for job, _future in batch:
             if isinstance(job, _Timed):

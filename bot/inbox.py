@@ -10,7 +10,7 @@ afterwards; unsent replies are sent after a restart too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from adapters.base import Inbound, OutboundCall, inbound_from_json
 from shopdb import UTCDateTime
 
 from .contacts import Seen
+from .later import Collected, Later
 from .rawsql import raw_sql
 from .storage import SessionStore, StoredSession
 
@@ -110,6 +111,31 @@ _QUEUE_FIRST = """
         SELECT 1 FROM outbox AS earlier
         WHERE earlier.conversation_id = :cid AND earlier.status = 'pending'
           AND earlier.attempts > 0)"""
+# The same writes for all the jobs of a transaction at once, on PostgreSQL (bot/later.py):
+# array parameters, so one statement text (prepared once) whatever the number of rows.
+_ACCEPT_MANY = """
+    INSERT INTO inbox (channel, event_id, conversation_id, kind, body, status, received_at)
+    SELECT * FROM unnest(CAST(:channel AS varchar[]), CAST(:event_id AS varchar[]),
+        CAST(:cid AS varchar[]), CAST(:kind AS varchar[]), CAST(:body AS text[]),
+        CAST(:status AS varchar[]), CAST(:at AS timestamptz[]))
+    ON CONFLICT (channel, event_id) DO NOTHING
+    RETURNING id, channel, event_id"""
+_CLAIM_MANY = """
+    UPDATE inbox SET status = 'done', processed_at = :at
+    WHERE id = ANY(CAST(:ids AS integer[])) AND status = 'pending'
+    RETURNING id"""
+# Rows go in in the order given (WITH ORDINALITY), so their ids, sorted, are theirs in order.
+_QUEUE_MANY = """
+    INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
+    SELECT v.channel, v.cid, v.method, v.payload, 'pending', 0, v.at
+    FROM unnest(CAST(:channel AS varchar[]), CAST(:cid AS varchar[]),
+        CAST(:method AS varchar[]), CAST(:payload AS text[]), CAST(:at AS timestamptz[]))
+        WITH ORDINALITY AS v(channel, cid, method, payload, at, n)
+    ORDER BY v.n
+    RETURNING id, EXISTS (
+        SELECT 1 FROM outbox AS earlier
+        WHERE earlier.conversation_id = outbox.conversation_id AND earlier.status = 'pending'
+          AND earlier.attempts > 0)"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
@@ -147,6 +173,67 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _columns(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Rows as one array parameter per column."""
+    return {name: [row[n] for row in rows] for n, name in enumerate(names)}
+
+
+_EVENT = ("channel", "event_id", "cid", "kind", "body", "status", "at")
+
+
+def _accept_one(conn: Connection, row: tuple[Any, ...]) -> int | None:
+    params = dict(zip(_EVENT, row, strict=True))
+    params["conversation_id"], params["received_at"] = params.pop("cid"), params.pop("at")
+    found = raw_sql(conn.dialect).one(conn, _ACCEPT, params)
+    return None if found is None else int(found[0])
+
+
+def _accept_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int | None]:
+    found = raw_sql(conn.dialect).all(conn, _ACCEPT_MANY, _columns(rows, _EVENT))
+    ids = {(channel, event_id): int(id_) for id_, channel, event_id in found}
+    # A duplicate in the same statement was skipped: the first row of the two has the id.
+    return [ids.pop((row[0], row[1]), None) for row in rows]
+
+
+def _claim_one(conn: Connection, row: tuple[int, Any]) -> bool:
+    sql = raw_sql(conn.dialect)
+    return sql.one(conn, _CLAIM, {"done": DONE, "at": row[1], "id": row[0]}) is not None
+
+
+def _claim_many(conn: Connection, rows: list[tuple[int, Any]]) -> list[bool]:
+    params = {"ids": [row[0] for row in rows], "at": max(row[1] for row in rows)}
+    claimed = {int(r[0]) for r in raw_sql(conn.dialect).all(conn, _CLAIM_MANY, params)}
+    out = []
+    for entry_id, _at in rows:
+        out.append(entry_id in claimed)
+        claimed.discard(entry_id)  # the same event twice: the second lost
+    return out
+
+
+_CALL = ("channel", "cid", "method", "payload", "at")
+
+
+def _queue_one(conn: Connection, row: tuple[Any, ...]) -> tuple[int, bool]:
+    *values, first = row
+    params = dict(zip(_CALL, values, strict=True))
+    found = raw_sql(conn.dialect).one(
+        conn, _QUEUE_FIRST if first else _QUEUE, {**params, "status": PENDING}
+    )
+    assert found is not None
+    return int(found[0]), bool(first and found[1])
+
+
+def _queue_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[int, bool]]:
+    found = raw_sql(conn.dialect).all(conn, _QUEUE_MANY, _columns(rows, _CALL))
+    found.sort(key=lambda r: int(r[0]))
+    return [(int(r[0]), bool(row[-1] and r[1])) for r, row in zip(found, rows, strict=True)]
+
+
+_ACCEPTED = Collected("inbox accept", _accept_one, _accept_many)
+_CLAIMED = Collected("inbox claim", _claim_one, _claim_many)
+_QUEUED = Collected("outbox queue", _queue_one, _queue_many)
+
+
 class Journal:
     """Inbox and outbox queries. Each takes the connection of the caller's transaction."""
 
@@ -163,26 +250,33 @@ class Journal:
         Duplicates (same channel and event id, already stored or earlier in the same body)
         are skipped. Events of other kinds are stored as ``recorded`` and need nothing more.
         """
+        return self.accept_later(conn, events, answerable=answerable).get()
+
+    def accept_later(
+        self, conn: Connection, events: list[Inbound], *, answerable: frozenset[str]
+    ) -> Later[list[InboxEntry]]:
+        """:meth:`accept`, collected with the transaction's other events (bot/later.py)."""
         now = self.sql.time(_now())
-        fresh: list[InboxEntry] = []
+        stored: list[tuple[Inbound, Later[int | None]]] = []
         for event in events:
             status = PENDING if event.kind in answerable else RECORDED
-            row = self.sql.one(
-                conn,
-                _ACCEPT,
-                {
-                    "channel": event.channel,
-                    "event_id": event.event_id[:255],
-                    "conversation_id": event.conversation_id[:255],
-                    "kind": event.kind,
-                    "body": event.model_dump_json(),
-                    "status": status,
-                    "received_at": now,
-                },
+            row = (
+                event.channel,
+                event.event_id[:255],
+                event.conversation_id[:255],
+                event.kind,
+                event.model_dump_json(),
+                status,
+                now,
             )
-            if row is not None and status == PENDING:
-                fresh.append(InboxEntry(int(row[0]), event))
-        return fresh
+            id_ = _ACCEPTED.add(conn, row)
+            if status == PENDING:
+                stored.append((event, id_))
+
+        def fresh() -> list[InboxEntry]:
+            return [InboxEntry(i, e) for e, id_ in stored if (i := id_.get()) is not None]
+
+        return Later(fresh)
 
     def pending(self, conn: Connection, conversation_id: str | None = None) -> list[InboxEntry]:
         """Acknowledged, unprocessed events (of one conversation, or all), oldest first."""
@@ -221,12 +315,11 @@ class Journal:
     def claim(self, conn: Connection, entry_id: int) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it
         commits with the claim; False when another worker claimed it first."""
-        row = self.sql.one(
-            conn,
-            _CLAIM,
-            {"done": DONE, "at": self.sql.time(_now()), "id": entry_id},
-        )
-        return row is not None
+        return self.claim_later(conn, entry_id).get()
+
+    def claim_later(self, conn: Connection, entry_id: int) -> Later[bool]:
+        """:meth:`claim`, collected with the transaction's other claims (bot/later.py)."""
+        return _CLAIMED.add(conn, (entry_id, self.sql.time(_now())))
 
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
         """Mark a pending event failed (one another worker answered meanwhile stays done)."""
@@ -246,28 +339,38 @@ class Journal:
     # -- outbox --------------------------------------------------------------------------
     def queue(self, conn: Connection, channel: str, calls: list[OutboundCall]) -> list[OutboxEntry]:
         """Queue API calls inside the caller's transaction; return them with their ids."""
+        return self.queue_later(conn, channel, calls).get()
+
+    def queue_later(
+        self, conn: Connection, channel: str, calls: list[OutboundCall]
+    ) -> Later[list[OutboxEntry]]:
+        """:meth:`queue`, collected with the transaction's other replies (bot/later.py)."""
         now = self.sql.time(_now())
-        queued: list[OutboxEntry] = []
-        waiting = False
-        for n, call in enumerate(calls):
-            row = self.sql.one(
+        ids = [
+            _QUEUED.add(
                 conn,
-                _QUEUE if n else _QUEUE_FIRST,
-                {
-                    "channel": channel,
-                    "cid": call.conversation_id,
-                    "method": call.method,
-                    "payload": orjson.dumps(call.payload).decode(),
-                    "status": PENDING,
-                    "at": now,
-                },
+                (
+                    channel,
+                    call.conversation_id,
+                    call.method,
+                    orjson.dumps(call.payload).decode(),
+                    now,
+                    n == 0,
+                ),
             )
-            assert row is not None
-            waiting = waiting or (n == 0 and bool(row[1]))
-            queued.append(OutboxEntry(int(row[0]), channel, call, 0))
-        if waiting:
-            queued = [replace(e, after_unsent=True) for e in queued]
-        return queued
+            for n, call in enumerate(calls)
+        ]
+
+        def queued() -> list[OutboxEntry]:
+            got = [id_.get() for id_ in ids]
+            # The first call says whether an earlier reply of the conversation waits.
+            waiting = bool(got) and got[0][1]
+            return [
+                OutboxEntry(i, channel, call, 0, after_unsent=waiting)
+                for (i, _w), call in zip(got, calls, strict=True)
+            ]
+
+        return Later(queued)
 
     def unsent(self, conn: Connection, conversation_id: str | None = None) -> list[OutboxEntry]:
         """Queued calls not sent yet, in order (of one conversation, or all)."""

@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import Connection
 
 from .committer import Committer
+from .later import Later
 from .storage import SessionStore
 
 T = TypeVar("T")
@@ -49,6 +50,12 @@ class Lanes:
         """Run ``job`` like :meth:`Committer.run`, on the committer of conversation ``key``."""
         return await self.lane(key).run(job, first=first)
 
+    async def run_later(
+        self, job: Callable[[Connection], Later[T]], *, first: bool = False, key: str | None = None
+    ) -> T:
+        """:meth:`Committer.run_later` on the committer of conversation ``key``."""
+        return await self.lane(key).run_later(job, first=first)
+
     def urgent_wait(self, quantile: float) -> float:
         """The slowest committer's :meth:`Committer.urgent_wait`."""
         return max(c.urgent_wait(quantile) for c in self.committers)
@@ -60,6 +67,14 @@ class Lanes:
     @property
     def jobs(self) -> int:
         return sum(c.jobs for c in self.committers)
+
+    @property
+    def collected_statements(self) -> int:
+        return sum(c.statements for c in self.committers)
+
+    @property
+    def collected_rows(self) -> int:
+        return sum(c.rows for c in self.committers)
 
     @property
     def joined(self) -> int:

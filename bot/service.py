@@ -62,6 +62,7 @@ from .dispatcher import Dispatcher
 from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
 from .interpreter import Interpreter, context_for, interpreted
 from .lanes import Lanes
+from .later import Later
 from .logsafe import conversation_ref
 from .storage import StaleSessionError, StoredSession
 from .turnhook import HookTurn, TurnHook, TurnHookBase
@@ -216,8 +217,8 @@ class ChatService:
     async def accept(self, events: list[Inbound]) -> int:
         """Commit ``events`` to the inbox, then dispatch the new ones. Returns how many."""
 
-        def job(conn: Connection) -> list[InboxEntry]:
-            fresh = self.journal.accept(conn, events, answerable=ANSWERABLE)
+        def job(conn: Connection) -> Later[list[InboxEntry]]:
+            fresh = self.journal.accept_later(conn, events, answerable=ANSWERABLE)
             for event in events:
                 # Telegram says when a user blocks (or unblocks) the bot; WhatsApp says in
                 # a failed status that a number cannot receive messages.
@@ -228,7 +229,7 @@ class ChatService:
 
         # Urgent: the platform waits for this commit (the webhook's 200), so it joins the
         # transaction under way instead of queueing behind turns (bot/committer.py).
-        entries = await self.db.run(
+        entries = await self.db.run_later(
             job, first=True, key=events[0].conversation_id if events else None
         )
         if self.reorder_window <= 0:
@@ -340,7 +341,7 @@ class ChatService:
                     return loaded.queued
                 if isinstance(loaded, Elsewhere):
                     return loaded
-                commit: Callable[[Connection], list[OutboxEntry]]
+                commit: Callable[[Connection], Later[list[OutboxEntry]]]
                 try:
                     if isinstance(loaded, HookTurn):
                         replies, _effects, wrote = await self._think_flow(
@@ -354,7 +355,10 @@ class ChatService:
                     await self._failed(item, exc)
                     return []
                 try:
-                    return await self.db.run(commit, key=cid)
+                    return await self.db.run_later(commit, key=cid)
+                except _Claimed:
+                    log.info("inbox %s was answered by another worker", item.id)
+                    return []
                 except StaleSessionError:
                     log.info("inbox %s: the session moved on meanwhile; thinking again", item.id)
                     loaded = None
@@ -506,14 +510,16 @@ class ChatService:
         effects: list[Any],
         wrote: bool,
         conn: Connection,
-    ) -> list[OutboxEntry]:
+    ) -> Later[list[OutboxEntry]]:
         inbound = item.inbound
         assert isinstance(inbound, MessageInbound)
         link = self.links[inbound.channel]
         state, now = loaded.state, loaded.now
-        if not self.journal.claim(conn, item.id):
-            log.info("inbox %s was answered by another worker", item.id)
-            return []
+        # Collected with the transaction's other turns (bot/later.py): the claim, the session
+        # and the replies are written by one statement each for all of them. A claim lost to
+        # another worker, or a session it moved on, is raised once they ran; the transaction
+        # rolls back and this turn then runs alone, so nothing of it is kept.
+        claimed = self.journal.claim_later(conn, item.id)
         if wrote:  # the turn commits: what its actions wrote will not be replayed
             turnwork.forget(conn, item.id)
         for hook in self.hooks:
@@ -531,9 +537,9 @@ class ChatService:
         else:
             rendered = link.adapter.render(inbound.recipient, replies, ctx)
         calls = _owned(link.acknowledge(inbound) + rendered, inbound)
-        # Raises StaleSessionError when another worker committed a turn of this conversation
-        # since the load: this job rolls back (the claim too) and the turn is thought again.
-        self.conversations.store.write_in(
+        # StaleSessionError when another worker committed a turn of this conversation since
+        # the load: this job rolls back (the claim too) and the turn is thought again.
+        saved = self.conversations.store.write_later(
             conn, inbound.conversation_id, state.to_json(), loaded.version
         )
         if inbound.conversation_id:
@@ -542,7 +548,15 @@ class ChatService:
             more = hook.commit(conn, inbound, state, replies, effects, now)
             if more:
                 calls = calls + _owned(list(more), inbound)
-        return self.journal.queue(conn, link.name, calls)
+        queued = self.journal.queue_later(conn, link.name, calls)
+
+        def committed() -> list[OutboxEntry]:
+            if not claimed.get():
+                raise _Claimed(item.id)  # answered by another worker: keep nothing of this
+            saved.get()
+            return queued.get()
+
+        return Later(committed)
 
     def _commit_hooked(
         self,
@@ -551,18 +565,18 @@ class ChatService:
         replies: list[Reply],
         wrote: bool,
         conn: Connection,
-    ) -> list[OutboxEntry]:
+    ) -> Later[list[OutboxEntry]]:
         """The commit of a hook's flow: claim the event, then the hook writes its rows and
         the session (StaleSessionError: rolled back, thought again) and says what to send."""
         link = self.links[item.inbound.channel]
         turnlease.drop(conn, item.id)
         if not self.journal.claim(conn, item.id):
             log.info("inbox %s was answered by another worker", item.id)
-            return []
+            return Later.now([])  # the lease's drop commits
         if wrote:
             turnwork.forget(conn, item.id)
         calls = turn.finish(conn, replies)
-        return self.journal.queue(conn, link.name, _owned(calls, item.inbound))
+        return self.journal.queue_later(conn, link.name, _owned(calls, item.inbound))
 
     # -- pushed messages -----------------------------------------------------------------
     async def push(

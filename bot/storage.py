@@ -41,6 +41,7 @@ from sqlalchemy.pool import StaticPool
 
 from shopdb import Migrations, UTCDateTime, migrate
 
+from .later import Collected, Later
 from .migrations import MIGRATIONS
 from .rawsql import raw_sql
 
@@ -120,6 +121,58 @@ _RAW_INSERT = """
 _RAW_UPDATE = """
     UPDATE sessions SET data = :data, version = :version, updated_at = :at
     WHERE conversation_id = :cid AND version = :expected"""
+
+# Both, for all the sessions a transaction's turns save (bot/later.py).
+_RAW_INSERT_MANY = """
+    INSERT INTO sessions (conversation_id, data, version, updated_at)
+    SELECT v.cid, v.data, 1, v.at
+    FROM unnest(CAST(:cid AS varchar[]), CAST(:data AS text[]), CAST(:at AS timestamptz[]))
+        AS v(cid, data, at)
+    ON CONFLICT (conversation_id) DO NOTHING RETURNING conversation_id"""
+_RAW_UPDATE_MANY = """
+    UPDATE sessions SET data = v.data, version = v.expected + 1, updated_at = v.at
+    FROM unnest(CAST(:cid AS varchar[]), CAST(:expected AS integer[]), CAST(:data AS text[]),
+        CAST(:at AS timestamptz[])) AS v(cid, expected, data, at)
+    WHERE sessions.conversation_id = v.cid AND sessions.version = v.expected
+    RETURNING sessions.conversation_id"""
+
+
+def _written(found: list[Any], rows: list[tuple[Any, ...]]) -> list[bool]:
+    """Whether each row's conversation was written (a second row of one conversation in the
+    same statement was not: it was stale)."""
+    done = {r[0] for r in found}
+    out = []
+    for row in rows:
+        out.append(row[0] in done)
+        done.discard(row[0])
+    return out
+
+
+def _insert_one(conn: Connection, row: tuple[Any, ...]) -> bool:
+    cid, data, at = row
+    sql = raw_sql(conn.dialect)
+    return sql.one(conn, _RAW_INSERT, {"cid": cid, "data": data, "at": at}) is not None
+
+
+def _insert_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[bool]:
+    params = {"cid": [r[0] for r in rows], "data": [r[1] for r in rows], "at": [r[2] for r in rows]}
+    return _written(raw_sql(conn.dialect).all(conn, _RAW_INSERT_MANY, params), rows)
+
+
+def _update_one(conn: Connection, row: tuple[Any, ...]) -> bool:
+    cid, expected, data, at = row
+    params = {"cid": cid, "expected": expected, "data": data, "version": expected + 1, "at": at}
+    return raw_sql(conn.dialect).run(conn, _RAW_UPDATE, params) == 1
+
+
+def _update_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[bool]:
+    names = ("cid", "expected", "data", "at")
+    params = {name: [r[n] for r in rows] for n, name in enumerate(names)}
+    return _written(raw_sql(conn.dialect).all(conn, _RAW_UPDATE_MANY, params), rows)
+
+
+_INSERTED = Collected("session insert", _insert_one, _insert_many)
+_UPDATED = Collected("session update", _update_one, _update_many)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,26 +278,28 @@ class SessionStore:
         self, connection: Connection, conversation_id: str, data: str, expected_version: int | None
     ) -> int:
         """Like `save`, inside the caller's transaction."""
+        return self.write_later(connection, conversation_id, data, expected_version).get()
+
+    def write_later(
+        self, connection: Connection, conversation_id: str, data: str, expected_version: int | None
+    ) -> Later[int]:
+        """`write_in`, collected with the transaction's other sessions (bot/later.py): the
+        new version, or StaleSessionError, once the statement ran."""
         _check_id(conversation_id)
         at = self._raw.time(self._clock())
         if expected_version is None:
             # A new conversation: a second worker that created it first wins (no row here).
-            inserted = self._raw.one(
-                connection, _RAW_INSERT, {"cid": conversation_id, "data": data, "at": at}
-            )
-            if inserted is None:
-                raise StaleSessionError(conversation_id, None)
-            return 1
-        params = {
-            "cid": conversation_id,
-            "expected": expected_version,
-            "data": data,
-            "version": expected_version + 1,
-            "at": at,
-        }
-        if self._raw.run(connection, _RAW_UPDATE, params) != 1:
-            raise StaleSessionError(conversation_id, expected_version)
-        return expected_version + 1
+            done = _INSERTED.add(connection, (conversation_id, data, at))
+        else:
+            done = _UPDATED.add(connection, (conversation_id, expected_version, data, at))
+        version = 1 if expected_version is None else expected_version + 1
+
+        def written() -> int:
+            if not done.get():
+                raise StaleSessionError(conversation_id, expected_version)
+            return version
+
+        return Later(written)
 
     def load_many(self, conversation_ids: Iterable[str]) -> dict[str, StoredSession]:
         """The sessions of several conversations in one query (those without one are absent)."""

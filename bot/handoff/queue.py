@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.contacts import contacts_table
+from bot.later import Collected
 from bot.rawsql import raw_sql
 
 from .models import (
@@ -220,7 +221,24 @@ def record_untracked(
     if shopper is not None:
         rows.append((conversation_id, None, when, "shopper", None, shopper[0], shopper[1], None))
     rows += [(conversation_id, None, when, "bot", None, text, None, flow) for text in bot_texts]
-    sql.insert_rows(conn, _LINE_HEAD, rows, "ON CONFLICT DO NOTHING")
+    if rows:
+        # With the other turns of the transaction, on PostgreSQL (bot/later.py).
+        _UNTRACKED.add(conn, rows)
+
+
+def _untracked_one(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    raw_sql(conn.dialect).insert_rows(conn, _LINE_HEAD, rows, "ON CONFLICT DO NOTHING")
+
+
+def _untracked_many(conn: Connection, turns: list[list[tuple[Any, ...]]]) -> list[None]:
+    lines = [line for rows in turns for line in rows]
+    names = ("cid", "ticket", "at", "direction", "author", "text", "source", "flow")
+    params = {name: [line[n] for line in lines] for n, name in enumerate(names)}
+    raw_sql(conn.dialect).execute(conn, _LINES_MANY, params).close()
+    return [None] * len(turns)
+
+
+_UNTRACKED = Collected("transcript lines", _untracked_one, _untracked_many)
 
 
 def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] | None:
@@ -232,6 +250,14 @@ def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] |
 _LINE_HEAD = """
     INSERT INTO handoff_messages (conversation_id, ticket_id, at, direction, author, text,
                                   source, flow)"""
+_LINES_MANY = (
+    _LINE_HEAD
+    + """
+    SELECT * FROM unnest(CAST(:cid AS varchar[]), CAST(:ticket AS integer[]),
+        CAST(:at AS timestamptz[]), CAST(:direction AS varchar[]), CAST(:author AS varchar[]),
+        CAST(:text AS text[]), CAST(:source AS varchar[]), CAST(:flow AS varchar[]))
+    ON CONFLICT DO NOTHING"""
+)
 _INSERT_LINE = (
     _LINE_HEAD + " VALUES (:cid, :ticket, :at, :direction, :author, :text, :source, :flow)"
 )
