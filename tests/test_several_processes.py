@@ -11,10 +11,13 @@ import hmac
 import json
 import threading
 import time
+from datetime import datetime
 
 import httpx
+from sqlalchemy import update
 
 from bot.app import create_app
+from bot.turnlease import turn_leases_table
 from flows import ActionContext
 from tests.handoff_support import make_shop
 from tests.support.channels import TELEGRAM_SECRET, shop_settings
@@ -231,3 +234,66 @@ def direct_body(text: str) -> bytes:
     }
     entry = {"id": IG_ACCOUNT, "time": at, "messaging": [event]}
     return json.dumps({"object": "instagram", "entry": [entry]}).encode()
+
+
+def test_a_comment_whose_process_died_mid_opening_is_answered_once_its_lease_runs_out(
+    tmp_path, store_url: str
+) -> None:
+    """The process thinking a comment's opening hangs (as good as dead). Another process that
+    starts and recovers the comment leaves it while the lease holds; once the lease has run
+    out it thinks the opening itself, and the comment is answered once."""
+    graph = Graph(Chats())
+    root = turns_project(tmp_path)
+    with (root / "shop.yaml").open("a") as shop:
+        shop.write(COMMENTS)
+    settings = turns_settings(store_url).model_copy(
+        update={
+            "meta_app_secret": APP_SECRET,
+            "instagram_account_id": IG_ACCOUNT,
+            "instagram_token": "ig-token",
+        }
+    )
+    apps = [
+        create_app(root, settings, transport=httpx.MockTransport(graph.handler), typing_delay=60)
+        for _ in range(2)
+    ]
+    entered, release = threading.Event(), threading.Event()
+    runs: list[str] = []
+
+    def wait(ctx: ActionContext) -> str:
+        runs.append(ctx.conversation_id)
+        if len(runs) == 1:
+            entered.set()
+            release.wait(30)  # the first process hangs here
+        return "ok"
+
+    async def scenario() -> dict[str, list[str]]:
+        said: dict[str, list[str]] = {}
+        first, second = apps
+        async with first.router.lifespan_context(first):
+            a = first.state.service
+            a.conversations.actions.register("shop.wait", wait, replace=True)
+            try:
+                assert await a.receive("instagram", *signed(comment_body("c9", "Slow?"))) == 1
+                assert await asyncio.to_thread(entered.wait, 20)
+                async with second.router.lifespan_context(second):
+                    b = second.state.service
+                    b.conversations.actions.register("shop.wait", wait, replace=True)
+                    await b.recover()
+                    await b.drain()
+                    said["while leased"] = list(graph.private)
+                    with b.conversations.store.transaction() as conn:
+                        conn.execute(update(turn_leases_table).values(until=datetime(2000, 1, 1)))
+                    await b.drain()  # looks again: the lease has run out
+                    said["after"] = list(graph.private)
+            finally:
+                release.set()
+            await a.drain()
+        return said
+
+    said = asyncio.run(scenario())
+    assert said["while leased"] == []  # left to the process holding it
+    assert said["after"] == ["Done waiting."]
+    assert len(runs) == 2  # thought again once the holder was taken for dead
+    assert graph.private == ["Done waiting."]  # the hung process's late commit sends nothing
+    assert graph.public == ["Thanks ana.kowalska!"]
