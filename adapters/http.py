@@ -51,7 +51,7 @@ class ApiSender:
         # One call in flight per conversation, the platform's rate limits, and lanes that a
         # few stuck chats cannot fill: a burst of replies queues there, not in the pool.
         self.pace = pace or Pace(self.limits, rate_limits=rate_limits)
-        self._urls: dict[str, tuple[httpx.URL, tuple[tuple[str, str], ...]]] = {}
+        self._urls: dict[str, tuple[httpx.URL, tuple[str, str], httpx.Headers]] = {}
         self._timeout = client.timeout.as_dict()
 
     def json_request(
@@ -69,17 +69,19 @@ class ApiSender:
             if len(self._urls) > 64:  # a handful of endpoints per platform; never grows
                 self._urls.clear()
             parsed = httpx.URL(url)
-            target = self._urls[url] = (parsed, (("Host", parsed.netloc.decode("ascii")),))
-        parsed, host = target
+            host = ("Host", parsed.netloc.decode("ascii"))
+            target = self._urls[url] = (parsed, host, httpx.Headers([host, *_JSON_HEADERS.items()]))
+        parsed, host, usual = target
         body = orjson.dumps(payload)
-        fixed = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
         request = httpx.Request(
             "POST",
             parsed,
-            headers=[*host, *fixed.items(), ("Content-Length", str(len(body)))],
+            # The request copies the usual headers (a list copy); others are built afresh.
+            headers=usual if not headers else [host, *{**_JSON_HEADERS, **headers}.items()],
             stream=httpx.ByteStream(body),
             extensions={"timeout": self._timeout},
         )
+        request.headers["Content-Length"] = str(len(body))
         request.read()  # ``request.content`` is there, as with ``content=``
         return request
 

@@ -93,8 +93,12 @@ _PENDING_OF = """
     UNION ALL
     SELECT 2, NULL, recipient, CAST(unreachable AS INTEGER), last_inbound_at FROM contacts
     WHERE conversation_id = :cid"""
+# With the conversation: the partial index then finds the entry by both its columns. By id
+# alone the plan walks the whole pending index, dead entries too, which grows with every
+# run until a vacuum.
 _CLAIM = """
-    UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
+    UPDATE inbox SET status = :done, processed_at = :at
+    WHERE conversation_id = :cid AND id = :id AND status = 'pending'
     RETURNING id"""
 _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
@@ -122,9 +126,13 @@ _ACCEPT_MANY = """
     RETURNING id, channel, event_id"""
 _CLAIM_MANY = """
     UPDATE inbox SET status = 'done', processed_at = :at
-    WHERE id = ANY(CAST(:ids AS integer[])) AND status = 'pending'
+    WHERE conversation_id = ANY(CAST(:cids AS varchar[])) AND id = ANY(CAST(:ids AS integer[]))
+      AND status = 'pending'
     RETURNING id"""
 # Rows go in in the order given (WITH ORDINALITY), so their ids, sorted, are theirs in order.
+# Whether a reply waits is a count over LIMIT 1, not EXISTS: PostgreSQL turns that EXISTS
+# into a hashed subplan that reads every pending row's index entry (dead ones too) once
+# per statement, instead of looking up each row's conversation.
 _QUEUE_MANY = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     SELECT v.channel, v.cid, v.method, v.payload, 'pending', 0, v.at
@@ -132,10 +140,12 @@ _QUEUE_MANY = """
         CAST(:method AS varchar[]), CAST(:payload AS text[]), CAST(:at AS timestamptz[]))
         WITH ORDINALITY AS v(channel, cid, method, payload, at, n)
     ORDER BY v.n
-    RETURNING id, EXISTS (
-        SELECT 1 FROM outbox AS earlier
-        WHERE earlier.conversation_id = outbox.conversation_id AND earlier.status = 'pending'
-          AND earlier.attempts > 0)"""
+    RETURNING id, (
+        SELECT count(*) FROM (
+            SELECT 1 FROM outbox AS earlier
+            WHERE earlier.conversation_id = outbox.conversation_id
+              AND earlier.status = 'pending' AND earlier.attempts > 0
+            LIMIT 1) AS waiting) > 0"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
@@ -195,16 +205,21 @@ def _accept_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int | No
     return [ids.pop((row[0], row[1]), None) for row in rows]
 
 
-def _claim_one(conn: Connection, row: tuple[int, Any]) -> bool:
-    sql = raw_sql(conn.dialect)
-    return sql.one(conn, _CLAIM, {"done": DONE, "at": row[1], "id": row[0]}) is not None
+def _claim_one(conn: Connection, row: tuple[int, str, Any]) -> bool:
+    entry_id, cid, at = row
+    params = {"done": DONE, "at": at, "id": entry_id, "cid": cid}
+    return raw_sql(conn.dialect).one(conn, _CLAIM, params) is not None
 
 
-def _claim_many(conn: Connection, rows: list[tuple[int, Any]]) -> list[bool]:
-    params = {"ids": [row[0] for row in rows], "at": max(row[1] for row in rows)}
+def _claim_many(conn: Connection, rows: list[tuple[int, str, Any]]) -> list[bool]:
+    params = {
+        "ids": [row[0] for row in rows],
+        "cids": list({row[1] for row in rows}),
+        "at": max(row[2] for row in rows),
+    }
     claimed = {int(r[0]) for r in raw_sql(conn.dialect).all(conn, _CLAIM_MANY, params)}
     out = []
-    for entry_id, _at in rows:
+    for entry_id, _cid, _at in rows:
         out.append(entry_id in claimed)
         claimed.discard(entry_id)  # the same event twice: the second lost
     return out
@@ -312,14 +327,15 @@ class Journal:
         events.sort(key=lambda e: e.id)
         return TurnReads(events, session, contact)
 
-    def claim(self, conn: Connection, entry_id: int) -> bool:
+    def claim(self, conn: Connection, entry: InboxEntry) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it
         commits with the claim; False when another worker claimed it first."""
-        return self.claim_later(conn, entry_id).get()
+        return self.claim_later(conn, entry).get()
 
-    def claim_later(self, conn: Connection, entry_id: int) -> Later[bool]:
+    def claim_later(self, conn: Connection, entry: InboxEntry) -> Later[bool]:
         """:meth:`claim`, collected with the transaction's other claims (bot/later.py)."""
-        return _CLAIMED.add(conn, (entry_id, self.sql.time(_now())))
+        cid = entry.inbound.conversation_id[:255]
+        return _CLAIMED.add(conn, (entry.id, cid, self.sql.time(_now())))
 
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
         """Mark a pending event failed (one another worker answered meanwhile stays done)."""

@@ -457,7 +457,7 @@ class ChatService:
         now: datetime,
     ) -> list[OutboxEntry]:
         """Claim an event answered without a turn (a hook took it over) and queue the answer."""
-        if not self.journal.claim(conn, item.id):
+        if not self.journal.claim(conn, item):
             raise _Claimed(item.id)  # rolls back what the hook wrote: it was answered already
         inbound = item.inbound
         if isinstance(inbound, MessageInbound) and inbound.conversation_id:
@@ -519,7 +519,7 @@ class ChatService:
         # and the replies are written by one statement each for all of them. A claim lost to
         # another worker, or a session it moved on, is raised once they ran; the transaction
         # rolls back and this turn then runs alone, so nothing of it is kept.
-        claimed = self.journal.claim_later(conn, item.id)
+        claimed = self.journal.claim_later(conn, item)
         if wrote:  # the turn commits: what its actions wrote will not be replayed
             turnwork.forget(conn, item.id)
         for hook in self.hooks:
@@ -570,7 +570,7 @@ class ChatService:
         the session (StaleSessionError: rolled back, thought again) and says what to send."""
         link = self.links[item.inbound.channel]
         turnlease.drop(conn, item.id)
-        if not self.journal.claim(conn, item.id):
+        if not self.journal.claim(conn, item):
             log.info("inbox %s was answered by another worker", item.id)
             return Later.now([])  # the lease's drop commits
         if wrote:

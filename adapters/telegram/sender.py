@@ -145,6 +145,8 @@ class TelegramSender(ApiSender):
 
     async def send(self, call: OutboundCall) -> SendResult:
         result = await super().send(call)
+        if not result.error:
+            return result
         masked = self.mask(result.error)
         return result if masked == result.error else replace(result, error=masked)
 

@@ -4,6 +4,7 @@ what a sender sees for each way a server can answer, or fail to."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import shutil
 import ssl
 import subprocess
@@ -103,6 +104,23 @@ async def test_reads_chunked_and_close_delimited_bodies() -> None:
         second = await post(transport, url)
     assert first.json() == {"a": 1}
     assert second.json() == {"b": 2}
+
+
+async def test_a_plain_body_reads_as_itself_and_an_encoded_one_is_decoded() -> None:
+    text = '{"ok":true,"result":{"text":"zażółć"}}'.encode()
+    replies = iter([ok(text), ok(gzip.compress(text), b"Content-Encoding: gzip\r\n")])
+    server = Server(lambda _n, _req: next(replies))
+    async with server as url:
+        transport = KeepAliveTransport()
+        plain = await post(transport, url)
+        packed = await post(transport, url)
+    for response in (plain, packed):
+        assert response.content == text
+        assert response.text == text.decode()
+        assert response.json() == {"ok": True, "result": {"text": "zażółć"}}
+        assert await response.aread() == text
+    assert plain.headers["content-length"] == str(len(text))
+    assert packed.headers["content-encoding"] == "gzip"
 
 
 async def test_a_connection_the_server_closed_while_idle_is_replaced() -> None:

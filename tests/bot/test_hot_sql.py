@@ -47,7 +47,7 @@ def test_inbox_and_outbox_round_trip_through_sqlalchemy(store: SessionStore) -> 
         pending = journal.pending_of(conn, first[1])
         assert [e.id for e in pending] == [first[0].id, first[1].id]
         assert pending[0].inbound == message(1)
-        assert [journal.claim(conn, e.id) for e in pending] == [True, True]
+        assert [journal.claim(conn, e) for e in pending] == [True, True]
         assert journal.pending_of(conn, first[1]) == []  # a second worker finds nothing
         queued = journal.queue(
             conn,
@@ -202,8 +202,8 @@ def test_a_turn_reads_its_conversations_pending_events_then_claims_each_once(
         pending = journal.pending_of(conn, a1)  # nothing claimed by reading
         assert [e.id for e in pending] == [a1.id, a2.id]
         assert pending[1].inbound == a2.inbound
-        assert journal.claim(conn, a2.id)
-        assert not journal.claim(conn, a2.id)  # a second worker's commit finds it taken
+        assert journal.claim(conn, a2)
+        assert not journal.claim(conn, a2)  # a second worker's commit finds it taken
         assert [e.id for e in journal.pending_of(conn, a1)] == [a1.id]
         assert [e.id for e in journal.pending_of(conn, b1)] == [b1.id]
 
