@@ -10,6 +10,8 @@ afterwards; unsent replies are sent after a restart too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -83,8 +85,9 @@ _ACCEPT = """
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
-# With the conversation's session (part 1) and its contact (part 2) in the same round trip:
-# a turn's load job needs all three.
+# With the conversation's session (part 1), its contact (part 2) and its newest hand-off
+# ticket (part 3: whether a person has the conversation) in the same round trip: a turn's
+# load job needs all four.
 _PENDING_OF = """
     SELECT 0, id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, NULL FROM inbox
     WHERE conversation_id = :cid AND status = 'pending'
@@ -92,7 +95,10 @@ _PENDING_OF = """
     SELECT 1, NULL, data, version, updated_at FROM sessions WHERE conversation_id = :cid
     UNION ALL
     SELECT 2, NULL, recipient, CAST(unreachable AS INTEGER), last_inbound_at FROM contacts
-    WHERE conversation_id = :cid"""
+    WHERE conversation_id = :cid
+    UNION ALL
+    SELECT 3, id, state, NULL, NULL FROM handoff_tickets
+    WHERE id = (SELECT max(id) FROM handoff_tickets WHERE conversation_id = :cid)"""
 # With the conversation: the partial index then finds the entry by both its columns. By id
 # alone the plan walks the whole pending index, dead entries too, which grows with every
 # run until a vacuum.
@@ -166,6 +172,8 @@ class TurnReads:
     events: list[InboxEntry]
     session: StoredSession | None
     contact: Seen | None
+    #: the conversation's newest hand-off ticket, (id, state), or None
+    ticket: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +257,32 @@ _CLAIMED = Collected("inbox claim", _claim_one, _claim_many)
 _QUEUED = Collected("outbox queue", _queue_one, _queue_many)
 
 
+_TICKET_READ = "shopchat.ticket_read"
+
+
+@contextmanager
+def ticket_known(
+    conn: Connection, conversation_id: str, ticket: tuple[int, str] | None
+) -> Iterator[None]:
+    """While inside, :func:`ticket_read` on ``conn`` answers ``ticket`` for the conversation:
+    the newest hand-off ticket :meth:`Journal.turn_reads` read (bot/handoff/queue.py
+    ``latest_id_state`` then runs no statement of its own)."""
+    conn.info[_TICKET_READ] = (conversation_id, ticket)
+    try:
+        yield
+    finally:
+        conn.info.pop(_TICKET_READ, None)
+
+
+def ticket_read(conn: Connection, conversation_id: str) -> tuple[bool, tuple[int, str] | None]:
+    """(True, the ticket) inside :func:`ticket_known` of the conversation; (False, None)
+    elsewhere."""
+    known = conn.info.get(_TICKET_READ)
+    if known is not None and known[0] == conversation_id:
+        return True, known[1]
+    return False, None
+
+
 class Journal:
     """Inbox and outbox queries. Each takes the connection of the caller's transaction."""
 
@@ -315,6 +349,7 @@ class Journal:
         events: list[InboxEntry] = []
         session: StoredSession | None = None
         contact: Seen | None = None
+        ticket: tuple[int, str] | None = None
         for part, event_id, text, number, at in rows:
             if part == 0:
                 events.append(entry if event_id == entry.id else InboxEntry(event_id, parse(text)))
@@ -322,10 +357,12 @@ class Journal:
                 updated = self.sql.read_time(at)
                 assert updated is not None
                 session = StoredSession(cid, text, int(number), updated)
-            else:
+            elif part == 2:
                 contact = Seen(text, bool(number), self.sql.read_time(at))
+            else:
+                ticket = (int(event_id), str(text))
         events.sort(key=lambda e: e.id)
-        return TurnReads(events, session, contact)
+        return TurnReads(events, session, contact, ticket)
 
     def claim(self, conn: Connection, entry: InboxEntry) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it
@@ -430,4 +467,13 @@ class SendOutcome:
     give_up: bool = False
 
 
-__all__ = ["InboxEntry", "Journal", "OutboxEntry", "SendOutcome", "inbox_table", "outbox_table"]
+__all__ = [
+    "InboxEntry",
+    "Journal",
+    "OutboxEntry",
+    "SendOutcome",
+    "inbox_table",
+    "outbox_table",
+    "ticket_known",
+    "ticket_read",
+]

@@ -56,7 +56,7 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement(
-        "inbox pending of a conversation, with its session and contact",
+        "inbox pending of a conversation, with its session, contact and hand-off ticket",
         inbox._PENDING_OF,
         {"cid": "telegram:1", "id": 5},
     ),

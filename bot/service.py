@@ -59,7 +59,7 @@ from .committer import Committer
 from .contacts import Contacts, PayloadTokens, Seen
 from .conversations import Conversations
 from .dispatcher import Dispatcher
-from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
+from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome, ticket_known
 from .interpreter import Interpreter, context_for, interpreted
 from .lanes import Lanes
 from .later import Later
@@ -323,7 +323,9 @@ class ChatService:
         batch = sorted(reads.events, key=_platform_order)
         if not batch:
             return batch, None
-        return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
+        # The hand-off hook asks for the newest ticket: the same statement read it.
+        with ticket_known(conn, entry.inbound.conversation_id, reads.ticket):
+            return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
 
     async def _run(
         self, item: InboxEntry, loaded: Loaded | Done | HookTurn | Elsewhere | None
