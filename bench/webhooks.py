@@ -361,6 +361,7 @@ async def sigkill(api: str, tmp: str, db: str | None, shoppers: int) -> None:
     lost = sum(1 for chat in acknowledged if not FakeBotApi.replies[chat])
     twice = sum(1 for chat in acknowledged if FakeBotApi.replies[chat] > 1)
     rate = answered_before / burst if burst else 0.0
+    print(f"load average {os.getloadavg()[0]:.2f}")
     print(
         f"SIGKILL after {len(acknowledged)} acknowledged updates ({answered_before} answered "
         f"before the kill, ~{rate:,.0f} replies/s): {lost} lost, {twice} answered twice"

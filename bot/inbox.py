@@ -10,6 +10,8 @@ afterwards; unsent replies are sent after a restart too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -83,8 +85,9 @@ _ACCEPT = """
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
-# With the conversation's session (part 1) and its contact (part 2) in the same round trip:
-# a turn's load job needs all three.
+# With the conversation's session (part 1), its contact (part 2) and its newest hand-off
+# ticket (part 3: whether a person has the conversation) in the same round trip: a turn's
+# load job needs all four.
 _PENDING_OF = """
     SELECT 0, id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, NULL FROM inbox
     WHERE conversation_id = :cid AND status = 'pending'
@@ -92,9 +95,16 @@ _PENDING_OF = """
     SELECT 1, NULL, data, version, updated_at FROM sessions WHERE conversation_id = :cid
     UNION ALL
     SELECT 2, NULL, recipient, CAST(unreachable AS INTEGER), last_inbound_at FROM contacts
-    WHERE conversation_id = :cid"""
+    WHERE conversation_id = :cid
+    UNION ALL
+    SELECT 3, id, state, NULL, NULL FROM handoff_tickets
+    WHERE id = (SELECT max(id) FROM handoff_tickets WHERE conversation_id = :cid)"""
+# With the conversation: the partial index then finds the entry by both its columns. By id
+# alone the plan walks the whole pending index, dead entries too, which grows with every
+# run until a vacuum.
 _CLAIM = """
-    UPDATE inbox SET status = :done, processed_at = :at WHERE id = :id AND status = 'pending'
+    UPDATE inbox SET status = :done, processed_at = :at
+    WHERE conversation_id = :cid AND id = :id AND status = 'pending'
     RETURNING id"""
 _QUEUE = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
@@ -122,9 +132,13 @@ _ACCEPT_MANY = """
     RETURNING id, channel, event_id"""
 _CLAIM_MANY = """
     UPDATE inbox SET status = 'done', processed_at = :at
-    WHERE id = ANY(CAST(:ids AS integer[])) AND status = 'pending'
+    WHERE conversation_id = ANY(CAST(:cids AS varchar[])) AND id = ANY(CAST(:ids AS integer[]))
+      AND status = 'pending'
     RETURNING id"""
 # Rows go in in the order given (WITH ORDINALITY), so their ids, sorted, are theirs in order.
+# Whether a reply waits is a count over LIMIT 1, not EXISTS: PostgreSQL turns that EXISTS
+# into a hashed subplan that reads every pending row's index entry (dead ones too) once
+# per statement, instead of looking up each row's conversation.
 _QUEUE_MANY = """
     INSERT INTO outbox (channel, conversation_id, method, payload, status, attempts, created_at)
     SELECT v.channel, v.cid, v.method, v.payload, 'pending', 0, v.at
@@ -132,10 +146,12 @@ _QUEUE_MANY = """
         CAST(:method AS varchar[]), CAST(:payload AS text[]), CAST(:at AS timestamptz[]))
         WITH ORDINALITY AS v(channel, cid, method, payload, at, n)
     ORDER BY v.n
-    RETURNING id, EXISTS (
-        SELECT 1 FROM outbox AS earlier
-        WHERE earlier.conversation_id = outbox.conversation_id AND earlier.status = 'pending'
-          AND earlier.attempts > 0)"""
+    RETURNING id, (
+        SELECT count(*) FROM (
+            SELECT 1 FROM outbox AS earlier
+            WHERE earlier.conversation_id = outbox.conversation_id
+              AND earlier.status = 'pending' AND earlier.attempts > 0
+            LIMIT 1) AS waiting) > 0"""
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
@@ -156,6 +172,8 @@ class TurnReads:
     events: list[InboxEntry]
     session: StoredSession | None
     contact: Seen | None
+    #: the conversation's newest hand-off ticket, (id, state), or None
+    ticket: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -195,16 +213,21 @@ def _accept_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int | No
     return [ids.pop((row[0], row[1]), None) for row in rows]
 
 
-def _claim_one(conn: Connection, row: tuple[int, Any]) -> bool:
-    sql = raw_sql(conn.dialect)
-    return sql.one(conn, _CLAIM, {"done": DONE, "at": row[1], "id": row[0]}) is not None
+def _claim_one(conn: Connection, row: tuple[int, str, Any]) -> bool:
+    entry_id, cid, at = row
+    params = {"done": DONE, "at": at, "id": entry_id, "cid": cid}
+    return raw_sql(conn.dialect).one(conn, _CLAIM, params) is not None
 
 
-def _claim_many(conn: Connection, rows: list[tuple[int, Any]]) -> list[bool]:
-    params = {"ids": [row[0] for row in rows], "at": max(row[1] for row in rows)}
+def _claim_many(conn: Connection, rows: list[tuple[int, str, Any]]) -> list[bool]:
+    params = {
+        "ids": [row[0] for row in rows],
+        "cids": list({row[1] for row in rows}),
+        "at": max(row[2] for row in rows),
+    }
     claimed = {int(r[0]) for r in raw_sql(conn.dialect).all(conn, _CLAIM_MANY, params)}
     out = []
-    for entry_id, _at in rows:
+    for entry_id, _cid, _at in rows:
         out.append(entry_id in claimed)
         claimed.discard(entry_id)  # the same event twice: the second lost
     return out
@@ -232,6 +255,32 @@ def _queue_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[int
 _ACCEPTED = Collected("inbox accept", _accept_one, _accept_many)
 _CLAIMED = Collected("inbox claim", _claim_one, _claim_many)
 _QUEUED = Collected("outbox queue", _queue_one, _queue_many)
+
+
+_TICKET_READ = "shopchat.ticket_read"
+
+
+@contextmanager
+def ticket_known(
+    conn: Connection, conversation_id: str, ticket: tuple[int, str] | None
+) -> Iterator[None]:
+    """While inside, :func:`ticket_read` on ``conn`` answers ``ticket`` for the conversation:
+    the newest hand-off ticket :meth:`Journal.turn_reads` read (bot/handoff/queue.py
+    ``latest_id_state`` then runs no statement of its own)."""
+    conn.info[_TICKET_READ] = (conversation_id, ticket)
+    try:
+        yield
+    finally:
+        conn.info.pop(_TICKET_READ, None)
+
+
+def ticket_read(conn: Connection, conversation_id: str) -> tuple[bool, tuple[int, str] | None]:
+    """(True, the ticket) inside :func:`ticket_known` of the conversation; (False, None)
+    elsewhere."""
+    known = conn.info.get(_TICKET_READ)
+    if known is not None and known[0] == conversation_id:
+        return True, known[1]
+    return False, None
 
 
 class Journal:
@@ -300,6 +349,7 @@ class Journal:
         events: list[InboxEntry] = []
         session: StoredSession | None = None
         contact: Seen | None = None
+        ticket: tuple[int, str] | None = None
         for part, event_id, text, number, at in rows:
             if part == 0:
                 events.append(entry if event_id == entry.id else InboxEntry(event_id, parse(text)))
@@ -307,19 +357,22 @@ class Journal:
                 updated = self.sql.read_time(at)
                 assert updated is not None
                 session = StoredSession(cid, text, int(number), updated)
-            else:
+            elif part == 2:
                 contact = Seen(text, bool(number), self.sql.read_time(at))
+            else:
+                ticket = (int(event_id), str(text))
         events.sort(key=lambda e: e.id)
-        return TurnReads(events, session, contact)
+        return TurnReads(events, session, contact, ticket)
 
-    def claim(self, conn: Connection, entry_id: int) -> bool:
+    def claim(self, conn: Connection, entry: InboxEntry) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it
         commits with the claim; False when another worker claimed it first."""
-        return self.claim_later(conn, entry_id).get()
+        return self.claim_later(conn, entry).get()
 
-    def claim_later(self, conn: Connection, entry_id: int) -> Later[bool]:
+    def claim_later(self, conn: Connection, entry: InboxEntry) -> Later[bool]:
         """:meth:`claim`, collected with the transaction's other claims (bot/later.py)."""
-        return _CLAIMED.add(conn, (entry_id, self.sql.time(_now())))
+        cid = entry.inbound.conversation_id[:255]
+        return _CLAIMED.add(conn, (entry.id, cid, self.sql.time(_now())))
 
     def fail(self, conn: Connection, entry_id: int, error: str) -> None:
         """Mark a pending event failed (one another worker answered meanwhile stays done)."""
@@ -414,4 +467,13 @@ class SendOutcome:
     give_up: bool = False
 
 
-__all__ = ["InboxEntry", "Journal", "OutboxEntry", "SendOutcome", "inbox_table", "outbox_table"]
+__all__ = [
+    "InboxEntry",
+    "Journal",
+    "OutboxEntry",
+    "SendOutcome",
+    "inbox_table",
+    "outbox_table",
+    "ticket_known",
+    "ticket_read",
+]

@@ -59,7 +59,7 @@ from .committer import Committer
 from .contacts import Contacts, PayloadTokens, Seen
 from .conversations import Conversations
 from .dispatcher import Dispatcher
-from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome
+from .inbox import InboxEntry, Journal, OutboxEntry, SendOutcome, ticket_known
 from .interpreter import Interpreter, context_for, interpreted
 from .lanes import Lanes
 from .later import Later
@@ -323,7 +323,9 @@ class ChatService:
         batch = sorted(reads.events, key=_platform_order)
         if not batch:
             return batch, None
-        return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
+        # The hand-off hook asks for the newest ticket: the same statement read it.
+        with ticket_known(conn, entry.inbound.conversation_id, reads.ticket):
+            return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
 
     async def _run(
         self, item: InboxEntry, loaded: Loaded | Done | HookTurn | Elsewhere | None
@@ -457,7 +459,7 @@ class ChatService:
         now: datetime,
     ) -> list[OutboxEntry]:
         """Claim an event answered without a turn (a hook took it over) and queue the answer."""
-        if not self.journal.claim(conn, item.id):
+        if not self.journal.claim(conn, item):
             raise _Claimed(item.id)  # rolls back what the hook wrote: it was answered already
         inbound = item.inbound
         if isinstance(inbound, MessageInbound) and inbound.conversation_id:
@@ -519,7 +521,7 @@ class ChatService:
         # and the replies are written by one statement each for all of them. A claim lost to
         # another worker, or a session it moved on, is raised once they ran; the transaction
         # rolls back and this turn then runs alone, so nothing of it is kept.
-        claimed = self.journal.claim_later(conn, item.id)
+        claimed = self.journal.claim_later(conn, item)
         if wrote:  # the turn commits: what its actions wrote will not be replayed
             turnwork.forget(conn, item.id)
         for hook in self.hooks:
@@ -570,7 +572,7 @@ class ChatService:
         the session (StaleSessionError: rolled back, thought again) and says what to send."""
         link = self.links[item.inbound.channel]
         turnlease.drop(conn, item.id)
-        if not self.journal.claim(conn, item.id):
+        if not self.journal.claim(conn, item):
             log.info("inbox %s was answered by another worker", item.id)
             return Later.now([])  # the lease's drop commits
         if wrote:

@@ -64,7 +64,12 @@ class Settings(BaseSettings):
     database_lock_timeout: float = 5.0
     # PostgreSQL: database threads (one connection each) the chat service's jobs are spread
     # over, one conversation's always on the same one (bot/lanes.py). SQLite always uses one.
-    database_threads: int = Field(default=4, ge=1, le=8)
+    # One by default: with a transaction's writes collected into one statement each
+    # (bot/later.py), one thread's bigger transactions cost less CPU per message than
+    # several threads' smaller ones (bench/webhooks.py on 2 cores: 1.04-1.08 ms and
+    # PostgreSQL 0.33-0.38 ms per update with one, 1.19-1.26 and 0.44-0.45 with two). More
+    # help where jobs wait on locks or the server is far away.
+    database_threads: int = Field(default=1, ge=1, le=8)
     # /readyz answers 503 unless the database takes a write lock within this many seconds.
     ready_timeout: float = 2.0
     # Seconds an event waits before its turn, so that one of the same conversation sent

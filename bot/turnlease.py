@@ -50,9 +50,9 @@ def take(conn: Connection, inbox_id: int, holder: str, now: datetime) -> datetim
     ).returning(_t.c.inbox_id)
     if conn.execute(upsert).first() is not None:
         return None
-    until = conn.execute(select(_t.c.until).where(_t.c.inbox_id == inbox_id)).scalar_one()
-    assert isinstance(until, datetime)
-    return until
+    until = conn.execute(select(_t.c.until).where(_t.c.inbox_id == inbox_id)).scalar()
+    # None: the holder let go between the two statements (PostgreSQL); look again soon.
+    return until if isinstance(until, datetime) else now
 
 
 def drop(conn: Connection, inbox_id: int) -> None:

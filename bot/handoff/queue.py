@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.contacts import contacts_table
+from bot.inbox import ticket_read
 from bot.later import Collected
 from bot.rawsql import raw_sql
 
@@ -243,6 +244,9 @@ _UNTRACKED = Collected("transcript lines", _untracked_one, _untracked_many)
 
 def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] | None:
     """The id and state of the conversation's newest ticket: one indexed read, no join."""
+    read, latest = ticket_read(conn, conversation_id)
+    if read:  # by the turn's load job, with the conversation's pending events
+        return latest
     row = raw_sql(conn.dialect).one(conn, _LATEST, {"cid": conversation_id})
     return (int(row[0]), str(row[1])) if row is not None else None
 

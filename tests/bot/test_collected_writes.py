@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from adapters.base import MessageInbound, OutboundCall
 from bot.committer import Committer
-from bot.inbox import Journal
+from bot.inbox import Journal, SendOutcome
 from bot.later import Later
 from bot.service import ANSWERABLE
 from bot.storage import SessionStore, StaleSessionError
@@ -128,14 +128,14 @@ def test_a_claim_lost_in_a_collected_batch_fails_only_its_own_job(store: Session
     journal = Journal(store)
     with store.transaction() as conn:
         entries = journal.accept(conn, events(3), answerable=ANSWERABLE)
-        assert journal.claim(conn, entries[1].id)  # another worker answered the second
+        assert journal.claim(conn, entries[1])  # another worker answered the second
 
     class Lost(Exception):
         pass
 
     def answer(n: int) -> Callable[[Connection], Later[int]]:
         def job(conn: Connection) -> Later[int]:
-            claimed = journal.claim_later(conn, entries[n].id)
+            claimed = journal.claim_later(conn, entries[n])
             call = OutboundCall("sendMessage", {"text": "hi"}, entries[n].inbound.conversation_id)
             queued = journal.queue_later(conn, "telegram", [call])
 
@@ -191,3 +191,28 @@ def test_outside_a_committer_collected_writes_run_at_once(store: SessionStore) -
         # Read back in the same transaction: they were written when asked for.
         count = conn.execute(text("SELECT count(*) FROM inbox")).scalar()
     assert len(entries) == 2 and count == 2
+
+
+def test_collected_replies_say_which_conversation_has_a_reply_waiting(store: SessionStore) -> None:
+    journal = Journal(store)
+    waiting, other = "telegram:1", "telegram:2"
+    with store.transaction() as conn:
+        [failed] = journal.queue(conn, "telegram", [OutboundCall("sendMessage", {}, waiting)])
+        journal.record_sends(conn, [SendOutcome(failed.id, "timed out")])  # kept for a retry
+
+    def reply(cid: str) -> Callable[[Connection], Later[list[Any]]]:
+        calls = [OutboundCall("sendMessage", {"n": n}, cid) for n in range(2)]
+        return lambda conn: journal.queue_later(conn, "telegram", calls)
+
+    async def scenario() -> list[Any]:
+        committer = Committer(store)
+        try:
+            return await together(committer, [reply(other), reply(waiting), reply(other)])
+        finally:
+            committer.close()
+
+    first, second, third, _transactions = asyncio.run(scenario())
+    assert [e.after_unsent for e in first + third] == [False] * 4
+    assert [e.after_unsent for e in second] == [True, True]
+    ids = [e.id for e in first + second + third]
+    assert ids == sorted(ids) and failed.id < ids[0]

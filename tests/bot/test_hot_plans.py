@@ -92,3 +92,23 @@ def test_a_turn_reads_only_the_conversations_pending_events(
     with store.connection() as conn:
         plan = explain(conn, pending)
     assert "ix_inbox_pending_conversation" in "\n".join(plan.lines), plan
+
+
+def test_a_claim_finds_its_entries_by_conversation_and_id(store: SessionStore) -> None:
+    """By id alone, a claim walks the whole pending index, dead entries too (they pile up
+    between vacuums): the conversation narrows it to the entry."""
+    fill(store)
+    claims = [s for s in HOT if s.name.startswith("inbox claim")]
+    with store.connection() as conn:
+        plans = [
+            explain(conn, s)
+            for s in claims
+            if not (conn.dialect.name == "sqlite" and s.postgresql_only)
+        ]
+    for plan in plans:
+        text_ = "\n".join(plan.lines)
+        if plan.dialect == "sqlite":
+            assert "conversation_id=?" in text_ or "rowid=?" in text_, plan
+        else:
+            cond = [line for line in plan.lines if "Index Cond" in line]
+            assert cond and "conversation_id" in cond[0] and "id" in cond[0], plan

@@ -13,7 +13,8 @@ from adapters.base import MessageInbound, OutboundCall
 from bot.committer import Committer
 from bot.contacts import Contacts, Seen
 from bot.handoff import queue
-from bot.inbox import Journal, SendOutcome, inbox_table, outbox_table
+from bot.inbox import Journal, SendOutcome, inbox_table, outbox_table, ticket_known
+from bot.rawsql import raw_sql
 from bot.storage import SessionStore, StorageError
 from flows import TextInput
 
@@ -47,7 +48,7 @@ def test_inbox_and_outbox_round_trip_through_sqlalchemy(store: SessionStore) -> 
         pending = journal.pending_of(conn, first[1])
         assert [e.id for e in pending] == [first[0].id, first[1].id]
         assert pending[0].inbound == message(1)
-        assert [journal.claim(conn, e.id) for e in pending] == [True, True]
+        assert [journal.claim(conn, e) for e in pending] == [True, True]
         assert journal.pending_of(conn, first[1]) == []  # a second worker finds nothing
         queued = journal.queue(
             conn,
@@ -202,8 +203,8 @@ def test_a_turn_reads_its_conversations_pending_events_then_claims_each_once(
         pending = journal.pending_of(conn, a1)  # nothing claimed by reading
         assert [e.id for e in pending] == [a1.id, a2.id]
         assert pending[1].inbound == a2.inbound
-        assert journal.claim(conn, a2.id)
-        assert not journal.claim(conn, a2.id)  # a second worker's commit finds it taken
+        assert journal.claim(conn, a2)
+        assert not journal.claim(conn, a2)  # a second worker's commit finds it taken
         assert [e.id for e in journal.pending_of(conn, a1)] == [a1.id]
         assert [e.id for e in journal.pending_of(conn, b1)] == [b1.id]
 
@@ -240,6 +241,31 @@ def test_a_turns_load_reads_pending_events_session_and_contact_together(
         assert reads.contact == Seen("7", False, T0)
         assert [e.id for e in journal.turn_reads(conn, other[0]).events] == [other[0].id]
         assert journal.turn_reads(conn, other[0]).contact is None
+        assert reads.ticket is None
+
+
+def test_a_turns_load_reads_the_newest_hand_off_ticket_too(store: SessionStore) -> None:
+    """The hand-off hook asks whether a person has the conversation: the load's statement
+    has read it, and inside ticket_known the hook's question runs no statement."""
+    journal = Journal(store)
+    with store.transaction() as conn:
+        [entry] = journal.accept(conn, [message(1)], answerable=frozenset({"message"}))
+        sql = raw_sql(conn.dialect)
+        for state in ("resolved", "assigned"):
+            sql.run(
+                conn,
+                "INSERT INTO handoff_tickets (conversation_id, channel, reason, priority, state,"
+                " away, reopened, created_at, waiting_since, updated_at) VALUES (:cid,"
+                " 'telegram', 'ask', 0, :state, false, 0, :at, :at, :at)",
+                {"cid": "telegram:7", "state": state, "at": sql.time(T0)},
+            )
+        reads = journal.turn_reads(conn, entry)
+        assert reads.ticket is not None and reads.ticket[1] == "assigned"
+        assert queue.latest_id_state(conn, "telegram:7") == reads.ticket
+        with ticket_known(conn, "telegram:7", None):  # what the load read wins
+            assert queue.latest_id_state(conn, "telegram:7") is None
+            assert queue.latest_id_state(conn, "telegram:8") is None  # read for itself
+        assert queue.latest_id_state(conn, "telegram:7") == reads.ticket
 
 
 def test_a_contact_the_load_read_as_current_is_not_written_again(store: SessionStore) -> None:
