@@ -359,12 +359,20 @@ def serve(
     )
     # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app honours
     # it from SHOPCHAT_TRUSTED_PROXIES only (bot/proxies.py).
+    level = settings.log_level.lower()
+    # Access lines are INFO: above that uvicorn would format each request's for nothing.
+    access_log = level in ("info", "debug", "trace")
     if workers == 1:
         warm_up(web)  # not on the first shoppers' messages
         settle_heap()  # bot/heap.py
         start_action_threads()  # a burst of slow actions must not wait for new threads
         uvicorn.run(
-            web, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False
+            web,
+            host=host,
+            port=port,
+            log_level=level,
+            access_log=access_log,
+            proxy_headers=False,
         )
         return
     # Migrate once here, not in N workers at once; each worker then builds its own app.
@@ -380,7 +388,8 @@ def serve(
         workers=workers,
         host=host,
         port=port,
-        log_level=settings.log_level.lower(),
+        log_level=level,
+        access_log=access_log,
         proxy_headers=False,
     )
 

@@ -215,7 +215,7 @@ def _accept_one(conn: Connection, row: tuple[Any, ...]) -> int | None:
 
 
 def _accept_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int | None]:
-    found = raw_sql(conn.dialect).all(conn, _ACCEPT_MANY, _columns(rows, _EVENT))
+    found = raw_sql(conn.dialect).all(conn, _ACCEPT_MANY, _columns(rows, _EVENT), binary=True)
     ids = {(channel, event_id): int(id_) for id_, channel, event_id in found}
     # A duplicate in the same statement was skipped: the first row of the two has the id.
     return [ids.pop((row[0], row[1]), None) for row in rows]
@@ -233,7 +233,7 @@ def _claim_many(conn: Connection, rows: list[tuple[int, str, Any]]) -> list[bool
         "cids": list({row[1] for row in rows}),
         "at": max(row[2] for row in rows),
     }
-    claimed = {int(r[0]) for r in raw_sql(conn.dialect).all(conn, _CLAIM_MANY, params)}
+    claimed = {int(r[0]) for r in raw_sql(conn.dialect).all(conn, _CLAIM_MANY, params, binary=True)}
     out = []
     for entry_id, _cid, _at in rows:
         out.append(entry_id in claimed)
@@ -255,7 +255,7 @@ def _queue_one(conn: Connection, row: tuple[Any, ...]) -> tuple[int, bool]:
 
 
 def _queue_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[int, bool]]:
-    found = raw_sql(conn.dialect).all(conn, _QUEUE_MANY, _columns(rows, _CALL))
+    found = raw_sql(conn.dialect).all(conn, _QUEUE_MANY, _columns(rows, _CALL), binary=True)
     found.sort(key=lambda r: int(r[0]))
     return [(int(r[0]), bool(row[-1] and r[1])) for r, row in zip(found, rows, strict=True)]
 

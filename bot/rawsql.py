@@ -51,18 +51,31 @@ class RawSql:
             cursor.close()
             raise DBAPIError.instance(text, params, exc, self._driver_error) from exc
 
-    def text(self, sql: str) -> str:
-        """``sql`` with its ``:name`` parameters in the driver's style (cached)."""
-        out = self._texts.get(sql)
+    def text(self, sql: str, *, binary: bool = False) -> str:
+        """``sql`` with its ``:name`` parameters in the driver's style (cached); ``binary``:
+        sent in the binary format (psycopg's ``%(name)b``)."""
+        key = f"b:{sql}" if binary else sql
+        out = self._texts.get(key)
         if out is None:
-            out = _PARAM.sub(r"%(\1)s", sql.replace("%", "%%")) if self._pyformat else sql
-            self._texts[sql] = out
+            mark = r"%(\1)b" if binary else r"%(\1)s"
+            out = _PARAM.sub(mark, sql.replace("%", "%%")) if self._pyformat else sql
+            self._texts[key] = out
         return out
 
-    def execute(self, conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Any:
-        """Run ``sql`` in ``conn``'s transaction; returns the driver's cursor."""
+    def execute(
+        self,
+        conn: Connection,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        binary: bool = False,
+    ) -> Any:
+        """Run ``sql`` in ``conn``'s transaction; returns the driver's cursor. ``binary``
+        sends the parameters in the binary format: for array parameters (bot/later.py),
+        whose text format psycopg builds in Python, escaping every element (20 JSON bodies:
+        330 us against 28 us)."""
         cursor = self._cursor(conn)
-        self._run(cursor, self.text(sql), params or {})
+        self._run(cursor, self.text(sql, binary=binary), params or {})
         return cursor
 
     def one(
@@ -77,9 +90,14 @@ class RawSql:
             cursor.close()
 
     def all(
-        self, conn: Connection, sql: str, params: Mapping[str, Any] | None = None
+        self,
+        conn: Connection,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        binary: bool = False,
     ) -> list[Sequence[Any]]:
-        cursor = self.execute(conn, sql, params)
+        cursor = self.execute(conn, sql, params, binary=binary)
         try:
             return list(cursor.fetchall())
         finally:

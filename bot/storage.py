@@ -156,7 +156,7 @@ def _insert_one(conn: Connection, row: tuple[Any, ...]) -> bool:
 
 def _insert_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[bool]:
     params = {"cid": [r[0] for r in rows], "data": [r[1] for r in rows], "at": [r[2] for r in rows]}
-    return _written(raw_sql(conn.dialect).all(conn, _RAW_INSERT_MANY, params), rows)
+    return _written(raw_sql(conn.dialect).all(conn, _RAW_INSERT_MANY, params, binary=True), rows)
 
 
 def _update_one(conn: Connection, row: tuple[Any, ...]) -> bool:
@@ -168,7 +168,7 @@ def _update_one(conn: Connection, row: tuple[Any, ...]) -> bool:
 def _update_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[bool]:
     names = ("cid", "expected", "data", "at")
     params = {name: [r[n] for r in rows] for n, name in enumerate(names)}
-    return _written(raw_sql(conn.dialect).all(conn, _RAW_UPDATE_MANY, params), rows)
+    return _written(raw_sql(conn.dialect).all(conn, _RAW_UPDATE_MANY, params, binary=True), rows)
 
 
 _INSERTED = Collected("session insert", _insert_one, _insert_many)

@@ -33,11 +33,13 @@ class CatalogLexicon:
         self._lock = threading.Lock()
 
     def terms(self) -> CatalogTerms:
+        # Before the first import (generation None) the empty terms are kept too: every
+        # message of a shop without a catalog asked, and each built them again under the lock.
         generation = self.catalog.generation
-        if generation is not None and self._terms.version == generation:
+        if self._terms.version == generation:
             return self._terms
         with self._lock:
-            if generation is not None and self._terms.version == generation:
+            if self._terms.version == generation:
                 return self._terms
             self._terms = self._build(generation)
             return self._terms

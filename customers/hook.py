@@ -37,6 +37,14 @@ _NEW_CONTACT = """
     INSERT INTO customers_contacts (conversation_id, customer_id, channel, linked_at, source)
     VALUES (:cid, :customer, :channel, :at, 'first message')
 """
+# Both in one round trip, on PostgreSQL (SQLite has no INSERT in a WITH).
+_NEW_CUSTOMER_AND_CONTACT = """
+    WITH customer AS (
+        INSERT INTO customers_customers (created_at, updated_at) VALUES (:at, :at) RETURNING id)
+    INSERT INTO customers_contacts (conversation_id, customer_id, channel, linked_at, source)
+    SELECT :cid, id, :channel, :at, 'first message' FROM customer
+    RETURNING customer_id
+"""
 
 
 class CustomerHook(TurnHookBase):
@@ -136,8 +144,8 @@ class CustomerHook(TurnHookBase):
     ) -> tuple[int, dict[str, Any]]:
         """The conversation's customer and her facts, as ``book.customer_of`` and ``book.facts``
         give them. Every uncached turn reads them, so a known conversation is one plain SQL
-        statement (bot/rawsql.py) and a new one, two; a new WhatsApp number, which may join a
-        paid order's customer, goes through the book."""
+        statement (bot/rawsql.py) and a new one, two (three on SQLite); a new WhatsApp
+        number, which may join a paid order's customer, goes through the book."""
         from bot.rawsql import raw_sql
 
         sql = raw_sql(conn.dialect)
@@ -153,6 +161,11 @@ class CustomerHook(TurnHookBase):
             customer = self.book.customer_of(conn, cid, channel, now)
             return customer, self.book.facts(conn, customer, now)
         when = sql.time(now)
+        if not sql.sqlite:
+            both = {"cid": cid, "channel": channel, "at": when}
+            new = sql.one(conn, _NEW_CUSTOMER_AND_CONTACT, both)
+            assert new is not None
+            return int(new[0]), {}
         new = sql.one(conn, _NEW_CUSTOMER, {"at": when})
         assert new is not None
         sql.run(

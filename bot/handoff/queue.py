@@ -235,7 +235,7 @@ def _untracked_many(conn: Connection, turns: list[list[tuple[Any, ...]]]) -> lis
     lines = [line for rows in turns for line in rows]
     names = ("cid", "ticket", "at", "direction", "author", "text", "source", "flow")
     params = {name: [line[n] for line in lines] for n, name in enumerate(names)}
-    raw_sql(conn.dialect).execute(conn, _LINES_MANY, params).close()
+    raw_sql(conn.dialect).execute(conn, _LINES_MANY, params, binary=True).close()
     return [None] * len(turns)
 
 
