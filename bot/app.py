@@ -45,6 +45,7 @@ from .handoff import (
     prometheus,
 )
 from .inbox import Journal
+from .instance import Instance
 from .interpreter import Interpreter
 from .logsafe import install_log_redaction
 from .privacy import privacy_registry
@@ -145,9 +146,11 @@ def create_app(
             CustomerBook(region=region), link_secret=settings.customer_link_secret
         )  # customers/, docs/customers.md
         first: list[TurnHook] = [conversation_tokens, comments, customer_hook]
+        # Named by host and slot (the same after a restart), or SHOPCHAT_INSTANCE_NAME.
+        instance = Instance.claim(project.root / "data" / "instances", settings.instance_name)
         service = ChatService(
             conversations,
-            Journal(store),
+            Journal(store, instance.name),
             contacts,
             channels.links,
             tokens=tokens,
@@ -157,6 +160,8 @@ def create_app(
             interpreter=interpreter or model,
             reorder_window=settings.reorder_window,
             database_threads=settings.database_threads,
+            instance=instance.name,
+            turn_lease=timedelta(seconds=settings.turn_lease),
             **({"clock": clock} if clock is not None else {}),
         )
         desk = HandoffDesk(
@@ -202,6 +207,7 @@ def create_app(
             if checkout is not None and checkout.stripe is not None:
                 checkout.stripe.close()
             store.close()
+            instance.close()
 
     app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
     app.state.settings = settings

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +54,8 @@ inbox_table = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Column("processed_at", UTCDateTime),
     Column("error", Text),
+    # the process that accepted it (bot/instance.py): others leave it to that one a while
+    Column("accepted_by", String(64)),
     UniqueConstraint("channel", "event_id", name="uq_inbox_channel_event"),
 )
 outbox_table = Table(
@@ -79,25 +81,28 @@ _PENDING_OUTBOX = outbox_table.c.status == literal_column("'pending'")
 
 # The per-event statements, in plain SQL (see bot/rawsql.py for why).
 _ACCEPT = """
-    INSERT INTO inbox (channel, event_id, conversation_id, kind, body, status, received_at)
-    VALUES (:channel, :event_id, :conversation_id, :kind, :body, :status, :received_at)
+    INSERT INTO inbox (
+        channel, event_id, conversation_id, kind, body, status, received_at, accepted_by)
+    VALUES (
+        :channel, :event_id, :conversation_id, :kind, :body, :status, :received_at, :by)
     ON CONFLICT (channel, event_id) DO NOTHING
     RETURNING id"""
 # 'pending' is written out, not a parameter: a prepared statement's generic plan can use the
 # partial index ix_inbox_pending_conversation only when the query says status = 'pending'.
 # With the conversation's session (part 1), its contact (part 2) and its newest hand-off
 # ticket (part 3: whether a person has the conversation) in the same round trip: a turn's
-# load job needs all four.
+# load job needs all four. Each pending event comes with who accepted it and when (whether
+# this process may think it: bot/service.py).
 _PENDING_OF = """
-    SELECT 0, id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, NULL FROM inbox
-    WHERE conversation_id = :cid AND status = 'pending'
+    SELECT 0, id, CASE WHEN id = :id THEN NULL ELSE body END, NULL, received_at, accepted_by
+    FROM inbox WHERE conversation_id = :cid AND status = 'pending'
     UNION ALL
-    SELECT 1, NULL, data, version, updated_at FROM sessions WHERE conversation_id = :cid
+    SELECT 1, NULL, data, version, updated_at, NULL FROM sessions WHERE conversation_id = :cid
     UNION ALL
-    SELECT 2, NULL, recipient, CAST(unreachable AS INTEGER), last_inbound_at FROM contacts
+    SELECT 2, NULL, recipient, CAST(unreachable AS INTEGER), last_inbound_at, NULL FROM contacts
     WHERE conversation_id = :cid
     UNION ALL
-    SELECT 3, id, state, NULL, NULL FROM handoff_tickets
+    SELECT 3, id, state, NULL, NULL, NULL FROM handoff_tickets
     WHERE id = (SELECT max(id) FROM handoff_tickets WHERE conversation_id = :cid)"""
 # With the conversation: the partial index then finds the entry by both its columns. By id
 # alone the plan walks the whole pending index, dead entries too, which grows with every
@@ -124,10 +129,11 @@ _QUEUE_FIRST = """
 # The same writes for all the jobs of a transaction at once, on PostgreSQL (bot/later.py):
 # array parameters, so one statement text (prepared once) whatever the number of rows.
 _ACCEPT_MANY = """
-    INSERT INTO inbox (channel, event_id, conversation_id, kind, body, status, received_at)
+    INSERT INTO inbox (
+        channel, event_id, conversation_id, kind, body, status, received_at, accepted_by)
     SELECT * FROM unnest(CAST(:channel AS varchar[]), CAST(:event_id AS varchar[]),
         CAST(:cid AS varchar[]), CAST(:kind AS varchar[]), CAST(:body AS text[]),
-        CAST(:status AS varchar[]), CAST(:at AS timestamptz[]))
+        CAST(:status AS varchar[]), CAST(:at AS timestamptz[]), CAST(:by AS varchar[]))
     ON CONFLICT (channel, event_id) DO NOTHING
     RETURNING id, channel, event_id"""
 _CLAIM_MANY = """
@@ -179,6 +185,8 @@ class TurnReads:
     contact: Seen | None
     #: the conversation's newest hand-off ticket, (id, state), or None
     ticket: tuple[int, str] | None = None
+    #: per pending event's id: the process that accepted it (None: unknown) and when
+    accepted: dict[int, tuple[str | None, datetime | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,7 @@ def _columns(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> dict[str, l
     return {name: [row[n] for row in rows] for n, name in enumerate(names)}
 
 
-_EVENT = ("channel", "event_id", "cid", "kind", "body", "status", "at")
+_EVENT = ("channel", "event_id", "cid", "kind", "body", "status", "at", "by")
 
 
 def _accept_one(conn: Connection, row: tuple[Any, ...]) -> int | None:
@@ -291,9 +299,11 @@ def ticket_read(conn: Connection, conversation_id: str) -> tuple[bool, tuple[int
 class Journal:
     """Inbox and outbox queries. Each takes the connection of the caller's transaction."""
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, instance: str | None = None) -> None:
         self.store = store
         self.sql = raw_sql(store.engine.dialect)
+        #: this process's name, written on the events it accepts (bot/instance.py)
+        self.instance = instance
 
     # -- inbox ---------------------------------------------------------------------------
     def accept(
@@ -322,6 +332,7 @@ class Journal:
                 event.model_dump_json(),
                 status,
                 now,
+                self.instance,
             )
             id_ = _ACCEPTED.add(conn, row)
             if status == PENDING:
@@ -355,9 +366,11 @@ class Journal:
         session: StoredSession | None = None
         contact: Seen | None = None
         ticket: tuple[int, str] | None = None
-        for part, event_id, text, number, at in rows:
+        accepted: dict[int, tuple[str | None, datetime | None]] = {}
+        for part, event_id, text, number, at, by in rows:
             if part == 0:
                 events.append(entry if event_id == entry.id else InboxEntry(event_id, parse(text)))
+                accepted[event_id] = (by, self.sql.read_time(at))
             elif part == 1:
                 updated = self.sql.read_time(at)
                 assert updated is not None
@@ -367,7 +380,7 @@ class Journal:
             else:
                 ticket = (int(event_id), str(text))
         events.sort(key=lambda e: e.id)
-        return TurnReads(events, session, contact, ticket)
+        return TurnReads(events, session, contact, ticket, accepted)
 
     def claim(self, conn: Connection, entry: InboxEntry) -> bool:
         """Mark a pending event done in the caller's transaction, so the work done for it

@@ -35,7 +35,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -76,6 +76,12 @@ MAX_TURN_ATTEMPTS = 5
 # A conversation whose next event another process is thinking a hook's flow for (its lease,
 # bot/turnlease.py) is looked at again this often (seconds), until that event is answered.
 LEASE_POLL = 0.5
+# ... and one whose next event another process accepted (and so is thinking, or soon will):
+# a shopper's turn is over in milliseconds, mostly, so at first after 50 ms; an event that
+# has waited longer (a slow action, or its process died) is looked at less often, a tenth of
+# its age, up to every 2 seconds: a thousand events of a dead process cost 500 loads a second
+# until the grace runs out, not 20,000.
+ACCEPTED_POLL = (0.05, 2.0)
 
 # payment: a Telegram successful_payment, applied by the checkout hook; comment: a public
 # comment, answered (once) by the comment hook (bot/comments.py).
@@ -172,6 +178,8 @@ class ChatService:
         interpreter: Interpreter | None = None,
         reorder_window: float = 0.0,
         database_threads: int = 1,
+        instance: str | None = None,
+        turn_lease: timedelta = turnlease.LEASE,
     ) -> None:
         self.conversations = conversations
         self.journal = journal
@@ -183,8 +191,14 @@ class ChatService:
         self.hooks = list(hooks)
         self.interpreter = interpreter
         self.reorder_window = reorder_window
-        # Names this process on the leases it takes (bot/turnlease.py).
-        self.instance = uuid.uuid4().hex
+        # Names this process on the events it accepts and the leases it takes: the same
+        # across its restarts (bot/instance.py), so that a restarted process answers its own
+        # pending events at once. Another process's events are left to it for ``turn_lease``
+        # from their acceptance (then it is taken for dead: at least once).
+        self.instance = instance or journal.instance or uuid.uuid4().hex
+        if journal.instance is None:
+            journal.instance = self.instance
+        self.turn_lease = turn_lease
         # Accepted events waiting out the reordering window before they are dispatched.
         self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
         self.db = Lanes(conversations.store, lanes=database_threads)
@@ -280,8 +294,8 @@ class ChatService:
             first = await self._guarded(partial(self._load_first, entry), entry)
             if first is None:
                 return
-            batch, loaded = first
-            if not batch:
+            batch, loaded, later = first
+            if not batch and loaded is None:
                 log.info("inbox %s was processed by another worker", entry.id)
             if isinstance(loaded, Elsewhere):
                 self._hold(entry, loaded.wait)
@@ -298,6 +312,9 @@ class ChatService:
                     # Sent in the conversation's sending lane, not in this dispatcher slot:
                     # a slow platform must not hold the slots other chats' turns need.
                     self._lane(Pushed(conversation_id, queued))
+            else:
+                if later is not None:  # ``entry`` comes after another process's event
+                    self._hold(entry, later.wait)
         finally:
             timer.cancel()
 
@@ -312,20 +329,43 @@ class ChatService:
 
     def _load_first(
         self, entry: InboxEntry, conn: Connection
-    ) -> tuple[list[InboxEntry], Loaded | Done | HookTurn | Elsewhere | None]:
-        """The conversation's pending events in the platform's order, and the first one loaded.
+    ) -> tuple[list[InboxEntry], Loaded | Done | HookTurn | Elsewhere | None, Elsewhere | None]:
+        """The conversation's pending events in the platform's order that this process may
+        think, the first one loaded, and whether ``entry`` waits behind another process's.
 
         Telegram may deliver one chat's updates over parallel connections: ordering by
         update_id here restores the order the shopper wrote in. Nothing is claimed yet: each
-        event is claimed by the job that commits what it produced.
+        event is claimed by the job that commits what it produced, so another process may be
+        thinking one of them: the one that accepted it, for ``turn_lease`` after it did. The
+        batch stops before such an event (its actions, a payment call, must run once); the
+        process that accepted it answers it and what follows, or this one, looking again,
+        answers what follows once it is claimed. ``entry`` is looked at again if it is among
+        the events left (the third value; the second when nothing is left to think).
         """
         reads = self.journal.turn_reads(conn, entry)
         batch = sorted(reads.events, key=_platform_order)
+        later: Elsewhere | None = None
+        now = utcnow()
+        for n, item in enumerate(batch):
+            by, at = reads.accepted.get(item.id, (None, None))
+            if by is None or by == self.instance or at is None:
+                continue
+            left = (at + self.turn_lease - now).total_seconds()
+            if left <= 0:  # its process is taken for dead: anyone's (at least once)
+                continue
+            if any(e.id == entry.id for e in batch[n:]):
+                age = (now - at).total_seconds()
+                wait = min(max(ACCEPTED_POLL[0], age / 10), ACCEPTED_POLL[1], left)
+                later = Elsewhere(wait + 0.01)
+            log.info("inbox %s is being answered by the process that accepted it", item.id)
+            batch = batch[:n]
+            break
         if not batch:
-            return batch, None
+            return batch, later, None
         # The hand-off hook asks for the newest ticket: the same statement read it.
         with ticket_known(conn, entry.inbound.conversation_id, reads.ticket):
-            return batch, self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
+            first = self._load(batch[0], self.clock(), conn, reads.session, reads.contact)
+        return batch, first, later
 
     async def _run(
         self, item: InboxEntry, loaded: Loaded | Done | HookTurn | Elsewhere | None
@@ -422,7 +462,7 @@ class ChatService:
             calls = hook.take_over(conn, link, inbound, now)
             if isinstance(calls, HookTurn):  # thought, then committed, like a turn
                 # by one process at a time: its flow's actions may call a payment API
-                until = turnlease.take(conn, item.id, self.instance, utcnow())
+                until = turnlease.take(conn, item.id, self.instance, utcnow(), self.turn_lease)
                 if until is None:
                     return calls
                 left = (until - utcnow()).total_seconds()

@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     # Seconds an event waits before its turn, so that one of the same conversation sent
     # earlier but delivered a moment later is answered first (bot/service.py).
     reorder_window: float = Field(default=0.05, ge=0, le=5)
+    # Several processes on one database (serve --workers, several hosts): an event is left to
+    # the process that accepted it for this many seconds, so its turn (and its actions: a
+    # payment call) is thought by one process; after that any process answers it (its own
+    # was taken for dead). The same length bounds a comment opening's lease (bot/turnlease.py).
+    turn_lease: float = Field(default=120.0, gt=0, le=3600)
+    # This process's name on the events it accepts (bot/instance.py); unset: the host's name
+    # and the lowest free slot, the same after a restart. One name per live process.
+    instance_name: str | None = Field(default=None, max_length=64)
 
     # Human hand-off notifications (bot/handoff/notify.py): a Slack incoming webhook and a
     # generic webhook signed with HMAC-SHA256. Unset: no notification of that kind.

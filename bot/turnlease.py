@@ -38,11 +38,14 @@ turn_leases_table = Table(
 _t = turn_leases_table
 
 
-def take(conn: Connection, inbox_id: int, holder: str, now: datetime) -> datetime | None:
-    """Lease event ``inbox_id`` to ``holder`` from ``now``: None when it is now the holder's
-    (new, already its own, or run out), else when the other holder's lease runs out."""
+def take(
+    conn: Connection, inbox_id: int, holder: str, now: datetime, lease: timedelta = LEASE
+) -> datetime | None:
+    """Lease event ``inbox_id`` to ``holder`` from ``now`` for ``lease``: None when it is now
+    the holder's (new, already its own, or run out), else when the other holder's lease runs
+    out."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(_t).values(inbox_id=inbox_id, holder=holder, until=now + LEASE)
+    stmt = insert(_t).values(inbox_id=inbox_id, holder=holder, until=now + lease)
     upsert = stmt.on_conflict_do_update(
         index_elements=[_t.c.inbox_id],
         set_={"holder": stmt.excluded.holder, "until": stmt.excluded.until},

@@ -17,14 +17,18 @@ import httpx
 from sqlalchemy import update
 
 from bot.app import create_app
+from bot.inbox import inbox_table
+from bot.service import ANSWERABLE
 from bot.turnlease import turn_leases_table
 from flows import ActionContext
 from tests.handoff_support import make_shop
 from tests.support.channels import TELEGRAM_SECRET, shop_settings
 from tests.support.fake_telegram import text_update
 from tests.test_turns import APP_SECRET, COMMENTS, IG_ACCOUNT, Chats, Graph
+from tests.test_turns import SECRET as TURNS_SECRET
 from tests.test_turns import project as turns_project
 from tests.test_turns import settings as turns_settings
+from tests.test_turns import update as turn_update
 
 CHAT = 4242
 
@@ -284,6 +288,8 @@ def test_a_comment_whose_process_died_mid_opening_is_answered_once_its_lease_run
                     said["while leased"] = list(graph.private)
                     with b.conversations.store.transaction() as conn:
                         conn.execute(update(turn_leases_table).values(until=datetime(2000, 1, 1)))
+                        # and the first process accepted it long ago (bot/service.py)
+                        conn.execute(update(inbox_table).values(received_at=datetime(2000, 1, 1)))
                     await b.drain()  # looks again: the lease has run out
                     said["after"] = list(graph.private)
             finally:
@@ -297,3 +303,149 @@ def test_a_comment_whose_process_died_mid_opening_is_answered_once_its_lease_run
     assert len(runs) == 2  # thought again once the holder was taken for dead
     assert graph.private == ["Done waiting."]  # the hung process's late commit sends nothing
     assert graph.public == ["Thanks ana.kowalska!"]
+
+
+TURN_HEADERS = {"x-telegram-bot-api-secret-token": TURNS_SECRET}
+SHOPPER = 4343
+
+
+def test_a_shoppers_turn_taken_up_by_both_processes_runs_its_action_once(
+    tmp_path, store_url: str
+) -> None:
+    """While the first process runs the action of a shopper's first message (a payment API,
+    say), their second message reaches the second process, whose turn's load finds the first
+    one still pending. It leaves that one to the process that accepted it and answers its
+    own after it: each message's action runs once, each is answered once, in order."""
+    chats = Chats()
+    root = turns_project(tmp_path)
+    apps = [
+        create_app(
+            root,
+            turns_settings(store_url),
+            transport=httpx.MockTransport(chats.handler),
+            typing_delay=60,
+        )
+        for _ in range(2)
+    ]
+    entered, release = threading.Event(), threading.Event()
+    runs: list[str] = []
+
+    def count(ctx: ActionContext) -> int:  # e.g. a payment API call
+        runs.append(ctx.conversation_id)
+        if len(runs) == 1:
+            entered.set()
+            release.wait(30)  # the first process's call is still under way
+        return len(runs)
+
+    async def scenario() -> list[str]:
+        async with (
+            apps[0].router.lifespan_context(apps[0]),
+            apps[1].router.lifespan_context(apps[1]),
+        ):
+            a, b = (app.state.service for app in apps)
+            for service in (a, b):
+                service.conversations.actions.register("shop.count", count, replace=True)
+            try:
+                assert await a.receive("telegram", TURN_HEADERS, turn_update(1, SHOPPER, "hi"))
+                assert await asyncio.to_thread(entered.wait, 20)
+                assert await b.receive("telegram", TURN_HEADERS, turn_update(2, SHOPPER, "hi"))
+                await b.drain()
+                while_thinking = list(chats.texts.get(SHOPPER, []))
+            finally:
+                release.set()
+            await a.drain()
+            await b.drain()
+            return while_thinking
+
+    while_thinking = asyncio.run(scenario())
+    assert while_thinking == []  # the second waits for the first's answer
+    assert runs == ["telegram:4343"] * 2  # once per message, not three times
+    assert chats.texts[SHOPPER] == ["Hello, turn 1.", "Hello, turn 2."]
+
+
+async def _accepted_then_stopped(app, update_id: int, chat: int) -> str:
+    """The app's process acknowledges a message (it is in the inbox, pending) and stops before
+    its turn, as when it crashes; returns the process's name."""
+    async with app.router.lifespan_context(app):
+        service = app.state.service
+        events = service.links["telegram"].adapter.parse(turn_update(update_id, chat, "hi"))
+        with service.conversations.store.transaction() as conn:
+            assert service.journal.accept(conn, events, answerable=ANSWERABLE)
+        return str(service.instance)
+
+
+def test_a_restarted_process_answers_its_own_pending_events_at_once(
+    tmp_path, store_url: str
+) -> None:
+    """A process acknowledges a message and dies before answering it. Another live process
+    leaves the message to it; the process started again (in its place: the same name) answers
+    it at once, not after the grace period."""
+    chats = Chats()
+    root = turns_project(tmp_path)
+
+    def make():
+        transport = httpx.MockTransport(chats.handler)
+        return create_app(root, turns_settings(store_url), transport=transport, typing_delay=60)
+
+    first, other, again = make(), make(), make()
+
+    async def scenario() -> dict[str, object]:
+        seen: dict[str, object] = {}
+        first_up = first.router.lifespan_context(first)
+        await first_up.__aenter__()
+        async with other.router.lifespan_context(other):  # started while the first runs
+            b = other.state.service
+            service = first.state.service
+            seen["first"] = service.instance
+            events = service.links["telegram"].adapter.parse(turn_update(1, SHOPPER, "hi"))
+            with service.conversations.store.transaction() as conn:  # acknowledged...
+                assert service.journal.accept(conn, events, answerable=ANSWERABLE)
+            await first_up.__aexit__(None, None, None)  # ...and the process is gone
+            await b.recover()
+            await b.drain()
+            seen["other"] = b.instance
+            seen["left"] = list(chats.texts.get(SHOPPER, []))
+            async with again.router.lifespan_context(again):  # recovers at its start
+                seen["again"] = again.state.service.instance
+                await again.state.service.drain()
+                seen["answered"] = list(chats.texts.get(SHOPPER, []))
+            await b.drain()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen["again"] == seen["first"] != seen["other"]
+    assert seen["left"] == []  # the other process left it to its process
+    assert seen["answered"] == ["Hello, turn 0."]  # the restarted one answered it at once
+    assert chats.texts[SHOPPER] == ["Hello, turn 0."]  # and nobody again
+
+
+def test_another_process_answers_a_dead_processs_events_after_the_grace(
+    tmp_path, store_url: str
+) -> None:
+    """A process acknowledges a message and dies for good. Another process leaves the message
+    to it while the grace period (``turn_lease``) lasts, then answers it, once."""
+    chats = Chats()
+    root = turns_project(tmp_path)
+
+    def make(name: str):
+        settings = turns_settings(store_url).model_copy(update={"instance_name": name})
+        transport = httpx.MockTransport(chats.handler)
+        return create_app(root, settings, transport=transport, typing_delay=60)
+
+    dead, alive = make("shop-a"), make("shop-b")
+
+    async def scenario() -> list[str]:
+        async with alive.router.lifespan_context(alive):
+            b = alive.state.service
+            await b.recover()
+            await b.drain()
+            left = list(chats.texts.get(SHOPPER, []))
+            with b.conversations.store.transaction() as conn:  # the grace has run out
+                conn.execute(update(inbox_table).values(received_at=datetime(2000, 1, 1)))
+            await b.drain()  # looks again
+        return left
+
+    assert asyncio.run(_accepted_then_stopped(dead, 1, SHOPPER)) == "shop-a"
+    left = asyncio.run(scenario())
+    assert left == []  # left to its process while the grace lasted
+    assert chats.texts[SHOPPER] == ["Hello, turn 0."]

@@ -142,8 +142,9 @@ def test_a_slow_action_delays_neither_another_chats_200_nor_its_reply(tmp_path):
 
 
 def test_two_workers_never_both_commit_one_turn(tmp_path):
-    """Worker A thinks a turn; the same update, delivered to worker B too, is thought and
-    committed there: A's commit finds the event claimed and writes nothing."""
+    """Worker A thinks a turn; the same update, delivered to worker B too, is stored once, and
+    B, recovering the pending update, leaves it to A, which accepted it: thought once (its
+    action, a payment call, runs once), committed and answered once, by A."""
     chats = Chats()
     root, url = project(tmp_path), f"sqlite:///{tmp_path}/t.db"
     apps = [
@@ -173,15 +174,17 @@ def test_two_workers_never_both_commit_one_turn(tmp_path):
                     assert await post(http_a, 1, 601, "hi") == 200
                     assert await asyncio.to_thread(thinking.wait, 20)
                     assert await post(http_b, 1, 601, "hi") == 200  # a duplicate: stored once
-                    await b.recover()  # B takes up the pending update A is thinking on
+                    await b.recover()  # B finds the pending update A is thinking on
                     await b.drain()
+                    assert 601 not in chats.texts  # B left it to A
             finally:
                 release.set()
             await a.drain()
+            await b.drain()
 
     asyncio.run(scenario())
-    assert len(runs) == 2  # thought by both workers...
-    assert chats.texts[601] == ["Hello, turn 2."]  # ...committed and answered once, by B
+    assert len(runs) == 1  # thought by one worker...
+    assert chats.texts[601] == ["Hello, turn 1."]  # ...committed and answered once, by A
 
 
 def _second_turn_held(tmp_path):
@@ -278,14 +281,13 @@ def test_an_actions_write_is_not_applied_again_when_its_turn_runs_again(tmp_path
     """A process dies after an action's write committed and before its turn did; the turn
     runs again on (re)start, and the action's write is not made twice: like ``cart.add``
     adding once. Here the first process is left hanging in the action (as good as dead) and
-    a second one on the same database recovers the event."""
+    is started again beside it: the second process has the first one's name (bot/instance.py),
+    so it recovers the event its earlier self accepted at once."""
     url = f"sqlite:///{tmp_path}/t.db"
     chats = Chats()
     root = project(tmp_path)
-    apps = [
-        create_app(root, settings(url), transport=httpx.MockTransport(chats.handler))
-        for _ in range(2)
-    ]
+    named = settings(url).model_copy(update={"instance_name": "shop-1"})
+    apps = [create_app(root, named, transport=httpx.MockTransport(chats.handler)) for _ in range(2)]
     wrote, release = threading.Event(), threading.Event()
 
     def visit(conn: Connection) -> int:
