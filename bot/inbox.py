@@ -161,6 +161,11 @@ _QUEUE_MANY = """
 _SENT = """
     UPDATE outbox SET attempts = attempts + 1, status = :sent, sent_at = :at, error = NULL
     WHERE id IN ({ids})"""
+# On PostgreSQL one statement text whatever the number of replies, so it is prepared once
+# (the IN list above is a new statement for every count).
+_SENT_ANY = """
+    UPDATE outbox SET attempts = attempts + 1, status = 'sent', sent_at = :at, error = NULL
+    WHERE id = ANY(CAST(:ids AS integer[]))"""
 _NOT_SENT = """
     UPDATE outbox SET attempts = attempts + 1, error = :error, status = :status WHERE id = :id"""
 
@@ -464,6 +469,9 @@ class Journal:
             for o in outcomes
             if o.error is not None
         ]
+        if sent and not self.sql.sqlite:
+            self.sql.execute(conn, _SENT_ANY, {"ids": sent, "at": now}, binary=True).close()
+            sent = []
         for start in range(0, len(sent), 500):  # one statement per 500, not one per reply
             ids = sent[start : start + 500]
             marks = ", ".join(f":i{n}" for n in range(len(ids)))

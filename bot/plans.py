@@ -90,6 +90,12 @@ HOT: tuple[HotStatement, ...] = (
         },
     ),
     HotStatement("outbox sent", _sent(3), {"i0": 1, "i1": 2, "i2": 3, "at": _AT, "sent": "sent"}),
+    HotStatement(
+        "outbox sent, any number",
+        inbox._SENT_ANY,
+        {"ids": [1, 2, 3], "at": _AT},
+        postgresql_only=True,
+    ),
     HotStatement("outbox not sent", inbox._NOT_SENT, {"error": "x", "status": "pending", "id": 1}),
     HotStatement(
         "outbox unsent of a conversation",
