@@ -152,14 +152,9 @@ def test_the_other_process_shows_no_typing_indicator_to_a_claimed_shopper(
     assert typed["menu"] == 1, typed
 
 
-def test_a_comment_taken_up_by_both_processes_runs_its_flows_action_once(
-    tmp_path, store_url: str
-) -> None:
-    """A comment whose private reply opens a flow with an action (a payment API, say): while
-    the first process's action runs, the commenter writes in private and the second process
-    picks the conversation up, the pending comment first. The action runs once, the comment
-    is answered once, and the private message is answered after the comment's opening."""
-    graph = Graph(Chats())
+def comment_apps(tmp_path, store_url: str, graph: Graph) -> list:
+    """Two app instances on one database for a shop whose comments open a flow (COMMENTS),
+    talking to ``graph`` as Instagram's Graph API."""
     root = turns_project(tmp_path)
     with (root / "shop.yaml").open("a") as shop:
         shop.write(COMMENTS)
@@ -170,10 +165,21 @@ def test_a_comment_taken_up_by_both_processes_runs_its_flows_action_once(
             "instagram_token": "ig-token",
         }
     )
-    apps = [
+    return [
         create_app(root, settings, transport=httpx.MockTransport(graph.handler), typing_delay=60)
         for _ in range(2)
     ]
+
+
+def test_a_comment_taken_up_by_both_processes_runs_its_flows_action_once(
+    tmp_path, store_url: str
+) -> None:
+    """A comment whose private reply opens a flow with an action (a payment API, say): while
+    the first process's action runs, the commenter writes in private and the second process
+    picks the conversation up, the pending comment first. The action runs once, the comment
+    is answered once, and the private message is answered after the comment's opening."""
+    graph = Graph(Chats())
+    apps = comment_apps(tmp_path, store_url, graph)
     entered, release = threading.Event(), threading.Event()
     runs: list[str] = []
 
@@ -247,20 +253,7 @@ def test_a_comment_whose_process_died_mid_opening_is_answered_once_its_lease_run
     starts and recovers the comment leaves it while the lease holds; once the lease has run
     out it thinks the opening itself, and the comment is answered once."""
     graph = Graph(Chats())
-    root = turns_project(tmp_path)
-    with (root / "shop.yaml").open("a") as shop:
-        shop.write(COMMENTS)
-    settings = turns_settings(store_url).model_copy(
-        update={
-            "meta_app_secret": APP_SECRET,
-            "instagram_account_id": IG_ACCOUNT,
-            "instagram_token": "ig-token",
-        }
-    )
-    apps = [
-        create_app(root, settings, transport=httpx.MockTransport(graph.handler), typing_delay=60)
-        for _ in range(2)
-    ]
+    apps = comment_apps(tmp_path, store_url, graph)
     entered, release = threading.Event(), threading.Event()
     runs: list[str] = []
 
