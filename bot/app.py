@@ -160,7 +160,6 @@ def create_app(
             interpreter=interpreter or model,
             reorder_window=settings.reorder_window,
             database_threads=settings.database_threads,
-            instance=instance.name,
             turn_lease=timedelta(seconds=settings.turn_lease),
             **({"clock": clock} if clock is not None else {}),
         )

@@ -123,9 +123,11 @@ class Loaded:
 
 @dataclass(frozen=True)
 class Elsewhere:
-    """Another process holds the lease on this event (it is thinking the hook's flow that
-    answers it, bot/turnlease.py): the conversation waits and is looked at again in ``wait``
-    seconds, so that its later events are answered after this one, and by one process."""
+    """Another process is answering this event: it holds the lease on it (it is thinking the
+    hook's flow that answers it, bot/turnlease.py), or it accepted the event less than the
+    turn lease ago (``ChatService._load_first``). The conversation waits and is looked at
+    again in ``wait`` seconds, so that its later events are answered after this one, and by
+    one process."""
 
     wait: float
 
@@ -178,7 +180,6 @@ class ChatService:
         interpreter: Interpreter | None = None,
         reorder_window: float = 0.0,
         database_threads: int = 1,
-        instance: str | None = None,
         turn_lease: timedelta = turnlease.LEASE,
     ) -> None:
         self.conversations = conversations
@@ -191,13 +192,14 @@ class ChatService:
         self.hooks = list(hooks)
         self.interpreter = interpreter
         self.reorder_window = reorder_window
-        # Names this process on the events it accepts and the leases it takes: the same
-        # across its restarts (bot/instance.py), so that a restarted process answers its own
-        # pending events at once. Another process's events are left to it for ``turn_lease``
-        # from their acceptance (then it is taken for dead: at least once).
-        self.instance = instance or journal.instance or uuid.uuid4().hex
+        # The journal names this process on the events it accepts, and the service on the
+        # leases it takes: the same across its restarts (bot/instance.py), so that a restarted
+        # process answers its own pending events at once. Another process's events are left to
+        # it for ``turn_lease`` from their acceptance (then it is taken for dead: at least
+        # once). A journal built without a name gets one for this process's life.
         if journal.instance is None:
-            journal.instance = self.instance
+            journal.instance = uuid.uuid4().hex
+        self.instance: str = journal.instance
         self.turn_lease = turn_lease
         # Accepted events waiting out the reordering window before they are dispatched.
         self._held: dict[int, tuple[asyncio.TimerHandle, str, InboxEntry]] = {}
