@@ -16,10 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Text, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import Inbound
-from shopdb import UTCDateTime
+from shopdb import UTCDateTime, dialect_insert
 
 from .committer import after_commit
 from .rawsql import raw_sql
@@ -134,11 +133,8 @@ class Contacts:
         """Know a person who has not written privately yet (a commenter): their name, and
         no messaging window. An existing contact is left as it is."""
         name = inbound.user.get("name") or inbound.user.get("first_name")
-        insert = (
-            postgresql.insert if self.store.engine.dialect.name == "postgresql" else (sqlite.insert)
-        )
         conn.execute(
-            insert(contacts_table)
+            dialect_insert(conn, contacts_table)
             .values(
                 conversation_id=inbound.conversation_id,
                 channel=inbound.channel,
@@ -186,7 +182,6 @@ class PayloadTokens:
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
-        self._pg = store.engine.dialect.name == "postgresql"
         self._cache: dict[str, str] = {}
         # Per thread: on PostgreSQL several database threads render replies at once
         # (bot/lanes.py), each in its own transaction.
@@ -219,7 +214,7 @@ class PayloadTokens:
         if token in self._cache:
             return token
         stmt = (
-            (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
+            dialect_insert(self.store.engine, tokens_table)
             .values(token=token, payload=payload, created_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["token"])
         )
@@ -232,7 +227,7 @@ class PayloadTokens:
         if len(key) > 64 or key.startswith(TOKEN_PREFIX):
             raise ValueError(f"payload key {key[:70]!r}: at most 64 characters, not '~'")
         stmt = (
-            (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
+            dialect_insert(self.store.engine, tokens_table)
             .values(token=key, payload=payload, created_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["token"])
         )

@@ -62,6 +62,12 @@ HOT: tuple[HotStatement, ...] = (
         {"cid": "telegram:1", "id": 5},
     ),
     HotStatement(
+        "inbox pending of several conversations, with their sessions, contacts and tickets",
+        inbox._PENDING_OF_MANY,
+        {"cids": ["telegram:1", "telegram:2", "telegram:3"], "ids": [5, 6, 7]},
+        postgresql_only=True,
+    ),
+    HotStatement(
         "inbox claim", inbox._CLAIM, {"done": "done", "at": _AT, "id": 5, "cid": "telegram:1"}
     ),
     HotStatement(
