@@ -137,6 +137,21 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement("latest ticket", queue._LATEST, {"cid": "telegram:1"}),
+    HotStatement(
+        "contact seen, collected",
+        contacts._SEEN_MANY,
+        {
+            "cid": ["telegram:1", "telegram:2"],
+            "channel": ["telegram"] * 2,
+            "recipient": ["1", "2"],
+            "name": ["Ana", None],
+            "locale": ["en", None],
+            "at": [_AT] * 2,
+            "every": "60 seconds",
+        },
+        reads=False,
+        postgresql_only=True,
+    ),
     # The same writes for all the jobs of a transaction (bot/later.py; PostgreSQL only).
     HotStatement(
         "inbox accept, collected",
