@@ -317,6 +317,17 @@ def ticket_read(conn: Connection, conversation_id: str) -> tuple[bool, tuple[int
     return False, None
 
 
+def loading(conn: Connection) -> set[str]:
+    """The conversations whose turn loads ``conn``'s transaction reads together
+    (:meth:`Journal.turn_reads_among`; empty on SQLite): a hook reading something for a
+    turn's load may read it for all of them in one statement too (customers/hook.py)."""
+    rows = collected(conn)
+    if rows is None:
+        return set()
+    together: set[str] = rows.scratch.setdefault("turn loads", set())
+    return together
+
+
 class Journal:
     """Inbox and outbox queries. Each takes the connection of the caller's transaction."""
 
@@ -416,6 +427,7 @@ class Journal:
         many = self.turn_reads_many(conn, entries)
         found = many.pop(entry.id)
         read.update(many)
+        loading(conn).update(cids)
         return found
 
     def turn_reads_many(self, conn: Connection, entries: list[InboxEntry]) -> dict[int, TurnReads]:
@@ -566,6 +578,7 @@ __all__ = [
     "OutboxEntry",
     "SendOutcome",
     "inbox_table",
+    "loading",
     "outbox_table",
     "ticket_known",
     "ticket_read",
