@@ -23,6 +23,7 @@ log = logging.getLogger("shopchat.adapters")
 
 Sleep = Callable[[float], Awaitable[None]]
 _JSON_HEADERS = {"Content-Type": "application/json", "User-Agent": "shopchat", "Accept": "*/*"}
+_NOT_SENT = SendResult(ok=False, error="not sent")
 
 
 class ApiSender:
@@ -51,7 +52,8 @@ class ApiSender:
         # One call in flight per conversation, the platform's rate limits, and lanes that a
         # few stuck chats cannot fill: a burst of replies queues there, not in the pool.
         self.pace = pace or Pace(self.limits, rate_limits=rate_limits)
-        self._urls: dict[str, tuple[httpx.URL, tuple[str, str], httpx.Headers]] = {}
+        self._urls: dict[str, tuple[httpx.URL, tuple[str, str], list[tuple[str, str]]]] = {}
+        self._usual: dict[tuple[str, int], tuple[httpx.URL, httpx.Headers]] = {}
         self._timeout = client.timeout.as_dict()
 
     def json_request(
@@ -61,29 +63,47 @@ class ApiSender:
 
         Built directly rather than by ``client.build_request``: merging the client's defaults
         and parsing the URL again cost more than sending the request. Its headers are given
-        whole (Host and Content-Length too, as httpx would add them) with the body as a
-        stream, which halves the cost of building it again. The client's timeouts apply.
+        whole (Host and Content-Length too, as httpx would add them), copied from ones built
+        once per URL and body length, with the body as a stream, and ``content`` set as
+        ``read()`` would set it. The client's timeouts apply.
         """
+        body = orjson.dumps(payload)
+        if headers:
+            parsed, host, _ = self._target(url)
+            given = httpx.Headers([host, *{**_JSON_HEADERS, **headers}.items()])
+            given["Content-Length"] = str(len(body))
+        else:
+            # The usual headers of this URL and length, as the request will copy them (a
+            # list copy): a few hundred lengths, each built once.
+            key = (url, len(body))
+            found = self._usual.get(key)
+            if found is None:
+                if len(self._usual) >= 1024:
+                    self._usual.clear()
+                parsed, host, usual = self._target(url)
+                given = httpx.Headers([*usual, ("Content-Length", str(len(body)))])
+                found = self._usual[key] = (parsed, given)
+            parsed, given = found
+        request = httpx.Request(
+            "POST",
+            parsed,
+            headers=given,
+            stream=httpx.ByteStream(body),
+            extensions={"timeout": self._timeout},
+        )
+        request._content = body  # what ``read()`` sets: ``request.content`` is there
+        return request
+
+    def _target(self, url: str) -> tuple[httpx.URL, tuple[str, str], list[tuple[str, str]]]:
+        """``url`` parsed, its Host header and its usual headers (parsed once per URL)."""
         target = self._urls.get(url)
         if target is None:
             if len(self._urls) > 64:  # a handful of endpoints per platform; never grows
                 self._urls.clear()
             parsed = httpx.URL(url)
             host = ("Host", parsed.netloc.decode("ascii"))
-            target = self._urls[url] = (parsed, host, httpx.Headers([host, *_JSON_HEADERS.items()]))
-        parsed, host, usual = target
-        body = orjson.dumps(payload)
-        request = httpx.Request(
-            "POST",
-            parsed,
-            # The request copies the usual headers (a list copy); others are built afresh.
-            headers=usual if not headers else [host, *{**_JSON_HEADERS, **headers}.items()],
-            stream=httpx.ByteStream(body),
-            extensions={"timeout": self._timeout},
-        )
-        request.headers["Content-Length"] = str(len(body))
-        request.read()  # ``request.content`` is there, as with ``content=``
-        return request
+            target = self._urls[url] = (parsed, host, [host, *_JSON_HEADERS.items()])
+        return target
 
     def request(self, call: OutboundCall) -> httpx.Request:
         raise NotImplementedError
@@ -116,7 +136,7 @@ class ApiSender:
             self.pace.done(conversation)
 
     async def _attempts(self, call: OutboundCall, conversation: str) -> SendResult:
-        result = SendResult(ok=False, error="not sent")
+        result = _NOT_SENT
         counted = self.counted(call)
         for attempt in range(1, self.max_attempts + 1):
             try:

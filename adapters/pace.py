@@ -139,34 +139,40 @@ class _Ticket:
 
 
 class _Turns:
-    """One holder at a time per conversation; a conversation's entry lives while it is used."""
+    """One holder at a time per conversation, in the order they came; a conversation's entry
+    lives while it is used. An uncontended turn is a dict entry, no lock: the holder's
+    successors wait on futures, and leaving hands the turn to the first of them."""
 
     def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
 
     async def enter(self, key: str) -> None:
-        entry = self._locks.get(key)
-        if entry is None:
-            entry = self._locks[key] = (asyncio.Lock(), [0])
-        entry[1][0] += 1
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            self._waiting[key] = deque()
+            return
+        turn = asyncio.get_running_loop().create_future()
+        waiting.append(turn)
         try:
-            await entry[0].acquire()
+            await turn
         except BaseException:
-            self._leave_count(key, entry)
+            if turn.done() and not turn.cancelled():
+                self.leave(key)  # handed the turn, cancelled before taking it: pass it on
+            elif turn in waiting:  # (a leave may have dropped it already)
+                waiting.remove(turn)
             raise
 
     def leave(self, key: str) -> None:
-        entry = self._locks[key]
-        entry[0].release()
-        self._leave_count(key, entry)
-
-    def _leave_count(self, key: str, entry: tuple[asyncio.Lock, list[int]]) -> None:
-        entry[1][0] -= 1
-        if entry[1][0] == 0:
-            del self._locks[key]
+        waiting = self._waiting[key]
+        while waiting:
+            turn = waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        del self._waiting[key]
 
     def __len__(self) -> int:
-        return len(self._locks)
+        return len(self._waiting)
 
 
 class Pace:

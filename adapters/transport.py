@@ -353,7 +353,11 @@ def _httpx_response(response: _Response) -> httpx.Response:
         stream=httpx.ByteStream(body),
         extensions=extensions,
     )
-    out._content = body  # what Response.read() sets; aread() then has nothing left to do
+    # What Response.read() leaves: the content, the stream consumed and closed (a ByteStream
+    # holds nothing to release), so that aread() and aclose() have nothing left to do.
+    out._content = body
+    out.is_stream_consumed = True
+    out.is_closed = True
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.telemetry import TelemetryConfig
 
 from adapters.base import WebhookRejected
 from checkout import Checkout
@@ -208,7 +210,7 @@ def create_app(
             store.close()
             instance.close()
 
-    app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan)
+    app = FastAPI(title=f"shopchat: {project.shop.name}", lifespan=lifespan, telemetry=_telemetry())
     app.state.settings = settings
     app.state.project = project
     app.add_middleware(WebhookFastPath)  # innermost: inside the body caps and proxies
@@ -298,6 +300,29 @@ def warm_up(app: FastAPI) -> None:
     understander = app.state.project.understander
     if understander is not None:
         understander.warm()
+
+
+def _telemetry() -> TelemetryConfig | None:
+    """FastAPI's own OpenTelemetry instrumentation: as FastAPI sets it (None) when OpenTelemetry
+    is set up as the app is built (``opentelemetry-instrument``, providers set by the code that
+    builds the app, or named by ``OTEL_PYTHON_*_PROVIDER``), else off. Left on, FastAPI asks
+    the global providers on every request whether anyone listens: three environment look-ups
+    per webhook POST, for nothing."""
+    if any(k.startswith("OTEL_PYTHON_") and k.endswith("_PROVIDER") for k in os.environ):
+        return None
+    try:
+        from opentelemetry import _logs, metrics, trace
+    except ImportError:  # pragma: no cover - FastAPI's telemetry needs it; nothing to turn off
+        return None
+    providers = (
+        trace.get_tracer_provider(),
+        metrics.get_meter_provider(),
+        _logs.get_logger_provider(),
+    )
+    # Unset, each is its API's proxy (ProxyTracerProvider...) waiting for a real one.
+    if any("Proxy" not in type(p).__name__ for p in providers):
+        return None
+    return {"tracing": False, "metrics": False, "logs": False}
 
 
 def _funnel_metrics(store: SessionStore) -> str:

@@ -51,12 +51,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Boolean, Column, Connection, DateTime, MetaData, String, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import CommentInbound, Inbound, OutboundCall
 from flows import Project, SessionState, StartInput, TextReply
 from flows.replies import Reply
 from flows.text import words
+from shopdb import dialect_insert
 
 from .contacts import Contacts
 from .conversations import Conversations
@@ -238,7 +238,6 @@ class CommentHook(TurnHookBase):
         self.conversations = conversations
         self.handoff = handoff
         self.contacts = contacts
-        self._pg = conversations.store.engine.dialect.name == "postgresql"
         self.counters = {
             "comments": 0,
             "public_replies": 0,
@@ -358,7 +357,7 @@ class CommentHook(TurnHookBase):
     def _claim(self, conn: Connection, inbound: CommentInbound, plan: _Plan) -> bool:
         answer = plan.answer
         stmt = (
-            (postgresql.insert if self._pg else sqlite.insert)(answered_table)
+            dialect_insert(conn, answered_table)
             .values(
                 channel=inbound.channel,
                 comment_id=inbound.comment_id,

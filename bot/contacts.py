@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Text, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import Inbound
-from shopdb import UTCDateTime
+from shopdb import UTCDateTime, dialect_insert
 
 from .committer import after_commit
+from .later import Collected, collected
 from .rawsql import raw_sql
 from .storage import SessionStore
 
@@ -55,6 +55,23 @@ _SEEN = """
         recipient = excluded.recipient
     WHERE contacts.unreachable OR contacts.recipient <> excluded.recipient
        OR contacts.last_inbound_at IS NULL OR contacts.last_inbound_at < :stale"""
+
+# The same for all the turns of a transaction (bot/later.py; PostgreSQL): one statement text
+# whatever the number of rows. Its WHERE says ``last_inbound_at < :stale`` as the new time
+# less SEEN_EVERY (below).
+_SEEN_MANY = """
+    INSERT INTO contacts (conversation_id, channel, recipient, name, locale, last_inbound_at,
+                          unreachable)
+    SELECT v.cid, v.channel, v.recipient, v.name, v.locale, v.at, false
+    FROM unnest(CAST(:cid AS varchar[]), CAST(:channel AS varchar[]),
+        CAST(:recipient AS varchar[]), CAST(:name AS varchar[]), CAST(:locale AS varchar[]),
+        CAST(:at AS timestamptz[])) AS v(cid, channel, recipient, name, locale, at)
+    ON CONFLICT (conversation_id) DO UPDATE
+    SET last_inbound_at = excluded.last_inbound_at, unreachable = excluded.unreachable,
+        recipient = excluded.recipient
+    WHERE contacts.unreachable OR contacts.recipient <> excluded.recipient
+       OR contacts.last_inbound_at IS NULL
+       OR contacts.last_inbound_at < excluded.last_inbound_at - CAST(:every AS interval)"""
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,37 @@ class Seen:
         )
 
 
+_SEEN_ROW = ("cid", "channel", "recipient", "name", "locale", "at", "stale")
+
+
+def _seen_one(conn: Connection, row: tuple[Any, ...]) -> None:
+    sql = raw_sql(conn.dialect)
+    sql.run(conn, _SEEN, {**dict(zip(_SEEN_ROW, row, strict=True)), "no": False})
+
+
+def _seen_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[None]:
+    # One row per contact (a second in the same INSERT ... ON CONFLICT DO UPDATE is an
+    # error): the last one given, as one statement per row would have left it.
+    last = {row[0]: row for row in rows}
+    params: dict[str, Any] = {
+        name: [row[n] for row in last.values()] for n, name in enumerate(_SEEN_ROW[:-1])
+    }
+    params["every"] = SEEN_EVERY
+    raw_sql(conn.dialect).execute(conn, _SEEN_MANY, params, binary=True).close()
+    return [None] * len(rows)
+
+
+_SEEN_WRITE = Collected("contact seen", _seen_one, _seen_many)
+
+
+def _seen_first(conn: Connection) -> None:
+    """Write the contacts the transaction's turns saw so far, before a statement that reads
+    or changes contacts on ``conn`` (a block noted after a shopper wrote stays noted)."""
+    rows = collected(conn)
+    if rows is not None:
+        rows.run(_SEEN_WRITE)
+
+
 class Contacts:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
@@ -115,30 +163,25 @@ class Contacts:
         if read is not None and read.current(inbound, at):
             return
         name = inbound.user.get("name") or inbound.user.get("first_name")
-        self._sql.run(
-            conn,
-            _SEEN,
-            {
-                "cid": inbound.conversation_id,
-                "channel": inbound.channel,
-                "recipient": inbound.recipient,
-                "name": name,
-                "locale": inbound.locale,
-                "at": self._sql.time(at),
-                "stale": self._sql.time(at - SEEN_EVERY),
-                "no": False,
-            },
+        row = (
+            inbound.conversation_id,
+            inbound.channel,
+            inbound.recipient,
+            name,
+            inbound.locale,
+            self._sql.time(at),
+            self._sql.time(at - SEEN_EVERY),
         )
+        # Collected with the transaction's other turns' contacts (bot/later.py).
+        _SEEN_WRITE.add(conn, row)
 
     def introduce(self, conn: Connection, inbound: Inbound) -> None:
         """Know a person who has not written privately yet (a commenter): their name, and
         no messaging window. An existing contact is left as it is."""
         name = inbound.user.get("name") or inbound.user.get("first_name")
-        insert = (
-            postgresql.insert if self.store.engine.dialect.name == "postgresql" else (sqlite.insert)
-        )
+        _seen_first(conn)
         conn.execute(
-            insert(contacts_table)
+            dialect_insert(conn, contacts_table)
             .values(
                 conversation_id=inbound.conversation_id,
                 channel=inbound.channel,
@@ -154,6 +197,7 @@ class Contacts:
     def get(self, conversation_id: str, conn: Connection | None = None) -> Contact | None:
         query = select(contacts_table).where(contacts_table.c.conversation_id == conversation_id)
         if conn is not None:
+            _seen_first(conn)
             row = conn.execute(query).first()
         else:
             with self.store.connection() as own:
@@ -163,6 +207,7 @@ class Contacts:
     def unreachable_among(self, conn: Connection, conversation_ids: set[str]) -> set[str]:
         if not conversation_ids:
             return set()
+        _seen_first(conn)
         rows = conn.execute(
             select(contacts_table.c.conversation_id).where(
                 contacts_table.c.conversation_id.in_(conversation_ids),
@@ -174,6 +219,7 @@ class Contacts:
     def set_unreachable(
         self, conn: Connection, conversation_id: str, unreachable: bool = True
     ) -> None:
+        _seen_first(conn)
         conn.execute(
             update(contacts_table)
             .where(contacts_table.c.conversation_id == conversation_id)
@@ -186,7 +232,6 @@ class PayloadTokens:
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
-        self._pg = store.engine.dialect.name == "postgresql"
         self._cache: dict[str, str] = {}
         # Per thread: on PostgreSQL several database threads render replies at once
         # (bot/lanes.py), each in its own transaction.
@@ -219,7 +264,7 @@ class PayloadTokens:
         if token in self._cache:
             return token
         stmt = (
-            (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
+            dialect_insert(self.store.engine, tokens_table)
             .values(token=token, payload=payload, created_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["token"])
         )
@@ -232,7 +277,7 @@ class PayloadTokens:
         if len(key) > 64 or key.startswith(TOKEN_PREFIX):
             raise ValueError(f"payload key {key[:70]!r}: at most 64 characters, not '~'")
         stmt = (
-            (postgresql.insert if self._pg else sqlite.insert)(tokens_table)
+            dialect_insert(self.store.engine, tokens_table)
             .values(token=key, payload=payload, created_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["token"])
         )

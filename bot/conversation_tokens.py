@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Column, Connection, MetaData, String, Table, Text, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.base import Inbound, MessageInbound, OutboundCall
-from shopdb import UTCDateTime
+from shopdb import UTCDateTime, upsert
 
 from .committer import after_commit
 from .service import ChannelLink
@@ -36,7 +35,6 @@ class ConversationTokens(TurnHookBase):
     def __init__(self, store: SessionStore, channel: str = "wire") -> None:
         self.store = store
         self.channel = channel
-        self._pg = store.engine.dialect.name == "postgresql"
         self._cache: dict[str, str] = {}
 
     def forget(self, conversation_ids: Iterable[str]) -> None:
@@ -59,15 +57,8 @@ class ConversationTokens(TurnHookBase):
 
     # -- store ----------------------------------------------------------------------------
     def keep(self, conn: Connection, conversation_id: str, token: str, now: datetime) -> None:
-        insert = postgresql.insert if self._pg else sqlite.insert
-        stmt = insert(tokens_table).values(
-            conversation_id=conversation_id, token=token, updated_at=now
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["conversation_id"],
-            set_={"token": stmt.excluded.token, "updated_at": stmt.excluded.updated_at},
-        )
-        conn.execute(stmt)
+        row = {"conversation_id": conversation_id, "token": token, "updated_at": now}
+        conn.execute(upsert(conn, tokens_table, row, keys=["conversation_id"]))
         after_commit(conn, lambda: self._cache.__setitem__(conversation_id, token))
 
     def get(self, conversation_id: str) -> str | None:

@@ -36,7 +36,7 @@ from adapters.base import Inbound, OutboundCall, inbound_from_json
 from shopdb import UTCDateTime
 
 from .contacts import Seen
-from .later import Collected, Later
+from .later import Collected, Later, collected
 from .rawsql import raw_sql
 from .storage import SessionStore, StoredSession
 
@@ -104,6 +104,27 @@ _PENDING_OF = """
     UNION ALL
     SELECT 3, id, state, NULL, NULL, NULL FROM handoff_tickets
     WHERE id = (SELECT max(id) FROM handoff_tickets WHERE conversation_id = :cid)"""
+# The same for several conversations at once (PostgreSQL: Journal.turn_reads_among), each
+# row with its conversation; ``:ids`` are the events whose bodies the caller has.
+_PENDING_OF_MANY = """
+    SELECT 0, conversation_id, id, CASE WHEN id = ANY(CAST(:ids AS integer[])) THEN NULL
+        ELSE body END, NULL, received_at, accepted_by
+    FROM inbox WHERE conversation_id = ANY(CAST(:cids AS varchar[])) AND status = 'pending'
+    UNION ALL
+    SELECT 1, conversation_id, NULL, data, version, updated_at, NULL FROM sessions
+    WHERE conversation_id = ANY(CAST(:cids AS varchar[]))
+    UNION ALL
+    SELECT 2, conversation_id, NULL, recipient, CAST(unreachable AS INTEGER), last_inbound_at,
+        NULL
+    FROM contacts WHERE conversation_id = ANY(CAST(:cids AS varchar[]))
+    UNION ALL
+    SELECT 3, t.conversation_id, t.id, t.state, NULL, NULL, NULL
+    FROM unnest(CAST(:cids AS varchar[])) AS c(cid)
+    CROSS JOIN LATERAL (SELECT max(id) AS id FROM handoff_tickets
+                        WHERE conversation_id = c.cid) AS newest
+    JOIN handoff_tickets AS t ON t.id = newest.id"""
+# A transaction's first turn load reads for at most this many conversations.
+TURN_READS_AT_ONCE = 64
 # With the conversation: the partial index then finds the entry by both its columns. By id
 # alone the plan walks the whole pending index, dead entries too, which grows with every
 # run until a vacuum.
@@ -296,6 +317,17 @@ def ticket_read(conn: Connection, conversation_id: str) -> tuple[bool, tuple[int
     return False, None
 
 
+def loading(conn: Connection) -> set[str]:
+    """The conversations whose turn loads ``conn``'s transaction reads together
+    (:meth:`Journal.turn_reads_among`; empty on SQLite): a hook reading something for a
+    turn's load may read it for all of them in one statement too (customers/hook.py)."""
+    rows = collected(conn)
+    if rows is None:
+        return set()
+    together: set[str] = rows.scratch.setdefault("turn loads", set())
+    return together
+
+
 class Journal:
     """Inbox and outbox queries. Each takes the connection of the caller's transaction."""
 
@@ -361,6 +393,58 @@ class Journal:
         statement (a turn's load job)."""
         cid = entry.inbound.conversation_id
         rows = self.sql.all(conn, _PENDING_OF, {"cid": cid, "id": entry.id})
+        return self._turn_reads(entry, rows)
+
+    def turn_reads_among(
+        self, conn: Connection, entry: InboxEntry, waiting: dict[int, InboxEntry]
+    ) -> TurnReads:
+        """:meth:`turn_reads` of ``entry``, read together with those of ``waiting``: the
+        entries whose turn loads wait for a database thread (keyed by id).
+
+        On PostgreSQL, inside a committer's transaction, the first load job of a
+        transaction reads for itself and the other waiting entries in one statement
+        (one round trip instead of one per job), and the later ones find theirs read
+        (what another process commits in between is read by the next turn, as if it had
+        committed a moment later). On SQLite a statement is a function call: each job
+        reads its own.
+        """
+        rows = collected(conn)
+        if rows is None:
+            return self.turn_reads(conn, entry)
+        read: dict[int, TurnReads] = rows.scratch.setdefault("turn reads", {})
+        found = read.pop(entry.id, None)
+        if found is not None:
+            return found
+        cids = {entry.inbound.conversation_id}
+        entries = [entry]
+        for other in waiting.copy().values():  # copy: the event loop adds to it meanwhile
+            cid = other.inbound.conversation_id
+            if len(entries) >= TURN_READS_AT_ONCE:
+                break
+            if other.id not in read and cid not in cids:
+                cids.add(cid)
+                entries.append(other)
+        many = self.turn_reads_many(conn, entries)
+        found = many.pop(entry.id)
+        read.update(many)
+        loading(conn).update(cids)
+        return found
+
+    def turn_reads_many(self, conn: Connection, entries: list[InboxEntry]) -> dict[int, TurnReads]:
+        """:meth:`turn_reads` of each of ``entries`` (of different conversations), by entry
+        id, in one statement (PostgreSQL)."""
+        by_cid = {e.inbound.conversation_id: e for e in entries}
+        params = {"cids": list(by_cid), "ids": [e.id for e in entries]}
+        parts: dict[str, list[Any]] = {cid: [] for cid in by_cid}
+        # Planned for its arrays each time: the generic plan of a prepared statement costs
+        # the server twice as much (30 conversations: 1.3 ms of CPU against 0.6).
+        found = self.sql.all(conn, _PENDING_OF_MANY, params, binary=True, prepare=False)
+        for part, cid, *row in found:
+            parts[cid].append((part, *row))
+        return {e.id: self._turn_reads(e, parts[cid]) for cid, e in by_cid.items()}
+
+    def _turn_reads(self, entry: InboxEntry, rows: list[Any]) -> TurnReads:
+        cid = entry.inbound.conversation_id
         parse = inbound_from_json
         events: list[InboxEntry] = []
         session: StoredSession | None = None
@@ -494,6 +578,7 @@ __all__ = [
     "OutboxEntry",
     "SendOutcome",
     "inbox_table",
+    "loading",
     "outbox_table",
     "ticket_known",
     "ticket_read",

@@ -87,6 +87,8 @@ class Rows:
         self.waiting: dict[Collected[Any], tuple[list[Any], list[Any]]] = {}
         self.statements = 0  # statements run (for the tests and the counters)
         self.rows = 0
+        #: what the transaction's jobs read for each other (bot/inbox.py ``turn_reads_among``)
+        self.scratch: dict[str, Any] = {}
 
     def add(self, write: Collected[R], row: Any) -> Later[R]:
         entry = self.waiting.get(write)
@@ -134,6 +136,12 @@ def collecting(conn: Connection) -> Rows | None:
     return rows
 
 
+def collected(conn: Connection) -> Rows | None:
+    """The rows ``conn``'s transaction collects, or None (SQLite, outside a committer)."""
+    rows: Rows | None = conn.info.get(_KEY)
+    return rows
+
+
 def stop_collecting(conn: Connection) -> None:
     conn.info.pop(_KEY, None)
 
@@ -143,4 +151,12 @@ def resolve(value: Any) -> Any:
     return value.get() if isinstance(value, Later) else value
 
 
-__all__ = ["Collected", "Later", "Rows", "collecting", "resolve", "stop_collecting"]
+__all__ = [
+    "Collected",
+    "Later",
+    "Rows",
+    "collected",
+    "collecting",
+    "resolve",
+    "stop_collecting",
+]

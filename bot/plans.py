@@ -62,6 +62,12 @@ HOT: tuple[HotStatement, ...] = (
         {"cid": "telegram:1", "id": 5},
     ),
     HotStatement(
+        "inbox pending of several conversations, with their sessions, contacts and tickets",
+        inbox._PENDING_OF_MANY,
+        {"cids": ["telegram:1", "telegram:2", "telegram:3"], "ids": [5, 6, 7]},
+        postgresql_only=True,
+    ),
+    HotStatement(
         "inbox claim", inbox._CLAIM, {"done": "done", "at": _AT, "id": 5, "cid": "telegram:1"}
     ),
     HotStatement(
@@ -131,6 +137,21 @@ HOT: tuple[HotStatement, ...] = (
         reads=False,
     ),
     HotStatement("latest ticket", queue._LATEST, {"cid": "telegram:1"}),
+    HotStatement(
+        "contact seen, collected",
+        contacts._SEEN_MANY,
+        {
+            "cid": ["telegram:1", "telegram:2"],
+            "channel": ["telegram"] * 2,
+            "recipient": ["1", "2"],
+            "name": ["Ana", None],
+            "locale": ["en", None],
+            "at": [_AT] * 2,
+            "every": "60 seconds",
+        },
+        reads=False,
+        postgresql_only=True,
+    ),
     # The same writes for all the jobs of a transaction (bot/later.py; PostgreSQL only).
     HotStatement(
         "inbox accept, collected",

@@ -212,6 +212,8 @@ class ChatService:
         self._gone: list[str] = []
         self._recording: set[asyncio.Future[None]] = set()  # sent-marks not committed yet
         self._marks: dict[Committer, _Marks] = {}  # per database thread
+        # Per database thread, the events whose turn load waits for it (by inbox id).
+        self._loads: dict[Committer, dict[int, InboxEntry]] = {}
         # Per conversation, its latest delivery: the next one starts when it is done.
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self.dispatcher: Dispatcher[InboxEntry] = Dispatcher(
@@ -292,8 +294,17 @@ class ChatService:
         typing = _Typing(self, self.links.get(entry.inbound.channel), entry.inbound)
         # A timer, not a task: most turns finish long before the typing indicator is due.
         timer = asyncio.get_running_loop().call_later(self.typing_delay, typing.due)
+        # Waiting for its load job: the first of a transaction reads for all of them.
+        lane = self.db.lane(conversation_id)
+        loads = self._loads.get(lane)
+        if loads is None:
+            loads = self._loads[lane] = {}
+        loads[entry.id] = entry
         try:
-            first = await self._guarded(partial(self._load_first, entry), entry)
+            try:
+                first = await self._guarded(partial(self._load_first, entry, loads), entry)
+            finally:
+                loads.pop(entry.id, None)
             if first is None:
                 return
             batch, loaded, later = first
@@ -330,7 +341,7 @@ class ChatService:
             task.add_done_callback(self._typing.discard)
 
     def _load_first(
-        self, entry: InboxEntry, conn: Connection
+        self, entry: InboxEntry, loads: dict[int, InboxEntry], conn: Connection
     ) -> tuple[list[InboxEntry], Loaded | Done | HookTurn | Elsewhere | None, Elsewhere | None]:
         """The conversation's pending events in the platform's order that this process may
         think, the first one loaded, and whether ``entry`` waits behind another process's.
@@ -344,7 +355,8 @@ class ChatService:
         answers what follows once it is claimed. ``entry`` is looked at again if it is among
         the events left (the third value; the second when nothing is left to think).
         """
-        reads = self.journal.turn_reads(conn, entry)
+        loads.pop(entry.id, None)  # no longer waiting (dict.pop is atomic: two threads)
+        reads = self.journal.turn_reads_among(conn, entry, loads)
         batch = sorted(reads.events, key=_platform_order)
         later: Elsewhere | None = None
         now = utcnow()

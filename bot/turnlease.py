@@ -18,9 +18,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from shopdb import UTCDateTime
+from shopdb import UTCDateTime, upsert
 
 #: How long a process may think a hook's flow before another may take the event up: long
 #: enough for a slow payment API, short enough that a crashed process's comment is answered
@@ -44,14 +43,14 @@ def take(
     """Lease event ``inbox_id`` to ``holder`` from ``now`` for ``lease``: None when it is now
     the holder's (new, already its own, or run out), else when the other holder's lease runs
     out."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(_t).values(inbox_id=inbox_id, holder=holder, until=now + lease)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[_t.c.inbox_id],
-        set_={"holder": stmt.excluded.holder, "until": stmt.excluded.until},
+    stmt = upsert(
+        conn,
+        _t,
+        {"inbox_id": inbox_id, "holder": holder, "until": now + lease},
+        keys=["inbox_id"],
         where=(_t.c.holder == holder) | (_t.c.until < now),
     ).returning(_t.c.inbox_id)
-    if conn.execute(upsert).first() is not None:
+    if conn.execute(stmt).first() is not None:
         return None
     until = conn.execute(select(_t.c.until).where(_t.c.inbox_id == inbox_id)).scalar()
     # None: the holder let go between the two statements (PostgreSQL); look again soon.

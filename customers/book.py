@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from checkout.identity import email_identity, phone_identity
 from checkout.privacy import order_contacts, order_identities
 from checkout.tables import orders
+from shopdb import upsert
 
 from .consent import CONSENT_FACT, set_consent
 from .errors import UnknownCustomer
@@ -171,16 +171,18 @@ class CustomerBook:
     def set_fact(
         self, conn: Connection, customer_id: int, fact: str, value: Any, now: datetime
     ) -> None:
-        _upsert(
-            conn,
-            facts,
-            {
-                "customer_id": customer_id,
-                "fact": fact,
-                "value": json.dumps(value, ensure_ascii=False, default=str),
-                "remembered_at": now,
-            },
-            keys=("customer_id", "fact"),
+        conn.execute(
+            upsert(
+                conn,
+                facts,
+                {
+                    "customer_id": customer_id,
+                    "fact": fact,
+                    "value": json.dumps(value, ensure_ascii=False, default=str),
+                    "remembered_at": now,
+                },
+                keys=("customer_id", "fact"),
+            )
         )
 
     def forget_fact(self, conn: Connection, customer_id: int, fact: str) -> bool:
@@ -308,11 +310,13 @@ class CustomerBook:
         for fact, (value, at) in gone_facts.items():
             if fact not in kept or kept[fact] < at:  # the newer fact wins
                 taken.append(fact)
-                _upsert(
-                    conn,
-                    facts,
-                    {"customer_id": keep, "fact": fact, "value": value, "remembered_at": at},
-                    keys=("customer_id", "fact"),
+                conn.execute(
+                    upsert(
+                        conn,
+                        facts,
+                        {"customer_id": keep, "fact": fact, "value": value, "remembered_at": at},
+                        keys=("customer_id", "fact"),
+                    )
                 )
         moved_identities = [
             row[0]
@@ -379,16 +383,18 @@ class CustomerBook:
                 )
             )
         for fact, (value, at) in detail["facts"].items():
-            _upsert(
-                conn,
-                facts,
-                {
-                    "customer_id": new,
-                    "fact": fact,
-                    "value": value,
-                    "remembered_at": datetime.fromisoformat(at),
-                },
-                keys=("customer_id", "fact"),
+            conn.execute(
+                upsert(
+                    conn,
+                    facts,
+                    {
+                        "customer_id": new,
+                        "fact": fact,
+                        "value": value,
+                        "remembered_at": datetime.fromisoformat(at),
+                    },
+                    keys=("customer_id", "fact"),
+                )
             )
         detail["undone"] = True
         conn.execute(update(audit).where(audit.c.id == audit_id).values(detail=json.dumps(detail)))
@@ -496,13 +502,6 @@ class CustomerBook:
         c = contacts.c
         ids = sorted(set(customer_ids))
         return set(conn.execute(select(c.conversation_id).where(c.customer_id.in_(ids))).scalars())
-
-
-def _upsert(conn: Connection, table: Any, values: dict[str, Any], *, keys: tuple[str, ...]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**values)
-    changes = {k: v for k, v in values.items() if k not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
 
 __all__ = ["IDENTITY_FACTS", "AuditLine", "Customer", "CustomerBook", "aged", "identity_of"]

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from flows.text import fold_message
+from shopdb import upsert
 
 from .errors import ConsentError
 from .tables import consent
@@ -81,19 +82,19 @@ def set_consent(
     current = get_consent(conn, conversation_id, purpose)
     if current is not None and current.granted == granted:
         return False
-    from .book import _upsert
-
-    _upsert(
-        conn,
-        consent,
-        {
-            "conversation_id": conversation_id,
-            "purpose": purpose,
-            "granted": granted,
-            "at": now,
-            "source": source[:64],
-        },
-        keys=("conversation_id", "purpose"),
+    conn.execute(
+        upsert(
+            conn,
+            consent,
+            {
+                "conversation_id": conversation_id,
+                "purpose": purpose,
+                "granted": granted,
+                "at": now,
+                "source": source[:64],
+            },
+            keys=("conversation_id", "purpose"),
+        )
     )
     return True
 

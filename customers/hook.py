@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from adapters.base import MessageInbound, RenderContext
+from bot.later import Collected, Later
 from bot.turnhook import TurnHookBase
 from flows import ChoiceInput, Remember, SessionState, StartInput, TextInput, TextReply
 
@@ -45,6 +46,61 @@ _NEW_CUSTOMER_AND_CONTACT = """
     SELECT :cid, id, :channel, :at, 'first message' FROM customer
     RETURNING customer_id
 """
+
+# For all the conversations whose turn loads a transaction reads together (PostgreSQL,
+# bot/inbox.py ``loading``): their customers and facts in one statement, and the new
+# customers of a transaction's first messages, with their contacts, in another (bot/later.py).
+_CUSTOMERS_AND_FACTS = """
+    SELECT c.conversation_id, c.customer_id, f.fact, f.value, f.remembered_at
+    FROM customers_contacts c LEFT JOIN customers_facts f ON f.customer_id = c.customer_id
+    WHERE c.conversation_id = ANY(CAST(:cids AS varchar[]))
+"""
+# The customers' ids follow the rows' order (ORDER BY the ordinality): numbered by id, each
+# is its row's.
+_NEW_CUSTOMERS_AND_CONTACTS = """
+    WITH v AS (
+        SELECT * FROM unnest(CAST(:cid AS varchar[]), CAST(:channel AS varchar[]),
+            CAST(:at AS timestamptz[])) WITH ORDINALITY AS v(cid, channel, at, n)),
+    customer AS (
+        INSERT INTO customers_customers (created_at, updated_at)
+        SELECT at, at FROM v ORDER BY n RETURNING id),
+    numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM customer)
+    INSERT INTO customers_contacts (conversation_id, customer_id, channel, linked_at, source)
+    SELECT v.cid, numbered.id, v.channel, v.at, 'first message'
+    FROM v JOIN numbered ON numbered.n = v.n
+    RETURNING conversation_id, customer_id
+"""
+
+
+def _new_customer(conn: Connection, row: tuple[str, str, Any]) -> int:
+    """A new conversation's customer and contact row; the customer's id."""
+    from bot.rawsql import raw_sql
+
+    sql = raw_sql(conn.dialect)
+    cid, channel, when = row
+    if not sql.sqlite:
+        both = {"cid": cid, "channel": channel, "at": when}
+        new = sql.one(conn, _NEW_CUSTOMER_AND_CONTACT, both)
+        assert new is not None
+        return int(new[0])
+    new = sql.one(conn, _NEW_CUSTOMER, {"at": when})
+    assert new is not None
+    sql.run(conn, _NEW_CONTACT, {"cid": cid, "customer": new[0], "channel": channel, "at": when})
+    return int(new[0])
+
+
+def _new_customers(conn: Connection, rows: list[tuple[str, str, Any]]) -> list[int]:
+    from bot.rawsql import raw_sql
+
+    first = {row[0]: row for row in reversed(rows)}  # a conversation twice: one customer
+    params = {name: [row[n] for row in first.values()] for n, name in enumerate(_NEW_ROW)}
+    found = raw_sql(conn.dialect).all(conn, _NEW_CUSTOMERS_AND_CONTACTS, params, binary=True)
+    ids = {str(cid): int(customer) for cid, customer in found}
+    return [ids[row[0]] for row in rows]
+
+
+_NEW_ROW = ("cid", "channel", "at")
+_NEW_CUSTOMERS = Collected("new customer", _new_customer, _new_customers)
 
 
 class CustomerHook(TurnHookBase):
@@ -110,9 +166,9 @@ class CustomerHook(TurnHookBase):
     def prepare(self, conn: Connection, inbound: Any, state: SessionState, now: datetime) -> None:
         cid = inbound.conversation_id
         cached = self._cache.get(cid)
-        if cached is None or now - cached[2] > self.refresh or now < cached[2]:
+        if cached is None or self._stale(cached, now):
             customer, facts = self._customer_and_facts(conn, cid, inbound.channel, now)
-            self._keep(conn, cid, (customer, facts, now))
+            self._keep(conn, cid, customer, facts, now)
         else:
             facts = cached[1]
         state.customer = dict(facts)
@@ -139,48 +195,67 @@ class CustomerHook(TurnHookBase):
             _after_commit(conn, lambda: self._cache.pop(cid, None))
         return self._acks.pop(inbound.conversation_id, None)
 
+    def _stale(self, cached: tuple[int, dict[str, Any], datetime] | None, now: datetime) -> bool:
+        return cached is None or now - cached[2] > self.refresh or now < cached[2]
+
     def _customer_and_facts(
         self, conn: Connection, cid: str, channel: str, now: datetime
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[Later[int], dict[str, Any]]:
         """The conversation's customer and her facts, as ``book.customer_of`` and ``book.facts``
         give them. Every uncached turn reads them, so a known conversation is one plain SQL
-        statement (bot/rawsql.py) and a new one, two (three on SQLite); a new WhatsApp
-        number, which may join a paid order's customer, goes through the book."""
+        statement (bot/rawsql.py) and a new one, two (three on SQLite); on PostgreSQL the
+        turn loads of a transaction read theirs together, and their new customers are
+        written together (bot/later.py). A new WhatsApp number, which may join a paid
+        order's customer, goes through the book."""
         from bot.rawsql import raw_sql
 
         sql = raw_sql(conn.dialect)
-        rows = sql.all(conn, _CUSTOMER_AND_FACTS, {"cid": cid})
+        rows = self._read(conn, cid, now)
         if rows:
             facts = {
                 fact: aged(fact, json.loads(value), sql.read_time(at) or now, now)
                 for _customer, fact, value, at in rows
                 if fact is not None
             }
-            return int(rows[0][0]), facts
+            return Later.now(int(rows[0][0])), facts
         if channel == "whatsapp":
             customer = self.book.customer_of(conn, cid, channel, now)
-            return customer, self.book.facts(conn, customer, now)
-        when = sql.time(now)
-        if not sql.sqlite:
-            both = {"cid": cid, "channel": channel, "at": when}
-            new = sql.one(conn, _NEW_CUSTOMER_AND_CONTACT, both)
-            assert new is not None
-            return int(new[0]), {}
-        new = sql.one(conn, _NEW_CUSTOMER, {"at": when})
-        assert new is not None
-        sql.run(
-            conn,
-            _NEW_CONTACT,
-            {"cid": cid, "customer": new[0], "channel": channel, "at": when},
-        )
-        return int(new[0]), {}
+            return Later.now(customer), self.book.facts(conn, customer, now)
+        return _NEW_CUSTOMERS.add(conn, (cid, channel, sql.time(now))), {}
+
+    def _read(self, conn: Connection, cid: str, now: datetime) -> list[Any]:
+        """The rows of ``_CUSTOMER_AND_FACTS`` for ``cid``: read with those of the other
+        conversations the transaction's turn loads read together (bot/inbox.py) whose
+        cache entries are stale, or alone."""
+        from bot.inbox import loading
+        from bot.later import collected
+        from bot.rawsql import raw_sql
+
+        sql = raw_sql(conn.dialect)
+        together = loading(conn)
+        rows = collected(conn)
+        if cid not in together or rows is None:
+            return sql.all(conn, _CUSTOMER_AND_FACTS, {"cid": cid})
+        read: dict[str, list[Any]] = rows.scratch.setdefault("customers", {})
+        if cid not in read:
+            cache = self._cache
+            cids = [c for c in together if c not in read and self._stale(cache.get(c), now)]
+            cids.append(cid)
+            for c in cids:
+                read[c] = []
+            params = {"cids": list(dict.fromkeys(cids))}
+            # Planned for its array each time, like the turn loads' statement.
+            for c, *row in sql.all(conn, _CUSTOMERS_AND_FACTS, params, binary=True, prepare=False):
+                read[c].append(row)
+        return read[cid]
 
     def _keep(
-        self, conn: Connection, cid: str, entry: tuple[int, dict[str, Any], datetime]
+        self, conn: Connection, cid: str, customer: Later[int], facts: dict[str, Any], now: datetime
     ) -> None:
         if len(self._cache) > _REMEMBER:
             self._cache.clear()
-        _after_commit(conn, lambda: self._cache.__setitem__(cid, entry))
+        # After the commit, when a new customer's collected insert has given her id.
+        _after_commit(conn, lambda: self._cache.__setitem__(cid, (customer.get(), facts, now)))
 
 
 def _after_commit(conn: Connection, callback: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -485,3 +486,38 @@ def test_a_flush_right_after_a_reply_does_not_send_it_again(client, platform):
     with client.app.state.store.connection() as conn:
         statuses = conn.exec_driver_sql("SELECT status FROM outbox").scalars().all()
     assert statuses == ["sent", "sent"]
+
+
+class _CountingEnviron(dict):
+    """os.environ's stand-in that counts the look-ups."""
+
+    reads = 0
+
+    def __getitem__(self, key):
+        type(self).reads += 1
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        type(self).reads += 1
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        type(self).reads += 1
+        return super().get(key, default)
+
+
+def test_a_webhook_post_reads_no_environment_variable(client, monkeypatch):
+    # FastAPI's OpenTelemetry instrumentation, unless OpenTelemetry is set up, is off: left
+    # on, it looked three variables up per request to find nobody listening.
+    tg(client, text_update(90, 77))  # warm: anything read once is read by now
+    monkeypatch.setattr(os, "environ", _CountingEnviron(os.environ))
+    assert tg(client, text_update(91, 77)).status_code == 200
+    assert _CountingEnviron.reads == 0
+
+
+def test_fastapis_telemetry_stays_on_where_opentelemetry_is_set_up(monkeypatch):
+    from bot.app import _telemetry
+
+    assert _telemetry() == {"tracing": False, "metrics": False, "logs": False}
+    monkeypatch.setenv("OTEL_PYTHON_TRACER_PROVIDER", "sdk_tracer_provider")
+    assert _telemetry() is None  # FastAPI's defaults: it instruments every request

@@ -34,8 +34,9 @@ import httpx
 import orjson
 from sqlalchemy import Connection, and_, func, select, update
 
+from shopdb import dialect_insert
+
 from .models import TicketSummary
-from .queue import _upsert
 from .tables import notifications
 
 log = logging.getLogger("shopchat.handoff.notify")
@@ -99,7 +100,7 @@ class Notifier:
         for target in self.targets.names():
             payload = self._payload(ticket, kind, due_at)
             stmt = (
-                _upsert(conn, notifications)
+                dialect_insert(conn, notifications)
                 .values(
                     ticket_id=ticket.id,
                     kind=kind,

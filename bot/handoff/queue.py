@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.contacts import contacts_table
 from bot.inbox import ticket_read
 from bot.later import Collected
 from bot.rawsql import raw_sql
+from shopdb import upsert
 
 from .models import (
     OPEN_STATES,
@@ -35,11 +35,6 @@ _SUMMARY = select(
 ).select_from(
     tickets.outerjoin(contacts_table, contacts_table.c.conversation_id == T.conversation_id)
 )
-
-
-def _upsert(conn: Connection, table: Any) -> Any:
-    pg = conn.dialect.name == "postgresql"
-    return (postgresql.insert if pg else sqlite.insert)(table)
 
 
 def summary(row: Row[Any], last_message: str | None = None) -> TicketSummary:
@@ -292,12 +287,8 @@ def notes_of(conn: Connection, ticket_id: int) -> list[Note]:
 
 # -- presence ---------------------------------------------------------------------------------
 def set_presence(conn: Connection, agent: str, online: bool, now: datetime) -> None:
-    stmt = _upsert(conn, presence).values(agent=agent, online=online, seen_at=now)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["agent"], set_={"online": online, "seen_at": now}
-        )
-    )
+    row = {"agent": agent, "online": online, "seen_at": now}
+    conn.execute(upsert(conn, presence, row, keys=["agent"]))
 
 
 def online_agents(conn: Connection, now: datetime, ttl: timedelta) -> list[str]:

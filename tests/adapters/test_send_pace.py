@@ -120,6 +120,40 @@ def test_one_call_in_flight_per_conversation() -> None:
     assert most == {"t:0": 1, "t:1": 1, "t:2": 1}
 
 
+def test_a_conversations_turns_go_in_order_and_a_cancelled_waiter_passes_its_turn_on() -> None:
+    pace = Pace(PaceLimits(), rate_limits=False)
+    order: list[str] = []
+
+    async def holder(name: str, hold: asyncio.Event | None = None) -> None:
+        await pace.turn("t:1")
+        try:
+            order.append(name)
+            if hold is not None:
+                await hold.wait()
+        finally:
+            pace.done("t:1")
+
+    async def scenario() -> None:
+        hold = asyncio.Event()
+        first = asyncio.create_task(holder("first", hold))
+        await asyncio.sleep(0)
+        waiters = [asyncio.create_task(holder(name)) for name in ("a", "b", "c", "d")]
+        await asyncio.sleep(0)
+        waiters[1].cancel()  # "b" gives up while waiting
+        await asyncio.sleep(0)
+        hold.set()
+        # "a" is handed the turn; cancelled before it runs, it must pass the turn on to "c"
+        await asyncio.sleep(0)
+        waiters[0].cancel()
+        await asyncio.gather(first, *waiters, return_exceptions=True)
+        assert pace.conversations == 0
+
+    asyncio.run(scenario())
+    assert order[0] == "first"
+    assert "b" not in order
+    assert order[-2:] == ["c", "d"]
+
+
 def test_stuck_chats_move_to_the_slow_lane_and_a_healthy_chat_still_goes() -> None:
     pace = Pace(PaceLimits(fast=4, slow=8, slow_after=0.01), rate_limits=False)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from adapters.base import MessageInbound, OutboundCall
 from bot.committer import Committer
+from bot.contacts import Contacts
 from bot.inbox import Journal, SendOutcome
 from bot.later import Later
 from bot.service import ANSWERABLE
@@ -220,3 +222,42 @@ def test_collected_replies_say_which_conversation_has_a_reply_waiting(store: Ses
     assert [e.after_unsent for e in second] == [True, True]
     ids = [e.id for e in first + second + third]
     assert ids == sorted(ids) and failed.id < ids[0]
+
+
+def test_the_contacts_a_transactions_turns_saw_are_written_by_one_statement(
+    store: SessionStore,
+) -> None:
+    """Each new shopper's contact row: one statement for all the turns of a transaction on
+    PostgreSQL. A block noted in the same transaction after a shopper wrote stays noted (the
+    collected contacts are written first)."""
+    contacts = Contacts(store)
+    inbound = events(4)
+    now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+    def seen(n: int, later: timedelta = timedelta(0)) -> Callable[[Connection], None]:
+        return lambda conn: contacts.seen(conn, inbound[n], now + later)
+
+    def blocked(conn: Connection) -> None:
+        contacts.set_unreachable(conn, inbound[3].conversation_id)
+
+    async def scenario() -> tuple[list[Any], int]:
+        committer = Committer(store)
+        try:
+            before = committer.statements
+            jobs = [seen(0), seen(1), seen(1, timedelta(minutes=5)), seen(2), seen(3), blocked]
+            results = await together(committer, jobs)
+            return results, committer.statements - before
+        finally:
+            committer.close()
+
+    results, statements = asyncio.run(scenario())
+    assert results[-1] == 1  # one transaction after the one holding the thread
+    got = {c: contacts.get(c) for c in (e.conversation_id for e in inbound)}
+    assert all(
+        c is not None and c.recipient == c.conversation_id.split(":")[1] for c in got.values()
+    )
+    assert got["telegram:101"].last_inbound_at == now + timedelta(minutes=5)  # type: ignore[union-attr]
+    assert got["telegram:100"].last_inbound_at == now  # type: ignore[union-attr]
+    assert [c for c, contact in got.items() if contact.unreachable] == ["telegram:103"]  # type: ignore[union-attr]
+    # PostgreSQL: the four contacts in one statement (run before the block's UPDATE).
+    assert statements == (1 if store.engine.dialect.name == "postgresql" else 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
@@ -14,6 +15,7 @@ from bot.committer import Committer
 from bot.contacts import Contacts, Seen
 from bot.handoff import queue
 from bot.inbox import Journal, SendOutcome, inbox_table, outbox_table, ticket_known
+from bot.later import collecting, stop_collecting
 from bot.rawsql import raw_sql
 from bot.storage import SessionStore, StorageError
 from flows import TextInput
@@ -288,3 +290,41 @@ def test_a_contact_the_load_read_as_current_is_not_written_again(store: SessionS
         # ...and one that read it as it is makes the shopper reachable again.
         contacts.seen(conn, message(3), later, read=Seen("7", True, T0))
     assert not contacts.get("telegram:7").unreachable  # type: ignore[union-attr]
+
+
+def test_a_transactions_first_turn_load_reads_those_waiting_too(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the first turn load of a committer's transaction reads the other
+    waiting conversations' events, sessions and contacts in the same statement; each then
+    gets what its own read would have."""
+    journal = Journal(store)
+    answerable = frozenset({"message"})
+    with store.transaction() as conn:
+        a, b, b2 = journal.accept(
+            conn,
+            [message(1), message(2, "telegram:8"), message(3, "telegram:8")],
+            answerable=answerable,
+        )
+        store.write_in(conn, "telegram:8", '{"step": "name"}', None)
+        Contacts(store).seen(conn, message(2, "telegram:8"), T0)
+    with store.transaction() as conn:
+        alone = {e.id: journal.turn_reads(conn, e) for e in (a, b)}
+    assert [e.id for e in alone[b.id].events] == [b.id, b2.id]
+    statements: list[str] = []
+    real = journal.sql.all
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        statements.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(journal.sql, "all", counted)
+    waiting = {a.id: a, b.id: b}
+    with store.transaction() as conn:
+        collecting(conn)
+        try:
+            together = {e.id: journal.turn_reads_among(conn, e, waiting) for e in (a, b)}
+        finally:
+            stop_collecting(conn)
+    assert together == alone
+    assert len(statements) == (2 if store.engine.dialect.name == "sqlite" else 1)

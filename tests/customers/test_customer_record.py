@@ -19,6 +19,9 @@ from sqlalchemy import select
 
 from adapters.base import MessageInbound
 from bot.app import create_app
+from bot.inbox import loading
+from bot.later import collecting, stop_collecting
+from bot.rawsql import raw_sql
 from bot.storage import SessionStore
 from customers import CustomerBook, CustomerHook, UnknownCustomer, aged
 from customers.tables import audit, contacts
@@ -186,3 +189,62 @@ def test_a_turn_reads_the_same_customer_and_facts_as_the_book(store_url):
         assert later.customer == book.facts(conn, new, T0 + timedelta(days=400))
     assert later.customer == {"name": "Ola", "recipient_age": 9}
     store.close()
+
+
+def test_the_turn_loads_of_a_transaction_read_and_create_their_customers_together(
+    store_url, monkeypatch
+):
+    """On PostgreSQL a committer transaction's turn loads (bot/inbox.py ``loading``) read
+    their customers and facts in one statement and create the new ones in another; each
+    conversation gets what reading alone gives it, on both backends."""
+    store = SessionStore(store_url)
+    store.migrate()
+    book = CustomerBook()
+    hook = CustomerHook(book)
+    cids = [f"telegram:{n}" for n in (40, 41, 42, 43)]
+    with store.transaction() as conn:  # 41 is known, with a fact; the others are new
+        hook.prepare(conn, _hi(cids[1]), SessionState(cids[1], "en"), T0)
+        book.remember(conn, cids[1], "telegram", {"name": "Ola"}, T0)
+    hook = CustomerHook(book)  # nothing cached
+    sql = raw_sql(store.engine.dialect)
+    statements: list[str] = []
+    for name in ("all", "one"):
+        real = getattr(sql, name)
+
+        def counted(*args, _real=real, **kwargs):
+            statements.append(args[1])
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(sql, name, counted)
+    states = {cid: SessionState(cid, "en") for cid in cids}
+    with store.transaction() as conn:
+        rows = collecting(conn)
+        try:
+            loading(conn).update(cids)
+            for cid in cids:
+                hook.prepare(conn, _hi(cid), states[cid], T0)
+            if rows is not None:
+                rows.run_all()
+        finally:
+            stop_collecting(conn)
+    monkeypatch.undo()
+    assert states[cids[1]].customer == {"name": "Ola"}
+    assert [states[c].customer for c in cids if c != cids[1]] == [{}, {}, {}]
+    with store.connection() as conn:
+        customers = [book.customer_id(conn, cid) for cid in cids]
+    assert None not in customers and len(set(customers)) == 4
+    postgresql = store.engine.dialect.name == "postgresql"
+    # PostgreSQL: one read, one insert; SQLite: a read each, and a customer each new one
+    # (whose contact row, a third statement, is not counted here).
+    assert len(statements) == (2 if postgresql else 4 + 3)
+    store.close()
+
+
+def _hi(cid: str) -> MessageInbound:
+    return MessageInbound(
+        channel="telegram",
+        event_id=cid,
+        conversation_id=cid,
+        recipient=cid.split(":")[1],
+        event=TextInput(text="hi"),
+    )
