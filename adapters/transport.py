@@ -361,14 +361,33 @@ def _httpx_response(response: _Response) -> httpx.Response:
     return out
 
 
+_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
+_BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+# Request heads by method, path, headers and body length: a sender's requests repeat them
+# (the same endpoint, the same headers, a few hundred lengths), and the key's parts are the
+# same bytes objects each time, whose hashes Python keeps.
+_heads: dict[tuple[Any, ...], bytes] = {}
+
+
 def _head(request: httpx.Request, body: bytes) -> bytes:
-    url = request.url
-    lines = [request.method.encode("ascii") + b" " + url.raw_path + b" HTTP/1.1"]
-    for name, value in request.headers.raw:
+    raw, path = request.headers.raw, request.url.raw_path
+    key = (request.method, path, len(body), *raw)
+    head = _heads.get(key)
+    if head is None:
+        head = _build_head(request.method, path, raw, body)
+        if len(_heads) >= 4096:
+            _heads.clear()
+        _heads[key] = head
+    return head
+
+
+def _build_head(method: str, path: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    lines = [method.encode("ascii") + b" " + path + b" HTTP/1.1"]
+    for name, value in headers:
         # The body was read whole: it goes with its length, never chunked.
-        if name.lower() not in (b"content-length", b"transfer-encoding"):
+        if name.lower() not in _FRAMING:
             lines.append(name + b": " + value)
-    if body or request.method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+    if body or method not in _BODYLESS:
         lines.append(b"Content-Length: " + str(len(body)).encode("ascii"))
     return b"\r\n".join(lines) + b"\r\n\r\n"
 

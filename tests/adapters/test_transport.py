@@ -250,3 +250,22 @@ async def test_the_platform_client_sends_plain_requests_straight_to_the_transpor
     assert authed.status_code == 429
     with pytest.raises(RuntimeError, match="closed"):
         await client.post("https://api.example/m", json={})
+
+
+def test_request_heads_follow_each_requests_own_headers() -> None:
+    # Heads are kept per method, path, headers and length: a header that differs (a token)
+    # gives its own head, and a repeated request the same bytes as building it again.
+    from adapters.transport import _head
+
+    def head(token: str, path: str = "/a") -> bytes:
+        request = httpx.Request(
+            "POST", f"http://api.test{path}", headers={"Authorization": token}, content=b"{}"
+        )
+        return _head(request, b"{}")
+
+    one, other = head("Bearer one"), head("Bearer two")
+    assert b"Authorization: Bearer one\r\n" in one
+    assert b"Authorization: Bearer two\r\n" in other
+    assert head("Bearer one") == one
+    assert head("Bearer one", "/b").startswith(b"POST /b HTTP/1.1\r\n")
+    assert one.endswith(b"Content-Length: 2\r\n\r\n") and one.count(b"Content-Length") == 1
