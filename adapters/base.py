@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -60,14 +61,24 @@ class InboundEnvelope(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _lift_legacy_meta(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not data.get("meta"):
+        if not isinstance(data, dict):
             return data
-        moves = {f: k for f, k in cls._legacy_meta.items() if f not in data and k in data["meta"]}
+        meta = data.get("meta")
+        # Every event built now: no legacy key in its meta (checked in C, not a loop here).
+        if not meta or not isinstance(meta, dict) or _legacy_keys(cls).isdisjoint(meta):
+            return data
+        moves = {f: k for f, k in cls._legacy_meta.items() if f not in data and k in meta}
         if not moves:
             return data
         meta = dict(data["meta"])
         lifted = {field: meta.pop(key) for field, key in moves.items()}
         return {**data, **lifted, "meta": meta}
+
+
+@cache
+def _legacy_keys(cls: type[InboundEnvelope]) -> frozenset[str]:
+    """The meta keys ``cls`` lifts into fields (its ``_legacy_meta`` values)."""
+    return frozenset(cls._legacy_meta.values())
 
 
 class MessageInbound(InboundEnvelope):

@@ -60,7 +60,10 @@ class BodyLimits:
         self.default = default
 
     def rule(self, path: str) -> BodyRule | None:
-        return next((r for r in self.rules if path.startswith(r.prefix)), None)
+        for rule in self.rules:
+            if path.startswith(rule.prefix):
+                return rule
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,6 +111,8 @@ def _declared_length(scope: Scope) -> int | None:
     """Content-Length as a number; None when absent, -1 when it is not ASCII digits."""
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
+            if value.isdigit() and len(value) <= 18:  # bytes: ASCII digits only
+                return int(value)
             try:
                 text = value.decode("latin-1").strip()
             except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte

@@ -63,7 +63,12 @@ async def _answer(state: Any, name: str, headers: Headers, body: bytes) -> tuple
         # Not acknowledged: the platform will deliver it again.
         log.error("%s webhook not stored: %s", name, exc)
         return 503, {"detail": "temporarily unavailable"}
-    return 200, {"ok": True}
+    return 200, _ACCEPTED
+
+
+# The answer to nearly every webhook POST, serialised once.
+_ACCEPTED: dict[str, object] = {"ok": True}
+_OK = orjson.dumps(_ACCEPTED)
 
 
 class WebhookFastPath:
@@ -82,10 +87,10 @@ class WebhookFastPath:
         except ClientDisconnect:
             return  # nobody is left to answer
         status, reply = await answer(scope["app"].state, name, Headers(scope=scope), body)
-        content = orjson.dumps(reply)
+        content = _OK if reply is _ACCEPTED else orjson.dumps(reply)
         headers = [
             (b"content-type", b"application/json"),
-            (b"content-length", str(len(content)).encode()),
+            (b"content-length", b"%d" % len(content)),
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
