@@ -172,6 +172,15 @@ class RawSql:
         return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
+def fetched(cursor: Any) -> list[Sequence[Any]]:
+    """The rows of a cursor :meth:`RawSql.execute` returned (then closed): a collected write's
+    results, once its pipeline has run (bot/later.py)."""
+    try:
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 _SHARED: dict[tuple[str, str], RawSql] = {}
 
 
@@ -185,4 +194,4 @@ def raw_sql(dialect: Dialect) -> RawSql:
     return found
 
 
-__all__ = ["RawSql", "raw_sql"]
+__all__ = ["RawSql", "fetched", "raw_sql"]
