@@ -14,19 +14,6 @@ taking its batch's next jobs (they go back to the front of the queue), takes the
 in and commits; when none is running, the next transaction runs them first. So an
 acknowledgement or a sent-mark waits for the job under way and one commit, never behind a
 queue of turns nor the rest of a batch.
-
-On a SQLite file the jobs run on the event loop itself, not on the thread. A job there is a
-few function calls into SQLite (tens of microseconds), while handing each transaction to a
-thread and back costs two wake-ups and the GIL crossing cores, which cost more CPU per
-message than the jobs themselves. The loop runs a transaction's jobs for at most
-``INLINE_BUDGET`` seconds, commits and goes back to its sockets; urgent jobs commit in a
-transaction of their own, every other one, so a webhook's acknowledgement waits for no turn.
-Such a transaction never waits for SQLite's lock: when another process (a ``shopchat``
-command, say) holds it, the transaction is rolled back and run on the database thread
-instead, which waits for the lock as it always did. Its commits leave the write-ahead log to
-grow; every ``CHECKPOINT_EVERY`` of them the database thread copies it back into the
-database file (a checkpoint, a disk flush), while the loop serves its sockets and the jobs
-submitted meanwhile wait to run together.
 """
 
 from __future__ import annotations
@@ -52,10 +39,6 @@ Waiting = tuple[Job, "asyncio.Future[Any]"]
 _AFTER_COMMIT = "shopchat.after_commit"
 # A batch cut short by urgent jobs has run at least this many of its other jobs.
 MIN_RUN = 8
-# On the event loop (SQLite): a transaction takes no more jobs after running this long.
-INLINE_BUDGET = 0.001
-# On the event loop (SQLite): a checkpoint on the database thread after this many commits.
-CHECKPOINT_EVERY = 200
 
 
 def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
@@ -74,18 +57,9 @@ def after_commit(conn: Connection, callback: Callable[[], None]) -> bool:
 class Committer:
     """Runs database jobs on one thread, many to a transaction (see the module docstring)."""
 
-    def __init__(
-        self, store: SessionStore, *, max_batch: int = 256, inline: bool | None = None
-    ) -> None:
-        """``inline``: run the jobs on the event loop (see the module docstring); by default
-        on a SQLite file, never on PostgreSQL (every statement there is a round trip)."""
+    def __init__(self, store: SessionStore, *, max_batch: int = 256) -> None:
         self.store = store
         self.max_batch = max_batch
-        self.inline = store.can_run_inline() if inline is None else inline
-        # The event loop's own connection (``inline``): never waits for SQLite's lock.
-        self._conn: Connection | None = None
-        self._commits = 0  # inline commits since the last checkpoint
-        self.handed_over = 0  # inline transactions that found the lock taken
         self._pending: list[Waiting] = []
         # Urgent jobs; the database thread takes them too (deque appends and pops are atomic).
         self._urgent: deque[Waiting] = deque()
@@ -145,25 +119,16 @@ class Committer:
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
-        alone = False
         while self._pending or self._urgent:
             batch = self._take_urgent()
             # Urgent jobs may cut the batch short, but not before this many of its jobs ran:
             # a steady stream of acknowledgements must not starve the turns.
             keep = len(batch) + MIN_RUN
             room = max(0, self.max_batch - len(batch))
-            # On the loop, urgent jobs commit by themselves (no turn's jobs before their
-            # commit), every other transaction (nor do they starve the turns).
-            alone = self.inline and bool(batch) and not alone
-            if alone:
-                room = 0
             batch += self._pending[:room]
             del self._pending[:room]
-            ran = self._inline(batch, keep) if self.inline else None
-            if ran is None:
-                ran = await loop.run_in_executor(self._thread, self._execute, batch, keep)
-            outcomes, cut = ran
-            self._pending[:0] = cut  # cut short by urgent jobs or the budget: next, in order
+            outcomes, cut = await loop.run_in_executor(self._thread, self._execute, batch, keep)
+            self._pending[:0] = cut  # cut short by urgent jobs: next, in their order
             self.batches += 1
             self.jobs += len(batch)  # with the urgent jobs the transaction took in
             for (_job, future), (ok, value) in zip(batch, outcomes, strict=True):
@@ -173,47 +138,6 @@ class Committer:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
-            if self.inline:
-                if self._commits >= CHECKPOINT_EVERY:
-                    # No job runs meanwhile: a log being written to is never copied whole,
-                    # and SQLite starts it over only once it was.
-                    self._commits = 0
-                    await loop.run_in_executor(self._thread, self._checkpoint_now)
-                # The loop's turn: sockets, and the jobs' waiters (who may submit more).
-                await asyncio.sleep(0)
-
-    def _inline(
-        self, batch: list[Waiting], keep: int
-    ) -> tuple[list[tuple[bool, Any]], list[Waiting]] | None:
-        """Run ``batch`` in one transaction on the event loop, for at most ``INLINE_BUDGET``
-        seconds of jobs (the rest is cut off, to run next); None when SQLite's lock is taken
-        (nothing was committed: the database thread runs the batch, waiting for the lock).
-        A batch that fails otherwise is run one by one on the database thread, as there."""
-        conn = self._conn
-        if conn is None:
-            conn = self._conn = self.store.inline_connection()
-        cut: list[Waiting] = []
-        try:
-            values = self._transaction(batch, cut=cut, keep=keep, conn=conn)
-        except Exception as exc:
-            batch += cut
-            if self.store.is_locked(exc):
-                self.handed_over += 1
-                return None
-            log.info(
-                "a batch of %d jobs failed on the loop (%s); retrying on the thread",
-                len(batch),
-                exc,
-            )
-            return None
-        self._commits += 1
-        return [(True, value) for value in values], cut
-
-    def _checkpoint_now(self) -> None:
-        try:
-            self.store.checkpoint()
-        except Exception as exc:  # the next one may succeed; the log only grows meanwhile
-            log.warning("checkpoint failed: %s", exc)
 
     def _take_urgent(self) -> list[Waiting]:
         taken: list[Waiting] = []
@@ -248,32 +172,20 @@ class Committer:
         return outcomes, cut
 
     def _transaction(
-        self,
-        batch: list[Waiting],
-        *,
-        cut: list[Waiting] | None = None,
-        keep: int = 0,
-        conn: Connection | None = None,
+        self, batch: list[Waiting], *, cut: list[Waiting] | None = None, keep: int = 0
     ) -> list[Any]:
         """Run ``batch`` in a transaction; with ``cut``, urgent jobs join it (see
-        :meth:`_execute`). With ``conn`` (the event loop's), on that connection, and the
-        batch is cut once its jobs ran for ``INLINE_BUDGET`` seconds."""
+        :meth:`_execute`)."""
         callbacks: list[Callable[[], None]] = []
         join = cut is not None
-        timed = conn is not None
-        until = time.perf_counter() + INLINE_BUDGET
-        with self.store.transaction(conn) as conn:
+        with self.store.transaction() as conn:
             conn.info[_AFTER_COMMIT] = callbacks
             collected = collecting(conn)
             try:
                 values = []
                 for job, _future in batch:
                     values.append(job(conn))
-                    if (
-                        join
-                        and keep <= len(values) < len(batch)
-                        and (self._urgent or (timed and time.perf_counter() > until))
-                    ):
+                    if join and self._urgent and keep <= len(values) < len(batch):
                         assert cut is not None
                         cut += batch[len(values) :]
                         del batch[len(values) :]
@@ -303,9 +215,6 @@ class Committer:
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
 
 class _Timed:

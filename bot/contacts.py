@@ -118,7 +118,7 @@ def _seen_one(conn: Connection, row: tuple[Any, ...]) -> None:
     sql.run(conn, _SEEN, {**dict(zip(_SEEN_ROW, row, strict=True)), "no": False})
 
 
-def _seen_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[None]:
+def _seen_send(conn: Connection, rows: list[tuple[Any, ...]]) -> Any:
     # One row per contact (a second in the same INSERT ... ON CONFLICT DO UPDATE is an
     # error): the last one given, as one statement per row would have left it.
     last = {row[0]: row for row in rows}
@@ -126,11 +126,15 @@ def _seen_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[None]:
         name: [row[n] for row in last.values()] for n, name in enumerate(_SEEN_ROW[:-1])
     }
     params["every"] = SEEN_EVERY
-    raw_sql(conn.dialect).execute(conn, _SEEN_MANY, params, binary=True).close()
+    return raw_sql(conn.dialect).execute(conn, _SEEN_MANY, params, binary=True)
+
+
+def _seen_read(cursor: Any, rows: list[tuple[Any, ...]]) -> list[None]:
+    cursor.close()
     return [None] * len(rows)
 
 
-_SEEN_WRITE = Collected("contact seen", _seen_one, _seen_many)
+_SEEN_WRITE = Collected("contact seen", _seen_one, send=_seen_send, read=_seen_read)
 
 
 def _seen_first(conn: Connection) -> None:

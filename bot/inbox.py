@@ -37,7 +37,7 @@ from shopdb import UTCDateTime
 
 from .contacts import Seen
 from .later import Collected, Later, collected
-from .rawsql import raw_sql
+from .rawsql import fetched, raw_sql
 from .storage import SessionStore, StoredSession
 
 _metadata = MetaData()
@@ -240,9 +240,12 @@ def _accept_one(conn: Connection, row: tuple[Any, ...]) -> int | None:
     return None if found is None else int(found[0])
 
 
-def _accept_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int | None]:
-    found = raw_sql(conn.dialect).all(conn, _ACCEPT_MANY, _columns(rows, _EVENT), binary=True)
-    ids = {(channel, event_id): int(id_) for id_, channel, event_id in found}
+def _accept_send(conn: Connection, rows: list[tuple[Any, ...]]) -> Any:
+    return raw_sql(conn.dialect).execute(conn, _ACCEPT_MANY, _columns(rows, _EVENT), binary=True)
+
+
+def _accept_read(cursor: Any, rows: list[tuple[Any, ...]]) -> list[int | None]:
+    ids = {(channel, event_id): int(id_) for id_, channel, event_id in fetched(cursor)}
     # A duplicate in the same statement was skipped: the first row of the two has the id.
     return [ids.pop((row[0], row[1]), None) for row in rows]
 
@@ -253,13 +256,17 @@ def _claim_one(conn: Connection, row: tuple[int, str, Any]) -> bool:
     return raw_sql(conn.dialect).one(conn, _CLAIM, params) is not None
 
 
-def _claim_many(conn: Connection, rows: list[tuple[int, str, Any]]) -> list[bool]:
+def _claim_send(conn: Connection, rows: list[tuple[int, str, Any]]) -> Any:
     params = {
         "ids": [row[0] for row in rows],
         "cids": list({row[1] for row in rows}),
         "at": max(row[2] for row in rows),
     }
-    claimed = {int(r[0]) for r in raw_sql(conn.dialect).all(conn, _CLAIM_MANY, params, binary=True)}
+    return raw_sql(conn.dialect).execute(conn, _CLAIM_MANY, params, binary=True)
+
+
+def _claim_read(cursor: Any, rows: list[tuple[int, str, Any]]) -> list[bool]:
+    claimed = {int(r[0]) for r in fetched(cursor)}
     out = []
     for entry_id, _cid, _at in rows:
         out.append(entry_id in claimed)
@@ -280,15 +287,19 @@ def _queue_one(conn: Connection, row: tuple[Any, ...]) -> tuple[int, bool]:
     return int(found[0]), bool(first and found[1])
 
 
-def _queue_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[int, bool]]:
-    found = raw_sql(conn.dialect).all(conn, _QUEUE_MANY, _columns(rows, _CALL), binary=True)
+def _queue_send(conn: Connection, rows: list[tuple[Any, ...]]) -> Any:
+    return raw_sql(conn.dialect).execute(conn, _QUEUE_MANY, _columns(rows, _CALL), binary=True)
+
+
+def _queue_read(cursor: Any, rows: list[tuple[Any, ...]]) -> list[tuple[int, bool]]:
+    found = fetched(cursor)
     found.sort(key=lambda r: int(r[0]))
     return [(int(r[0]), bool(row[-1] and r[1])) for r, row in zip(found, rows, strict=True)]
 
 
-_ACCEPTED = Collected("inbox accept", _accept_one, _accept_many)
-_CLAIMED = Collected("inbox claim", _claim_one, _claim_many)
-_QUEUED = Collected("outbox queue", _queue_one, _queue_many)
+_ACCEPTED = Collected("inbox accept", _accept_one, send=_accept_send, read=_accept_read)
+_CLAIMED = Collected("inbox claim", _claim_one, send=_claim_send, read=_claim_read)
+_QUEUED = Collected("outbox queue", _queue_one, send=_queue_send, read=_queue_read)
 
 
 _TICKET_READ = "shopchat.ticket_read"

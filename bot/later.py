@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,17 +58,28 @@ class Collected(Generic[R]):
 
     ``one(conn, row)`` writes a row by itself (SQLite, or outside a committer transaction);
     ``many(conn, rows)`` writes them all in one statement and returns what each row's write
-    returns, in order.
+    returns, in order. Given instead as ``send(conn, rows)``, which executes the statement
+    and returns the driver's cursor, and ``read(cursor, rows)``, which makes the values of
+    its results, the statement is sent in one round trip with the transaction's other such
+    writes (:meth:`Rows.run_all`).
     """
 
     def __init__(
         self,
         name: str,
         one: Callable[[Connection, Any], R],
-        many: Callable[[Connection, list[Any]], Sequence[R]],
+        many: Callable[[Connection, list[Any]], Sequence[R]] | None = None,
+        *,
+        send: Callable[[Connection, list[Any]], Any] | None = None,
+        read: Callable[[Any, list[Any]], Sequence[R]] | None = None,
     ) -> None:
         self.name = name
         self.one = one
+        self.send = send
+        self.read = read
+        if many is None:
+            assert send is not None and read is not None, f"{name}: many, or send and read"
+            many = lambda conn, rows: read(send(conn, rows), rows)  # noqa: E731
         self.many = many
 
     def add(self, conn: Connection, row: Any) -> Later[R]:
@@ -114,7 +126,11 @@ class Rows:
         if entry is None:
             return
         rows, slots = entry
-        values = write.many(self.conn, rows)
+        self._fill(write, rows, slots, write.many(self.conn, rows))
+
+    def _fill(
+        self, write: Collected[Any], rows: list[Any], slots: list[Any], values: Sequence[Any]
+    ) -> None:
         if len(values) != len(rows):
             raise RuntimeError(f"{write.name}: {len(values)} results for {len(rows)} rows")
         self.statements += 1
@@ -123,8 +139,32 @@ class Rows:
             slot.append(value)
 
     def run_all(self) -> None:
+        """Run every write collected. Those given as ``send`` and ``read`` go to the server
+        together, in one round trip (psycopg's pipeline mode), not one each."""
+        split = [write for write in self.waiting if write.send is not None]
+        if len(split) > 1:
+            self._pipelined(split)
         while self.waiting:
             self.run(next(iter(self.waiting)))
+
+    def _pipelined(self, writes: list[Collected[Any]]) -> None:
+        raw = self.conn.connection.dbapi_connection
+        assert raw is not None, "the connection is closed"
+        error: type[Exception] = self.conn.dialect.loaded_dbapi.Error
+        sent = []
+        try:
+            with raw.pipeline():
+                for write in writes:
+                    assert write.send is not None
+                    rows, slots = self.waiting.pop(write)
+                    sent.append((write, rows, slots, write.send(self.conn, rows)))
+        except error as exc:
+            # As the statements' own errors are raised (bot/rawsql.py): SQLAlchemy's.
+            names = ", ".join(write.name for write in writes)
+            raise DBAPIError.instance(names, None, exc, error) from exc
+        for write, rows, slots, cursor in sent:
+            assert write.read is not None
+            self._fill(write, rows, slots, write.read(cursor, rows))
 
 
 def collecting(conn: Connection) -> Rows | None:

@@ -32,6 +32,7 @@ class RawSql:
         self._pyformat = dialect.paramstyle in ("pyformat", "format")
         self._texts: dict[str, str] = {}
         self._driver_error: type[Exception] = dialect.loaded_dbapi.Error
+        self._last: tuple[datetime | None, str] = (None, "")
 
     def _cursor(self, conn: Connection) -> Any:
         raw = conn.connection.dbapi_connection
@@ -152,8 +153,15 @@ class RawSql:
         (on SQLite: naive UTC text, ``2026-11-22 09:30:15.000000``, microseconds always)."""
         if moment is None:
             return None
-        utc = moment.astimezone(UTC)
-        return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else utc
+        utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+        if not self.sqlite:
+            return utc
+        last = self._last  # one clock reading is often written to several rows
+        if last[0] is utc:
+            return last[1]
+        text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+        self._last = (utc, text)  # one assignment: threads share this object
+        return text
 
     def read_time(self, value: Any) -> datetime | None:
         """A timestamp column read back by :meth:`one` or :meth:`all`, as an aware UTC datetime."""
@@ -162,6 +170,15 @@ class RawSql:
         if isinstance(value, datetime):
             return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def fetched(cursor: Any) -> list[Sequence[Any]]:
+    """The rows of a cursor :meth:`RawSql.execute` returned (then closed): a collected write's
+    results, once its pipeline has run (bot/later.py)."""
+    try:
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 _SHARED: dict[tuple[str, str], RawSql] = {}
@@ -177,4 +194,4 @@ def raw_sql(dialect: Dialect) -> RawSql:
     return found
 
 
-__all__ = ["RawSql", "raw_sql"]
+__all__ = ["RawSql", "fetched", "raw_sql"]

@@ -320,51 +320,10 @@ class SessionStore:
         return self._engine
 
     @contextmanager
-    def transaction(self, connection: Connection | None = None) -> Iterator[Connection]:
-        """A transaction on this database, with driver errors turned into StorageError; on
-        ``connection`` (one of :meth:`inline_connection`'s) instead of a pooled one."""
-        if connection is None:
-            with self._errors(), self._engine.begin() as connection:
-                yield connection
-            return
-        with self._errors(), connection.begin():
+    def transaction(self) -> Iterator[Connection]:
+        """A transaction on this database, with driver errors turned into StorageError."""
+        with self._errors(), self._engine.begin() as connection:
             yield connection
-
-    def can_run_inline(self) -> bool:
-        """Whether short jobs are best run on the caller's thread (bot/committer.py): a SQLite
-        file, where a statement is a function call. Not an in-memory database, whose one
-        shared connection other threads use too."""
-        url = self._engine.url
-        return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-
-    def inline_connection(self) -> Connection:
-        """A connection of its own for :meth:`can_run_inline` callers: it never waits for
-        SQLite's lock (a transaction that finds it taken fails at once, see :meth:`is_locked`)
-        and leaves checkpoints to :meth:`checkpoint`, so that no commit on it waits on a disk
-        flush of the whole log. Close it when done."""
-        with self._errors():
-            connection = self._engine.connect()
-            connection.exec_driver_sql("PRAGMA busy_timeout=0")
-            connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-            connection.commit()
-        return connection
-
-    @staticmethod
-    def is_locked(exc: BaseException) -> bool:
-        """Whether ``exc`` says SQLite's lock was taken (by another connection or process)."""
-        cause = exc.__cause__ if isinstance(exc, StorageError) else exc
-        if isinstance(cause, sa_exc.DBAPIError):
-            cause = cause.orig
-        name = getattr(cause, "sqlite_errorname", "")
-        return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
-
-    def checkpoint(self) -> None:
-        """Copy SQLite's write-ahead log back into the database file, without waiting for
-        readers or writers (a passive checkpoint); nothing on PostgreSQL."""
-        if self._engine.dialect.name != "sqlite":
-            return
-        with self._errors(), self._engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:

@@ -89,18 +89,25 @@ def _new_customer(conn: Connection, row: tuple[str, str, Any]) -> int:
     return int(new[0])
 
 
-def _new_customers(conn: Connection, rows: list[tuple[str, str, Any]]) -> list[int]:
+def _new_customers_send(conn: Connection, rows: list[tuple[str, str, Any]]) -> Any:
     from bot.rawsql import raw_sql
 
     first = {row[0]: row for row in reversed(rows)}  # a conversation twice: one customer
     params = {name: [row[n] for row in first.values()] for n, name in enumerate(_NEW_ROW)}
-    found = raw_sql(conn.dialect).all(conn, _NEW_CUSTOMERS_AND_CONTACTS, params, binary=True)
-    ids = {str(cid): int(customer) for cid, customer in found}
+    return raw_sql(conn.dialect).execute(conn, _NEW_CUSTOMERS_AND_CONTACTS, params, binary=True)
+
+
+def _new_customers_read(cursor: Any, rows: list[tuple[str, str, Any]]) -> list[int]:
+    from bot.rawsql import fetched
+
+    ids = {str(cid): int(customer) for cid, customer in fetched(cursor)}
     return [ids[row[0]] for row in rows]
 
 
 _NEW_ROW = ("cid", "channel", "at")
-_NEW_CUSTOMERS = Collected("new customer", _new_customer, _new_customers)
+_NEW_CUSTOMERS = Collected(
+    "new customer", _new_customer, send=_new_customers_send, read=_new_customers_read
+)
 
 
 class CustomerHook(TurnHookBase):

@@ -226,15 +226,22 @@ def _untracked_one(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     raw_sql(conn.dialect).insert_rows(conn, _LINE_HEAD, rows, "ON CONFLICT DO NOTHING")
 
 
-def _untracked_many(conn: Connection, turns: list[list[tuple[Any, ...]]]) -> list[None]:
+def _untracked_send(conn: Connection, turns: list[list[tuple[Any, ...]]]) -> Any:
     lines = [line for rows in turns for line in rows]
     names = ("cid", "ticket", "at", "direction", "author", "text", "source", "flow")
     params = {name: [line[n] for line in lines] for n, name in enumerate(names)}
-    raw_sql(conn.dialect).execute(conn, _LINES_MANY, params, binary=True).close()
+    return raw_sql(conn.dialect).execute(conn, _LINES_MANY, params, binary=True)
+
+
+def _untracked_read(cursor: Any, turns: list[list[tuple[Any, ...]]]) -> list[None]:
+    cursor.close()
     return [None] * len(turns)
 
 
-_UNTRACKED = Collected("transcript lines", _untracked_one, _untracked_many)
+# Sent with the transaction's other collected writes, in one round trip (bot/later.py).
+_UNTRACKED = Collected(
+    "transcript lines", _untracked_one, send=_untracked_send, read=_untracked_read
+)
 
 
 def latest_id_state(conn: Connection, conversation_id: str) -> tuple[int, str] | None:

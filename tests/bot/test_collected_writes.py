@@ -20,7 +20,7 @@ from bot.contacts import Contacts
 from bot.inbox import Journal, SendOutcome
 from bot.later import Later
 from bot.service import ANSWERABLE
-from bot.storage import SessionStore, StaleSessionError
+from bot.storage import SessionStore, StaleSessionError, StorageError
 from flows import TextInput
 
 # Quotes, backslashes, commas and braces need escaping in an array's text format; the
@@ -261,3 +261,60 @@ def test_the_contacts_a_transactions_turns_saw_are_written_by_one_statement(
     assert [c for c, contact in got.items() if contact.unreachable] == ["telegram:103"]  # type: ignore[union-attr]
     # PostgreSQL: the four contacts in one statement (run before the block's UPDATE).
     assert statements == (1 if store.engine.dialect.name == "postgresql" else 0)
+
+
+def test_a_transactions_collected_writes_go_to_the_server_together(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the collected statements of a transaction are sent in one pipeline (one
+    round trip, not one each); a statement the server refuses still fails only its job."""
+    journal = Journal(store)
+    contacts = Contacts(store)
+    inbound = events(3)
+    pipelines: list[int] = []
+    if store.engine.dialect.name == "postgresql":
+        import psycopg
+
+        real = psycopg.Connection.pipeline
+
+        def pipeline(self: Any) -> Any:
+            pipelines.append(1)
+            return real(self)
+
+        monkeypatch.setattr(psycopg.Connection, "pipeline", pipeline)
+    long = MessageInbound(**{**inbound[2].model_dump(), "recipient": "9" * 300})
+    now = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+    def turn(event: MessageInbound) -> Callable[[Connection], Later[list[Any]]]:
+        def job(conn: Connection) -> Later[list[Any]]:
+            contacts.seen(conn, event, now)  # the long recipient: refused by the server
+            call = OutboundCall("sendMessage", {"text": "hi"}, event.conversation_id)
+            return journal.queue_later(conn, "telegram", [call])
+
+        return job
+
+    async def scenario() -> list[Any]:
+        committer = Committer(store)
+        try:
+            return await together(committer, [turn(inbound[0]), turn(inbound[1])])
+        finally:
+            committer.close()
+
+    first, second, transactions = asyncio.run(scenario())
+    assert len(first) == len(second) == 1 and transactions == 1
+    if store.engine.dialect.name == "sqlite":
+        return  # which keeps a recipient of any length
+    assert pipelines == [1]  # contacts and replies: one round trip
+
+    async def refused() -> list[Any]:
+        committer = Committer(store)
+        try:
+            return await together(committer, [turn(inbound[0]), turn(long)])
+        finally:
+            committer.close()
+
+    fine, failed, _transactions = asyncio.run(refused())
+    assert len(fine) == 1 and isinstance(failed, StorageError)  # as any statement's error
+    with store.connection() as conn:
+        queued = conn.execute(text("SELECT conversation_id FROM outbox ORDER BY id")).all()
+    assert [row[0] for row in queued] == [e.conversation_id for e in inbound[:2] + inbound[:1]]
