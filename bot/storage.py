@@ -43,7 +43,7 @@ from shopdb import Migrations, UTCDateTime, migrate
 
 from .later import Collected, Later
 from .migrations import MIGRATIONS
-from .rawsql import raw_sql
+from .rawsql import fetched, raw_sql
 
 __all__ = [
     "SessionStore",
@@ -154,9 +154,13 @@ def _insert_one(conn: Connection, row: tuple[Any, ...]) -> bool:
     return sql.one(conn, _RAW_INSERT, {"cid": cid, "data": data, "at": at}) is not None
 
 
-def _insert_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[bool]:
+def _insert_send(conn: Connection, rows: list[tuple[Any, ...]]) -> Any:
     params = {"cid": [r[0] for r in rows], "data": [r[1] for r in rows], "at": [r[2] for r in rows]}
-    return _written(raw_sql(conn.dialect).all(conn, _RAW_INSERT_MANY, params, binary=True), rows)
+    return raw_sql(conn.dialect).execute(conn, _RAW_INSERT_MANY, params, binary=True)
+
+
+def _written_read(cursor: Any, rows: list[tuple[Any, ...]]) -> list[bool]:
+    return _written(fetched(cursor), rows)
 
 
 def _update_one(conn: Connection, row: tuple[Any, ...]) -> bool:
@@ -165,14 +169,15 @@ def _update_one(conn: Connection, row: tuple[Any, ...]) -> bool:
     return raw_sql(conn.dialect).run(conn, _RAW_UPDATE, params) == 1
 
 
-def _update_many(conn: Connection, rows: list[tuple[Any, ...]]) -> list[bool]:
+def _update_send(conn: Connection, rows: list[tuple[Any, ...]]) -> Any:
     names = ("cid", "expected", "data", "at")
     params = {name: [r[n] for r in rows] for n, name in enumerate(names)}
-    return _written(raw_sql(conn.dialect).all(conn, _RAW_UPDATE_MANY, params, binary=True), rows)
+    return raw_sql(conn.dialect).execute(conn, _RAW_UPDATE_MANY, params, binary=True)
 
 
-_INSERTED = Collected("session insert", _insert_one, _insert_many)
-_UPDATED = Collected("session update", _update_one, _update_many)
+# Sent with the transaction's other collected writes, in one round trip (bot/later.py).
+_INSERTED = Collected("session insert", _insert_one, send=_insert_send, read=_written_read)
+_UPDATED = Collected("session update", _update_one, send=_update_send, read=_written_read)
 
 
 @dataclass(frozen=True, slots=True)

@@ -288,8 +288,10 @@ def test_a_transactions_collected_writes_go_to_the_server_together(
     def turn(event: MessageInbound) -> Callable[[Connection], Later[list[Any]]]:
         def job(conn: Connection) -> Later[list[Any]]:
             contacts.seen(conn, event, now)  # the long recipient: refused by the server
+            saved = store.write_later(conn, event.conversation_id, DATA, None)
             call = OutboundCall("sendMessage", {"text": "hi"}, event.conversation_id)
-            return journal.queue_later(conn, "telegram", [call])
+            queued = journal.queue_later(conn, "telegram", [call])
+            return Later(lambda: [saved.get(), *queued.get()])
 
         return job
 
@@ -301,20 +303,21 @@ def test_a_transactions_collected_writes_go_to_the_server_together(
             committer.close()
 
     first, second, transactions = asyncio.run(scenario())
-    assert len(first) == len(second) == 1 and transactions == 1
+    assert first[0] == second[0] == 1 and len(first) == len(second) == 2 and transactions == 1
+    assert store.load(inbound[1].conversation_id).data == DATA  # type: ignore[union-attr]
     if store.engine.dialect.name == "sqlite":
         return  # which keeps a recipient of any length
-    assert pipelines == [1]  # contacts and replies: one round trip
+    assert pipelines == [1]  # contacts, sessions and replies: one round trip
 
     async def refused() -> list[Any]:
         committer = Committer(store)
         try:
-            return await together(committer, [turn(inbound[0]), turn(long)])
+            return await together(committer, [turn(events(4)[3]), turn(long)])
         finally:
             committer.close()
 
     fine, failed, _transactions = asyncio.run(refused())
-    assert len(fine) == 1 and isinstance(failed, StorageError)  # as any statement's error
+    assert len(fine) == 2 and isinstance(failed, StorageError)  # as any statement's error
     with store.connection() as conn:
         queued = conn.execute(text("SELECT conversation_id FROM outbox ORDER BY id")).all()
-    assert [row[0] for row in queued] == [e.conversation_id for e in inbound[:2] + inbound[:1]]
+    assert [row[0] for row in queued] == ["telegram:100", "telegram:101", "telegram:103"]
