@@ -328,3 +328,22 @@ def test_a_transactions_first_turn_load_reads_those_waiting_too(
             stop_collecting(conn)
     assert together == alone
     assert len(statements) == (2 if store.engine.dialect.name == "sqlite" else 1)
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_array_statements_are_planned_for_their_arrays_not_prepared(store: SessionStore) -> None:
+    """A statement with array parameters (sent in the binary format) is never a prepared
+    statement: its generic plan costs the server more than planning it each time. Others
+    are prepared once they repeat (psycopg's threshold)."""
+    sql = raw_sql(store.engine.dialect)
+    arrays = "SELECT count(*) FROM sessions WHERE conversation_id = ANY(CAST(:cids AS varchar[]))"
+    plain = "SELECT count(*) FROM sessions WHERE conversation_id = :cid"
+    with store.transaction() as conn:
+        for _ in range(10):
+            sql.all(conn, arrays, {"cids": ["telegram:1", "telegram:2"]}, binary=True)
+            sql.all(conn, plain, {"cid": "telegram:1"})
+        prepared = [
+            str(row[0]) for row in sql.all(conn, "SELECT statement FROM pg_prepared_statements")
+        ]
+    mine = [text for text in prepared if "FROM sessions WHERE conversation_id" in text]
+    assert mine == ["SELECT count(*) FROM sessions WHERE conversation_id = $1"], prepared
