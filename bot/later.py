@@ -56,31 +56,29 @@ class Later(Generic[T]):
 class Collected(Generic[R]):
     """A write whose rows the jobs of a transaction give one by one.
 
-    ``one(conn, row)`` writes a row by itself (SQLite, or outside a committer transaction);
-    ``many(conn, rows)`` writes them all in one statement and returns what each row's write
-    returns, in order. Given instead as ``send(conn, rows)``, which executes the statement
-    and returns the driver's cursor, and ``read(cursor, rows)``, which makes the values of
-    its results, the statement is sent in one round trip with the transaction's other such
-    writes (:meth:`Rows.run_all`).
+    ``one(conn, row)`` writes a row by itself (SQLite, or outside a committer transaction).
+    For all of them in one statement, ``send(conn, rows)`` executes it and returns the
+    driver's cursor, and ``read(cursor, rows)`` makes what each row's write returns, in
+    order, from its results: apart, so that the transaction's collected statements go to the
+    server together, in one round trip (:meth:`Rows.run_all`).
     """
 
     def __init__(
         self,
         name: str,
         one: Callable[[Connection, Any], R],
-        many: Callable[[Connection, list[Any]], Sequence[R]] | None = None,
         *,
-        send: Callable[[Connection, list[Any]], Any] | None = None,
-        read: Callable[[Any, list[Any]], Sequence[R]] | None = None,
+        send: Callable[[Connection, list[Any]], Any],
+        read: Callable[[Any, list[Any]], Sequence[R]],
     ) -> None:
         self.name = name
         self.one = one
         self.send = send
         self.read = read
-        if many is None:
-            assert send is not None and read is not None, f"{name}: many, or send and read"
-            many = lambda conn, rows: read(send(conn, rows), rows)  # noqa: E731
-        self.many = many
+
+    def many(self, conn: Connection, rows: list[Any]) -> Sequence[R]:
+        """All of ``rows`` written by one statement, on its own round trip."""
+        return self.read(self.send(conn, rows), rows)
 
     def add(self, conn: Connection, row: Any) -> Later[R]:
         """Collect ``row`` in ``conn``'s transaction, or write it now when that collects
@@ -139,11 +137,10 @@ class Rows:
             slot.append(value)
 
     def run_all(self) -> None:
-        """Run every write collected. Those given as ``send`` and ``read`` go to the server
-        together, in one round trip (psycopg's pipeline mode), not one each."""
-        split = [write for write in self.waiting if write.send is not None]
-        if len(split) > 1:
-            self._pipelined(split)
+        """Run every write collected: several go to the server together, in one round trip
+        (psycopg's pipeline mode), not one each."""
+        if len(self.waiting) > 1:
+            self._pipelined(list(self.waiting))
         while self.waiting:
             self.run(next(iter(self.waiting)))
 
@@ -155,7 +152,6 @@ class Rows:
         try:
             with raw.pipeline():
                 for write in writes:
-                    assert write.send is not None
                     rows, slots = self.waiting.pop(write)
                     sent.append((write, rows, slots, write.send(self.conn, rows)))
         except error as exc:
@@ -163,7 +159,6 @@ class Rows:
             names = ", ".join(write.name for write in writes)
             raise DBAPIError.instance(names, None, exc, error) from exc
         for write, rows, slots, cursor in sent:
-            assert write.read is not None
             self._fill(write, rows, slots, write.read(cursor, rows))
 
 

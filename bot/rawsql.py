@@ -111,11 +111,7 @@ class RawSql:
         binary: bool = False,
         prepare: bool | None = None,
     ) -> list[Sequence[Any]]:
-        cursor = self.execute(conn, sql, params, binary=binary, prepare=prepare)
-        try:
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        return fetched(self.execute(conn, sql, params, binary=binary, prepare=prepare))
 
     def run(self, conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> int:
         """Execute a write; returns the number of rows it changed."""

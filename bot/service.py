@@ -296,9 +296,7 @@ class ChatService:
         timer = asyncio.get_running_loop().call_later(self.typing_delay, typing.due)
         # Waiting for its load job: the first of a transaction reads for all of them.
         lane = self.db.lane(conversation_id)
-        loads = self._loads.get(lane)
-        if loads is None:
-            loads = self._loads[lane] = {}
+        loads = self._loads.setdefault(lane, {})
         loads[entry.id] = entry
         try:
             try:
